@@ -1,0 +1,55 @@
+"""The one interface the engine knows: run SQL, get the rows of the last statement that returned rows.
+
+Two transports implement it: :mod:`migrations_tasks.management_api` (Supabase's Management API SQL
+endpoint) and :mod:`migrations_tasks.postgres` (a direct PostgreSQL connection). Both follow the API's
+semantics: several statements in one call run in one implicit transaction; no session state survives
+between calls that the engine relies on; errors are :class:`~migrations_tasks.errors.SqlError` (the SQL
+failed) or :class:`~migrations_tasks.errors.TransportError` (no usable answer).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+Row = dict[str, Any]
+
+
+class Database(Protocol):
+    """Something that runs SQL text."""
+
+    #: Requests sent so far (one per ``execute``), for reports and benchmarks.
+    requests: int
+
+    @property
+    def description(self) -> str:
+        """Return where the SQL goes, for messages (never contains a secret)."""
+
+    def execute(self, sql: str, *, write: bool = True) -> list[Row]:
+        """Run ``sql``; return the rows of its last statement that returned rows.
+
+        ``write=False`` promises the SQL changes nothing, so a transport may retry it.
+        """
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def connect(settings: Settings) -> Database:
+    """Return the transport ``settings`` select (imported lazily: start-up stays fast)."""
+    if settings.transport == "postgres":
+        from .postgres import PostgresDatabase
+
+        assert settings.db_url is not None
+        return PostgresDatabase(settings.db_url, timeout=settings.request_timeout)
+    from .management_api import ManagementApi
+
+    assert settings.access_token is not None and settings.project_ref is not None
+    return ManagementApi(
+        settings.api_url,
+        settings.project_ref,
+        settings.access_token,
+        timeout=settings.request_timeout,
+    )

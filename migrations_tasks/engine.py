@@ -1,0 +1,406 @@
+"""Read the ledger, check and apply migrations through the :class:`Database` protocol.
+
+The engine never knows which transport it has. Each migration is sent as one request holding the
+migration lock, a guard that aborts when the version is already recorded, the migration's statements
+and its ledger row: they commit together or not at all, and concurrent runs apply it exactly once.
+
+Requests: one to read the ledger, one to create it when missing, one per migration (migrations that
+cannot run in one transaction: one per unit, see :mod:`migrations_tasks.migrations`). After a failure
+the engine names the failing statement from the error's position; when the server gave none it
+replays prefixes of the migration in requests that always roll back (a binary search, only on failure).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from . import ledger as L
+from .database import Database
+from .errors import (
+    AmbiguousWriteError,
+    HistoryConflict,
+    MigrationFailed,
+    MigrationsTasksError,
+    SqlError,
+    TransportError,
+)
+from .migrations import LocalMigrations, Migration, Statement, Unit
+from .plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
+from .settings import Settings
+from .sql import quote_literal
+
+MAX_PROBES = 12
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the engine reports while it works."""
+
+    kind: str  # "start" | "applied" | "skipped" | "warning" | "info"
+    message: str = ""
+    migration: Migration | None = None
+    seconds: float = 0.0
+
+
+Notify = Callable[[Event], None]
+
+
+@dataclass
+class Outcome:
+    """What happened to one migration in an apply."""
+
+    version: str
+    name: str
+    status: str  # "applied" | "already-applied" | "would-apply"
+    seconds: float = 0.0
+    requests: int = 0
+
+
+@dataclass
+class ApplyResult:
+    """What an apply did."""
+
+    plan: Plan
+    outcomes: list[Outcome] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    sql: list[tuple[Migration, list[str]]] = field(default_factory=list)
+
+    @property
+    def applied(self) -> list[Outcome]:
+        """Return the migrations this run applied."""
+        return [o for o in self.outcomes if o.status == "applied"]
+
+
+@dataclass
+class _Part:
+    text: str
+    start: int
+    end: int
+    line: int
+    statement: Statement | None
+
+
+class Batch:
+    """SQL text for one request, remembering where each statement sits in it."""
+
+    def __init__(self) -> None:
+        self.parts: list[_Part] = []
+        self._length = 0
+        self._lines = 1
+
+    def add(self, text: str, statement: Statement | None = None) -> Batch:
+        """Append a statement (and ``;`` plus a newline)."""
+        chunk = text + ";\n"
+        self.parts.append(_Part(text, self._length, self._length + len(text), self._lines, statement))
+        self._length += len(chunk)
+        self._lines += chunk.count("\n")
+        return self
+
+    @property
+    def sql(self) -> str:
+        """Return the request's SQL."""
+        return "".join(p.text + ";\n" for p in self.parts)
+
+    def locate(self, error: SqlError) -> tuple[Statement, int] | None:
+        """Return the migration statement an error points at, and the error's line in the file."""
+        for part in self.parts:
+            if part.statement is None:
+                continue
+            if error.position is not None and part.start <= error.position - 1 <= part.end:
+                offset_lines = part.text[: error.position - 1 - part.start].count("\n")
+                return part.statement, part.statement.line + offset_lines
+            if error.position is None and error.line is not None:
+                last = part.line + part.text.count("\n")
+                if part.line <= error.line <= last:
+                    return part.statement, part.statement.line + (error.line - part.line)
+        return None
+
+    def statements(self) -> list[Statement]:
+        """Return the migration statements in this batch."""
+        return [p.statement for p in self.parts if p.statement is not None]
+
+
+def _first_line(text: str, limit: int = 100) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class Engine:
+    """Check and apply migrations against one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        notify: Notify | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.notify: Notify = notify or (lambda event: None)
+        self.should_stop = should_stop or (lambda: False)
+        #: The apply in progress (or last finished), also when it ended with an exception.
+        self.result: ApplyResult | None = None
+
+    # -- reading ---------------------------------------------------------------------------------
+    def read_ledger(self) -> L.Ledger:
+        """Read the ledger in one request; a missing table is an empty history."""
+        try:
+            rows = self.db.execute(L.READ_SQL, write=False)
+        except SqlError as exc:
+            if exc.sqlstate in ("42P01", "3F000"):
+                return L.Ledger(exists=False)
+            raise
+        return L.decode(rows)
+
+    def check(self, local: LocalMigrations) -> Plan:
+        """Return every version's status (one request)."""
+        return build(local.migrations, self.read_ledger())
+
+    # -- applying --------------------------------------------------------------------------------
+    def create_ledger(self) -> None:
+        """Create the ledger exactly as the Supabase CLI does (one request)."""
+        self.db.execute(L.create_sql())
+
+    def migration_batches(self, migration: Migration, columns: dict[str, L.Column]) -> list[tuple[Batch, bool]]:
+        """Return the requests that apply ``migration``: (batch, records the ledger row)."""
+        lock = L.lock_sql(self.settings.lock_wait_seconds, self.settings.lock_timeout)
+        guard = L.guard_absent_sql(migration.version)
+        insert = L.insert_sql(columns, version=migration.version, name=migration.name,
+                              statements=migration.texts, created_by=self.settings.created_by)
+        batches: list[tuple[Batch, bool]] = []
+        units: Sequence[Unit] = migration.units
+        for index, unit in enumerate(units):
+            batch = Batch()
+            last = index == len(units) - 1
+            if unit.transactional:
+                batch.add(lock)
+                if index == 0 or last:
+                    batch.add(guard)
+            for statement in unit.statements:
+                batch.add(statement.text, statement)
+            records = last and unit.transactional
+            if records:
+                batch.add(insert)
+            batches.append((batch, records))
+        if not batches or not batches[-1][1]:
+            batches.append((Batch().add(lock).add(guard).add(insert), True))
+        return batches
+
+    def apply(
+        self,
+        local: LocalMigrations,
+        *,
+        include_all: bool = False,
+        dry_run: bool = False,
+    ) -> ApplyResult:
+        """Apply pending migrations in version order; stop at the first failure."""
+        started = time.perf_counter()
+        before = self.db.requests
+        ledger = self.read_ledger()
+        plan = build(local.migrations, ledger)
+        result = self.result = ApplyResult(plan=plan, dry_run=dry_run)
+        self._refuse_conflicts(plan, include_all)
+        todo = plan.to_apply(include_all)
+        columns = dict(ledger.columns) if ledger.exists else dict(L.CLI_COLUMNS)
+        if dry_run:
+            for migration in todo:
+                batches = self.migration_batches(migration, columns)
+                result.sql.append((migration, [b.sql for b, _ in batches]))
+                result.outcomes.append(Outcome(migration.version, migration.name, "would-apply"))
+            result.requests = self.db.requests - before
+            result.seconds = time.perf_counter() - started
+            return result
+        if todo and not ledger.exists:
+            self.notify(Event("info", f"Creating the ledger table {L.TABLE} (as the Supabase CLI does)."))
+            self.create_ledger()
+        try:
+            for migration in todo:
+                if self.should_stop():
+                    break
+                result.outcomes.append(self._apply_one(migration, columns))
+        finally:
+            result.requests = self.db.requests - before
+            result.seconds = time.perf_counter() - started
+        return result
+
+    def _refuse_conflicts(self, plan: Plan, include_all: bool) -> None:
+        blocking = plan.blocking_conflicts(include_all)
+        if not blocking:
+            return
+        lines: list[str] = []
+        remote = [e for e in blocking if e.status is Status.REMOTE_ONLY]
+        late = [e for e in blocking if e.status is Status.OUT_OF_ORDER]
+        changed = [e for e in blocking if e.status is Status.CHANGED]
+        hints: list[str] = []
+        if remote:
+            lines.append(f"{REMOTE_ONLY_MESSAGE} ({', '.join(e.version for e in remote)})")
+            hints.append("restore the missing files, or mark them reverted with "
+                         "`inv db.repair --status reverted VERSION`")
+        if late:
+            lines.append(f"{OUT_OF_ORDER_MESSAGE} ({', '.join(e.version for e in late)})")
+            hints.append("rerun with --include-all to apply them anyway")
+        if changed:
+            lines.append("Applied migrations were edited after they were applied: "
+                         + ", ".join(f"{e.version}_{e.name}.sql" for e in changed))
+            hints.append("put the change in a new migration and restore the applied file "
+                         "(or record the edit with `inv db.repair --status applied VERSION`)")
+        raise HistoryConflict("\n".join(lines), hint="; ".join(hints) + ".")
+
+    def _apply_one(self, migration: Migration, columns: dict[str, L.Column]) -> Outcome:
+        self.notify(Event("start", migration=migration))
+        started = time.perf_counter()
+        before = self.db.requests
+        batches = self.migration_batches(migration, columns)
+        done: list[Statement] = []
+        for index, (batch, records) in enumerate(batches):
+            try:
+                self._send(batch, migration, records)
+            except _AlreadyApplied:
+                if index == 0:
+                    seconds = time.perf_counter() - started
+                    self.notify(Event("skipped", "already applied by another run", migration, seconds))
+                    return Outcome(migration.version, migration.name, "already-applied", seconds,
+                                   self.db.requests - before)
+                raise MigrationFailed(
+                    f"{migration.path}: another run recorded migration {migration.version} while this run "
+                    "was applying its parts; both ran its committed parts.",
+                    version=migration.version, path=str(migration.path),
+                    hint="Inspect the schema; this can only happen to migrations that run outside one "
+                    "transaction.") from None
+            except SqlError as exc:
+                raise self._failure(migration, batch, exc, done, batches[index + 1:]) from None
+            done.extend(batch.statements())
+        seconds = time.perf_counter() - started
+        self.notify(Event("applied", migration=migration, seconds=seconds))
+        return Outcome(migration.version, migration.name, "applied", seconds, self.db.requests - before)
+
+    def _send(self, batch: Batch, migration: Migration, records: bool) -> None:
+        try:
+            self.db.execute(batch.sql)
+        except SqlError as exc:
+            if exc.sqlstate == L.ALREADY_APPLIED:
+                raise _AlreadyApplied() from None
+            if exc.sqlstate == L.LOCK_BUSY:
+                raise MigrationsTasksError(
+                    f"Migration {migration.version} was not applied: {exc.message}.",
+                    hint="Another apply or rollback is running against this database; wait for it and "
+                    "run again.") from None
+            raise
+        except AmbiguousWriteError as exc:
+            if not records:
+                raise MigrationsTasksError(
+                    f"{migration.path}: the connection failed while a statement that runs outside a "
+                    f"transaction was in flight ({exc.message}).",
+                    hint=f"Check whether it ran, finish the migration by hand, then run "
+                    f"`inv db.repair --status applied {migration.version}`.") from None
+            if self.committed(migration.version):
+                self.notify(Event("warning", f"The answer for {migration.version} was lost, but the ledger "
+                                  "shows it committed.", migration))
+                return
+            self.notify(Event("warning", f"The answer for {migration.version} was lost and it did not "
+                              "commit; sending it again.", migration))
+            self._send(batch, migration, records)
+
+    def committed(self, version: str) -> bool:
+        """Return whether ``version`` is recorded, after any in-flight write of it has finished.
+
+        Taking the migration lock first waits for a request still running on the server, so the
+        answer is final; the request changes nothing and is safe to repeat.
+        """
+        probe = (f"{L.lock_sql(self.settings.lock_wait_seconds)};\n"
+                 f"SELECT EXISTS (SELECT 1 FROM {L.TABLE} WHERE version = {quote_literal(version)}) AS found")
+        last: TransportError | None = None
+        for _ in range(5):
+            try:
+                rows = self.db.execute(probe, write=False)
+                return bool(rows and rows[0].get("found"))
+            except TransportError as exc:
+                last = exc
+                time.sleep(1)
+        assert last is not None
+        raise last
+
+    # -- failures --------------------------------------------------------------------------------
+    def _failure(
+        self,
+        migration: Migration,
+        batch: Batch,
+        error: SqlError,
+        done: list[Statement],
+        remaining: list[tuple[Batch, bool]],
+    ) -> MigrationFailed:
+        located = batch.locate(error)
+        probes = 0
+        if located is None and len(batch.statements()) > 1 and error.sqlstate:
+            located, probes = self._bisect(batch, error)
+        statement, line = located if located else (None, None)
+        total = len(migration.statements)
+        where = ""
+        if statement is not None:
+            number = migration.statements.index(statement) + 1
+            where = f" at line {line} (statement {number} of {total})"
+        parts = [f"Migration {migration.filename} failed{where}:"]
+        if statement is not None:
+            parts.append(f"  {_first_line(statement.text)}")
+        parts.extend("  " + line_ for line_ in error.describe().splitlines())
+        if error.context:
+            parts.append(f"  CONTEXT: {error.context.splitlines()[0]}")
+        if probes:
+            parts.append(f"  (statement located with {probes} diagnostic requests, all rolled back)")
+        if located is None and batch.statements():
+            parts.append("  (the server did not say which statement failed; it may be a deferred "
+                         "constraint checked at commit)")
+        if migration.atomic:
+            hint = "Nothing of this migration was applied. Fix the file and run db.apply again."
+        else:
+            ran = ", ".join(str(s.line) for s in done) or "none"
+            left = [s.line for b, _ in remaining for s in b.statements()]
+            hint = (
+                f"This migration runs outside a single transaction: the statements starting at lines {ran} "
+                "ran and are committed; the failing unit was rolled back"
+                + (f"; lines {', '.join(map(str, left))} did not run" if left else "")
+                + f". Finish by hand, then record it with `inv db.repair --status applied {migration.version}`."
+            )
+        return MigrationFailed("\n".join(parts), version=migration.version, path=str(migration.path),
+                               line=line, sql_error=error, hint=hint)
+
+    def _bisect(self, batch: Batch, error: SqlError) -> tuple[tuple[Statement, int] | None, int]:
+        """Find the first statement that fails, replaying prefixes that always roll back."""
+        statements = batch.statements()
+        prefix = [p for p in batch.parts if p.statement is None][:2]
+        # The failing statement's index is in [low, high]; high == len(statements) means "at commit".
+        low, high = 0, len(statements)
+        probes = 0
+        while low < high and probes < MAX_PROBES:
+            middle = (low + high) // 2
+            probe = Batch()
+            for part in prefix:
+                probe.add(part.text)
+            for statement in statements[: middle + 1]:
+                probe.add(statement.text, statement)
+            probe.add(L.probe_end_sql())
+            probes += 1
+            try:
+                self.db.execute(probe.sql)
+            except SqlError as exc:
+                if exc.sqlstate == L.PROBE_DONE:
+                    low = middle + 1
+                    continue
+                if exc.sqlstate != error.sqlstate:
+                    return None, probes
+                high = middle
+                continue
+            return None, probes  # a probe must never succeed; stop guessing
+        if low == high and low < len(statements):
+            return (statements[low], statements[low].line), probes
+        return None, probes
+
+
+class _AlreadyApplied(Exception):
+    """The guard found the version in the ledger."""

@@ -1,0 +1,256 @@
+"""The Supabase Management API SQL endpoint as a :class:`~migrations_tasks.database.Database`.
+
+``POST {api}/v1/projects/{ref}/database/query`` with ``{"query": sql}`` and a personal access token.
+One HTTP connection is reused for every request. Status codes are turned into the errors of
+:mod:`migrations_tasks.errors`; a 400 carries PostgreSQL's error in postgres-meta's text format, which
+is parsed back into SQLSTATE, message, LINE, DETAIL, HINT and CONTEXT.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+from . import __version__
+from .database import Row
+from .errors import (
+    AmbiguousWriteError,
+    AuthError,
+    NetworkError,
+    ProjectNotFoundError,
+    ProtocolError,
+    RateLimitError,
+    ServerError,
+    SqlError,
+    TransportError,
+)
+from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN, Secret
+
+_ERROR_HEAD = re.compile(r"ERROR:\s+([0-9A-Z]{5}):\s?(.*)")
+_FIELD = re.compile(r"^(DETAIL|HINT|CONTEXT|LINE (\d+)):\s?(.*)$")
+_TOKENS_URL = "https://supabase.com/dashboard/account/tokens"
+
+
+def parse_sql_error(message: str) -> SqlError:
+    """Parse postgres-meta's error text (``Failed to run sql query: ERROR:  42P01: ...``)."""
+    lines = message.splitlines() or [message]
+    head = _ERROR_HEAD.search(lines[0])
+    if head is None:
+        text = lines[0].removeprefix("Failed to run sql query:").strip() or message.strip()
+        return SqlError(text or "The SQL failed without a message.")
+    fields: dict[str, list[str]] = {"DETAIL": [], "HINT": [], "CONTEXT": []}
+    primary = [head.group(2)]
+    current: list[str] | None = primary
+    line: int | None = None
+    for raw in lines[1:]:
+        match = _FIELD.match(raw)
+        if match is None:
+            if current is not None and raw.strip() and not raw.strip().startswith("^"):
+                current.append(raw)
+            continue
+        if match.group(2):
+            line = int(match.group(2))
+            current = None
+            continue
+        current = fields[match.group(1)]
+        current.append(match.group(3))
+
+    def joined(items: list[str]) -> str | None:
+        text = "\n".join(items).strip()
+        return text or None
+
+    return SqlError(
+        joined(primary) or "",
+        sqlstate=head.group(1),
+        detail=joined(fields["DETAIL"]),
+        hint=joined(fields["HINT"]),
+        context=joined(fields["CONTEXT"]),
+        line=line,
+    )
+
+
+def _reset_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("x-ratelimit-reset")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class ManagementApi:
+    """Run SQL through the Management API; one instance per project, one connection reused."""
+
+    def __init__(
+        self,
+        api_url: str,
+        project_ref: str,
+        token: Secret,
+        *,
+        timeout: float = 120.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.project_ref = project_ref
+        self._token = token
+        self.requests = 0
+        self.rate_limit_remaining: int | None = None
+        self.rate_limit_reset: float | None = None
+        self._client = httpx.Client(
+            base_url=self.api_url,
+            headers={
+                "Authorization": f"Bearer {token.reveal()}",
+                "User-Agent": f"migrations-tasks/{__version__}",
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"ManagementApi(api_url={self.api_url!r}, project_ref={self.project_ref!r}, token=***)"
+
+    @property
+    def description(self) -> str:
+        """Return where the SQL goes."""
+        return f"project {self.project_ref} via the Management API ({self.api_url})"
+
+    def close(self) -> None:
+        """Close the HTTP connection."""
+        self._client.close()
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token.reveal(), "***")
+
+    def request(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
+        """Send one request; turn transport failures into NetworkError / AmbiguousWriteError."""
+        self.requests += 1
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise NetworkError(
+                f"Cannot connect to {self.api_url}: {self._redact(str(exc)) or type(exc).__name__}.",
+                hint=f"Check the network and {ENV_API_URL}; nothing was sent.",
+            ) from None
+        except httpx.TimeoutException as exc:
+            cls = AmbiguousWriteError if write else NetworkError
+            raise cls(f"No answer from {self.api_url} in time ({type(exc).__name__}).",
+                      hint="The request may still be running on the server.") from None
+        except httpx.HTTPError as exc:
+            cls = AmbiguousWriteError if write else NetworkError
+            raise cls(
+                f"The connection to {self.api_url} failed before an answer arrived "
+                f"({type(exc).__name__}: {self._redact(str(exc))}).",
+                hint="The request may or may not have run on the server.",
+            ) from None
+        self._track_rate_limit(response)
+        return response
+
+    def _track_rate_limit(self, response: httpx.Response) -> None:
+        remaining = response.headers.get("x-ratelimit-remaining")
+        try:
+            self.rate_limit_remaining = int(remaining) if remaining is not None else None
+        except ValueError:
+            self.rate_limit_remaining = None
+        self.rate_limit_reset = _reset_seconds(response)
+
+    def execute(self, sql: str, *, write: bool = True) -> list[Row]:
+        """Run SQL; return the rows of its last statement that returned rows."""
+        response = self.request(
+            "POST", f"/v1/projects/{self.project_ref}/database/query", write=write, json={"query": sql}
+        )
+        return self._rows(response)
+
+    def health(self, services: list[str], timeout_ms: int | None = None) -> list[dict[str, Any]]:
+        """Return the project's service health list (``GET /v1/projects/{ref}/health``)."""
+        params: list[tuple[str, str | int]] = [("services", s) for s in services]
+        if timeout_ms is not None:
+            params.append(("timeout_ms", timeout_ms))
+        response = self.request("GET", f"/v1/projects/{self.project_ref}/health", write=False, params=params)
+        if response.status_code != 200:
+            self._raise_for_status(response)
+        body = self._json(response)
+        if not isinstance(body, list):
+            raise ProtocolError(f"The health endpoint answered {type(body).__name__}, not a list.")
+        return body
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            kind = response.headers.get("content-type", "unknown content type")
+            snippet = self._redact(response.text[:120]).replace("\n", " ")
+            raise ProtocolError(
+                f"The API answered HTTP {response.status_code} with a body that is not JSON ({kind}): "
+                f"{snippet!r}.",
+                hint=f"Check {ENV_API_URL}: it should point at the Supabase Management API.",
+            ) from None
+
+    def _rows(self, response: httpx.Response) -> list[Row]:
+        if response.status_code != 201:
+            self._raise_for_status(response)
+        body = self._json(response)
+        if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
+            raise ProtocolError(
+                f"The API answered 201 with {type(body).__name__} instead of a list of rows.",
+                hint=f"Check {ENV_API_URL}.",
+            )
+        return body
+
+    def _message(self, response: httpx.Response) -> str:
+        try:
+            body = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            return self._redact(body["message"])
+        return ""
+
+    def _raise_for_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        message = self._message(response)
+        if status == 400 or (status >= 500 and "ERROR:" in message):
+            if not message:
+                self._json(response)  # raises ProtocolError for a non-JSON body
+                raise ProtocolError(f"The API answered {status} without an error message.")
+            raise parse_sql_error(message)
+        if status == 401:
+            raise AuthError(
+                f"The Management API rejected the access token (401{': ' + message if message else ''}).",
+                status=status,
+                hint=f"Check {ENV_TOKEN}: it may be mistyped, revoked or expired. Create one at {_TOKENS_URL}.",
+            )
+        if status == 403:
+            raise AuthError(
+                f"The access token may not run SQL on project {self.project_ref} (403).",
+                status=status,
+                hint="Use a token of an account that is a member of the project's organization.",
+            )
+        if status == 404:
+            raise ProjectNotFoundError(
+                f"Project {self.project_ref} was not found at {self.api_url} (404).",
+                hint=f"Check {ENV_REF} (Project Settings > General > Reference ID) and {ENV_API_URL}.",
+            )
+        if status == 429:
+            reset = _reset_seconds(response)
+            when = f" for {reset:g} more seconds" if reset is not None else ""
+            raise RateLimitError(
+                f"The Management API rate limit is reached (429){when}.",
+                reset_seconds=reset,
+                hint="Wait a minute and run again; the limit is 120 requests per minute per project.",
+            )
+        if status in (408, 502, 503, 504) or status >= 500:
+            raise ServerError(
+                f"The Management API answered {status}{': ' + message if message else ''}.",
+                status=status,
+                hint="The service or database may be busy or restarting; try again shortly.",
+            )
+        if 200 <= status < 300:
+            raise ProtocolError(
+                f"The API answered {status} where 201 Created was expected.",
+                hint=f"Check {ENV_API_URL}: a proxy may be answering instead of the Management API.",
+            )
+        raise TransportError(f"The Management API answered {status}{': ' + message if message else ''}.")

@@ -1,0 +1,111 @@
+"""Compare local migrations with the ledger and decide what to do (pure).
+
+Every version gets one status:
+
+* ``applied``: in the ledger and locally, the same SQL;
+* ``pending``: local only, newer than everything applied;
+* ``out-of-order``: local only, older than the newest applied version (the CLI's "insert before");
+* ``remote-only``: in the ledger, no local file;
+* ``changed``: in the ledger, but the file's SQL differs from the recorded statements.
+
+``applied``/``pending`` are in sync or merely behind; the other three are history conflicts.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .ledger import Ledger, LedgerRow
+from .migrations import Migration, version_key
+from .sql import same_statements
+
+
+class Status(str, enum.Enum):
+    """What one version's state is."""
+
+    APPLIED = "applied"
+    PENDING = "pending"
+    OUT_OF_ORDER = "out-of-order"
+    REMOTE_ONLY = "remote-only"
+    CHANGED = "changed"
+
+
+CONFLICTS = frozenset({Status.OUT_OF_ORDER, Status.REMOTE_ONLY, Status.CHANGED})
+
+REMOTE_ONLY_MESSAGE = "Remote migration versions not found in local migrations directory."
+OUT_OF_ORDER_MESSAGE = (
+    "Found local migration files to be inserted before the last migration on remote database."
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One version's status, with the local file and the ledger row where they exist."""
+
+    version: str
+    status: Status
+    migration: Migration | None = None
+    row: LedgerRow | None = None
+
+    @property
+    def name(self) -> str:
+        """Return the migration's name from the file, else from the ledger."""
+        if self.migration is not None:
+            return self.migration.name
+        return (self.row.name if self.row else None) or ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every version's status, in version order."""
+
+    entries: tuple[Entry, ...]
+    ledger_exists: bool
+
+    def with_status(self, *statuses: Status) -> list[Entry]:
+        """Return the entries with one of ``statuses``."""
+        return [e for e in self.entries if e.status in statuses]
+
+    @property
+    def conflicts(self) -> list[Entry]:
+        """Return the entries that are history conflicts."""
+        return [e for e in self.entries if e.status in CONFLICTS]
+
+    @property
+    def pending(self) -> list[Entry]:
+        """Return pending and out-of-order entries, in version order."""
+        return self.with_status(Status.PENDING, Status.OUT_OF_ORDER)
+
+    def to_apply(self, include_all: bool) -> list[Migration]:
+        """Return the migrations to apply: pending ones, plus out-of-order ones when ``include_all``."""
+        wanted = (Status.PENDING, Status.OUT_OF_ORDER) if include_all else (Status.PENDING,)
+        return [e.migration for e in self.with_status(*wanted) if e.migration is not None]
+
+    def blocking_conflicts(self, include_all: bool) -> list[Entry]:
+        """Return the conflicts that stop an apply (out-of-order ones are allowed by ``include_all``)."""
+        return [e for e in self.conflicts if not (include_all and e.status is Status.OUT_OF_ORDER)]
+
+
+def build(local: Sequence[Migration], ledger: Ledger) -> Plan:
+    """Return the status of every local and recorded version."""
+    rows = {r.version: r for r in ledger.rows}
+    newest_applied = max((version_key(v) for v in rows), default=None)
+    entries: list[Entry] = []
+    local_versions = set()
+    for migration in local:
+        local_versions.add(migration.version)
+        row = rows.get(migration.version)
+        if row is None:
+            late = newest_applied is not None and migration.sort_key < newest_applied
+            entries.append(Entry(migration.version, Status.OUT_OF_ORDER if late else Status.PENDING, migration))
+        elif row.statements is not None and not same_statements(migration.texts, row.statements):
+            entries.append(Entry(migration.version, Status.CHANGED, migration, row))
+        else:
+            entries.append(Entry(migration.version, Status.APPLIED, migration, row))
+    for version, row in rows.items():
+        if version not in local_versions:
+            entries.append(Entry(version, Status.REMOTE_ONLY, None, row))
+    entries.sort(key=lambda e: version_key(e.version))
+    return Plan(tuple(entries), ledger.exists)

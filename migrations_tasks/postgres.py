@@ -1,0 +1,128 @@
+"""A direct PostgreSQL connection as a :class:`~migrations_tasks.database.Database` (psycopg 3).
+
+It follows the Management API's semantics so the engine cannot tell the difference: each call is sent
+with the simple-query protocol (several statements run in one implicit transaction) on an autocommit
+connection, and the rows of the last statement that returned rows come back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .database import Row
+from .errors import AmbiguousWriteError, ConfigError, NetworkError, SqlError
+from .settings import ENV_DB_URL, Secret
+
+
+def _sql_error(exc: Any) -> SqlError:
+    diag = exc.diag
+    position = int(diag.statement_position) if diag.statement_position else None
+    return SqlError(
+        diag.message_primary or str(exc).strip(),
+        sqlstate=diag.sqlstate or getattr(exc, "sqlstate", None),
+        detail=diag.message_detail,
+        hint=diag.message_hint,
+        context=diag.context,
+        position=position,
+    )
+
+
+class PostgresDatabase:
+    """Run SQL over one psycopg connection, opened on first use."""
+
+    def __init__(self, url: Secret, *, timeout: float = 120.0, connect_timeout: float = 10.0) -> None:
+        self._url = url
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._conn: Any = None
+        self.requests = 0
+
+    def __repr__(self) -> str:
+        return "PostgresDatabase(url=***)"
+
+    @property
+    def description(self) -> str:
+        """Return where the SQL goes, without the password."""
+        try:
+            from psycopg.conninfo import conninfo_to_dict
+
+            info = conninfo_to_dict(self._url.reveal())
+            return f"PostgreSQL at {info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+        except Exception:
+            return "PostgreSQL (direct connection)"
+
+    def _redact(self, text: str) -> str:
+        text = text.replace(self._url.reveal(), "***")
+        try:
+            from psycopg.conninfo import conninfo_to_dict
+
+            password = conninfo_to_dict(self._url.reveal()).get("password")
+        except Exception:
+            password = None
+        return text.replace(str(password), "***") if password else text
+
+    def _connection(self) -> Any:
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError(
+                "The direct PostgreSQL transport needs psycopg.",
+                hint="pip install 'migrations-tasks[postgres]'",
+            ) from None
+        try:
+            self._conn = psycopg.connect(
+                self._url.reveal(), autocommit=True, connect_timeout=max(1, int(self._connect_timeout)),
+                application_name="migrations-tasks",
+            )
+        except psycopg.Error as exc:
+            raise NetworkError(
+                f"Cannot connect to PostgreSQL: {self._redact(str(exc)).strip()}",
+                hint=f"Check {ENV_DB_URL} and that the server is reachable; nothing was sent.",
+            ) from None
+        except Exception:
+            raise ConfigError(f"{ENV_DB_URL} is not a valid PostgreSQL connection string.") from None
+        return self._conn
+
+    def execute(self, sql: str, *, write: bool = True) -> list[Row]:
+        """Run SQL in one simple-query call; return the rows of the last statement with rows."""
+        import psycopg
+
+        conn = self._connection()
+        self.requests += 1
+        rows: list[Row] = []
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql.encode("utf-8"), prepare=False)
+                while True:
+                    if cur.description is not None:
+                        names = [c.name for c in cur.description]
+                        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+                    if not cur.nextset():
+                        break
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if getattr(exc, "diag", None) is not None and exc.diag.sqlstate and not conn.closed:
+                self._rollback_if_needed(conn)
+                raise _sql_error(exc) from None
+            self._conn = None
+            cls = AmbiguousWriteError if write else NetworkError
+            raise cls(f"The PostgreSQL connection failed: {self._redact(str(exc)).strip()}",
+                      hint="The statement may or may not have run.") from None
+        except psycopg.Error as exc:
+            self._rollback_if_needed(conn)
+            raise _sql_error(exc) from None
+        return rows
+
+    @staticmethod
+    def _rollback_if_needed(conn: Any) -> None:
+        from psycopg.pq import TransactionStatus
+
+        if not conn.closed and conn.info.transaction_status == TransactionStatus.INERROR:
+            conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,224 @@
+"""Turn results into output: a human table, one JSON document, progress lines, error messages.
+
+Output goes to the streams given (stdout for results, stderr for progress, warnings and errors), so
+``--json`` output on stdout stays one clean document.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from .errors import MigrationFileError, MigrationsTasksError, SqlError
+from .plan import Plan, Status
+
+_MARK = {
+    Status.APPLIED: "applied",
+    Status.PENDING: "PENDING",
+    Status.OUT_OF_ORDER: "OUT-OF-ORDER",
+    Status.REMOTE_ONLY: "REMOTE-ONLY",
+    Status.CHANGED: "CHANGED",
+}
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
+    """Return rows as a plain-text table with aligned columns."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def plural(count: int, word: str) -> str:
+    """Return '1 migration' / '2 migrations'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@dataclass
+class Reporter:
+    """Writes what tasks have to say."""
+
+    out: IO[str] = field(default_factory=lambda: sys.stdout)
+    err: IO[str] = field(default_factory=lambda: sys.stderr)
+    json: bool = False
+    #: A progress line was started and not finished ("applying X ..." awaiting its result).
+    line_open: bool = False
+
+    def say(self, text: str) -> None:
+        """Print a result line (stdout), unless JSON output was asked for."""
+        if not self.json:
+            print(text, file=self.out, flush=True)
+
+    def progress(self, text: str) -> None:
+        """Print a progress line (stderr)."""
+        print(text, file=self.err, flush=True)
+
+    def warn(self, text: str) -> None:
+        """Print a warning (stderr)."""
+        print(f"warning: {text}", file=self.err, flush=True)
+
+    def document(self, data: dict[str, Any]) -> None:
+        """Print one JSON document (stdout)."""
+        print(jsonlib.dumps(data, indent=2, default=str), file=self.out, flush=True)
+
+    def error(self, exc: MigrationsTasksError) -> None:
+        """Print an error and what to do next (stderr)."""
+        print(f"error: {exc.message}", file=self.err, flush=True)
+        if exc.hint and not isinstance(exc, SqlError):
+            print(f"  hint: {exc.hint}", file=self.err, flush=True)
+        if self.json:
+            self.document(error_document(exc))
+
+
+def error_document(exc: MigrationsTasksError) -> dict[str, Any]:
+    """Return an error as a JSON-able dict."""
+    doc: dict[str, Any] = {"status": "error", "exit_code": exc.exit_code, "error": exc.message,
+                           "kind": type(exc).__name__}
+    if exc.hint:
+        doc["hint"] = exc.hint
+    if isinstance(exc, MigrationFileError):
+        doc.update({"file": exc.path, "line": exc.line, "column": exc.column})
+    sql_error = getattr(exc, "sql_error", None)
+    if isinstance(sql_error, SqlError):
+        doc.update({"sqlstate": sql_error.sqlstate, "file": getattr(exc, "path", None),
+                    "line": getattr(exc, "line", None)})
+    return doc
+
+
+def check_status(plan: Plan) -> tuple[str, int]:
+    """Return the overall state of a plan and the exit code ``db.check`` uses for it."""
+    if plan.conflicts:
+        return "conflict", 2
+    if plan.pending:
+        return "pending", 1
+    return "in-sync", 0
+
+
+def plan_rows(plan: Plan) -> list[list[str]]:
+    """Return a plan as table rows."""
+    return [[e.version, e.name, _MARK[e.status]] for e in plan.entries]
+
+
+def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Sequence[str],
+                 target: str) -> int:
+    """Print a check's result; return its exit code."""
+    state, code = check_status(plan)
+    for warning in warnings:
+        reporter.warn(warning)
+    counts = {s: len(plan.with_status(s)) for s in Status}
+    if reporter.json:
+        reporter.document({
+            "status": state,
+            "exit_code": code,
+            "target": target,
+            "requests": requests,
+            "ledger_exists": plan.ledger_exists,
+            "counts": {s.value: n for s, n in counts.items()},
+            "migrations": [
+                {"version": e.version, "name": e.name, "status": e.status.value,
+                 "file": str(e.migration.path) if e.migration else None}
+                for e in plan.entries
+            ],
+            "warnings": list(warnings),
+        })
+        return code
+    if plan.entries:
+        reporter.say(table(plan_rows(plan), ["VERSION", "NAME", "STATUS"]))
+    else:
+        reporter.say("No migrations, local or applied.")
+    summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    verdict = {"in-sync": "In sync.", "pending": "Pending migrations: run `inv db.apply`.",
+               "conflict": "History conflict: local files and the ledger disagree."}[state]
+    reporter.say(f"\n{verdict} ({summary or 'nothing'}; {plural(requests, 'request')} to {target})")
+    for entry in plan.conflicts:
+        reporter.say(f"  {entry.version}: {_explain(entry.status)}")
+    return code
+
+
+def _explain(status: Status) -> str:
+    return {
+        Status.REMOTE_ONLY: "in the ledger but no local file (restore it, or `inv db.repair --status reverted`)",
+        Status.OUT_OF_ORDER: "older than the newest applied migration (apply with `--include-all`)",
+        Status.CHANGED: "the file changed after it was applied (restore it; put changes in a new migration)",
+    }.get(status, status.value)
+
+
+def render_event(reporter: Reporter, event: Any) -> None:
+    """Print one line of apply progress."""
+    stream = reporter.err if reporter.json else reporter.out
+    m = event.migration
+    if event.kind == "start" and m is not None:
+        print(f"  applying {m.version} {m.name} ...", end="", file=stream, flush=True)
+        reporter.line_open = True
+        return
+    if reporter.line_open:
+        reporter.line_open = False
+        if event.kind == "applied":
+            print(f" ok ({event.seconds:.2f}s)", file=stream, flush=True)
+            return
+        if event.kind == "skipped":
+            print(f" skipped: {event.message} ({event.seconds:.2f}s)", file=stream, flush=True)
+            return
+        print(file=stream, flush=True)
+    if event.kind == "warning":
+        reporter.warn(event.message)
+    else:
+        print(event.message, file=stream, flush=True)
+
+
+def _outcomes(result: Any) -> list[dict[str, Any]]:
+    return [{"version": o.version, "name": o.name, "status": o.status, "seconds": round(o.seconds, 4),
+             "requests": o.requests} for o in result.outcomes]
+
+
+def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
+    """Print what an apply did (or, for a dry run, would do)."""
+    applied = result.applied
+    skipped = [o for o in result.outcomes if o.status == "already-applied"]
+    if reporter.json:
+        status = "dry-run" if result.dry_run else ("applied" if applied else "nothing-to-do")
+        doc: dict[str, Any] = {"status": status, "exit_code": 0, "target": target,
+                               "requests": result.requests, "seconds": round(result.seconds, 3),
+                               "migrations": _outcomes(result)}
+        if result.dry_run:
+            doc["sql"] = {m.version: requests for m, requests in result.sql}
+        reporter.document(doc)
+        return
+    if result.dry_run:
+        if not result.sql:
+            reporter.say("Dry run: nothing to apply.")
+        for migration, requests in result.sql:
+            reporter.say(f"-- {migration.filename}: {plural(len(requests), 'request')}")
+            for number, text in enumerate(requests, 1):
+                if len(requests) > 1:
+                    reporter.say(f"-- request {number}")
+                reporter.say(text)
+        reporter.say(f"\nDry run: {plural(len(result.sql), 'migration')} would be applied; nothing was "
+                     f"written ({plural(result.requests, 'request')} to {target}).")
+        return
+    if not result.outcomes:
+        reporter.say(f"Nothing to apply: the database is up to date ({plural(result.requests, 'request')} "
+                     f"to {target}).")
+        return
+    extra = f", {len(skipped)} already applied by another run" if skipped else ""
+    reporter.say(f"Applied {plural(len(applied), 'migration')}{extra} in {result.seconds:.2f}s "
+                 f"({plural(result.requests, 'request')} to {target}).")
+
+
+def render_partial(reporter: Reporter, result: Any, *, target: str) -> None:
+    """After a failure, say what did get applied before it."""
+    if result is None or reporter.json:
+        return
+    if reporter.line_open:
+        reporter.line_open = False
+        print(" FAILED", file=reporter.out, flush=True)
+    applied = result.applied
+    if applied:
+        reporter.progress(f"{plural(len(applied), 'migration')} applied before the failure stay applied: "
+                          + ", ".join(o.version for o in applied) + ".")

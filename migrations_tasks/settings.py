@@ -1,0 +1,320 @@
+"""Settings: the only reader of the environment, ``.env`` and Invoke configuration.
+
+Every other module receives a :class:`Settings` value. Precedence, highest first:
+task flags, the process environment, the ``.env`` file (never overriding the environment),
+Invoke configuration (the ``migrations`` section of ``invoke.yaml``), defaults.
+
+Secrets (the access token, a database URL that may hold a password) live in :class:`Secret`, whose
+``repr``/``str`` never show the value; they are read only from the environment or ``.env``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+DEFAULT_API_URL = "https://api.supabase.com"
+DEFAULT_MIGRATIONS_DIR = "supabase/migrations"
+PROJECT_REF_RE = re.compile(r"^[a-z]{20}$")
+LOCK_TIMEOUT_RE = re.compile(r"^[0-9]+(ms|s|min)?$")
+TRANSPORTS = ("api", "postgres")
+CONFIG_SECTION = "migrations"
+
+ENV_TOKEN = "SUPABASE_ACCESS_TOKEN"
+ENV_REF = "SUPABASE_PROJECT_REF"
+ENV_REF_ALIASES = ("SUPABASE_STAGING_PROJECT_ID",)
+ENV_API_URL = "SUPABASE_API_URL"
+ENV_DB_URL = "SUPABASE_DB_URL"
+ENV_TRANSPORT = "MIGRATIONS_TRANSPORT"
+
+
+class Secret:
+    """A string that never shows itself in output, logs, exceptions or reprs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret value; only transports call this."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Secret values cannot be pickled")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a task needs to know, validated."""
+
+    transport: str
+    migrations_dir: Path
+    access_token: Secret | None = None
+    project_ref: str | None = None
+    api_url: str = DEFAULT_API_URL
+    db_url: Secret | None = None
+    lock_timeout: str = "10s"
+    lock_wait_seconds: float = 60.0
+    request_timeout: float = 120.0
+    created_by: str | None = "migrations-tasks"
+    rollbacks_dir: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def secrets(self) -> list[str]:
+        """Return the secret values, for masking in CI logs."""
+        return [s.reveal() for s in (self.access_token, self.db_url) if s is not None]
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Return a copy with some fields replaced (already validated values)."""
+        return replace(self, **changes)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_api_url(value: str) -> str:
+    """Return the API URL without a trailing slash, or raise ConfigError."""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_API_URL} is not a valid URL ({exc}).") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise ConfigError(
+            f"{ENV_API_URL} must be an https:// URL such as {DEFAULT_API_URL}.",
+            hint="Unset it to use the default Supabase API.",
+        )
+    if parts.username or parts.password:
+        raise ConfigError(
+            f"{ENV_API_URL} must not contain credentials (user:password@).",
+            hint=f"Put the personal access token in {ENV_TOKEN} instead.",
+        )
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ConfigError(
+            f"{ENV_API_URL} uses plain http:// to {host}: the token would travel unencrypted.",
+            hint="Use https://, or http:// only to a loopback address such as the local sandbox.",
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{ENV_API_URL} must not have a query string or fragment.")
+    return value.strip().rstrip("/")
+
+
+def validate_token(value: str, source: str = ENV_TOKEN) -> Secret:
+    """Return the token as a Secret, or raise ConfigError without echoing it."""
+    if not value:
+        raise ConfigError(f"{source} is empty.", hint="Create a personal access token at "
+                          "https://supabase.com/dashboard/account/tokens.")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ConfigError(
+            f"{source} contains whitespace or control characters (a pasted newline?).",
+            hint="Set it again with only the token's characters.",
+        )
+    return Secret(value)
+
+
+def validate_project_ref(value: str, source: str = ENV_REF) -> str:
+    """Return the project ref, or raise ConfigError."""
+    ref = value.strip()
+    if not PROJECT_REF_RE.match(ref):
+        shown = ref if len(ref) <= 40 and ref.isprintable() else ref[:40].encode("unicode_escape").decode()
+        raise ConfigError(
+            f"{source} {shown!r} is not a Supabase project ref: expected exactly 20 lowercase letters.",
+            hint="Copy it from the dashboard: Project Settings > General > Reference ID.",
+        )
+    return ref
+
+
+def validate_db_url(value: str, source: str = ENV_DB_URL) -> Secret:
+    """Return the connection string as a Secret, or raise ConfigError without echoing it."""
+    try:
+        scheme = urlsplit(value.strip()).scheme
+    except ValueError:
+        scheme = ""
+    if scheme not in ("postgres", "postgresql"):
+        raise ConfigError(
+            f"{source} must be a postgresql:// connection string.",
+            hint="Example: postgresql://postgres:PASSWORD@db.REF.supabase.co:5432/postgres",
+        )
+    return Secret(value.strip())
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file; a line that cannot be parsed is an error naming its line number."""
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not valid UTF-8.", hint="Save it as UTF-8 text.") from None
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror}.") from None
+    import io
+
+    bad = [b.original.line for b in parse_stream(io.StringIO(text)) if b.error]
+    if bad:
+        lines = ", ".join(str(n) for n in bad[:5])
+        raise ConfigError(
+            f"{path} has lines that are not KEY=value (line {lines}).",
+            hint="Fix or remove those lines; values with spaces need quotes.",
+        )
+    values = dotenv_values(stream=io.StringIO(text), interpolate=True)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _config_section(config: Any) -> Mapping[str, Any]:
+    if config is None:
+        return {}
+    try:
+        section = config.get(CONFIG_SECTION, {}) if hasattr(config, "get") else {}
+    except Exception:  # invoke's DataProxy raises for odd shapes
+        section = {}
+    if section is None:
+        return {}
+    if not isinstance(section, Mapping) and not hasattr(section, "keys"):
+        raise ConfigError(
+            f"invoke.yaml: '{CONFIG_SECTION}' must be a mapping of settings, not {type(section).__name__}."
+        )
+    return {k: section[k] for k in section.keys()}
+
+
+def _as_float(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}.") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be greater than zero.")
+    return number
+
+
+def load_settings(
+    config: Any = None,
+    *,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = Path(".env"),
+    require_database: bool = True,
+) -> Settings:
+    """Read and validate settings from flags, environment, ``.env`` and Invoke config."""
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env: dict[str, str] = {}
+    if dotenv_path is not None and dotenv_path.is_file():
+        env.update(read_dotenv(dotenv_path))
+    env.update(os.environ if environ is None else environ)
+    cfg = _config_section(config)
+
+    def pick(flag: str, env_names: tuple[str, ...], cfg_key: str | None) -> tuple[Any, str] | None:
+        if flag in flags:
+            return flags[flag], f"--{flag.replace('_', '-')}"
+        for name in env_names:
+            if env.get(name, "") != "":
+                return env[name], name
+        if cfg_key and cfg.get(cfg_key) not in (None, ""):
+            return cfg[cfg_key], f"invoke.yaml {CONFIG_SECTION}.{cfg_key}"
+        return None
+
+    errors: list[str] = []
+
+    def attempt(fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except ConfigError as exc:
+            errors.append(str(exc))
+            return None
+
+    token_src = pick("access_token", (ENV_TOKEN,), None)
+    token = attempt(validate_token, str(token_src[0]), token_src[1]) if token_src else None
+    ref_src = pick("project_ref", (ENV_REF, *ENV_REF_ALIASES), "project_ref")
+    ref = attempt(validate_project_ref, str(ref_src[0]), ref_src[1]) if ref_src else None
+    api_src = pick("api_url", (ENV_API_URL,), "api_url")
+    api_url = attempt(validate_api_url, str(api_src[0])) if api_src else DEFAULT_API_URL
+    db_src = pick("db_url", (ENV_DB_URL,), None)
+    db_url = attempt(validate_db_url, str(db_src[0]), db_src[1]) if db_src else None
+
+    transport_src = pick("transport", (ENV_TRANSPORT,), "transport")
+    transport: str | None = None
+    if transport_src:
+        transport = str(transport_src[0]).strip().lower()
+        if transport not in TRANSPORTS:
+            errors.append(f"{transport_src[1]} must be 'api' or 'postgres', not {transport_src[0]!r}.")
+            transport = None
+
+    if require_database and not errors:
+        if transport is None:
+            if token_src and ref_src:
+                transport = "api"
+            elif db_src:
+                transport = "postgres"
+        missing: list[str] = []
+        if transport == "api" or (transport is None and not db_src):
+            if not token_src:
+                missing.append(f"{ENV_TOKEN} (your personal access token)")
+            if not ref_src:
+                missing.append(f"{ENV_REF} (the 20-letter project ref)")
+            if transport is None:
+                missing.append(f"or {ENV_DB_URL} for a direct PostgreSQL connection")
+        elif transport == "postgres" and not db_src:
+            missing.append(f"{ENV_DB_URL} (a postgresql:// connection string)")
+        if missing:
+            errors.append(
+                "Missing settings: " + "; ".join(missing) + ". Set them in the environment or in .env"
+                " (see .env.example); the project ref may also go in invoke.yaml under "
+                f"'{CONFIG_SECTION}: project_ref:' or be given with --project-ref."
+            )
+
+    mig_src = pick("migrations_dir", ("MIGRATIONS_DIR",), "migrations_dir")
+    migrations_dir = Path(str(mig_src[0])) if mig_src else Path(DEFAULT_MIGRATIONS_DIR)
+    rb_src = pick("rollbacks_dir", (), "rollbacks_dir")
+    rollbacks_dir = Path(str(rb_src[0])) if rb_src else migrations_dir.parent / "rollbacks"
+
+    lock_timeout = str(cfg.get("lock_timeout", "10s"))
+    if not LOCK_TIMEOUT_RE.match(lock_timeout):
+        errors.append(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min.")
+    lock_wait = attempt(_as_float, f"{CONFIG_SECTION}.lock_wait_seconds", cfg.get("lock_wait_seconds", 60))
+    timeout = attempt(_as_float, f"{CONFIG_SECTION}.request_timeout", cfg.get("request_timeout", 120))
+
+    if errors:
+        raise ConfigError("\n".join(errors) if len(errors) > 1 else errors[0])
+
+    return Settings(
+        transport=transport or "api",
+        migrations_dir=migrations_dir,
+        access_token=token,
+        project_ref=ref,
+        api_url=api_url,
+        db_url=db_url,
+        lock_timeout=lock_timeout,
+        lock_wait_seconds=lock_wait,
+        request_timeout=timeout,
+        created_by=str(cfg.get("created_by", "migrations-tasks")) or None,
+        rollbacks_dir=rollbacks_dir,
+        extra=cfg,
+    )

@@ -1,0 +1,246 @@
+"""Split, classify, normalise and quote SQL text (pure; PostgreSQL's own parser via pglast).
+
+Nothing here does I/O. Offsets are 0-based character offsets into the text given; lines and columns
+are 1-based, as editors show them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pglast import parser as _pg
+
+_COMMENTS = frozenset({"SQL_COMMENT", "C_COMMENT"})
+_SEMICOLON = "ASCII_59"
+
+#: Statements PostgreSQL refuses inside a transaction block, by leading keywords.
+_NO_TRANSACTION: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("CREATE", "INDEX", "CONCURRENTLY"), "CREATE INDEX CONCURRENTLY"),
+    (("CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"), "CREATE INDEX CONCURRENTLY"),
+    (("DROP", "INDEX", "CONCURRENTLY"), "DROP INDEX CONCURRENTLY"),
+    (("VACUUM",), "VACUUM"),
+    (("ALTER", "SYSTEM_P"), "ALTER SYSTEM"),
+    (("CREATE", "DATABASE"), "CREATE DATABASE"),
+    (("DROP", "DATABASE"), "DROP DATABASE"),
+    (("CREATE", "TABLESPACE"), "CREATE TABLESPACE"),
+    (("DROP", "TABLESPACE"), "DROP TABLESPACE"),
+    (("CREATE", "SUBSCRIPTION"), "CREATE SUBSCRIPTION"),
+    (("DROP", "SUBSCRIPTION"), "DROP SUBSCRIPTION"),
+    (("REINDEX", "SYSTEM_P"), "REINDEX SYSTEM"),
+    (("REINDEX", "DATABASE"), "REINDEX DATABASE"),
+)
+
+#: Transaction control, by leading keyword.
+_TRANSACTION_CONTROL = {
+    "BEGIN_P": "BEGIN",
+    "START": "BEGIN",
+    "COMMIT": "COMMIT",
+    "END_P": "COMMIT",
+    "ROLLBACK": "ROLLBACK",
+    "ABORT_P": "ROLLBACK",
+    "SAVEPOINT": "SAVEPOINT",
+    "RELEASE": "RELEASE",
+    "PREPARE": "PREPARE",  # only PREPARE TRANSACTION, checked below
+}
+
+
+_INTERESTING_LEADS = frozenset({
+    "CREATE", "DROP", "VACUUM", "ALTER", "REINDEX", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
+    "SAVEPOINT", "RELEASE", "PREPARE",
+})
+
+
+class SyntaxProblem(Exception):
+    """The parser rejected the text; ``offset`` is a 0-based character offset."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One statement of a text: where it is and what kind it is."""
+
+    start: int
+    end: int
+    no_transaction: str | None = None
+    transaction_control: str | None = None
+
+
+def _parse_error(exc: Exception, text: str) -> SyntaxProblem:
+    args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
+    message = str(args[0]) if args else str(exc)
+    raw = args[1] if len(args) > 1 else 0
+    offset = raw if isinstance(raw, int) else 0
+    return SyntaxProblem(message, max(0, min(offset, len(text))))
+
+
+def leading_keywords(statement: str, count: int = 4) -> tuple[str, ...]:
+    """Return the scanner names of the first ``count`` tokens that are not comments."""
+    head = statement[:256]
+    try:
+        tokens = _pg.scan(head)
+    except Exception:
+        try:
+            tokens = _pg.scan(statement)
+        except Exception:
+            return ()
+    names = [t.name for t in tokens if t.name not in _COMMENTS]
+    return tuple(names[:count])
+
+
+def classify(statement: str) -> tuple[str | None, str | None]:
+    """Return (no-transaction reason, transaction-control kind) for one statement."""
+    word = re.match(r"[A-Za-z_]+", statement.lstrip())
+    if word and word.group(0).upper() not in _INTERESTING_LEADS:
+        return None, None  # fast path: most statements cannot be either kind
+    keys = leading_keywords(statement)
+    if not keys:
+        return None, None
+    if keys[0] in _TRANSACTION_CONTROL:
+        kind = _TRANSACTION_CONTROL[keys[0]]
+        if kind == "PREPARE" and keys[1:2] != ("TRANSACTION",):
+            return None, None
+        if kind == "BEGIN" and keys[0] == "START" and keys[1:2] != ("TRANSACTION",):
+            return None, None
+        if kind == "COMMIT" and keys[1:2] == ("PREPARED",):
+            kind = "COMMIT PREPARED"
+        if kind == "ROLLBACK" and keys[1:2] == ("PREPARED",):
+            kind = "ROLLBACK PREPARED"
+        if kind in ("ROLLBACK",) and len(keys) > 1 and keys[1] in ("TO",):
+            kind = "ROLLBACK TO SAVEPOINT"
+        if kind == "COMMIT" and "CHAIN" in keys:
+            kind = "COMMIT AND CHAIN"
+        return None, kind
+    for prefix, reason in _NO_TRANSACTION:
+        if keys[: len(prefix)] == prefix:
+            return reason, None
+    if keys[0] == "REINDEX":
+        try:
+            names = {t.name for t in _pg.scan(statement)}
+        except Exception:
+            names = set()
+        if "CONCURRENTLY" in names:
+            return "REINDEX CONCURRENTLY", None
+    return None, None
+
+
+def split(text: str) -> list[Piece]:
+    """Split ``text`` into statements with PostgreSQL's parser; raise SyntaxProblem on bad SQL."""
+    try:
+        slices = _pg.split(text, with_parser=True, only_slices=True)
+    except Exception as exc:  # pglast.parser.ParseError
+        raise _parse_error(exc, text) from None
+    pieces = []
+    for sl in slices:
+        start, end = sl.start or 0, sl.stop if sl.stop is not None else len(text)
+        no_tx, control = classify(text[start:end])
+        pieces.append(Piece(start, end, no_tx, control))
+    return pieces
+
+
+def check_syntax(text: str) -> None:
+    """Raise SyntaxProblem when PostgreSQL's parser rejects ``text``."""
+    try:
+        _pg.parse_sql_json(text)
+    except Exception as exc:
+        raise _parse_error(exc, text) from None
+
+
+class LineIndex:
+    """Map character offsets of one text to 1-based (line, column)."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of a 0-based offset."""
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+    def line_start(self, line: int) -> int:
+        """Return the offset where a 1-based line starts."""
+        return self._starts[max(0, min(line, len(self._starts)) - 1)]
+
+
+def _normal_dollar_body(token: str) -> str:
+    tag_end = token.index("$", 1) + 1
+    tag = token[:tag_end]
+    body = token[tag_end : len(token) - len(tag)]
+    try:
+        inner = normal_tokens(body)
+    except Exception:
+        inner = body.split()
+    return tag.lower() + " ".join(inner) + tag.lower()
+
+
+def normal_tokens(text: str) -> list[str]:
+    """Return the tokens of ``text`` without comments, whitespace or semicolons, case-folded
+    where SQL ignores case. Two texts with equal tokens mean the same thing."""
+    out: list[str] = []
+    for tok in _pg.scan(text):
+        name = tok.name
+        if name in _COMMENTS or name == _SEMICOLON:
+            continue
+        piece = text[tok.start : tok.end + 1]
+        if tok.kind != "NO_KEYWORD" or (name == "IDENT" and not piece.startswith('"')):
+            piece = piece.lower()
+        elif name == "SCONST" and piece.startswith("$"):
+            piece = _normal_dollar_body(piece)
+        out.append(piece)
+    return out
+
+
+def fingerprint(statements: Iterable[str]) -> str:
+    """Return a digest of statements that ignores whitespace, comments and statement boundaries."""
+    digest = hashlib.sha256()
+    for statement in statements:
+        try:
+            tokens = normal_tokens(statement)
+        except Exception:
+            tokens = statement.split()
+        for token in tokens:
+            digest.update(token.encode("utf-8", "surrogatepass"))
+            digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def same_statements(local: Sequence[str], recorded: Sequence[str]) -> bool:
+    """Return True when ``recorded`` (a ledger's statements) is the same SQL as ``local``.
+
+    Accepts the split form ``supabase db push`` writes, the whole-file form of Supabase's
+    apply_migration, and differences only in whitespace, comments, keyword case or semicolons.
+    """
+    def trimmed(items: Sequence[str]) -> list[str]:
+        return [s.strip().rstrip(";").rstrip() for s in items if s.strip().rstrip(";").strip()]
+
+    if trimmed(local) == trimmed(recorded):
+        return True
+    return fingerprint(local) == fingerprint(recorded)
+
+
+def quote_literal(value: str) -> str:
+    """Quote a string as a standard SQL literal (standard_conforming_strings is on everywhere)."""
+    if "\x00" in value:
+        raise ValueError("PostgreSQL text cannot contain NUL characters")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier when it needs it."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def text_array(values: Sequence[str]) -> str:
+    """Return a text[] literal expression."""
+    if not values:
+        return "'{}'::text[]"
+    return "ARRAY[" + ", ".join(quote_literal(v) for v in values) + "]::text[]"

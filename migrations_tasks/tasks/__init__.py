@@ -1,0 +1,22 @@
+"""The Invoke layer: thin tasks that read Settings, call the engine and report.
+
+Each module is one collection; :func:`namespace` assembles them for a user's ``tasks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from invoke.collection import Collection
+
+
+def namespace(**extra: Any) -> Collection:
+    """Return a Collection with the ``db`` and ``sandbox`` collections, plus any given as keywords."""
+    from . import db, sandbox
+
+    ns = Collection()
+    ns.add_collection(Collection.from_module(db), name="db")
+    ns.add_collection(Collection.from_module(sandbox), name="sandbox")
+    for name, collection in extra.items():
+        ns.add_collection(collection, name=name)
+    return ns

@@ -1,0 +1,99 @@
+"""Database tasks: check, apply (and the rest of the migration life cycle)."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from ..report import Reporter
+from ._common import exits, settings, stop_at_boundary
+
+COMMON_HELP = {
+    "migrations_dir": "directory of migration files (default: supabase/migrations)",
+    "transport": "'api' (Management API) or 'postgres' (SUPABASE_DB_URL); default: api when a token "
+    "and project ref are set",
+    "project_ref": "Supabase project ref (default: SUPABASE_PROJECT_REF)",
+    "json": "print one JSON document instead of the table",
+}
+
+
+@task(help=COMMON_HELP)
+def check(
+    c: Context,
+    migrations_dir: str | None = None,
+    transport: str | None = None,
+    project_ref: str | None = None,
+    json: bool = False,
+) -> Any:
+    """Compare local migrations with the project's ledger; exit 1 when some are pending."""
+    from ..database import connect
+    from ..engine import Engine
+    from ..migrations import load
+    from ..report import render_check
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
+        local = load(s.migrations_dir)
+        db = connect(s)
+        try:
+            plan = Engine(db, s).check(local)
+        finally:
+            db.close()
+        code = render_check(reporter, plan, requests=db.requests, warnings=local.warnings,
+                            target=db.description)
+    if code:
+        raise Exit(code=code)
+    return plan
+
+
+@task(help={
+    **COMMON_HELP,
+    "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
+    "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
+})
+def apply(
+    c: Context,
+    migrations_dir: str | None = None,
+    transport: str | None = None,
+    project_ref: str | None = None,
+    dry_run: bool = False,
+    include_all: bool = False,
+    json: bool = False,
+) -> Any:
+    """Apply pending migrations, each atomically with its ledger row."""
+    from ..database import connect
+    from ..engine import Engine
+    from ..errors import Interrupted, MigrationsTasksError
+    from ..migrations import load
+    from ..report import render_apply, render_event, render_partial
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
+        local = load(s.migrations_dir)
+        for warning in local.warnings:
+            reporter.warn(warning)
+        db = connect(s)
+        with stop_at_boundary(reporter) as stop:
+            engine = Engine(db, s, notify=lambda e: render_event(reporter, e), should_stop=stop)
+            try:
+                result = engine.apply(local, include_all=include_all, dry_run=dry_run)
+            except MigrationsTasksError:
+                render_partial(reporter, engine.result, target=db.description)
+                raise
+            finally:
+                db.close()
+        render_apply(reporter, result, target=db.description)
+        if stop.signal_number is not None:
+            raise Interrupted(
+                f"Stopped by {signal.Signals(stop.signal_number).name} after applying "
+                f"{len(result.applied)} migration(s); the database is at a migration boundary.",
+                signal_number=stop.signal_number,
+                hint="Run db.apply again to continue.",
+            )
+    return result
