@@ -337,7 +337,10 @@ class Engine:
     ) -> MigrationFailed:
         located = batch.locate(error)
         probes = 0
-        if located is None and len(batch.statements()) > 1 and error.sqlstate:
+        statements = batch.statements()
+        if located is None and len(statements) == 1:
+            located = statements[0], statements[0].line
+        elif located is None and len(statements) > 1 and error.sqlstate:
             located, probes = self._bisect(batch, error)
         statement, line = located if located else (None, None)
         total = len(migration.statements)

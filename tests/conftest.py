@@ -1,0 +1,224 @@
+"""Shared fixtures: one real sandbox per test session, a fresh project per test, a secret canary.
+
+The sandbox runs as a subprocess (``python -m migrations_tasks.sandbox``), exactly as users start it:
+real PostgreSQL behind a real HTTP server on loopback. Each test that needs a database gets its own
+project (a fresh copy of the Supabase template database), so tests are independent.
+
+The sandbox's access token is a canary: after every test, its captured output, logs and failure text
+are searched for it, and the test fails if the token leaked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CANARY = "sbp_canary" + secrets.token_hex(16)
+# The canary is in the environment of the whole session, as a CI secret would be.
+os.environ["MIGRATIONS_TASKS_TEST_CANARY"] = CANARY
+for _name in list(os.environ):
+    if _name.startswith(("SUPABASE_", "MIGRATIONS_", "DEPLOY_")) and _name != "MIGRATIONS_TASKS_TEST_CANARY":
+        del os.environ[_name]
+
+
+def leaked(*texts: str | bytes | None) -> bool:
+    """Return True when any text contains the canary token."""
+    for text in texts:
+        if text is None:
+            continue
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        if CANARY in text:
+            return True
+    return False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    texts = [content for _, content in report.sections]
+    texts.append(report.longreprtext or "")
+    if leaked(*texts):
+        report.outcome = "failed"
+        report.longrepr = f"The secret canary token appeared in captured output or failure text of {item.nodeid}."
+
+
+class SandboxProcess:
+    """A running ``python -m migrations_tasks.sandbox`` and what it printed."""
+
+    def __init__(self, *args: str, token: str = CANARY) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "migrations_tasks.sandbox", "--token", token, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        )
+        self.env: dict[str, str] = {}
+        lines: list[str] = []
+        timer = threading.Timer(120, self.process.kill)
+        timer.start()
+        try:
+            assert self.process.stdout is not None
+            for _ in range(4):
+                line = self.process.stdout.readline()
+                if not line:
+                    break
+                lines.append(line)
+        finally:
+            timer.cancel()
+        for line in lines:
+            key, _, value = line.rstrip("\n").partition("=")
+            self.env[key] = value
+        if len(self.env) != 4:
+            self.stop()
+            stderr = self.process.stderr.read() if self.process.stderr else ""
+            raise RuntimeError(f"sandbox did not start: stdout={lines!r} stderr={stderr[-3000:]}")
+        self.api_url = self.env["SUPABASE_API_URL"]
+        self.token = self.env["SUPABASE_ACCESS_TOKEN"]
+        self.ref = self.env["SUPABASE_PROJECT_REF"]
+        self.db_url = self.env["SANDBOX_DB_URL"]
+
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        """Call the sandbox's HTTP API; return (status, parsed JSON)."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.api_url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+    def new_project(self) -> Project:
+        """Create a fresh project (a copy of the Supabase template database)."""
+        status, body = self.call("POST", "/_sandbox/projects")
+        assert status == 201, body
+        return Project(self, body["ref"], body["db_url"])
+
+    def stop(self) -> None:
+        """Stop the sandbox (SIGTERM) and wait for it."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@dataclass
+class Project:
+    """One sandbox project: a database reachable through the API and directly."""
+
+    sandbox: SandboxProcess
+    ref: str
+    db_url: str
+    _conn: Any = field(default=None, repr=False)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Return the environment a client needs for this project."""
+        return {
+            "SUPABASE_API_URL": self.sandbox.api_url,
+            "SUPABASE_PROJECT_REF": self.ref,
+            "SUPABASE_ACCESS_TOKEN": self.sandbox.token,
+            "SUPABASE_DB_URL": self.db_url,
+        }
+
+    def settings(self, migrations_dir: Path | str = "supabase/migrations", transport: str = "api",
+                 **config: Any) -> Any:
+        """Return Settings for this project."""
+        from migrations_tasks.settings import load_settings
+
+        return load_settings({"migrations": config}, flags={"migrations_dir": str(migrations_dir),
+                             "transport": transport}, environ=self.env, dotenv_path=None)
+
+    def requests(self) -> int:
+        """Return how many API requests this project has received."""
+        status, body = self.sandbox.call("GET", f"/_sandbox/stats?ref={self.ref}")
+        assert status == 200
+        return int(body["requests"])
+
+    def sql(self, query: str) -> list[tuple[Any, ...]]:
+        """Run SQL directly (not through the API) and return all rows of the last statement."""
+        import psycopg
+
+        if self._conn is None:
+            self._conn = psycopg.connect(self.db_url, autocommit=True)
+        cur = self._conn.execute(query)
+        return cur.fetchall() if cur.description else []
+
+    def close(self) -> None:
+        """Close the direct connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxProcess]:
+    """One sandbox for the whole session; its token is the canary."""
+    process = SandboxProcess()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def project(sandbox: SandboxProcess) -> Iterator[Project]:
+    """A fresh, empty Supabase-like project for one test."""
+    proj = sandbox.new_project()
+    yield proj
+    proj.close()
+    sandbox.call("DELETE", f"/_sandbox/projects/{proj.ref}")
+
+
+class MigrationDir:
+    """A temporary supabase/migrations directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+
+    def write(self, filename: str, sql: str | bytes) -> Path:
+        """Write one migration file."""
+        target = self.path / filename
+        if isinstance(sql, bytes):
+            target.write_bytes(sql)
+        else:
+            target.write_text(sql, encoding="utf-8")
+        return target
+
+
+@pytest.fixture
+def migrations(tmp_path: Path) -> MigrationDir:
+    """An empty migrations directory under tmp_path/supabase/migrations."""
+    return MigrationDir(tmp_path / "supabase" / "migrations")
+
+
+def run_inv(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120,
+            ) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m invoke`` like a user would, in ``cwd``; fail on a leaked canary or a traceback."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_"))}
+    base.update(env or {})
+    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=cwd, env=base, capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    assert not leaked(result.stdout, result.stderr), "the canary token leaked into task output"
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def user_project(tmp_path: Path) -> Path:
+    """Make a directory that looks like a user's project: tasks.py using the collection."""
+    (tmp_path / "tasks.py").write_text("from migrations_tasks import namespace\n\nns = namespace()\n")
+    return tmp_path

@@ -1,0 +1,114 @@
+"""`inv db.check` / `inv db.apply` as a user runs them: exit codes, output, no tracebacks, no secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import MigrationDir, Project, run_inv, user_project
+
+
+def test_check_exits_1_when_pending_then_apply_then_check_exits_0(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("20250101000000_a.sql", "create table a (id int);")
+    migrations.write("20250102000000_b.sql", "create table b (id int);")
+    cwd = user_project(tmp_path)
+    first = run_inv("db.check", cwd=cwd, env=project.env)
+    assert first.returncode == 1, first.stderr
+    assert "20250101000000" in first.stdout and "PENDING" in first.stdout
+    assert "1 request" in first.stdout
+
+    applied = run_inv("db.apply", cwd=cwd, env=project.env)
+    assert applied.returncode == 0, applied.stderr
+    assert "applying 20250101000000 a ... ok" in applied.stdout
+    assert "Applied 2 migrations" in applied.stdout and "4 requests" in applied.stdout
+
+    again = run_inv("db.check", "--json", cwd=cwd, env=project.env)
+    assert again.returncode == 0
+    doc = json.loads(again.stdout)
+    assert doc["status"] == "in-sync" and doc["requests"] == 1
+    assert [m["status"] for m in doc["migrations"]] == ["applied", "applied"]
+
+
+def test_a_failed_migration_exits_1_naming_file_line_and_sqlstate(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_ok.sql", "create table ok (id int);")
+    migrations.write("2_bad.sql", "create table bad (id int);\ninsert into nowhere values (1);")
+    result = run_inv("db.apply", cwd=user_project(tmp_path), env=project.env)
+    assert result.returncode == 1
+    assert "Migration 2_bad.sql failed at line 2 (statement 2 of 2)" in result.stderr
+    assert "42P01" in result.stderr
+    assert "1 migration applied before the failure stay applied: 1." in result.stderr
+    assert "FAILED" in result.stdout
+
+
+def test_a_history_conflict_exits_2(project: Project, migrations: MigrationDir, tmp_path: Path) -> None:
+    migrations.write("2_b.sql", "create table b (id int);")
+    cwd = user_project(tmp_path)
+    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    migrations.write("1_a.sql", "create table a (id int);")
+    check = run_inv("db.check", cwd=cwd, env=project.env)
+    assert check.returncode == 2
+    assert "OUT-OF-ORDER" in check.stdout
+    apply = run_inv("db.apply", cwd=cwd, env=project.env)
+    assert apply.returncode == 2
+    assert "Found local migration files to be inserted before the last migration" in apply.stderr
+    assert run_inv("db.apply", "--include-all", cwd=cwd, env=project.env).returncode == 0
+
+
+def test_missing_settings_exit_3_with_one_message_listing_what_and_where(tmp_path: Path) -> None:
+    result = run_inv("db.check", cwd=user_project(tmp_path), env={})
+    assert result.returncode == 3
+    assert "SUPABASE_ACCESS_TOKEN" in result.stderr and "SUPABASE_PROJECT_REF" in result.stderr
+    assert "SUPABASE_DB_URL" in result.stderr and ".env" in result.stderr
+    assert result.stderr.count("error:") == 1
+
+
+def test_settings_come_from_a_dotenv_file_and_the_staging_alias(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    cwd = user_project(tmp_path)
+    (cwd / ".env").write_text(
+        f"SUPABASE_ACCESS_TOKEN={project.sandbox.token}\nSUPABASE_STAGING_PROJECT_ID={project.ref}\n"
+        f"SUPABASE_API_URL={project.sandbox.api_url}\n")
+    result = run_inv("db.check", cwd=cwd, env={})
+    assert result.returncode == 0, result.stderr
+    assert "No migrations" in result.stdout
+
+
+def test_a_syntax_error_exits_3_before_any_request(project: Project, migrations: MigrationDir, tmp_path: Path) -> None:
+    migrations.write("1_bad.sql", "create tabel x (id int);")
+    result = run_inv("db.apply", cwd=user_project(tmp_path), env=project.env)
+    assert result.returncode == 3
+    assert "1_bad.sql:1:8: syntax error at or near \"tabel\"" in result.stderr
+    assert project.requests() == 0
+
+
+def test_the_direct_postgres_transport_is_chosen_by_flag(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_a.sql", "create table direct (id int);")
+    result = run_inv("db.apply", "--transport", "postgres", cwd=user_project(tmp_path),
+                     env={"SUPABASE_DB_URL": project.db_url})
+    assert result.returncode == 0, result.stderr
+    assert "PostgreSQL at 127.0.0.1" in result.stdout
+    assert project.requests() == 0
+    assert project.sql("select to_regclass('direct') is not null") == [(True,)]
+
+
+def test_dry_run_shows_the_sql_and_applies_nothing(project: Project, migrations: MigrationDir, tmp_path: Path) -> None:
+    migrations.write("1_a.sql", "create table dry (id int);")
+    result = run_inv("db.apply", "--dry-run", cwd=user_project(tmp_path), env=project.env)
+    assert result.returncode == 0, result.stderr
+    assert "create table dry (id int);" in result.stdout
+    assert "nothing was written" in result.stdout
+    assert project.sql("select to_regclass('dry') is null") == [(True,)]
+
+
+def test_the_collection_lists_its_tasks_with_help(tmp_path: Path) -> None:
+    result = run_inv("--list", cwd=user_project(tmp_path))
+    assert "db.apply" in result.stdout and "db.check" in result.stdout
+    helped = run_inv("--help", "db.apply", cwd=user_project(tmp_path))
+    assert "--dry-run" in helped.stdout and "--include-all" in helped.stdout
