@@ -24,7 +24,6 @@ from .errors import (
     MigrationFailed,
     MigrationsTasksError,
     SqlError,
-    TransportError,
 )
 from .migrations import LocalMigrations, Migration, Statement, Unit
 from .plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
@@ -32,6 +31,7 @@ from .settings import Settings
 from .sql import quote_literal
 
 MAX_PROBES = 12
+MAX_RESENDS = 5
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,17 @@ class Engine:
 
     # -- applying --------------------------------------------------------------------------------
     def create_ledger(self) -> None:
-        """Create the ledger exactly as the Supabase CLI does (one request)."""
-        self.db.execute(L.create_sql())
+        """Create the ledger exactly as the Supabase CLI does (one request; idempotent, so resent
+        after a lost answer)."""
+        for attempt in range(1, 6):
+            try:
+                self.db.execute(L.create_sql())
+                return
+            except AmbiguousWriteError:
+                if attempt == 5:
+                    raise
+                self.notify(Event("warning", "The answer to the ledger creation was lost; sending it again "
+                                  "(it is idempotent)."))
 
     def migration_batches(self, migration: Migration, columns: dict[str, L.Column]) -> list[tuple[Batch, bool]]:
         """Return the requests that apply ``migration``: (batch, records the ledger row)."""
@@ -280,7 +289,7 @@ class Engine:
         self.notify(Event("applied", migration=migration, seconds=seconds))
         return Outcome(migration.version, migration.name, "applied", seconds, self.db.requests - before)
 
-    def _send(self, batch: Batch, migration: Migration, records: bool) -> None:
+    def _send(self, batch: Batch, migration: Migration, records: bool, attempt: int = 1) -> None:
         try:
             self.db.execute(batch.sql)
         except SqlError as exc:
@@ -300,12 +309,14 @@ class Engine:
                     hint=f"Check whether it ran, finish the migration by hand, then run "
                     f"`inv db.repair --status applied {migration.version}`.") from None
             if self.committed(migration.version):
-                self.notify(Event("warning", f"The answer for {migration.version} was lost, but the ledger "
-                                  "shows it committed.", migration))
+                self.notify(Event("warning", f"The answer for {migration.version} was lost ({exc.message}); "
+                                  "the ledger shows it committed.", migration))
                 return
-            self.notify(Event("warning", f"The answer for {migration.version} was lost and it did not "
-                              "commit; sending it again.", migration))
-            self._send(batch, migration, records)
+            if attempt >= MAX_RESENDS:
+                raise
+            self.notify(Event("warning", f"The answer for {migration.version} was lost ({exc.message}); the "
+                              "ledger shows it did not commit, so it is sent again.", migration))
+            self._send(batch, migration, records, attempt + 1)
 
     def committed(self, version: str) -> bool:
         """Return whether ``version`` is recorded, after any in-flight write of it has finished.
@@ -315,16 +326,8 @@ class Engine:
         """
         probe = (f"{L.lock_sql(self.settings.lock_wait_seconds)};\n"
                  f"SELECT EXISTS (SELECT 1 FROM {L.TABLE} WHERE version = {quote_literal(version)}) AS found")
-        last: TransportError | None = None
-        for _ in range(5):
-            try:
-                rows = self.db.execute(probe, write=False)
-                return bool(rows and rows[0].get("found"))
-            except TransportError as exc:
-                last = exc
-                time.sleep(1)
-        assert last is not None
-        raise last
+        rows = self.db.execute(probe, write=False)
+        return bool(rows and rows[0].get("found"))
 
     # -- failures --------------------------------------------------------------------------------
     def _failure(
@@ -390,7 +393,7 @@ class Engine:
             probe.add(L.probe_end_sql())
             probes += 1
             try:
-                self.db.execute(probe.sql)
+                self.db.execute(probe.sql, write=False)  # always rolled back: safe to repeat
             except SqlError as exc:
                 if exc.sqlstate == L.PROBE_DONE:
                     low = middle + 1

@@ -77,6 +77,7 @@ class Settings:
     lock_timeout: str = "10s"
     lock_wait_seconds: float = 60.0
     request_timeout: float = 120.0
+    retry_deadline: float = 180.0
     created_by: str | None = "migrations-tasks"
     rollbacks_dir: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -300,6 +301,7 @@ def load_settings(
         errors.append(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min.")
     lock_wait = attempt(_as_float, f"{CONFIG_SECTION}.lock_wait_seconds", cfg.get("lock_wait_seconds", 60))
     timeout = attempt(_as_float, f"{CONFIG_SECTION}.request_timeout", cfg.get("request_timeout", 120))
+    retry_deadline = attempt(_as_float, f"{CONFIG_SECTION}.retry_deadline", cfg.get("retry_deadline", 180))
 
     if errors:
         raise ConfigError("\n".join(errors) if len(errors) > 1 else errors[0])
@@ -314,6 +316,7 @@ def load_settings(
         lock_timeout=lock_timeout,
         lock_wait_seconds=lock_wait,
         request_timeout=timeout,
+        retry_deadline=retry_deadline,
         created_by=str(cfg.get("created_by", "migrations-tasks")) or None,
         rollbacks_dir=rollbacks_dir,
         extra=cfg,
