@@ -112,7 +112,7 @@ class ManagementApi:
         *,
         timeout: float = 120.0,
         transport: httpx.BaseTransport | None = None,
-        retry_deadline: float = 180.0,
+        retry_deadline: float = 90.0,
         on_wait: Callable[[str], None] | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -279,6 +279,18 @@ class ManagementApi:
             )
         return body
 
+    @staticmethod
+    def _describe_body(response: httpx.Response) -> str:
+        """Describe a body that is not the API's JSON (an HTML error page from a proxy, say)."""
+        if not response.content:
+            return ""
+        try:
+            json.loads(response.content)
+            return ""
+        except (ValueError, UnicodeDecodeError):
+            kind = response.headers.get("content-type", "unknown content type").split(";")[0]
+            return f"a {kind} body instead of JSON (a proxy or the wrong URL?)"
+
     def _message(self, response: httpx.Response) -> str:
         try:
             body = json.loads(response.content)
@@ -290,9 +302,9 @@ class ManagementApi:
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
-        message = self._message(response)
+        message = self._message(response) or self._describe_body(response)
         if status == 400 or (status >= 500 and "ERROR:" in message):
-            if not message:
+            if not self._message(response):
                 self._json(response)  # raises ProtocolError for a non-JSON body
                 raise ProtocolError(f"The API answered {status} without an error message.")
             raise parse_sql_error(message)
