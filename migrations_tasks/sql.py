@@ -201,6 +201,9 @@ def fingerprint(statements: Iterable[str]) -> str:
     """Return a digest of statements that ignores whitespace, comments and statement boundaries."""
     digest = hashlib.sha256()
     for statement in statements:
+        # Line ends as migrations.read_text gives them: the Supabase CLI records a CRLF file's statements
+        # as written, so a multi-line string literal would otherwise differ from the same file read here.
+        statement = statement.replace("\r\n", "\n").replace("\r", "\n")
         try:
             tokens = normal_tokens(statement)
         except Exception:
