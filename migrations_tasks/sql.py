@@ -81,18 +81,27 @@ def _parse_error(exc: Exception, text: str) -> SyntaxProblem:
     return SyntaxProblem(message, max(0, min(offset, len(text))))
 
 
+def _token_names(text: str) -> list[str]:
+    """Return the scanner names of every token of ``text`` that is not a comment ([] if unscannable)."""
+    try:
+        return [t.name for t in _pg.scan(text) if t.name not in _COMMENTS]
+    except Exception:
+        return []
+
+
 def leading_keywords(statement: str, count: int = 4) -> tuple[str, ...]:
     """Return the scanner names of the first ``count`` tokens that are not comments."""
     head = statement[:256]
-    try:
-        tokens = _pg.scan(head)
-    except Exception:
+    if len(head) < len(statement):
+        # Scanning a prefix is cheaper, but it only counts when it holds ``count`` whole tokens: a long
+        # comment can fill it, and the token at the cut may be truncated.
         try:
-            tokens = _pg.scan(statement)
+            names = [t.name for t in _pg.scan(head) if t.name not in _COMMENTS and t.end < len(head) - 1]
         except Exception:
-            return ()
-    names = [t.name for t in tokens if t.name not in _COMMENTS]
-    return tuple(names[:count])
+            names = []
+        if len(names) >= count:
+            return tuple(names[:count])
+    return tuple(_token_names(statement)[:count])
 
 
 def classify(statement: str) -> tuple[str | None, str | None]:
