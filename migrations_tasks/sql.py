@@ -109,7 +109,7 @@ def classify(statement: str) -> tuple[str | None, str | None]:
     word = re.match(r"[A-Za-z_]+", statement.lstrip())
     if word and word.group(0).upper() not in _INTERESTING_LEADS:
         return None, None  # fast path: most statements cannot be either kind
-    keys = leading_keywords(statement)
+    keys = leading_keywords(statement, 6)
     if not keys:
         return None, None
     if keys[0] in _TRANSACTION_CONTROL:
@@ -122,9 +122,9 @@ def classify(statement: str) -> tuple[str | None, str | None]:
             kind = "COMMIT PREPARED"
         if kind == "ROLLBACK" and keys[1:2] == ("PREPARED",):
             kind = "ROLLBACK PREPARED"
-        if kind in ("ROLLBACK",) and len(keys) > 1 and keys[1] in ("TO",):
+        if kind == "ROLLBACK" and "TO" in keys[1:3]:  # ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] x
             kind = "ROLLBACK TO SAVEPOINT"
-        if kind == "COMMIT" and "CHAIN" in keys:
+        if kind == "COMMIT" and "CHAIN" in keys and "NO" not in keys:  # AND NO CHAIN is a plain COMMIT
             kind = "COMMIT AND CHAIN"
         return None, kind
     for prefix, reason in _NO_TRANSACTION:
