@@ -30,9 +30,10 @@ _NO_TRANSACTION: tuple[tuple[tuple[str, ...], str], ...] = (
     (("DROP", "TABLESPACE"), "DROP TABLESPACE"),
     (("CREATE", "SUBSCRIPTION"), "CREATE SUBSCRIPTION"),
     (("DROP", "SUBSCRIPTION"), "DROP SUBSCRIPTION"),
-    (("REINDEX", "SYSTEM_P"), "REINDEX SYSTEM"),
-    (("REINDEX", "DATABASE"), "REINDEX DATABASE"),
 )
+
+#: REINDEX forms that work table by table in their own transactions, by the keyword after the options.
+_REINDEX_MANY = {"SYSTEM_P": "REINDEX SYSTEM", "DATABASE": "REINDEX DATABASE", "SCHEMA": "REINDEX SCHEMA"}
 
 #: Transaction control, by leading keyword.
 _TRANSACTION_CONTROL = {
@@ -131,12 +132,18 @@ def classify(statement: str) -> tuple[str | None, str | None]:
         if keys[: len(prefix)] == prefix:
             return reason, None
     if keys[0] == "REINDEX":
-        try:
-            names = {t.name for t in _pg.scan(statement)}
-        except Exception:
-            names = set()
+        names = _token_names(statement)
         if "CONCURRENTLY" in names:
             return "REINDEX CONCURRENTLY", None
+        target = names[1:]
+        if target[:1] == ["ASCII_40"] and "ASCII_41" in target:  # REINDEX (VERBOSE) SYSTEM ...
+            target = target[target.index("ASCII_41") + 1 :]
+        if target[:1] and target[0] in _REINDEX_MANY:
+            return _REINDEX_MANY[target[0]], None
+    if keys[:2] == ("ALTER", "TABLE"):
+        names = _token_names(statement)
+        if "DETACH" in names and "CONCURRENTLY" in names[names.index("DETACH") :]:
+            return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY", None
     return None, None
 
 
