@@ -175,24 +175,31 @@ def lock_sql(wait_seconds: float, lock_timeout: str | None = None) -> str:
     )
 
 
+def _guard_literal(version: str) -> str:
+    """Quote ``version`` for use inside a ``$mt_guard$`` body."""
+    if "$" in version:
+        raise ValueError(f"a migration version cannot contain '$': {version!r}")
+    return quote_literal(version)
+
+
 def guard_absent_sql(version: str) -> str:
     """Return a statement that aborts the transaction when ``version`` is already in the ledger."""
-    v = quote_literal(version)
+    v = _guard_literal(version)
     return (
         "DO $mt_guard$\nBEGIN\n"
         f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
-        f"    RAISE EXCEPTION 'migration {version} is already applied' USING ERRCODE = '{ALREADY_APPLIED}';\n"
+        f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
         "  END IF;\nEND $mt_guard$"
     )
 
 
 def guard_present_sql(version: str) -> str:
     """Return a statement that aborts the transaction when ``version`` is not in the ledger."""
-    v = quote_literal(version)
+    v = _guard_literal(version)
     return (
         "DO $mt_guard$\nBEGIN\n"
         f"  IF NOT EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
-        f"    RAISE EXCEPTION 'migration {version} is not applied' USING ERRCODE = '{NOT_APPLIED}';\n"
+        f"    RAISE EXCEPTION 'migration % is not applied', {v} USING ERRCODE = '{NOT_APPLIED}';\n"
         "  END IF;\nEND $mt_guard$"
     )
 
