@@ -144,10 +144,22 @@ def decode(rows: Sequence[Mapping[str, Any]]) -> Ledger:
         out.append(LedgerRow(
             version=str(version),
             name=raw.get("name"),
-            statements=tuple(raw["statements"]) if raw.get("statements") is not None else None,
-            rollback=tuple(raw["rollback"]) if raw.get("rollback") is not None else None,
+            statements=_texts(raw, "statements", version),
+            rollback=_texts(raw, "rollback", version),
         ))
     return Ledger(True, columns, tuple(out))
+
+
+def _texts(raw: Mapping[str, Any], column: str, version: object) -> tuple[str, ...] | None:
+    """Return a text[] value of a ledger row, refusing anything but a list of strings."""
+    value = raw.get(column)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise LedgerError(
+            f"{TABLE}.{column} of version {version} is not an array of text: {str(value)[:80]!r}.",
+            hint=f"Set {column} of that row to a text[] value (or NULL) by hand, then run again.")
+    return tuple(value)
 
 
 def create_sql() -> str:
