@@ -143,9 +143,10 @@ def validate_project_ref(value: str, source: str = ENV_REF) -> str:
     """Return the project ref, or raise ConfigError."""
     ref = value.strip()
     if not PROJECT_REF_RE.match(ref):
-        shown = ref if len(ref) <= 40 and ref.isprintable() else ref[:40].encode("unicode_escape").decode()
+        # Echo a near miss, but not a long value: it may be a token or URL pasted into the wrong variable.
+        shown = repr(ref) if len(ref) <= 24 and ref.isprintable() else f"(a {len(ref)}-character value, not shown)"
         raise ConfigError(
-            f"{source} {shown!r} is not a Supabase project ref: expected exactly 20 lowercase letters.",
+            f"{source} {shown} is not a Supabase project ref: expected exactly 20 lowercase letters.",
             hint="Copy it from the dashboard: Project Settings > General > Reference ID.",
         )
     return ref
