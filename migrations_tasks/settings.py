@@ -268,7 +268,7 @@ def load_settings(
             errors.append(f"{transport_src[1]} must be 'api' or 'postgres', not {transport_src[0]!r}.")
             transport = None
 
-    if require_database and not errors:
+    if require_database:
         if transport is None:
             if token_src and ref_src:
                 transport = "api"
