@@ -242,13 +242,13 @@ def load_settings(
             return cfg[cfg_key], f"invoke.yaml {CONFIG_SECTION}.{cfg_key}"
         return None
 
-    errors: list[str] = []
+    errors: list[ConfigError] = []
 
     def attempt(fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
         except ConfigError as exc:
-            errors.append(str(exc))
+            errors.append(exc)
             return None
 
     token_src = pick("access_token", (ENV_TOKEN,), None)
@@ -265,7 +265,7 @@ def load_settings(
     if transport_src:
         transport = str(transport_src[0]).strip().lower()
         if transport not in TRANSPORTS:
-            errors.append(f"{transport_src[1]} must be 'api' or 'postgres', not {transport_src[0]!r}.")
+            errors.append(ConfigError(f"{transport_src[1]} must be 'api' or 'postgres', not {transport_src[0]!r}."))
             transport = None
 
     if require_database:
@@ -285,11 +285,11 @@ def load_settings(
         elif transport == "postgres" and not db_src:
             missing.append(f"{ENV_DB_URL} (a postgresql:// connection string)")
         if missing:
-            errors.append(
+            errors.append(ConfigError(
                 "Missing settings: " + "; ".join(missing) + ". Set them in the environment or in .env"
                 " (see .env.example); the project ref may also go in invoke.yaml under "
                 f"'{CONFIG_SECTION}: project_ref:' or be given with --project-ref."
-            )
+            ))
 
     mig_src = pick("migrations_dir", ("MIGRATIONS_DIR",), "migrations_dir")
     migrations_dir = Path(str(mig_src[0])) if mig_src else Path(DEFAULT_MIGRATIONS_DIR)
@@ -298,12 +298,14 @@ def load_settings(
 
     lock_timeout = str(cfg.get("lock_timeout", "10s"))
     if not LOCK_TIMEOUT_RE.match(lock_timeout):
-        errors.append(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min.")
+        errors.append(ConfigError(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min."))
     lock_wait = attempt(_as_float, f"{CONFIG_SECTION}.lock_wait_seconds", cfg.get("lock_wait_seconds", 60))
     timeout = attempt(_as_float, f"{CONFIG_SECTION}.request_timeout", cfg.get("request_timeout", 120))
 
+    if len(errors) == 1:
+        raise errors[0]  # keeps its hint apart from its message
     if errors:
-        raise ConfigError("\n".join(errors) if len(errors) > 1 else errors[0])
+        raise ConfigError("\n".join(str(e) for e in errors))
 
     return Settings(
         transport=transport or "api",
