@@ -29,8 +29,8 @@ from .errors import (
 )
 from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN, Secret
 
-_ERROR_HEAD = re.compile(r"ERROR:\s+([0-9A-Z]{5}):\s?(.*)")
-_FIELD = re.compile(r"^(DETAIL|HINT|CONTEXT|LINE (\d+)):\s?(.*)$")
+_ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
+_FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")
 _TOKENS_URL = "https://supabase.com/dashboard/account/tokens"
 
 
@@ -41,7 +41,9 @@ def parse_sql_error(message: str) -> SqlError:
     if head is None:
         text = lines[0].removeprefix("Failed to run sql query:").strip() or message.strip()
         return SqlError(text or "The SQL failed without a message.")
-    fields: dict[str, list[str]] = {"DETAIL": [], "HINT": [], "CONTEXT": []}
+    # QUERY (the internal query of a PL/pgSQL error) is recognised so it does not run into the field
+    # before it, and dropped: the direct PostgreSQL transport does not report it either.
+    fields: dict[str, list[str]] = {"DETAIL": [], "HINT": [], "QUERY": [], "CONTEXT": []}
     primary = [head.group(2)]
     current: list[str] | None = primary
     line: int | None = None
