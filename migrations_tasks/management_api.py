@@ -31,6 +31,9 @@ from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN, Secret
 
 _ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
 _FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")
+#: Statuses that come after the SQL was sent, without saying how it ended (postgres-meta's query
+#: timeout, a gateway giving up on a long statement): for a write, the outcome is unknown.
+_OUTCOME_UNKNOWN = (408, 502, 504)
 _TOKENS_URL = "https://supabase.com/dashboard/account/tokens"
 
 
@@ -164,6 +167,13 @@ class ManagementApi:
         response = self.request(
             "POST", f"/v1/projects/{self.project_ref}/database/query", write=write, json={"query": sql}
         )
+        if write and response.status_code in _OUTCOME_UNKNOWN:
+            message = self._message(response)
+            raise AmbiguousWriteError(
+                f"The Management API answered {response.status_code}{': ' + message if message else ''} "
+                "after the SQL was sent; it may still be running, or have committed.",
+                hint="Run `inv db.check` to see whether it was recorded before running it again.",
+            )
         return self._rows(response)
 
     def health(self, services: list[str], timeout_ms: int | None = None) -> list[dict[str, Any]]:
