@@ -206,9 +206,10 @@ class ManagementApi:
             self._raise_for_status(response)
         body = self._json(response)
         if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
+            what = type(body).__name__ if not isinstance(body, list) else "a list of non-objects"
             raise ProtocolError(
-                f"The API answered 201 with {type(body).__name__} instead of a list of rows.",
-                hint=f"Check {ENV_API_URL}.",
+                f"The API answered 201 with {what} instead of a list of row objects.",
+                hint=f"Check {ENV_API_URL}: it should point at the Supabase Management API.",
             )
         return body
 
