@@ -40,6 +40,13 @@ QUERY_URL = f"{API}/v1/projects/{REF}/database/query"
 HEALTH_URL = f"{API}/v1/projects/{REF}/health"
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx routes through *_PROXY variables before the transport we inject; keep every request local.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def mock() -> respx.MockRouter:
     return respx.MockRouter(assert_all_called=False)
