@@ -147,6 +147,23 @@ def classify(statement: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _code_end(text: str, start: int, end: int) -> int:
+    """Return where the last token of ``text[start:end]`` ends, leaving out trailing comments.
+
+    A statement written ``SELECT 1 -- why`` with its ``;`` on the next line (or at the end of a file
+    without one) would otherwise end inside a line comment, and a ``;`` appended to it would be
+    commented out, running the next statement into it.
+    """
+    chunk = text[start:end]
+    if "--" not in chunk and "/*" not in chunk:
+        return end
+    try:
+        tokens = [t for t in _pg.scan(chunk) if t.name not in _COMMENTS]
+    except Exception:
+        return end
+    return start + tokens[-1].end + 1 if tokens else end
+
+
 def split(text: str) -> list[Piece]:
     """Split ``text`` into statements with PostgreSQL's parser; raise SyntaxProblem on bad SQL."""
     try:
@@ -156,6 +173,7 @@ def split(text: str) -> list[Piece]:
     pieces = []
     for sl in slices:
         start, end = sl.start or 0, sl.stop if sl.stop is not None else len(text)
+        end = _code_end(text, start, end)
         no_tx, control = classify(text[start:end])
         pieces.append(Piece(start, end, no_tx, control))
     return pieces
