@@ -252,6 +252,12 @@ def test_parse_statements_records_where_each_statement_starts(tmp_path: Path) ->
     ]
 
 
+def test_parse_statements_leaves_trailing_comments_out_of_statement_texts(tmp_path: Path) -> None:
+    text = "CREATE SCHEMA reports -- analytics\n;\nALTER TABLE a ADD COLUMN b int -- last line, no semicolon\n"
+    statements = M.parse_statements(text, tmp_path)
+    assert [s.text for s in statements] == ["CREATE SCHEMA reports", "ALTER TABLE a ADD COLUMN b int"]
+
+
 def test_parse_statements_reports_a_syntax_error_as_path_line_column(tmp_path: Path) -> None:
     path = tmp_path / "20240101000000_bad.sql"
     text = "CREATE TABLE a (id int);\nCREATE TABLE b (\n  id int,\n);\n"

@@ -96,6 +96,33 @@ def test_split_excludes_leading_comments_from_a_statement() -> None:
     assert source[pieces[1].start :].startswith("SELECT 2")
 
 
+def test_split_ends_a_statement_before_a_trailing_line_comment() -> None:
+    source = "CREATE SCHEMA s -- for reports\n;\nCREATE TABLE t (id int) -- no semicolon at the end"
+    assert texts(source) == ["CREATE SCHEMA s", "CREATE TABLE t (id int)"]
+
+
+def test_split_keeps_comments_inside_a_statement() -> None:
+    assert texts("CREATE TABLE a (\n  id int -- the key\n);") == ["CREATE TABLE a (\n  id int -- the key\n)"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "CREATE SCHEMA s -- for reports\n;\nCREATE TABLE t (id int);",
+        "SELECT 1 -- one\n;\nSELECT 2 /* two */;\nSELECT 3 -- three",
+        "DO $$ BEGIN PERFORM 1; END $$ -- body\n;\nSELECT 'a--b';",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END -- atomic\n;\nSELECT 2",
+    ],
+)
+def test_split_pieces_rejoined_with_semicolons_are_the_same_statements(source: str) -> None:
+    # The engine sends each statement followed by ";\n": that must not fall inside a comment.
+    from pglast import parser
+
+    pieces = texts(source)
+    rejoined = "".join(piece + ";\n" for piece in pieces)
+    assert len(parser.parse_sql(rejoined)) == len(pieces) == len(parser.parse_sql(source))
+
+
 def test_split_classifies_each_piece() -> None:
     pieces = sql.split("BEGIN; CREATE INDEX CONCURRENTLY i ON t (a); COMMIT;")
     assert [(p.no_transaction, p.transaction_control) for p in pieces] == [
