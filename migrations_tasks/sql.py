@@ -140,7 +140,7 @@ def classify(statement: str) -> tuple[str | None, str | None]:
             target = target[target.index("ASCII_41") + 1 :]
         if target[:1] and target[0] in _REINDEX_MANY:
             return _REINDEX_MANY[target[0]], None
-    if keys[:2] == ("ALTER", "TABLE"):
+    if keys[:2] == ("ALTER", "TABLE") and "DETACH" in statement.upper():
         names = _token_names(statement)
         if "DETACH" in names and "CONCURRENTLY" in names[names.index("DETACH") :]:
             return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY", None
