@@ -265,14 +265,11 @@ def test_a_token_pasted_as_the_project_ref_is_not_echoed(no_dotenv: Path) -> Non
     assert CANARY[:12] not in str(error)
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["https://user:pass@api.supabase.com", "https://user@api.supabase.com"],
-)
+@pytest.mark.parametrize("url", ["https://alice:S3cretPw@api.supabase.com", "https://alice@api.supabase.com"])
 def test_an_api_url_with_credentials_is_refused_without_echoing_them(no_dotenv: Path, url: str) -> None:
     error = config_error(environ={**API_ENV, "SUPABASE_API_URL": url}, dotenv_path=no_dotenv)
     assert "must not contain credentials" in str(error)
-    assert "pass" not in str(error).replace("password", "")
+    assert "S3cretPw" not in str(error) and "alice" not in str(error)
 
 
 @pytest.mark.parametrize("url", ["http://api.supabase.com", "http://10.0.0.5:8080", "http://127.0.0.1.example.com",
