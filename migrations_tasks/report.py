@@ -68,8 +68,9 @@ class Reporter:
         print(jsonlib.dumps(data, indent=2, default=str), file=self.out, flush=True)
 
     def error(self, exc: MigrationsTasksError) -> None:
-        """Print an error and what to do next (stderr)."""
-        print(f"error: {exc.message}", file=self.err, flush=True)
+        """Print an error and what to do next (stderr); a SQL error as PostgreSQL prints it."""
+        text = exc.describe() if isinstance(exc, SqlError) else exc.message
+        print(f"error: {text}", file=self.err, flush=True)
         if exc.hint and not isinstance(exc, SqlError):
             print(f"  hint: {exc.hint}", file=self.err, flush=True)
         if self.json:
@@ -84,6 +85,8 @@ def error_document(exc: MigrationsTasksError) -> dict[str, Any]:
         doc["hint"] = exc.hint
     if isinstance(exc, MigrationFileError):
         doc.update({"file": exc.path, "line": exc.line, "column": exc.column})
+    if isinstance(exc, SqlError):
+        doc.update({"sqlstate": exc.sqlstate, "detail": exc.detail})
     sql_error = getattr(exc, "sql_error", None)
     if isinstance(sql_error, SqlError):
         doc.update({"sqlstate": sql_error.sqlstate, "file": getattr(exc, "path", None),

@@ -30,8 +30,7 @@ from pathlib import Path
 
 import psycopg
 
-from migrations_tasks.sandbox import Faults, Sandbox
-from migrations_tasks.sandbox import workload
+from migrations_tasks.sandbox import Faults, Sandbox, workload
 
 TASKS_PY = "from migrations_tasks import namespace\n\nns = namespace()\n"
 
