@@ -121,6 +121,8 @@ class ManagementApi:
         self.project_ref = project_ref
         self._token = token
         self.requests = 0
+        #: Seconds spent waiting for answers (network and server time), for the benchmark.
+        self.network_seconds = 0.0
         self.retries = 0
         self.waited_seconds = 0.0
         self.rate_limit_remaining: int | None = None
@@ -173,6 +175,7 @@ class ManagementApi:
         """Send one request; turn transport failures into NetworkError / AmbiguousWriteError."""
         self.pace()
         self.requests += 1
+        started = time.perf_counter()
         try:
             response = self._client.request(method, path, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -191,6 +194,8 @@ class ManagementApi:
                 f"({type(exc).__name__}: {self._redact(str(exc))}).",
                 hint="The request may or may not have run on the server.",
             ) from None
+        finally:
+            self.network_seconds += time.perf_counter() - started
         self._track_rate_limit(response)
         return response
 
