@@ -10,17 +10,19 @@ import json as jsonlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import MigrationFileError, MigrationsTasksError, SqlError
-from .plan import Plan, Status
+
+if TYPE_CHECKING:  # plan imports the parser; keep `inv --list` from paying for it
+    from .plan import Plan, Status
 
 _MARK = {
-    Status.APPLIED: "applied",
-    Status.PENDING: "PENDING",
-    Status.OUT_OF_ORDER: "OUT-OF-ORDER",
-    Status.REMOTE_ONLY: "REMOTE-ONLY",
-    Status.CHANGED: "CHANGED",
+    "applied": "applied",
+    "pending": "PENDING",
+    "out-of-order": "OUT-OF-ORDER",
+    "remote-only": "REMOTE-ONLY",
+    "changed": "CHANGED",
 }
 
 
@@ -105,7 +107,7 @@ def check_status(plan: Plan) -> tuple[str, int]:
 
 def plan_rows(plan: Plan) -> list[list[str]]:
     """Return a plan as table rows."""
-    return [[e.version, e.name, _MARK[e.status]] for e in plan.entries]
+    return [[e.version, e.name, _MARK[e.status.value]] for e in plan.entries]
 
 
 def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Sequence[str],
@@ -114,6 +116,8 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
     state, code = check_status(plan)
     for warning in warnings:
         reporter.warn(warning)
+    from .plan import Status
+
     counts = {s: len(plan.with_status(s)) for s in Status}
     if reporter.json:
         reporter.document({
@@ -146,10 +150,10 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
 
 def _explain(status: Status) -> str:
     return {
-        Status.REMOTE_ONLY: "in the ledger but no local file (restore it, or `inv db.repair --status reverted`)",
-        Status.OUT_OF_ORDER: "older than the newest applied migration (apply with `--include-all`)",
-        Status.CHANGED: "the file changed after it was applied (restore it; put changes in a new migration)",
-    }.get(status, status.value)
+        "remote-only": "in the ledger but no local file (restore it, or `inv db.repair --status reverted`)",
+        "out-of-order": "older than the newest applied migration (apply with `--include-all`)",
+        "changed": "the file changed after it was applied (restore it; put changes in a new migration)",
+    }.get(status.value, status.value)
 
 
 def render_event(reporter: Reporter, event: Any) -> None:

@@ -10,7 +10,6 @@ Secrets (the access token, a database URL that may hold a password) live in :cla
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -94,6 +93,8 @@ class Settings:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
