@@ -119,6 +119,7 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
     from .plan import Status
 
     counts = {s: len(plan.with_status(s)) for s in Status}
+    _github_check(plan, state, requests)
     if reporter.json:
         reporter.document({
             "status": state,
@@ -146,6 +147,23 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
     for entry in plan.conflicts:
         reporter.say(f"  {entry.version}: {_explain(entry.status)}")
     return code
+
+
+def _github_check(plan: Plan, state: str, requests: int) -> None:
+    """In GitHub Actions: annotate conflicts and pending files, summarise, and set step outputs."""
+    from . import github
+
+    if not github.active():
+        return
+    for entry in plan.conflicts + plan.pending:
+        level = "error" if entry in plan.conflicts else "warning"
+        path = str(entry.migration.path) if entry.migration else None
+        github.annotate(level, f"{entry.version} is {entry.status.value}: {_explain(entry.status)}",
+                        file=path, line=1 if path else None, title=f"db.check: {entry.status.value}")
+    rows = "\n".join(f"| {e.version} | {e.name} | {e.status.value} |" for e in plan.entries)
+    github.summary(f"### db.check: {state}\n\n| version | name | status |\n|---|---|---|\n{rows}\n\n"
+                   f"{plural(requests, 'request')}.\n")
+    github.set_outputs({"state": state, "pending": " ".join(e.version for e in plan.pending)})
 
 
 def _explain(status: Status) -> str:
@@ -188,6 +206,7 @@ def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
     """Print what an apply did (or, for a dry run, would do)."""
     applied = result.applied
     skipped = [o for o in result.outcomes if o.status == "already-applied"]
+    _github_apply(result)
     if reporter.json:
         status = "dry-run" if result.dry_run else ("applied" if applied else "nothing-to-do")
         doc: dict[str, Any] = {"status": status, "exit_code": 0, "target": target,
@@ -216,6 +235,17 @@ def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
     extra = f", {len(skipped)} already applied by another run" if skipped else ""
     reporter.say(f"Applied {plural(len(applied), 'migration')}{extra} in {result.seconds:.2f}s "
                  f"({plural(result.requests, 'request')} to {target}).")
+
+
+def _github_apply(result: Any) -> None:
+    from . import github
+
+    if not github.active() or result.dry_run:
+        return
+    rows = "\n".join(f"| {o.version} | {o.name} | {o.status} | {o.seconds:.2f}s |" for o in result.outcomes)
+    github.summary(f"### db.apply: {len(result.applied)} applied\n\n| version | name | result | time |\n"
+                   f"|---|---|---|---|\n{rows}\n\n{plural(result.requests, 'request')}.\n")
+    github.set_outputs({"applied": " ".join(o.version for o in result.applied)})
 
 
 def render_partial(reporter: Reporter, result: Any, *, target: str) -> None:

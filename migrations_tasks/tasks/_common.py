@@ -11,15 +11,21 @@ from typing import Any
 from invoke.context import Context
 from invoke.exceptions import Exit
 
-from ..errors import MigrationsTasksError
+from .. import github
+from ..errors import MigrationFileError, MigrationsTasksError
 from ..report import Reporter
 from ..settings import Settings, load_settings
 
 
 def settings(c: Context, require_database: bool = True, **flags: Any) -> Settings:
-    """Return validated settings from the task's flags, the environment, .env and Invoke config."""
-    return load_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"),
-                         require_database=require_database)
+    """Return validated settings from the task's flags, the environment, .env and Invoke config.
+
+    In GitHub Actions the secrets are masked (``::add-mask::``) before anything else is printed.
+    """
+    result = load_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"),
+                           require_database=require_database)
+    github.mask(result.secrets())
+    return result
 
 
 @contextmanager
@@ -29,6 +35,7 @@ def exits(reporter: Reporter) -> Iterator[None]:
         yield
     except MigrationsTasksError as exc:
         reporter.error(exc)
+        annotate_error(exc)
         raise Exit(code=exc.exit_code) from None
     except KeyboardInterrupt:
         reporter.error(MigrationsTasksError(
@@ -71,3 +78,14 @@ def stop_at_boundary(reporter: Reporter) -> Iterator[StopFlag]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def annotate_error(exc: MigrationsTasksError) -> None:
+    """In GitHub Actions, pin an error to the migration file and line it is about."""
+    problems = getattr(exc, "problems", None) or [exc]
+    for problem in problems:
+        file = getattr(problem, "path", None)
+        line = getattr(problem, "line", None)
+        column = problem.column if isinstance(problem, MigrationFileError) else None
+        github.annotate("error", problem.message, file=file, line=line, column=column,
+                        title=type(problem).__name__)
