@@ -105,11 +105,33 @@ def leading_keywords(statement: str, count: int = 4) -> tuple[str, ...]:
     return tuple(_token_names(statement)[:count])
 
 
+_TWO_WORDS = re.compile(r"([A-Za-z_]+)[ \t\r\n]+([A-Za-z_]+)\b")
+#: For these leading words, only these second words can make a statement one of the special kinds.
+_SECOND_WORDS = {
+    "CREATE": frozenset({"INDEX", "UNIQUE", "DATABASE", "TABLESPACE", "SUBSCRIPTION"}),
+    "DROP": frozenset({"INDEX", "DATABASE", "TABLESPACE", "SUBSCRIPTION"}),
+    "ALTER": frozenset({"SYSTEM", "TABLE"}),
+}
+
+
 def classify(statement: str) -> tuple[str | None, str | None]:
     """Return (no-transaction reason, transaction-control kind) for one statement."""
-    word = re.match(r"[A-Za-z_]+", statement.lstrip())
+    text = statement.lstrip()
+    word = re.match(r"[A-Za-z_]+", text)
     if word and word.group(0).upper() not in _INTERESTING_LEADS:
         return None, None  # fast path: most statements cannot be either kind
+    two = _TWO_WORDS.match(text)
+    if two:  # second fast path: "CREATE TABLE", "ALTER POLICY"... decided without the scanner
+        first, second = two.group(1).upper(), two.group(2).upper()
+        allowed = _SECOND_WORDS.get(first)
+        if allowed is not None and second not in allowed:
+            return None, None
+        if first == "ALTER" and second == "TABLE" and "DETACH" not in text.upper():
+            return None, None
+        head = text[:300]
+        if second in ("INDEX", "UNIQUE") and "CONCURRENTLY" not in head.upper() and "--" not in head \
+                and "/*" not in head:
+            return None, None  # the keyword comes within the first few tokens when it is there
     keys = leading_keywords(statement, 6)
     if not keys:
         return None, None
