@@ -26,6 +26,7 @@ ALREADY_APPLIED = "MTAPL"
 NOT_APPLIED = "MTNAP"
 LOCK_BUSY = "MTLCK"
 PROBE_DONE = "MTPRB"
+NEWER_APPLIED = "MTNEW"
 
 #: Exactly the statements the Supabase CLI runs to create the ledger.
 CREATE_STATEMENTS = (
@@ -192,8 +193,26 @@ def guard_present_sql(version: str) -> str:
     return (
         "DO $mt_guard$\nBEGIN\n"
         f"  IF NOT EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
-        f"    RAISE EXCEPTION 'migration {version} is not applied' USING ERRCODE = '{NOT_APPLIED}';\n"
+        f"    RAISE EXCEPTION 'migration % is not applied', {v} USING ERRCODE = '{NOT_APPLIED}';\n"
         "  END IF;\nEND $mt_guard$"
+    )
+
+
+def guard_no_newer_sql(version: str) -> str:
+    """Return a statement that aborts the transaction when a version newer than ``version`` is recorded.
+
+    A rollback takes it so that a migration applied meanwhile by another run is never left on top of
+    a migration being undone. Versions compare as numbers; non-numeric versions are ignored.
+    """
+    v = quote_literal(version)
+    return (
+        "DO $mt_newer$\nDECLARE newer text;\nBEGIN\n"
+        f"  SELECT string_agg(version::text, ', ' ORDER BY version::text) INTO newer FROM {TABLE}\n"
+        f"   WHERE version::text ~ '^[0-9]+$' AND version::text::numeric > {v}::numeric;\n"
+        "  IF newer IS NOT NULL THEN\n"
+        f"    RAISE EXCEPTION 'newer migrations are applied after %: %', {v}, newer "
+        f"USING ERRCODE = '{NEWER_APPLIED}';\n"
+        "  END IF;\nEND $mt_newer$"
     )
 
 

@@ -157,9 +157,13 @@ def render_event(reporter: Reporter, event: Any) -> None:
         print(f"  applying {m.version} {m.name} ...", end="", file=stream, flush=True)
         reporter.line_open = True
         return
+    if event.kind == "start-rollback":
+        print(f"  rolling back {event.version} {event.name} ...", end="", file=stream, flush=True)
+        reporter.line_open = True
+        return
     if reporter.line_open:
         reporter.line_open = False
-        if event.kind == "applied":
+        if event.kind in ("applied", "rolled-back"):
             print(f" ok ({event.seconds:.2f}s)", file=stream, flush=True)
             return
         if event.kind == "skipped":
@@ -222,3 +226,78 @@ def render_partial(reporter: Reporter, result: Any, *, target: str) -> None:
     if applied:
         reporter.progress(f"{plural(len(applied), 'migration')} applied before the failure stay applied: "
                           + ", ".join(o.version for o in applied) + ".")
+
+
+def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
+    """Print what a rollback did (or, for a dry run, would do)."""
+    for warning in result.warnings:
+        reporter.warn(warning)
+    done = result.done
+    if result.record_only and (done or result.dry_run) and result.steps:
+        reporter.warn("RECORD ONLY: the ledger rows " + ("would be" if result.dry_run else "were")
+                      + " deleted WITHOUT running any down SQL. The schema is UNCHANGED: whatever those "
+                      "migrations created is still in the database.")
+    if reporter.json:
+        status = "dry-run" if result.dry_run else ("rolled-back" if done else "nothing-to-do")
+        doc: dict[str, Any] = {"status": status, "exit_code": 0, "target": target, "requests": result.requests,
+                               "seconds": round(result.seconds, 3), "record_only": result.record_only,
+                               "migrations": _outcomes(result), "warnings": list(result.warnings)}
+        doc["down_sql"] = {s.version: {"source": s.down.source if s.down else None,
+                                       "statements": s.down.texts if s.down else []} for s in result.steps}
+        if result.dry_run:
+            doc["sql"] = {s.version: s.batch.sql for s in result.steps}
+        reporter.document(doc)
+        return
+    if result.dry_run:
+        if not result.steps:
+            reporter.say("Dry run: nothing to roll back.")
+        for step in result.steps:
+            source = f" (down SQL from {step.down.source})" if step.down and not step.record_only else ""
+            reporter.say(f"-- {step.label}{source}: 1 request")
+            reporter.say(step.batch.sql)
+        reporter.say(f"\nDry run: {plural(len(result.steps), 'migration')} would be rolled back; nothing was "
+                     f"written ({plural(result.requests, 'request')} to {target}).")
+        return
+    if not result.outcomes:
+        reporter.say(f"Nothing to roll back: no migration is applied ({plural(result.requests, 'request')} "
+                     f"to {target}).")
+        return
+    skipped = [o for o in result.outcomes if o.status == "already-rolled-back"]
+    extra = f", {len(skipped)} already rolled back by another run" if skipped else ""
+    verb = "Removed the ledger rows of" if result.record_only else "Rolled back"
+    reporter.say(f"{verb} {plural(len(done), 'migration')}{extra} in {result.seconds:.2f}s "
+                 f"({plural(result.requests, 'request')} to {target}).")
+
+
+def render_rollback_partial(reporter: Reporter, result: Any) -> None:
+    """After a failure, say what was rolled back before it."""
+    if result is None or reporter.json:
+        return
+    if reporter.line_open:
+        reporter.line_open = False
+        print(" FAILED", file=reporter.out, flush=True)
+    done = result.done
+    if done:
+        reporter.progress(f"{plural(len(done), 'migration')} rolled back before the failure stay rolled back: "
+                          + ", ".join(o.version for o in done) + ".")
+
+
+def render_repair(reporter: Reporter, result: Any, *, target: str) -> None:
+    """Print what a repair wrote."""
+    words = {"recorded": "recorded as applied", "re-recorded": "re-recorded as applied from its file",
+             "removed": "removed from the ledger (marked reverted)",
+             "not-recorded": "not in the ledger; nothing to do"}
+    if reporter.json:
+        reporter.document({"status": "dry-run" if result.dry_run else "repaired", "exit_code": 0,
+                           "target": target, "requests": result.requests, "repair_status": result.status,
+                           "migrations": _outcomes(result), **({"sql": result.sql} if result.dry_run else {})})
+        return
+    if result.dry_run:
+        reporter.say(result.sql)
+    for outcome in result.outcomes:
+        label = f"{outcome.version} {outcome.name}".strip()
+        reporter.say(f"  {label}: {words[outcome.status]}")
+    changed = [o for o in result.outcomes if o.status != "not-recorded"]
+    prefix = "Dry run: would repair" if result.dry_run else "Repaired"
+    reporter.say(f"{prefix} {plural(len(changed), 'ledger row')} without running migration SQL "
+                 f"({plural(result.requests, 'request')} to {target}).")
