@@ -13,7 +13,8 @@ from migrations_tasks.sql import same_statements
 
 
 def test_a_migrate_down_block_is_cut_off_and_parsed_with_file_positions(migrations: MigrationDir) -> None:
-    migrations.write("1_a.sql", "create table a (id int);\n\n-- migrate:down\n-- drop table a;\n--   drop\n--   table b;\n")
+    migrations.write("1_a.sql", "create table a (id int);\n\n-- migrate:down\n-- drop table a;\n"
+                     "--   drop\n--   table b;\n")
     (migration,) = load(migrations.path).migrations
     assert migration.texts == ["create table a (id int)"]
     assert migration.down is not None and migration.down.origin == "block"

@@ -75,7 +75,9 @@ def test_rollback_of_n_steps_and_to_a_version_reverts_schema_and_ledger_together
     assert tables(project) == set() and versions(project) == []
 
 
-def test_rolling_back_one_version_with_newer_ones_applied_needs_force(project: Project, migrations: MigrationDir) -> None:
+def test_rolling_back_one_version_with_newer_ones_applied_needs_force(
+    project: Project, migrations: MigrationDir
+) -> None:
     write_chain(migrations, 3)
     engine = engine_for(project, migrations)
     local = load(migrations.path)
