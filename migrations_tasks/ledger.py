@@ -37,13 +37,16 @@ CREATE_STATEMENTS = (
     f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS name text",
 )
 
-READ_SQL = f"""SELECT
-  (SELECT coalesce(json_agg(json_build_object(
+#: The ledger's columns as JSON (an empty array when the table does not exist).
+COLUMNS_SQL = f"""(SELECT coalesce(json_agg(json_build_object(
             'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
             'not_null', a.attnotnull, 'has_default', a.atthasdef OR a.attidentity <> ''
             OR a.attgenerated <> '') ORDER BY a.attnum), '[]'::json)
      FROM pg_catalog.pg_attribute a
-    WHERE a.attrelid = to_regclass('{TABLE}') AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+    WHERE a.attrelid = to_regclass('{TABLE}') AND a.attnum > 0 AND NOT a.attisdropped)"""
+
+READ_SQL = f"""SELECT
+  {COLUMNS_SQL} AS columns,
   (SELECT coalesce(json_agg(to_jsonb(m)), '[]'::json) FROM {TABLE} m) AS rows"""
 
 _TEXTUAL = ("text", "character varying")

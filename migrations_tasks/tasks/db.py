@@ -188,3 +188,44 @@ def repair(
             db.close()
         render_repair(reporter, result, target=db.description)
     return result
+
+
+@task(help={
+    **COMMON_HELP,
+    "no_drift": "skip the drift check (no throwaway database): history, expectations and advisories only",
+    "drift": "require the drift check even when migrations.verify.drift is off",
+})
+def verify(
+    c: Context,
+    no_drift: bool = False,
+    drift: bool = False,
+    migrations_dir: str | None = None,
+    transport: str | None = None,
+    project_ref: str | None = None,
+    json: bool = False,
+) -> Any:
+    """Prove the live database is what the migrations say, and safe; exit 0 only when it is."""
+    from ..database import connect
+    from ..errors import ConfigError
+    from ..migrations import load
+    from ..report import render_verify
+    from ..verify import verify as run_verify
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        if drift and no_drift:
+            raise ConfigError("Give --drift or --no-drift, not both.")
+        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
+        local = load(s.migrations_dir, s.rollbacks_dir)
+        for warning in local.warnings:
+            reporter.warn(warning)
+        db = connect(s)
+        try:
+            result = run_verify(db, local, s, drift=False if no_drift else (True if drift else None),
+                                notify=reporter.progress)
+        finally:
+            db.close()
+        code = render_verify(reporter, result)
+    if code:
+        raise Exit(code=code)
+    return result
