@@ -9,7 +9,8 @@ dicts keyed by object name; :func:`diff` reports each difference as ``only in mi
 The throwaway database is a fresh copy of the sandbox's Supabase template: on a PostgreSQL server given by
 ``MIGRATIONS_DRIFT_DB_URL`` (for example a running sandbox's ``SANDBOX_DB_URL``), else on an embedded
 server started for the run (the ``sandbox`` extra: nothing but pip). Compared, in the user schemas:
-tables (RLS flags; columns with types, nullability, defaults, identity, generation), constraints, indexes,
+tables (RLS flags; columns with types, nullability, defaults, identity, generation), constraints (NOT NULL
+is compared as a column's nullability, so PostgreSQL 18's named NOT NULL constraints are left out), indexes,
 policies, functions, triggers (also those on platform tables such as ``auth.users`` calling user
 functions), views, enums and extensions. Definitions are compared as PostgreSQL prints them
 (``pg_get_*def``), ignoring whitespace and case where SQL does.
@@ -65,7 +66,7 @@ def snapshot_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str
  'constraints', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%I on %s', k.conname, {rel}), 'definition', pg_get_constraintdef(k.oid))), '[]')
    FROM pg_catalog.pg_constraint k JOIN {cls} ON c.oid = k.conrelid
-   WHERE {user} AND {not_ext.format(cls='pg_class', oid='c.oid')}),
+   WHERE k.contype <> 'n' AND {user} AND {not_ext.format(cls='pg_class', oid='c.oid')}),
  'indexes', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%I.%I', n.nspname, ic.relname), 'definition', pg_get_indexdef(i.indexrelid))), '[]')
    FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
