@@ -329,8 +329,12 @@ def _expectations(result: VerifyResult) -> CheckOutcome:
         return CheckOutcome("expectations", SKIPPED, "no verify scripts and no critical tables configured")
     failed = [s for s in result.scripts if not s.passed]
     missing = [c for c in result.critical if not c.ok]
-    summary = (f"{len(result.scripts) - len(failed)} of {len(result.scripts)} verify scripts passed; "
-               f"{len(result.critical) - len(missing)} of {len(result.critical)} critical tables complete")
+    parts = []
+    if result.scripts:
+        parts.append(f"{len(result.scripts) - len(failed)} of {len(result.scripts)} verify scripts passed")
+    if result.critical:
+        parts.append(f"{len(result.critical) - len(missing)} of {len(result.critical)} critical tables complete")
+    summary = "; ".join(parts)
     return CheckOutcome("expectations", FAIL if failed or missing else PASS, summary)
 
 

@@ -39,7 +39,9 @@ def test_verify_passes_after_a_clean_apply_of_the_examples_with_one_request(
     apply_all(settings, EXAMPLES)
     db = connect(settings)
     result = verify(db, load(EXAMPLES), settings)
-    assert checks(result) == {"history": "pass", "expectations": "skipped", "advisories": "pass", "drift": "pass"}
+    assert checks(result) == {"history": "pass", "expectations": "pass", "advisories": "pass", "drift": "pass"}
+    assert [(s.path.name, s.passed) for s in result.scripts] == [("01_schema.sql", True), ("02_todos_rls.sql", True)]
+    assert project.sql("select count(*) from auth.users") == [(0,)]  # the RLS script's rows were rolled back
     assert result.exit_code == 0
     assert result.requests == 1 and db.requests == 1
     assert result.drift.migrations_applied == 4 and result.drift.differences == []
@@ -170,3 +172,14 @@ def test_the_verify_task_json_silencing_and_exit_codes(
     (cwd / "invoke.yaml").write_text("migrations:\n  verify:\n    silence:\n      - rule: no_primary_key\n")
     bad_config = run_inv("db.verify", cwd=cwd, env=env)
     assert bad_config.returncode == 3 and "lacks object, reason" in bad_config.stderr
+
+
+def test_the_example_rls_script_catches_a_policy_opened_out_of_band(project: Project, verify_settings: Any) -> None:
+    settings = verify_settings(EXAMPLES)
+    apply_all(settings, EXAMPLES)
+    project.sql('create policy "oops" on public.todos for select to authenticated using (true)')
+    result = verify(connect(settings), load(EXAMPLES), settings, drift=False)
+    failed = [s for s in result.scripts if not s.passed]
+    assert [s.path.name for s in failed] == ["02_todos_rls.sql"]
+    assert failed[0].message == "RLS: a user sees 2 to-dos, expected only their own 1"
+    assert failed[0].sqlstate == "P0001" and result.exit_code == 1
