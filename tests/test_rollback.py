@@ -262,3 +262,13 @@ def test_the_example_migrations_roll_back_completely(project: Project) -> None:
     assert project.sql("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass") == [(0,)]
     engine.apply(local)  # and they apply again cleanly
     assert {e.status.value for e in engine.check(local).entries} == {"applied"}
+
+
+def test_a_syntax_error_in_down_sql_exits_3_before_any_request(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_a.sql", "create table a (id int);\n-- migrate:down\n-- drop tabel a;\n")
+    result = run_inv("db.rollback", cwd=user_project(tmp_path), env=project.env)
+    assert result.returncode == 3
+    assert '1_a.sql:3:9: syntax error at or near "tabel" (in down SQL)' in result.stderr
+    assert project.requests() == 0
