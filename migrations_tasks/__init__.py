@@ -17,7 +17,23 @@ __all__ = ["__version__", "namespace"]
 
 
 def namespace(**collections: Any) -> Any:
-    """Return the Invoke collection of every task (``db``, ``sandbox``...); add your own to it."""
+    """Return the Invoke collection of every task (``db``, ``sandbox``...); add your own to it.
+
+    It also checks the project's ``invoke.yaml`` next to the calling ``tasks.py``, which Invoke loads
+    right after: a syntax error there stops with one clear message (exit 3) instead of a traceback.
+    """
+    import sys
+    from pathlib import Path
+
+    from .errors import ConfigError
+    from .settings import check_project_config
     from .tasks import namespace as build
 
+    caller = sys._getframe(1).f_globals.get("__file__")
+    if caller:
+        try:
+            check_project_config(Path(caller).resolve().parent)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(3) from None
     return build(**collections)

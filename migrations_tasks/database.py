@@ -9,6 +9,7 @@ failed) or :class:`~migrations_tasks.errors.TransportError` (no usable answer).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -37,8 +38,11 @@ class Database(Protocol):
         """Release connections."""
 
 
-def connect(settings: Settings) -> Database:
-    """Return the transport ``settings`` select (imported lazily: start-up stays fast)."""
+def connect(settings: Settings, on_wait: Callable[[str], None] | None = None) -> Database:
+    """Return the transport ``settings`` select (imported lazily: start-up stays fast).
+
+    ``on_wait`` receives a message whenever the transport waits (rate limit, retry backoff).
+    """
     if settings.transport == "postgres":
         from .postgres import PostgresDatabase
 
@@ -52,4 +56,6 @@ def connect(settings: Settings) -> Database:
         settings.project_ref,
         settings.access_token,
         timeout=settings.request_timeout,
+        retry_deadline=settings.retry_deadline,
+        on_wait=on_wait,
     )

@@ -31,7 +31,6 @@ from .errors import (
     Refused,
     RollbackFailed,
     SqlError,
-    TransportError,
 )
 from .migrations import DOWN_HINT, DownSql, LocalMigrations, Migration, Statement, Unit, parse_down
 from .plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Entry, Plan, Status, build, select_rollback
@@ -39,6 +38,7 @@ from .settings import Settings
 from .sql import quote_literal, same_statements
 
 MAX_PROBES = 12
+MAX_RESENDS = 5
 
 
 @dataclass(frozen=True)
@@ -175,8 +175,17 @@ class Engine:
 
     # -- applying --------------------------------------------------------------------------------
     def create_ledger(self) -> None:
-        """Create the ledger exactly as the Supabase CLI does (one request)."""
-        self.db.execute(L.create_sql())
+        """Create the ledger exactly as the Supabase CLI does (one request; idempotent, so resent
+        after a lost answer)."""
+        for attempt in range(1, 6):
+            try:
+                self.db.execute(L.create_sql())
+                return
+            except AmbiguousWriteError:
+                if attempt == 5:
+                    raise
+                self.notify(Event("warning", "The answer to the ledger creation was lost; sending it again "
+                                  "(it is idempotent)."))
 
     def migration_batches(self, migration: Migration, columns: dict[str, L.Column]) -> list[tuple[Batch, bool]]:
         """Return the requests that apply ``migration``: (batch, records the ledger row)."""
@@ -292,7 +301,7 @@ class Engine:
         self.notify(Event("applied", migration=migration, seconds=seconds))
         return Outcome(migration.version, migration.name, "applied", seconds, self.db.requests - before)
 
-    def _send(self, batch: Batch, migration: Migration, records: bool) -> None:
+    def _send(self, batch: Batch, migration: Migration, records: bool, attempt: int = 1) -> None:
         try:
             self.db.execute(batch.sql)
         except SqlError as exc:
@@ -312,12 +321,14 @@ class Engine:
                     hint=f"Check whether it ran, finish the migration by hand, then run "
                     f"`inv db.repair --status applied {migration.version}`.") from None
             if self.committed(migration.version):
-                self.notify(Event("warning", f"The answer for {migration.version} was lost, but the ledger "
-                                  "shows it committed.", migration))
+                self.notify(Event("warning", f"The answer for {migration.version} was lost ({exc.message}); "
+                                  "the ledger shows it committed.", migration))
                 return
-            self.notify(Event("warning", f"The answer for {migration.version} was lost and it did not "
-                              "commit; sending it again.", migration))
-            self._send(batch, migration, records)
+            if attempt >= MAX_RESENDS:
+                raise
+            self.notify(Event("warning", f"The answer for {migration.version} was lost ({exc.message}); the "
+                              "ledger shows it did not commit, so it is sent again.", migration))
+            self._send(batch, migration, records, attempt + 1)
 
     def committed(self, version: str) -> bool:
         """Return whether ``version`` is recorded, after any in-flight write of it has finished.
@@ -327,16 +338,8 @@ class Engine:
         """
         probe = (f"{L.lock_sql(self.settings.lock_wait_seconds)};\n"
                  f"SELECT EXISTS (SELECT 1 FROM {L.TABLE} WHERE version = {quote_literal(version)}) AS found")
-        last: TransportError | None = None
-        for _ in range(5):
-            try:
-                rows = self.db.execute(probe, write=False)
-                return bool(rows and rows[0].get("found"))
-            except TransportError as exc:
-                last = exc
-                time.sleep(1)
-        assert last is not None
-        raise last
+        rows = self.db.execute(probe, write=False)
+        return bool(rows and rows[0].get("found"))
 
     # -- failures --------------------------------------------------------------------------------
     def _failure(
@@ -402,7 +405,7 @@ class Engine:
             probe.add(L.probe_end_sql())
             probes += 1
             try:
-                self.db.execute(probe.sql)
+                self.db.execute(probe.sql, write=False)  # always rolled back: safe to repeat
             except SqlError as exc:
                 if exc.sqlstate == L.PROBE_DONE:
                     low = middle + 1
@@ -509,7 +512,7 @@ class Engine:
                               name=step.name))
         return Outcome(step.version, step.name, status, time.perf_counter() - started, self.db.requests - before)
 
-    def _send_rollback(self, step: RollbackStep) -> None:
+    def _send_rollback(self, step: RollbackStep, attempt: int = 1) -> None:
         try:
             self.db.execute(step.batch.sql)
         except SqlError as exc:
@@ -526,14 +529,16 @@ class Engine:
                     hint="Another apply or rollback is running against this database; wait for it and "
                     "run again.") from None
             raise
-        except AmbiguousWriteError:
+        except AmbiguousWriteError as exc:
             if not self.committed(step.version):
-                self.notify(Event("warning", f"The answer for the rollback of {step.version} was lost, but the "
-                                  "ledger shows it committed."))
+                self.notify(Event("warning", f"The answer for the rollback of {step.version} was lost "
+                                  f"({exc.message}); the ledger shows it committed."))
                 return
-            self.notify(Event("warning", f"The answer for the rollback of {step.version} was lost and it did "
-                              "not commit; sending it again."))
-            self._send_rollback(step)
+            if attempt >= MAX_RESENDS:
+                raise
+            self.notify(Event("warning", f"The answer for the rollback of {step.version} was lost ({exc.message}); "
+                              "the ledger shows it did not commit, so it is sent again."))
+            self._send_rollback(step, attempt + 1)
 
     def _rollback_failure(self, step: RollbackStep, error: SqlError) -> RollbackFailed:
         batch = step.batch
@@ -618,7 +623,15 @@ class Engine:
             if not ledger.exists:
                 self.notify(Event("info", f"Creating the ledger table {L.TABLE} (as the Supabase CLI does)."))
                 self.create_ledger()
-            self.db.execute(batch.sql)
+            for attempt in range(1, MAX_RESENDS + 1):
+                try:
+                    self.db.execute(batch.sql)
+                    break
+                except AmbiguousWriteError as exc:
+                    if attempt == MAX_RESENDS:
+                        raise
+                    self.notify(Event("warning", f"The answer to the repair was lost ({exc.message}); sending it "
+                                      "again (it sets the rows to the same state, so it is idempotent)."))
         result.requests = self.db.requests - before
         result.seconds = time.perf_counter() - started
         return result

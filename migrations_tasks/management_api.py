@@ -4,15 +4,31 @@
 One HTTP connection is reused for every request. Status codes are turned into the errors of
 :mod:`migrations_tasks.errors`; a 400 carries PostgreSQL's error in postgres-meta's text format, which
 is parsed back into SQLSTATE, message, LINE, DETAIL, HINT and CONTEXT.
+
+Retries (with stamina; ``stamina.set_testing(True)`` removes the waits in tests):
+
+* reads (``write=False``) are retried on 429 (waiting until ``X-RateLimit-Reset``), 408/502/503/504,
+  connection errors and timeouts, with exponential backoff, until ``retry_deadline`` seconds have passed;
+* writes are retried only when they certainly did not run: a 429 (refused before running) or a
+  connection that was never made. Any other failure after sending (timeout, dropped connection, 5xx
+  without a SQL error) is an :class:`~migrations_tasks.errors.AmbiguousWriteError`: the engine settles
+  it by reading the ledger, never by resending blindly.
+
+Pacing: the client remembers ``X-RateLimit-Remaining``/``Reset`` and, when the budget is spent, waits
+for the reset before sending (announcing the wait through ``on_wait``) instead of collecting a 429.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import stamina
 
 from . import __version__
 from .database import Row
@@ -32,6 +48,11 @@ from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN, Secret
 _ERROR_HEAD = re.compile(r"ERROR:\s+([0-9A-Z]{5}):\s?(.*)")
 _FIELD = re.compile(r"^(DETAIL|HINT|CONTEXT|LINE (\d+)):\s?(.*)$")
 _TOKENS_URL = "https://supabase.com/dashboard/account/tokens"
+_RETRY_STATUSES = frozenset({408, 502, 503, 504})
+
+# stamina logs each retry through logging; without a configured handler Python would print those
+# records on stderr. We announce waits ourselves (on_wait), so keep the library quiet by default.
+logging.getLogger("stamina").addHandler(logging.NullHandler())
 
 
 def parse_sql_error(message: str) -> SqlError:
@@ -91,13 +112,20 @@ class ManagementApi:
         *,
         timeout: float = 120.0,
         transport: httpx.BaseTransport | None = None,
+        retry_deadline: float = 90.0,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.project_ref = project_ref
         self._token = token
         self.requests = 0
+        self.retries = 0
+        self.waited_seconds = 0.0
         self.rate_limit_remaining: int | None = None
         self.rate_limit_reset: float | None = None
+        self._reset_at: float | None = None
+        self.retry_deadline = retry_deadline
+        self.on_wait = on_wait or (lambda message: None)
         self._client = httpx.Client(
             base_url=self.api_url,
             headers={
@@ -125,8 +153,23 @@ class ManagementApi:
     def _redact(self, text: str) -> str:
         return text.replace(self._token.reveal(), "***")
 
+    def pace(self) -> None:
+        """Wait for the rate-limit window to reset when the last answer said the budget is spent."""
+        if self.rate_limit_remaining is None or self.rate_limit_remaining > 0 or self._reset_at is None:
+            return
+        wait = self._reset_at - time.monotonic()
+        if wait <= 0:
+            return
+        self.on_wait(f"Rate limit budget spent: waiting {wait:.1f}s for the window to reset "
+                     "(Supabase allows 120 requests per minute).")
+        if not stamina.is_testing():
+            time.sleep(wait)
+        self.waited_seconds += wait
+        self.rate_limit_remaining = None
+
     def request(self, method: str, path: str, *, write: bool, **kwargs: Any) -> httpx.Response:
         """Send one request; turn transport failures into NetworkError / AmbiguousWriteError."""
+        self.pace()
         self.requests += 1
         try:
             response = self._client.request(method, path, **kwargs)
@@ -156,12 +199,45 @@ class ManagementApi:
         except ValueError:
             self.rate_limit_remaining = None
         self.rate_limit_reset = _reset_seconds(response)
+        self._reset_at = (time.monotonic() + self.rate_limit_reset) if self.rate_limit_reset is not None else None
+
+    def _retry_hook(self, write: bool) -> Callable[[Exception], bool | float]:
+        """Return stamina's backoff hook: retry what is safe to repeat, announce each wait."""
+
+        def hook(exc: Exception) -> bool | float:
+            if isinstance(exc, RateLimitError):
+                wait = (exc.reset_seconds or 1.0) + 0.05
+                self.retries += 1
+                self.on_wait(f"Rate limited (429): waiting {wait:.1f}s for the window to reset, then retrying.")
+                self.waited_seconds += wait
+                return wait
+            if isinstance(exc, AmbiguousWriteError) or (write and not isinstance(exc, NetworkError)):
+                return False
+            if isinstance(exc, NetworkError) or (isinstance(exc, ServerError) and exc.status in _RETRY_STATUSES):
+                self.retries += 1
+                self.on_wait(f"{exc.message} Retrying.")
+                return True
+            return False
+
+        return hook
 
     def execute(self, sql: str, *, write: bool = True) -> list[Row]:
-        """Run SQL; return the rows of its last statement that returned rows."""
+        """Run SQL; return the rows of its last statement that returned rows (retrying what is safe)."""
+        for attempt in stamina.retry_context(on=self._retry_hook(write), attempts=None,
+                                             timeout=self.retry_deadline, wait_initial=0.5, wait_max=10.0):
+            with attempt:
+                return self._execute_once(sql, write)
+        raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+    def _execute_once(self, sql: str, write: bool) -> list[Row]:
         response = self.request(
             "POST", f"/v1/projects/{self.project_ref}/database/query", write=write, json={"query": sql}
         )
+        if write and response.status_code >= 500 and "ERROR:" not in self._message(response):
+            raise AmbiguousWriteError(
+                f"The Management API answered {response.status_code} to a write; it may or may not have run.",
+                hint="The engine settles this by reading the ledger.",
+            )
         return self._rows(response)
 
     def health(self, services: list[str], timeout_ms: int | None = None) -> list[dict[str, Any]]:
@@ -169,9 +245,12 @@ class ManagementApi:
         params: list[tuple[str, str | int]] = [("services", s) for s in services]
         if timeout_ms is not None:
             params.append(("timeout_ms", timeout_ms))
-        response = self.request("GET", f"/v1/projects/{self.project_ref}/health", write=False, params=params)
-        if response.status_code != 200:
-            self._raise_for_status(response)
+        for attempt in stamina.retry_context(on=self._retry_hook(False), attempts=3, timeout=30.0):
+            with attempt:
+                response = self.request("GET", f"/v1/projects/{self.project_ref}/health", write=False,
+                                        params=params)
+                if response.status_code != 200:
+                    self._raise_for_status(response)
         body = self._json(response)
         if not isinstance(body, list):
             raise ProtocolError(f"The health endpoint answered {type(body).__name__}, not a list.")
@@ -200,6 +279,18 @@ class ManagementApi:
             )
         return body
 
+    @staticmethod
+    def _describe_body(response: httpx.Response) -> str:
+        """Describe a body that is not the API's JSON (an HTML error page from a proxy, say)."""
+        if not response.content:
+            return ""
+        try:
+            json.loads(response.content)
+            return ""
+        except (ValueError, UnicodeDecodeError):
+            kind = response.headers.get("content-type", "unknown content type").split(";")[0]
+            return f"a {kind} body instead of JSON (a proxy or the wrong URL?)"
+
     def _message(self, response: httpx.Response) -> str:
         try:
             body = json.loads(response.content)
@@ -211,9 +302,9 @@ class ManagementApi:
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
-        message = self._message(response)
+        message = self._message(response) or self._describe_body(response)
         if status == 400 or (status >= 500 and "ERROR:" in message):
-            if not message:
+            if not self._message(response):
                 self._json(response)  # raises ProtocolError for a non-JSON body
                 raise ProtocolError(f"The API answered {status} without an error message.")
             raise parse_sql_error(message)

@@ -201,8 +201,9 @@ def discover(directory: Path) -> tuple[list[MigrationFileName], list[str]]:
         try:
             name.encode("utf-8")
         except UnicodeEncodeError:
+            shown = directory / os.fsencode(name).decode("utf-8", "backslashreplace")
             problems.append(MigrationFileError(
-                f"{path!s}: the file name is not valid UTF-8.", path=str(path),
+                f"{shown}: the file name is not valid UTF-8.", path=str(shown),
                 hint="Rename the file using UTF-8 characters."))
             continue
         match = FILE_RE.match(name)

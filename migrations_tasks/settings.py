@@ -110,6 +110,7 @@ class Settings:
     lock_timeout: str = "10s"
     lock_wait_seconds: float = 60.0
     request_timeout: float = 120.0
+    retry_deadline: float = 90.0
     created_by: str | None = "migrations-tasks"
     rollbacks_dir: Path | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
@@ -419,6 +420,7 @@ def load_settings(
         errors.append(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min.")
     lock_wait = attempt(_as_float, f"{CONFIG_SECTION}.lock_wait_seconds", cfg.get("lock_wait_seconds", 60))
     timeout = attempt(_as_float, f"{CONFIG_SECTION}.request_timeout", cfg.get("request_timeout", 120))
+    retry_deadline = attempt(_as_float, f"{CONFIG_SECTION}.retry_deadline", cfg.get("retry_deadline", 90))
 
     if errors:
         raise ConfigError("\n".join(errors) if len(errors) > 1 else errors[0])
@@ -433,9 +435,49 @@ def load_settings(
         lock_timeout=lock_timeout,
         lock_wait_seconds=lock_wait,
         request_timeout=timeout,
+        retry_deadline=retry_deadline,
         created_by=str(cfg.get("created_by", "migrations-tasks")) or None,
         rollbacks_dir=rollbacks_dir,
         verify=verify,
         drift_db_url=drift_db_url,
         extra=cfg,
     )
+
+
+PROJECT_CONFIG_NAMES = ("invoke.yaml", "invoke.yml", "invoke.json")
+
+
+def check_project_config(directory: Path) -> None:
+    """Raise ConfigError when the project's Invoke config file next to tasks.py cannot be parsed.
+
+    Invoke reads that file itself after importing tasks.py and would stop with a traceback; checking it
+    first turns a YAML typo into one clear message.
+    """
+    for name in PROJECT_CONFIG_NAMES:
+        path = directory / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} cannot be read ({exc}).") from None
+        if name.endswith(".json"):
+            import json
+
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise ConfigError(f"{path} is not valid JSON: {exc}.") from None
+        else:
+            from invoke.vendor import yaml
+
+            try:
+                data = yaml.safe_load(text)  # type: ignore[no-untyped-call]
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+                problem = getattr(exc, "problem", None) or "syntax error"
+                raise ConfigError(f"{path}{where}: not valid YAML ({problem}).",
+                                  hint="Fix the YAML syntax (indentation, quotes, brackets).") from None
+        if data is not None and not isinstance(data, dict):
+            raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}.")

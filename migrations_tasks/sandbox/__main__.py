@@ -65,6 +65,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jitter-ms", type=_non_negative, default=0.0, help="random extra delay, 0..N ms")
     p.add_argument("--rate-limit", type=_count, default=0, help="requests per rolling minute (0: no limit)")
     p.add_argument("--fail-every", type=_count, default=0, help="answer every Nth API request with 503")
+    p.add_argument("--rate-window", type=_non_negative, default=60.0,
+                   help="length of the rate limit's rolling window in seconds (default 60, as Supabase)")
     p.add_argument("--drop-every", type=_count, default=0, help="drop the answer of every Nth API request")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                                  or not args.ref.islower()):
         print("sandbox: --ref must be exactly 20 lowercase letters", file=sys.stderr)
         return 2
-    faults = Faults(args.latency_ms, args.jitter_ms, args.rate_limit, args.fail_every, args.drop_every)
+    faults = Faults(args.latency_ms, args.jitter_ms, args.rate_limit, args.fail_every, args.drop_every,
+                    args.rate_window or 60.0)
     sandbox = Sandbox(args.data_dir, port=args.port, faults=faults, token=args.token, ref=args.ref)
     stop = threading.Event()
 

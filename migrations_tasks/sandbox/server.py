@@ -24,6 +24,7 @@ import decimal
 import hmac
 import json
 import logging
+import math
 import queue
 import random
 import re
@@ -60,6 +61,7 @@ class Faults:
     rate_limit: int = 0  # requests per rolling minute; 0 = unlimited
     fail_every: int = 0  # every Nth API request answers 503 without running its SQL
     drop_every: int = 0  # every Nth API request commits, then closes the connection unanswered
+    rate_window: float = 60.0  # the rate limit's rolling window, in seconds (Supabase: one minute)
 
 
 def json_default(value: Any) -> Any:
@@ -154,8 +156,9 @@ class Pool:
 class RateWindow:
     """A rolling one-minute request log."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, window: float = 60.0) -> None:
         self.limit = limit
+        self.window = window
         self._times: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
 
@@ -164,17 +167,17 @@ class RateWindow:
         now = time.monotonic()
         limit = self.limit or NOMINAL_LIMIT
         with self._lock:
-            while self._times and now - self._times[0] >= 60:
+            while self._times and now - self._times[0] >= self.window:
                 self._times.popleft()
             if self.limit and len(self._times) >= self.limit:
-                reset = max(1, int(60 - (now - self._times[0]) + 0.999))
+                reset = max(1, math.ceil(self.window - (now - self._times[0])))
                 return False, limit, 0, reset
             if self.limit:
                 self._times.append(now)
                 remaining = self.limit - len(self._times)
-                reset = max(1, int(60 - (now - self._times[0]) + 0.999))
+                reset = max(1, math.ceil(self.window - (now - self._times[0])))
             else:
-                remaining, reset = limit, 60
+                remaining, reset = limit, math.ceil(self.window)
             return True, limit, remaining, reset
 
 
@@ -196,7 +199,7 @@ class SandboxApi:
         self._delete_project = delete_project
         self._pools: dict[str, Pool] = {}
         self._pools_lock = threading.Lock()
-        self._window = RateWindow(self.faults.rate_limit)
+        self._window = RateWindow(self.faults.rate_limit, self.faults.rate_window)
         self._counter_lock = threading.Lock()
         self.stats: dict[str, Any] = {"requests": 0, "rate_limited": 0, "failed": 0, "dropped": 0,
                                       "by_project": {}}

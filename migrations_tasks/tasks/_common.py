@@ -30,6 +30,11 @@ def exits(reporter: Reporter) -> Iterator[None]:
     except MigrationsTasksError as exc:
         reporter.error(exc)
         raise Exit(code=exc.exit_code) from None
+    except KeyboardInterrupt:
+        reporter.error(MigrationsTasksError(
+            "Aborted. A request that was in flight either committed as a whole or not at all.",
+            hint="Run db.check to see where the database is, then run the task again."))
+        raise Exit(code=130) from None
 
 
 class StopFlag:

@@ -39,7 +39,7 @@ def check(
     with exits(reporter):
         s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
         local = load(s.migrations_dir, s.rollbacks_dir)
-        db = connect(s)
+        db = connect(s, on_wait=reporter.progress)
         try:
             plan = Engine(db, s).check(local)
         finally:
@@ -78,7 +78,7 @@ def apply(
         local = load(s.migrations_dir, s.rollbacks_dir)
         for warning in local.warnings:
             reporter.warn(warning)
-        db = connect(s)
+        db = connect(s, on_wait=reporter.progress)
         with stop_at_boundary(reporter) as stop:
             engine = Engine(db, s, notify=lambda e: render_event(reporter, e), should_stop=stop)
             try:
@@ -134,7 +134,7 @@ def rollback(
         local = load(s.migrations_dir, s.rollbacks_dir)
         for warning in local.warnings:
             reporter.warn(warning)
-        db = connect(s)
+        db = connect(s, on_wait=reporter.progress)
         with stop_at_boundary(reporter) as stop:
             engine = Engine(db, s, notify=lambda e: render_event(reporter, e), should_stop=stop)
             try:
@@ -180,7 +180,7 @@ def repair(
     with exits(reporter):
         s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
         local = load(s.migrations_dir, s.rollbacks_dir)
-        db = connect(s)
+        db = connect(s, on_wait=reporter.progress)
         try:
             result = Engine(db, s, notify=lambda e: render_event(reporter, e)).repair(
                 local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run)
@@ -219,7 +219,7 @@ def verify(
         local = load(s.migrations_dir, s.rollbacks_dir)
         for warning in local.warnings:
             reporter.warn(warning)
-        db = connect(s)
+        db = connect(s, on_wait=reporter.progress)
         try:
             result = run_verify(db, local, s, drift=False if no_drift else (True if drift else None),
                                 notify=reporter.progress)

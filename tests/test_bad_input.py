@@ -1,0 +1,192 @@
+"""Bad input, case by case: one clear message, a documented exit code, no traceback, no secret, and no
+request at all when the problem is local. Every case is listed in docs/bad-input.md (checked here)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import Project, run_inv, user_project
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+LEDGER = "supabase_migrations.schema_migrations"
+
+
+@dataclass
+class Ctx:
+    cwd: Path
+    migrations: Path
+    env: dict[str, str]
+    project: Project
+    rogue_url: str
+    args: list[str] = field(default_factory=list)
+
+    def write(self, name: str, data: str | bytes) -> Path:
+        path = self.migrations / name
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+        return path
+
+
+@dataclass
+class Case:
+    id: str
+    prepare: Callable[[Ctx], None]
+    code: int
+    expect: str
+    task: str = "db.apply"
+    local: bool = True  # no request may reach the API
+
+
+def rogue(ctx: Ctx, ref: str) -> None:
+    ctx.env.update(SUPABASE_API_URL=ctx.rogue_url, SUPABASE_PROJECT_REF=ref)
+    (ctx.cwd / "invoke.yaml").write_text("migrations:\n  retry_deadline: 1\n")
+
+
+def sparse(ctx: Ctx) -> None:
+    with open(ctx.migrations / "1_huge.sql", "wb") as f:
+        f.truncate(50 * 1024 * 1024)
+
+
+CASES = [
+    Case("missing-directory", lambda c: c.args.extend(["--migrations-dir", "nowhere"]), 3, "does not exist"),
+    Case("directory-is-a-file", lambda c: (c.args.extend(["--migrations-dir", "f"]), (c.cwd / "f").write_text("")),
+         3, "is not a directory"),
+    Case("unreadable-file", lambda c: (c.migrations / "1_x.sql").symlink_to("/proc/self/mem"), 3,
+         "cannot read the file"),
+    Case("directory-named-sql", lambda c: (c.migrations / "1_dir.sql").mkdir(), 3,
+         "is a directory, not a migration file"),
+    Case("broken-symlink", lambda c: (c.migrations / "1_gone.sql").symlink_to(c.cwd / "missing.sql"), 3,
+         "broken symbolic link"),
+    Case("invalid-utf8", lambda c: c.write("1_latin1.sql", b"select 'caf\xe9';"), 3, "not valid UTF-8"),
+    Case("nul-byte", lambda c: c.write("1_nul.sql", b"select 1;\x00"), 3, "contains a NUL byte"),
+    Case("file-of-50-mb", sparse, 3, "larger than the 16 MB limit"),
+    Case("empty-file", lambda c: c.write("1_empty.sql", ""), 0, "no SQL statements", local=False),
+    Case("comments-only", lambda c: c.write("1_notes.sql", "-- todo\n/* later */\n"), 0, "no SQL statements",
+         local=False),
+    Case("version-too-long", lambda c: c.write("1" * 25 + "_long.sql", "select 1;"), 3, "digits; at most 20"),
+    Case("duplicate-version", lambda c: (c.write("01_a.sql", "select 1;"), c.write("1_b.sql", "select 1;")), 3,
+         "Duplicate migration version"),
+    Case("non-ascii-name", lambda c: c.write("1_café_ünïcode.sql", "select 1;"), 0, "café_ünïcode", local=False),
+    Case("undecodable-name", lambda c: os.close(os.open(os.fsencode(c.migrations) + b"/1_\xff.sql",
+                                                         os.O_CREAT | os.O_WRONLY)), 3,
+         "file name is not valid UTF-8"),
+    Case("syntax-error", lambda c: c.write("1_typo.sql", "create tabel t (id int);"), 3,
+         '1_typo.sql:1:8: syntax error at or near "tabel"'),
+    Case("rollback-in-file", lambda c: c.write("1_rb.sql", "begin;\nselect 1;\nrollback;"), 3,
+         "ROLLBACK in a migration file"),
+    Case("concurrently-inside-begin", lambda c: c.write("1_c.sql", "begin;\ncreate index concurrently i on t (x);\n"
+                                                        "commit;"), 3, "cannot run inside the file's BEGIN"),
+    Case("file-name-not-a-migration", lambda c: c.write("notes.sql", "select 1;"), 0,
+         "file name does not match <version>_<name>.sql", local=False),
+    Case("malformed-dotenv", lambda c: (c.env.clear(), (c.cwd / ".env").write_text(
+        "SUPABASE_PROJECT_REF=abc\nthis line is not an assignment\n")), 3, "has lines that are not KEY=value (line 2)"),
+    Case("invalid-invoke-yaml", lambda c: (c.cwd / "invoke.yaml").write_text("migrations: [unclosed\n"), 3,
+         "not valid YAML"),
+    Case("invoke-yaml-section-not-a-mapping", lambda c: (c.cwd / "invoke.yaml").write_text("migrations: 5\n"), 3,
+         "must be a mapping of settings"),
+    Case("project-ref-wrong-shape", lambda c: c.env.update(SUPABASE_PROJECT_REF="my-project"), 3,
+         "is not a Supabase project ref"),
+    Case("api-url-with-credentials", lambda c: c.env.update(SUPABASE_API_URL="https://me:pw@api.supabase.com"), 3,
+         "must not contain credentials"),
+    Case("api-url-plain-http", lambda c: c.env.update(SUPABASE_API_URL="http://api.example.com"), 3,
+         "uses plain http://"),
+    Case("token-with-newline", lambda c: c.env.update(SUPABASE_ACCESS_TOKEN=c.env["SUPABASE_ACCESS_TOKEN"] + "\n"), 3,
+         "contains whitespace or control characters"),
+    Case("unknown-task-flag", lambda c: c.args.append("--bogus"), 1, "No idea what '--bogus' is!"),
+    Case("unknown-transport", lambda c: c.args.extend(["--transport", "smoke"]), 3, "must be 'api' or 'postgres'"),
+    Case("missing-settings", lambda c: c.env.clear(), 3, "Missing settings"),
+    Case("lock-timeout-malformed", lambda c: (c.cwd / "invoke.yaml").write_text("migrations:\n  lock_timeout: soon\n"),
+         3, "lock_timeout must look like"),
+    Case("ledger-column-of-wrong-type", lambda c: c.project.sql(
+        f"create schema supabase_migrations; create table {LEDGER} (version text primary key, statements text)"),
+        3, "statements has type text; expected text[]", local=False),
+    Case("ledger-unknown-required-column", lambda c: c.project.sql(
+        f"create schema supabase_migrations; create table {LEDGER} (version text primary key, owner text not null)"),
+        3, "NOT NULL column(s) without a default", local=False),
+    Case("ledger-row-without-file", lambda c: c.project.sql(
+        f"create schema supabase_migrations; create table {LEDGER} (version text primary key); "
+        f"insert into {LEDGER} values ('20200101000000')"), 2, "Remote migration versions not found", local=False),
+    Case("wrong-token", lambda c: c.env.update(SUPABASE_ACCESS_TOKEN="sbp_0000000000000000"), 3,
+         "rejected the access token (401", local=False),
+    Case("unknown-project", lambda c: c.env.update(SUPABASE_PROJECT_REF="zzzzzzzzzzzzzzzzzzzz"), 3,
+         "was not found", local=False),
+    Case("connection-refused", lambda c: (rogue(c, "aaaaaaaaaaaaaaaaaaaa"),
+                                          c.env.update(SUPABASE_API_URL="http://127.0.0.1:9")), 3, "Cannot connect"),
+    Case("answer-not-json", lambda c: rogue(c, "notjsonaaaaaaaaaaaaa"), 3, "body that is not JSON"),
+    Case("html-error-page", lambda c: rogue(c, "htmlpageaaaaaaaaaaaa"), 3, "text/html body instead of JSON"),
+    Case("200-instead-of-201", lambda c: rogue(c, "okinsteadaaaaaaaaaaa"), 3, "where 201 Created was expected"),
+    Case("truncated-json", lambda c: rogue(c, "truncatedaaaaaaaaaaa"), 3, "body that is not JSON"),
+    Case("json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3, "instead of a list of rows"),
+]
+
+ROGUE_ANSWERS = {
+    "notjsonaaaaaaaaaaaaa": (201, "text/plain", b"OK"),
+    "htmlpageaaaaaaaaaaaa": (502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>"),
+    "okinsteadaaaaaaaaaaa": (200, "application/json", b"[]"),
+    "truncatedaaaaaaaaaaa": (201, "application/json", b'[{"columns": [{"name": "vers'),
+    "objectaaaaaaaaaaaaaa": (201, "application/json", b'{"rows": []}'),
+}
+
+
+class RogueHandler(BaseHTTPRequestHandler):
+    """An 'API' that answers in every wrong way a proxy or a misconfigured URL can."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        ref = self.path.split("/")[3] if self.path.count("/") >= 3 else ""
+        status, kind, body = ROGUE_ANSWERS.get(ref, (404, "application/json", b'{"message": "no"}'))
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def rogue_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RogueHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_gets_one_clear_message_and_a_documented_exit_code(
+    case: Case, project: Project, tmp_path: Path, rogue_url: str
+) -> None:
+    cwd = user_project(tmp_path)
+    migrations = cwd / "supabase" / "migrations"
+    migrations.mkdir(parents=True)
+    env = {k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"}
+    ctx = Ctx(cwd, migrations, env, project, rogue_url)
+    case.prepare(ctx)
+    result = run_inv(case.task, *ctx.args, cwd=cwd, env=ctx.env)
+    output = result.stdout + result.stderr
+    assert result.returncode == case.code, output
+    assert case.expect in output, output
+    if case.code:
+        assert output.count("error:") <= 1 or "problems" in output
+    if case.local:
+        assert project.requests() == 0, "a local problem must not send any request"
+
+
+def test_every_case_is_documented_with_its_message_and_exit_code() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert len(CASES) >= 30
+    for case in CASES:
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{case.id}` ")), None)
+        assert row is not None, f"{case.id} is missing from docs/bad-input.md"
+        assert f"| {case.code} |" in row, f"{case.id}: exit code {case.code} not documented"
+        assert case.expect.replace("|", "\\|") in row, f"{case.id}: message {case.expect!r} not documented"

@@ -1,0 +1,191 @@
+"""Reliability under faults: lost answers, 503s and rate limits never half-apply or double-apply."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import SandboxProcess, run_inv, user_project
+
+from migrations_tasks.database import connect
+from migrations_tasks.engine import Engine, Event
+from migrations_tasks.migrations import load
+from migrations_tasks.sandbox import workload
+from migrations_tasks.settings import load_settings
+
+
+def engine_on(sandbox: SandboxProcess, ref: str, directory: Path, events: list[Event] | None = None,
+              waits: list[str] | None = None) -> Engine:
+    env = {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref,
+           "SUPABASE_ACCESS_TOKEN": sandbox.token}
+    settings = load_settings({"migrations": {"retry_deadline": 60}}, flags={"migrations_dir": str(directory)},
+                             environ=env, dotenv_path=None)
+    db = connect(settings, on_wait=(waits.append if waits is not None else None))
+    return Engine(db, settings, notify=(events.append if events is not None else None))
+
+
+@pytest.fixture(scope="module")
+def dropping() -> Iterator[SandboxProcess]:
+    process = SandboxProcess("--drop-every", "3")
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def failing() -> Iterator[SandboxProcess]:
+    process = SandboxProcess("--fail-every", "4")
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def limited() -> Iterator[SandboxProcess]:
+    process = SandboxProcess("--rate-limit", "6", "--rate-window", "2")
+    yield process
+    process.stop()
+
+
+def audit(db_url: str, count: int) -> workload.Audit:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        return workload.audit(conn, count)
+
+
+def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twice(
+    dropping: SandboxProcess, tmp_path: Path
+) -> None:
+    project = dropping.new_project()
+    workload.generate(tmp_path, 12)
+    events: list[Event] = []
+    engine = engine_on(dropping, project.ref, tmp_path, events)
+    result = engine.apply(load(tmp_path))
+    assert len(result.applied) == 12
+    lost = [e for e in events if e.kind == "warning" and "was lost" in e.message]
+    assert lost, "the sandbox dropped answers, the engine must have noticed"
+    assert any("shows it committed" in e.message for e in lost)
+    found = audit(project.db_url, 12)
+    assert found.consistent and len(found.applied) == 12
+    # and a check (a read) goes through dropped answers by retrying
+    plan = engine.check(load(tmp_path))
+    assert all(e.status.value == "applied" for e in plan.entries)
+
+
+def test_503s_on_writes_are_settled_and_on_reads_retried(failing: SandboxProcess, tmp_path: Path) -> None:
+    project = failing.new_project()
+    workload.generate(tmp_path, 12)
+    waits: list[str] = []
+    events: list[Event] = []
+    engine = engine_on(failing, project.ref, tmp_path, events, waits)
+    result = engine.apply(load(tmp_path))
+    assert len(result.applied) == 12
+    assert any("did not commit, so it is sent again" in e.message for e in events)
+    found = audit(project.db_url, 12)
+    assert found.consistent and len(found.applied) == 12
+
+
+def test_pacing_keeps_under_the_rate_limit_and_says_how_long_it_waits(
+    limited: SandboxProcess, tmp_path: Path
+) -> None:
+    project = limited.new_project()
+    workload.generate(tmp_path, 10)
+    waits: list[str] = []
+    engine = engine_on(limited, project.ref, tmp_path, waits=waits)
+    result = engine.apply(load(tmp_path))
+    assert len(result.applied) == 10
+    assert any("waiting" in w and "s for the window to reset" in w for w in waits)
+    _, stats = limited.call("GET", "/_sandbox/stats")
+    assert stats["rate_limited"] == 0, "pacing should avoid every 429"
+    assert audit(project.db_url, 10).consistent
+
+
+def test_a_429_from_someone_else_spending_the_budget_is_waited_out(limited: SandboxProcess, tmp_path: Path) -> None:
+    project = limited.new_project()
+    workload.generate(tmp_path, 2)
+    # another client spends the whole budget of the window
+    statuses = [limited.call("POST", f"/v1/projects/{project.ref}/database/query", {"query": "select 1"})[0]
+                for _ in range(8)]
+    assert 429 in statuses
+    waits: list[str] = []
+    engine = engine_on(limited, project.ref, tmp_path, waits=waits)
+    assert len(engine.apply(load(tmp_path)).applied) == 2
+    assert any("Rate limited (429)" in w for w in waits)
+
+
+@pytest.fixture(scope="module")
+def slow() -> Iterator[SandboxProcess]:
+    process = SandboxProcess("--latency-ms", "40")
+    yield process
+    process.stop()
+
+
+def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
+    env.update({"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref,
+                "SUPABASE_ACCESS_TOKEN": sandbox.token})
+    return subprocess.Popen([sys.executable, "-m", "invoke", "db.apply"], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_progress(process: subprocess.Popen[str], db_url: str, at_least: int) -> None:
+    """Wait (by polling the database, not the clock) until some migrations are applied."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        for _ in range(2000):
+            if process.poll() is not None:
+                return
+            exists = conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone()
+            if exists and exists[0] is not None:
+                row = conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
+                if row and row[0] >= at_least:
+                    return
+            time.sleep(0.01)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_apply_at_a_migration_boundary_and_says_what_was_applied(
+    slow: SandboxProcess, tmp_path: Path, signum: int, code: int
+) -> None:
+    project = slow.new_project()
+    cwd = user_project(tmp_path)
+    workload.generate(cwd / "supabase" / "migrations", 30)
+    process = start_apply(slow, project.ref, cwd)
+    wait_for_progress(process, project.db_url, 3)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == code, err
+    assert "Traceback" not in err
+    assert "stopping after the migration in flight" in err
+    assert "the database is at a migration boundary" in err
+    found = audit(project.db_url, 30)
+    assert found.consistent
+    assert 3 <= len(found.applied) < 30
+    assert f"Applied {len(found.applied)} migration" in out
+    rerun = run_inv("db.apply", cwd=cwd, env={"SUPABASE_API_URL": slow.api_url, "SUPABASE_PROJECT_REF": project.ref,
+                                             "SUPABASE_ACCESS_TOKEN": slow.token})
+    assert rerun.returncode == 0
+    assert len(audit(project.db_url, 30).applied) == 30
+
+
+def test_sigkill_at_random_moments_leaves_a_migration_boundary_and_a_rerun_completes(
+    slow: SandboxProcess, tmp_path: Path
+) -> None:
+    project = slow.new_project()
+    cwd = user_project(tmp_path)
+    workload.generate(cwd / "supabase" / "migrations", 12)
+    rng = random.Random(7)
+    for _ in range(3):
+        process = start_apply(slow, project.ref, cwd)
+        time.sleep(rng.uniform(0.3, 1.2))
+        process.kill()
+        process.communicate(timeout=60)
+        assert audit(project.db_url, 12).consistent
+    env = {"SUPABASE_API_URL": slow.api_url, "SUPABASE_PROJECT_REF": project.ref, "SUPABASE_ACCESS_TOKEN": slow.token}
+    assert run_inv("db.apply", cwd=cwd, env=env).returncode == 0
+    found = audit(project.db_url, 12)
+    assert found.consistent and len(found.applied) == 12
