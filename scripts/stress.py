@@ -30,8 +30,7 @@ from pathlib import Path
 
 import psycopg
 
-from migrations_tasks.sandbox import Faults, Sandbox
-from migrations_tasks.sandbox import workload
+from migrations_tasks.sandbox import Faults, Sandbox, workload
 
 TASKS_PY = "from migrations_tasks import namespace\n\nns = namespace()\n"
 
@@ -141,7 +140,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer trials (for a quick look)")
     parser.add_argument("--seed", type=int, default=20251126, help="random seed for kill moments")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
+    rng = random.Random(args.seed)  # noqa: S311 - reproducible kill moments, not security
     kills, concurrent, count = (10, 5, 20) if args.quick else (100, 50, 50)
     rows: list[Row] = []
     print("Starting sandboxes...", file=sys.stderr, flush=True)
