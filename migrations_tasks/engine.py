@@ -31,6 +31,7 @@ from .errors import (
     Refused,
     RollbackFailed,
     SqlError,
+    TransportError,
 )
 from .migrations import DOWN_HINT, DownSql, LocalMigrations, Migration, Statement, Unit, parse_down
 from .plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Entry, Plan, Status, build, select_rollback
@@ -91,6 +92,7 @@ class _Part:
     end: int
     line: int
     statement: Statement | None
+    role: str = "statement"  # or "lock", "guard", "ledger row", "probe"
 
 
 class Batch:
@@ -101,10 +103,10 @@ class Batch:
         self._length = 0
         self._lines = 1
 
-    def add(self, text: str, statement: Statement | None = None) -> Batch:
-        """Append a statement (and ``;`` plus a newline)."""
+    def add(self, text: str, statement: Statement | None = None, role: str = "statement") -> Batch:
+        """Append a statement (and ``;`` plus a newline); ``role`` names what a non-migration part is."""
         chunk = text + ";\n"
-        self.parts.append(_Part(text, self._length, self._length + len(text), self._lines, statement))
+        self.parts.append(_Part(text, self._length, self._length + len(text), self._lines, statement, role))
         self._length += len(chunk)
         self._lines += chunk.count("\n")
         return self
@@ -113,6 +115,16 @@ class Batch:
     def sql(self) -> str:
         """Return the request's SQL."""
         return "".join(p.text + ";\n" for p in self.parts)
+
+    def part_at(self, error: SqlError) -> _Part | None:
+        """Return the part an error's position or line points at."""
+        for part in self.parts:
+            if error.position is not None and part.start <= error.position - 1 <= part.end:
+                return part
+            if (error.position is None and error.line is not None
+                    and part.line <= error.line <= part.line + part.text.count("\n")):
+                return part
+        return None
 
     def locate(self, error: SqlError) -> tuple[Statement, int] | None:
         """Return the migration statement an error points at, and the error's line in the file."""
@@ -200,17 +212,18 @@ class Engine:
             batch = Batch()
             last = index == len(units) - 1
             if unit.transactional:
-                batch.add(lock)
+                batch.add(lock, role="lock")
                 if index == 0 or last:
-                    batch.add(guard)
+                    batch.add(guard, role="guard")
             for statement in unit.statements:
                 batch.add(statement.text, statement)
             records = last and unit.transactional
             if records:
-                batch.add(insert)
+                batch.add(insert, role="ledger row")
             batches.append((batch, records))
         if not batches or not batches[-1][1]:
-            batches.append((Batch().add(lock).add(guard).add(insert), True))
+            batches.append((Batch().add(lock, role="lock").add(guard, role="guard")
+                            .add(insert, role="ledger row"), True))
         return batches
 
     def apply(
@@ -338,7 +351,14 @@ class Engine:
         """
         probe = (f"{L.lock_sql(self.settings.lock_wait_seconds)};\n"
                  f"SELECT EXISTS (SELECT 1 FROM {L.TABLE} WHERE version = {quote_literal(version)}) AS found")
-        rows = self.db.execute(probe, write=False)
+        try:
+            rows = self.db.execute(probe, write=False)
+        except SqlError as exc:
+            if exc.sqlstate == L.LOCK_BUSY:
+                raise MigrationsTasksError(
+                    f"Could not learn whether migration {version} committed: {exc.message}.",
+                    hint="Another run holds the migration lock; when it is done, run db.check.") from None
+            raise
         return bool(rows and rows[0].get("found"))
 
     # -- failures --------------------------------------------------------------------------------
@@ -371,7 +391,10 @@ class Engine:
             parts.append(f"  CONTEXT: {error.context.splitlines()[0]}")
         if probes:
             parts.append(f"  (statement located with {probes} diagnostic requests, all rolled back)")
-        if located is None and batch.statements():
+        own = batch.part_at(error)
+        if located is None and own is not None and own.statement is None:
+            parts.append(f"  (it failed in migrations-tasks' own {own.role} statement, not in the file's SQL)")
+        elif located is None and batch.statements():
             parts.append("  (the server did not say which statement failed; it may be a deferred "
                          "constraint checked at commit)")
         if migration.atomic:
@@ -406,6 +429,8 @@ class Engine:
             probes += 1
             try:
                 self.db.execute(probe.sql, write=False)  # always rolled back: safe to repeat
+            except TransportError:
+                return None, probes  # keep the real error; locating it is only a courtesy
             except SqlError as exc:
                 if exc.sqlstate == L.PROBE_DONE:
                     low = middle + 1

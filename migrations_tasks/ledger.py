@@ -148,10 +148,22 @@ def decode(rows: Sequence[Mapping[str, Any]]) -> Ledger:
         out.append(LedgerRow(
             version=str(version),
             name=raw.get("name"),
-            statements=tuple(raw["statements"]) if raw.get("statements") is not None else None,
-            rollback=tuple(raw["rollback"]) if raw.get("rollback") is not None else None,
+            statements=_texts(raw, "statements", version),
+            rollback=_texts(raw, "rollback", version),
         ))
     return Ledger(True, columns, tuple(out))
+
+
+def _texts(raw: Mapping[str, Any], column: str, version: object) -> tuple[str, ...] | None:
+    """Return a text[] value of a ledger row, refusing anything but a list of strings."""
+    value = raw.get(column)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise LedgerError(
+            f"{TABLE}.{column} of version {version} is not an array of text: {str(value)[:80]!r}.",
+            hint=f"Set {column} of that row to a text[] value (or NULL) by hand, then run again.")
+    return tuple(value)
 
 
 def create_sql() -> str:
@@ -179,20 +191,27 @@ def lock_sql(wait_seconds: float, lock_timeout: str | None = None) -> str:
     )
 
 
+def _guard_literal(version: str) -> str:
+    """Quote ``version`` for use inside a ``$mt_guard$`` body."""
+    if "$" in version:
+        raise ValueError(f"a migration version cannot contain '$': {version!r}")
+    return quote_literal(version)
+
+
 def guard_absent_sql(version: str) -> str:
     """Return a statement that aborts the transaction when ``version`` is already in the ledger."""
-    v = quote_literal(version)
+    v = _guard_literal(version)
     return (
         "DO $mt_guard$\nBEGIN\n"
         f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
-        f"    RAISE EXCEPTION 'migration {version} is already applied' USING ERRCODE = '{ALREADY_APPLIED}';\n"
+        f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
         "  END IF;\nEND $mt_guard$"
     )
 
 
 def guard_present_sql(version: str) -> str:
     """Return a statement that aborts the transaction when ``version`` is not in the ledger."""
-    v = quote_literal(version)
+    v = _guard_literal(version)
     return (
         "DO $mt_guard$\nBEGIN\n"
         f"  IF NOT EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"

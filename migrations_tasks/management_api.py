@@ -45,8 +45,8 @@ from .errors import (
 )
 from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN, Secret
 
-_ERROR_HEAD = re.compile(r"ERROR:\s+([0-9A-Z]{5}):\s?(.*)")
-_FIELD = re.compile(r"^(DETAIL|HINT|CONTEXT|LINE (\d+)):\s?(.*)$")
+_ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
+_FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")
 _TOKENS_URL = "https://supabase.com/dashboard/account/tokens"
 _RETRY_STATUSES = frozenset({408, 502, 503, 504})
 
@@ -62,7 +62,9 @@ def parse_sql_error(message: str) -> SqlError:
     if head is None:
         text = lines[0].removeprefix("Failed to run sql query:").strip() or message.strip()
         return SqlError(text or "The SQL failed without a message.")
-    fields: dict[str, list[str]] = {"DETAIL": [], "HINT": [], "CONTEXT": []}
+    # QUERY (the internal query of a PL/pgSQL error) is recognised so it does not run into the field
+    # before it, and dropped: the direct PostgreSQL transport does not report it either.
+    fields: dict[str, list[str]] = {"DETAIL": [], "HINT": [], "QUERY": [], "CONTEXT": []}
     primary = [head.group(2)]
     current: list[str] | None = primary
     line: int | None = None
@@ -119,6 +121,8 @@ class ManagementApi:
         self.project_ref = project_ref
         self._token = token
         self.requests = 0
+        #: Seconds spent waiting for answers (network and server time), for the benchmark.
+        self.network_seconds = 0.0
         self.retries = 0
         self.waited_seconds = 0.0
         self.rate_limit_remaining: int | None = None
@@ -171,6 +175,7 @@ class ManagementApi:
         """Send one request; turn transport failures into NetworkError / AmbiguousWriteError."""
         self.pace()
         self.requests += 1
+        started = time.perf_counter()
         try:
             response = self._client.request(method, path, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -189,6 +194,8 @@ class ManagementApi:
                 f"({type(exc).__name__}: {self._redact(str(exc))}).",
                 hint="The request may or may not have run on the server.",
             ) from None
+        finally:
+            self.network_seconds += time.perf_counter() - started
         self._track_rate_limit(response)
         return response
 
@@ -233,10 +240,13 @@ class ManagementApi:
         response = self.request(
             "POST", f"/v1/projects/{self.project_ref}/database/query", write=write, json={"query": sql}
         )
-        if write and response.status_code >= 500 and "ERROR:" not in self._message(response):
+        if write and (response.status_code >= 500 or response.status_code == 408) \
+                and "ERROR:" not in self._message(response):
+            message = self._message(response)
             raise AmbiguousWriteError(
-                f"The Management API answered {response.status_code} to a write; it may or may not have run.",
-                hint="The engine settles this by reading the ledger.",
+                f"The Management API answered {response.status_code}{': ' + message if message else ''} "
+                "after the SQL was sent; it may still be running, or have committed.",
+                hint="The engine settles this by reading the ledger; run `inv db.check` to see where things are.",
             )
         return self._rows(response)
 
@@ -273,9 +283,10 @@ class ManagementApi:
             self._raise_for_status(response)
         body = self._json(response)
         if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
+            what = type(body).__name__ if not isinstance(body, list) else "a list of non-objects"
             raise ProtocolError(
-                f"The API answered 201 with {type(body).__name__} instead of a list of rows.",
-                hint=f"Check {ENV_API_URL}.",
+                f"The API answered 201 with {what} instead of a list of row objects.",
+                hint=f"Check {ENV_API_URL}: it should point at the Supabase Management API.",
             )
         return body
 

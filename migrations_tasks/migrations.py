@@ -248,7 +248,8 @@ def combine(problems: list[MigrationFileError]) -> MigrationFileError:
     first = problems[0]
     error = type(first)(
         f"{len(problems)} migration files have problems:\n" + "\n".join(f"  {p.message}" for p in problems),
-        path=first.path, line=first.line, column=first.column, hint=first.hint,
+        path=first.path, line=first.line, column=first.column,
+        hint=first.hint if all(p.hint == first.hint for p in problems) else None,
     )
     error.problems = problems  # type: ignore[attr-defined]
     return error
@@ -273,17 +274,17 @@ def read_text(path: Path) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
         raise MigrationFileError(
             f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}).", path=str(path), line=line,
             hint="Save the file as UTF-8.") from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         offset = text.index("\x00")
         line, col = sql.LineIndex(text).position(offset)
         raise MigrationFileError(f"{path}:{line}:{col}: the file contains a NUL byte.", path=str(path),
                                  line=line, column=col, hint="PostgreSQL text cannot hold NUL; is it binary?")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 

@@ -10,17 +10,19 @@ import json as jsonlib
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .errors import MigrationFileError, MigrationsTasksError, SqlError
-from .plan import Plan, Status
+
+if TYPE_CHECKING:  # plan imports the parser; keep `inv --list` from paying for it
+    from .plan import Plan, Status
 
 _MARK = {
-    Status.APPLIED: "applied",
-    Status.PENDING: "PENDING",
-    Status.OUT_OF_ORDER: "OUT-OF-ORDER",
-    Status.REMOTE_ONLY: "REMOTE-ONLY",
-    Status.CHANGED: "CHANGED",
+    "applied": "applied",
+    "pending": "PENDING",
+    "out-of-order": "OUT-OF-ORDER",
+    "remote-only": "REMOTE-ONLY",
+    "changed": "CHANGED",
 }
 
 
@@ -68,8 +70,9 @@ class Reporter:
         print(jsonlib.dumps(data, indent=2, default=str), file=self.out, flush=True)
 
     def error(self, exc: MigrationsTasksError) -> None:
-        """Print an error and what to do next (stderr)."""
-        print(f"error: {exc.message}", file=self.err, flush=True)
+        """Print an error and what to do next (stderr); a SQL error as PostgreSQL prints it."""
+        text = exc.describe() if isinstance(exc, SqlError) else exc.message
+        print(f"error: {text}", file=self.err, flush=True)
         if exc.hint and not isinstance(exc, SqlError):
             print(f"  hint: {exc.hint}", file=self.err, flush=True)
         if self.json:
@@ -84,6 +87,8 @@ def error_document(exc: MigrationsTasksError) -> dict[str, Any]:
         doc["hint"] = exc.hint
     if isinstance(exc, MigrationFileError):
         doc.update({"file": exc.path, "line": exc.line, "column": exc.column})
+    if isinstance(exc, SqlError):
+        doc.update({"sqlstate": exc.sqlstate, "detail": exc.detail})
     sql_error = getattr(exc, "sql_error", None)
     if isinstance(sql_error, SqlError):
         doc.update({"sqlstate": sql_error.sqlstate, "file": getattr(exc, "path", None),
@@ -102,7 +107,7 @@ def check_status(plan: Plan) -> tuple[str, int]:
 
 def plan_rows(plan: Plan) -> list[list[str]]:
     """Return a plan as table rows."""
-    return [[e.version, e.name, _MARK[e.status]] for e in plan.entries]
+    return [[e.version, e.name, _MARK[e.status.value]] for e in plan.entries]
 
 
 def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Sequence[str],
@@ -111,6 +116,8 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
     state, code = check_status(plan)
     for warning in warnings:
         reporter.warn(warning)
+    from .plan import Status
+
     counts = {s: len(plan.with_status(s)) for s in Status}
     if reporter.json:
         reporter.document({
@@ -143,10 +150,10 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
 
 def _explain(status: Status) -> str:
     return {
-        Status.REMOTE_ONLY: "in the ledger but no local file (restore it, or `inv db.repair --status reverted`)",
-        Status.OUT_OF_ORDER: "older than the newest applied migration (apply with `--include-all`)",
-        Status.CHANGED: "the file changed after it was applied (restore it; put changes in a new migration)",
-    }.get(status, status.value)
+        "remote-only": "in the ledger but no local file (restore it, or `inv db.repair --status reverted`)",
+        "out-of-order": "older than the newest applied migration (apply with `--include-all`)",
+        "changed": "the file changed after it was applied (restore it; put changes in a new migration)",
+    }.get(status.value, status.value)
 
 
 def render_event(reporter: Reporter, event: Any) -> None:

@@ -10,7 +10,6 @@ Secrets (the access token, a database URL that may hold a password) live in :cla
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -130,6 +129,8 @@ class Settings:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -180,9 +181,10 @@ def validate_project_ref(value: str, source: str = ENV_REF) -> str:
     """Return the project ref, or raise ConfigError."""
     ref = value.strip()
     if not PROJECT_REF_RE.match(ref):
-        shown = ref if len(ref) <= 40 and ref.isprintable() else ref[:40].encode("unicode_escape").decode()
+        # Echo a near miss, but not a long value: it may be a token or URL pasted into the wrong variable.
+        shown = repr(ref) if len(ref) <= 24 and ref.isprintable() else f"(a {len(ref)}-character value, not shown)"
         raise ConfigError(
-            f"{source} {shown!r} is not a Supabase project ref: expected exactly 20 lowercase letters.",
+            f"{source} {shown} is not a Supabase project ref: expected exactly 20 lowercase letters.",
             hint="Copy it from the dashboard: Project Settings > General > Reference ID.",
         )
     return ref
@@ -357,13 +359,13 @@ def load_settings(
             return cfg[cfg_key], f"invoke.yaml {CONFIG_SECTION}.{cfg_key}"
         return None
 
-    errors: list[str] = []
+    errors: list[ConfigError] = []
 
     def attempt(fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
         except ConfigError as exc:
-            errors.append(str(exc))
+            errors.append(exc)
             return None
 
     token_src = pick("access_token", (ENV_TOKEN,), None)
@@ -380,10 +382,10 @@ def load_settings(
     if transport_src:
         transport = str(transport_src[0]).strip().lower()
         if transport not in TRANSPORTS:
-            errors.append(f"{transport_src[1]} must be 'api' or 'postgres', not {transport_src[0]!r}.")
+            errors.append(ConfigError(f"{transport_src[1]} must be 'api' or 'postgres', not {transport_src[0]!r}."))
             transport = None
 
-    if require_database and not errors:
+    if require_database:
         if transport is None:
             if token_src and ref_src:
                 transport = "api"
@@ -400,11 +402,11 @@ def load_settings(
         elif transport == "postgres" and not db_src:
             missing.append(f"{ENV_DB_URL} (a postgresql:// connection string)")
         if missing:
-            errors.append(
+            errors.append(ConfigError(
                 "Missing settings: " + "; ".join(missing) + ". Set them in the environment or in .env"
                 " (see .env.example); the project ref may also go in invoke.yaml under "
                 f"'{CONFIG_SECTION}: project_ref:' or be given with --project-ref."
-            )
+            ))
 
     mig_src = pick("migrations_dir", ("MIGRATIONS_DIR",), "migrations_dir")
     migrations_dir = Path(str(mig_src[0])) if mig_src else Path(DEFAULT_MIGRATIONS_DIR)
@@ -417,13 +419,15 @@ def load_settings(
 
     lock_timeout = str(cfg.get("lock_timeout", "10s"))
     if not LOCK_TIMEOUT_RE.match(lock_timeout):
-        errors.append(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min.")
+        errors.append(ConfigError(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min."))
     lock_wait = attempt(_as_float, f"{CONFIG_SECTION}.lock_wait_seconds", cfg.get("lock_wait_seconds", 60))
     timeout = attempt(_as_float, f"{CONFIG_SECTION}.request_timeout", cfg.get("request_timeout", 120))
     retry_deadline = attempt(_as_float, f"{CONFIG_SECTION}.retry_deadline", cfg.get("retry_deadline", 90))
 
+    if len(errors) == 1:
+        raise errors[0]  # keeps its hint apart from its message
     if errors:
-        raise ConfigError("\n".join(errors) if len(errors) > 1 else errors[0])
+        raise ConfigError("\n".join(str(e) for e in errors))
 
     return Settings(
         transport=transport or "api",

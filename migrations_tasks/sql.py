@@ -30,9 +30,10 @@ _NO_TRANSACTION: tuple[tuple[tuple[str, ...], str], ...] = (
     (("DROP", "TABLESPACE"), "DROP TABLESPACE"),
     (("CREATE", "SUBSCRIPTION"), "CREATE SUBSCRIPTION"),
     (("DROP", "SUBSCRIPTION"), "DROP SUBSCRIPTION"),
-    (("REINDEX", "SYSTEM_P"), "REINDEX SYSTEM"),
-    (("REINDEX", "DATABASE"), "REINDEX DATABASE"),
 )
+
+#: REINDEX forms that work table by table in their own transactions, by the keyword after the options.
+_REINDEX_MANY = {"SYSTEM_P": "REINDEX SYSTEM", "DATABASE": "REINDEX DATABASE", "SCHEMA": "REINDEX SCHEMA"}
 
 #: Transaction control, by leading keyword.
 _TRANSACTION_CONTROL = {
@@ -81,18 +82,27 @@ def _parse_error(exc: Exception, text: str) -> SyntaxProblem:
     return SyntaxProblem(message, max(0, min(offset, len(text))))
 
 
+def _token_names(text: str) -> list[str]:
+    """Return the scanner names of every token of ``text`` that is not a comment ([] if unscannable)."""
+    try:
+        return [t.name for t in _pg.scan(text) if t.name not in _COMMENTS]
+    except Exception:
+        return []
+
+
 def leading_keywords(statement: str, count: int = 4) -> tuple[str, ...]:
     """Return the scanner names of the first ``count`` tokens that are not comments."""
     head = statement[:256]
-    try:
-        tokens = _pg.scan(head)
-    except Exception:
+    if len(head) < len(statement):
+        # Scanning a prefix is cheaper, but it only counts when it holds ``count`` whole tokens: a long
+        # comment can fill it, and the token at the cut may be truncated.
         try:
-            tokens = _pg.scan(statement)
+            names = [t.name for t in _pg.scan(head) if t.name not in _COMMENTS and t.end < len(head) - 1]
         except Exception:
-            return ()
-    names = [t.name for t in tokens if t.name not in _COMMENTS]
-    return tuple(names[:count])
+            names = []
+        if len(names) >= count:
+            return tuple(names[:count])
+    return tuple(_token_names(statement)[:count])
 
 
 def classify(statement: str) -> tuple[str | None, str | None]:
@@ -100,7 +110,7 @@ def classify(statement: str) -> tuple[str | None, str | None]:
     word = re.match(r"[A-Za-z_]+", statement.lstrip())
     if word and word.group(0).upper() not in _INTERESTING_LEADS:
         return None, None  # fast path: most statements cannot be either kind
-    keys = leading_keywords(statement)
+    keys = leading_keywords(statement, 6)
     if not keys:
         return None, None
     if keys[0] in _TRANSACTION_CONTROL:
@@ -113,22 +123,45 @@ def classify(statement: str) -> tuple[str | None, str | None]:
             kind = "COMMIT PREPARED"
         if kind == "ROLLBACK" and keys[1:2] == ("PREPARED",):
             kind = "ROLLBACK PREPARED"
-        if kind in ("ROLLBACK",) and len(keys) > 1 and keys[1] in ("TO",):
+        if kind == "ROLLBACK" and "TO" in keys[1:3]:  # ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] x
             kind = "ROLLBACK TO SAVEPOINT"
-        if kind == "COMMIT" and "CHAIN" in keys:
+        if kind == "COMMIT" and "CHAIN" in keys and "NO" not in keys:  # AND NO CHAIN is a plain COMMIT
             kind = "COMMIT AND CHAIN"
         return None, kind
     for prefix, reason in _NO_TRANSACTION:
         if keys[: len(prefix)] == prefix:
             return reason, None
     if keys[0] == "REINDEX":
-        try:
-            names = {t.name for t in _pg.scan(statement)}
-        except Exception:
-            names = set()
+        names = _token_names(statement)
         if "CONCURRENTLY" in names:
             return "REINDEX CONCURRENTLY", None
+        target = names[1:]
+        if target[:1] == ["ASCII_40"] and "ASCII_41" in target:  # REINDEX (VERBOSE) SYSTEM ...
+            target = target[target.index("ASCII_41") + 1 :]
+        if target[:1] and target[0] in _REINDEX_MANY:
+            return _REINDEX_MANY[target[0]], None
+    if keys[:2] == ("ALTER", "TABLE") and "DETACH" in statement.upper():
+        names = _token_names(statement)
+        if "DETACH" in names and "CONCURRENTLY" in names[names.index("DETACH") :]:
+            return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY", None
     return None, None
+
+
+def _code_end(text: str, start: int, end: int) -> int:
+    """Return where the last token of ``text[start:end]`` ends, leaving out trailing comments.
+
+    A statement written ``SELECT 1 -- why`` with its ``;`` on the next line (or at the end of a file
+    without one) would otherwise end inside a line comment, and a ``;`` appended to it would be
+    commented out, running the next statement into it.
+    """
+    chunk = text[start:end]
+    if "--" not in chunk and "/*" not in chunk:
+        return end
+    try:
+        tokens = [t for t in _pg.scan(chunk) if t.name not in _COMMENTS]
+    except Exception:
+        return end
+    return start + tokens[-1].end + 1 if tokens else end
 
 
 def split(text: str) -> list[Piece]:
@@ -140,6 +173,7 @@ def split(text: str) -> list[Piece]:
     pieces = []
     for sl in slices:
         start, end = sl.start or 0, sl.stop if sl.stop is not None else len(text)
+        end = _code_end(text, start, end)
         no_tx, control = classify(text[start:end])
         pieces.append(Piece(start, end, no_tx, control))
     return pieces
@@ -210,6 +244,9 @@ def fingerprint(statements: Iterable[str]) -> str:
     """Return a digest of statements that ignores whitespace, comments and statement boundaries."""
     digest = hashlib.sha256()
     for statement in statements:
+        # Line ends as migrations.read_text gives them: the Supabase CLI records a CRLF file's statements
+        # as written, so a multi-line string literal would otherwise differ from the same file read here.
+        statement = statement.replace("\r\n", "\n").replace("\r", "\n")
         try:
             tokens = normal_tokens(statement)
         except Exception:

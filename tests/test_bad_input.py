@@ -124,7 +124,8 @@ CASES = [
     Case("html-error-page", lambda c: rogue(c, "htmlpageaaaaaaaaaaaa"), 3, "text/html body instead of JSON"),
     Case("200-instead-of-201", lambda c: rogue(c, "okinsteadaaaaaaaaaaa"), 3, "where 201 Created was expected"),
     Case("truncated-json", lambda c: rogue(c, "truncatedaaaaaaaaaaa"), 3, "body that is not JSON"),
-    Case("json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3, "instead of a list of rows"),
+    Case("json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3,
+         "instead of a list of row objects"),
 ]
 
 ROGUE_ANSWERS = {

