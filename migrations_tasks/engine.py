@@ -511,7 +511,7 @@ class Engine:
             warnings.append(f"{label} changed after it was applied; its down SQL may not match what was applied.")
         batch = Batch().add(L.lock_sql(self.settings.lock_wait_seconds, self.settings.lock_timeout))
         batch.add(L.guard_present_sql(entry.version))
-        if not alone:
+        if not alone and entry.version.isdigit():
             batch.add(L.guard_no_newer_sql(entry.version))
         if not record_only and down is not None:
             for statement in down.statements:

@@ -224,9 +224,12 @@ def guard_no_newer_sql(version: str) -> str:
     """Return a statement that aborts the transaction when a version newer than ``version`` is recorded.
 
     A rollback takes it so that a migration applied meanwhile by another run is never left on top of
-    a migration being undone. Versions compare as numbers; non-numeric versions are ignored.
+    a migration being undone. Versions compare as numbers; non-numeric versions are ignored (and
+    ``version`` itself must be numeric).
     """
-    v = quote_literal(version)
+    if not version.isdigit():
+        raise ValueError(f"version {version!r} is not numeric")
+    v = _guard_literal(version)
     return (
         "DO $mt_newer$\nDECLARE newer text;\nBEGIN\n"
         f"  SELECT string_agg(version::text, ', ' ORDER BY version::text) INTO newer FROM {TABLE}\n"

@@ -140,7 +140,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer trials (for a quick look)")
     parser.add_argument("--seed", type=int, default=20251126, help="random seed for kill moments")
     args = parser.parse_args()
-    rng = random.Random(args.seed)  # noqa: S311 - reproducible kill moments, not security
+    rng = random.Random(args.seed)
     kills, concurrent, count = (10, 5, 20) if args.quick else (100, 50, 50)
     rows: list[Row] = []
     print("Starting sandboxes...", file=sys.stderr, flush=True)
