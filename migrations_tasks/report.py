@@ -325,6 +325,7 @@ def verify_document(result: Any) -> dict[str, Any]:
         "target": result.target,
         "requests": result.requests,
         "seconds": round(result.seconds, 3),
+        "timings": {"total": round(result.seconds, 3), "drift": round(drift.seconds, 3)},
         "server_version": result.server_version,
         "checks": {c.name: {"status": c.status, "summary": c.summary} for c in result.checks},
         "history": [{"version": e.version, "name": e.name, "status": e.status.value}
