@@ -5,7 +5,11 @@ migration lock, a guard that aborts when the version is already recorded, the mi
 and its ledger row: they commit together or not at all, and concurrent runs apply it exactly once.
 
 Requests: one to read the ledger, one to create it when missing, one per migration (migrations that
-cannot run in one transaction: one per unit, see :mod:`migrations_tasks.migrations`). After a failure
+cannot run in one transaction: one per unit, see :mod:`migrations_tasks.migrations`). A migration's
+down SQL goes into the ledger's ``rollback`` column when the table has one.
+
+Rollbacks mirror applies: one request per migration holding the lock, a guard that the version is still
+recorded, the down SQL and the deletion of the row; repairs rewrite rows in one locked request. After a failure
 the engine names the failing statement from the error's position; when the server gave none it
 replays prefixes of the migration in requests that always roll back (a binary search, only on failure).
 """
@@ -20,16 +24,19 @@ from . import ledger as L
 from .database import Database
 from .errors import (
     AmbiguousWriteError,
+    ConfigError,
     HistoryConflict,
     MigrationFailed,
     MigrationsTasksError,
+    Refused,
+    RollbackFailed,
     SqlError,
     TransportError,
 )
-from .migrations import LocalMigrations, Migration, Statement, Unit
-from .plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
+from .migrations import DOWN_HINT, DownSql, LocalMigrations, Migration, Statement, Unit, parse_down
+from .plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Entry, Plan, Status, build, select_rollback
 from .settings import Settings
-from .sql import quote_literal
+from .sql import quote_literal, same_statements
 
 MAX_PROBES = 12
 MAX_RESENDS = 5
@@ -39,10 +46,12 @@ MAX_RESENDS = 5
 class Event:
     """Something the engine reports while it works."""
 
-    kind: str  # "start" | "applied" | "skipped" | "warning" | "info"
+    kind: str  # "start" | "applied" | "start-rollback" | "rolled-back" | "skipped" | "warning" | "info"
     message: str = ""
     migration: Migration | None = None
     seconds: float = 0.0
+    version: str = ""
+    name: str = ""
 
 
 Notify = Callable[[Event], None]
@@ -158,6 +167,8 @@ class Engine:
         self.should_stop = should_stop or (lambda: False)
         #: The apply in progress (or last finished), also when it ended with an exception.
         self.result: ApplyResult | None = None
+        #: The rollback in progress (or last finished), also when it ended with an exception.
+        self.rollback_result: RollbackResult | None = None
 
     # -- reading ---------------------------------------------------------------------------------
     def read_ledger(self) -> L.Ledger:
@@ -193,7 +204,8 @@ class Engine:
         lock = L.lock_sql(self.settings.lock_wait_seconds, self.settings.lock_timeout)
         guard = L.guard_absent_sql(migration.version)
         insert = L.insert_sql(columns, version=migration.version, name=migration.name,
-                              statements=migration.texts, created_by=self.settings.created_by)
+                              statements=migration.texts, created_by=self.settings.created_by,
+                              rollback=migration.down.texts if migration.down else None)
         batches: list[tuple[Batch, bool]] = []
         units: Sequence[Unit] = migration.units
         for index, unit in enumerate(units):
@@ -432,6 +444,271 @@ class Engine:
             return (statements[low], statements[low].line), probes
         return None, probes
 
+    # -- rolling back ------------------------------------------------------------------------------
+    def rollback(
+        self,
+        local: LocalMigrations,
+        *,
+        steps: int | None = None,
+        to: str | None = None,
+        version: str | None = None,
+        force: bool = False,
+        record_only: bool = False,
+        dry_run: bool = False,
+    ) -> RollbackResult:
+        """Undo applied migrations, newest first, each in one atomic request; stop at the first failure.
+
+        Each request holds the migration lock, a guard that the version is still recorded (so concurrent
+        rollbacks never undo a migration twice), a guard that nothing newer is recorded (unless one
+        version is rolled back with ``force``), the down SQL and the deletion of the ledger row. Every
+        down SQL is found and parsed before the first request that writes.
+        """
+        started = time.perf_counter()
+        before = self.db.requests
+        ledger = self.read_ledger()
+        plan = build(local.migrations, ledger)
+        selection = select_rollback(plan, steps=steps, to=to, version=version, force=force)
+        result = self.rollback_result = RollbackResult(dry_run=dry_run, record_only=record_only,
+                                                       warnings=list(selection.warnings))
+        alone = version is not None and force
+        result.steps = [self._rollback_step(entry, record_only, alone, result.warnings)
+                        for entry in selection.entries]
+        missing = [s for s in result.steps if s.down is None and not record_only]
+        if missing:
+            names = ", ".join(f"{s.version} ({s.label})" for s in missing)
+            raise Refused(
+                f"No down SQL for {names}: nothing was rolled back.",
+                hint=DOWN_HINT + " To remove only the ledger row and leave the schema as it is, rerun with "
+                "--record-only.")
+        if dry_run:
+            result.outcomes = [Outcome(s.version, s.name, "would-roll-back") for s in result.steps]
+        else:
+            try:
+                for step in result.steps:
+                    if self.should_stop():
+                        break
+                    result.outcomes.append(self._rollback_one(step))
+            finally:
+                result.requests = self.db.requests - before
+                result.seconds = time.perf_counter() - started
+        result.requests = self.db.requests - before
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _rollback_step(self, entry: Entry, record_only: bool, alone: bool, warnings: list[str]) -> RollbackStep:
+        migration, row = entry.migration, entry.row
+        assert row is not None
+        label = migration.filename if migration else f"{entry.version}_{entry.name or '?'} (no local file)"
+        down: DownSql | None = migration.down if migration else None
+        stored = row.rollback or None
+        if down is not None and stored and not same_statements(down.texts, stored):
+            warnings.append(f"{entry.version}: the down SQL in {down.source} differs from the copy the ledger "
+                            "stored when it was applied; using the local one.")
+        if down is None and stored:
+            down = parse_down("\n;\n".join(stored), origin="ledger", path=None,
+                              label=f"the ledger's rollback SQL of {entry.version}")
+        if entry.status is Status.CHANGED:
+            warnings.append(f"{label} changed after it was applied; its down SQL may not match what was applied.")
+        batch = Batch().add(L.lock_sql(self.settings.lock_wait_seconds, self.settings.lock_timeout))
+        batch.add(L.guard_present_sql(entry.version))
+        if not alone and entry.version.isdigit():
+            batch.add(L.guard_no_newer_sql(entry.version))
+        if not record_only and down is not None:
+            for statement in down.statements:
+                batch.add(statement.text, statement)
+        batch.add(L.delete_sql(entry.version))
+        return RollbackStep(entry.version, entry.name, label, migration, down, record_only, batch)
+
+    def _rollback_one(self, step: RollbackStep) -> Outcome:
+        self.notify(Event("start-rollback", version=step.version, name=step.name))
+        started = time.perf_counter()
+        before = self.db.requests
+        status = "record-removed" if step.record_only else "rolled-back"
+        try:
+            self._send_rollback(step)
+        except _NotApplied:
+            status = "already-rolled-back"
+            self.notify(Event("skipped", "already rolled back by another run", seconds=time.perf_counter() - started,
+                              version=step.version, name=step.name))
+        except SqlError as exc:
+            raise self._rollback_failure(step, exc) from None
+        else:
+            self.notify(Event("rolled-back", seconds=time.perf_counter() - started, version=step.version,
+                              name=step.name))
+        return Outcome(step.version, step.name, status, time.perf_counter() - started, self.db.requests - before)
+
+    def _send_rollback(self, step: RollbackStep, attempt: int = 1) -> None:
+        try:
+            self.db.execute(step.batch.sql)
+        except SqlError as exc:
+            if exc.sqlstate == L.NOT_APPLIED:
+                raise _NotApplied() from None
+            if exc.sqlstate == L.NEWER_APPLIED:
+                raise Refused(
+                    f"Migration {step.version} was not rolled back: {exc.message}.",
+                    hint="Another run applied them meanwhile; check with `inv db.check` and roll back again.",
+                ) from None
+            if exc.sqlstate == L.LOCK_BUSY:
+                raise MigrationsTasksError(
+                    f"Migration {step.version} was not rolled back: {exc.message}.",
+                    hint="Another apply or rollback is running against this database; wait for it and "
+                    "run again.") from None
+            raise
+        except AmbiguousWriteError as exc:
+            if not self.committed(step.version):
+                self.notify(Event("warning", f"The answer for the rollback of {step.version} was lost "
+                                  f"({exc.message}); the ledger shows it committed."))
+                return
+            if attempt >= MAX_RESENDS:
+                raise
+            self.notify(Event("warning", f"The answer for the rollback of {step.version} was lost ({exc.message}); "
+                              "the ledger shows it did not commit, so it is sent again."))
+            self._send_rollback(step, attempt + 1)
+
+    def _rollback_failure(self, step: RollbackStep, error: SqlError) -> RollbackFailed:
+        batch = step.batch
+        located = batch.locate(error)
+        probes = 0
+        statements = batch.statements()
+        if located is None and len(statements) == 1:
+            located = statements[0], statements[0].line
+        elif located is None and len(statements) > 1 and error.sqlstate:
+            located, probes = self._bisect(batch, error)
+        statement, line = located if located else (None, None)
+        down = step.down
+        where = ""
+        if statement is not None and down is not None:
+            place = f"{down.path}:{line}" if down.path is not None else down.where(statement)
+            where = f" at {place}"
+        parts = [f"Rollback of {step.label} failed{where}:"]
+        if statement is not None:
+            parts.append(f"  {_first_line(statement.text)}")
+        parts.extend("  " + line_ for line_ in error.describe().splitlines())
+        if error.context:
+            parts.append(f"  CONTEXT: {error.context.splitlines()[0]}")
+        if probes:
+            parts.append(f"  (statement located with {probes} diagnostic requests, all rolled back)")
+        return RollbackFailed(
+            "\n".join(parts), version=step.version, path=str(down.path) if down and down.path else None,
+            line=line, sql_error=error,
+            hint=f"Nothing of this rollback was applied: the schema and the ledger row of {step.version} are "
+            "unchanged. Fix the down SQL and run db.rollback again.")
+
+    # -- repairing the ledger --------------------------------------------------------------------
+    def repair(
+        self,
+        local: LocalMigrations,
+        status: str,
+        versions: Sequence[str],
+        *,
+        dry_run: bool = False,
+    ) -> RepairResult:
+        """Rewrite ledger rows without running migration SQL (``supabase migration repair``).
+
+        ``applied`` records each version with the name, statements and down SQL of its local file
+        (replacing a row that exists); ``reverted`` deletes the rows. One request to read the ledger,
+        one (holding the migration lock) to write, plus one to create the ledger when it is missing.
+        """
+        if status not in ("applied", "reverted"):
+            raise ConfigError(f"--status must be 'applied' or 'reverted', not {status!r}.")
+        if not versions:
+            raise ConfigError("Name at least one version to repair.", hint="inv db.repair --status applied 2025...")
+        started = time.perf_counter()
+        before = self.db.requests
+        ledger = self.read_ledger()
+        by_version = local.by_version()
+        recorded = ledger.versions()
+        result = RepairResult(status=status, dry_run=dry_run)
+        unique = list(dict.fromkeys(versions))
+        if status == "applied":
+            missing = [v for v in unique if v not in by_version]
+            if missing:
+                raise Refused(f"No local migration file for {', '.join(missing)}: a row marked applied needs "
+                              f"the file's name and statements ({local.directory}).",
+                              hint="Restore the file, or check the version.")
+        columns = dict(ledger.columns) if ledger.exists else dict(L.CLI_COLUMNS)
+        batch = Batch().add(L.lock_sql(self.settings.lock_wait_seconds, self.settings.lock_timeout))
+        for v in unique:
+            if status == "applied":
+                m = by_version[v]
+                batch.add(L.delete_sql(v))
+                batch.add(L.insert_sql(columns, version=v, name=m.name, statements=m.texts,
+                                       rollback=m.down.texts if m.down else None,
+                                       created_by=self.settings.created_by))
+                result.outcomes.append(Outcome(v, m.name, "re-recorded" if v in recorded else "recorded"))
+            elif v in recorded:
+                batch.add(L.delete_sql(v))
+                name = next((r.name or "" for r in ledger.rows if r.version == v), "")
+                result.outcomes.append(Outcome(v, name, "removed"))
+            else:
+                result.outcomes.append(Outcome(v, "", "not-recorded"))
+        result.sql = batch.sql
+        writes = [o for o in result.outcomes if o.status != "not-recorded"]
+        if writes and not dry_run:
+            if not ledger.exists:
+                self.notify(Event("info", f"Creating the ledger table {L.TABLE} (as the Supabase CLI does)."))
+                self.create_ledger()
+            for attempt in range(1, MAX_RESENDS + 1):
+                try:
+                    self.db.execute(batch.sql)
+                    break
+                except AmbiguousWriteError as exc:
+                    if attempt == MAX_RESENDS:
+                        raise
+                    self.notify(Event("warning", f"The answer to the repair was lost ({exc.message}); sending it "
+                                      "again (it sets the rows to the same state, so it is idempotent)."))
+        result.requests = self.db.requests - before
+        result.seconds = time.perf_counter() - started
+        return result
+
+
 
 class _AlreadyApplied(Exception):
     """The guard found the version in the ledger."""
+
+
+class _NotApplied(Exception):
+    """The guard found the version no longer in the ledger (another run rolled it back)."""
+
+
+@dataclass
+class RollbackStep:
+    """One migration a rollback undoes: its down SQL (None when unknown) and the request that does it."""
+
+    version: str
+    name: str
+    label: str
+    migration: Migration | None
+    down: DownSql | None
+    record_only: bool
+    batch: Batch
+
+
+@dataclass
+class RollbackResult:
+    """What a rollback did (or, for a dry run, would do)."""
+
+    dry_run: bool = False
+    record_only: bool = False
+    steps: list[RollbackStep] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    requests: int = 0
+    seconds: float = 0.0
+
+    @property
+    def done(self) -> list[Outcome]:
+        """Return the migrations this run rolled back (or whose rows it removed)."""
+        return [o for o in self.outcomes if o.status in ("rolled-back", "record-removed")]
+
+
+@dataclass
+class RepairResult:
+    """What a repair wrote (or, for a dry run, would write)."""
+
+    status: str
+    dry_run: bool = False
+    outcomes: list[Outcome] = field(default_factory=list)
+    sql: str = ""
+    requests: int = 0
+    seconds: float = 0.0

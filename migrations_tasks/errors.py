@@ -19,7 +19,9 @@ user for anything below::
     ├── SqlError                      the database ran the SQL and reported an error (SQLSTATE)
     ├── LedgerError                   the history table has a shape we cannot use safely
     ├── HistoryConflict       exit 2  local files and the ledger disagree (remote-only, changed, order)
+    ├── Refused               exit 2  a rollback or repair that would be unsafe as asked; nothing was sent
     ├── MigrationFailed       exit 1  a migration was sent and failed; nothing of it remains
+    │   └── RollbackFailed    exit 1  a migration's down SQL failed; its schema and ledger row are unchanged
     └── Interrupted           130/143 SIGINT / SIGTERM stopped a run at a migration boundary
 
 Transport errors are kept apart from ``SqlError``: the first means "no answer", the second "an answer
@@ -169,6 +171,12 @@ class HistoryConflict(MigrationsTasksError):
     exit_code = EXIT_CONFLICT
 
 
+class Refused(MigrationsTasksError):
+    """A rollback or repair was refused before anything was written (no down SQL, newer migrations...)."""
+
+    exit_code = EXIT_CONFLICT
+
+
 class MigrationFailed(MigrationsTasksError):
     """A migration was sent and failed; it was rolled back as a whole (unless it ran outside one)."""
 
@@ -189,6 +197,10 @@ class MigrationFailed(MigrationsTasksError):
         self.path = path
         self.line = line
         self.sql_error = sql_error
+
+
+class RollbackFailed(MigrationFailed):
+    """A migration's down SQL was sent and failed; the rollback was undone as a whole."""
 
 
 class Interrupted(MigrationsTasksError):

@@ -26,6 +26,7 @@ ALREADY_APPLIED = "MTAPL"
 NOT_APPLIED = "MTNAP"
 LOCK_BUSY = "MTLCK"
 PROBE_DONE = "MTPRB"
+NEWER_APPLIED = "MTNEW"
 
 #: Exactly the statements the Supabase CLI runs to create the ledger.
 CREATE_STATEMENTS = (
@@ -36,13 +37,16 @@ CREATE_STATEMENTS = (
     f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS name text",
 )
 
-READ_SQL = f"""SELECT
-  (SELECT coalesce(json_agg(json_build_object(
+#: The ledger's columns as JSON (an empty array when the table does not exist).
+COLUMNS_SQL = f"""(SELECT coalesce(json_agg(json_build_object(
             'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
             'not_null', a.attnotnull, 'has_default', a.atthasdef OR a.attidentity <> ''
             OR a.attgenerated <> '') ORDER BY a.attnum), '[]'::json)
      FROM pg_catalog.pg_attribute a
-    WHERE a.attrelid = to_regclass('{TABLE}') AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+    WHERE a.attrelid = to_regclass('{TABLE}') AND a.attnum > 0 AND NOT a.attisdropped)"""
+
+READ_SQL = f"""SELECT
+  {COLUMNS_SQL} AS columns,
   (SELECT coalesce(json_agg(to_jsonb(m)), '[]'::json) FROM {TABLE} m) AS rows"""
 
 _TEXTUAL = ("text", "character varying")
@@ -213,6 +217,27 @@ def guard_present_sql(version: str) -> str:
         f"  IF NOT EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
         f"    RAISE EXCEPTION 'migration % is not applied', {v} USING ERRCODE = '{NOT_APPLIED}';\n"
         "  END IF;\nEND $mt_guard$"
+    )
+
+
+def guard_no_newer_sql(version: str) -> str:
+    """Return a statement that aborts the transaction when a version newer than ``version`` is recorded.
+
+    A rollback takes it so that a migration applied meanwhile by another run is never left on top of
+    a migration being undone. Versions compare as numbers; non-numeric versions are ignored (and
+    ``version`` itself must be numeric).
+    """
+    if not version.isdigit():
+        raise ValueError(f"version {version!r} is not numeric")
+    v = _guard_literal(version)
+    return (
+        "DO $mt_newer$\nDECLARE newer text;\nBEGIN\n"
+        f"  SELECT string_agg(version::text, ', ' ORDER BY version::text) INTO newer FROM {TABLE}\n"
+        f"   WHERE version::text ~ '^[0-9]+$' AND version::text::numeric > {v}::numeric;\n"
+        "  IF newer IS NOT NULL THEN\n"
+        f"    RAISE EXCEPTION 'newer migrations are applied after %: %', {v}, newer "
+        f"USING ERRCODE = '{NEWER_APPLIED}';\n"
+        "  END IF;\nEND $mt_newer$"
     )
 
 

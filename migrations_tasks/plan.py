@@ -109,3 +109,63 @@ def build(local: Sequence[Migration], ledger: Ledger) -> Plan:
             entries.append(Entry(version, Status.REMOTE_ONLY, None, row))
     entries.sort(key=lambda e: version_key(e.version))
     return Plan(tuple(entries), ledger.exists)
+
+
+@dataclass(frozen=True)
+class RollbackSelection:
+    """The applied versions a rollback undoes, newest first, and what to warn about."""
+
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def select_rollback(
+    plan: Plan,
+    *,
+    steps: int | None = None,
+    to: str | None = None,
+    version: str | None = None,
+    force: bool = False,
+) -> RollbackSelection:
+    """Choose what a rollback undoes: the newest applied migration, the newest ``steps``, everything
+    newer than ``to`` (``"0"``: everything), or exactly ``version`` (which needs ``force`` when newer
+    migrations are applied after it). Raise Refused or ConfigError when the request cannot be met."""
+    from .errors import ConfigError, Refused
+
+    if sum(x is not None for x in (steps, to, version)) > 1:
+        raise ConfigError("Give at most one of --steps, --to and --version.")
+    if steps is not None and steps < 1:
+        raise ConfigError(f"--steps must be 1 or more, not {steps}.")
+    applied = [e for e in plan.entries if e.row is not None]
+    newest_first = sorted(applied, key=lambda e: version_key(e.version), reverse=True)
+    listed = ", ".join(e.version for e in newest_first[:10]) or "none"
+    if version is not None:
+        match = [e for e in applied if e.version == version]
+        if not match:
+            raise Refused(f"Migration {version} is not applied, so there is nothing to roll back.",
+                          hint=f"Applied versions, newest first: {listed}.")
+        newer = [e for e in newest_first if version_key(e.version) > version_key(version)]
+        warnings: tuple[str, ...] = ()
+        if newer:
+            names = ", ".join(e.version for e in newer)
+            if not force:
+                raise Refused(
+                    f"Migrations applied after {version} ({names}) stay applied if {version} alone is rolled "
+                    "back, and may depend on it.",
+                    hint=f"Roll them back too with `--to {_previous(applied, version)}`, or rerun with --force "
+                    "to undo only this one.")
+            warnings = (f"Rolling back {version} alone although newer migrations are applied after it: {names}.",)
+        return RollbackSelection((match[0],), warnings)
+    if to is not None:
+        known = {e.version for e in plan.entries}
+        if to != "0" and to not in known:
+            raise Refused(f"Version {to} is neither applied nor a local migration.",
+                          hint=f"Give an applied version (newest first: {listed}), or --to 0 to roll back "
+                          "everything.")
+        return RollbackSelection(tuple(e for e in newest_first if version_key(e.version) > version_key(to)))
+    return RollbackSelection(tuple(newest_first[: steps or 1]))
+
+
+def _previous(applied: Sequence[Entry], version: str) -> str:
+    older = [e.version for e in applied if version_key(e.version) < version_key(version)]
+    return max(older, key=version_key) if older else "0"

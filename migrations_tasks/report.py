@@ -182,9 +182,13 @@ def render_event(reporter: Reporter, event: Any) -> None:
         print(f"  applying {m.version} {m.name} ...", end="", file=stream, flush=True)
         reporter.line_open = True
         return
+    if event.kind == "start-rollback":
+        print(f"  rolling back {event.version} {event.name} ...", end="", file=stream, flush=True)
+        reporter.line_open = True
+        return
     if reporter.line_open:
         reporter.line_open = False
-        if event.kind == "applied":
+        if event.kind in ("applied", "rolled-back"):
             print(f" ok ({event.seconds:.2f}s)", file=stream, flush=True)
             return
         if event.kind == "skipped":
@@ -259,3 +263,173 @@ def render_partial(reporter: Reporter, result: Any, *, target: str) -> None:
     if applied:
         reporter.progress(f"{plural(len(applied), 'migration')} applied before the failure stay applied: "
                           + ", ".join(o.version for o in applied) + ".")
+
+
+def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
+    """Print what a rollback did (or, for a dry run, would do)."""
+    for warning in result.warnings:
+        reporter.warn(warning)
+    done = result.done
+    if result.record_only and (done or result.dry_run) and result.steps:
+        reporter.warn("RECORD ONLY: the ledger rows " + ("would be" if result.dry_run else "were")
+                      + " deleted WITHOUT running any down SQL. The schema is UNCHANGED: whatever those "
+                      "migrations created is still in the database.")
+    if reporter.json:
+        status = "dry-run" if result.dry_run else ("rolled-back" if done else "nothing-to-do")
+        doc: dict[str, Any] = {"status": status, "exit_code": 0, "target": target, "requests": result.requests,
+                               "seconds": round(result.seconds, 3), "record_only": result.record_only,
+                               "migrations": _outcomes(result), "warnings": list(result.warnings)}
+        doc["down_sql"] = {s.version: {"source": s.down.source if s.down else None,
+                                       "statements": s.down.texts if s.down else []} for s in result.steps}
+        if result.dry_run:
+            doc["sql"] = {s.version: s.batch.sql for s in result.steps}
+        reporter.document(doc)
+        return
+    if result.dry_run:
+        if not result.steps:
+            reporter.say("Dry run: nothing to roll back.")
+        for step in result.steps:
+            source = f" (down SQL from {step.down.source})" if step.down and not step.record_only else ""
+            reporter.say(f"-- {step.label}{source}: 1 request")
+            reporter.say(step.batch.sql)
+        reporter.say(f"\nDry run: {plural(len(result.steps), 'migration')} would be rolled back; nothing was "
+                     f"written ({plural(result.requests, 'request')} to {target}).")
+        return
+    if not result.outcomes:
+        reporter.say(f"Nothing to roll back: no migration is applied ({plural(result.requests, 'request')} "
+                     f"to {target}).")
+        return
+    skipped = [o for o in result.outcomes if o.status == "already-rolled-back"]
+    extra = f", {len(skipped)} already rolled back by another run" if skipped else ""
+    verb = "Removed the ledger rows of" if result.record_only else "Rolled back"
+    reporter.say(f"{verb} {plural(len(done), 'migration')}{extra} in {result.seconds:.2f}s "
+                 f"({plural(result.requests, 'request')} to {target}).")
+
+
+def render_rollback_partial(reporter: Reporter, result: Any) -> None:
+    """After a failure, say what was rolled back before it."""
+    if result is None or reporter.json:
+        return
+    if reporter.line_open:
+        reporter.line_open = False
+        print(" FAILED", file=reporter.out, flush=True)
+    done = result.done
+    if done:
+        reporter.progress(f"{plural(len(done), 'migration')} rolled back before the failure stay rolled back: "
+                          + ", ".join(o.version for o in done) + ".")
+
+
+def render_repair(reporter: Reporter, result: Any, *, target: str) -> None:
+    """Print what a repair wrote."""
+    words = {"recorded": "recorded as applied", "re-recorded": "re-recorded as applied from its file",
+             "removed": "removed from the ledger (marked reverted)",
+             "not-recorded": "not in the ledger; nothing to do"}
+    if reporter.json:
+        reporter.document({"status": "dry-run" if result.dry_run else "repaired", "exit_code": 0,
+                           "target": target, "requests": result.requests, "repair_status": result.status,
+                           "migrations": _outcomes(result), **({"sql": result.sql} if result.dry_run else {})})
+        return
+    if result.dry_run:
+        reporter.say(result.sql)
+    for outcome in result.outcomes:
+        label = f"{outcome.version} {outcome.name}".strip()
+        reporter.say(f"  {label}: {words[outcome.status]}")
+    changed = [o for o in result.outcomes if o.status != "not-recorded"]
+    prefix = "Dry run: would repair" if result.dry_run else "Repaired"
+    reporter.say(f"{prefix} {plural(len(changed), 'ledger row')} without running migration SQL "
+                 f"({plural(result.requests, 'request')} to {target}).")
+
+
+_VERDICT = {"pass": "PASS", "fail": "FAIL", "error": "COULD NOT RUN", "skipped": "SKIPPED"}
+_TITLES = {"history": "History", "expectations": "Expectations", "advisories": "Advisories", "drift": "Drift"}
+
+
+def verify_document(result: Any) -> dict[str, Any]:
+    """Return a verify result as one JSON-able document."""
+    code = result.exit_code
+    plan = result.plan
+    drift = result.drift
+    return {
+        "status": {0: "verified", 1: "failed", 3: "could-not-verify"}[code],
+        "exit_code": code,
+        "target": result.target,
+        "requests": result.requests,
+        "seconds": round(result.seconds, 3),
+        "timings": {"total": round(result.seconds, 3), "drift": round(drift.seconds, 3)},
+        "server_version": result.server_version,
+        "checks": {c.name: {"status": c.status, "summary": c.summary} for c in result.checks},
+        "history": [{"version": e.version, "name": e.name, "status": e.status.value}
+                    for e in (plan.entries if plan else ())],
+        "scripts": [{"file": str(s.path), "passed": s.passed, "line": s.statement.line if s.statement else None,
+                     "sqlstate": s.sqlstate, "message": s.message or None, "detail": s.detail, "hint": s.hint}
+                    for s in result.scripts],
+        "critical_tables": [{"table": c.table, "exists": c.exists, "missing_columns": list(c.missing)}
+                            for c in result.critical],
+        "findings": [{"rule": f.rule, "level": f.level, "object": f.object, "detail": f.detail,
+                      "remedy": f.remedy, "silenced": f.silenced is not None, "reason": f.silenced}
+                     for f in result.findings],
+        "drift": {"status": drift.status, "where": drift.where, "migrations_applied": drift.migrations_applied,
+                  "seconds": round(drift.seconds, 3), "message": drift.message or None, "notes": drift.notes,
+                  "differences": [{"kind": d.kind, "category": d.category, "object": d.object, "detail": d.detail}
+                                  for d in drift.differences]},
+        "warnings": list(result.warnings),
+    }
+
+
+def render_verify(reporter: Reporter, result: Any) -> int:
+    """Print a verify result grouped by check; return its exit code."""
+    for warning in result.warnings:
+        reporter.warn(warning)
+    code = int(result.exit_code)
+    if reporter.json:
+        reporter.document(verify_document(result))
+        return code
+    say = reporter.say
+    by_name = {c.name: c for c in result.checks}
+    for name in ("history", "expectations", "advisories", "drift"):
+        check = by_name[name]
+        say(f"{_TITLES[name]}: {_VERDICT[check.status]}  {check.summary}")
+        if name == "history" and result.plan is not None:
+            for entry in result.plan.entries:
+                if entry.status.value != "applied":
+                    say(f"  {entry.status.value.upper():<13} {entry.version} {entry.name}".rstrip())
+        if name == "expectations":
+            for script in result.scripts:
+                if script.passed:
+                    say(f"  ok    {script.path}")
+                    continue
+                say(f"  FAIL  {script.where}: {script.sqlstate or ''} {script.message}".rstrip())
+                if script.statement is not None:
+                    say(f"        {script.statement.text.strip().splitlines()[0][:100]}")
+                for label, value in (("DETAIL", script.detail), ("HINT", script.hint)):
+                    if value:
+                        say(f"        {label}: {value}")
+            for table in result.critical:
+                if table.ok:
+                    say(f"  ok    critical table {table.table}")
+                elif not table.exists:
+                    say(f"  FAIL  critical table {table.table} does not exist")
+                else:
+                    say(f"  FAIL  critical table {table.table} lacks column(s) {', '.join(table.missing)}")
+        if name == "advisories":
+            for finding in result.active_findings:
+                say(f"  {finding.level.upper():<5} {finding.rule}: {finding.object}")
+                say(f"        {finding.detail}")
+                say(f"        remedy: {finding.remedy}")
+            for finding in result.findings:
+                if finding.silenced is not None:
+                    say(f"  silenced {finding.rule}: {finding.object} (reason: {finding.silenced})")
+        if name == "drift":
+            for difference in result.drift.differences:
+                say(f"  {difference.describe()}")
+            for note in result.drift.notes:
+                for number, line in enumerate(note.splitlines()):
+                    say(("  note: " if number == 0 else "        ") + line)
+    verdict = {0: "Verified: the live database is what the migrations say, with no error-level advisory.",
+               1: "Verification FAILED.", 3: "Could not verify everything (see above)."}[code]
+    drift = result.drift
+    drift_cost = (f"; drift: a throwaway local PostgreSQL, {drift.seconds:.1f}s" if drift.status in ("pass", "fail")
+                  else "")
+    say(f"\n{verdict} ({plural(result.requests, 'request')} to {result.target}{drift_cost}; "
+        f"{result.seconds:.1f}s in all)")
+    return code

@@ -33,6 +33,9 @@ ENV_REF_ALIASES = ("SUPABASE_STAGING_PROJECT_ID",)
 ENV_API_URL = "SUPABASE_API_URL"
 ENV_DB_URL = "SUPABASE_DB_URL"
 ENV_TRANSPORT = "MIGRATIONS_TRANSPORT"
+ENV_DRIFT_DB_URL = "MIGRATIONS_DRIFT_DB_URL"
+DEFAULT_EXPOSED_SCHEMAS = ("public", "graphql_public")
+DRIFT_MODES = ("auto", "on", "off")
 
 
 class Secret:
@@ -64,6 +67,36 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class CriticalTable:
+    """A table ``db.verify`` requires, and the columns it must have."""
+
+    name: str
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Silence:
+    """An advisory finding the team accepts: by rule and object (globs allowed), with the reason why."""
+
+    rule: str
+    object: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    """What ``db.verify`` checks beyond the history (``migrations: verify:`` in invoke.yaml)."""
+
+    exposed_schemas: tuple[str, ...] = DEFAULT_EXPOSED_SCHEMAS
+    critical_tables: tuple[CriticalTable, ...] = ()
+    silence: tuple[Silence, ...] = ()
+    verify_dir: Path | None = None
+    drift: str = "auto"  # "auto" (when the sandbox extra is installed) | "on" | "off"
+    drift_schemas: tuple[str, ...] = ()  # compare only these schemas (default: every user schema)
+    drift_ignore_schemas: tuple[str, ...] = ()  # ... besides the platform's own schemas
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a task needs to know, validated."""
 
@@ -79,11 +112,14 @@ class Settings:
     retry_deadline: float = 90.0
     created_by: str | None = "migrations-tasks"
     rollbacks_dir: Path | None = None
+    verify: VerifySettings = field(default_factory=VerifySettings)
+    #: A PostgreSQL server holding the sandbox's template, for the drift check (else one is started).
+    drift_db_url: Secret | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def secrets(self) -> list[str]:
         """Return the secret values, for masking in CI logs."""
-        return [s.reveal() for s in (self.access_token, self.db_url) if s is not None]
+        return [s.reveal() for s in (self.access_token, self.db_url, self.drift_db_url) if s is not None]
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (already validated values)."""
@@ -218,6 +254,85 @@ def _as_float(name: str, value: Any) -> float:
     return number
 
 
+_NAME_RE = re.compile(r'^("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(\.("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*))?$')
+
+
+def _string_list(where: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where} must be a list of names.")
+    return tuple(v.strip() for v in value)
+
+
+def _critical_tables(where: str, value: Any) -> tuple[CriticalTable, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{where} must be a list: `- public.todos` or `- public.todos: [id, title]`.")
+    out: list[CriticalTable] = []
+    for item in value:
+        columns: tuple[str, ...]
+        if isinstance(item, str):
+            name, columns = item.strip(), ()
+        elif hasattr(item, "keys") and len(list(item.keys())) == 1:
+            name = str(next(iter(item.keys()))).strip()
+            columns = _string_list(f"{where}: the columns of {name}", item[name])
+        else:
+            raise ConfigError(f"{where}: {item!r} is neither a table name nor `table: [columns]`.")
+        if not _NAME_RE.match(name):
+            raise ConfigError(f"{where}: {name!r} is not a table name such as public.todos.")
+        out.append(CriticalTable(name if "." in name else f"public.{name}", columns))
+    return tuple(out)
+
+
+def _silences(where: str, value: Any) -> tuple[Silence, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{where} must be a list of {{rule, object, reason}} entries.")
+    out: list[Silence] = []
+    for number, item in enumerate(value, 1):
+        if not hasattr(item, "keys"):
+            raise ConfigError(f"{where} entry {number} must be a mapping with rule, object and reason.")
+        entry = {str(k): item[k] for k in item.keys()}
+        missing = [k for k in ("rule", "object", "reason") if not str(entry.get(k) or "").strip()]
+        if missing:
+            raise ConfigError(f"{where} entry {number} lacks {', '.join(missing)}: a silenced finding needs the "
+                              "rule, the object (globs allowed) and the reason, which db.verify prints.")
+        out.append(Silence(str(entry["rule"]).strip(), str(entry["object"]).strip(), str(entry["reason"]).strip()))
+    return tuple(out)
+
+
+def verify_settings(section: Any, migrations_dir: Path) -> VerifySettings:
+    """Read and validate the ``verify`` part of the ``migrations`` configuration section."""
+    where = f"invoke.yaml {CONFIG_SECTION}.verify"
+    if section is None:
+        section = {}
+    if not hasattr(section, "keys"):
+        raise ConfigError(f"{where} must be a mapping.")
+    cfg = {str(k): section[k] for k in section.keys()}
+    known = {"exposed_schemas", "critical_tables", "silence", "verify_dir", "drift", "drift_schemas",
+             "drift_ignore_schemas"}
+    unknown = sorted(set(cfg) - known)
+    if unknown:
+        raise ConfigError(f"{where} has unknown keys: {', '.join(unknown)}.",
+                          hint=f"Known keys: {', '.join(sorted(known))}.")
+    drift = cfg.get("drift", "auto")
+    drift = {True: "on", False: "off"}.get(drift, drift) if isinstance(drift, bool) else str(drift).lower()
+    if drift not in DRIFT_MODES:
+        raise ConfigError(f"{where}.drift must be auto, on or off, not {cfg['drift']!r}.")
+    verify_dir = cfg.get("verify_dir")
+    return VerifySettings(
+        exposed_schemas=_string_list(f"{where}.exposed_schemas", cfg["exposed_schemas"])
+        if "exposed_schemas" in cfg else DEFAULT_EXPOSED_SCHEMAS,
+        critical_tables=_critical_tables(f"{where}.critical_tables", cfg.get("critical_tables") or []),
+        silence=_silences(f"{where}.silence", cfg.get("silence") or []),
+        verify_dir=Path(str(verify_dir)) if verify_dir else migrations_dir.parent / "verify",
+        drift=drift,
+        drift_schemas=_string_list(f"{where}.drift_schemas", cfg["drift_schemas"]) if cfg.get("drift_schemas")
+        else (),
+        drift_ignore_schemas=_string_list(f"{where}.drift_ignore_schemas", cfg["drift_ignore_schemas"])
+        if cfg.get("drift_ignore_schemas") else (),
+    )
+
+
 def load_settings(
     config: Any = None,
     *,
@@ -298,6 +413,10 @@ def load_settings(
     rb_src = pick("rollbacks_dir", (), "rollbacks_dir")
     rollbacks_dir = Path(str(rb_src[0])) if rb_src else migrations_dir.parent / "rollbacks"
 
+    drift_src = pick("drift_db_url", (ENV_DRIFT_DB_URL,), None)
+    drift_db_url = attempt(validate_db_url, str(drift_src[0]), drift_src[1]) if drift_src else None
+    verify = attempt(verify_settings, cfg.get("verify"), migrations_dir)
+
     lock_timeout = str(cfg.get("lock_timeout", "10s"))
     if not LOCK_TIMEOUT_RE.match(lock_timeout):
         errors.append(ConfigError(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min."))
@@ -323,6 +442,8 @@ def load_settings(
         retry_deadline=retry_deadline,
         created_by=str(cfg.get("created_by", "migrations-tasks")) or None,
         rollbacks_dir=rollbacks_dir,
+        verify=verify,
+        drift_db_url=drift_db_url,
         extra=cfg,
     )
 

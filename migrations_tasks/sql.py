@@ -201,6 +201,15 @@ def split(text: str) -> list[Piece]:
     return pieces
 
 
+def comment_spans(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of every ``--`` comment in ``text``; [] when it cannot be scanned."""
+    try:
+        tokens = _pg.scan(text)
+    except Exception:
+        return []
+    return [(t.start, t.end + 1) for t in tokens if t.name == "SQL_COMMENT"]
+
+
 def check_syntax(text: str) -> None:
     """Raise SyntaxProblem when PostgreSQL's parser rejects ``text``."""
     try:

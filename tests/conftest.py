@@ -222,3 +222,22 @@ def user_project(tmp_path: Path) -> Path:
     """Make a directory that looks like a user's project: tasks.py using the collection."""
     (tmp_path / "tasks.py").write_text("from migrations_tasks import namespace\n\nns = namespace()\n")
     return tmp_path
+
+
+@pytest.fixture
+def verify_settings(project: Project, sandbox: SandboxProcess) -> Any:
+    """Return a maker of Settings for db.verify on ``project``; drift reuses the session sandbox's server.
+
+    ``make(migrations_dir, transport="api", drift_server=True, **config)``: ``config`` is the
+    ``migrations`` section of invoke.yaml (e.g. ``verify={"critical_tables": [...]}``).
+    """
+    from migrations_tasks.settings import load_settings
+
+    def make(migrations_dir: Path | str, transport: str = "api", drift_server: bool = True, **config: Any) -> Any:
+        env = dict(project.env)
+        if drift_server:
+            env["MIGRATIONS_DRIFT_DB_URL"] = sandbox.db_url
+        return load_settings({"migrations": config}, flags={"migrations_dir": str(migrations_dir),
+                             "transport": transport}, environ=env, dotenv_path=None)
+
+    return make

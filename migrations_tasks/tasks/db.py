@@ -1,4 +1,4 @@
-"""Database tasks: check, apply (and the rest of the migration life cycle)."""
+"""Database tasks: check, apply, rollback, repair and verify migrations."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def check(
     reporter = Reporter(json=json)
     with exits(reporter):
         s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
-        local = load(s.migrations_dir)
+        local = load(s.migrations_dir, s.rollbacks_dir)
         db = connect(s, on_wait=reporter.progress)
         try:
             plan = Engine(db, s).check(local)
@@ -75,7 +75,7 @@ def apply(
     reporter = Reporter(json=json)
     with exits(reporter):
         s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
-        local = load(s.migrations_dir)
+        local = load(s.migrations_dir, s.rollbacks_dir)
         for warning in local.warnings:
             reporter.warn(warning)
         db = connect(s, on_wait=reporter.progress)
@@ -96,4 +96,136 @@ def apply(
                 signal_number=stop.signal_number,
                 hint="Run db.apply again to continue.",
             )
+    return result
+
+
+@task(help={
+    **COMMON_HELP,
+    "steps": "roll back the newest N applied migrations (default: the newest one)",
+    "to": "roll back every applied migration newer than this version (0: all of them)",
+    "version": "roll back only this migration (needs --force when newer ones are applied after it)",
+    "force": "with --version: roll it back even though newer migrations stay applied",
+    "record_only": "only delete the ledger rows; run no down SQL (the schema stays as it is)",
+    "dry_run": "find and parse the down SQL, print what each rollback would send, write nothing",
+})
+def rollback(
+    c: Context,
+    steps: int = 0,
+    to: str | None = None,
+    version: str | None = None,
+    force: bool = False,
+    record_only: bool = False,
+    dry_run: bool = False,
+    migrations_dir: str | None = None,
+    transport: str | None = None,
+    project_ref: str | None = None,
+    json: bool = False,
+) -> Any:
+    """Undo the newest applied migration (or more) with its down SQL, atomically with its ledger row."""
+    from ..database import connect
+    from ..engine import Engine
+    from ..errors import Interrupted, MigrationsTasksError
+    from ..migrations import load
+    from ..report import render_event, render_rollback, render_rollback_partial
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
+        local = load(s.migrations_dir, s.rollbacks_dir)
+        for warning in local.warnings:
+            reporter.warn(warning)
+        db = connect(s, on_wait=reporter.progress)
+        with stop_at_boundary(reporter) as stop:
+            engine = Engine(db, s, notify=lambda e: render_event(reporter, e), should_stop=stop)
+            try:
+                result = engine.rollback(local, steps=steps or None, to=to, version=version, force=force,
+                                         record_only=record_only, dry_run=dry_run)
+            except MigrationsTasksError:
+                render_rollback_partial(reporter, engine.rollback_result)
+                raise
+            finally:
+                db.close()
+        render_rollback(reporter, result, target=db.description)
+        if stop.signal_number is not None:
+            raise Interrupted(
+                f"Stopped by {signal.Signals(stop.signal_number).name} after rolling back "
+                f"{len(result.done)} migration(s); the database is at a migration boundary.",
+                signal_number=stop.signal_number, hint="Run db.rollback again to continue.")
+    return result
+
+
+@task(help={
+    **COMMON_HELP,
+    "status": "'applied' (record the versions from their local files) or 'reverted' (delete their rows)",
+    "versions": "the versions to repair, separated by commas or spaces (also accepted as the first argument)",
+    "dry_run": "print the SQL that would rewrite the ledger, write nothing",
+}, positional=["versions"])
+def repair(
+    c: Context,
+    versions: str | None = None,
+    status: str = "",
+    dry_run: bool = False,
+    migrations_dir: str | None = None,
+    transport: str | None = None,
+    project_ref: str | None = None,
+    json: bool = False,
+) -> Any:
+    """Rewrite ledger rows without running migration SQL (inv db.repair --status applied VERSION[,VERSION])."""
+    from ..database import connect
+    from ..engine import Engine
+    from ..migrations import load
+    from ..report import render_event, render_repair
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
+        local = load(s.migrations_dir, s.rollbacks_dir)
+        db = connect(s, on_wait=reporter.progress)
+        try:
+            result = Engine(db, s, notify=lambda e: render_event(reporter, e)).repair(
+                local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run)
+        finally:
+            db.close()
+        render_repair(reporter, result, target=db.description)
+    return result
+
+
+@task(help={
+    **COMMON_HELP,
+    "no_drift": "skip the drift check (no throwaway database): history, expectations and advisories only",
+    "drift": "require the drift check even when migrations.verify.drift is off",
+})
+def verify(
+    c: Context,
+    no_drift: bool = False,
+    drift: bool = False,
+    migrations_dir: str | None = None,
+    transport: str | None = None,
+    project_ref: str | None = None,
+    json: bool = False,
+) -> Any:
+    """Prove the live database is what the migrations say, and safe; exit 0 only when it is."""
+    from ..database import connect
+    from ..errors import ConfigError
+    from ..migrations import load
+    from ..report import render_verify
+    from ..verify import verify as run_verify
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        if drift and no_drift:
+            raise ConfigError("Give --drift or --no-drift, not both.")
+        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
+        local = load(s.migrations_dir, s.rollbacks_dir)
+        for warning in local.warnings:
+            reporter.warn(warning)
+        db = connect(s, on_wait=reporter.progress)
+        try:
+            result = run_verify(db, local, s, drift=False if no_drift else (True if drift else None),
+                                notify=reporter.progress)
+        finally:
+            db.close()
+        code = render_verify(reporter, result)
+    if code:
+        raise Exit(code=code)
     return result

@@ -25,3 +25,6 @@ create policy "Users update their own profile"
   to authenticated
   using (auth.uid() = id)
   with check (auth.uid() = id);
+
+-- migrate:down
+-- drop table public.profiles;

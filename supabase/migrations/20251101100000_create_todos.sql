@@ -19,3 +19,6 @@ create policy "Users write their own todos"
   on public.todos for all to authenticated
   using ((select auth.uid()) = user_id)
   with check ((select auth.uid()) = user_id);
+
+-- migrate:down
+-- drop table public.todos;

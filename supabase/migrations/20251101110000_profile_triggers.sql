@@ -30,3 +30,9 @@ $$;
 create trigger on_auth_user_created
   after insert on auth.users
   for each row execute function public.handle_new_user();
+
+-- migrate:down
+-- drop trigger on_auth_user_created on auth.users;
+-- drop function public.handle_new_user();
+-- drop trigger profiles_set_updated_at on public.profiles;
+-- drop function public.set_updated_at();

@@ -12,3 +12,6 @@ create policy "Allow all for testing"
   for all
   using (true)
   with check (true);
+
+-- migrate:down
+-- drop table public.migration_system_test;
