@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
@@ -105,8 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        print("sandbox: stopping", file=sys.stderr)
+        # Stop first: stderr may be a pipe whose reader is gone, and a failed print must not leave
+        # PostgreSQL running.
         sandbox.stop()
+        with contextlib.suppress(OSError):
+            print("sandbox: stopped", file=sys.stderr)
     return 0
 
 
