@@ -485,3 +485,67 @@ def check_project_config(directory: Path) -> None:
                                   hint="Fix the YAML syntax (indentation, quotes, brackets).") from None
         if data is not None and not isinstance(data, dict):
             raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}.")
+
+
+RELEASE_SECTION = "release"
+DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
+    "staging": {"migrations": "block"},
+    "production": {"migrations": "block"},
+    "sandbox": {"migrations": "apply", "sandbox": True},
+}
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """One environment of the release flow (``release.environments.<name>`` in invoke.yaml)."""
+
+    env: str
+    policy: str = "block"
+    project_ref: str | None = None
+    sandbox: bool = False
+    deploy: bool = True
+    record_dir: str = ".release"
+    stop: str | None = None
+
+
+def load_release_settings(config: Any, env: str) -> ReleaseOptions:
+    """Return the release options of ``env``; an unknown environment is an error, never the sandbox."""
+    raw: Any = None
+    if config is not None and hasattr(config, "get"):
+        try:
+            raw = config.get(RELEASE_SECTION)
+        except Exception:
+            raw = None
+    section = {k: raw[k] for k in raw} if raw is not None and hasattr(raw, "keys") else {}
+    if raw is not None and not hasattr(raw, "keys"):
+        raise ConfigError(f"invoke.yaml: '{RELEASE_SECTION}' must be a mapping, not {type(raw).__name__}.")
+    environments = {name: dict(spec) for name, spec in DEFAULT_ENVIRONMENTS.items()}
+    configured = section.get("environments") or {}
+    if not hasattr(configured, "keys"):
+        raise ConfigError(f"invoke.yaml: '{RELEASE_SECTION}.environments' must be a mapping of names.")
+    for name in configured:
+        spec = configured[name] or {}
+        if not hasattr(spec, "keys"):
+            raise ConfigError(f"invoke.yaml: '{RELEASE_SECTION}.environments.{name}' must be a mapping.")
+        environments.setdefault(str(name), {}).update({k: spec[k] for k in spec})
+    if env not in environments:
+        raise ConfigError(
+            f"Unknown environment {env!r}.",
+            hint=f"Known: {', '.join(sorted(environments))}. Define it under '{RELEASE_SECTION}: environments:' "
+            "in invoke.yaml.")
+    spec = environments[env]
+    policy = str(spec.get("migrations", "block"))
+    if policy not in ("block", "apply"):
+        raise ConfigError(f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or "
+                          f"'apply', not {policy!r}.")
+    ref = spec.get("project_ref")
+    where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"
+    return ReleaseOptions(
+        env=env,
+        policy=policy,
+        project_ref=validate_project_ref(str(ref), where) if ref else None,
+        sandbox=bool(spec.get("sandbox", False)),
+        deploy=bool(spec.get("deploy", True)),
+        record_dir=str(section.get("record_dir", ".release")),
+        stop=str(spec["stop"]) if spec.get("stop") else None,
+    )

@@ -12,11 +12,12 @@ from invoke.collection import Collection
 
 def namespace(**extra: Any) -> Collection:
     """Return a Collection with the ``db`` and ``sandbox`` collections, plus any given as keywords."""
-    from . import db, sandbox
+    from . import db, release, sandbox
 
     ns = Collection()
     ns.add_collection(Collection.from_module(db), name="db")
     ns.add_collection(Collection.from_module(sandbox), name="sandbox")
+    ns.add_task(release.release)
     for name, collection in extra.items():
         ns.add_collection(collection, name=name)
     return ns
