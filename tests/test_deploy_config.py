@@ -93,6 +93,9 @@ def test_host_key_checking_can_never_be_switched_off() -> None:
         with pytest.raises(ConfigError, match="refused"):
             parse_deploy_config(spec(ssh={"options": {option: value}}))
     assert parse_deploy_config(spec(ssh={"host_key_checking": "accept-new"})).ssh.host_key_checking == "accept-new"
+    assert parse_deploy_config(spec(ssh={"host_key_checking": True})).ssh.host_key_checking == "yes"  # YAML yes
+    with pytest.raises(ConfigError, match="always verified"):
+        parse_deploy_config(spec(ssh={"host_key_checking": False}))  # YAML no
 
 
 def test_health_checks_accept_plain_urls_or_expectations_and_per_host_urls() -> None:

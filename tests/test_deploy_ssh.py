@@ -197,10 +197,21 @@ def test_a_dry_run_prints_the_exact_command_and_runs_nothing() -> None:
     runner = Runner(c, HOST, SshConfig(), FILES, dry_run=True, echo=printed.append)
     assert runner.run("rm -rf -- /srv/app/releases/old", what="prune").ok
     runner.connect()
-    assert "[web1] prune" in printed[0]
-    line = printed[0].split("$ ", 1)[1]
-    assert unwrap_remote(line)[1] == "rm -rf -- /srv/app/releases/old"
+    assert printed[0].startswith("[web1] prune\n    $ ssh ")
+    assert " -- 203.0.113.10 sh -c SCRIPT < /dev/null\n" in printed[0]
+    assert printed[0].endswith("\n    | rm -rf -- /srv/app/releases/old")
     assert "-f" in printed[1] and "ControlMaster=yes" in printed[1]
+
+
+def test_the_readable_form_shows_the_script_with_one_level_of_quoting() -> None:
+    script = f"cd -- {shlex.quote(WEIRD)}\nnpm ci"
+    shown = ssh.display(HOST, SshConfig(), FILES, script, stdin_file="/tmp/r.tgz")
+    prefix, _, body = shown.partition("\n    SCRIPT (sh on web1):\n")
+    exact = shlex.split(ssh.command_line(HOST, SshConfig(), FILES, script, stdin_file="/tmp/r.tgz")
+                        .rsplit(" < ", 1)[0])
+    assert shlex.split(prefix.removesuffix(" sh -c SCRIPT < /tmp/r.tgz")) == exact[:-1]
+    assert body.splitlines() == [f"    | cd -- {shlex.quote(WEIRD)}", "    | npm ci"]
+    assert ssh.display(LOCAL, SshConfig(), None, "true").startswith("sh -c SCRIPT < /dev/null\n")
 
 
 def test_connect_opens_the_shared_connection_and_close_ends_it() -> None:

@@ -485,8 +485,10 @@ def _ssh(errors: _Errors, value: Any, known_hosts: str | None, private_key: Secr
                            "connect_timeout", "multiplex", "batch_mode", "options"}
     if unknown:
         errors.add("deploy.ssh", f"has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
-    checking = _text(errors, "deploy.ssh.host_key_checking", spec.get("host_key_checking")) or "yes"
-    checking = checking.strip().lower()
+    raw_checking = spec.get("host_key_checking")
+    if isinstance(raw_checking, bool):  # YAML reads an unquoted yes/no as a boolean
+        raw_checking = "yes" if raw_checking else "no"
+    checking = (_text(errors, "deploy.ssh.host_key_checking", raw_checking) or "yes").strip().lower()
     if checking not in HOST_KEY_CHECKING:
         errors.add("deploy.ssh.host_key_checking", f"must be 'yes' or 'accept-new', not {checking!r}: host keys "
                    "are always verified (put the key in known_hosts, or in DEPLOY_SSH_KNOWN_HOSTS for CI).")

@@ -383,9 +383,8 @@ def log_script(layout: Layout, line: str) -> str:
 
 def finish_script(layout: Layout, token: str, *, log: str, remove: Sequence[str] = ()) -> str:
     """Return a script that prunes releases, appends the log line and releases the lock: one round trip."""
-    return "\n".join([remove_script(layout, remove) if remove else "true",
-                      log_script(layout, log),
-                      unlock_script(layout, token)])
+    steps = [remove_script(layout, remove)] if remove else []
+    return "\n".join([*steps, log_script(layout, log), unlock_script(layout, token)])
 
 
 def unlock_script(layout: Layout, token: str | None) -> str:

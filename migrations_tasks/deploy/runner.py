@@ -82,13 +82,18 @@ class Runner:
     def run(self, script: str, *, what: str, stdin_file: str | None = None, show: bool = False,
             check: bool = True) -> CommandResult:
         """Run ``script`` on the host; raise on failure when ``check``."""
-        return self.run_line(self.command(script, stdin_file=stdin_file), what=what, show=show, check=check)
+        shown = sshcmd.display(self.host, self.ssh, self.files, script, stdin_file=stdin_file)
+        return self.run_line(self.command(script, stdin_file=stdin_file), what=what, show=show, check=check,
+                             shown=shown)
 
     def run_line(self, line: str, *, what: str, show: bool = False, check: bool = True,
-                 transport: str = "ssh") -> CommandResult:
-        """Run a prepared command line; ``transport`` says how ssh failures show ('ssh', 'rsync', 'none')."""
+                 transport: str = "ssh", shown: str | None = None) -> CommandResult:
+        """Run a prepared command line; ``transport`` says how ssh failures show ('ssh', 'rsync', 'none').
+
+        A dry run (and ``verbose``) prints ``shown`` (a readable form) or else the line itself.
+        """
         if self.dry_run or self.verbose:
-            self.echo(f"[{self.host.name}] {what}\n    $ {line}")
+            self.echo(f"[{self.host.name}] {what}\n    $ {shown or line}")
         if self.dry_run:
             return CommandResult(0)
         options: dict[str, Any] = {"hide": not show, "warn": True, "in_stream": False}

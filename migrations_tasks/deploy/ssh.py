@@ -124,6 +124,22 @@ def command_line(host: Host, ssh: SshConfig, files: SessionFiles | None, script:
     return f"{line} < {redirect}"
 
 
+def display(host: Host, ssh: SshConfig, files: SessionFiles | None, script: str, *,
+            stdin_file: str | None = None) -> str:
+    """Return a readable form of :func:`command_line`: the ssh prefix, then the script as sh will run it.
+
+    The exact command line nests the script in two levels of quoting; people read this one instead.
+    """
+    if host.local:
+        prefix = "sh -c SCRIPT"
+    else:
+        argv = remote_argv(host, ssh, files, "", stdin=stdin_file is not None)[:-1]
+        prefix = f"{shlex.join(argv)} sh -c SCRIPT"
+    prefix += f" < {shlex.quote(stdin_file)}" if stdin_file is not None else " < /dev/null"
+    body = "\n".join(f"    | {line}" for line in script.splitlines())
+    return f"{prefix}\n    SCRIPT ({'sh here' if host.local else 'sh on ' + host.name}):\n{body}"
+
+
 def master_command(host: Host, ssh: SshConfig, files: SessionFiles) -> str:
     """Return the command that opens a shared connection in the background (``-f -N -M``).
 
