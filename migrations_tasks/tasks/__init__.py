@@ -11,11 +11,12 @@ from invoke.collection import Collection
 
 
 def namespace(**extra: Any) -> Collection:
-    """Return a Collection with the ``db`` and ``sandbox`` collections, plus any given as keywords."""
-    from . import db, sandbox
+    """Return a Collection with the ``db``, ``deploy`` and ``sandbox`` collections, plus any given as keywords."""
+    from . import db, deploy, sandbox
 
     ns = Collection()
     ns.add_collection(Collection.from_module(db), name="db")
+    ns.add_collection(Collection.from_module(deploy), name="deploy")
     ns.add_collection(Collection.from_module(sandbox), name="sandbox")
     for name, collection in extra.items():
         ns.add_collection(collection, name=name)
