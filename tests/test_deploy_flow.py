@@ -24,12 +24,13 @@ from invoke import Context, MockContext
 from migrations_tasks.deploy import releases as rel
 from migrations_tasks.deploy.config import parse_deploy_config
 from migrations_tasks.deploy.flow import deploy, rollback, status
-from migrations_tasks.deploy.results import DEPLOYED, NOT_SWITCHED, ROLLED_BACK, DeployResult
+from migrations_tasks.deploy.results import DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK, DeployResult
 from migrations_tasks.errors import (
     DeployFailed,
     DeployLockHeld,
     HostKeyError,
     NoRollbackTarget,
+    RollbackIncomplete,
     SshAuthError,
     SshConnectError,
 )
@@ -125,7 +126,7 @@ def spec_for(client: SshClient, build: Path, *sites_: Site, hosts: list[dict[str
         # The user's ssh config shares one connection per server across tests (see sshd_fixtures); tests that
         # exercise this tool's own per-run connection sharing pass ssh={"config_file": ...} instead.
         "ssh": {"config_file": str(client.config_file), "multiplex": False},
-        "health": {"interval": 0.05, "timeout": 2, "deadline": 0.5},
+        "health": {"interval": 0.05, "timeout": 2, "deadline": 0.3},
     }
     spec.update(overrides)
     return spec
@@ -290,6 +291,49 @@ def test_one_unhealthy_host_rolls_every_host_back(ssh_client: SshClient, web1: S
     assert web1.current() == web2.current() == good.release
     assert web1.serving() == web2.serving() == good.release
     assert "web2 http://127.0.0.1" in error.message
+
+
+def test_a_restart_failing_on_one_host_rolls_every_host_back(ssh_client: SshClient, web1: Site, web2: Site,
+                                                              app_build: Any) -> None:
+    restart = 'if [ -e broken-restart ] && [ -n "$FAIL_HERE" ]; then echo "cannot start" >&2; exit 9; fi\n' \
+              "python3 restart.py"
+    good = run_deploy(spec_for(ssh_client, app_build(), web1, web2, restart=restart))
+    hosts = [web1.host(ssh_client), web2.host(ssh_client, env={"FAIL_HERE": "1"})]
+    error = failed_deploy(spec_for(ssh_client, app_build(extra={"broken-restart": ""}), hosts=hosts,
+                                   restart=restart))
+    assert isinstance(error.result, DeployResult) and error.result.status == "rolled-back"
+    assert "restart failed" in error.message and "cannot start" in error.message
+    assert [h.status for h in error.result.hosts] == [ROLLED_BACK, ROLLED_BACK]
+    assert web1.serving() == web2.serving() == good.release  # web1 had restarted the new release: back too
+    assert error.result.health is None
+
+
+def test_a_failed_first_deploy_has_nothing_to_roll_back_to_and_says_so(ssh_client: SshClient, web1: Site,
+                                                                       app_build: Any) -> None:
+    with pytest.raises(RollbackIncomplete) as info:
+        run_deploy(spec_for(ssh_client, app_build(health="broken"), web1))
+    error = info.value
+    assert error.exit_code == 4 and isinstance(error.result, DeployResult)
+    assert error.result.status == "rollback-failed" and error.result.hosts[0].status == FAILED_LIVE
+    assert "no previous release to roll back to" in error.message
+    assert web1.current() == error.result.release and not web1.locked()
+
+
+def test_a_rollback_that_fails_too_is_reported_as_not_rolled_back(ssh_client: SshClient, web1: Site,
+                                                                  app_build: Any) -> None:
+    restart = 'if [ -e "$SHARED_PATH/fail-restart" ]; then echo "restart refused" >&2; exit 9; fi\n' \
+              "python3 restart.py"
+    good = run_deploy(spec_for(ssh_client, app_build(), web1, restart=restart))
+    (web1.path / "shared" / "fail-restart").write_text("")
+    with pytest.raises(RollbackIncomplete) as info:
+        run_deploy(spec_for(ssh_client, app_build(), web1, restart=restart))
+    result = info.value.result
+    assert isinstance(result, DeployResult) and result.status == "rollback-failed"
+    host = result.hosts[0]
+    assert host.status == FAILED_LIVE and host.error is not None and "restart refused" in host.error
+    assert web1.current() == good.release  # switched back; only the restart of it failed
+    assert "inv deploy.status" in (info.value.hint or "")
+    assert not web1.locked()
 
 
 def test_no_host_switches_until_every_host_is_prepared(ssh_client: SshClient, web1: Site, web2: Site,

@@ -61,7 +61,7 @@ def section(client: SshClient, server: Sshd, project: Project, **overrides: Any)
         "restart": "python3 restart.py",
         # The user's ssh config shares a connection per server across tests (see sshd_fixtures).
         "ssh": {"config_file": str(client.config_file), "multiplex": False},
-        "health": {"urls": [f"http://127.0.0.1:{project.port}/health"], "interval": 0.05, "deadline": 0.5},
+        "health": {"urls": [f"http://127.0.0.1:{project.port}/health"], "interval": 0.05, "deadline": 0.3},
     }
     spec.update(overrides)
     return spec
