@@ -36,7 +36,7 @@ def test_a_minimal_section_gets_the_documented_defaults() -> None:
                                                                           "/srv/app")
     assert config.keep_releases == 5
     assert config.transfer == "auto"
-    assert config.exclude == DEFAULT_EXCLUDE == (".git",)
+    assert config.exclude == DEFAULT_EXCLUDE == (".git", ".env")
     assert config.ssh.host_key_checking == "yes"
     assert config.ssh.batch_mode and config.ssh.multiplex
     assert not config.health.configured

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import tarfile
 from collections.abc import Iterator
@@ -26,9 +27,11 @@ from migrations_tasks.deploy.config import parse_deploy_config
 from migrations_tasks.deploy.flow import deploy, rollback, status
 from migrations_tasks.deploy.results import DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK, DeployResult
 from migrations_tasks.errors import (
+    ConfigError,
     DeployFailed,
     DeployLockHeld,
     HostKeyError,
+    Interrupted,
     NoRollbackTarget,
     RollbackIncomplete,
     SshAuthError,
@@ -480,13 +483,35 @@ def test_a_refused_connection_is_reported_as_unreachable(ssh_client: SshClient, 
 def test_a_local_host_deploys_and_rolls_back_through_the_same_code_path_without_ssh(
         ssh_client: SshClient, sites: Sites, app_build: Any) -> None:
     box = sites.make("box", None)
-    spec = spec_for(ssh_client, app_build(), box)
+    spec = spec_for(ssh_client, app_build(extra={".env": "SUPABASE_ACCESS_TOKEN=local-secret"}), box)
     first = run_deploy(spec)
     second = run_deploy(spec)
     assert box.serving() == second.release and second.hosts[0].transfer == "rsync"
+    assert not (box.path / "releases" / second.release / ".env").exists()  # a local .env is never shipped
     rollback(Context(), parse_deploy_config(spec), notify=lambda _: None)
     assert box.serving() == first.release
     assert box.states() == {first.release: "live", second.release: "failed"}
+
+
+def test_a_stop_request_before_the_switch_changes_nothing(ssh_client: SshClient, sites: Sites,
+                                                          app_build: Any) -> None:
+    box = sites.make("box", None)
+    spec = spec_for(ssh_client, app_build(), box)
+    good = run_deploy(spec)
+    asked = iter([0, signal.SIGTERM])  # nothing before the first host, then a SIGTERM arrives
+    with pytest.raises(Interrupted) as info:
+        run_deploy(spec, should_stop=lambda: next(asked, signal.SIGTERM))
+    assert info.value.exit_code == 143 and "nothing was switched" in info.value.message
+    assert box.current() == good.release and box.releases() == [good.release]
+    assert not box.locked() and box.log()[-1]["result"] == "stopped"
+
+
+def test_nothing_is_shipped_unless_a_build_dir_or_archive_is_named(ssh_client: SshClient, web1: Site) -> None:
+    spec = spec_for(ssh_client, Path("unused"), web1)
+    del spec["build_dir"]
+    with pytest.raises(ConfigError, match="Nothing says what to ship") as info:
+        deploy(MockContext(), parse_deploy_config(spec))  # refused before any command runs
+    assert "--build-dir" in (info.value.hint or "")
 
 
 def test_an_archive_ships_like_a_directory(ssh_client: SshClient, sites: Sites, app_build: Any,

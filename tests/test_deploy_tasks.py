@@ -180,6 +180,33 @@ def test_a_lock_left_by_a_killed_deploy_blocks_until_an_operator_breaks_it(proje
     assert project.inv("deploy.vps").returncode == 0
 
 
+def test_sigterm_during_a_deploy_stops_it_before_the_switch_and_releases_the_lock(project: Project) -> None:
+    import signal
+
+    assert project.inv("deploy.vps").returncode == 0
+    good = project.serving()
+    spec = yaml.safe_load((project.root / "invoke.yaml").read_text())
+    spec["deploy"]["before_switch"] = ["echo building; sleep 1"]
+    project.write_config(spec["deploy"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "DEPLOY_", "MIGRATIONS_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "deploy.vps"], cwd=project.root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    seen = ""
+    for line in proc.stderr:  # wait until the before_switch command runs, then cancel like a CI job would
+        seen += line
+        if line.startswith("[web1] $ echo building"):
+            proc.send_signal(signal.SIGTERM)
+            break
+    _, err = proc.communicate(timeout=60)
+    err = seen + err
+    assert proc.returncode == 143, err
+    assert "SIGTERM received: stopping at the next safe point" in err
+    assert "Stopped by SIGTERM before the switch; nothing was switched" in err
+    assert project.serving() == good and not (project.deploy_path / ".deploy" / "lock").exists()
+    assert os.readlink(project.deploy_path / "current") == f"releases/{good}"
+
+
 def test_an_unknown_host_key_exits_3_with_the_next_step(project: Project, ssh_client: SshClient, sshd: Sshd,
                                                         tmp_path: Path) -> None:
     (tmp_path / "empty_known_hosts").write_text("")

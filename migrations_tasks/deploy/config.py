@@ -24,7 +24,8 @@ from ..settings import Secret
 
 SECTION = "deploy"
 DEFAULT_KEEP_RELEASES = 5
-DEFAULT_EXCLUDE = (".git",)
+#: Never shipped unless ``exclude`` is set: history, and a local .env (the server's goes in shared_files).
+DEFAULT_EXCLUDE = (".git", ".env")
 TRANSFERS = ("auto", "rsync", "tar")
 HOST_KEY_CHECKING = ("yes", "accept-new")
 SUPABASE_SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")

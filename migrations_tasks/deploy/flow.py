@@ -26,6 +26,7 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -41,6 +42,7 @@ from ..errors import (
     DeployError,
     DeployFailed,
     DeployLockHeld,
+    Interrupted,
     MigrationsTasksError,
     RemoteCommandError,
     RollbackIncomplete,
@@ -248,8 +250,12 @@ def _bundle(config: DeployConfig, scratch: Path) -> bundles.Bundle:
         unpacked = scratch / "unpacked"
         unpacked.mkdir()
         root = bundles.extract(Path(config.archive).expanduser(), unpacked)
+    elif config.build_dir:
+        root = Path(config.build_dir).expanduser()
     else:
-        root = Path(config.build_dir or ".").expanduser()
+        raise ConfigError("Nothing says what to ship.",
+                          hint="Set deploy.build_dir (the directory to upload) or deploy.archive in invoke.yaml, "
+                          "or pass --build-dir / --archive.")
     bundle = bundles.select(root, config.include, config.exclude)
     if not bundle.files:
         raise ConfigError(f"Nothing to ship: {root} has no files after include/exclude.",
@@ -436,6 +442,7 @@ def deploy(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     http_transport: Any = None,
+    should_stop: Callable[[], int] = lambda: 0,
 ) -> DeployResult:
     """Ship the build to every host, switch atomically, check health, roll back when unhealthy.
 
@@ -443,6 +450,10 @@ def deploy(
     :class:`~migrations_tasks.errors.DeployFailed` (its ``result`` says what happened per host) when the
     deploy failed and nothing was switched or every host was rolled back; ``RollbackIncomplete`` when a
     host may still serve the failed release; other ``DeployError``/``ConfigError`` when it could not start.
+
+    ``should_stop`` returns a signal number once someone asked the run to stop: before the switch the run
+    then removes the new release, releases its locks and raises ``Interrupted``; once switching has begun
+    it completes (or rolls back) first.
     """
     notify = notify or _stderr
     started = clock()
@@ -473,7 +484,8 @@ def deploy(
                         _discard(run, h, release_id)
                     raise
                 result = _deploy_locked(run, release_id, upload, check_health=check_health, clock=clock,
-                                        sleep=sleep, http_transport=http_transport, started=started)
+                                        sleep=sleep, http_transport=http_transport, started=started,
+                                        should_stop=should_stop)
             except KeyboardInterrupt:
                 notify(f"Interrupted: check what is live with inv deploy.status; the locks this run took are "
                        f"released. Hosts switched to {release_id}: "
@@ -490,8 +502,17 @@ def _result(run: _Run, release_id: str, status: str, started: float, clock: Call
                         health=health, seconds=clock() - started, error=error)
 
 
+def _stop_point(should_stop: Callable[[], int], what: str) -> None:
+    signum = should_stop()
+    if signum:
+        raise Interrupted(f"Stopped by {signal.Signals(signum).name} {what}; nothing was switched: the live "
+                          "release is unchanged on every host.", signal_number=signum,
+                          hint="Deploy again when you are ready.")
+
+
 def _deploy_locked(run: _Run, release_id: str, upload: _Upload, *, check_health: bool, clock: Callable[[], float],
-                   sleep: Callable[[float], None], http_transport: Any, started: float) -> DeployResult:
+                   sleep: Callable[[float], None], http_transport: Any, started: float,
+                   should_stop: Callable[[], int] = lambda: 0) -> DeployResult:
     config = run.config
     for h in run.hosts:
         h.previous = h.live = h.state.current
@@ -499,7 +520,15 @@ def _deploy_locked(run: _Run, release_id: str, upload: _Upload, *, check_health:
     # 4. prepare everywhere
     try:
         for h in run.hosts:
+            _stop_point(should_stop, f"before preparing {h.name}")
             _prepare(run, h, release_id, upload)
+        _stop_point(should_stop, "before the switch")
+    except Interrupted as exc:
+        run.say(exc.message)
+        for h in run.hosts:
+            _discard(run, h, release_id)
+            run.log(h, run.log_line(h, action="deploy", release=release_id, result="stopped", stage="prepare"))
+        raise
     except (DeployError, ConfigError) as exc:
         run.say(f"Preparing failed: {exc.message}")
         for h in run.hosts:
@@ -633,6 +662,7 @@ def rollback(
     verbose: bool = False,
     now: Callable[[], dt.datetime] = _utcnow,
     clock: Callable[[], float] = time.monotonic,
+    should_stop: Callable[[], int] = lambda: 0,
 ) -> RollbackResult:
     """Switch every host back to its previous good release (or ``to``), restart, mark the left one failed.
 
@@ -646,6 +676,7 @@ def rollback(
     with _connected(c, config, dry_run=dry_run, notify=notify, stream=stream, verbose=verbose, now=now) as run:
         try:
             _lock_all(run, "rollback", to or "previous release")
+            _stop_point(should_stop, "before the rollback")
             return _rollback_locked(run, to, started, clock)
         finally:
             _unlock_all(run)

@@ -7,6 +7,9 @@ render, and turn errors into the documented exit codes (0 ok, 1 failed and rolle
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -30,6 +33,48 @@ def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags:
 
     return load_deploy_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), environment=env,
                                 require_hosts=require_hosts)
+
+
+class _StopRequest:
+    """The signal that asked the run to stop (0: none yet); the flow checks it at its safe points."""
+
+    def __init__(self) -> None:
+        self.signal_number = 0
+
+    def __call__(self) -> int:
+        return self.signal_number
+
+
+@contextmanager
+def _stop_on_signals(reporter: Reporter) -> Iterator[_StopRequest]:
+    """SIGINT / SIGTERM (a cancelled CI job) ask the run to stop at its next safe point; a second one aborts.
+
+    Before the switch that means: remove the new release, release the locks, change nothing. Once switching
+    has begun the deploy finishes (or rolls back), so no host is left half-done.
+    """
+    stop = _StopRequest()
+    previous: dict[signal.Signals, Any] = {}
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.signal_number:
+            raise KeyboardInterrupt
+        stop.signal_number = signum
+        reporter.progress(f"{signal.Signals(signum).name} received: stopping at the next safe point (send it again "
+                          "to abort at once, which may leave the deploy lock behind).")
+
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: no signal handling
+        previous = {}
+    try:
+        yield stop
+    except KeyboardInterrupt:
+        reporter.progress("Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock.")
+        raise Exit(code=128 + (stop.signal_number or signal.SIGINT)) from None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _fail(reporter: Reporter, exc: Any) -> NoReturn:
@@ -68,17 +113,18 @@ def vps(
     """Ship the build to the servers over SSH, switch atomically, roll back if unhealthy."""
     from ..deploy.flow import deploy
     from ..deploy.render import render_deploy
+    from ..deploy.results import DeployResult
     from ..errors import DeployFailed
 
     reporter = Reporter(json=json)
-    with exits(reporter):
+    with exits(reporter), _stop_on_signals(reporter) as stop:
         config = _config(c, env, hosts=host, build_dir=build_dir, archive=archive, revision=revision,
                          transfer=transfer, health=health)
         try:
             result = deploy(c, config, release_id=release_id, dry_run=dry_run, check_health=health,
-                            notify=reporter.progress, stream=reporter.err, verbose=verbose)
+                            notify=reporter.progress, stream=reporter.err, verbose=verbose, should_stop=stop)
         except DeployFailed as exc:
-            render_deploy(reporter, exc.result, exc)  # type: ignore[arg-type]
+            render_deploy(reporter, exc.result if isinstance(exc.result, DeployResult) else None, exc)
             _fail(reporter, exc)
         render_deploy(reporter, result)
     return result
@@ -140,16 +186,17 @@ def rollback(
     """Switch back to the previous good release (or --to), restart, mark the bad one failed."""
     from ..deploy.flow import rollback as do_rollback
     from ..deploy.render import render_rollback
+    from ..deploy.results import RollbackResult
     from ..errors import DeployFailed
 
     reporter = Reporter(json=json)
-    with exits(reporter):
+    with exits(reporter), _stop_on_signals(reporter) as stop:
         config = _config(c, env, hosts=host)
         try:
             result = do_rollback(c, config, to=to, dry_run=dry_run, notify=reporter.progress, stream=reporter.err,
-                                 verbose=verbose)
+                                 verbose=verbose, should_stop=stop)
         except DeployFailed as exc:
-            render_rollback(reporter, exc.result, exc)  # type: ignore[arg-type]
+            render_rollback(reporter, exc.result if isinstance(exc.result, RollbackResult) else None, exc)
             _fail(reporter, exc)
         render_rollback(reporter, result)
     return result
