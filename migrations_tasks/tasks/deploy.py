@@ -2,7 +2,7 @@
 
 Thin on purpose: read settings, call :mod:`migrations_tasks.deploy` (imported only when a task runs),
 render, and turn errors into the documented exit codes (0 ok, 1 failed and rolled back or unhealthy,
-3 could not run, 4 failed and not rolled back everywhere).
+3 could not run, 4 failed and not rolled back everywhere, 130/143 stopped by a signal before the switch).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from invoke.context import Context
 from invoke.exceptions import Exit
@@ -19,6 +19,9 @@ from invoke.tasks import task
 
 from ..report import Reporter
 from ._common import exits
+
+if TYPE_CHECKING:
+    from ..deploy.config import DeployConfig
 
 COMMON_HELP = {
     "host": "deploy host name from invoke.yaml deploy.hosts (repeat for several; default: every host)",
@@ -28,7 +31,7 @@ COMMON_HELP = {
 VERBOSE_HELP = {"verbose": "print every command line before running it"}
 
 
-def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags: Any) -> Any:
+def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags: Any) -> DeployConfig:
     from ..settings import load_deploy_settings
 
     return load_deploy_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), environment=env,
