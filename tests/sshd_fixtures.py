@@ -24,6 +24,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -193,12 +194,13 @@ class SshClient:
 
 
 def write_client_config(directory: Path, keys: SshKeys, known_hosts: Path, *, identity: Path | None = None,
-                        persist: bool = False) -> Path:
-    """Write an ssh client config (for ``-F``); ``persist`` adds a user-level shared connection."""
+                        sockets: Path | None = None) -> Path:
+    """Write an ssh client config (for ``-F``); ``sockets`` (a short directory) adds a user-level shared
+    connection, as many users' ~/.ssh/config have."""
     config = directory / "ssh_config"
-    sharing = "" if not persist else textwrap.dedent(f"""\
+    sharing = "" if sockets is None else textwrap.dedent(f"""\
           ControlMaster auto
-          ControlPath {directory}/user-cm-%C
+          ControlPath {sockets}/%C
           ControlPersist 120
         """)
     config.write_text(textwrap.dedent(f"""\
@@ -225,12 +227,15 @@ def ssh_client(ssh_keys: SshKeys, sshd: Sshd, sshd2: Sshd) -> Iterator[SshClient
     known.write_text(sshd.known_hosts_line + "\n" + sshd2.known_hosts_line + "\n")
     import getpass
 
-    config = write_client_config(d, ssh_keys, known, persist=True)
+    # Socket paths must stay under ~104 bytes including ssh's temporary suffix: not under pytest's tmp tree.
+    sockets = Path(tempfile.mkdtemp(prefix="mt-ssh-", dir="/tmp"))
+    config = write_client_config(d, ssh_keys, known, sockets=sockets)
     yield SshClient(config_file=config, known_hosts=known, user=getpass.getuser(), keys=ssh_keys,
                     servers=(sshd, sshd2))
     for server in (sshd, sshd2):
         subprocess.run(["ssh", "-F", str(config), "-p", str(server.port), "-O", "exit", "127.0.0.1"],
                        capture_output=True, stdin=subprocess.DEVNULL, timeout=10)
+    shutil.rmtree(sockets, ignore_errors=True)
 
 
 # -- the app under test ---------------------------------------------------------------------------------

@@ -228,16 +228,16 @@ def test_polling_a_real_server_follows_its_answers(local_app: Callable[[int, byt
     assert not result.healthy and "500, expected 200" in result.reason
 
 
-def test_the_sandbox_project_reports_healthy_services() -> None:
-    from migrations_tasks.sandbox import Sandbox
-
-    with Sandbox() as sandbox:
-        env = sandbox.env
-        health = SupabaseHealth(services=("db", "auth", "rest"), project_ref=env["SUPABASE_PROJECT_REF"],
-                                api_url=env["SUPABASE_API_URL"], token=Secret(env["SUPABASE_ACCESS_TOKEN"]))
-        result = poll(HealthConfig(deadline=10, supabase=health), [supabase_target(health)])
-        assert result.healthy, result.reason
-        wrong = SupabaseHealth(services=("db",), project_ref=env["SUPABASE_PROJECT_REF"],
-                               api_url=env["SUPABASE_API_URL"], token=Secret("sbp_wrong"))
-        refused = poll(HealthConfig(deadline=10, supabase=wrong), [supabase_target(wrong)])
-        assert not refused.healthy and refused.rounds == 1 and "refused" in refused.reason
+def test_the_sandbox_project_reports_healthy_services(sandbox: Any) -> None:
+    """The session's sandbox (tests/conftest.py) answers like the Management API; its token is the canary."""
+    health = SupabaseHealth(services=("db", "auth", "rest"), project_ref=sandbox.ref, api_url=sandbox.api_url,
+                            token=Secret(sandbox.token))
+    lines: list[str] = []
+    result = poll(HealthConfig(deadline=10, supabase=health), [supabase_target(health)],
+                  notify=lambda a: lines.append(format_attempt(a)))
+    assert result.healthy, result.reason
+    print("\n".join(lines))  # captured output is searched for the canary token
+    wrong = SupabaseHealth(services=("db",), project_ref=sandbox.ref, api_url=sandbox.api_url,
+                           token=Secret("sbp_wrong"))
+    refused = poll(HealthConfig(deadline=10, supabase=wrong), [supabase_target(wrong)])
+    assert not refused.healthy and refused.rounds == 1 and "refused" in refused.reason

@@ -126,6 +126,7 @@ CHANGED_KEY = ("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
     ("ssh: Could not resolve hostname nowhere: Name or service not known\r\n", SshConnectError),
     ("ssh: connect to host 203.0.113.10 port 2222: Connection timed out\r\n", SshConnectError),
     ("something new\n", SshError),
+    ('unix_listener: path "/very/long/cm-0123.abcd" too long for Unix domain socket\n', SshError),
 ])
 def test_ssh_failures_are_classified_from_its_own_message(stderr: str, kind: type[SshError]) -> None:
     error = ssh.classify_failure(HOST, stderr)

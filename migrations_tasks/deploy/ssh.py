@@ -223,6 +223,13 @@ def classify_failure(host: Host, stderr: str) -> SshError:
             "authorized_keys; load the key into ssh-agent (ssh-add), set deploy.ssh.identity_file, or "
             "DEPLOY_SSH_KEY in CI.",
         )
+    if "unix domain socket" in lowered or ("controlpath" in lowered and "too long" in lowered):
+        return SshError(
+            f"{host.name}: ssh's connection-sharing socket path is too long ({last}).",
+            host=host.name,
+            hint="Shorten the ControlPath in your ssh config (e.g. ~/.ssh/cm-%C), or set TMPDIR to a short "
+            "directory; deploy.ssh.multiplex: false leaves connection sharing to your ssh config.",
+        )
     connect_markers = ("connection refused", "timed out", "could not resolve", "name or service not known",
                        "no route to host", "network is unreachable", "connection closed",
                        "connection reset", "broken pipe", "lost connection", "kex_exchange_identification",
