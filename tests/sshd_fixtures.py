@@ -1,8 +1,11 @@
 """Real OpenSSH servers on 127.0.0.1 for the deploy tests, and a tiny app whose health a test controls.
 
-Import the fixtures into a test module::
+Load it as a plugin in a test module (fixtures by name need no import, so ruff sees no redefinition) and
+import the helpers you use::
 
-    from sshd_fixtures import ssh_keys, sshd, sshd2, ssh_client, app_build  # noqa: F401
+    pytest_plugins = ("sshd_fixtures",)      # sshd, sshd2, ssh_keys, ssh_client, app_build
+    pytest.register_assert_rewrite("sshd_fixtures")
+    from sshd_fixtures import SshClient, free_port, kill_apps  # noqa: E402
 
 Per test session: host and client keys made with ssh-keygen in a temporary directory; two ``sshd -D``
 processes (run as the current user, ``UsePAM no``, ``StrictModes no``) on free loopback ports; an ssh
