@@ -21,8 +21,23 @@ user for anything below::
     ├── HistoryConflict       exit 2  local files and the ledger disagree (remote-only, changed, order)
     ├── Refused               exit 2  a rollback or repair that would be unsafe as asked; nothing was sent
     ├── MigrationFailed       exit 1  a migration was sent and failed; nothing of it remains
+<<<<<<< HEAD
     │   └── RollbackFailed    exit 1  a migration's down SQL failed; its schema and ledger row are unchanged
     └── Interrupted           130/143 SIGINT / SIGTERM stopped a run at a migration boundary
+=======
+    ├── Interrupted           130/143 SIGINT / SIGTERM stopped a run at a migration boundary
+    └── DeployError                   shipping a release over SSH (``migrations_tasks.deploy``)
+        ├── SshError                  ssh could not run a command on a host
+        │   ├── SshConnectError       refused, timed out, unknown name, connection lost
+        │   ├── SshAuthError          the server accepted none of the keys offered
+        │   └── HostKeyError          the host key is unknown or has changed (never bypassed)
+        ├── DeployLockHeld            another deploy (or a killed one) holds a host's deploy lock
+        ├── RemoteCommandError        a command failed on a host (exit code, output tail)
+        ├── NoRollbackTarget          no earlier good release to switch back to; nothing changed
+        ├── HealthCheckFailed exit 1  still unhealthy at the deadline
+        └── DeployFailed      exit 1  failed, and nothing was switched or every host was rolled back
+            └── RollbackIncomplete exit 4  failed, and a failed release may still be live somewhere
+>>>>>>> deploy
 
 Transport errors are kept apart from ``SqlError``: the first means "no answer", the second "an answer
 that says the SQL failed". Messages never contain secrets: the client redacts before raising.
@@ -210,3 +225,92 @@ class Interrupted(MigrationsTasksError):
         super().__init__(message, hint=hint)
         self.signal_number = signal_number
         self.exit_code = 128 + signal_number
+
+
+# -- deploy ------------------------------------------------------------------------------------------
+
+EXIT_NOT_ROLLED_BACK = 4
+
+
+class DeployError(MigrationsTasksError):
+    """Shipping a release failed or could not start."""
+
+
+class SshError(DeployError):
+    """ssh could not run a command on a host (ssh itself exited 255)."""
+
+    def __init__(self, message: str, *, host: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.host = host
+
+
+class SshConnectError(SshError):
+    """The connection was refused, timed out, the name did not resolve, or the connection was lost."""
+
+
+class SshAuthError(SshError):
+    """The server accepted none of the keys offered."""
+
+
+class HostKeyError(SshError):
+    """The server's host key is not known, or differs from the known one; the connection was refused."""
+
+    def __init__(self, message: str, *, host: str, changed: bool, hint: str | None = None) -> None:
+        super().__init__(message, host=host, hint=hint)
+        self.changed = changed
+
+
+class DeployLockHeld(DeployError):
+    """Another deploy holds the deploy lock on a host; nothing was changed."""
+
+    def __init__(self, message: str, *, host: str, holder: dict[str, str], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.host = host
+        self.holder = holder
+
+
+class RemoteCommandError(DeployError):
+    """A command exited non-zero on a host."""
+
+    def __init__(self, message: str, *, host: str, exit_status: int, output: str = "",
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.host = host
+        self.exit_status = exit_status
+        self.output = output
+
+
+class NoRollbackTarget(DeployError):
+    """There is no earlier good release to switch back to; nothing was changed."""
+
+
+class HealthCheckFailed(DeployError):
+    """Health checks were still failing at the deadline."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, result: object = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+
+
+class DeployFailed(DeployError):
+    """A deploy or rollback failed; nothing was switched, or every host is back on its previous release.
+
+    ``result`` is the :class:`~migrations_tasks.deploy.results.DeployResult` (or ``RollbackResult``)
+    describing what happened on each host; ``cause`` the error that started the failure.
+    """
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, result: object = None, cause: BaseException | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+        self.cause = cause
+
+
+class RollbackIncomplete(DeployFailed):
+    """A deploy or rollback failed and could not put every host back: a failed release may be live."""
+
+    exit_code = EXIT_NOT_ROLLED_BACK

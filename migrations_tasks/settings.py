@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
@@ -487,6 +487,7 @@ def check_project_config(directory: Path) -> None:
             raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}.")
 
 
+<<<<<<< HEAD
 RELEASE_SECTION = "release"
 DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "staging": {"migrations": "block"},
@@ -549,3 +550,137 @@ def load_release_settings(config: Any, env: str) -> ReleaseOptions:
         record_dir=str(section.get("record_dir", ".release")),
         stop=str(spec["stop"]) if spec.get("stop") else None,
     )
+=======
+# -- deploy (migrations_tasks.deploy) -----------------------------------------------------------------
+
+DEPLOY_SECTION = "deploy"
+ENV_DEPLOY_KNOWN_HOSTS = "DEPLOY_SSH_KNOWN_HOSTS"
+ENV_DEPLOY_KEY = "DEPLOY_SSH_KEY"
+ENV_DEPLOY_ACTOR = "DEPLOY_ACTOR"
+ENV_DEPLOY_ENV = "DEPLOY_ENV"
+ENV_DEPLOY_REVISION = "DEPLOY_REVISION"
+
+if TYPE_CHECKING:  # the deploy package is imported only when a deploy task runs
+    from .deploy.config import DeployConfig
+
+
+def _plain(value: Any) -> Any:
+    """Return Invoke config values (DataProxy) as plain dicts and lists."""
+    if value is None or isinstance(value, (str, bytes, int, float, bool)):
+        return value
+    if isinstance(value, Mapping) or hasattr(value, "keys"):
+        return {k: _plain(value[k]) for k in value.keys()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def deploy_actor(env: Mapping[str, str]) -> str:
+    """Return who deploys, for the lock and the log: DEPLOY_ACTOR, the GitHub actor, or user@machine."""
+    import socket
+
+    if env.get(ENV_DEPLOY_ACTOR):
+        return env[ENV_DEPLOY_ACTOR]
+    if env.get("GITHUB_ACTOR"):
+        return f"{env['GITHUB_ACTOR']} (GitHub Actions)"
+    user = env.get("USER") or env.get("LOGNAME") or env.get("USERNAME")
+    if not user:
+        try:
+            import getpass
+
+            user = getpass.getuser()
+        except Exception:  # no passwd entry (containers)
+            user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def load_deploy_settings(
+    config: Any = None,
+    *,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = Path(".env"),
+    environment: str | None = None,
+    require_hosts: bool = True,
+) -> DeployConfig:
+    """Read and validate the ``deploy`` section of Invoke config, with flags and secrets from the environment.
+
+    Returns a :class:`migrations_tasks.deploy.config.DeployConfig`. ``environment`` (or ``DEPLOY_ENV``) lays
+    ``deploy.environments.<name>`` over the section. Secrets come only from the environment or ``.env``:
+    ``DEPLOY_SSH_KNOWN_HOSTS`` (known_hosts lines, for CI), ``DEPLOY_SSH_KEY`` (a private key, for CI), and
+    the Supabase token for the project health check. Flags (highest): ``build_dir``, ``archive``,
+    ``transfer``, ``keep_releases``, ``revision``, ``hosts`` (names), ``urls``, ``deadline``, ``interval``,
+    ``timeout``, ``supabase`` (bool) and ``health`` (False: skip the checks after a deploy).
+    ``require_hosts=False`` accepts a missing section or one without hosts (health checks from flags).
+    """
+    from .deploy.config import SupabaseSecrets, merge_environment, parse_deploy_config
+
+    given = {k: v for k, v in (flags or {}).items() if v is not None and v != [] and v != ()}
+    env: dict[str, str] = {}
+    if dotenv_path is not None and dotenv_path.is_file():
+        env.update(read_dotenv(dotenv_path))
+    env.update(os.environ if environ is None else environ)
+
+    raw: Any = None
+    if config is not None and hasattr(config, "get"):
+        try:
+            raw = config.get(DEPLOY_SECTION)
+        except Exception:  # invoke's DataProxy raises for odd shapes
+            raw = None
+    section = _plain(raw)
+    if section is None:
+        section = {}
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"invoke.yaml: '{DEPLOY_SECTION}' must be a mapping, not {type(section).__name__}.")
+    if not section and require_hosts:
+        raise ConfigError(
+            "invoke.yaml has no 'deploy' section: nothing says where to deploy.",
+            hint="Copy the deploy section of invoke.yaml.example into invoke.yaml and set hosts and paths "
+            "(README: 'Deploying over SSH').",
+        )
+    spec = merge_environment(section, environment or env.get(ENV_DEPLOY_ENV) or None) if section else {}
+
+    if "build_dir" in given:
+        spec["build_dir"], spec["archive"] = given["build_dir"], None
+    if "archive" in given:
+        spec["archive"], spec["build_dir"] = given["archive"], None
+    for key in ("transfer", "keep_releases"):
+        if key in given:
+            spec[key] = given[key]
+    health: Any = spec.get("health") or {}
+    if isinstance(health, Mapping):
+        health = dict(health)
+        if "urls" in given:
+            health["urls"] = list(given["urls"])
+        for key in ("deadline", "interval", "timeout"):
+            if key in given:
+                health[key] = given[key]
+        if given.get("supabase") and not isinstance(health.get("supabase"), Mapping):
+            health["supabase"] = True
+        if given.get("health") is False:
+            health["enabled"] = False
+        spec["health"] = health
+
+    supabase: SupabaseSecrets | None = None
+    wants_supabase = isinstance(health, Mapping) and health.get("supabase") not in (None, False)
+    if wants_supabase:
+        base = load_settings(config, environ=env, dotenv_path=None, require_database=False)
+        supabase = SupabaseSecrets(project_ref=base.project_ref, api_url=base.api_url, token=base.access_token)
+
+    key_text = env.get(ENV_DEPLOY_KEY, "")
+    private_key = Secret(key_text) if key_text.strip() else None
+    if private_key is not None and "PRIVATE KEY" not in key_text:
+        raise ConfigError(f"{ENV_DEPLOY_KEY} does not hold a private key (no 'PRIVATE KEY' header).",
+                          hint="Paste the whole key file, from -----BEGIN to -----END, into the secret.")
+    deploy_config = parse_deploy_config(
+        spec,
+        known_hosts=env.get(ENV_DEPLOY_KNOWN_HOSTS) or None,
+        private_key=private_key,
+        supabase=supabase,
+        actor=deploy_actor(env),
+        revision=given.get("revision") or env.get(ENV_DEPLOY_REVISION) or None,
+        require_hosts=require_hosts,
+    )
+    names = given.get("hosts")
+    return deploy_config.only([names] if isinstance(names, str) else list(names)) if names else deploy_config
+>>>>>>> deploy

@@ -11,11 +11,12 @@ from invoke.collection import Collection
 
 
 def namespace(**extra: Any) -> Collection:
-    """Return a Collection with the ``db`` and ``sandbox`` collections, plus any given as keywords."""
-    from . import db, release, sandbox
+    """Return a Collection with ``db``, ``deploy``, ``sandbox`` and the ``release`` task, plus any given."""
+    from . import db, deploy, release, sandbox
 
     ns = Collection()
     ns.add_collection(Collection.from_module(db), name="db")
+    ns.add_collection(Collection.from_module(deploy), name="deploy")
     ns.add_collection(Collection.from_module(sandbox), name="sandbox")
     ns.add_task(release.release)
     for name, collection in extra.items():

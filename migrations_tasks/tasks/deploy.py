@@ -1,0 +1,247 @@
+"""Deploy tasks: ship a release over SSH, check its health, roll back, inspect and unlock the hosts.
+
+Thin on purpose: read settings, call :mod:`migrations_tasks.deploy` (imported only when a task runs),
+render, and turn errors into the documented exit codes (0 ok, 1 failed and rolled back or unhealthy,
+3 could not run, 4 failed and not rolled back everywhere, 130/143 stopped by a signal before the switch).
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from ..report import Reporter
+from ._common import exits
+
+if TYPE_CHECKING:
+    from ..deploy.config import DeployConfig
+
+COMMON_HELP = {
+    "host": "deploy host name from invoke.yaml deploy.hosts (repeat for several; default: every host)",
+    "env": "deploy environment: lay invoke.yaml deploy.environments.<ENV> over the deploy section",
+    "json": "print one JSON document instead of the table",
+}
+VERBOSE_HELP = {"verbose": "print every command line before running it"}
+
+
+def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags: Any) -> DeployConfig:
+    from ..settings import load_deploy_settings
+
+    return load_deploy_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), environment=env,
+                                require_hosts=require_hosts)
+
+
+class _StopRequest:
+    """The signal that asked the run to stop (0: none yet); the flow checks it at its safe points."""
+
+    def __init__(self) -> None:
+        self.signal_number = 0
+
+    def __call__(self) -> int:
+        return self.signal_number
+
+
+@contextmanager
+def _stop_on_signals(reporter: Reporter) -> Iterator[_StopRequest]:
+    """SIGINT / SIGTERM (a cancelled CI job) ask the run to stop at its next safe point; a second one aborts.
+
+    Before the switch that means: remove the new release, release the locks, change nothing. Once switching
+    has begun the deploy finishes (or rolls back), so no host is left half-done.
+    """
+    stop = _StopRequest()
+    previous: dict[signal.Signals, Any] = {}
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.signal_number:
+            raise KeyboardInterrupt
+        stop.signal_number = signum
+        reporter.progress(f"{signal.Signals(signum).name} received: stopping at the next safe point (send it again "
+                          "to abort at once, which may leave the deploy lock behind).")
+
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: no signal handling
+        previous = {}
+    try:
+        yield stop
+    except KeyboardInterrupt:
+        reporter.progress("Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock.")
+        raise Exit(code=128 + (stop.signal_number or signal.SIGINT)) from None
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _fail(reporter: Reporter, exc: Any) -> NoReturn:
+    """Print a failure whose result was already rendered (stderr), and exit with its code."""
+    reporter.progress(f"error: {exc.message}")
+    if exc.hint:
+        reporter.progress(f"  hint: {exc.hint}")
+    raise Exit(code=exc.exit_code)
+
+
+@task(auto_shortflags=False, iterable=["host"], help={
+    **COMMON_HELP,
+    **VERBOSE_HELP,
+    "build_dir": "directory to ship (default: invoke.yaml deploy.build_dir)",
+    "archive": "tar/zip archive to ship instead of a directory",
+    "revision": "revision for the release id (default: the build's git sha, if any)",
+    "release_id": "use this release id instead of <UTC timestamp>-<sha>",
+    "transfer": "auto (rsync when both ends have it, else tar over ssh), rsync or tar",
+    "dry_run": "print every command, local and remote, and run none",
+    "health": "run the configured health checks after the switch (--no-health skips them)",
+})
+def vps(
+    c: Context,
+    host: list[str] | None = None,
+    env: str | None = None,
+    build_dir: str | None = None,
+    archive: str | None = None,
+    revision: str | None = None,
+    release_id: str | None = None,
+    transfer: str | None = None,
+    dry_run: bool = False,
+    health: bool = True,
+    json: bool = False,
+    verbose: bool = False,
+) -> Any:
+    """Ship the build to the servers over SSH, switch atomically, roll back if unhealthy."""
+    from ..deploy.flow import deploy
+    from ..deploy.render import render_deploy
+    from ..deploy.results import DeployResult
+    from ..errors import DeployFailed
+
+    reporter = Reporter(json=json)
+    with exits(reporter), _stop_on_signals(reporter) as stop:
+        config = _config(c, env, hosts=host, build_dir=build_dir, archive=archive, revision=revision,
+                         transfer=transfer, health=health)
+        try:
+            result = deploy(c, config, release_id=release_id, dry_run=dry_run, check_health=health,
+                            notify=reporter.progress, stream=reporter.err, verbose=verbose, should_stop=stop)
+        except DeployFailed as exc:
+            render_deploy(reporter, exc.result if isinstance(exc.result, DeployResult) else None, exc)
+            _fail(reporter, exc)
+        render_deploy(reporter, result)
+    return result
+
+
+@task(auto_shortflags=False, iterable=["url", "host"], help={
+    **COMMON_HELP,
+    "url": "URL to poll (repeat for several; replaces the configured ones): expects 200",
+    "supabase": "also require the Supabase project's services to be ACTIVE_HEALTHY",
+    "deadline": "give up after this many seconds (default: deploy.health.deadline, 60)",
+    "interval": "seconds between rounds (default: deploy.health.interval, 2)",
+    "timeout": "seconds per request (default: deploy.health.timeout, 5)",
+})
+def health(
+    c: Context,
+    url: list[str] | None = None,
+    host: list[str] | None = None,
+    env: str | None = None,
+    supabase: bool = False,
+    deadline: float | None = None,
+    interval: float | None = None,
+    timeout: float | None = None,
+    json: bool = False,
+) -> Any:
+    """Poll the health checks until healthy (exit 0) or the deadline passes (exit 1)."""
+    from ..deploy.flow import check_health
+    from ..deploy.render import render_health
+    from ..errors import HealthCheckFailed
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        config = _config(c, env, require_hosts=not url, hosts=host, urls=url, supabase=supabase,
+                         deadline=deadline, interval=interval, timeout=timeout)
+        result = check_health(config, notify=reporter.progress)
+        if not result.healthy:
+            error = HealthCheckFailed(f"Unhealthy at the deadline: {result.reason}", result=result,
+                                      hint="Look at the failing endpoint; inv deploy.rollback switches back.")
+            render_health(reporter, result, error)
+            _fail(reporter, error)
+        render_health(reporter, result)
+    return result
+
+
+@task(auto_shortflags=False, iterable=["host"], help={
+    **COMMON_HELP,
+    **VERBOSE_HELP,
+    "to": "release to switch to (default: the previous good release; inv deploy.status lists them)",
+    "dry_run": "print every command and run none",
+})
+def rollback(
+    c: Context,
+    to: str | None = None,
+    host: list[str] | None = None,
+    env: str | None = None,
+    dry_run: bool = False,
+    json: bool = False,
+    verbose: bool = False,
+) -> Any:
+    """Switch back to the previous good release (or --to), restart, mark the bad one failed."""
+    from ..deploy.flow import rollback as do_rollback
+    from ..deploy.render import render_rollback
+    from ..deploy.results import RollbackResult
+    from ..errors import DeployFailed
+
+    reporter = Reporter(json=json)
+    with exits(reporter), _stop_on_signals(reporter) as stop:
+        config = _config(c, env, hosts=host)
+        try:
+            result = do_rollback(c, config, to=to, dry_run=dry_run, notify=reporter.progress, stream=reporter.err,
+                                 verbose=verbose, should_stop=stop)
+        except DeployFailed as exc:
+            render_rollback(reporter, exc.result if isinstance(exc.result, RollbackResult) else None, exc)
+            _fail(reporter, exc)
+        render_rollback(reporter, result)
+    return result
+
+
+@task(auto_shortflags=False, iterable=["host"], help={
+    **COMMON_HELP,
+    "force": "break the lock even though someone holds it (only when that deploy is dead)",
+    "dry_run": "print the commands and run none",
+})
+def unlock(
+    c: Context,
+    force: bool = False,
+    host: list[str] | None = None,
+    env: str | None = None,
+    dry_run: bool = False,
+    json: bool = False,
+) -> Any:
+    """Show who holds the deploy lock; with --force, break a lock left by a killed deploy."""
+    from ..deploy.flow import ensure_no_lock_problem
+    from ..deploy.flow import unlock as do_unlock
+    from ..deploy.render import render_unlock
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        config = _config(c, env, hosts=host)
+        outcomes = do_unlock(c, config, force=force, dry_run=dry_run, notify=reporter.progress)
+        render_unlock(reporter, outcomes, force=force)
+        if not force:
+            ensure_no_lock_problem(outcomes)
+    return outcomes
+
+
+@task(auto_shortflags=False, iterable=["host"], help=COMMON_HELP)
+def status(c: Context, host: list[str] | None = None, env: str | None = None, json: bool = False) -> Any:
+    """List each host's releases: which is live, which failed, who holds the lock."""
+    from ..deploy.flow import status as do_status
+    from ..deploy.render import render_status
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        config = _config(c, env, hosts=host)
+        report = do_status(c, config, notify=reporter.progress)
+        render_status(reporter, report)
+    return report
