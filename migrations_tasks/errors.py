@@ -21,10 +21,7 @@ user for anything below::
     ├── HistoryConflict       exit 2  local files and the ledger disagree (remote-only, changed, order)
     ├── Refused               exit 2  a rollback or repair that would be unsafe as asked; nothing was sent
     ├── MigrationFailed       exit 1  a migration was sent and failed; nothing of it remains
-<<<<<<< HEAD
     │   └── RollbackFailed    exit 1  a migration's down SQL failed; its schema and ledger row are unchanged
-    └── Interrupted           130/143 SIGINT / SIGTERM stopped a run at a migration boundary
-=======
     ├── Interrupted           130/143 SIGINT / SIGTERM stopped a run at a migration boundary
     └── DeployError                   shipping a release over SSH (``migrations_tasks.deploy``)
         ├── SshError                  ssh could not run a command on a host
@@ -37,7 +34,6 @@ user for anything below::
         ├── HealthCheckFailed exit 1  still unhealthy at the deadline
         └── DeployFailed      exit 1  failed, and nothing was switched or every host was rolled back
             └── RollbackIncomplete exit 4  failed, and a failed release may still be live somewhere
->>>>>>> deploy
 
 Transport errors are kept apart from ``SqlError``: the first means "no answer", the second "an answer
 that says the SQL failed". Messages never contain secrets: the client redacts before raising.

@@ -487,7 +487,6 @@ def check_project_config(directory: Path) -> None:
             raise ConfigError(f"{path} must hold a mapping of settings, not {type(data).__name__}.")
 
 
-<<<<<<< HEAD
 RELEASE_SECTION = "release"
 DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "staging": {"migrations": "block"},
@@ -550,7 +549,8 @@ def load_release_settings(config: Any, env: str) -> ReleaseOptions:
         record_dir=str(section.get("record_dir", ".release")),
         stop=str(spec["stop"]) if spec.get("stop") else None,
     )
-=======
+
+
 # -- deploy (migrations_tasks.deploy) -----------------------------------------------------------------
 
 DEPLOY_SECTION = "deploy"
@@ -683,4 +683,3 @@ def load_deploy_settings(
     )
     names = given.get("hosts")
     return deploy_config.only([names] if isinstance(names, str) else list(names)) if names else deploy_config
->>>>>>> deploy
