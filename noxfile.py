@@ -4,6 +4,7 @@
     nox -s demo                  # the README's main job on a throwaway sandbox
     nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migrations to compare)
     nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table
+    nox -s staging_gate -- --env sandbox   # the release gate, here on the sandbox (CI: --env staging)
 """
 
 from __future__ import annotations
@@ -54,3 +55,17 @@ def stress(session: nox.Session) -> None:
     """Run the stress scenarios against the sandbox with faults on (pass --quick for a short run)."""
     session.install("-e", ".[sandbox]")
     session.run("python", "scripts/stress.py", *session.posargs)
+
+
+@nox.session(reuse_venv=False)
+def staging_gate(session: nox.Session) -> None:
+    """Run the release gate in a fresh venv: `nox -s staging_gate -- --env staging [--apply-migrations]`.
+
+    Without `--env` it targets staging, and missing staging secrets stop it (exit 3); it never falls back
+    to the sandbox by itself: `-- --env sandbox` is an explicit choice.
+    """
+    session.install(".[sandbox]")
+    args = list(session.posargs)
+    if not any(a == "--env" or a.startswith("--env=") for a in args):
+        args = ["--env", "staging", *args]
+    session.run("inv", "release", *args)

@@ -35,6 +35,12 @@ POLICIES = ("block", "apply")
 Say = Callable[[str], None]
 
 
+class StepFailed(MigrationsTasksError):
+    """A step of the flow ran and said no (verify found problems)."""
+
+    exit_code = EXIT_FAILED
+
+
 @dataclass
 class Step:
     """One step of the flow and how it went."""
@@ -153,7 +159,7 @@ def run(
             step.detail = f"exit {outcome.exit_code}; {outcome.requests} request(s)"
             if outcome.exit_code != 0:
                 failed = [f"{c.name} ({c.summary})" for c in outcome.checks if c.status not in ("pass", "skipped")]
-                raise MigrationsTasksError(f"db.verify failed: {'; '.join(failed) or 'see above'}.")
+                raise StepFailed(f"db.verify failed: {'; '.join(failed) or 'see above'}.")
 
         if deploy_config is None:
             record.steps.append(Step("deploy.vps", "skipped", 0.0, "no deploy section for this environment"))
@@ -164,8 +170,7 @@ def run(
         record.error = exc.message
         _undo_migrations(engine, local, record, flow)
         status = "rolled-back" if record.applied and not record.not_undone else "failed"
-        code = exc.exit_code if exc.exit_code in (EXIT_CONFLICT, 3) else EXIT_FAILED
-        return _finish(record, record_dir, status, code, exc.message)
+        return _finish(record, record_dir, status, exc.exit_code, exc.message)
     finally:
         db.close()
 

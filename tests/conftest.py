@@ -25,6 +25,9 @@ from typing import Any
 
 import pytest
 
+# The real-sshd fixtures (deploy and release tests); registered here so test modules can import helpers.
+pytest_plugins = ("sshd_fixtures",)
+
 ROOT = Path(__file__).resolve().parent.parent
 CANARY = "sbp_canary" + secrets.token_hex(16)
 # The canary is in the environment of the whole session, as a CI secret would be.
