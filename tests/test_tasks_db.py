@@ -112,3 +112,36 @@ def test_the_collection_lists_its_tasks_with_help(tmp_path: Path) -> None:
     assert "db.apply" in result.stdout and "db.check" in result.stdout
     helped = run_inv("--help", "db.apply", cwd=user_project(tmp_path))
     assert "--dry-run" in helped.stdout and "--include-all" in helped.stdout
+
+
+def test_tasks_chain_with_pre_tasks_and_as_plain_functions(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_a.sql", "create table a (id int);\n-- migrate:down\n-- drop table a;\n")
+    cwd = tmp_path
+    (cwd / "tasks.py").write_text(
+        "from invoke import task\n"
+        "from migrations_tasks import namespace\n"
+        "from migrations_tasks.tasks import db\n\n"
+        "@task\n"
+        "def backup(c):\n"
+        "    \"\"\"Pretend to back up.\"\"\"\n"
+        "    print('backup ran')\n\n"
+        "@task(pre=[backup])\n"
+        "def ship(c):\n"
+        "    \"\"\"Apply, then undo on a later failure.\"\"\"\n"
+        "    result = db.apply(c)\n"
+        "    try:\n"
+        "        raise RuntimeError('deploy failed')\n"
+        "    except RuntimeError:\n"
+        "        for outcome in reversed(result.applied):\n"
+        "            db.rollback(c, version=outcome.version, force=True)\n"
+        "        print('undone', [o.version for o in result.applied])\n\n"
+        "ns = namespace()\n"
+        "ns.add_task(backup)\n"
+        "ns.add_task(ship)\n")
+    result = run_inv("ship", cwd=cwd, env=project.env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.index("backup ran") < result.stdout.index("applying 1 a")
+    assert "undone ['1']" in result.stdout
+    assert project.sql("select to_regclass('public.a') is null") == [(True,)]
