@@ -160,14 +160,16 @@ class Sandbox:
         return psycopg.connect(self.pg.url(database), autocommit=True)
 
     def _bootstrap(self) -> None:
-        """Create the template database with the Supabase objects; make ``postgres`` a copy of it."""
-        with self._admin("template1") as conn:
-            conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-        with self._admin(TEMPLATE_DB) as conn:
+        """Create the Supabase objects in ``postgres``, then copy it once into the template database.
+
+        The first project is ``postgres`` itself; every later project is a copy of the template, so all
+        projects start identical. (One database copy: cheaper than filling the template and copying
+        it back over ``postgres``.)
+        """
+        with self._admin("postgres") as conn:
             conn.execute(bootstrap_sql().encode("utf-8"))
         with self._admin("template1") as conn:
-            conn.execute("DROP DATABASE postgres")
-            conn.execute(f"CREATE DATABASE postgres TEMPLATE {TEMPLATE_DB}")
+            conn.execute(f"CREATE DATABASE {TEMPLATE_DB} TEMPLATE postgres")
             conn.execute(f"ALTER DATABASE {TEMPLATE_DB} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
             apply_database_settings(conn, "postgres")
 

@@ -115,7 +115,6 @@ DECLARE
   t bigint;
   pos integer := 5;
   srid bigint := 0;
-  dims integer := 2;
 BEGIN
   IF g !~ '^\s*[0-9A-Fa-f]+\s*$' THEN
     RETURN btrim(g);
@@ -135,8 +134,6 @@ BEGIN
   IF (t & 255) <> 1 THEN
     RAISE EXCEPTION 'sandbox stand-in: only POINT values can be given as hex EWKB in the sandbox';
   END IF;
-  IF (t & 2147483648) <> 0 THEN dims := dims + 1; END IF;
-  IF (t & 1073741824) <> 0 THEN dims := dims + 1; END IF;
   RETURN CASE WHEN srid <> 0 THEN 'SRID=' || srid || ';' ELSE '' END || 'POINT('
       || @extschema@._sandbox_f8(substring(b FROM pos + 1 FOR 8), little) || ' '
       || @extschema@._sandbox_f8(substring(b FROM pos + 9 FOR 8), little) || ')';
@@ -186,6 +183,13 @@ CREATE FUNCTION @extschema@._sandbox_num(v double precision) RETURNS text LANGUA
   SELECT v::text
 $$;
 
+CREATE FUNCTION @extschema@._sandbox_type_name(kind text) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$
+  SELECT CASE kind WHEN 'POINT' THEN 'Point' WHEN 'LINESTRING' THEN 'LineString' WHEN 'POLYGON' THEN 'Polygon'
+    WHEN 'MULTIPOINT' THEN 'MultiPoint' WHEN 'MULTILINESTRING' THEN 'MultiLineString'
+    WHEN 'MULTIPOLYGON' THEN 'MultiPolygon' WHEN 'GEOMETRYCOLLECTION' THEN 'GeometryCollection'
+    ELSE initcap(kind) END
+$$;
+
 -- Checks a value against a column's type modifier, as PostGIS does on assignment.
 CREATE FUNCTION @extschema@._sandbox_enforce(g text, typmod integer, geography boolean) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT AS $$
@@ -210,8 +214,8 @@ BEGIN
     ewkt := 'SRID=4326;' || ewkt;
   END IF;
   IF col_type <> 0 AND kind <> codes[col_type] THEN
-    RAISE EXCEPTION 'Geometry type (%) does not match column type (%)', initcap(kind), initcap(codes[col_type])
-      USING ERRCODE = '22023';
+    RAISE EXCEPTION 'Geometry type (%) does not match column type (%)', @extschema@._sandbox_type_name(kind),
+      @extschema@._sandbox_type_name(codes[col_type]) USING ERRCODE = '22023';
   END IF;
   IF col_srid <> 0 AND srid <> col_srid THEN
     RAISE EXCEPTION 'Geometry SRID (%) does not match column SRID (%)', srid, col_srid USING ERRCODE = '22023';
@@ -526,8 +530,8 @@ CREATE FUNCTION @extschema@._sandbox_same_srid(a text, b text, fn text) RETURNS 
 BEGIN
   IF @extschema@._sandbox_srid(a) <> @extschema@._sandbox_srid(b) THEN
     RAISE EXCEPTION '%: Operation on mixed SRID geometries (%, %) != (%, %)', fn,
-      initcap(@extschema@._sandbox_kind(a)), @extschema@._sandbox_srid(a),
-      initcap(@extschema@._sandbox_kind(b)), @extschema@._sandbox_srid(b) USING ERRCODE = 'XX000';
+      @extschema@._sandbox_type_name(@extschema@._sandbox_kind(a)), @extschema@._sandbox_srid(a),
+      @extschema@._sandbox_type_name(@extschema@._sandbox_kind(b)), @extschema@._sandbox_srid(b) USING ERRCODE = 'XX000';
   END IF;
 END
 $$;
@@ -554,11 +558,7 @@ $$ SELECT coalesce(nullif(@extschema@._sandbox_srid($1::text), 0), 4326) $$;
 CREATE FUNCTION @extschema@.geometrytype(@extschema@.geometry) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
 $$ SELECT @extschema@._sandbox_kind($1::text) $$;
 CREATE FUNCTION @extschema@.st_geometrytype(@extschema@.geometry) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT 'ST_' || CASE @extschema@._sandbox_kind($1::text)
-    WHEN 'POINT' THEN 'Point' WHEN 'LINESTRING' THEN 'LineString' WHEN 'POLYGON' THEN 'Polygon'
-    WHEN 'MULTIPOINT' THEN 'MultiPoint' WHEN 'MULTILINESTRING' THEN 'MultiLineString'
-    WHEN 'MULTIPOLYGON' THEN 'MultiPolygon' WHEN 'GEOMETRYCOLLECTION' THEN 'GeometryCollection'
-    ELSE initcap(@extschema@._sandbox_kind($1::text)) END
+  SELECT 'ST_' || @extschema@._sandbox_type_name(@extschema@._sandbox_kind($1::text))
 $$;
 CREATE FUNCTION @extschema@.st_isvalid(@extschema@.geometry) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
 $$ SELECT @extschema@._sandbox_kind($1::text) IS NOT NULL $$;
