@@ -226,6 +226,21 @@ def test_every_extension_on_supabases_list_is_real_or_a_stand_in_and_none_is_mis
         assert stand_in_comment(name).startswith("sandbox stand-in: ")
 
 
+def test_every_stand_in_and_bootstrap_file_is_shipped_as_package_data() -> None:
+    import fnmatch
+
+    root = Path(__file__).resolve().parent.parent
+    line = re.search(r"^migrations_tasks = \[(.*)\]$", (root / "pyproject.toml").read_text(), re.MULTILINE)
+    assert line, "pyproject.toml declares the package data"
+    patterns = re.findall(r'"([^"]+)"', line.group(1))
+    package = root / "migrations_tasks"
+    files = [p.relative_to(package).as_posix() for p in (package / "sandbox").rglob("*")
+             if p.is_file() and p.suffix in (".sql", ".control")]
+    bootstrap_files = len(list((package / "sandbox" / "sql").glob("*.sql")))
+    assert len(files) == 2 * len(extension_inventory().stand_ins) + bootstrap_files
+    assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []
+
+
 def test_every_supabase_extension_can_be_created_and_stand_ins_say_so_in_their_comment(project: Project) -> None:
     for name in SUPABASE_EXTENSIONS:
         if name in ("pgmq", "pg_graphql", "supabase_vault", "pgsodium", "pg_tle", "postgis_topology",
@@ -450,3 +465,15 @@ def test_http_functions_exist_but_make_no_network_request(project: Project) -> N
     assert one(project, "select urlencode('a b&c')") == "a%20b%26c"
     with pytest.raises(psycopg.Error, match="makes no network requests"):
         sql(project, "select * from http_get('https://example.com')")
+
+
+def test_the_readme_section_names_every_extension_as_the_sandbox_provides_it() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How close is the sandbox to Supabase", 1)[1].split("\n## ", 1)[0]
+    real = re.search(r"\*\*Real\*\* \([^)]*\): (.*?)\.\n\n", section, re.DOTALL)
+    assert real, "the README lists the real extensions"
+    inventory = extension_inventory()
+    assert [n.strip() for n in real.group(1).replace("\n", " ").split(",")] == list(inventory.real)
+    table_names = {name.strip() for row in re.findall(r"^\| ([a-z0-9_, -]+) \|", section, re.MULTILINE)
+                   for name in row.split(",")}
+    assert set(inventory.stand_ins) <= table_names
