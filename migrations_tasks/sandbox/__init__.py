@@ -8,32 +8,65 @@ Start it with ``python -m migrations_tasks.sandbox`` (see ``--help``), or in Pyt
 The cluster lives in a directory (temporary unless ``root`` is given). The first project's database is
 ``postgres``, as on Supabase; more projects can be created (``create_project``), each a copy of a
 template database holding the Supabase objects, so tests get fresh projects in milliseconds.
+
+The Supabase objects are created by the SQL files in ``sql/`` (applied in name order). Extensions
+Supabase offers but the engine does not ship are SQL-only stand-ins from ``extensions/``, copied into
+the sandbox's directory at every start and added with ``extension_control_path``; see
+:mod:`migrations_tasks.sandbox.catalog` for which is which.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from .embedded import EmbeddedPostgres, SandboxError, free_port
+from .catalog import STAND_IN_ROOT, Inventory, inventory
+from .embedded import EmbeddedPostgres, SandboxError, free_port, share_extension_dir
 from .server import ApiServer, Faults, SandboxApi, apply_database_settings, make_server, random_ref, random_token
 
-__all__ = ["Faults", "Sandbox", "SandboxError"]
+__all__ = ["Faults", "Inventory", "Sandbox", "SandboxError", "extension_inventory"]
 
 log = logging.getLogger("migrations_tasks.sandbox")
 SQL_DIR = Path(__file__).parent / "sql"
 TEMPLATE_DB = "supabase_template"
 STATE_FILE = "sandbox.json"
+EXTENSIONS_DIR = "extensions"
+#: Server settings Supabase has that the sandbox imitates (per-database ones are in server.py).
+SERVER_SETTINGS = {"shared_preload_libraries": "pg_stat_statements"}
 
 
 def bootstrap_sql() -> str:
     """Return the SQL that creates the Supabase objects in a database."""
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(SQL_DIR.glob("*.sql")))
+
+
+def extension_inventory() -> Inventory:
+    """Return which of Supabase's extensions are real in the sandbox and which are stand-ins."""
+    return inventory(share_extension_dir())
+
+
+def install_stand_ins(root: Path) -> Path:
+    """Copy the stand-in extensions under ``root``; return the directory for extension_control_path.
+
+    PostgreSQL looks for ``<dir>/extension/<name>.control``. The copy (rather than a path into
+    site-packages) keeps the files readable by the system user the server runs as when we are root.
+    """
+    target = root / EXTENSIONS_DIR
+    if ":" in str(target):
+        raise SandboxError(f"The sandbox directory {root} contains ':'; extension_control_path cannot hold it.")
+    shutil.copytree(STAND_IN_ROOT, target, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py", "*.pyc"))
+    for folder, _dirs, files in os.walk(target):
+        Path(folder).chmod(0o755)
+        for name in files:
+            (Path(folder) / name).chmod(0o644)
+    return target
 
 
 class Sandbox:
@@ -83,8 +116,10 @@ class Sandbox:
         """Start PostgreSQL (initialising and bootstrapping it on first use) and the API server."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._load_state()
+        stand_ins = install_stand_ins(self.root)
+        settings = {**SERVER_SETTINGS, "extension_control_path": f"$system:{stand_ins}", **self._pg_settings}
         self.pg = EmbeddedPostgres(self.root / "pgdata", password=self.state["password"],
-                                   port=free_port(), settings=self._pg_settings)
+                                   port=free_port(), settings=settings)
         fresh = not self.pg.initialised
         self.pg.start()
         if fresh:
@@ -125,14 +160,16 @@ class Sandbox:
         return psycopg.connect(self.pg.url(database), autocommit=True)
 
     def _bootstrap(self) -> None:
-        """Create the template database with the Supabase objects; make ``postgres`` a copy of it."""
-        with self._admin("template1") as conn:
-            conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-        with self._admin(TEMPLATE_DB) as conn:
+        """Create the Supabase objects in ``postgres``, then copy it once into the template database.
+
+        The first project is ``postgres`` itself; every later project is a copy of the template, so all
+        projects start identical. (One database copy: cheaper than filling the template and copying
+        it back over ``postgres``.)
+        """
+        with self._admin("postgres") as conn:
             conn.execute(bootstrap_sql().encode("utf-8"))
         with self._admin("template1") as conn:
-            conn.execute("DROP DATABASE postgres")
-            conn.execute(f"CREATE DATABASE postgres TEMPLATE {TEMPLATE_DB}")
+            conn.execute(f"CREATE DATABASE {TEMPLATE_DB} TEMPLATE postgres")
             conn.execute(f"ALTER DATABASE {TEMPLATE_DB} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
             apply_database_settings(conn, "postgres")
 
@@ -182,6 +219,11 @@ class Sandbox:
             "SUPABASE_ACCESS_TOKEN": self.state["token"],
             "SANDBOX_DB_URL": self.pg.url("postgres"),
         }
+
+    @property
+    def extensions(self) -> Inventory:
+        """Return which of Supabase's extensions are real here and which are stand-ins."""
+        return extension_inventory()
 
     def describe(self) -> str:
         """Return a one-line description for logs (no secrets)."""

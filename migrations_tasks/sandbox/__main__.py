@@ -20,7 +20,8 @@ GET /v1/projects/{ref}/health; GET /_sandbox/stats counts requests).
 
 When ready it prints exactly four lines on stdout, in .env format:
   SUPABASE_API_URL, SUPABASE_PROJECT_REF, SUPABASE_ACCESS_TOKEN, SANDBOX_DB_URL
-then serves until SIGINT or SIGTERM and stops PostgreSQL cleanly. Logs go to stderr.
+then serves until SIGINT or SIGTERM and stops PostgreSQL cleanly. Logs go to stderr, starting with
+which of Supabase's extensions are real and which are sandbox stand-ins.
 """
 
 EPILOG = """\
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         print(sandbox.describe(), file=sys.stderr)
+        print(sandbox.extensions.describe(), file=sys.stderr, flush=True)
         for key, value in sandbox.env.items():
             sys.stdout.write(f"{key}={value}\n")
         sys.stdout.flush()

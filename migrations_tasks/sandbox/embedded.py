@@ -39,6 +39,11 @@ def binaries() -> Path:
     return path
 
 
+def share_extension_dir() -> Path:
+    """Return the engine's own extension directory (``.control`` and script files)."""
+    return binaries().parent / "share" / "extension"
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """Return a TCP port that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -1,0 +1,11 @@
+-- Part 3: the extensions a new Supabase project already has, in the schemas Supabase puts them.
+-- pgcrypto, uuid-ossp, pg_graphql, supabase_vault and pg_net are sandbox stand-ins (see
+-- sandbox/extensions/); pg_stat_statements is real. pg_net and the supabase_functions schema (file 70)
+-- are there as in the Supabase CLI's local stack, where database webhooks work out of the box.
+
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
+CREATE EXTENSION IF NOT EXISTS pg_graphql WITH SCHEMA graphql;
+CREATE EXTENSION IF NOT EXISTS supabase_vault WITH SCHEMA vault;
+CREATE EXTENSION IF NOT EXISTS pg_net WITH SCHEMA extensions;
