@@ -4,6 +4,7 @@
     python3 dev.py demo    check -> apply -> check against a throwaway local sandbox
     python3 dev.py test    the whole test suite (installs openssh-server and rsync when root)
     python3 dev.py lint    ruff, mypy, and the GitHub workflow through zizmor and actionlint
+    python3 dev.py gate    the release gate on the sandbox (nox -s staging_gate -- --env sandbox)
     python3 dev.py bench   the benchmark (prints a table)
 
 Only the standard library is used here, so it runs with nothing but Python 3.10+ and pip.
@@ -99,6 +100,9 @@ def main(argv: list[str]) -> int:
     if command == "lint":
         ensure_venv()
         return run(BIN / "ruff", "check", ".") or run(BIN / "mypy") or lint_workflows()
+    if command == "gate":
+        ensure_venv()
+        return run(BIN / "nox", "-s", "staging_gate", "--", "--env", "sandbox", *rest)
     if command == "bench":
         ensure_venv()
         return run(PY, "scripts/benchmark.py", *rest)
