@@ -7,6 +7,7 @@ connection, and the rows of the last statement that returned rows come back.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .database import Row
@@ -36,6 +37,8 @@ class PostgresDatabase:
         self._connect_timeout = connect_timeout
         self._conn: Any = None
         self.requests = 0
+        #: Seconds spent waiting for the server (round trips and execution), for the benchmark.
+        self.network_seconds = 0.0
 
     def __repr__(self) -> str:
         return "PostgresDatabase(url=***)"
@@ -92,6 +95,7 @@ class PostgresDatabase:
         conn = self._connection()
         self.requests += 1
         rows: list[Row] = []
+        started = time.perf_counter()
         try:
             with conn.cursor() as cur:
                 cur.execute(sql.encode("utf-8"), prepare=False)
@@ -112,6 +116,8 @@ class PostgresDatabase:
         except psycopg.Error as exc:
             self._rollback_if_needed(conn)
             raise _sql_error(exc) from None
+        finally:
+            self.network_seconds += time.perf_counter() - started
         return rows
 
     @staticmethod

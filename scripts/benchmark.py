@@ -214,11 +214,13 @@ def rate_limit_row(count: int, limit: int) -> Row:
 
 # -- peers on a direct connection -------------------------------------------------------------------
 def peer_files(count: int) -> Path:
-    """The same generated files for every tool; dbmate needs the `-- migrate:up` marker (a comment)."""
+    """The same generated files for every tool; dbmate needs `-- migrate:up`/`-- migrate:down` markers
+    (comments to the others; the commented down block is migrations-tasks' own down SQL format)."""
     directory = Path(tempfile.mkdtemp(prefix="mt-bench-peers-"))
     for number in range(1, count + 1):
         path = directory / f"{workload.version_of(number)}_workload_{number}.sql"
-        path.write_text("-- migrate:up\n" + workload.migration_sql(number), encoding="utf-8")
+        down = f"-- migrate:down\n-- drop function public.f_{number}();\n-- drop table public.w_{number};\n"
+        path.write_text("-- migrate:up\n" + workload.migration_sql(number) + down, encoding="utf-8")
     return directory
 
 
@@ -231,16 +233,20 @@ def run_ours(url: str, directory: Path, project_dir: Path) -> None:
 
 def run_dbmate(url: str, directory: Path, project_dir: Path) -> None:
     dbmate = shutil.which("dbmate") or str(Path(sys.executable).parent / "dbmate")
-    subprocess.run([dbmate, "--url", url.replace("postgresql://", "postgres://") + "?sslmode=disable",
-                    "--migrations-dir", str(directory), "--no-dump-schema", "up"],
-                   cwd=project_dir, capture_output=True, check=True)
+    done = subprocess.run([dbmate, "--url", url.replace("postgresql://", "postgres://") + "?sslmode=disable",
+                           "--migrations-dir", str(directory), "--no-dump-schema", "migrate"],
+                          cwd=project_dir, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"dbmate failed: {done.stderr.strip()[-500:]}")
 
 
 def run_yoyo(url: str, directory: Path, project_dir: Path) -> None:
     yoyo = shutil.which("yoyo") or str(Path(sys.executable).parent / "yoyo")
-    subprocess.run([yoyo, "apply", "--batch", "--no-config-file", "--database",
-                    url.replace("postgresql://", "postgresql+psycopg://"), str(directory)],
-                   cwd=project_dir, capture_output=True, check=True)
+    done = subprocess.run([yoyo, "apply", "--batch", "--no-config-file", "--database",
+                           url.replace("postgresql://", "postgresql+psycopg://"), str(directory)],
+                          cwd=project_dir, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"yoyo failed: {done.stderr.strip()[-500:]}")
 
 
 def peers_rows(sandbox: Sandbox, count: int, trials: int) -> list[Row]:
