@@ -191,7 +191,7 @@ class Engine:
         after a lost answer)."""
         for attempt in range(1, 6):
             try:
-                self.db.execute(L.create_sql())
+                self.db.execute(L.create_sql(self.settings.lock_wait_seconds))
                 return
             except AmbiguousWriteError:
                 if attempt == 5:
@@ -202,7 +202,7 @@ class Engine:
     def migration_batches(self, migration: Migration, columns: dict[str, L.Column]) -> list[tuple[Batch, bool]]:
         """Return the requests that apply ``migration``: (batch, records the ledger row)."""
         lock = L.lock_sql(self.settings.lock_wait_seconds, self.settings.lock_timeout)
-        guard = L.guard_absent_sql(migration.version)
+        guarded = L.lock_sql(self.settings.lock_wait_seconds, self.settings.lock_timeout, absent=migration.version)
         insert = L.insert_sql(columns, version=migration.version, name=migration.name,
                               statements=migration.texts, created_by=self.settings.created_by,
                               rollback=migration.down.texts if migration.down else None)
@@ -212,9 +212,7 @@ class Engine:
             batch = Batch()
             last = index == len(units) - 1
             if unit.transactional:
-                batch.add(lock, role="lock")
-                if index == 0 or last:
-                    batch.add(guard, role="guard")
+                batch.add(guarded if index == 0 or last else lock, role="lock and guard")
             for statement in unit.statements:
                 batch.add(statement.text, statement)
             records = last and unit.transactional
@@ -222,8 +220,7 @@ class Engine:
                 batch.add(insert, role="ledger row")
             batches.append((batch, records))
         if not batches or not batches[-1][1]:
-            batches.append((Batch().add(lock, role="lock").add(guard, role="guard")
-                            .add(insert, role="ledger row"), True))
+            batches.append((Batch().add(guarded, role="lock and guard").add(insert, role="ledger row"), True))
         return batches
 
     def apply(

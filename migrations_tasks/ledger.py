@@ -166,27 +166,42 @@ def _texts(raw: Mapping[str, Any], column: str, version: object) -> tuple[str, .
     return tuple(value)
 
 
-def create_sql() -> str:
+def create_sql(wait_seconds: float = 60) -> str:
     """Return the request that creates the ledger, exactly as the CLI does, under our lock."""
-    return ";\n".join((lock_sql(60), *CREATE_STATEMENTS)) + ";"
+    return ";\n".join((lock_sql(wait_seconds), *CREATE_STATEMENTS)) + ";"
 
 
-def lock_sql(wait_seconds: float, lock_timeout: str | None = None) -> str:
+def lock_sql(wait_seconds: float, lock_timeout: str | None = None, *, absent: str | None = None) -> str:
     """Return a statement taking the transaction-scoped migration lock, waiting at most ``wait_seconds``.
 
     It then sets ``lock_timeout`` for the rest of the transaction, so DDL waiting on a busy table fails
-    instead of queueing behind it forever.
+    instead of queueing behind it forever. With ``absent``, it also aborts when that version is already
+    in the ledger (the apply guard, read after the lock is held, so it sees every committed run).
+
+    The lock is first tried without waiting; only a contended lock enters the block with an exception
+    handler (a subtransaction), so the common case costs one function call.
     """
     wait = f"{max(1, round(wait_seconds * 1000))}ms"
-    after = (f"\n  PERFORM set_config('lock_timeout', {quote_literal(lock_timeout)}, true);"
+    after = (f"  PERFORM set_config('lock_timeout', {quote_literal(lock_timeout)}, true);\n"
              if lock_timeout else "")
+    guard = ""
+    if absent is not None:
+        v = _guard_literal(absent)
+        guard = (f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
+                 f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
+                 "  END IF;\n")
     return (
         "DO $mt_lock$\nBEGIN\n"
-        f"  PERFORM set_config('lock_timeout', '{wait}', true);\n"
-        f"  PERFORM pg_advisory_xact_lock({LOCK_KEY});{after}\n"
-        "EXCEPTION WHEN lock_not_available THEN\n"
-        "  RAISE EXCEPTION 'another migrations-tasks run has held the migration lock for over "
+        f"  IF NOT pg_try_advisory_xact_lock({LOCK_KEY}) THEN\n"
+        "    BEGIN\n"
+        f"      PERFORM set_config('lock_timeout', '{wait}', true);\n"
+        f"      PERFORM pg_advisory_xact_lock({LOCK_KEY});\n"
+        "    EXCEPTION WHEN lock_not_available THEN\n"
+        "      RAISE EXCEPTION 'another migrations-tasks run has held the migration lock for over "
         f"{wait_seconds:g}s' USING ERRCODE = '{LOCK_BUSY}';\n"
+        "    END;\n"
+        "  END IF;\n"
+        f"{after}{guard}"
         "END $mt_lock$"
     )
 

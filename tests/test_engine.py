@@ -300,3 +300,26 @@ def test_an_empty_file_is_recorded_as_applied(project: Project, migrations: Migr
     assert any("no SQL statements" in w for w in local.warnings)
     engine.apply(local)
     assert ledger_rows(project) == [("1", "empty", [])]
+
+
+def test_a_held_migration_lock_makes_apply_wait_then_stop_with_a_clear_message(
+    project: Project, migrations: MigrationDir, transport: str
+) -> None:
+    import psycopg
+
+    from migrations_tasks.errors import MigrationsTasksError
+    from migrations_tasks.ledger import LOCK_KEY
+
+    migrations.write("1_a.sql", "create table locked_out (id int);")
+    holder = psycopg.connect(project.db_url)  # a transaction holding the lock, like a long apply elsewhere
+    holder.execute(f"select pg_advisory_xact_lock({LOCK_KEY})")
+    try:
+        engine = engine_for(project, migrations.path, transport, lock_wait_seconds=0.3)
+        with pytest.raises(MigrationsTasksError, match="another migrations-tasks run has held the migration lock"):
+            engine.apply(load(migrations.path))
+        assert not table_exists(project, "locked_out")
+    finally:
+        holder.rollback()
+        holder.close()
+    engine_for(project, migrations.path, transport).apply(load(migrations.path))
+    assert table_exists(project, "locked_out")
