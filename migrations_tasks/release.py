@@ -125,7 +125,7 @@ def run(
         raise MigrationsTasksError(f"Unknown migrations policy {policy!r}: use 'block' or 'apply'.")
     record = RunRecord(env=env, policy=policy, started_at=_now())
     flow = _Flow(record, say)
-    local = load(settings.migrations_dir)
+    local = load(settings.migrations_dir, settings.rollbacks_dir)
     db = connect(settings, on_wait=say)
     engine = Engine(db, settings, notify=lambda event: _say_event(say, event))
     try:
@@ -155,7 +155,7 @@ def run(
             record.steps.append(Step("db.apply", "skipped", 0.0, "nothing pending"))
 
         with flow.step("db.verify") as step:
-            outcome = verify(db, load(settings.migrations_dir), settings, notify=say)
+            outcome = verify(db, local, settings, notify=say)
             step.detail = f"exit {outcome.exit_code}; {outcome.requests} request(s)"
             if outcome.exit_code != 0:
                 failed = [f"{c.name} ({c.summary})" for c in outcome.checks if c.status not in ("pass", "skipped")]

@@ -200,3 +200,15 @@ def test_an_unknown_environment_is_refused_and_never_falls_back_to_the_sandbox(t
                              capture_output=True, text=True, check=False)
     assert staging.returncode == 3 and "Missing settings" in staging.stderr
     assert "sandbox" not in staging.stdout.lower()
+
+
+def test_down_sql_from_the_rollbacks_directory_undoes_this_runs_migration(
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
+) -> None:
+    migrations.write("1_open.sql", "create table public.open_door (id int primary key);\n")
+    rollbacks = migrations.path.parent / "rollbacks"
+    rollbacks.mkdir()
+    (rollbacks / "1_open.sql").write_text("drop table public.open_door;\n")
+    record, _ = run(project, migrations, host, tmp_path)
+    assert record.exit_code == 1 and record.rolled_back_migrations == ["1"] and record.not_undone == []
+    assert "open_door" not in tables(project)
