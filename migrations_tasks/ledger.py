@@ -184,12 +184,7 @@ def lock_sql(wait_seconds: float, lock_timeout: str | None = None, *, absent: st
     wait = f"{max(1, round(wait_seconds * 1000))}ms"
     after = (f"  PERFORM set_config('lock_timeout', {quote_literal(lock_timeout)}, true);\n"
              if lock_timeout else "")
-    guard = ""
-    if absent is not None:
-        v = _guard_literal(absent)
-        guard = (f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
-                 f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
-                 "  END IF;\n")
+    guard = _absent_check(absent) if absent is not None else ""
     return (
         "DO $mt_lock$\nBEGIN\n"
         f"  IF NOT pg_try_advisory_xact_lock({LOCK_KEY}) THEN\n"
@@ -213,15 +208,17 @@ def _guard_literal(version: str) -> str:
     return quote_literal(version)
 
 
+def _absent_check(version: str) -> str:
+    """Return the plpgsql lines that abort when ``version`` is already in the ledger."""
+    v = _guard_literal(version)
+    return (f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
+            f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
+            "  END IF;\n")
+
+
 def guard_absent_sql(version: str) -> str:
     """Return a statement that aborts the transaction when ``version`` is already in the ledger."""
-    v = _guard_literal(version)
-    return (
-        "DO $mt_guard$\nBEGIN\n"
-        f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
-        f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
-        "  END IF;\nEND $mt_guard$"
-    )
+    return f"DO $mt_guard$\nBEGIN\n{_absent_check(version)}END $mt_guard$"
 
 
 def guard_present_sql(version: str) -> str:
