@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from ._version import __version__
+
 __all__ = ["__version__", "namespace"]
 
 
@@ -26,7 +27,7 @@ def namespace(**collections: Any) -> Any:
     from pathlib import Path
 
     from .errors import ConfigError
-    from .settings import check_project_config
+    from .sources import check_project_config
     from .tasks import namespace as build
 
     caller = sys._getframe(1).f_globals.get("__file__")

@@ -1,7 +1,8 @@
 """The one interface the engine knows: run SQL, get the rows of the last statement that returned rows.
 
 Two transports implement it: :mod:`migrations_tasks.management_api` (Supabase's Management API SQL
-endpoint) and :mod:`migrations_tasks.postgres` (a direct PostgreSQL connection). Both follow the API's
+endpoint) and :mod:`migrations_tasks.postgres` (a direct PostgreSQL connection);
+:func:`migrations_tasks.transports.connect` picks one. Both follow the API's
 semantics: several statements in one call run in one implicit transaction; no session state survives
 between calls that the engine relies on; errors are :class:`~migrations_tasks.errors.SqlError` (the SQL
 failed) or :class:`~migrations_tasks.errors.TransportError` (no usable answer).
@@ -9,11 +10,7 @@ failed) or :class:`~migrations_tasks.errors.TransportError` (no usable answer).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from .settings import Settings
+from typing import Any, Protocol
 
 Row = dict[str, Any]
 
@@ -36,26 +33,3 @@ class Database(Protocol):
 
     def close(self) -> None:
         """Release connections."""
-
-
-def connect(settings: Settings, on_wait: Callable[[str], None] | None = None) -> Database:
-    """Return the transport ``settings`` select (imported lazily: start-up stays fast).
-
-    ``on_wait`` receives a message whenever the transport waits (rate limit, retry backoff).
-    """
-    if settings.transport == "postgres":
-        from .postgres import PostgresDatabase
-
-        assert settings.db_url is not None
-        return PostgresDatabase(settings.db_url, timeout=settings.request_timeout)
-    from .management_api import ManagementApi
-
-    assert settings.access_token is not None and settings.project_ref is not None
-    return ManagementApi(
-        settings.api_url,
-        settings.project_ref,
-        settings.access_token,
-        timeout=settings.request_timeout,
-        retry_deadline=settings.retry_deadline,
-        on_wait=on_wait,
-    )

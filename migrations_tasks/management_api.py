@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import stamina
 
-from . import __version__
+from ._version import __version__
 from .database import Row
 from .errors import (
     AmbiguousWriteError,
@@ -43,7 +43,8 @@ from .errors import (
     SqlError,
     TransportError,
 )
-from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN, Secret
+from .secret import Secret
+from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN
 
 _ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
 _FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")

@@ -12,7 +12,8 @@ from typing import Any
 
 from .database import Row
 from .errors import AmbiguousWriteError, ConfigError, NetworkError, SqlError
-from .settings import ENV_DB_URL, Secret
+from .secret import Secret
+from .settings import ENV_DB_URL
 
 
 def _sql_error(exc: Any) -> SqlError:

@@ -203,7 +203,7 @@ def supabase_target(health: SupabaseHealth) -> Target:
     def probe(client: httpx.Client, timeout: float) -> Verdict:
         import httpx
 
-        from .. import __version__
+        from .._version import __version__
 
         headers = {"Authorization": f"Bearer {health.token.reveal()}",
                    "User-Agent": f"migrations-tasks/{__version__}"}

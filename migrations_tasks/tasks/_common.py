@@ -1,4 +1,4 @@
-"""What every task shares: settings from the context, the reporter, errors turned into exit codes."""
+"""What every task shares: settings from the context, the reporter, signals, errors turned into exit codes."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invoke.context import Context
 from invoke.exceptions import Exit
 
 from .. import github
 from ..errors import MigrationFileError, MigrationsTasksError
+from ..progress import StopRequest
 from ..report import Reporter
 from ..settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ..database import Database
+    from ..migrations import LocalMigrations
 
 
 def settings(c: Context, require_database: bool = True, **flags: Any) -> Settings:
@@ -26,6 +31,25 @@ def settings(c: Context, require_database: bool = True, **flags: Any) -> Setting
                            require_database=require_database)
     github.mask(result.secrets())
     return result
+
+
+@contextmanager
+def database(c: Context, reporter: Reporter, *, warn: bool = True,
+             **flags: Any) -> Iterator[tuple[Settings, LocalMigrations, Database]]:
+    """Read settings, load the migrations (printing their warnings), connect; close the connection after."""
+    from ..migrations import load
+    from ..transports import connect
+
+    s = settings(c, **flags)
+    local = load(s.migrations_dir, s.rollbacks_dir)
+    if warn:
+        for warning in local.warnings:
+            reporter.warn(warning)
+    db = connect(s, on_wait=reporter.progress)
+    try:
+        yield s, local, db
+    finally:
+        db.close()
 
 
 @contextmanager
@@ -44,29 +68,23 @@ def exits(reporter: Reporter) -> Iterator[None]:
         raise Exit(code=130) from None
 
 
-class StopFlag:
-    """Remembers SIGINT/SIGTERM so a run can stop at the next migration boundary."""
-
-    def __init__(self) -> None:
-        self.signal_number: int | None = None
-
-    def __call__(self) -> bool:
-        return self.signal_number is not None
-
-
 @contextmanager
-def stop_at_boundary(reporter: Reporter) -> Iterator[StopFlag]:
-    """While inside, SIGINT/SIGTERM finish the request in flight, then stop; a second signal aborts."""
-    flag = StopFlag()
+def stop_on_signals(reporter: Reporter, stopping: str) -> Iterator[StopRequest]:
+    """While inside, SIGINT/SIGTERM ask the run to stop at its next safe point; a second signal aborts.
+
+    ``stopping`` says what happens next (``"stopping at the next safe point"``); a second signal restores
+    the previous handlers and raises KeyboardInterrupt.
+    """
+    stop = StopRequest()
     previous: dict[signal.Signals, Any] = {}
 
     def handler(signum: int, frame: object) -> None:
-        if flag.signal_number is not None:
-            signal.signal(signum, previous.get(signal.Signals(signum), signal.SIG_DFL))
+        if stop.signal_number:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
             raise KeyboardInterrupt
-        flag.signal_number = signum
-        reporter.progress(f"\n{signal.Signals(signum).name} received: stopping after the migration in "
-                          "flight is settled (send it again to abort at once).")
+        stop.ask(signum)
+        reporter.progress(f"\n{signal.Signals(signum).name} received: {stopping}")
 
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -74,7 +92,7 @@ def stop_at_boundary(reporter: Reporter) -> Iterator[StopFlag]:
     except ValueError:  # not the main thread: no signal handling
         previous = {}
     try:
-        yield flag
+        yield stop
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)

@@ -1,0 +1,75 @@
+"""Settings of the ``release`` section: the gate's environments and their policies.
+
+``release.environments.<name>`` in invoke.yaml, over the defaults (staging and production block on pending
+migrations; the sandbox applies them on a throwaway sandbox). An unknown environment is an error, never
+the sandbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import sources
+from ..errors import ConfigError
+from ..settings import validate_project_ref
+
+RELEASE_SECTION = "release"
+POLICIES = ("block", "apply")
+DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
+    "staging": {"migrations": "block"},
+    "production": {"migrations": "block"},
+    "sandbox": {"migrations": "apply", "sandbox": True},
+}
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """One environment of the release gate (``release.environments.<name>`` in invoke.yaml)."""
+
+    env: str
+    policy: str = "block"
+    project_ref: str | None = None
+    sandbox: bool = False
+    deploy: bool = True
+    record_dir: str = ".release"
+    stop: str | None = None
+
+
+def _environments(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    environments = {name: dict(spec) for name, spec in DEFAULT_ENVIRONMENTS.items()}
+    configured = section.get("environments") or {}
+    if not isinstance(configured, dict):
+        raise ConfigError(f"invoke.yaml: '{RELEASE_SECTION}.environments' must be a mapping of names.")
+    for name, spec in configured.items():
+        if not isinstance(spec or {}, dict):
+            raise ConfigError(f"invoke.yaml: '{RELEASE_SECTION}.environments.{name}' must be a mapping.")
+        environments.setdefault(str(name), {}).update(spec or {})
+    return environments
+
+
+def load_gate_options(config: Any, env: str) -> GateOptions:
+    """Return the gate options of ``env``; an unknown environment is an error, never the sandbox."""
+    section = sources.section(config, RELEASE_SECTION)
+    environments = _environments(section)
+    if env not in environments:
+        raise ConfigError(
+            f"Unknown environment {env!r}.",
+            hint=f"Known: {', '.join(sorted(environments))}. Define it under '{RELEASE_SECTION}: environments:' "
+            "in invoke.yaml.")
+    spec = environments[env]
+    policy = str(spec.get("migrations", "block"))
+    if policy not in POLICIES:
+        raise ConfigError(f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or "
+                          f"'apply', not {policy!r}.")
+    ref = spec.get("project_ref")
+    where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"
+    return GateOptions(
+        env=env,
+        policy=policy,
+        project_ref=validate_project_ref(str(ref), where) if ref else None,
+        sandbox=bool(spec.get("sandbox", False)),
+        deploy=bool(spec.get("deploy", True)),
+        record_dir=str(section.get("record_dir", ".release")),
+        stop=str(spec["stop"]) if spec.get("stop") else None,
+    )
