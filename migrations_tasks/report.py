@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import MigrationFileError, MigrationsTasksError, SqlError
+from .wording import plural
 
 if TYPE_CHECKING:  # plan imports the parser; keep `inv --list` from paying for it
     from .plan import Plan, Status
@@ -35,11 +36,6 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines)
-
-
-def plural(count: int, word: str) -> str:
-    """Return '1 migration' / '2 migrations'."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @dataclass
@@ -252,17 +248,22 @@ def _github_apply(result: Any) -> None:
     github.set_outputs({"applied": " ".join(o.version for o in result.applied)})
 
 
-def render_partial(reporter: Reporter, result: Any, *, target: str) -> None:
-    """After a failure, say what did get applied before it."""
-    if result is None or reporter.json:
+def _render_partial(reporter: Reporter, done: list[Any], what: str) -> None:
+    """After a failure, close the open progress line and say what was done before it (it stays done)."""
+    if reporter.json:
         return
     if reporter.line_open:
         reporter.line_open = False
         print(" FAILED", file=reporter.out, flush=True)
-    applied = result.applied
-    if applied:
-        reporter.progress(f"{plural(len(applied), 'migration')} applied before the failure stay applied: "
-                          + ", ".join(o.version for o in applied) + ".")
+    if done:
+        reporter.progress(f"{plural(len(done), 'migration')} {what} before the failure stay {what}: "
+                          + ", ".join(o.version for o in done) + ".")
+
+
+def render_partial(reporter: Reporter, result: Any) -> None:
+    """After a failure, say what did get applied before it."""
+    if result is not None:
+        _render_partial(reporter, result.applied, "applied")
 
 
 def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
@@ -282,7 +283,7 @@ def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
         doc["down_sql"] = {s.version: {"source": s.down.source if s.down else None,
                                        "statements": s.down.texts if s.down else []} for s in result.steps}
         if result.dry_run:
-            doc["sql"] = {s.version: s.batch.sql for s in result.steps}
+            doc["sql"] = {s.version: s.request.sql for s in result.steps}
         reporter.document(doc)
         return
     if result.dry_run:
@@ -291,7 +292,7 @@ def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
         for step in result.steps:
             source = f" (down SQL from {step.down.source})" if step.down and not step.record_only else ""
             reporter.say(f"-- {step.label}{source}: 1 request")
-            reporter.say(step.batch.sql)
+            reporter.say(step.request.sql)
         reporter.say(f"\nDry run: {plural(len(result.steps), 'migration')} would be rolled back; nothing was "
                      f"written ({plural(result.requests, 'request')} to {target}).")
         return
@@ -308,15 +309,8 @@ def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
 
 def render_rollback_partial(reporter: Reporter, result: Any) -> None:
     """After a failure, say what was rolled back before it."""
-    if result is None or reporter.json:
-        return
-    if reporter.line_open:
-        reporter.line_open = False
-        print(" FAILED", file=reporter.out, flush=True)
-    done = result.done
-    if done:
-        reporter.progress(f"{plural(len(done), 'migration')} rolled back before the failure stay rolled back: "
-                          + ", ".join(o.version for o in done) + ".")
+    if result is not None:
+        _render_partial(reporter, result.done, "rolled back")
 
 
 def render_repair(reporter: Reporter, result: Any, *, target: str) -> None:

@@ -41,11 +41,11 @@ from typing import Any
 
 import psycopg
 
-from migrations_tasks.database import connect
 from migrations_tasks.engine import Engine
 from migrations_tasks.migrations import load
 from migrations_tasks.sandbox import Faults, Sandbox, workload
 from migrations_tasks.settings import load_settings
+from migrations_tasks.transports import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS_PY = "from migrations_tasks import namespace\n\nns = namespace()\n"

@@ -7,11 +7,11 @@ from typing import Any
 
 from conftest import MigrationDir, Project
 
-from migrations_tasks.database import connect
-from migrations_tasks.drift import DIFFERS, ONLY_DATABASE, ONLY_MIGRATIONS, Difference, diff, normalise
 from migrations_tasks.engine import Engine
 from migrations_tasks.migrations import load
+from migrations_tasks.transports import connect
 from migrations_tasks.verify import verify
+from migrations_tasks.verify.drift import DIFFERS, ONLY_DATABASE, ONLY_MIGRATIONS, Difference, diff, normalise
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
 

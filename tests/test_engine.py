@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project
 
-from migrations_tasks.database import connect
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import AuthError, HistoryConflict, MigrationFailed, SqlSyntaxError
 from migrations_tasks.ledger import TABLE
 from migrations_tasks.migrations import load
 from migrations_tasks.plan import Status
+from migrations_tasks.transports import connect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
 

@@ -15,11 +15,11 @@ import psycopg
 import pytest
 from conftest import SandboxProcess, run_inv, user_project
 
-from migrations_tasks.database import connect
 from migrations_tasks.engine import Engine, Event
 from migrations_tasks.migrations import load
 from migrations_tasks.sandbox import workload
 from migrations_tasks.settings import load_settings
+from migrations_tasks.transports import connect
 
 
 def engine_on(sandbox: SandboxProcess, ref: str, directory: Path, events: list[Event] | None = None,
@@ -29,7 +29,7 @@ def engine_on(sandbox: SandboxProcess, ref: str, directory: Path, events: list[E
     settings = load_settings({"migrations": {"retry_deadline": 60}}, flags={"migrations_dir": str(directory)},
                              environ=env, dotenv_path=None)
     db = connect(settings, on_wait=(waits.append if waits is not None else None))
-    return Engine(db, settings, notify=(events.append if events is not None else None))
+    return Engine(db, settings, on_event=(events.append if events is not None else None))
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project
 
-from migrations_tasks.database import connect
-from migrations_tasks.lints import RULES
 from migrations_tasks.migrations import load
+from migrations_tasks.transports import connect
 from migrations_tasks.verify import verify
+from migrations_tasks.verify.lints import RULES
 
 # rule -> (SQL creating one object that breaks the rule and one that passes it, flagged object, passing object)
 CASES: dict[str, tuple[str, str, str]] = {

@@ -18,7 +18,7 @@ import pytest
 import respx
 import stamina
 
-from migrations_tasks import __version__
+from migrations_tasks._version import __version__
 from migrations_tasks.errors import (
     AmbiguousWriteError,
     AuthError,
@@ -32,7 +32,7 @@ from migrations_tasks.errors import (
     TransportError,
 )
 from migrations_tasks.management_api import ManagementApi, parse_sql_error
-from migrations_tasks.settings import Secret
+from migrations_tasks.secret import Secret
 
 CANARY = "sbp_CANARY_0badc0ffee0badc0ffee0badc0ffee0badc0ff"
 REF = "abcdefghijklmnopqrst"

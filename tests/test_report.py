@@ -316,16 +316,16 @@ def test_render_apply_json_of_a_dry_run_includes_the_sql() -> None:
 def test_render_partial_closes_the_line_and_lists_what_stays_applied() -> None:
     rep, out, err = reporter()
     render_event(rep, event("start", m=migration("3")))
-    render_partial(rep, apply_result([outcome("1"), outcome("2")]), target="t")
+    render_partial(rep, apply_result([outcome("1"), outcome("2")]))
     assert out.getvalue() == "  applying 3 change ... FAILED\n"
     assert err.getvalue() == "2 migrations applied before the failure stay applied: 1, 2.\n"
 
 
 def test_render_partial_is_silent_without_a_result_or_in_json_mode() -> None:
     rep, out, err = reporter()
-    render_partial(rep, None, target="t")
+    render_partial(rep, None)
     rep_json, out_json, err_json = reporter(as_json=True)
-    render_partial(rep_json, apply_result([outcome("1")]), target="t")
+    render_partial(rep_json, apply_result([outcome("1")]))
     assert out.getvalue() == err.getvalue() == out_json.getvalue() == err_json.getvalue() == ""
 
 

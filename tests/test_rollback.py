@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project, run_inv, user_project
 
-from migrations_tasks.database import connect
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import ConfigError, Refused, RollbackFailed, SqlSyntaxError
 from migrations_tasks.ledger import TABLE
 from migrations_tasks.migrations import load
+from migrations_tasks.transports import connect
 
 
 @pytest.fixture(params=["api", "postgres"])
@@ -195,7 +195,7 @@ def test_dry_run_prints_the_request_and_changes_nothing(project: Project, migrat
     engine.apply(local)
     result = engine.rollback(local, dry_run=True)
     assert [o.status for o in result.outcomes] == ["would-roll-back"]
-    sql = result.steps[0].batch.sql
+    sql = result.steps[0].request.sql
     assert "pg_advisory_xact_lock" in sql and "drop table t1" in sql and f"DELETE FROM {TABLE}" in sql
     assert tables(project) == {"t1"} and versions(project) == ["1"]
 

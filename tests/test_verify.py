@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project, SandboxProcess, run_inv, user_project
 
-from migrations_tasks.database import connect
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import SqlSyntaxError
 from migrations_tasks.migrations import load
+from migrations_tasks.transports import connect
 from migrations_tasks.verify import verify
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"

@@ -28,22 +28,16 @@ from typing import Any
 
 from .catalog import STAND_IN_ROOT, Inventory, inventory
 from .embedded import EmbeddedPostgres, SandboxError, free_port, share_extension_dir
-from .server import ApiServer, Faults, SandboxApi, apply_database_settings, make_server, random_ref, random_token
+from .server import ApiServer, Faults, SandboxApi, make_server, random_ref, random_token
+from .template import TEMPLATE_DB, apply_database_settings, bootstrap_sql
 
 __all__ = ["Faults", "Inventory", "Sandbox", "SandboxError", "extension_inventory"]
 
 log = logging.getLogger("migrations_tasks.sandbox")
-SQL_DIR = Path(__file__).parent / "sql"
-TEMPLATE_DB = "supabase_template"
 STATE_FILE = "sandbox.json"
 EXTENSIONS_DIR = "extensions"
 #: Server settings Supabase has that the sandbox imitates (per-database ones are in server.py).
 SERVER_SETTINGS = {"shared_preload_libraries": "pg_stat_statements"}
-
-
-def bootstrap_sql() -> str:
-    """Return the SQL that creates the Supabase objects in a database."""
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(SQL_DIR.glob("*.sql")))
 
 
 def extension_inventory() -> Inventory:

@@ -41,7 +41,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-from psycopg import sql as psql
 from psycopg.pq import TransactionStatus
 
 log = logging.getLogger("migrations_tasks.sandbox")
@@ -457,14 +456,3 @@ def random_token() -> str:
 def random_ref() -> str:
     """Return a project ref: 20 lowercase letters."""
     return "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(20))
-
-
-#: Per-database settings Supabase has; CREATE DATABASE ... TEMPLATE does not copy them.
-DATABASE_SETTINGS = {"search_path": '"$user", public, extensions'}
-
-
-def apply_database_settings(conn: psycopg.Connection[Any], dbname: str) -> None:
-    """Give a project database Supabase's per-database settings."""
-    for name, value in DATABASE_SETTINGS.items():
-        conn.execute(psql.SQL("ALTER DATABASE {} SET {} = " + value).format(
-            psql.Identifier(dbname), psql.Identifier(name)))

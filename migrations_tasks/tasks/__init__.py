@@ -12,13 +12,13 @@ from invoke.collection import Collection
 
 def namespace(**extra: Any) -> Collection:
     """Return a Collection with ``db``, ``deploy``, ``sandbox`` and the ``release`` task, plus any given."""
-    from . import db, deploy, release, sandbox
+    from . import db, deploy, gate, sandbox
 
     ns = Collection()
     ns.add_collection(Collection.from_module(db), name="db")
     ns.add_collection(Collection.from_module(deploy), name="deploy")
     ns.add_collection(Collection.from_module(sandbox), name="sandbox")
-    ns.add_task(release.release)
+    ns.add_task(gate.release)
     for name, collection in extra.items():
         ns.add_collection(collection, name=name)
     return ns

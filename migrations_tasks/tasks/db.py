@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from invoke.context import Context
@@ -10,7 +11,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from ..report import Reporter
-from ._common import exits, settings, stop_at_boundary
+from ._common import database, exits, stop_on_signals
 
 COMMON_HELP = {
     "migrations_dir": "directory of migration files (default: supabase/migrations)",
@@ -19,6 +20,34 @@ COMMON_HELP = {
     "project_ref": "Supabase project ref (default: SUPABASE_PROJECT_REF)",
     "json": "print one JSON document instead of the table",
 }
+STOPPING = "stopping after the migration in flight is settled (send it again to abort at once)."
+
+
+def _connection_flags(migrations_dir: str | None, transport: str | None, project_ref: str | None) -> dict[str, Any]:
+    return {"migrations_dir": migrations_dir, "transport": transport, "project_ref": project_ref}
+
+
+def _run_engine(c: Context, reporter: Reporter, flags: dict[str, Any], *, work: Callable[[Any, Any], Any],
+                partial: Callable[[Any], None], render: Callable[[Any, str], None], done: Callable[[Any], str],
+                again: str) -> Any:
+    """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
+    from ..engine import Engine
+    from ..errors import Interrupted, MigrationsTasksError
+    from ..report import render_event
+
+    with database(c, reporter, **flags) as (s, local, db), stop_on_signals(reporter, STOPPING) as stop:
+        engine = Engine(db, s, on_event=lambda e: render_event(reporter, e), should_stop=stop)
+        try:
+            result = work(engine, local)
+        except MigrationsTasksError:
+            partial(engine)
+            raise
+    render(result, db.description)
+    if stop.signal_number:
+        raise Interrupted(
+            f"Stopped by {signal.Signals(stop.signal_number).name} after {done(result)}; the database is at a "
+            "migration boundary.", signal_number=stop.signal_number, hint=f"Run {again} again to continue.")
+    return result
 
 
 @task(help=COMMON_HELP)
@@ -30,22 +59,15 @@ def check(
     json: bool = False,
 ) -> Any:
     """Compare local migrations with the project's ledger; exit 1 when some are pending."""
-    from ..database import connect
     from ..engine import Engine
-    from ..migrations import load
     from ..report import render_check
 
     reporter = Reporter(json=json)
     with exits(reporter):
-        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
-        local = load(s.migrations_dir, s.rollbacks_dir)
-        db = connect(s, on_wait=reporter.progress)
-        try:
+        flags = _connection_flags(migrations_dir, transport, project_ref)
+        with database(c, reporter, warn=False, **flags) as (s, local, db):
             plan = Engine(db, s).check(local)
-        finally:
-            db.close()
-        code = render_check(reporter, plan, requests=db.requests, warnings=local.warnings,
-                            target=db.description)
+        code = render_check(reporter, plan, requests=db.requests, warnings=local.warnings, target=db.description)
     if code:
         raise Exit(code=code)
     return plan
@@ -66,37 +88,16 @@ def apply(
     json: bool = False,
 ) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
-    from ..database import connect
-    from ..engine import Engine
-    from ..errors import Interrupted, MigrationsTasksError
-    from ..migrations import load
-    from ..report import render_apply, render_event, render_partial
+    from ..report import render_apply, render_partial
 
     reporter = Reporter(json=json)
     with exits(reporter):
-        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
-        local = load(s.migrations_dir, s.rollbacks_dir)
-        for warning in local.warnings:
-            reporter.warn(warning)
-        db = connect(s, on_wait=reporter.progress)
-        with stop_at_boundary(reporter) as stop:
-            engine = Engine(db, s, notify=lambda e: render_event(reporter, e), should_stop=stop)
-            try:
-                result = engine.apply(local, include_all=include_all, dry_run=dry_run)
-            except MigrationsTasksError:
-                render_partial(reporter, engine.result, target=db.description)
-                raise
-            finally:
-                db.close()
-        render_apply(reporter, result, target=db.description)
-        if stop.signal_number is not None:
-            raise Interrupted(
-                f"Stopped by {signal.Signals(stop.signal_number).name} after applying "
-                f"{len(result.applied)} migration(s); the database is at a migration boundary.",
-                signal_number=stop.signal_number,
-                hint="Run db.apply again to continue.",
-            )
-    return result
+        return _run_engine(
+            c, reporter, _connection_flags(migrations_dir, transport, project_ref),
+            work=lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
+            partial=lambda engine: render_partial(reporter, engine.result),
+            render=lambda result, target: render_apply(reporter, result, target=target),
+            done=lambda result: f"applying {len(result.applied)} migration(s)", again="db.apply")
 
 
 @task(help={
@@ -122,36 +123,17 @@ def rollback(
     json: bool = False,
 ) -> Any:
     """Undo the newest applied migration (or more) with its down SQL, atomically with its ledger row."""
-    from ..database import connect
-    from ..engine import Engine
-    from ..errors import Interrupted, MigrationsTasksError
-    from ..migrations import load
-    from ..report import render_event, render_rollback, render_rollback_partial
+    from ..report import render_rollback, render_rollback_partial
 
     reporter = Reporter(json=json)
     with exits(reporter):
-        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
-        local = load(s.migrations_dir, s.rollbacks_dir)
-        for warning in local.warnings:
-            reporter.warn(warning)
-        db = connect(s, on_wait=reporter.progress)
-        with stop_at_boundary(reporter) as stop:
-            engine = Engine(db, s, notify=lambda e: render_event(reporter, e), should_stop=stop)
-            try:
-                result = engine.rollback(local, steps=steps or None, to=to, version=version, force=force,
-                                         record_only=record_only, dry_run=dry_run)
-            except MigrationsTasksError:
-                render_rollback_partial(reporter, engine.rollback_result)
-                raise
-            finally:
-                db.close()
-        render_rollback(reporter, result, target=db.description)
-        if stop.signal_number is not None:
-            raise Interrupted(
-                f"Stopped by {signal.Signals(stop.signal_number).name} after rolling back "
-                f"{len(result.done)} migration(s); the database is at a migration boundary.",
-                signal_number=stop.signal_number, hint="Run db.rollback again to continue.")
-    return result
+        return _run_engine(
+            c, reporter, _connection_flags(migrations_dir, transport, project_ref),
+            work=lambda engine, local: engine.rollback(local, steps=steps or None, to=to, version=version,
+                                                       force=force, record_only=record_only, dry_run=dry_run),
+            partial=lambda engine: render_rollback_partial(reporter, engine.rollback_result),
+            render=lambda result, target: render_rollback(reporter, result, target=target),
+            done=lambda result: f"rolling back {len(result.done)} migration(s)", again="db.rollback")
 
 
 @task(help={
@@ -171,21 +153,15 @@ def repair(
     json: bool = False,
 ) -> Any:
     """Rewrite ledger rows without running migration SQL (inv db.repair --status applied VERSION[,VERSION])."""
-    from ..database import connect
     from ..engine import Engine
-    from ..migrations import load
     from ..report import render_event, render_repair
 
     reporter = Reporter(json=json)
     with exits(reporter):
-        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
-        local = load(s.migrations_dir, s.rollbacks_dir)
-        db = connect(s, on_wait=reporter.progress)
-        try:
-            result = Engine(db, s, notify=lambda e: render_event(reporter, e)).repair(
+        flags = _connection_flags(migrations_dir, transport, project_ref)
+        with database(c, reporter, warn=False, **flags) as (s, local, db):
+            result = Engine(db, s, on_event=lambda e: render_event(reporter, e)).repair(
                 local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run)
-        finally:
-            db.close()
         render_repair(reporter, result, target=db.description)
     return result
 
@@ -205,9 +181,7 @@ def verify(
     json: bool = False,
 ) -> Any:
     """Prove the live database is what the migrations say, and safe; exit 0 only when it is."""
-    from ..database import connect
     from ..errors import ConfigError
-    from ..migrations import load
     from ..report import render_verify
     from ..verify import verify as run_verify
 
@@ -215,16 +189,9 @@ def verify(
     with exits(reporter):
         if drift and no_drift:
             raise ConfigError("Give --drift or --no-drift, not both.")
-        s = settings(c, migrations_dir=migrations_dir, transport=transport, project_ref=project_ref)
-        local = load(s.migrations_dir, s.rollbacks_dir)
-        for warning in local.warnings:
-            reporter.warn(warning)
-        db = connect(s, on_wait=reporter.progress)
-        try:
+        with database(c, reporter, **_connection_flags(migrations_dir, transport, project_ref)) as (s, local, db):
             result = run_verify(db, local, s, drift=False if no_drift else (True if drift else None),
                                 notify=reporter.progress)
-        finally:
-            db.close()
         code = render_verify(reporter, result)
     if code:
         raise Exit(code=code)

@@ -14,8 +14,8 @@ from conftest import CANARY, MigrationDir, Project, user_project
 from invoke.context import Context
 from sshd_fixtures import SshClient, Sshd, free_port, kill_apps, make_build
 
-from migrations_tasks import release
-from migrations_tasks.deploy.config import parse_deploy_config
+from migrations_tasks import gate
+from migrations_tasks.deploy.parse import parse_deploy_config
 
 GOOD = "create table public.items (id int primary key);\nalter table public.items enable row level security;\n" \
        "create policy \"read items\" on public.items for select to authenticated using (true);\n" \
@@ -62,10 +62,10 @@ def host(tmp_path: Path) -> Any:
 
 
 def run(project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, *, policy: str = "apply",
-        health: str = "ok") -> tuple[release.RunRecord, list[str]]:
+        health: str = "ok") -> tuple[gate.RunRecord, list[str]]:
     lines: list[str] = []
     config = parse_deploy_config(host.spec(health), actor="tester@ci")
-    record = release.run(Context(), project.settings(migrations.path), config, env="test", policy=policy,
+    record = gate.run(Context(), project.settings(migrations.path), config, env="test", policy=policy,
                          record_dir=tmp_path / "records", say=lines.append)
     return record, lines
 
@@ -129,7 +129,7 @@ def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back(
     assert second.rolled_back_migrations == ["2"] and ledger(project) == ["1"]
     assert project.sql("select count(*) from information_schema.columns where table_name = 'items' "
                        "and column_name = 'label'") == [(0,)]
-    text = release.summary_text(second)
+    text = gate.summary_text(second)
     assert "rolled back: 2" in text and "rolled back to the previous release" in text
 
 
@@ -143,7 +143,7 @@ def test_migrations_without_down_sql_are_named_as_not_undone(
     assert record.exit_code == 1
     assert record.rolled_back_migrations == ["3"]
     assert record.not_undone == ["2", "1"]
-    assert "COULD NOT BE UNDONE: 2, 1" in release.summary_text(record)
+    assert "COULD NOT BE UNDONE: 2, 1" in gate.summary_text(record)
     assert ledger(project) == ["1", "2"]
 
 

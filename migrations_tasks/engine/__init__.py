@@ -1,0 +1,26 @@
+"""Check, apply, roll back and repair migrations through the :class:`~migrations_tasks.database.Database`
+protocol.
+
+Modules: ``engine`` (the :class:`Engine` facade), ``apply``, ``rollback``, ``repair``, ``send`` (the one
+path every write takes: send, and settle a lost answer through the ledger), ``failures`` (name the failing
+statement), ``request`` (the SQL of one request), ``context``, ``events`` and ``results``.
+"""
+
+from __future__ import annotations
+
+from .engine import Engine
+from .events import Event, EventKind, EventSink
+from .results import ApplyResult, Outcome, OutcomeStatus, RepairResult, RollbackResult, RollbackStep
+
+__all__ = [
+    "ApplyResult",
+    "Engine",
+    "Event",
+    "EventKind",
+    "EventSink",
+    "Outcome",
+    "OutcomeStatus",
+    "RepairResult",
+    "RollbackResult",
+    "RollbackStep",
+]

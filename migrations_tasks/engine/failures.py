@@ -1,0 +1,133 @@
+"""Name the statement a failed request died on, and say what failed, what remains and what to do.
+
+The error's position (direct connections) or ``LINE n`` (the Management API) points at a part of the
+request. When the server gave neither, prefixes of the request are replayed in requests that always roll
+back (a binary search, only after a failure, at most :data:`MAX_PROBES` requests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import ledger
+from ..errors import MigrationFailed, RollbackFailed, SqlError, TransportError
+from ..migrations import Migration, Statement
+from ..wording import first_line
+from .context import Context
+from .request import Request
+from .results import RollbackStep
+
+MAX_PROBES = 12
+
+
+@dataclass(frozen=True)
+class Located:
+    """Which statement of a request failed (None: unknown), its line in the file, and the probes it took."""
+
+    statement: Statement | None
+    line: int | None
+    probes: int = 0
+
+
+def locate(ctx: Context, request: Request, error: SqlError) -> Located:
+    """Return the statement ``error`` comes from, replaying prefixes when the server did not say."""
+    found = request.locate(error)
+    statements = request.statements()
+    if found is None and len(statements) == 1:
+        found = statements[0], statements[0].line
+    elif found is None and len(statements) > 1 and error.sqlstate:
+        return _bisect(ctx, request, error)
+    return Located(*found) if found else Located(None, None)
+
+
+def _bisect(ctx: Context, request: Request, error: SqlError) -> Located:
+    """Find the first statement that fails, replaying prefixes that always roll back."""
+    statements = request.statements()
+    prefix = [p for p in request.parts if p.statement is None][:2]
+    # The failing statement's index is in [low, high]; high == len(statements) means "at commit".
+    low, high = 0, len(statements)
+    probes = 0
+    while low < high and probes < MAX_PROBES:
+        middle = (low + high) // 2
+        probe = Request()
+        for part in prefix:
+            probe.add(part.text)
+        for statement in statements[: middle + 1]:
+            probe.add(statement.text, statement)
+        probe.add(ledger.probe_end_sql())
+        probes += 1
+        try:
+            ctx.db.execute(probe.sql, write=False)  # always rolled back: safe to repeat
+        except TransportError:
+            return Located(None, None, probes)  # keep the real error; locating it is only a courtesy
+        except SqlError as exc:
+            if exc.sqlstate == ledger.PROBE_DONE:
+                low = middle + 1
+                continue
+            if exc.sqlstate != error.sqlstate:
+                return Located(None, None, probes)
+            high = middle
+            continue
+        return Located(None, None, probes)  # a probe must never succeed; stop guessing
+    if low == high and low < len(statements):
+        return Located(statements[low], statements[low].line, probes)
+    return Located(None, None, probes)
+
+
+def _describe(head: str, located: Located, error: SqlError) -> list[str]:
+    """Return the lines every failure message shares: the heading, the statement, PostgreSQL's error."""
+    parts = [head]
+    if located.statement is not None:
+        parts.append(f"  {first_line(located.statement.text)}")
+    parts.extend("  " + line for line in error.describe().splitlines())
+    if error.context:
+        parts.append(f"  CONTEXT: {error.context.splitlines()[0]}")
+    if located.probes:
+        parts.append(f"  (statement located with {located.probes} diagnostic requests, all rolled back)")
+    return parts
+
+
+def apply_failure(ctx: Context, migration: Migration, request: Request, error: SqlError, done: list[Statement],
+                  remaining: list[Request]) -> MigrationFailed:
+    """Return the error for a migration whose request failed (``done``: its statements committed before)."""
+    located = locate(ctx, request, error)
+    where = ""
+    if located.statement is not None:
+        number = migration.statements.index(located.statement) + 1
+        where = f" at line {located.line} (statement {number} of {len(migration.statements)})"
+    parts = _describe(f"Migration {migration.filename} failed{where}:", located, error)
+    own = request.part_at(error)
+    if located.statement is None and own is not None and own.statement is None:
+        parts.append(f"  (it failed in migrations-tasks' own {own.role} statement, not in the file's SQL)")
+    elif located.statement is None and request.statements():
+        parts.append("  (the server did not say which statement failed; it may be a deferred "
+                     "constraint checked at commit)")
+    if migration.atomic:
+        hint = "Nothing of this migration was applied. Fix the file and run db.apply again."
+    else:
+        ran = ", ".join(str(s.line) for s in done) or "none"
+        left = [s.line for r in remaining for s in r.statements()]
+        hint = (
+            f"This migration runs outside a single transaction: the statements starting at lines {ran} "
+            "ran and are committed; the failing unit was rolled back"
+            + (f"; lines {', '.join(map(str, left))} did not run" if left else "")
+            + f". Finish by hand, then record it with `inv db.repair --status applied {migration.version}`."
+        )
+    return MigrationFailed("\n".join(parts), version=migration.version, path=str(migration.path),
+                           line=located.line, sql_error=error, hint=hint)
+
+
+def rollback_failure(ctx: Context, step: RollbackStep, error: SqlError) -> RollbackFailed:
+    """Return the error for a rollback whose request failed (nothing of it was applied)."""
+    located = locate(ctx, step.request, error)
+    down = step.down
+    where = ""
+    if located.statement is not None and down is not None:
+        place = f"{down.path}:{located.line}" if down.path is not None else down.where(located.statement)
+        where = f" at {place}"
+    parts = _describe(f"Rollback of {step.label} failed{where}:", located, error)
+    return RollbackFailed(
+        "\n".join(parts), version=step.version, path=str(down.path) if down and down.path else None,
+        line=located.line, sql_error=error,
+        hint=f"Nothing of this rollback was applied: the schema and the ledger row of {step.version} are "
+        "unchanged. Fix the down SQL and run db.rollback again.")

@@ -1,0 +1,27 @@
+"""The release gate (``inv release``, ``nox -s staging_gate``): check -> (apply) -> verify -> deploy -> health.
+
+Modules: ``flow`` (:func:`run`: the steps, and undoing this run's migrations on failure), ``record`` (the run
+record and its summaries), ``options`` (the ``release`` section of invoke.yaml: environments and policies),
+``environment`` (:func:`run_gate`: settings for an environment, and the sandbox when it is one).
+"""
+
+from __future__ import annotations
+
+from .environment import run_gate
+from .flow import StepFailed, run
+from .options import GateOptions, load_gate_options
+from .record import RunRecord, RunStatus, Step, StepStatus, summary_markdown, summary_text
+
+__all__ = [
+    "GateOptions",
+    "RunRecord",
+    "RunStatus",
+    "Step",
+    "StepFailed",
+    "StepStatus",
+    "load_gate_options",
+    "run",
+    "run_gate",
+    "summary_markdown",
+    "summary_text",
+]

@@ -1,0 +1,79 @@
+"""Prepare an environment for the gate: its settings and deploy config, and the sandbox when it is one.
+
+For the ``sandbox`` environment a throwaway sandbox is started first; the run then sees the sandbox's
+``SUPABASE_*`` values instead of the process's (passed down explicitly: nothing changes ``os.environ``), and
+afterwards the environment's ``stop`` command runs and the sandbox stops.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import github
+from ..progress import Notify
+from ..settings import Settings, load_settings
+from .flow import run
+from .options import GateOptions, load_gate_options
+from .record import RunRecord
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a gate run needs: settings, and the deploy config (None: this environment does not deploy)."""
+
+    settings: Settings
+    deploy_config: Any
+
+
+def sandbox_environment(environ: Mapping[str, str], sandbox_env: Mapping[str, str]) -> dict[str, str]:
+    """Return ``environ`` with its ``SUPABASE_*`` values replaced by the sandbox's."""
+    out = {k: v for k, v in environ.items() if not k.startswith("SUPABASE_")}
+    out.update({k: v for k, v in sandbox_env.items() if k.startswith("SUPABASE_")})
+    return out
+
+
+@contextmanager
+def prepared(c: Any, options: GateOptions, *, migrations_dir: str | None, say: Notify) -> Iterator[Prepared]:
+    """Yield the environment's settings and deploy config; start (and afterwards stop) a sandbox for it."""
+    from ..deploy.settings import load_deploy_settings
+
+    config = getattr(c, "config", None)
+    flags: dict[str, Any] = {"migrations_dir": migrations_dir, "project_ref": options.project_ref}
+    environ: dict[str, str] | None = None
+    dotenv: Path | None = Path(".env")
+    sandbox = None
+    try:
+        if options.sandbox:
+            from ..sandbox import Sandbox
+
+            say("Starting the sandbox (embedded PostgreSQL + local Management API)...")
+            sandbox = Sandbox().start()
+            environ, dotenv, flags["project_ref"] = sandbox_environment(os.environ, sandbox.env), None, None
+        settings = load_settings(config, flags=flags, environ=environ, dotenv_path=dotenv)
+        github.mask(settings.secrets())
+        deploy_config = None
+        if options.deploy:
+            deploy_config = load_deploy_settings(config, environment=options.env, require_hosts=False,
+                                                 environ=environ, dotenv_path=dotenv)
+            deploy_config = deploy_config if deploy_config.hosts else None
+        yield Prepared(settings, deploy_config)
+    finally:
+        if sandbox is not None:
+            if options.stop:
+                c.run(options.stop, warn=True, hide=True, in_stream=False)
+            sandbox.stop()
+
+
+def run_gate(c: Any, *, env: str, apply_migrations: bool = False, record_dir: str | None = None,
+             migrations_dir: str | None = None, say: Notify = print) -> RunRecord:
+    """Run the gate for the environment ``env`` of invoke.yaml (``release.environments``)."""
+    options = load_gate_options(getattr(c, "config", None), env)
+    policy = "apply" if apply_migrations else options.policy
+    with prepared(c, options, migrations_dir=migrations_dir, say=say) as ready:
+        return run(c, ready.settings, ready.deploy_config, env=env, policy=policy,
+                   record_dir=Path(record_dir or options.record_dir), say=say)

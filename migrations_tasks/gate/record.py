@@ -1,0 +1,139 @@
+"""The gate's run record: what one run did, in order, written as JSON and summarised for people.
+
+Written to ``<record_dir>/<env>-<UTC timestamp>.json`` in a ``finally``, also when the run failed; summarised
+as Markdown (the GitHub step summary) and as text (the terminal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import github
+from ..errors import EXIT_OK
+
+
+class StepStatus(str, enum.Enum):
+    """How one step of the gate went."""
+
+    PENDING = "pending"
+    OK = "ok"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    SKIPPED = "skipped"
+    UNDONE = "undone"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RunStatus(str, enum.Enum):
+    """How a whole run ended."""
+
+    RUNNING = "running"
+    OK = "ok"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class Step:
+    """One step of the flow and how it went."""
+
+    name: str
+    status: StepStatus = StepStatus.PENDING
+    seconds: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class RunRecord:
+    """What one release run did, in order: enough to undo exactly that, and to audit it later."""
+
+    env: str
+    policy: str
+    started_at: str
+    finished_at: str = ""
+    status: RunStatus = RunStatus.RUNNING
+    exit_code: int = EXIT_OK
+    steps: list[Step] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    rolled_back_migrations: list[str] = field(default_factory=list)
+    not_undone: list[str] = field(default_factory=list)
+    release: str | None = None
+    hosts: list[str] = field(default_factory=list)
+    release_rolled_back: bool = False
+    error: str | None = None
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as JSON-able data."""
+        return asdict(self)
+
+
+def now() -> str:
+    """Return the current UTC time as the record writes it."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def finish(record: RunRecord, record_dir: Path, status: RunStatus, code: int, error: str | None) -> RunRecord:
+    """Close the record with its status and exit code; write it as JSON, the step summary and outputs."""
+    record.status, record.exit_code = status, code
+    record.error = record.error or error
+    record.finished_at = now()
+    record_dir.mkdir(parents=True, exist_ok=True)
+    stamp = record.started_at.replace(":", "").replace("-", "")
+    path = record_dir / f"{record.env}-{stamp}.json"
+    record.path = str(path)
+    path.write_text(json.dumps(record.to_dict(), indent=2) + "\n", encoding="utf-8")
+    github.summary(summary_markdown(record))
+    github.set_outputs({"status": record.status, "applied": " ".join(record.applied),
+                        "release": record.release or "", "record": str(path)})
+    return record
+
+
+def summary_markdown(record: RunRecord) -> str:
+    """Return the record as a Markdown report (the GitHub step summary)."""
+    rows = "\n".join(f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in record.steps)
+    lines = [f"### Release to {record.env}: {record.status}", "",
+             "| step | result | time | detail |", "|---|---|---|---|", rows, ""]
+    if record.applied:
+        lines.append(f"Migrations applied: {', '.join(record.applied)}")
+    if record.rolled_back_migrations:
+        lines.append(f"Migrations rolled back: {', '.join(record.rolled_back_migrations)}")
+    if record.not_undone:
+        lines.append(f"**Could not be undone:** {', '.join(record.not_undone)}")
+    if record.release:
+        lines.append(f"Release: {record.release}" + (" (rolled back)" if record.release_rolled_back else ""))
+    if record.error:
+        lines.append(f"Error: {record.error}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_text(record: RunRecord) -> str:
+    """Return the record as plain text for the terminal."""
+    width = max((len(s.name) for s in record.steps), default=10)
+    lines = [f"Release to {record.env}: {record.status.upper()} (exit {record.exit_code})"]
+    for s in record.steps:
+        lines.append(f"  {s.name.ljust(width)}  {s.status:<8} {s.seconds:7.2f}s  {s.detail}")
+    if record.applied:
+        lines.append(f"  applied: {', '.join(record.applied)}")
+    if record.rolled_back_migrations:
+        lines.append(f"  rolled back: {', '.join(record.rolled_back_migrations)}")
+    if record.not_undone:
+        lines.append(f"  COULD NOT BE UNDONE: {', '.join(record.not_undone)} (no down SQL); fix forward.")
+    if record.release:
+        lines.append(f"  release: {record.release} on {', '.join(record.hosts)}"
+                     + (" (rolled back to the previous release)" if record.release_rolled_back else ""))
+    if record.error:
+        lines.append(f"  error: {record.error}")
+    lines.append(f"  record: {record.path}")
+    return "\n".join(lines)

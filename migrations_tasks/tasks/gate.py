@@ -1,0 +1,39 @@
+"""The release gate task: ``inv release``, which CI runs through ``nox -s staging_gate``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from ..report import Reporter
+from ._common import exits
+
+
+@task(help={
+    "env": "environment: staging (default), production, sandbox, or any name under release.environments",
+    "apply_migrations": "apply pending migrations instead of blocking on them (overrides the environment's policy)",
+    "record_dir": "directory for the JSON run record (default: .release)",
+    "migrations_dir": "directory of migration files (default: supabase/migrations)",
+})
+def release(
+    c: Context,
+    env: str = "staging",
+    apply_migrations: bool = False,
+    record_dir: str | None = None,
+    migrations_dir: str | None = None,
+) -> Any:
+    """Release: db.check -> (db.apply) -> db.verify -> deploy.vps -> deploy.health; undo this run on failure."""
+    from .. import gate
+
+    with exits(Reporter()):
+        record = gate.run_gate(c, env=env, apply_migrations=apply_migrations, record_dir=record_dir,
+                               migrations_dir=migrations_dir, say=lambda text: print(text, flush=True))
+    print("\n" + gate.summary_text(record), flush=True)
+    if record.exit_code:
+        print(f"error: release to {env} {record.status}: {record.error}", file=sys.stderr, flush=True)
+        raise Exit(code=record.exit_code)
+    return record

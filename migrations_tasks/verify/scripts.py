@@ -1,0 +1,121 @@
+"""Verify scripts: SQL files that raise an error when an expectation about the database fails (Sqitch style).
+
+Each script's statements run with ``EXECUTE`` in a sub-transaction that always ends by raising, so
+everything they did is rolled back; the outcome (passed, or the failing statement's number, SQLSTATE,
+message, DETAIL and HINT) is kept in a transaction-local setting that the final ``SELECT`` of verify's
+request returns.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import ledger
+from ..errors import MigrationFileError, SqlSyntaxError
+from ..migrations import Statement, combine, read_text
+from ..sql import LineIndex, SyntaxProblem, quote_literal, split
+from .results import ScriptResult
+
+#: The prefix of the transaction-local settings verify's request keeps its outcomes in.
+SETTING = "migrations_tasks"
+
+
+def as_json(value: Any) -> Any:
+    """Return a JSON value that may arrive as text (the Management API) or decoded (psycopg)."""
+    if isinstance(value, str):
+        return json.loads(value) if value else None
+    return value
+
+
+@dataclass(frozen=True)
+class VerifyScript:
+    """A SQL file that raises an error when an expectation about the database fails (Sqitch style)."""
+
+    path: Path
+    statements: tuple[Statement, ...]
+
+
+def load_scripts(directory: Path | None) -> list[VerifyScript]:
+    """Parse every ``*.sql`` file of ``directory`` (none when it does not exist), in name order."""
+    if directory is None or not directory.is_dir():
+        return []
+    scripts: list[VerifyScript] = []
+    problems: list[MigrationFileError] = []
+    for path in sorted(directory.glob("*.sql")):
+        try:
+            text = read_text(path)
+            index = LineIndex(text)
+            try:
+                pieces = split(text)
+            except SyntaxProblem as problem:
+                line, col = index.position(problem.offset)
+                raise SqlSyntaxError(f"{path}:{line}:{col}: {problem.message}", path=str(path), line=line,
+                                     column=col, hint="Fix the verify script; nothing was sent.") from None
+            statements = []
+            for piece in pieces:
+                line, col = index.position(piece.start)
+                if piece.transaction_control or piece.no_transaction:
+                    what = piece.transaction_control or piece.no_transaction
+                    raise MigrationFileError(
+                        f"{path}:{line}:{col}: {what} in a verify script: scripts run inside a transaction "
+                        "that is always rolled back.", path=str(path), line=line, column=col,
+                        hint="Remove it; a verify script only reads, or raises when an expectation fails.")
+                statements.append(Statement(text[piece.start : piece.end], line, col))
+            scripts.append(VerifyScript(path, tuple(statements)))
+        except MigrationFileError as exc:
+            problems.append(exc)
+    if problems:
+        raise combine(problems)
+    return scripts
+
+
+def _dollar_tag(prefix: str, texts: Sequence[str]) -> str:
+    while True:
+        tag = f"${prefix}_{secrets.token_hex(4)}$"
+        if not any(tag in t for t in texts):
+            return tag
+
+
+def script_sql(number: int, script: VerifyScript) -> str:
+    """Return a DO block running a script's statements in a sub-transaction that is always rolled back."""
+    bodies = [f"      n := {i}; EXECUTE {quote_literal(s.text)};" for i, s in enumerate(script.statements, 1)]
+    tag = _dollar_tag("mt_verify", bodies)
+    return "\n".join([
+        f"DO {tag}",
+        "DECLARE n int := 0; st text; msg text; det text; hnt text;",
+        "BEGIN",
+        "  BEGIN",
+        *bodies,
+        f"      RAISE EXCEPTION 'verify script passed' USING ERRCODE = '{ledger.PROBE_DONE}';",
+        "  EXCEPTION WHEN OTHERS THEN",
+        "    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,",
+        "      hnt = PG_EXCEPTION_HINT;",
+        f"    PERFORM set_config('{SETTING}.verify_{number}', json_build_object('statement', n, 'sqlstate', st,",
+        "      'message', msg, 'detail', nullif(det, ''), 'hint', nullif(hnt, ''))::text, true);",
+        "  END;",
+        f"END {tag}",
+    ])
+
+
+def decode_scripts(raw: Any, scripts: Sequence[VerifyScript]) -> list[ScriptResult]:
+    """Turn the scripts' recorded outcomes into results."""
+    values = as_json(raw) or []
+    out = []
+    for script, value in zip(scripts, list(values) + [None] * (len(scripts) - len(values))):
+        outcome = as_json(value) if value else None
+        if not outcome:
+            out.append(ScriptResult(script.path, False, message="the script did not report an outcome"))
+            continue
+        if outcome.get("sqlstate") == ledger.PROBE_DONE:
+            out.append(ScriptResult(script.path, True))
+            continue
+        number = int(outcome.get("statement") or 0)
+        statement = script.statements[number - 1] if 0 < number <= len(script.statements) else None
+        out.append(ScriptResult(script.path, False, statement, outcome.get("sqlstate"),
+                                str(outcome.get("message") or ""), outcome.get("detail"), outcome.get("hint")))
+    return out

@@ -1,0 +1,14 @@
+"""Small helpers for the words of messages (leaf)."""
+
+from __future__ import annotations
+
+
+def plural(count: int, word: str) -> str:
+    """Return '1 migration' / '2 migrations'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def first_line(text: str, limit: int = 100) -> str:
+    """Return the first line of ``text``, shortened to ``limit`` characters."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
