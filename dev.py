@@ -49,18 +49,22 @@ def ensure_venv() -> None:
 
 def sshd_path() -> str | None:
     return shutil.which("sshd") or next(
-        (p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if Path(p).exists()), None)
+        (p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if Path(p).exists()), None
+    )
 
 
 def ensure_system_tools() -> None:
     """The SSH tests need a real sshd, ssh and rsync; install them with apt when missing and root."""
-    missing = [pkg for tool, pkg in SYSTEM_PACKAGES.items()
-               if not (sshd_path() if tool == "sshd" else shutil.which(tool))]
+    missing = [
+        pkg for tool, pkg in SYSTEM_PACKAGES.items() if not (sshd_path() if tool == "sshd" else shutil.which(tool))
+    ]
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        sys.exit(f"dev.py: the tests need {', '.join(missing)}; install them (e.g. apt-get install "
-                 f"{' '.join(missing)}) and run again.")
+        sys.exit(
+            f"dev.py: the tests need {', '.join(missing)}; install them (e.g. apt-get install "
+            f"{' '.join(missing)}) and run again."
+        )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     run("apt-get", "update", "-qq", env=env)
     if run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env) != 0:

@@ -1,10 +1,10 @@
 """nox sessions: the CI gate and the project's checks, reproducible on a laptop.
 
-    nox -s tests lint typing     # what .ci/run runs (through dev.py)
-    nox -s demo                  # the README's main job on a throwaway sandbox
-    nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migrations to compare)
-    nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table
-    nox -s staging_gate -- --env sandbox   # the release gate, here on the sandbox (CI: --env staging)
+nox -s tests lint typing     # what .ci/run runs (through dev.py)
+nox -s demo                  # the README's main job on a throwaway sandbox
+nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migrations to compare)
+nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table
+nox -s staging_gate -- --env sandbox   # the release gate, here on the sandbox (CI: --env staging)
 """
 
 from __future__ import annotations

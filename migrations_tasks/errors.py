@@ -268,8 +268,7 @@ class DeployLockHeld(DeployError):
 class RemoteCommandError(DeployError):
     """A command exited non-zero on a host."""
 
-    def __init__(self, message: str, *, host: str, exit_status: int, output: str = "",
-                 hint: str | None = None) -> None:
+    def __init__(self, message: str, *, host: str, exit_status: int, output: str = "", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.host = host
         self.exit_status = exit_status
@@ -299,8 +298,9 @@ class DeployFailed(DeployError):
 
     exit_code = EXIT_FAILED
 
-    def __init__(self, message: str, *, result: object = None, cause: BaseException | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, result: object = None, cause: BaseException | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.result = result
         self.cause = cause

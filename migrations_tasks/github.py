@@ -54,8 +54,16 @@ def group(title: str, out: IO[str] | None = None) -> Iterator[None]:
         print("::endgroup::", file=stream, flush=True)
 
 
-def annotate(level: str, message: str, *, file: str | None = None, line: int | None = None,
-             column: int | None = None, title: str | None = None, out: IO[str] | None = None) -> None:
+def annotate(
+    level: str,
+    message: str,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+    title: str | None = None,
+    out: IO[str] | None = None,
+) -> None:
     """Emit an ``::error``/``::warning``/``::notice`` annotation, pinned to a file and line when known."""
     if not active():
         return

@@ -112,45 +112,56 @@ def _base_type(type_name: str) -> str:
 def decode(rows: Sequence[Mapping[str, Any]]) -> Ledger:
     """Turn the answer to READ_SQL into a Ledger, refusing shapes we cannot write safely."""
     if len(rows) != 1 or "columns" not in rows[0] or "rows" not in rows[0]:
-        raise LedgerError("Unexpected answer when reading the migration ledger.",
-                          hint="Is this a PostgreSQL database with the Supabase schema?")
+        raise LedgerError(
+            "Unexpected answer when reading the migration ledger.",
+            hint="Is this a PostgreSQL database with the Supabase schema?",
+        )
     raw_columns = rows[0]["columns"]
     raw_rows = rows[0]["rows"]
     if isinstance(raw_columns, str):
         raw_columns = json.loads(raw_columns)
     if isinstance(raw_rows, str):
         raw_rows = json.loads(raw_rows)
-    columns = {c["name"]: Column(c["name"], c["type"], bool(c["not_null"]), bool(c["has_default"]))
-               for c in raw_columns or []}
+    columns = {
+        c["name"]: Column(c["name"], c["type"], bool(c["not_null"]), bool(c["has_default"])) for c in raw_columns or []
+    }
     if not columns:
         return Ledger(exists=False)
     if "version" not in columns:
-        raise LedgerError(f"{TABLE} has no 'version' column.",
-                          hint="Repair the table by hand or rename it; migrations-tasks will not guess.")
+        raise LedgerError(
+            f"{TABLE} has no 'version' column.",
+            hint="Repair the table by hand or rename it; migrations-tasks will not guess.",
+        )
     for name, accepted in _ACCEPTED_TYPES.items():
         col = columns.get(name)
         if col is not None and _base_type(col.type) not in accepted:
             raise LedgerError(
                 f"{TABLE}.{name} has type {col.type}; expected {' or '.join(accepted)}.",
-                hint="The Supabase CLI creates it as text/text[]; fix the column type before going on.")
-    unknown_required = [c.name for c in columns.values()
-                        if c.not_null and not c.has_default and c.name not in _ACCEPTED_TYPES]
+                hint="The Supabase CLI creates it as text/text[]; fix the column type before going on.",
+            )
+    unknown_required = [
+        c.name for c in columns.values() if c.not_null and not c.has_default and c.name not in _ACCEPTED_TYPES
+    ]
     if unknown_required:
         raise LedgerError(
             f"{TABLE} has NOT NULL column(s) without a default that migrations-tasks cannot fill: "
-            + ", ".join(unknown_required) + ".",
-            hint="Give them a default or drop NOT NULL.")
+            + ", ".join(unknown_required)
+            + ".",
+            hint="Give them a default or drop NOT NULL.",
+        )
     out: list[LedgerRow] = []
     for raw in raw_rows or []:
         version = raw.get("version")
         if version is None:
             continue
-        out.append(LedgerRow(
-            version=str(version),
-            name=raw.get("name"),
-            statements=_texts(raw, "statements", version),
-            rollback=_texts(raw, "rollback", version),
-        ))
+        out.append(
+            LedgerRow(
+                version=str(version),
+                name=raw.get("name"),
+                statements=_texts(raw, "statements", version),
+                rollback=_texts(raw, "rollback", version),
+            )
+        )
     return Ledger(True, columns, tuple(out))
 
 
@@ -162,7 +173,8 @@ def _texts(raw: Mapping[str, Any], column: str, version: object) -> tuple[str, .
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise LedgerError(
             f"{TABLE}.{column} of version {version} is not an array of text: {str(value)[:80]!r}.",
-            hint=f"Set {column} of that row to a text[] value (or NULL) by hand, then run again.")
+            hint=f"Set {column} of that row to a text[] value (or NULL) by hand, then run again.",
+        )
     return tuple(value)
 
 
@@ -182,8 +194,7 @@ def lock_sql(wait_seconds: float, lock_timeout: str | None = None, *, absent: st
     handler (a subtransaction), so the common case costs one function call.
     """
     wait = f"{max(1, round(wait_seconds * 1000))}ms"
-    after = (f"  PERFORM set_config('lock_timeout', {quote_literal(lock_timeout)}, true);\n"
-             if lock_timeout else "")
+    after = f"  PERFORM set_config('lock_timeout', {quote_literal(lock_timeout)}, true);\n" if lock_timeout else ""
     guard = _absent_check(absent) if absent is not None else ""
     return (
         "DO $mt_lock$\nBEGIN\n"
@@ -211,9 +222,11 @@ def _guard_literal(version: str) -> str:
 def _absent_check(version: str) -> str:
     """Return the plpgsql lines that abort when ``version`` is already in the ledger."""
     v = _guard_literal(version)
-    return (f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
-            f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
-            "  END IF;\n")
+    return (
+        f"  IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v}) THEN\n"
+        f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
+        "  END IF;\n"
+    )
 
 
 def guard_absent_sql(version: str) -> str:

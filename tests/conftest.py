@@ -66,7 +66,10 @@ class SandboxProcess:
     def __init__(self, *args: str, token: str = CANARY) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "migrations_tasks.sandbox", "--token", token, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         self.env: dict[str, str] = {}
         lines: list[str] = []
@@ -96,8 +99,12 @@ class SandboxProcess:
     def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
         """Call the sandbox's HTTP API; return (status, parsed JSON)."""
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.api_url + path, data=data, method=method, headers={
-            "Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.api_url + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, json.loads(response.read() or b"null")
@@ -139,13 +146,18 @@ class Project:
             "SUPABASE_DB_URL": self.db_url,
         }
 
-    def settings(self, migrations_dir: Path | str = "supabase/migrations", transport: str = "api",
-                 **config: Any) -> Any:
+    def settings(
+        self, migrations_dir: Path | str = "supabase/migrations", transport: str = "api", **config: Any
+    ) -> Any:
         """Return Settings for this project."""
         from migrations_tasks.settings import load_settings
 
-        return load_settings({"migrations": config}, flags={"migrations_dir": str(migrations_dir),
-                             "transport": transport}, environ=self.env, dotenv_path=None)
+        return load_settings(
+            {"migrations": config},
+            flags={"migrations_dir": str(migrations_dir), "transport": transport},
+            environ=self.env,
+            dotenv_path=None,
+        )
 
     def requests(self) -> int:
         """Return how many API requests this project has received."""
@@ -209,13 +221,24 @@ def migrations(tmp_path: Path) -> MigrationDir:
     return MigrationDir(tmp_path / "supabase" / "migrations")
 
 
-def run_inv(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120,
-            ) -> subprocess.CompletedProcess[str]:
+def run_inv(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m invoke`` like a user would, in ``cwd``; fail on a leaked canary or a traceback."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_"))}
     base.update(env or {})
-    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=cwd, env=base, capture_output=True,
-                            text=True, timeout=timeout, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=cwd,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     assert not leaked(result.stdout, result.stderr), "the canary token leaked into task output"
     assert "Traceback" not in result.stderr, result.stderr
     return result
@@ -240,7 +263,11 @@ def verify_settings(project: Project, sandbox: SandboxProcess) -> Any:
         env = dict(project.env)
         if drift_server:
             env["MIGRATIONS_DRIFT_DB_URL"] = sandbox.db_url
-        return load_settings({"migrations": config}, flags={"migrations_dir": str(migrations_dir),
-                             "transport": transport}, environ=env, dotenv_path=None)
+        return load_settings(
+            {"migrations": config},
+            flags={"migrations_dir": str(migrations_dir), "transport": transport},
+            environ=env,
+            dotenv_path=None,
+        )
 
     return make

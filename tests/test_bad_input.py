@@ -57,75 +57,176 @@ def sparse(ctx: Ctx) -> None:
 
 CASES = [
     Case("missing-directory", lambda c: c.args.extend(["--migrations-dir", "nowhere"]), 3, "does not exist"),
-    Case("directory-is-a-file", lambda c: (c.args.extend(["--migrations-dir", "f"]), (c.cwd / "f").write_text("")),
-         3, "is not a directory"),
-    Case("unreadable-file", lambda c: (c.migrations / "1_x.sql").symlink_to("/proc/self/mem"), 3,
-         "cannot read the file"),
-    Case("directory-named-sql", lambda c: (c.migrations / "1_dir.sql").mkdir(), 3,
-         "is a directory, not a migration file"),
-    Case("broken-symlink", lambda c: (c.migrations / "1_gone.sql").symlink_to(c.cwd / "missing.sql"), 3,
-         "broken symbolic link"),
+    Case(
+        "directory-is-a-file",
+        lambda c: (c.args.extend(["--migrations-dir", "f"]), (c.cwd / "f").write_text("")),
+        3,
+        "is not a directory",
+    ),
+    Case(
+        "unreadable-file", lambda c: (c.migrations / "1_x.sql").symlink_to("/proc/self/mem"), 3, "cannot read the file"
+    ),
+    Case(
+        "directory-named-sql", lambda c: (c.migrations / "1_dir.sql").mkdir(), 3, "is a directory, not a migration file"
+    ),
+    Case(
+        "broken-symlink",
+        lambda c: (c.migrations / "1_gone.sql").symlink_to(c.cwd / "missing.sql"),
+        3,
+        "broken symbolic link",
+    ),
     Case("invalid-utf8", lambda c: c.write("1_latin1.sql", b"select 'caf\xe9';"), 3, "not valid UTF-8"),
     Case("nul-byte", lambda c: c.write("1_nul.sql", b"select 1;\x00"), 3, "contains a NUL byte"),
     Case("file-of-50-mb", sparse, 3, "larger than the 16 MB limit"),
     Case("empty-file", lambda c: c.write("1_empty.sql", ""), 0, "no SQL statements", local=False),
-    Case("comments-only", lambda c: c.write("1_notes.sql", "-- todo\n/* later */\n"), 0, "no SQL statements",
-         local=False),
+    Case(
+        "comments-only", lambda c: c.write("1_notes.sql", "-- todo\n/* later */\n"), 0, "no SQL statements", local=False
+    ),
     Case("version-too-long", lambda c: c.write("1" * 25 + "_long.sql", "select 1;"), 3, "digits; at most 20"),
-    Case("duplicate-version", lambda c: (c.write("01_a.sql", "select 1;"), c.write("1_b.sql", "select 1;")), 3,
-         "Duplicate migration version"),
+    Case(
+        "duplicate-version",
+        lambda c: (c.write("01_a.sql", "select 1;"), c.write("1_b.sql", "select 1;")),
+        3,
+        "Duplicate migration version",
+    ),
     Case("non-ascii-name", lambda c: c.write("1_café_ünïcode.sql", "select 1;"), 0, "café_ünïcode", local=False),
-    Case("undecodable-name", lambda c: os.close(os.open(os.fsencode(c.migrations) + b"/1_\xff.sql",
-                                                         os.O_CREAT | os.O_WRONLY)), 3,
-         "file name is not valid UTF-8"),
-    Case("syntax-error", lambda c: c.write("1_typo.sql", "create tabel t (id int);"), 3,
-         '1_typo.sql:1:8: syntax error at or near "tabel"'),
-    Case("rollback-in-file", lambda c: c.write("1_rb.sql", "begin;\nselect 1;\nrollback;"), 3,
-         "ROLLBACK in a migration file"),
-    Case("concurrently-inside-begin", lambda c: c.write("1_c.sql", "begin;\ncreate index concurrently i on t (x);\n"
-                                                        "commit;"), 3, "cannot run inside the file's BEGIN"),
-    Case("file-name-not-a-migration", lambda c: c.write("notes.sql", "select 1;"), 0,
-         "file name does not match <version>_<name>.sql", local=False),
-    Case("malformed-dotenv", lambda c: (c.env.clear(), (c.cwd / ".env").write_text(
-        "SUPABASE_PROJECT_REF=abc\nthis line is not an assignment\n")), 3, "has lines that are not KEY=value (line 2)"),
-    Case("invalid-invoke-yaml", lambda c: (c.cwd / "invoke.yaml").write_text("migrations: [unclosed\n"), 3,
-         "not valid YAML"),
-    Case("invoke-yaml-section-not-a-mapping", lambda c: (c.cwd / "invoke.yaml").write_text("migrations: 5\n"), 3,
-         "must be a mapping of settings"),
-    Case("project-ref-wrong-shape", lambda c: c.env.update(SUPABASE_PROJECT_REF="my-project"), 3,
-         "is not a Supabase project ref"),
-    Case("api-url-with-credentials", lambda c: c.env.update(SUPABASE_API_URL="https://me:pw@api.supabase.com"), 3,
-         "must not contain credentials"),
-    Case("api-url-plain-http", lambda c: c.env.update(SUPABASE_API_URL="http://api.example.com"), 3,
-         "uses plain http://"),
-    Case("token-with-newline", lambda c: c.env.update(SUPABASE_ACCESS_TOKEN=c.env["SUPABASE_ACCESS_TOKEN"] + "\n"), 3,
-         "contains whitespace or control characters"),
+    Case(
+        "undecodable-name",
+        lambda c: os.close(os.open(os.fsencode(c.migrations) + b"/1_\xff.sql", os.O_CREAT | os.O_WRONLY)),
+        3,
+        "file name is not valid UTF-8",
+    ),
+    Case(
+        "syntax-error",
+        lambda c: c.write("1_typo.sql", "create tabel t (id int);"),
+        3,
+        '1_typo.sql:1:8: syntax error at or near "tabel"',
+    ),
+    Case(
+        "rollback-in-file",
+        lambda c: c.write("1_rb.sql", "begin;\nselect 1;\nrollback;"),
+        3,
+        "ROLLBACK in a migration file",
+    ),
+    Case(
+        "concurrently-inside-begin",
+        lambda c: c.write("1_c.sql", "begin;\ncreate index concurrently i on t (x);\ncommit;"),
+        3,
+        "cannot run inside the file's BEGIN",
+    ),
+    Case(
+        "file-name-not-a-migration",
+        lambda c: c.write("notes.sql", "select 1;"),
+        0,
+        "file name does not match <version>_<name>.sql",
+        local=False,
+    ),
+    Case(
+        "malformed-dotenv",
+        lambda c: (
+            c.env.clear(),
+            (c.cwd / ".env").write_text("SUPABASE_PROJECT_REF=abc\nthis line is not an assignment\n"),
+        ),
+        3,
+        "has lines that are not KEY=value (line 2)",
+    ),
+    Case(
+        "invalid-invoke-yaml",
+        lambda c: (c.cwd / "invoke.yaml").write_text("migrations: [unclosed\n"),
+        3,
+        "not valid YAML",
+    ),
+    Case(
+        "invoke-yaml-section-not-a-mapping",
+        lambda c: (c.cwd / "invoke.yaml").write_text("migrations: 5\n"),
+        3,
+        "must be a mapping of settings",
+    ),
+    Case(
+        "project-ref-wrong-shape",
+        lambda c: c.env.update(SUPABASE_PROJECT_REF="my-project"),
+        3,
+        "is not a Supabase project ref",
+    ),
+    Case(
+        "api-url-with-credentials",
+        lambda c: c.env.update(SUPABASE_API_URL="https://me:pw@api.supabase.com"),
+        3,
+        "must not contain credentials",
+    ),
+    Case(
+        "api-url-plain-http", lambda c: c.env.update(SUPABASE_API_URL="http://api.example.com"), 3, "uses plain http://"
+    ),
+    Case(
+        "token-with-newline",
+        lambda c: c.env.update(SUPABASE_ACCESS_TOKEN=c.env["SUPABASE_ACCESS_TOKEN"] + "\n"),
+        3,
+        "contains whitespace or control characters",
+    ),
     Case("unknown-task-flag", lambda c: c.args.append("--bogus"), 1, "No idea what '--bogus' is!"),
     Case("unknown-transport", lambda c: c.args.extend(["--transport", "smoke"]), 3, "must be 'api' or 'postgres'"),
     Case("missing-settings", lambda c: c.env.clear(), 3, "Missing settings"),
-    Case("lock-timeout-malformed", lambda c: (c.cwd / "invoke.yaml").write_text("migrations:\n  lock_timeout: soon\n"),
-         3, "lock_timeout must look like"),
-    Case("ledger-column-of-wrong-type", lambda c: c.project.sql(
-        f"create schema supabase_migrations; create table {LEDGER} (version text primary key, statements text)"),
-        3, "statements has type text; expected text[]", local=False),
-    Case("ledger-unknown-required-column", lambda c: c.project.sql(
-        f"create schema supabase_migrations; create table {LEDGER} (version text primary key, owner text not null)"),
-        3, "NOT NULL column(s) without a default", local=False),
-    Case("ledger-row-without-file", lambda c: c.project.sql(
-        f"create schema supabase_migrations; create table {LEDGER} (version text primary key); "
-        f"insert into {LEDGER} values ('20200101000000')"), 2, "Remote migration versions not found", local=False),
-    Case("wrong-token", lambda c: c.env.update(SUPABASE_ACCESS_TOKEN="sbp_0000000000000000"), 3,
-         "rejected the access token (401", local=False),
-    Case("unknown-project", lambda c: c.env.update(SUPABASE_PROJECT_REF="zzzzzzzzzzzzzzzzzzzz"), 3,
-         "was not found", local=False),
-    Case("connection-refused", lambda c: (rogue(c, "aaaaaaaaaaaaaaaaaaaa"),
-                                          c.env.update(SUPABASE_API_URL="http://127.0.0.1:9")), 3, "Cannot connect"),
+    Case(
+        "lock-timeout-malformed",
+        lambda c: (c.cwd / "invoke.yaml").write_text("migrations:\n  lock_timeout: soon\n"),
+        3,
+        "lock_timeout must look like",
+    ),
+    Case(
+        "ledger-column-of-wrong-type",
+        lambda c: c.project.sql(
+            f"create schema supabase_migrations; create table {LEDGER} (version text primary key, statements text)"
+        ),
+        3,
+        "statements has type text; expected text[]",
+        local=False,
+    ),
+    Case(
+        "ledger-unknown-required-column",
+        lambda c: c.project.sql(
+            f"create schema supabase_migrations; create table {LEDGER} (version text primary key, owner text not null)"
+        ),
+        3,
+        "NOT NULL column(s) without a default",
+        local=False,
+    ),
+    Case(
+        "ledger-row-without-file",
+        lambda c: c.project.sql(
+            f"create schema supabase_migrations; create table {LEDGER} (version text primary key); "
+            f"insert into {LEDGER} values ('20200101000000')"
+        ),
+        2,
+        "Remote migration versions not found",
+        local=False,
+    ),
+    Case(
+        "wrong-token",
+        lambda c: c.env.update(SUPABASE_ACCESS_TOKEN="sbp_0000000000000000"),
+        3,
+        "rejected the access token (401",
+        local=False,
+    ),
+    Case(
+        "unknown-project",
+        lambda c: c.env.update(SUPABASE_PROJECT_REF="zzzzzzzzzzzzzzzzzzzz"),
+        3,
+        "was not found",
+        local=False,
+    ),
+    Case(
+        "connection-refused",
+        lambda c: (rogue(c, "aaaaaaaaaaaaaaaaaaaa"), c.env.update(SUPABASE_API_URL="http://127.0.0.1:9")),
+        3,
+        "Cannot connect",
+    ),
     Case("answer-not-json", lambda c: rogue(c, "notjsonaaaaaaaaaaaaa"), 3, "body that is not JSON"),
     Case("html-error-page", lambda c: rogue(c, "htmlpageaaaaaaaaaaaa"), 3, "text/html body instead of JSON"),
     Case("200-instead-of-201", lambda c: rogue(c, "okinsteadaaaaaaaaaaa"), 3, "where 201 Created was expected"),
     Case("truncated-json", lambda c: rogue(c, "truncatedaaaaaaaaaaa"), 3, "body that is not JSON"),
-    Case("json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3,
-         "instead of a list of row objects"),
+    Case(
+        "json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3, "instead of a list of row objects"
+    ),
 ]
 
 ROGUE_ANSWERS = {

@@ -17,34 +17,69 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
 
 
 def table(name: str, **columns: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "kind": "r", "rls": True, "force_rls": False,
-            "columns": [{"name": c, "type": "integer", "not_null": False, "default": None, "identity": "",
-                         "generated": "", **attrs} for c, attrs in columns.items()]}
+    return {
+        "name": name,
+        "kind": "r",
+        "rls": True,
+        "force_rls": False,
+        "columns": [
+            {"name": c, "type": "integer", "not_null": False, "default": None, "identity": "", "generated": "", **attrs}
+            for c, attrs in columns.items()
+        ],
+    }
 
 
 def test_identical_catalogs_have_no_differences_whatever_the_whitespace_and_case() -> None:
-    a = {"tables": [table("public.t", id={})], "functions": [
-        {"name": "public.f()", "definition": "CREATE FUNCTION public.f() RETURNS int AS $$ select  1 $$"}]}
-    b = {"tables": [table("public.t", id={})], "functions": [
-        {"name": "public.f()", "definition": "create function public.f()\n returns INT as $$SELECT 1$$"}]}
+    a = {
+        "tables": [table("public.t", id={})],
+        "functions": [
+            {"name": "public.f()", "definition": "CREATE FUNCTION public.f() RETURNS int AS $$ select  1 $$"}
+        ],
+    }
+    b = {
+        "tables": [table("public.t", id={})],
+        "functions": [{"name": "public.f()", "definition": "create function public.f()\n returns INT as $$SELECT 1$$"}],
+    }
     assert diff(normalise(a), normalise(b)) == []
 
 
 def test_each_difference_names_the_object_and_what_differs() -> None:
-    expected = normalise({
-        "schemas": ["app"],
-        "tables": [table("public.t", id={"not_null": True}, qty={}), table("public.gone", id={})],
-        "policies": [{"name": "p on public.t", "command": "r", "permissive": True, "roles": ["authenticated"],
-                      "using": "true", "check": None}],
-        "enums": [{"name": "public.mood", "labels": ["sad", "happy"]}],
-    })
-    actual = normalise({
-        "tables": [table("public.t", id={"not_null": True, "type": "bigint"}, note={"type": "text"}) | {"rls": False}],
-        "policies": [{"name": "p on public.t", "command": "*", "permissive": True, "roles": ["authenticated"],
-                      "using": "true", "check": None}],
-        "enums": [{"name": "public.mood", "labels": ["sad"]}],
-        "extensions": [{"name": "pg_graphql", "schema": "graphql"}, {"name": "hstore", "schema": "public"}],
-    })
+    expected = normalise(
+        {
+            "schemas": ["app"],
+            "tables": [table("public.t", id={"not_null": True}, qty={}), table("public.gone", id={})],
+            "policies": [
+                {
+                    "name": "p on public.t",
+                    "command": "r",
+                    "permissive": True,
+                    "roles": ["authenticated"],
+                    "using": "true",
+                    "check": None,
+                }
+            ],
+            "enums": [{"name": "public.mood", "labels": ["sad", "happy"]}],
+        }
+    )
+    actual = normalise(
+        {
+            "tables": [
+                table("public.t", id={"not_null": True, "type": "bigint"}, note={"type": "text"}) | {"rls": False}
+            ],
+            "policies": [
+                {
+                    "name": "p on public.t",
+                    "command": "*",
+                    "permissive": True,
+                    "roles": ["authenticated"],
+                    "using": "true",
+                    "check": None,
+                }
+            ],
+            "enums": [{"name": "public.mood", "labels": ["sad"]}],
+            "extensions": [{"name": "pg_graphql", "schema": "graphql"}, {"name": "hstore", "schema": "public"}],
+        }
+    )
     found = {(d.kind, d.category, d.object): d.detail for d in diff(expected, actual)}
     assert found == {
         (ONLY_MIGRATIONS, "schema", "app"): "",
@@ -76,11 +111,13 @@ def described(result: Any) -> set[str]:
 
 def test_a_table_altered_out_of_band_is_reported(project: Project, verify_settings: Any) -> None:
     settings = applied(project, EXAMPLES, verify_settings)
-    project.sql("alter table public.todos add column priority int default 3;"
-                "alter table public.todos alter column title drop not null;"
-                "drop policy \"Users read their own todos\" on public.todos;"
-                "alter table public.profiles disable row level security;"
-                "create index todos_done_idx on public.todos (done)")
+    project.sql(
+        "alter table public.todos add column priority int default 3;"
+        "alter table public.todos alter column title drop not null;"
+        'drop policy "Users read their own todos" on public.todos;'
+        "alter table public.profiles disable row level security;"
+        "create index todos_done_idx on public.todos (done)"
+    )
     result = drift_of(settings, EXAMPLES)
     assert result.status == "fail"
     assert described(result) == {
@@ -97,45 +134,57 @@ def test_a_column_type_changed_out_of_band_is_reported(project: Project, verify_
     project.sql("alter table public.migration_system_test alter column note type varchar(200)")
     result = drift_of(settings, EXAMPLES)
     assert described(result) == {
-        "differs: column public.migration_system_test.note: type text in migrations, character varying(200) "
-        "in database"}
+        "differs: column public.migration_system_test.note: type text in migrations, character varying(200) in database"
+    }
 
 
 def test_functions_triggers_views_and_enums_are_compared(
     project: Project, migrations: MigrationDir, verify_settings: Any
 ) -> None:
-    migrations.write("1_a.sql", "create type public.mood as enum ('sad', 'happy');\n"
-                     "create table public.t (id int primary key, m public.mood);\n"
-                     "alter table public.t enable row level security;\n"
-                     "create function public.f() returns trigger language plpgsql set search_path = '' as "
-                     "$$ begin return new; end $$;\n"
-                     "create trigger t_f before insert on public.t for each row execute function public.f();\n"
-                     "create view public.v with (security_invoker = true) as select id from public.t;\n")
+    migrations.write(
+        "1_a.sql",
+        "create type public.mood as enum ('sad', 'happy');\n"
+        "create table public.t (id int primary key, m public.mood);\n"
+        "alter table public.t enable row level security;\n"
+        "create function public.f() returns trigger language plpgsql set search_path = '' as "
+        "$$ begin return new; end $$;\n"
+        "create trigger t_f before insert on public.t for each row execute function public.f();\n"
+        "create view public.v with (security_invoker = true) as select id from public.t;\n",
+    )
     settings = applied(project, migrations.path, verify_settings)
     assert drift_of(settings, migrations.path).differences == []
-    project.sql("alter type public.mood add value 'calm';"
-                "create or replace function public.f() returns trigger language plpgsql set search_path = '' as "
-                "$$ begin new.id := new.id + 1; return new; end $$;"
-                "drop trigger t_f on public.t;"
-                "create or replace view public.v with (security_invoker = true) as select id, m from public.t;")
+    project.sql(
+        "alter type public.mood add value 'calm';"
+        "create or replace function public.f() returns trigger language plpgsql set search_path = '' as "
+        "$$ begin new.id := new.id + 1; return new; end $$;"
+        "drop trigger t_f on public.t;"
+        "create or replace view public.v with (security_invoker = true) as select id, m from public.t;"
+    )
     found = {(d.kind, d.category, d.object) for d in drift_of(settings, migrations.path).differences}
-    assert found == {(DIFFERS, "enum", "public.mood"), (DIFFERS, "function", "public.f()"),
-                     (ONLY_MIGRATIONS, "trigger", "t_f on public.t"), (DIFFERS, "view", "public.v")}
+    assert found == {
+        (DIFFERS, "enum", "public.mood"),
+        (DIFFERS, "function", "public.f()"),
+        (ONLY_MIGRATIONS, "trigger", "t_f on public.t"),
+        (DIFFERS, "view", "public.v"),
+    }
 
 
 def test_only_migrations_recorded_as_applied_are_built_and_a_broken_one_fails_drift(
     project: Project, migrations: MigrationDir, verify_settings: Any
 ) -> None:
-    migrations.write("1_a.sql", "create table public.a (id int primary key);"
-                     "alter table public.a enable row level security;")
+    migrations.write(
+        "1_a.sql", "create table public.a (id int primary key);alter table public.a enable row level security;"
+    )
     settings = applied(project, migrations.path, verify_settings)
     migrations.write("2_b.sql", "create table public.b (id int primary key);")
     result = drift_of(settings, migrations.path)
     assert result.status == "pass" and result.migrations_applied == 1  # 2 is pending: the history check's job
     # a migration that only worked on the live database because of something done by hand
     project.sql("create table public.manual (id int primary key)")
-    project.sql("insert into supabase_migrations.schema_migrations (version, name, statements) "
-                "values ('2', 'b', ARRAY['create table public.b (id int primary key)'])")
+    project.sql(
+        "insert into supabase_migrations.schema_migrations (version, name, statements) "
+        "values ('2', 'b', ARRAY['create table public.b (id int primary key)'])"
+    )
     migrations.write("2_b.sql", "create table public.b (id int primary key);\ninsert into public.manual values (1);")
     result = drift_of(settings, migrations.path)
     assert result.status == "fail" and "do not apply to a fresh database: 2 failed" in result.message

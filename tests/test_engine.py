@@ -86,8 +86,11 @@ def test_a_failure_in_the_second_statement_leaves_nothing_of_that_migration(
 def test_a_runtime_error_without_a_position_is_located_by_rolled_back_probes(
     project: Project, migrations: MigrationDir, transport: str
 ) -> None:
-    migrations.write("1_data.sql", "create table t (id int primary key);\ninsert into t values (1);\n"
-                     "insert into t values (2);\ninsert into t values (1);\ninsert into t values (3);\n")
+    migrations.write(
+        "1_data.sql",
+        "create table t (id int primary key);\ninsert into t values (1);\n"
+        "insert into t values (2);\ninsert into t values (1);\ninsert into t values (3);\n",
+    )
     engine = engine_for(project, migrations.path, transport)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
@@ -130,8 +133,11 @@ def test_concurrent_applies_apply_each_migration_exactly_once(
 def test_a_non_transactional_migration_runs_statement_by_statement_then_is_recorded(
     project: Project, migrations: MigrationDir, transport: str
 ) -> None:
-    migrations.write("1_idx.sql", "create table big (id int, v text);\n"
-                     "create index concurrently big_v_idx on big (v);\ninsert into big values (1, 'a');\n")
+    migrations.write(
+        "1_idx.sql",
+        "create table big (id int, v text);\n"
+        "create index concurrently big_v_idx on big (v);\ninsert into big values (1, 'a');\n",
+    )
     engine = engine_for(project, migrations.path, transport)
     local = load(migrations.path)
     assert not local.migrations[0].atomic
@@ -144,8 +150,10 @@ def test_a_non_transactional_migration_runs_statement_by_statement_then_is_recor
 def test_a_failing_non_transactional_migration_says_what_ran_and_how_to_finish(
     project: Project, migrations: MigrationDir
 ) -> None:
-    migrations.write("1_idx.sql", "create table big (id int);\ncreate index concurrently big_idx on big (nope);\n"
-                     "insert into big values (1);\n")
+    migrations.write(
+        "1_idx.sql",
+        "create table big (id int);\ncreate index concurrently big_idx on big (nope);\ninsert into big values (1);\n",
+    )
     engine = engine_for(project, migrations.path)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
@@ -173,8 +181,11 @@ def test_a_self_wrapped_file_merges_into_the_migration_transaction(
 
 def test_a_file_with_several_transactions_runs_them_in_order(project: Project, migrations: MigrationDir) -> None:
     migrations.write("1_enum.sql", "create type mood as enum ('sad');\n")
-    migrations.write("2_add.sql", "begin;\nalter type mood add value 'happy';\ncommit;\n"
-                     "begin;\ncreate table feelings (m mood default 'happy');\ncommit;\n")
+    migrations.write(
+        "2_add.sql",
+        "begin;\nalter type mood add value 'happy';\ncommit;\n"
+        "begin;\ncreate table feelings (m mood default 'happy');\ncommit;\n",
+    )
     engine = engine_for(project, migrations.path)
     engine.apply(load(migrations.path))
     assert table_exists(project, "feelings")
@@ -184,8 +195,10 @@ def test_a_file_with_several_transactions_runs_them_in_order(project: Project, m
 def test_a_ledger_with_only_a_version_column_is_read_and_written_without_assuming_columns(
     project: Project, migrations: MigrationDir, transport: str
 ) -> None:
-    project.sql("create schema supabase_migrations; "
-                "create table supabase_migrations.schema_migrations (version text primary key)")
+    project.sql(
+        "create schema supabase_migrations; "
+        "create table supabase_migrations.schema_migrations (version text primary key)"
+    )
     project.sql("insert into supabase_migrations.schema_migrations values ('1')")
     migrations.write("1_old.sql", "select 1;")
     migrations.write("2_new.sql", "create table newer (id int);")
@@ -202,15 +215,21 @@ def test_rows_written_by_db_push_and_by_apply_migration_are_not_reported_changed
 ) -> None:
     migrations.write("1_push.sql", "-- made by hand\ncreate table a (id int);\n\ncreate table b (id int);\n")
     migrations.write("2_tool.sql", "create table c (\n  id int\n);\ncomment on table c is 'x; y';\n")
-    project.sql("create schema supabase_migrations; create table supabase_migrations.schema_migrations "
-                "(version text primary key, statements text[], name text, created_by text, "
-                "idempotency_key text unique, rollback text[])")
+    project.sql(
+        "create schema supabase_migrations; create table supabase_migrations.schema_migrations "
+        "(version text primary key, statements text[], name text, created_by text, "
+        "idempotency_key text unique, rollback text[])"
+    )
     # supabase db push: one element per statement, its own whitespace
-    project.sql("insert into supabase_migrations.schema_migrations (version, name, statements) values "
-                "('1', 'push', ARRAY['create table a (id int);', 'CREATE TABLE b (id int);'])")
+    project.sql(
+        "insert into supabase_migrations.schema_migrations (version, name, statements) values "
+        "('1', 'push', ARRAY['create table a (id int);', 'CREATE TABLE b (id int);'])"
+    )
     # Supabase's apply_migration tool: the whole file as one element
-    project.sql("insert into supabase_migrations.schema_migrations (version, name, statements) values "
-                "('2', 'tool', ARRAY[$f$create table c (id int); comment on table c is 'x; y';$f$])")
+    project.sql(
+        "insert into supabase_migrations.schema_migrations (version, name, statements) values "
+        "('2', 'tool', ARRAY[$f$create table c (id int); comment on table c is 'x; y';$f$])"
+    )
     engine = engine_for(project, migrations.path)
     plan = engine.check(load(migrations.path))
     assert [e.status for e in plan.entries] == [Status.APPLIED, Status.APPLIED]
@@ -285,7 +304,7 @@ def test_dry_run_prints_the_sql_and_writes_nothing(project: Project, migrations:
     engine = engine_for(project, migrations.path)
     result = engine.apply(load(migrations.path), dry_run=True)
     assert result.outcomes[0].status == "would-apply"
-    (_, requests), = result.sql
+    ((_, requests),) = result.sql
     assert "create table dry (id int)" in requests[0]
     assert "pg_advisory_xact_lock" in requests[0] and "INSERT INTO supabase_migrations" in requests[0]
     assert engine.db.requests == 1

@@ -22,12 +22,17 @@ from migrations_tasks.settings import load_settings
 from migrations_tasks.transports import connect
 
 
-def engine_on(sandbox: SandboxProcess, ref: str, directory: Path, events: list[Event] | None = None,
-              waits: list[str] | None = None) -> Engine:
-    env = {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref,
-           "SUPABASE_ACCESS_TOKEN": sandbox.token}
-    settings = load_settings({"migrations": {"retry_deadline": 60}}, flags={"migrations_dir": str(directory)},
-                             environ=env, dotenv_path=None)
+def engine_on(
+    sandbox: SandboxProcess,
+    ref: str,
+    directory: Path,
+    events: list[Event] | None = None,
+    waits: list[str] | None = None,
+) -> Engine:
+    env = {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref, "SUPABASE_ACCESS_TOKEN": sandbox.token}
+    settings = load_settings(
+        {"migrations": {"retry_deadline": 60}}, flags={"migrations_dir": str(directory)}, environ=env, dotenv_path=None
+    )
     db = connect(settings, on_wait=(waits.append if waits is not None else None))
     return Engine(db, settings, on_event=(events.append if events is not None else None))
 
@@ -90,9 +95,7 @@ def test_503s_on_writes_are_settled_and_on_reads_retried(failing: SandboxProcess
     assert found.consistent and len(found.applied) == 12
 
 
-def test_pacing_keeps_under_the_rate_limit_and_says_how_long_it_waits(
-    limited: SandboxProcess, tmp_path: Path
-) -> None:
+def test_pacing_keeps_under_the_rate_limit_and_says_how_long_it_waits(limited: SandboxProcess, tmp_path: Path) -> None:
     project = limited.new_project()
     workload.generate(tmp_path, 10)
     waits: list[str] = []
@@ -109,8 +112,9 @@ def test_a_429_from_someone_else_spending_the_budget_is_waited_out(limited: Sand
     project = limited.new_project()
     workload.generate(tmp_path, 2)
     # another client spends the whole budget of the window
-    statuses = [limited.call("POST", f"/v1/projects/{project.ref}/database/query", {"query": "select 1"})[0]
-                for _ in range(8)]
+    statuses = [
+        limited.call("POST", f"/v1/projects/{project.ref}/database/query", {"query": "select 1"})[0] for _ in range(8)
+    ]
     assert 429 in statuses
     waits: list[str] = []
     engine = engine_on(limited, project.ref, tmp_path, waits=waits)
@@ -127,10 +131,17 @@ def slow() -> Iterator[SandboxProcess]:
 
 def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
-    env.update({"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref,
-                "SUPABASE_ACCESS_TOKEN": sandbox.token})
-    return subprocess.Popen([sys.executable, "-m", "invoke", "db.apply"], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env.update(
+        {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref, "SUPABASE_ACCESS_TOKEN": sandbox.token}
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "invoke", "db.apply"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_progress(process: subprocess.Popen[str], db_url: str, at_least: int) -> None:
@@ -166,8 +177,15 @@ def test_a_signal_stops_apply_at_a_migration_boundary_and_says_what_was_applied(
     assert found.consistent
     assert 3 <= len(found.applied) < 30
     assert f"Applied {len(found.applied)} migration" in out
-    rerun = run_inv("db.apply", cwd=cwd, env={"SUPABASE_API_URL": slow.api_url, "SUPABASE_PROJECT_REF": project.ref,
-                                             "SUPABASE_ACCESS_TOKEN": slow.token})
+    rerun = run_inv(
+        "db.apply",
+        cwd=cwd,
+        env={
+            "SUPABASE_API_URL": slow.api_url,
+            "SUPABASE_PROJECT_REF": project.ref,
+            "SUPABASE_ACCESS_TOKEN": slow.token,
+        },
+    )
     assert rerun.returncode == 0
     assert len(audit(project.db_url, 30).applied) == 30
 

@@ -17,13 +17,18 @@ from sshd_fixtures import SshClient, Sshd, free_port, kill_apps, make_build
 from migrations_tasks import gate
 from migrations_tasks.deploy.parse import parse_deploy_config
 
-GOOD = "create table public.items (id int primary key);\nalter table public.items enable row level security;\n" \
-       "create policy \"read items\" on public.items for select to authenticated using (true);\n" \
-       "-- migrate:down\n-- drop table public.items;\n"
-SECOND = ("alter table public.items add column label text;\n"
-          "-- migrate:down\n-- alter table public.items drop column label;\n")
-NO_DOWN = "create table public.notes (id int primary key);\nalter table public.notes enable row level security;\n" \
-          "create policy \"read notes\" on public.notes for select to authenticated using (true);\n"
+GOOD = (
+    "create table public.items (id int primary key);\nalter table public.items enable row level security;\n"
+    'create policy "read items" on public.items for select to authenticated using (true);\n'
+    "-- migrate:down\n-- drop table public.items;\n"
+)
+SECOND = (
+    "alter table public.items add column label text;\n-- migrate:down\n-- alter table public.items drop column label;\n"
+)
+NO_DOWN = (
+    "create table public.notes (id int primary key);\nalter table public.notes enable row level security;\n"
+    'create policy "read notes" on public.notes for select to authenticated using (true);\n'
+)
 UNSAFE = "create table public.open_door (id int primary key);\n-- migrate:down\n-- drop table public.open_door;\n"
 
 
@@ -35,12 +40,21 @@ class Host:
         self.builds = tmp_path / "builds"
 
     def spec(self, health: str = "ok") -> dict[str, Any]:
-        build = make_build(self.builds / f"b{len(list(self.builds.glob('*'))) if self.builds.exists() else 0}",
-                           health=health)
-        host: dict[str, Any] = {"name": "web", "path": str(self.path), "env": {"APP_PORT": str(self.port)},
-                                "health_urls": [f"http://127.0.0.1:{self.port}/health"]}
-        spec: dict[str, Any] = {"hosts": [host], "build_dir": str(build), "restart": "python3 restart.py",
-                                "health": {"interval": 0.05, "timeout": 2, "deadline": 1.0}}
+        build = make_build(
+            self.builds / f"b{len(list(self.builds.glob('*'))) if self.builds.exists() else 0}", health=health
+        )
+        host: dict[str, Any] = {
+            "name": "web",
+            "path": str(self.path),
+            "env": {"APP_PORT": str(self.port)},
+            "health_urls": [f"http://127.0.0.1:{self.port}/health"],
+        }
+        spec: dict[str, Any] = {
+            "hosts": [host],
+            "build_dir": str(build),
+            "restart": "python3 restart.py",
+            "health": {"interval": 0.05, "timeout": 2, "deadline": 1.0},
+        }
         if self.server is None:
             host["local"] = True
         else:
@@ -61,12 +75,20 @@ def host(tmp_path: Path) -> Any:
     kill_apps(made.path)
 
 
-def run(project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, *, policy: str = "apply",
-        health: str = "ok") -> tuple[gate.RunRecord, list[str]]:
+def run(
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, *, policy: str = "apply", health: str = "ok"
+) -> tuple[gate.RunRecord, list[str]]:
     lines: list[str] = []
     config = parse_deploy_config(host.spec(health), actor="tester@ci")
-    record = gate.run(Context(), project.settings(migrations.path), config, env="test", policy=policy,
-                         record_dir=tmp_path / "records", say=lines.append)
+    record = gate.run(
+        Context(),
+        project.settings(migrations.path),
+        config,
+        env="test",
+        policy=policy,
+        record_dir=tmp_path / "records",
+        say=lines.append,
+    )
     return record, lines
 
 
@@ -127,8 +149,9 @@ def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back(
     assert second.exit_code == 1 and second.applied == ["2"]
     assert second.release_rolled_back and host.live() == first.release
     assert second.rolled_back_migrations == ["2"] and ledger(project) == ["1"]
-    assert project.sql("select count(*) from information_schema.columns where table_name = 'items' "
-                       "and column_name = 'label'") == [(0,)]
+    assert project.sql(
+        "select count(*) from information_schema.columns where table_name = 'items' and column_name = 'label'"
+    ) == [(0,)]
     text = gate.summary_text(second)
     assert "rolled back: 2" in text and "rolled back to the previous release" in text
 
@@ -167,17 +190,33 @@ def test_the_release_task_masks_secrets_and_writes_github_outputs(
     migrations.write("1_items.sql", GOOD)
     target = Host(tmp_path)
     spec = target.spec()
-    (cwd / "invoke.yaml").write_text(json.dumps({
-        "release": {"environments": {"ci": {"migrations": "apply", "project_ref": project.ref}}},
-        "deploy": {"environments": {"ci": spec}},
-    }))
+    (cwd / "invoke.yaml").write_text(
+        json.dumps(
+            {
+                "release": {"environments": {"ci": {"migrations": "apply", "project_ref": project.ref}}},
+                "deploy": {"environments": {"ci": spec}},
+            }
+        )
+    )
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
-    env.update(SUPABASE_API_URL=project.sandbox.api_url, SUPABASE_ACCESS_TOKEN=project.sandbox.token,
-               GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(outputs))
+    env.update(
+        SUPABASE_API_URL=project.sandbox.api_url,
+        SUPABASE_ACCESS_TOKEN=project.sandbox.token,
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(summary),
+        GITHUB_OUTPUT=str(outputs),
+    )
     try:
-        result = subprocess.run([sys.executable, "-m", "invoke", "release", "--env", "ci"], cwd=cwd, env=env,
-                                capture_output=True, text=True, check=False, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "invoke", "release", "--env", "ci"],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
     finally:
         kill_apps(target.path)
     stdout = result.stdout.replace(f"::add-mask::{CANARY}", "::add-mask::<token>")
@@ -192,12 +231,19 @@ def test_the_release_task_masks_secrets_and_writes_github_outputs(
 def test_an_unknown_environment_is_refused_and_never_falls_back_to_the_sandbox(tmp_path: Path) -> None:
     cwd = user_project(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
-    result = subprocess.run([sys.executable, "-m", "invoke", "release", "--env", "qa"], cwd=cwd, env=env,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "release", "--env", "qa"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 3
     assert "Unknown environment 'qa'" in result.stderr and "Traceback" not in result.stderr
-    staging = subprocess.run([sys.executable, "-m", "invoke", "release"], cwd=cwd, env=env,
-                             capture_output=True, text=True, check=False)
+    staging = subprocess.run(
+        [sys.executable, "-m", "invoke", "release"], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
     assert staging.returncode == 3 and "Missing settings" in staging.stderr
     assert "sandbox" not in staging.stdout.lower()
 

@@ -18,8 +18,9 @@ def run_in_actions(cwd: Path, env: dict[str, str], *args: str) -> tuple[subproce
     summary, outputs = cwd / "summary.md", cwd / "outputs.txt"
     full = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
     full.update(env, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(outputs))
-    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=cwd, env=full, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", *args], cwd=cwd, env=full, capture_output=True, text=True, check=False
+    )
     assert "Traceback" not in result.stderr
     # The token is printed once, inside ::add-mask:: (the runner hides it from then on); keep it out of
     # this test's own failure messages.
@@ -28,8 +29,9 @@ def run_in_actions(cwd: Path, env: dict[str, str], *args: str) -> tuple[subproce
     return result, summary, outputs
 
 
-def test_secrets_are_masked_before_anything_else_is_printed(project: Project, migrations: MigrationDir,
-                                                             tmp_path: Path) -> None:
+def test_secrets_are_masked_before_anything_else_is_printed(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
     migrations.write("1_a.sql", "create table a (id int);")
     result, summary, outputs = run_in_actions(user_project(tmp_path), project.env, "db.apply")
     assert result.returncode == 0, result.stderr
@@ -65,8 +67,9 @@ def test_a_failed_migration_is_an_error_annotation_on_its_file_and_line(
     assert f"::error file={path},line=2,title=MigrationFailed::Migration 1_bad.sql failed at line 2" in result.stdout
 
 
-def test_a_syntax_error_is_annotated_with_line_and_column(project: Project, migrations: MigrationDir,
-                                                          tmp_path: Path) -> None:
+def test_a_syntax_error_is_annotated_with_line_and_column(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
     migrations.write("1_bad.sql", "select 1;\ncreate tabel x (id int);")
     path = "supabase/migrations/1_bad.sql"
     result, _, _ = run_in_actions(user_project(tmp_path), project.env, "db.apply")

@@ -63,10 +63,16 @@ def test_decode_reads_a_table_with_only_a_version_column() -> None:
 
 
 def test_decode_reads_the_hosted_shape_with_created_by_idempotency_key_and_rollback() -> None:
-    rows = [{
-        "version": "20240101000000", "name": "init", "statements": ["SELECT 1"], "created_by": "someone@example.com",
-        "idempotency_key": None, "rollback": ["DROP TABLE a"],
-    }]
+    rows = [
+        {
+            "version": "20240101000000",
+            "name": "init",
+            "statements": ["SELECT 1"],
+            "created_by": "someone@example.com",
+            "idempotency_key": None,
+            "rollback": ["DROP TABLE a"],
+        }
+    ]
     ledger = L.decode(answer(HOSTED_SHAPE, rows))
     assert ledger.has("created_by") and ledger.has("idempotency_key")
     assert ledger.rows[0].rollback == ("DROP TABLE a",)
@@ -153,8 +159,10 @@ def test_decode_refuses_an_answer_of_the_wrong_shape(rows: list[dict[str, Any]])
 
 
 def statements_of(text: str) -> list[str]:
-    return [text[s.stmt_location : s.stmt_location + s.stmt_len].strip() if s.stmt_len else
-            text[s.stmt_location :].strip() for s in parser.parse_sql(text)]
+    return [
+        text[s.stmt_location : s.stmt_location + s.stmt_len].strip() if s.stmt_len else text[s.stmt_location :].strip()
+        for s in parser.parse_sql(text)
+    ]
 
 
 def test_create_sql_runs_exactly_the_supabase_cli_ddl_after_the_lock() -> None:
@@ -171,8 +179,7 @@ def test_create_sql_runs_exactly_the_supabase_cli_ddl_after_the_lock() -> None:
 
 def test_insert_sql_uses_only_the_columns_that_exist() -> None:
     only_version = {"version": L.Column("version", "text", True)}
-    sql = L.insert_sql(only_version, version="1", name="init", statements=["SELECT 1"], rollback=["x"],
-                       created_by="ci")
+    sql = L.insert_sql(only_version, version="1", name="init", statements=["SELECT 1"], rollback=["x"], created_by="ci")
     assert sql == "INSERT INTO supabase_migrations.schema_migrations (version) VALUES ('1')"
 
 

@@ -135,9 +135,11 @@ def test_malformed_rate_limit_headers_are_ignored(client: ManagementApi, mock: r
 
 
 def test_a_400_is_a_sql_error_with_sqlstate_message_and_line(client: ManagementApi, mock: respx.MockRouter) -> None:
-    mock.post(QUERY_URL).mock(return_value=sql_failure(
-        'ERROR:  42P01: relation "x" does not exist\nLINE 1: select * from x\n                      ^\n'
-    ))
+    mock.post(QUERY_URL).mock(
+        return_value=sql_failure(
+            'ERROR:  42P01: relation "x" does not exist\nLINE 1: select * from x\n                      ^\n'
+        )
+    )
     error = raised(client)
     assert isinstance(error, SqlError)
     assert (error.sqlstate, error.message, error.line) == ("42P01", 'relation "x" does not exist', 1)
@@ -146,12 +148,14 @@ def test_a_400_is_a_sql_error_with_sqlstate_message_and_line(client: ManagementA
 
 
 def test_a_400_carries_detail_hint_and_context(client: ManagementApi, mock: respx.MockRouter) -> None:
-    mock.post(QUERY_URL).mock(return_value=sql_failure(
-        "ERROR:  P0001: price must be positive\n"
-        "DETAIL:  Got -1.\n"
-        "HINT:  Check the import.\n"
-        "CONTEXT:  PL/pgSQL function check_price() line 3 at RAISE\n"
-    ))
+    mock.post(QUERY_URL).mock(
+        return_value=sql_failure(
+            "ERROR:  P0001: price must be positive\n"
+            "DETAIL:  Got -1.\n"
+            "HINT:  Check the import.\n"
+            "CONTEXT:  PL/pgSQL function check_price() line 3 at RAISE\n"
+        )
+    )
     error = raised(client)
     assert isinstance(error, SqlError)
     assert error.sqlstate == "P0001"
@@ -162,12 +166,14 @@ def test_a_400_carries_detail_hint_and_context(client: ManagementApi, mock: resp
 
 
 def test_a_multi_line_detail_is_kept_whole(client: ManagementApi, mock: respx.MockRouter) -> None:
-    mock.post(QUERY_URL).mock(return_value=sql_failure(
-        "ERROR:  2BP01: cannot drop table a because other objects depend on it\n"
-        "DETAIL:  view v depends on table a\n"
-        "view w depends on view v\n"
-        "HINT:  Use DROP ... CASCADE to drop the dependent objects too.\n"
-    ))
+    mock.post(QUERY_URL).mock(
+        return_value=sql_failure(
+            "ERROR:  2BP01: cannot drop table a because other objects depend on it\n"
+            "DETAIL:  view v depends on table a\n"
+            "view w depends on view v\n"
+            "HINT:  Use DROP ... CASCADE to drop the dependent objects too.\n"
+        )
+    )
     error = raised(client)
     assert isinstance(error, SqlError)
     assert error.detail == "view v depends on table a\nview w depends on view v"
@@ -176,12 +182,14 @@ def test_a_multi_line_detail_is_kept_whole(client: ManagementApi, mock: respx.Mo
 
 def test_a_query_field_does_not_run_into_the_hint(client: ManagementApi, mock: respx.MockRouter) -> None:
     # postgres-meta prints QUERY (a PL/pgSQL error's internal query) between HINT and CONTEXT.
-    mock.post(QUERY_URL).mock(return_value=sql_failure(
-        "ERROR:  22012: division by zero\n"
-        "HINT:  Check the divisor.\n"
-        "QUERY:  SELECT 1 / 0\n"
-        "CONTEXT:  PL/pgSQL function inline_code_block line 1 at PERFORM\n"
-    ))
+    mock.post(QUERY_URL).mock(
+        return_value=sql_failure(
+            "ERROR:  22012: division by zero\n"
+            "HINT:  Check the divisor.\n"
+            "QUERY:  SELECT 1 / 0\n"
+            "CONTEXT:  PL/pgSQL function inline_code_block line 1 at PERFORM\n"
+        )
+    )
     error = raised(client)
     assert isinstance(error, SqlError)
     assert error.hint == "Check the divisor."
@@ -189,9 +197,9 @@ def test_a_query_field_does_not_run_into_the_hint(client: ManagementApi, mock: r
 
 
 def test_a_syntax_error_reports_the_line_of_the_sent_sql(client: ManagementApi, mock: respx.MockRouter) -> None:
-    mock.post(QUERY_URL).mock(return_value=sql_failure(
-        'ERROR:  42601: syntax error at or near "selec"\nLINE 3: selec 1\n        ^\n'
-    ))
+    mock.post(QUERY_URL).mock(
+        return_value=sql_failure('ERROR:  42601: syntax error at or near "selec"\nLINE 3: selec 1\n        ^\n')
+    )
     error = raised(client)
     assert isinstance(error, SqlError)
     assert (error.sqlstate, error.line) == ("42601", 3)
@@ -207,8 +215,11 @@ def test_a_400_without_a_sqlstate_keeps_the_message(client: ManagementApi, mock:
 
 
 def test_a_400_that_is_not_json_is_a_protocol_error(client: ManagementApi, mock: respx.MockRouter) -> None:
-    mock.post(QUERY_URL).mock(return_value=httpx.Response(400, text="<html><body>Bad Request</body></html>",
-                                                        headers={"content-type": "text/html"}))
+    mock.post(QUERY_URL).mock(
+        return_value=httpx.Response(
+            400, text="<html><body>Bad Request</body></html>", headers={"content-type": "text/html"}
+        )
+    )
     error = raised(client)
     assert isinstance(error, ProtocolError)
     assert "not JSON (text/html)" in str(error)
@@ -230,12 +241,21 @@ def test_a_500_carrying_a_postgres_error_is_a_sql_error(client: ManagementApi, m
 @pytest.mark.parametrize(
     ("text", "sqlstate", "message"),
     [
-        ("Failed to run sql query: ERROR:  42501: permission denied for table t", "42501",
-         "permission denied for table t"),
-        ("ERROR:  23505: duplicate key value violates unique constraint \"t_pkey\"", "23505",
-         'duplicate key value violates unique constraint "t_pkey"'),
-        ("Failed to run sql query: FATAL:  57P01: terminating connection due to administrator command", "57P01",
-         "terminating connection due to administrator command"),
+        (
+            "Failed to run sql query: ERROR:  42501: permission denied for table t",
+            "42501",
+            "permission denied for table t",
+        ),
+        (
+            'ERROR:  23505: duplicate key value violates unique constraint "t_pkey"',
+            "23505",
+            'duplicate key value violates unique constraint "t_pkey"',
+        ),
+        (
+            "Failed to run sql query: FATAL:  57P01: terminating connection due to administrator command",
+            "57P01",
+            "terminating connection due to administrator command",
+        ),
         ("Failed to run sql query: ", None, "Failed to run sql query:"),
         ("", None, "The SQL failed without a message."),
     ],
@@ -275,8 +295,7 @@ def test_a_404_is_project_not_found_with_where_to_check(client: ManagementApi, m
 
 def test_a_429_is_a_rate_limit_error_with_the_reset_time(client: ManagementApi, mock: respx.MockRouter) -> None:
     headers = {"X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "37"}
-    mock.post(QUERY_URL).mock(return_value=httpx.Response(429, json={"message": "Too many requests"},
-                                                        headers=headers))
+    mock.post(QUERY_URL).mock(return_value=httpx.Response(429, json={"message": "Too many requests"}, headers=headers))
     error = raised(client)
     assert isinstance(error, RateLimitError)
     assert error.reset_seconds == 37.0
@@ -360,8 +379,12 @@ def test_a_200_instead_of_201_is_a_protocol_error(client: ManagementApi, mock: r
 @pytest.mark.parametrize(
     ("response", "expected"),
     [
-        (httpx.Response(201, text="<!DOCTYPE html><html><body>Welcome</body></html>",
-                        headers={"content-type": "text/html"}), "not JSON (text/html)"),
+        (
+            httpx.Response(
+                201, text="<!DOCTYPE html><html><body>Welcome</body></html>", headers={"content-type": "text/html"}
+            ),
+            "not JSON (text/html)",
+        ),
         (httpx.Response(201, text='[{"a": 1}, {"b":'), "not JSON"),
         (httpx.Response(201, content=b"\xff\xfe\x00garbage"), "not JSON"),
         (httpx.Response(201, json={"rows": []}), "201 with dict instead of a list of row objects"),
@@ -418,8 +441,14 @@ def test_a_read_timeout_on_a_read_is_a_plain_network_error(client: ManagementApi
     assert type(raised(client, write=False)) is NetworkError
 
 
-@pytest.mark.parametrize("exc", [httpx.RemoteProtocolError("Server disconnected without sending a response."),
-                                 httpx.ReadError("Connection reset by peer"), httpx.WriteTimeout("timed out")])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadError("Connection reset by peer"),
+        httpx.WriteTimeout("timed out"),
+    ],
+)
 def test_a_connection_lost_mid_request_is_ambiguous_only_for_writes(
     client: ManagementApi, mock: respx.MockRouter, exc: Exception
 ) -> None:

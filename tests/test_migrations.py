@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from migrations_tasks import migrations as M
+from migrations_tasks import sqlfile
 from migrations_tasks.errors import MigrationFileError, SqlSyntaxError
 
 
@@ -22,7 +23,7 @@ def write(directory: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path
 
 def units_of(text: str) -> list[tuple[list[str], bool]]:
     path = Path("20240101000000_test.sql")
-    statements = M.parse_statements(text, path)
+    statements = sqlfile.parse_statements(text, path)
     return [([s.text for s in u.statements], u.transactional) for u in M.plan_units(statements, path)]
 
 
@@ -172,106 +173,10 @@ def test_combined_problems_keep_a_hint_only_when_it_fits_them_all(tmp_path: Path
         M.discover(tmp_path)
     assert info.value.hint is None
     same = [MigrationFileError("a", hint="Fix the SQL."), MigrationFileError("b", hint="Fix the SQL.")]
-    assert M.combine(same).hint == "Fix the SQL."
+    assert sqlfile.combine(same).hint == "Fix the SQL."
 
 
-# -- reading ----------------------------------------------------------------------------------------
-
-
-def test_read_text_strips_a_utf8_bom(tmp_path: Path) -> None:
-    path = write(tmp_path, "1_bom.sql", b"\xef\xbb\xbfSELECT 1;\n")
-    assert M.read_text(path) == "SELECT 1;\n"
-
-
-@pytest.mark.parametrize("newline", [b"\r\n", b"\r"])
-def test_read_text_turns_crlf_and_lone_cr_into_lf(tmp_path: Path, newline: bytes) -> None:
-    path = write(tmp_path, "1_x.sql", newline.join([b"SELECT 1;", b"SELECT 2;", b""]))
-    assert M.read_text(path) == "SELECT 1;\nSELECT 2;\n"
-
-
-def test_read_text_reports_invalid_utf8_with_the_path_and_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "1_latin1.sql", "SELECT 1;\n-- café\n".encode("latin-1"))
-    with pytest.raises(MigrationFileError) as info:
-        M.read_text(path)
-    assert str(info.value).startswith(f"{path}:2: not valid UTF-8 (byte 0xe9)")
-    assert info.value.line == 2
-    assert "UTF-8" in (info.value.hint or "")
-
-
-def test_read_text_counts_lines_of_a_cr_only_file_for_invalid_utf8(tmp_path: Path) -> None:
-    path = write(tmp_path, "1_x.sql", b"SELECT 1;\rSELECT 2;\r-- \xff\r")
-    with pytest.raises(MigrationFileError) as info:
-        M.read_text(path)
-    assert info.value.line == 3
-
-
-def test_read_text_refuses_a_nul_byte_with_its_line_and_column(tmp_path: Path) -> None:
-    path = write(tmp_path, "1_bin.sql", b"SELECT 1;\r\nSELECT '\x00';\r\n")
-    with pytest.raises(MigrationFileError) as info:
-        M.read_text(path)
-    assert str(info.value).startswith(f"{path}:2:9: the file contains a NUL byte")
-    assert (info.value.line, info.value.column) == (2, 9)
-
-
-def test_read_text_locates_a_nul_byte_in_a_cr_only_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "1_bin.sql", b"SELECT 1;\rSELECT 2;\r\x00")
-    with pytest.raises(MigrationFileError) as info:
-        M.read_text(path)
-    assert (info.value.line, info.value.column) == (3, 1)
-
-
-def test_read_text_refuses_a_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(M, "MAX_FILE_BYTES", 64)
-    path = write(tmp_path, "1_big.sql", "SELECT 1;\n" * 10)
-    with pytest.raises(MigrationFileError) as info:
-        M.read_text(path)
-    assert str(path) in str(info.value)
-    assert "limit" in str(info.value)
-    assert "Split the file" in (info.value.hint or "")
-
-
-def test_read_text_accepts_a_file_exactly_at_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(M, "MAX_FILE_BYTES", 20)
-    path = write(tmp_path, "1_ok.sql", "SELECT 1;\nSELECT 2;\n")
-    assert M.read_text(path) == "SELECT 1;\nSELECT 2;\n"
-
-
-def test_read_text_reports_an_unreadable_file(tmp_path: Path) -> None:
-    with pytest.raises(MigrationFileError, match="cannot read the file"):
-        M.read_text(tmp_path / "1_missing.sql")
-
-
-# -- parsing ----------------------------------------------------------------------------------------
-
-
-def test_parse_statements_records_where_each_statement_starts(tmp_path: Path) -> None:
-    statements = M.parse_statements("-- header\nCREATE TABLE a (id int);\n\n  CREATE TABLE b (id int);", tmp_path)
-    assert [(s.text, s.line, s.column) for s in statements] == [
-        ("CREATE TABLE a (id int)", 2, 1),
-        ("CREATE TABLE b (id int)", 4, 3),
-    ]
-
-
-def test_parse_statements_leaves_trailing_comments_out_of_statement_texts(tmp_path: Path) -> None:
-    text = "CREATE SCHEMA reports -- analytics\n;\nALTER TABLE a ADD COLUMN b int -- last line, no semicolon\n"
-    statements = M.parse_statements(text, tmp_path)
-    assert [s.text for s in statements] == ["CREATE SCHEMA reports", "ALTER TABLE a ADD COLUMN b int"]
-
-
-def test_parse_statements_reports_a_syntax_error_as_path_line_column(tmp_path: Path) -> None:
-    path = tmp_path / "20240101000000_bad.sql"
-    text = "CREATE TABLE a (id int);\nCREATE TABLE b (\n  id int,\n);\n"
-    with pytest.raises(SqlSyntaxError) as info:
-        M.parse_statements(text, path)
-    assert str(info.value).startswith(f"{path}:4:1: syntax error at or near \")\"")
-    assert (info.value.path, info.value.line, info.value.column) == (str(path), 4, 1)
-    assert "nothing was sent" in (info.value.hint or "")
-
-
-def test_parse_statements_columns_count_characters_not_bytes(tmp_path: Path) -> None:
-    with pytest.raises(SqlSyntaxError) as info:
-        M.parse_statements("SELECT 'ü';\nSELECT 'é' FRM t;\n", tmp_path / "1_x.sql")
-    assert (info.value.line, info.value.column) == (2, 16)
+# -- loading ----------------------------------------------------------------------------------------
 
 
 def test_load_reports_syntax_errors_at_the_right_line_of_a_crlf_file(tmp_path: Path) -> None:
@@ -432,7 +337,7 @@ def test_rollback_savepoints_and_two_phase_commit_are_refused_with_file_and_line
     text: str, line: int, column: int, kind: str
 ) -> None:
     path = Path("supabase/migrations/20240101000000_bad.sql")
-    statements = M.parse_statements(text, path)
+    statements = sqlfile.parse_statements(text, path)
     with pytest.raises(MigrationFileError) as info:
         M.plan_units(statements, path)
     assert str(info.value).startswith(f"{path}:{line}:{column}: {kind} in a migration file")
@@ -442,7 +347,7 @@ def test_rollback_savepoints_and_two_phase_commit_are_refused_with_file_and_line
 def test_a_concurrently_statement_inside_a_begin_block_is_refused_with_file_and_line() -> None:
     path = Path("supabase/migrations/20240101000000_idx.sql")
     text = "BEGIN;\nCREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY i ON a (id);\nCOMMIT;"
-    statements = M.parse_statements(text, path)
+    statements = sqlfile.parse_statements(text, path)
     with pytest.raises(MigrationFileError) as info:
         M.plan_units(statements, path)
     assert str(info.value).startswith(

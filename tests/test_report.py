@@ -55,8 +55,9 @@ def reporter(*, as_json: bool = False) -> tuple[Reporter, io.StringIO, io.String
 
 
 def test_table_aligns_columns_under_their_headers() -> None:
-    text = table([["20240101000000", "init", "applied"], ["2", "a_longer_name", "PENDING"]],
-                 ["VERSION", "NAME", "STATUS"])
+    text = table(
+        [["20240101000000", "init", "applied"], ["2", "a_longer_name", "PENDING"]], ["VERSION", "NAME", "STATUS"]
+    )
     assert text.splitlines() == [
         "VERSION         NAME           STATUS",
         "--------------  -------------  -------",
@@ -125,8 +126,9 @@ def test_render_check_prints_a_table_and_a_verdict_for_pending_migrations() -> N
 
 def test_render_check_explains_each_conflict() -> None:
     rep, out, _ = reporter()
-    code = render_check(rep, plan_of(["1", "2", "4"], ["1", "3", "4"], changed=("4",)), requests=1, warnings=[],
-                        target="t")
+    code = render_check(
+        rep, plan_of(["1", "2", "4"], ["1", "3", "4"], changed=("4",)), requests=1, warnings=[], target="t"
+    )
     assert code == 2
     text = out.getvalue()
     assert "History conflict" in text
@@ -155,8 +157,7 @@ def test_render_check_json_is_one_document_with_every_migration() -> None:
         "counts": {"applied": 1, "pending": 0, "out-of-order": 1, "remote-only": 1, "changed": 0},
         "migrations": [
             {"version": "1", "name": "change", "status": "applied", "file": "supabase/migrations/1_change.sql"},
-            {"version": "2", "name": "change", "status": "out-of-order",
-             "file": "supabase/migrations/2_change.sql"},
+            {"version": "2", "name": "change", "status": "out-of-order", "file": "supabase/migrations/2_change.sql"},
             {"version": "3", "name": "change", "status": "remote-only", "file": None},
         ],
         "warnings": ["w"],
@@ -182,8 +183,14 @@ def test_error_prints_the_message_and_the_hint_to_stderr() -> None:
 
 def test_error_prints_a_sql_error_with_its_sqlstate_detail_and_hint() -> None:
     rep, _, err = reporter()
-    rep.error(SqlError("permission denied for table schema_migrations", sqlstate="42501",
-                       detail="Role x lacks SELECT.", hint="Use the postgres role."))
+    rep.error(
+        SqlError(
+            "permission denied for table schema_migrations",
+            sqlstate="42501",
+            detail="Role x lacks SELECT.",
+            hint="Use the postgres role.",
+        )
+    )
     assert err.getvalue() == (
         "error: 42501: permission denied for table schema_migrations\n"
         "DETAIL: Role x lacks SELECT.\n"
@@ -195,20 +202,34 @@ def test_error_in_json_mode_also_prints_a_json_document() -> None:
     rep, out, err = reporter(as_json=True)
     rep.error(HistoryConflict("History conflict.", hint="Restore the files."))
     assert "error: History conflict." in err.getvalue()
-    assert json.loads(out.getvalue()) == {"status": "error", "exit_code": 2, "error": "History conflict.",
-                                          "kind": "HistoryConflict", "hint": "Restore the files."}
+    assert json.loads(out.getvalue()) == {
+        "status": "error",
+        "exit_code": 2,
+        "error": "History conflict.",
+        "kind": "HistoryConflict",
+        "hint": "Restore the files.",
+    }
 
 
 def test_error_document_names_the_file_line_and_column_of_a_file_problem() -> None:
     doc = error_document(SqlSyntaxError("x.sql:3:7: syntax error", path="x.sql", line=3, column=7, hint="Fix it."))
-    assert doc == {"status": "error", "exit_code": 3, "error": "x.sql:3:7: syntax error", "kind": "SqlSyntaxError",
-                   "hint": "Fix it.", "file": "x.sql", "line": 3, "column": 7}
+    assert doc == {
+        "status": "error",
+        "exit_code": 3,
+        "error": "x.sql:3:7: syntax error",
+        "kind": "SqlSyntaxError",
+        "hint": "Fix it.",
+        "file": "x.sql",
+        "line": 3,
+        "column": 7,
+    }
     assert error_document(MigrationFileError("bad"))["file"] is None
 
 
 def test_error_document_of_a_failed_migration_carries_the_sqlstate() -> None:
-    failure = MigrationFailed("Migration 2_x.sql failed", version="2", path="2_x.sql", line=4,
-                              sql_error=SqlError("boom", sqlstate="P0001"))
+    failure = MigrationFailed(
+        "Migration 2_x.sql failed", version="2", path="2_x.sql", line=4, sql_error=SqlError("boom", sqlstate="P0001")
+    )
     doc = error_document(failure)
     assert (doc["exit_code"], doc["sqlstate"], doc["file"], doc["line"]) == (1, "P0001", "2_x.sql", 4)
 
@@ -236,8 +257,12 @@ def outcome(version: str, status: str = "applied") -> Any:
 
 def apply_result(outcomes: list[Any], *, dry_run: bool = False, sql: list[Any] | None = None) -> Any:
     return SimpleNamespace(
-        outcomes=outcomes, applied=[o for o in outcomes if o.status == "applied"], dry_run=dry_run,
-        sql=sql or [], requests=1 + len(outcomes), seconds=1.5,
+        outcomes=outcomes,
+        applied=[o for o in outcomes if o.status == "applied"],
+        dry_run=dry_run,
+        sql=sql or [],
+        requests=1 + len(outcomes),
+        seconds=1.5,
     )
 
 
@@ -289,8 +314,9 @@ def test_render_apply_of_nothing_says_the_database_is_up_to_date() -> None:
 
 def test_render_apply_dry_run_prints_each_request() -> None:
     rep, out, _ = reporter()
-    result = apply_result([outcome("1", "would-apply")], dry_run=True,
-                          sql=[(migration("1"), ["BEGIN-ish request", "second request"])])
+    result = apply_result(
+        [outcome("1", "would-apply")], dry_run=True, sql=[(migration("1"), ["BEGIN-ish request", "second request"])]
+    )
     render_apply(rep, result, target="t")
     text = out.getvalue()
     assert "-- 1_change.sql: 2 requests\n-- request 1\nBEGIN-ish request\n-- request 2\nsecond request\n" in text
@@ -302,8 +328,9 @@ def test_render_apply_json_is_one_document() -> None:
     render_apply(rep, apply_result([outcome("1")]), target="t")
     doc = json.loads(out.getvalue())
     assert doc["status"] == "applied" and doc["exit_code"] == 0 and doc["requests"] == 2
-    assert doc["migrations"] == [{"version": "1", "name": "change", "status": "applied", "seconds": 0.1235,
-                                  "requests": 1}]
+    assert doc["migrations"] == [
+        {"version": "1", "name": "change", "status": "applied", "seconds": 0.1235, "requests": 1}
+    ]
 
 
 def test_render_apply_json_of_a_dry_run_includes_the_sql() -> None:

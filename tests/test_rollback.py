@@ -95,8 +95,10 @@ def test_a_failing_down_statement_leaves_schema_and_ledger_untouched(
     project: Project, migrations: MigrationDir, transport: str
 ) -> None:
     migrations.write("1_a.sql", "create table a (id int);\n-- migrate:down\n-- drop table a;\n")
-    migrations.write("2_b.sql", "create table b (id int);\ninsert into b values (1);\n"
-                     "-- migrate:down\n-- drop table b;\n-- select 1/0;\n")
+    migrations.write(
+        "2_b.sql",
+        "create table b (id int);\ninsert into b values (1);\n-- migrate:down\n-- drop table b;\n-- select 1/0;\n",
+    )
     engine = engine_for(project, migrations, transport)
     local = load(migrations.path)
     engine.apply(local)
@@ -138,9 +140,11 @@ def test_record_only_deletes_just_the_ledger_row(project: Project, migrations: M
 def test_down_sql_stored_in_the_rollback_column_is_used_when_the_file_has_none(
     project: Project, migrations: MigrationDir, transport: str
 ) -> None:
-    project.sql("create schema supabase_migrations; create table supabase_migrations.schema_migrations "
-                "(version text primary key, statements text[], name text, created_by text, "
-                "idempotency_key text unique, rollback text[])")
+    project.sql(
+        "create schema supabase_migrations; create table supabase_migrations.schema_migrations "
+        "(version text primary key, statements text[], name text, created_by text, "
+        "idempotency_key text unique, rollback text[])"
+    )
     path = migrations.write("1_a.sql", "create table a (id int);\n-- migrate:down\n-- drop table a;\n")
     engine = engine_for(project, migrations, transport)
     engine.apply(load(migrations.path))
@@ -153,8 +157,10 @@ def test_down_sql_stored_in_the_rollback_column_is_used_when_the_file_has_none(
 
 
 def test_down_sql_from_the_ledger_is_parsed_before_anything_is_sent(project: Project, migrations: MigrationDir) -> None:
-    project.sql("create schema supabase_migrations; create table supabase_migrations.schema_migrations "
-                "(version text primary key, statements text[], name text, rollback text[])")
+    project.sql(
+        "create schema supabase_migrations; create table supabase_migrations.schema_migrations "
+        "(version text primary key, statements text[], name text, rollback text[])"
+    )
     project.sql(f"insert into {TABLE} values ('1', '{{}}', 'a', ARRAY['drop tabel a'])")
     engine = engine_for(project, migrations)
     with pytest.raises(SqlSyntaxError, match="rollback SQL of 1"):
@@ -216,7 +222,9 @@ def test_repair_applied_records_rows_from_the_files_and_reverted_deletes_them(
     assert [o.status for o in result.outcomes] == ["recorded", "recorded"]
     assert tables(project) == set()  # no migration SQL ran
     assert project.sql(f"SELECT version, name, statements FROM {TABLE} ORDER BY 1") == [
-        ("1", "t1", ["create table t1 (id int)"]), ("2", "t2", ["create table t2 (id int)"])]
+        ("1", "t1", ["create table t1 (id int)"]),
+        ("2", "t2", ["create table t2 (id int)"]),
+    ]
     assert {e.status.value for e in engine.check(local).entries} == {"applied"}
     result = engine.repair(local, "reverted", ["2", "9"])
     assert [o.status for o in result.outcomes] == ["removed", "not-recorded"]
@@ -259,8 +267,9 @@ def test_the_example_migrations_roll_back_completely(project: Project) -> None:
     assert len(result.done) == len(local.migrations)
     assert tables(project) == set() and versions(project) == []
     assert project.sql("SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace") == [(0,)]
-    assert project.sql("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass "
-                       "AND tgname = 'on_auth_user_created'") == [(0,)]
+    assert project.sql(
+        "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND tgname = 'on_auth_user_created'"
+    ) == [(0,)]
     engine.apply(local)  # and they apply again cleanly
     assert {e.status.value for e in engine.check(local).entries} == {"applied"}
 

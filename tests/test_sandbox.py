@@ -16,8 +16,7 @@ def query(project: Project, sql: str, path: str = "query", token: str | None = N
 
 
 def test_it_printed_exactly_four_env_lines_with_a_loopback_api(sandbox: SandboxProcess) -> None:
-    assert list(sandbox.env) == ["SUPABASE_API_URL", "SUPABASE_PROJECT_REF", "SUPABASE_ACCESS_TOKEN",
-                                 "SANDBOX_DB_URL"]
+    assert list(sandbox.env) == ["SUPABASE_API_URL", "SUPABASE_PROJECT_REF", "SUPABASE_ACCESS_TOKEN", "SANDBOX_DB_URL"]
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", sandbox.api_url)
     assert re.fullmatch(r"[a-z]{20}", sandbox.ref)
     assert sandbox.token == CANARY
@@ -85,8 +84,10 @@ def test_health_reports_each_requested_service(project: Project) -> None:
 def test_responses_carry_rate_limit_headers(project: Project) -> None:
     request = urllib.request.Request(
         f"{project.sandbox.api_url}/v1/projects/{project.ref}/database/query",
-        data=json.dumps({"query": "select 1"}).encode(), method="POST",
-        headers={"Authorization": f"Bearer {project.sandbox.token}", "Content-Type": "application/json"})
+        data=json.dumps({"query": "select 1"}).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {project.sandbox.token}", "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as response:
         assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(response.headers)
 
@@ -99,15 +100,19 @@ def test_stats_count_api_requests_per_project(project: Project) -> None:
 
 
 def test_supabase_objects_exist_and_the_search_path_includes_extensions(project: Project) -> None:
-    rows = project.sql("select rolname from pg_roles where rolname in ('anon','authenticated','service_role') "
-                       "order by 1")
+    rows = project.sql(
+        "select rolname from pg_roles where rolname in ('anon','authenticated','service_role') order by 1"
+    )
     assert rows == [("anon",), ("authenticated",), ("service_role",)]
     assert project.sql("select to_regclass('auth.users') is not null") == [(True,)]
     _, rows = query(project, "select current_setting('search_path') as p")
     assert rows == [{"p": '"$user", public, extensions'}]
-    _status, rows = query(project, "select set_config('request.jwt.claims', "
-                         "'{\"sub\": \"8f0b0a7e-1a4c-4c52-9d3e-1a2b3c4d5e6f\", \"role\": \"authenticated\"}', true); "
-                         "select auth.uid()::text as uid, auth.role() as role, auth.jwt() ->> 'role' as j")
+    _status, rows = query(
+        project,
+        "select set_config('request.jwt.claims', "
+        '\'{"sub": "8f0b0a7e-1a4c-4c52-9d3e-1a2b3c4d5e6f", "role": "authenticated"}\', true); '
+        "select auth.uid()::text as uid, auth.role() as role, auth.jwt() ->> 'role' as j",
+    )
     assert rows == [{"uid": "8f0b0a7e-1a4c-4c52-9d3e-1a2b3c4d5e6f", "role": "authenticated", "j": "authenticated"}]
 
 

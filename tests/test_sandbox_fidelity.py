@@ -59,25 +59,39 @@ def one(project: Project, query: str) -> object:
 
 # -- the corpora -----------------------------------------------------------------------------------
 
+
 def test_the_supabase_style_corpus_applies_through_the_api_and_db_check_is_clean_afterwards(
     project: Project, tmp_path: Path
 ) -> None:
     engine = apply_through_the_api(project, SUPABASE_CORPUS)
     assert {e.status for e in engine.check(load(SUPABASE_CORPUS)).entries} == {Status.APPLIED}
 
-    check = run_inv("db.check", "--transport", "api", "--migrations-dir", str(SUPABASE_CORPUS),
-                    cwd=user_project(tmp_path), env=project.env)
+    check = run_inv(
+        "db.check",
+        "--transport",
+        "api",
+        "--migrations-dir",
+        str(SUPABASE_CORPUS),
+        cwd=user_project(tmp_path),
+        env=project.env,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
     # What the migrations built is really there and really works.
     assert one(project, f"select count(*) from public.profiles where id = '{DEMO_USER}'") == 1
-    assert sql(project, "select tablename from pg_publication_tables where pubname = 'supabase_realtime' "
-                        "order by 1") == [("messages",), ("team_members",)]
-    assert sql(project, "select id, public from storage.buckets order by id") == [("avatars", True),
-                                                                                ("documents", False)]
+    assert sql(
+        project, "select tablename from pg_publication_tables where pubname = 'supabase_realtime' order by 1"
+    ) == [("messages",), ("team_members",)]
+    assert sql(project, "select id, public from storage.buckets order by id") == [
+        ("avatars", True),
+        ("documents", False),
+    ]
     assert one(project, "select count(*) from pg_policies where schemaname = 'storage'") == 5
     assert sql(project, "select jobname, schedule from cron.job where jobname is not null order by 1") == [
-        ("partman-maintenance", "@hourly"), ("purge-old-messages", "30 3 * * *"), ("send-digest", "0 8 * * 1-5")]
+        ("partman-maintenance", "@hourly"),
+        ("purge-old-messages", "30 3 * * *"),
+        ("send-digest", "0 8 * * 1-5"),
+    ]
     queued = sql(project, "select url from net.http_request_queue order by id")
     assert ("https://project-ref.supabase.co/functions/v1/new-order",) in queued  # the webhook fired
     assert ("https://hooks.slack.example/services/T000/B000/XXXX",) in queued  # the trigger's pg_net call
@@ -102,16 +116,21 @@ def test_the_drizzle_style_corpus_with_statement_breakpoints_applies_and_db_chec
     local = load(DRIZZLE_CORPUS)
     assert [m.version for m in local.migrations] == ["0000", "0001", "0002", "0003"]
     apply_through_the_api(project, DRIZZLE_CORPUS)
-    check = run_inv("db.check", "--transport", "api", "--migrations-dir", str(DRIZZLE_CORPUS),
-                    cwd=user_project(tmp_path), env=project.env)
+    check = run_inv(
+        "db.check",
+        "--transport",
+        "api",
+        "--migrations-dir",
+        str(DRIZZLE_CORPUS),
+        cwd=user_project(tmp_path),
+        env=project.env,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert one(project, "select count(*) from pg_policies where tablename in ('accounts', 'projects')") == 2
     assert one(project, "select 'enterprise' = any(enum_range(null::public.plan)::text[])") is True
 
 
-def test_a_self_wrapped_corpus_file_is_one_atomic_request_with_its_ledger_row(
-    project: Project, tmp_path: Path
-) -> None:
+def test_a_self_wrapped_corpus_file_is_one_atomic_request_with_its_ledger_row(project: Project, tmp_path: Path) -> None:
     directory = tmp_path / "migrations"
     directory.mkdir()
     source = next(SUPABASE_CORPUS.glob("*_types.sql"))
@@ -126,66 +145,121 @@ def test_a_self_wrapped_corpus_file_is_one_atomic_request_with_its_ledger_row(
 
 # -- the Supabase objects ----------------------------------------------------------------------------
 
+
 def test_the_platform_roles_exist_with_supabase_attributes_and_memberships(project: Project) -> None:
-    roles = dict(sql(project, "select rolname, rolcanlogin::text || rolinherit::text || rolbypassrls::text "
-                              "from pg_roles"))
+    roles = dict(
+        sql(project, "select rolname, rolcanlogin::text || rolinherit::text || rolbypassrls::text from pg_roles")
+    )
     expected = {  # login, inherit, bypassrls
-        "anon": "falsetruefalse", "authenticated": "falsetruefalse", "service_role": "falsetruetrue",
-        "authenticator": "truefalsefalse", "supabase_admin": "truetruetrue",
-        "supabase_auth_admin": "truefalsefalse", "supabase_storage_admin": "truefalsefalse",
-        "dashboard_user": "falsetruefalse", "pgbouncer": "truetruefalse",
+        "anon": "falsetruefalse",
+        "authenticated": "falsetruefalse",
+        "service_role": "falsetruetrue",
+        "authenticator": "truefalsefalse",
+        "supabase_admin": "truetruetrue",
+        "supabase_auth_admin": "truefalsefalse",
+        "supabase_storage_admin": "truefalsefalse",
+        "dashboard_user": "falsetruefalse",
+        "pgbouncer": "truetruefalse",
     }
     assert {name: roles.get(name) for name in expected} == expected
-    members = set(sql(project, "select r.rolname, m.rolname from pg_auth_members a join pg_roles r on "
-                               "r.oid = a.roleid join pg_roles m on m.oid = a.member"))
-    assert {("anon", "authenticator"), ("authenticated", "authenticator"),
-            ("service_role", "authenticator")} <= members
+    members = set(
+        sql(
+            project,
+            "select r.rolname, m.rolname from pg_auth_members a join pg_roles r on "
+            "r.oid = a.roleid join pg_roles m on m.oid = a.member",
+        )
+    )
+    assert {("anon", "authenticator"), ("authenticated", "authenticator"), ("service_role", "authenticator")} <= members
 
 
 def test_auth_storage_and_realtime_tables_have_the_columns_and_types_migrations_reference(
     project: Project,
 ) -> None:
-    columns = set(sql(project, """
+    columns = set(
+        sql(
+            project,
+            """
         select table_schema || '.' || table_name || '.' || column_name, data_type
           from information_schema.columns
-         where table_schema in ('auth', 'storage', 'realtime', 'vault', 'supabase_functions', 'net', 'cron')"""))
+         where table_schema in ('auth', 'storage', 'realtime', 'vault', 'supabase_functions', 'net', 'cron')""",
+        )
+    )
     for column in [
-        ("auth.users.id", "uuid"), ("auth.users.email", "character varying"), ("auth.users.phone", "text"),
-        ("auth.users.raw_user_meta_data", "jsonb"), ("auth.users.is_anonymous", "boolean"),
-        ("auth.identities.id", "uuid"), ("auth.identities.provider_id", "text"), ("auth.identities.email", "text"),
-        ("auth.sessions.aal", "USER-DEFINED"), ("auth.mfa_factors.status", "USER-DEFINED"),
-        ("auth.refresh_tokens.id", "bigint"), ("auth.one_time_tokens.token_hash", "text"),
-        ("storage.buckets.id", "text"), ("storage.buckets.allowed_mime_types", "ARRAY"),
-        ("storage.objects.name", "text"), ("storage.objects.owner_id", "text"), ("storage.objects.metadata", "jsonb"),
-        ("realtime.messages.topic", "text"), ("realtime.messages.private", "boolean"),
-        ("vault.secrets.secret", "text"), ("vault.decrypted_secrets.decrypted_secret", "text"),
-        ("supabase_functions.hooks.request_id", "bigint"), ("net.http_request_queue.body", "bytea"),
+        ("auth.users.id", "uuid"),
+        ("auth.users.email", "character varying"),
+        ("auth.users.phone", "text"),
+        ("auth.users.raw_user_meta_data", "jsonb"),
+        ("auth.users.is_anonymous", "boolean"),
+        ("auth.identities.id", "uuid"),
+        ("auth.identities.provider_id", "text"),
+        ("auth.identities.email", "text"),
+        ("auth.sessions.aal", "USER-DEFINED"),
+        ("auth.mfa_factors.status", "USER-DEFINED"),
+        ("auth.refresh_tokens.id", "bigint"),
+        ("auth.one_time_tokens.token_hash", "text"),
+        ("storage.buckets.id", "text"),
+        ("storage.buckets.allowed_mime_types", "ARRAY"),
+        ("storage.objects.name", "text"),
+        ("storage.objects.owner_id", "text"),
+        ("storage.objects.metadata", "jsonb"),
+        ("realtime.messages.topic", "text"),
+        ("realtime.messages.private", "boolean"),
+        ("vault.secrets.secret", "text"),
+        ("vault.decrypted_secrets.decrypted_secret", "text"),
+        ("supabase_functions.hooks.request_id", "bigint"),
+        ("net.http_request_queue.body", "bytea"),
     ]:
         assert column in columns
-    functions = {r[0] for r in sql(project, "select oid::regprocedure::text from pg_proc where pronamespace in "
-                                            "('auth'::regnamespace, 'storage'::regnamespace, 'realtime'::regnamespace,"
-                                            " 'vault'::regnamespace, 'supabase_functions'::regnamespace)")}
-    assert {"auth.uid()", "auth.role()", "auth.jwt()", "auth.email()", "storage.foldername(text)",
-            "storage.filename(text)", "storage.extension(text)", "realtime.topic()",
-            "realtime.send(jsonb,text,text,boolean)", "vault.create_secret(text,text,text,uuid)",
-            "supabase_functions.http_request()"} <= functions
+    functions = {
+        r[0]
+        for r in sql(
+            project,
+            "select oid::regprocedure::text from pg_proc where pronamespace in "
+            "('auth'::regnamespace, 'storage'::regnamespace, 'realtime'::regnamespace,"
+            " 'vault'::regnamespace, 'supabase_functions'::regnamespace)",
+        )
+    }
+    assert {
+        "auth.uid()",
+        "auth.role()",
+        "auth.jwt()",
+        "auth.email()",
+        "storage.foldername(text)",
+        "storage.filename(text)",
+        "storage.extension(text)",
+        "realtime.topic()",
+        "realtime.send(jsonb,text,text,boolean)",
+        "vault.create_secret(text,text,text,uuid)",
+        "supabase_functions.http_request()",
+    } <= functions
     assert one(project, "select count(*) from pg_publication where pubname = 'supabase_realtime'") == 1
     assert one(project, "select count(*) from pg_publication_tables where pubname = 'supabase_realtime'") == 0
-    assert {r[0] for r in sql(project, "select relname from pg_class where relnamespace = 'auth'::regnamespace "
-                                       "and relkind = 'r' and not relrowsecurity")} == set()
+    assert {
+        r[0]
+        for r in sql(
+            project,
+            "select relname from pg_class where relnamespace = 'auth'::regnamespace "
+            "and relkind = 'r' and not relrowsecurity",
+        )
+    } == set()
 
 
 def test_the_jwt_helpers_read_the_claims_postgrest_sets(project: Project) -> None:
     claims = json.dumps({"sub": DEMO_USER, "role": "authenticated", "email": "demo@example.com", "aal": "aal2"})
-    rows = sql(project, f"select set_config('request.jwt.claims', '{claims}', false), auth.uid()::text, "
-                        "auth.role(), auth.email(), auth.jwt() ->> 'aal'")
+    rows = sql(
+        project,
+        f"select set_config('request.jwt.claims', '{claims}', false), auth.uid()::text, "
+        "auth.role(), auth.email(), auth.jwt() ->> 'aal'",
+    )
     assert rows[0][1:] == (DEMO_USER, "authenticated", "demo@example.com", "aal2")
 
 
 def test_storage_path_helpers_split_object_names_as_supabase_does(project: Project) -> None:
-    assert sql(project, "select storage.foldername('u1/docs/report.final.pdf'), "
-                        "storage.filename('u1/docs/report.final.pdf'), storage.extension('u1/docs/report.final.pdf')"
-               ) == [(["u1", "docs"], "report.final.pdf", "pdf")]
+    assert sql(
+        project,
+        "select storage.foldername('u1/docs/report.final.pdf'), "
+        "storage.filename('u1/docs/report.final.pdf'), storage.extension('u1/docs/report.final.pdf')",
+    ) == [(["u1", "docs"], "report.final.pdf", "pdf")]
 
 
 def test_storage_refuses_direct_deletes_unless_the_storage_api_setting_allows_them(project: Project) -> None:
@@ -210,15 +284,31 @@ def test_the_default_search_path_finds_extension_functions_unqualified(project: 
 
 # -- extensions: inventory, creation, start-up listing -------------------------------------------------
 
+
 def test_every_extension_on_supabases_list_is_real_or_a_stand_in_and_none_is_missing() -> None:
     inventory = extension_inventory()
     assert inventory.missing == ()
     assert set(inventory.real) | set(inventory.stand_ins) == set(SUPABASE_EXTENSIONS)
     assert not set(inventory.real) & set(inventory.stand_ins)
     assert {"vector", "pg_trgm", "citext", "moddatetime", "hstore", "ltree", "pg_stat_statements"} <= set(
-        inventory.real)
-    assert {"pgcrypto", "uuid-ossp", "pg_net", "pg_cron", "supabase_vault", "pg_graphql", "http", "pgjwt",
-            "wrappers", "pgmq", "hypopg", "plpgsql_check", "pgtap", "postgis"} <= set(inventory.stand_ins)
+        inventory.real
+    )
+    assert {
+        "pgcrypto",
+        "uuid-ossp",
+        "pg_net",
+        "pg_cron",
+        "supabase_vault",
+        "pg_graphql",
+        "http",
+        "pgjwt",
+        "wrappers",
+        "pgmq",
+        "hypopg",
+        "plpgsql_check",
+        "pgtap",
+        "postgis",
+    } <= set(inventory.stand_ins)
     # a stand-in never shadows an extension the engine ships
     engine_ships = {p.stem for p in share_extension_dir().glob("*.control")}
     assert not engine_ships & set(inventory.stand_ins)
@@ -234,8 +324,11 @@ def test_every_stand_in_and_bootstrap_file_is_shipped_as_package_data() -> None:
     assert line, "pyproject.toml declares the package data"
     patterns = re.findall(r'"([^"]+)"', line.group(1))
     package = root / "migrations_tasks"
-    files = [p.relative_to(package).as_posix() for p in (package / "sandbox").rglob("*")
-             if p.is_file() and p.suffix in (".sql", ".control")]
+    files = [
+        p.relative_to(package).as_posix()
+        for p in (package / "sandbox").rglob("*")
+        if p.is_file() and p.suffix in (".sql", ".control")
+    ]
     bootstrap_files = len(list((package / "sandbox" / "sql").glob("*.sql")))
     assert len(files) == 2 * len(extension_inventory().stand_ins) + bootstrap_files
     assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []
@@ -243,8 +336,15 @@ def test_every_stand_in_and_bootstrap_file_is_shipped_as_package_data() -> None:
 
 def test_every_supabase_extension_can_be_created_and_stand_ins_say_so_in_their_comment(project: Project) -> None:
     for name in SUPABASE_EXTENSIONS:
-        if name in ("pgmq", "pg_graphql", "supabase_vault", "pgsodium", "pg_tle", "postgis_topology",
-                    "postgis_tiger_geocoder"):
+        if name in (
+            "pgmq",
+            "pg_graphql",
+            "supabase_vault",
+            "pgsodium",
+            "pg_tle",
+            "postgis_topology",
+            "postgis_tiger_geocoder",
+        ):
             sql(project, f'create extension if not exists "{name}" cascade')  # their schema is fixed
         else:
             sql(project, f'create extension if not exists "{name}" with schema extensions cascade')
@@ -265,8 +365,7 @@ def test_the_sandbox_lists_real_and_stand_in_extensions_on_stderr_and_only_the_e
     process.stop()
     assert process.process.stdout is not None and process.process.stderr is not None
     assert process.process.stdout.read() == ""  # nothing after the four .env lines
-    assert list(process.env) == ["SUPABASE_API_URL", "SUPABASE_PROJECT_REF", "SUPABASE_ACCESS_TOKEN",
-                                 "SANDBOX_DB_URL"]
+    assert list(process.env) == ["SUPABASE_API_URL", "SUPABASE_PROJECT_REF", "SUPABASE_ACCESS_TOKEN", "SANDBOX_DB_URL"]
     stderr = process.process.stderr.read()
     match = re.search(r"^sandbox: extensions: real: (.*); stand-ins: (.*)$", stderr, re.MULTILINE)
     assert match, stderr
@@ -276,6 +375,7 @@ def test_the_sandbox_lists_real_and_stand_in_extensions_on_stderr_and_only_the_e
 
 
 # -- what each stand-in does -----------------------------------------------------------------------
+
 
 def test_uuid_ossp_generates_distinct_v4_and_time_based_v1_uuids(project: Project) -> None:
     v4 = [r[0] for r in sql(project, "select uuid_generate_v4() from generate_series(1, 500)")]
@@ -288,8 +388,9 @@ def test_uuid_ossp_generates_distinct_v4_and_time_based_v1_uuids(project: Projec
 def test_uuid_ossp_name_based_uuids_match_pythons_uuid3_and_uuid5(project: Project) -> None:
     with psycopg.connect(project.db_url, autocommit=True) as conn:
         for name in ["", "example.com", "ünïcode/path?x='1'"]:
-            row = conn.execute("select uuid_generate_v3(uuid_ns_url(), %s), uuid_generate_v5(uuid_ns_dns(), %s)",
-                               (name, name)).fetchone()
+            row = conn.execute(
+                "select uuid_generate_v3(uuid_ns_url(), %s), uuid_generate_v5(uuid_ns_dns(), %s)", (name, name)
+            ).fetchone()
             assert row == (uuid.uuid3(uuid.NAMESPACE_URL, name), uuid.uuid5(uuid.NAMESPACE_DNS, name))
 
 
@@ -298,8 +399,10 @@ def test_pgcrypto_digest_and_hmac_match_hashlib_for_every_algorithm(project: Pro
         for size in (0, 1, 55, 56, 64, 119, 300):
             data = bytes((i * 31 + size) % 256 for i in range(size))
             for algorithm in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512"):
-                got = conn.execute("select digest(%s::bytea, %s), hmac(%s::bytea, %s::bytea, %s)",
-                                   (data, algorithm, data, b"k" * 70, algorithm)).fetchone()
+                got = conn.execute(
+                    "select digest(%s::bytea, %s), hmac(%s::bytea, %s::bytea, %s)",
+                    (data, algorithm, data, b"k" * 70, algorithm),
+                ).fetchone()
                 assert got == (hashlib.new(algorithm, data).digest(), hmac.new(b"k" * 70, data, algorithm).digest())
         text_digest = conn.execute("select encode(digest('héllo', 'sha256'), 'hex')").fetchone()
         assert text_digest == (hashlib.sha256("héllo".encode()).hexdigest(),)
@@ -308,14 +411,16 @@ def test_pgcrypto_digest_and_hmac_match_hashlib_for_every_algorithm(project: Pro
 
 
 def test_pgcrypto_random_bytes_crypt_and_symmetric_encryption_behave_as_documented(project: Project) -> None:
-    assert sql(project, "select length(gen_random_bytes(1024)), gen_random_bytes(16) <> gen_random_bytes(16)"
-               ) == [(1024, True)]
+    assert sql(project, "select length(gen_random_bytes(1024)), gen_random_bytes(16) <> gen_random_bytes(16)") == [
+        (1024, True)
+    ]
     with pytest.raises(psycopg.Error, match="Length not in range"):
         sql(project, "select gen_random_bytes(1025)")
     hashed = one(project, "select crypt('secret', gen_salt('bf', 8))")
     assert isinstance(hashed, str) and re.fullmatch(r"\$2a\$08\$[./0-9A-Za-z]{53}", hashed)
-    assert sql(project, f"select crypt('secret', '{hashed}') = '{hashed}', crypt('other', '{hashed}') = '{hashed}'"
-               ) == [(True, False)]
+    assert sql(
+        project, f"select crypt('secret', '{hashed}') = '{hashed}', crypt('other', '{hashed}') = '{hashed}'"
+    ) == [(True, False)]
     assert one(project, "select pgp_sym_decrypt(pgp_sym_encrypt('top secret', 'pw'), 'pw')") == "top secret"
     with pytest.raises(psycopg.Error, match="Wrong key or corrupt data"):
         sql(project, "select pgp_sym_decrypt(pgp_sym_encrypt('top secret', 'pw'), 'nope')")
@@ -342,20 +447,26 @@ def test_pg_net_records_each_request_and_sends_nothing(project: Project) -> None
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        ids = sql(project, f"select net.http_post('http://127.0.0.1:{port}/hook', '{{\"a\": 1}}'), "
-                           f"net.http_get('http://127.0.0.1:{port}/x', '{{\"q\": \"a b\"}}'), "
-                           f"net.http_delete('http://127.0.0.1:{port}/y')")[0]
+        ids = sql(
+            project,
+            f"select net.http_post('http://127.0.0.1:{port}/hook', '{{\"a\": 1}}'), "
+            f"net.http_get('http://127.0.0.1:{port}/x', '{{\"q\": \"a b\"}}'), "
+            f"net.http_delete('http://127.0.0.1:{port}/y')",
+        )[0]
         time.sleep(1.0)
     finally:
         stop.set()
         thread.join()
         listener.close()
     assert connections == []
-    queued = sql(project, "select id, method, url, convert_from(body, 'UTF8'), headers from net.http_request_queue "
-                          "order by id")
+    queued = sql(
+        project, "select id, method, url, convert_from(body, 'UTF8'), headers from net.http_request_queue order by id"
+    )
     assert [(q[0], q[1], q[2]) for q in queued] == [
-        (ids[0], "POST", f"http://127.0.0.1:{port}/hook"), (ids[1], "GET", f"http://127.0.0.1:{port}/x?q=a%20b"),
-        (ids[2], "DELETE", f"http://127.0.0.1:{port}/y")]
+        (ids[0], "POST", f"http://127.0.0.1:{port}/hook"),
+        (ids[1], "GET", f"http://127.0.0.1:{port}/x?q=a%20b"),
+        (ids[2], "DELETE", f"http://127.0.0.1:{port}/y"),
+    ]
     assert json.loads(str(queued[0][3])) == {"a": 1} and queued[0][4] == {"Content-Type": "application/json"}
     assert one(project, "select count(*) from net._http_response") == 0
     assert one(project, f"select (net._http_collect_response({ids[0]})).status::text") == "ERROR"
@@ -363,13 +474,21 @@ def test_pg_net_records_each_request_and_sends_nothing(project: Project) -> None
 
 def test_a_database_webhook_queues_the_row_as_json_through_pg_net_and_logs_the_hook(project: Project) -> None:
     sql(project, "create table t (id int primary key, v text)")
-    sql(project, "create trigger t_hook after insert on t for each row execute function "
-                 "supabase_functions.http_request('https://example.com/hook', 'POST', "
-                 "'{\"Content-Type\":\"application/json\"}', '{}', '1000')")
+    sql(
+        project,
+        "create trigger t_hook after insert on t for each row execute function "
+        "supabase_functions.http_request('https://example.com/hook', 'POST', "
+        "'{\"Content-Type\":\"application/json\"}', '{}', '1000')",
+    )
     sql(project, "insert into t values (1, 'one')")
     body = one(project, "select convert_from(body, 'UTF8')::jsonb from net.http_request_queue")
-    assert body == {"type": "INSERT", "table": "t", "schema": "public", "record": {"id": 1, "v": "one"},
-                    "old_record": None}
+    assert body == {
+        "type": "INSERT",
+        "table": "t",
+        "schema": "public",
+        "record": {"id": 1, "v": "one"},
+        "old_record": None,
+    }
     assert one(project, "select hook_name from supabase_functions.hooks") == "t_hook"
 
 
@@ -380,7 +499,9 @@ def test_pg_cron_records_jobs_in_cron_job_and_never_runs_them(project: Project) 
     assert one(project, "select cron.schedule('tick', '2 seconds', 'insert into public.ticks default values')") == job
     other = one(project, "select cron.schedule('*/5 * * * *', 'select 1')")
     assert sql(project, "select jobid, jobname, schedule, active, username from cron.job order by jobid") == [
-        (job, "tick", "2 seconds", True, "postgres"), (other, None, "*/5 * * * *", True, "postgres")]
+        (job, "tick", "2 seconds", True, "postgres"),
+        (other, None, "*/5 * * * *", True, "postgres"),
+    ]
     time.sleep(2.5)
     assert one(project, "select count(*) from public.ticks") == 0
     assert one(project, "select count(*) from cron.job_run_details") == 0
@@ -393,8 +514,9 @@ def test_pg_cron_records_jobs_in_cron_job_and_never_runs_them(project: Project) 
 
 def test_vault_secrets_round_trip_through_decrypted_secrets(project: Project) -> None:
     secret_id = one(project, "select vault.create_secret('s3cr3t-value', 'api_key', 'for tests')")
-    assert sql(project, "select name, description, decrypted_secret, secret <> decrypted_secret "
-                        "from vault.decrypted_secrets") == [("api_key", "for tests", "s3cr3t-value", True)]
+    assert sql(
+        project, "select name, description, decrypted_secret, secret <> decrypted_secret from vault.decrypted_secrets"
+    ) == [("api_key", "for tests", "s3cr3t-value", True)]
     sql(project, f"select vault.update_secret('{secret_id}', 'rotated')")
     assert one(project, "select decrypted_secret from vault.decrypted_secrets") == "rotated"
 
@@ -406,8 +528,9 @@ def test_pgjwt_signs_tokens_that_python_verifies_and_verifies_its_own(project: P
     head, payload, signature = token.split(".")
     expected = urlsafe_b64encode(hmac.new(b"key", f"{head}.{payload}".encode(), "sha512").digest()).rstrip(b"=")
     assert signature == expected.decode()
-    assert sql(project, f"select valid, payload ->> 'sub' from extensions.verify('{token}', 'key', 'HS512')"
-               ) == [(True, "u1")]
+    assert sql(project, f"select valid, payload ->> 'sub' from extensions.verify('{token}', 'key', 'HS512')") == [
+        (True, "u1")
+    ]
     assert one(project, f"select valid from extensions.verify('{token}', 'wrong', 'HS512')") is False
 
 
@@ -425,29 +548,38 @@ def test_pgmq_delivers_messages_with_visibility_timeouts_and_archives_them(proje
 
 def test_pg_jsonschema_in_a_check_constraint_rejects_documents_that_do_not_match(project: Project) -> None:
     sql(project, "create extension pg_jsonschema")
-    sql(project, """create table docs (d jsonb check (jsonb_matches_schema('{"type": "object", "required": ["n"],
-                    "properties": {"n": {"type": "integer", "minimum": 1}}}', d)))""")
+    sql(
+        project,
+        """create table docs (d jsonb check (jsonb_matches_schema('{"type": "object", "required": ["n"],
+                    "properties": {"n": {"type": "integer", "minimum": 1}}}', d)))""",
+    )
     sql(project, "insert into docs values ('{\"n\": 3}')")
     with pytest.raises(psycopg.errors.CheckViolation):
         sql(project, "insert into docs values ('{\"n\": 0}')")
     assert one(project, "select jsonschema_validation_errors('{\"maxLength\": 2}', '\"abc\"')") == [
-        ': "abc" is longer than 2 characters']
+        ': "abc" is longer than 2 characters'
+    ]
 
 
 def test_pg_hashids_matches_the_hashids_reference_vectors(project: Project) -> None:
     sql(project, "create extension pg_hashids")
-    assert sql(project, "select id_encode(12345, 'this is my salt'), id_encode(array[1, 2, 3], 'this is my salt'), "
-                        "id_encode(1, 'this is my salt', 8), id_decode('laHquq', 'this is my salt'), "
-                        "id_decode_once('gB0NV05e', 'this is my salt', 8)"
-               ) == [("NkK9", "laHquq", "gB0NV05e", [1, 2, 3], 1)]
+    assert sql(
+        project,
+        "select id_encode(12345, 'this is my salt'), id_encode(array[1, 2, 3], 'this is my salt'), "
+        "id_encode(1, 'this is my salt', 8), id_decode('laHquq', 'this is my salt'), "
+        "id_decode_once('gB0NV05e', 'this is my salt', 8)",
+    ) == [("NkK9", "laHquq", "gB0NV05e", [1, 2, 3], 1)]
 
 
 def test_postgis_enforces_the_column_type_and_srid_and_measures_geodesic_distance(project: Project) -> None:
     sql(project, "create extension postgis with schema extensions")
     sql(project, "create table p (id int, g geography(Point, 4326), m geometry(Point, 4326))")
     sql(project, "create index on p using gist (g)")
-    sql(project, "insert into p values (1, 'POINT(-122.4194 37.7749)', st_setsrid(st_makepoint(-122.4194, 37.7749), "
-                 "4326)), (2, st_point(-118.2437, 34.0522)::geography, 'SRID=4326;POINT(-118.2437 34.0522)')")
+    sql(
+        project,
+        "insert into p values (1, 'POINT(-122.4194 37.7749)', st_setsrid(st_makepoint(-122.4194, 37.7749), "
+        "4326)), (2, st_point(-118.2437, 34.0522)::geography, 'SRID=4326;POINT(-118.2437 34.0522)')",
+    )
     with pytest.raises(psycopg.Error, match=r"Geometry SRID \(0\) does not match column SRID \(4326\)"):
         sql(project, "insert into p (id, m) values (3, 'POINT(1 2)')")
     with pytest.raises(psycopg.Error, match=r"Geometry type \(LineString\) does not match column type \(Point\)"):
@@ -455,9 +587,12 @@ def test_postgis_enforces_the_column_type_and_srid_and_measures_geodesic_distanc
     metres = one(project, "select st_distance(a.g, b.g) from p a, p b where a.id = 1 and b.id = 2")
     assert isinstance(metres, float) and abs(metres - 559_042) < 100  # WGS84 geodesic, as PostGIS reports
     assert sql(project, "select st_asgeojson(g), st_x(m), st_srid(m) from p where id = 1") == [
-        ('{"type":"Point","coordinates":[-122.4194,37.7749]}', -122.4194, 4326)]
-    assert one(project, "select st_contains(st_makeenvelope(0, 0, 10, 10, 4326), "
-                        "st_setsrid(st_makepoint(5, 5), 4326))") is True
+        ('{"type":"Point","coordinates":[-122.4194,37.7749]}', -122.4194, 4326)
+    ]
+    assert (
+        one(project, "select st_contains(st_makeenvelope(0, 0, 10, 10, 4326), st_setsrid(st_makepoint(5, 5), 4326))")
+        is True
+    )
 
 
 def test_http_functions_exist_but_make_no_network_request(project: Project) -> None:
@@ -474,6 +609,7 @@ def test_the_readme_section_names_every_extension_as_the_sandbox_provides_it() -
     assert real, "the README lists the real extensions"
     inventory = extension_inventory()
     assert [n.strip() for n in real.group(1).replace("\n", " ").split(",")] == list(inventory.real)
-    table_names = {name.strip() for row in re.findall(r"^\| ([a-z0-9_, -]+) \|", section, re.MULTILINE)
-                   for name in row.split(",")}
+    table_names = {
+        name.strip() for row in re.findall(r"^\| ([a-z0-9_, -]+) \|", section, re.MULTILINE) for name in row.split(",")
+    }
     assert set(inventory.stand_ins) <= table_names

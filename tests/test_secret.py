@@ -15,7 +15,7 @@ def test_secret_never_shows_its_value() -> None:
     secret = Secret(CANARY)
     assert str(secret) == "***"
     assert repr(secret) == "Secret('***')"
-    assert CANARY not in f"{secret} {secret!r} {[secret]} {({'token': secret})}"
+    assert CANARY not in f"{secret} {secret!r} {[secret]} { ({'token': secret}) }"
     assert secret.reveal() == CANARY
 
 

@@ -110,10 +110,18 @@ def test_flags_win_over_everything(tmp_path: Path) -> None:
 
 
 def test_invoke_config_supplies_the_migrations_section(no_dotenv: Path) -> None:
-    config = invoke.Config(overrides={"migrations": {
-        "project_ref": REF, "lock_timeout": "2s", "lock_wait_seconds": 5, "request_timeout": "30",
-        "migrations_dir": "db/migrations", "created_by": "ci-bot",
-    }})
+    config = invoke.Config(
+        overrides={
+            "migrations": {
+                "project_ref": REF,
+                "lock_timeout": "2s",
+                "lock_wait_seconds": 5,
+                "request_timeout": "30",
+                "migrations_dir": "db/migrations",
+                "created_by": "ci-bot",
+            }
+        }
+    )
     settings = load_settings(config, environ={"SUPABASE_ACCESS_TOKEN": CANARY}, dotenv_path=no_dotenv)
     assert settings.project_ref == REF
     assert (settings.lock_timeout, settings.lock_wait_seconds, settings.request_timeout) == ("2s", 5.0, 30.0)
@@ -161,8 +169,9 @@ def test_the_api_is_chosen_when_token_and_ref_are_set(no_dotenv: Path) -> None:
 
 
 def test_postgres_is_chosen_when_only_a_database_url_is_set(no_dotenv: Path) -> None:
-    settings = load_settings(environ={"SUPABASE_DB_URL": "postgresql://postgres:pw@localhost:5432/postgres"},
-                             dotenv_path=no_dotenv)
+    settings = load_settings(
+        environ={"SUPABASE_DB_URL": "postgresql://postgres:pw@localhost:5432/postgres"}, dotenv_path=no_dotenv
+    )
     assert settings.transport == "postgres"
     assert settings.db_url is not None and settings.db_url.reveal().startswith("postgresql://")
 
@@ -258,8 +267,9 @@ def test_a_project_ref_with_surrounding_spaces_is_trimmed(no_dotenv: Path) -> No
 
 
 def test_a_token_pasted_as_the_project_ref_is_not_echoed(no_dotenv: Path) -> None:
-    error = config_error(environ={"SUPABASE_ACCESS_TOKEN": CANARY, "SUPABASE_PROJECT_REF": CANARY},
-                         dotenv_path=no_dotenv)
+    error = config_error(
+        environ={"SUPABASE_ACCESS_TOKEN": CANARY, "SUPABASE_PROJECT_REF": CANARY}, dotenv_path=no_dotenv
+    )
     assert "is not a Supabase project ref" in str(error)
     assert CANARY[:12] not in str(error)
 
@@ -271,8 +281,9 @@ def test_an_api_url_with_credentials_is_refused_without_echoing_them(no_dotenv: 
     assert "S3cretPw" not in str(error) and "alice" not in str(error)
 
 
-@pytest.mark.parametrize("url", ["http://api.supabase.com", "http://10.0.0.5:8080", "http://127.0.0.1.example.com",
-                                 "http://0.0.0.0:8000"])
+@pytest.mark.parametrize(
+    "url", ["http://api.supabase.com", "http://10.0.0.5:8080", "http://127.0.0.1.example.com", "http://0.0.0.0:8000"]
+)
 def test_plain_http_to_a_non_loopback_host_is_refused(no_dotenv: Path, url: str) -> None:
     error = config_error(environ={**API_ENV, "SUPABASE_API_URL": url}, dotenv_path=no_dotenv)
     assert "plain http://" in str(error)
@@ -305,13 +316,13 @@ def test_an_api_url_with_a_query_string_is_refused() -> None:
         validate_api_url("https://api.supabase.com/?project=x")
 
 
-@pytest.mark.parametrize("token", [CANARY + "\n", " " + CANARY, CANARY[:10] + " " + CANARY[10:], CANARY + "\x7f",
-                                   CANARY + "\t"])
+@pytest.mark.parametrize(
+    "token", [CANARY + "\n", " " + CANARY, CANARY[:10] + " " + CANARY[10:], CANARY + "\x7f", CANARY + "\t"]
+)
 def test_a_token_with_whitespace_or_control_characters_is_refused_without_echoing_it(
     no_dotenv: Path, token: str
 ) -> None:
-    error = config_error(environ={"SUPABASE_ACCESS_TOKEN": token, "SUPABASE_PROJECT_REF": REF},
-                         dotenv_path=no_dotenv)
+    error = config_error(environ={"SUPABASE_ACCESS_TOKEN": token, "SUPABASE_PROJECT_REF": REF}, dotenv_path=no_dotenv)
     assert "SUPABASE_ACCESS_TOKEN contains whitespace or control characters" in str(error)
     assert CANARY[:10] not in str(error) and CANARY[10:] not in str(error)
     assert CANARY[:10] not in repr(error)
@@ -361,6 +372,7 @@ def test_a_dotenv_path_that_is_a_directory_is_ignored(tmp_path: Path) -> None:
 
 
 # -- secrecy ----------------------------------------------------------------------------------------
+
 
 def test_settings_repr_never_contains_the_token_or_database_url(tmp_path: Path) -> None:
     db_url = "postgresql://postgres:s3cr3t-password@db.example.com:5432/postgres"

@@ -206,9 +206,7 @@ def test_classify_recognises_statements_that_cannot_run_in_a_transaction(stateme
         ("ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY", None),
     ],
 )
-def test_classify_recognises_reindex_of_many_tables_and_detach_concurrently(
-    statement: str, reason: str | None
-) -> None:
+def test_classify_recognises_reindex_of_many_tables_and_detach_concurrently(statement: str, reason: str | None) -> None:
     no_transaction, control = sql.classify(statement)
     assert no_transaction is not None
     if reason is not None:
@@ -294,8 +292,10 @@ def test_classify_leaves_look_alikes_as_ordinary_statements(statement: str) -> N
 @pytest.mark.parametrize(
     ("statement", "expected"),
     [
-        ("-- build it without locking writers\nCREATE INDEX CONCURRENTLY i ON t (a)",
-         ("CREATE INDEX CONCURRENTLY", None)),
+        (
+            "-- build it without locking writers\nCREATE INDEX CONCURRENTLY i ON t (a)",
+            ("CREATE INDEX CONCURRENTLY", None),
+        ),
         ("/* maintenance */ VACUUM", ("VACUUM", None)),
         ("/* c */ BEGIN", (None, "BEGIN")),
         ("-- done\nCOMMIT", (None, "COMMIT")),
@@ -327,7 +327,10 @@ def test_classify_of_a_comment_only_text_is_ordinary() -> None:
 
 def test_leading_keywords_names_tokens_without_comments() -> None:
     assert sql.leading_keywords("/* x */ CREATE UNIQUE INDEX CONCURRENTLY i ON t (a)") == (
-        "CREATE", "UNIQUE", "INDEX", "CONCURRENTLY",
+        "CREATE",
+        "UNIQUE",
+        "INDEX",
+        "CONCURRENTLY",
     )
     assert sql.leading_keywords("SELECT", 4) == ("SELECT",)
     assert sql.leading_keywords("SELECT 'unterminated") == ()
@@ -342,7 +345,12 @@ def test_normal_tokens_drop_comments_semicolons_and_fold_keyword_and_identifier_
 
 def test_normal_tokens_keep_quoted_identifiers_and_literals_as_written() -> None:
     assert sql.normal_tokens("""SELECT "MixedCase", 'Text' FROM t""") == [
-        "select", '"MixedCase"', ",", "'Text'", "from", "t",
+        "select",
+        '"MixedCase"',
+        ",",
+        "'Text'",
+        "from",
+        "t",
     ]
 
 

@@ -72,7 +72,8 @@ def test_settings_come_from_a_dotenv_file_and_the_staging_alias(
     cwd = user_project(tmp_path)
     (cwd / ".env").write_text(
         f"SUPABASE_ACCESS_TOKEN={project.sandbox.token}\nSUPABASE_STAGING_PROJECT_ID={project.ref}\n"
-        f"SUPABASE_API_URL={project.sandbox.api_url}\n")
+        f"SUPABASE_API_URL={project.sandbox.api_url}\n"
+    )
     result = run_inv("db.check", cwd=cwd, env={})
     assert result.returncode == 0, result.stderr
     assert "No migrations" in result.stdout
@@ -82,7 +83,7 @@ def test_a_syntax_error_exits_3_before_any_request(project: Project, migrations:
     migrations.write("1_bad.sql", "create tabel x (id int);")
     result = run_inv("db.apply", cwd=user_project(tmp_path), env=project.env)
     assert result.returncode == 3
-    assert "1_bad.sql:1:8: syntax error at or near \"tabel\"" in result.stderr
+    assert '1_bad.sql:1:8: syntax error at or near "tabel"' in result.stderr
     assert project.requests() == 0
 
 
@@ -90,8 +91,9 @@ def test_the_direct_postgres_transport_is_chosen_by_flag(
     project: Project, migrations: MigrationDir, tmp_path: Path
 ) -> None:
     migrations.write("1_a.sql", "create table direct (id int);")
-    result = run_inv("db.apply", "--transport", "postgres", cwd=user_project(tmp_path),
-                     env={"SUPABASE_DB_URL": project.db_url})
+    result = run_inv(
+        "db.apply", "--transport", "postgres", cwd=user_project(tmp_path), env={"SUPABASE_DB_URL": project.db_url}
+    )
     assert result.returncode == 0, result.stderr
     assert "PostgreSQL at 127.0.0.1" in result.stdout
     assert project.requests() == 0
@@ -125,11 +127,11 @@ def test_tasks_chain_with_pre_tasks_and_as_plain_functions(
         "from migrations_tasks.tasks import db\n\n"
         "@task\n"
         "def backup(c):\n"
-        "    \"\"\"Pretend to back up.\"\"\"\n"
+        '    """Pretend to back up."""\n'
         "    print('backup ran')\n\n"
         "@task(pre=[backup])\n"
         "def ship(c):\n"
-        "    \"\"\"Apply, then undo on a later failure.\"\"\"\n"
+        '    """Apply, then undo on a later failure."""\n'
         "    result = db.apply(c)\n"
         "    try:\n"
         "        raise RuntimeError('deploy failed')\n"
@@ -139,7 +141,8 @@ def test_tasks_chain_with_pre_tasks_and_as_plain_functions(
         "        print('undone', [o.version for o in result.applied])\n\n"
         "ns = namespace()\n"
         "ns.add_task(backup)\n"
-        "ns.add_task(ship)\n")
+        "ns.add_task(ship)\n"
+    )
     result = run_inv("ship", cwd=cwd, env=project.env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.index("backup ran") < result.stdout.index("applying 1 a")

@@ -64,23 +64,31 @@ def test_a_pending_migration_fails_the_history_check(
 def test_verify_scripts_run_in_a_transaction_that_is_always_rolled_back(
     project: Project, migrations: MigrationDir, tmp_path: Path, verify_settings: Any
 ) -> None:
-    migrations.write("1_a.sql", "create table public.items (id int primary key, qty int not null);\n"
-                     "alter table public.items enable row level security;\n"
-                     "create policy read on public.items for select to authenticated using (true);\n")
+    migrations.write(
+        "1_a.sql",
+        "create table public.items (id int primary key, qty int not null);\n"
+        "alter table public.items enable row level security;\n"
+        "create policy read on public.items for select to authenticated using (true);\n",
+    )
     scripts = tmp_path / "supabase" / "verify"
     scripts.mkdir(parents=True)
     (scripts / "01_items.sql").write_text(
         "-- a row can be written, and is gone afterwards\ninsert into public.items values (1, 5);\n"
-        "select 1 / count(*) from public.items;\n")
+        "select 1 / count(*) from public.items;\n"
+    )
     (scripts / "02_constraint.sql").write_text(
         "select 1;\n\ndo $$ begin\n  insert into public.items values (2, null);\n"
-        "  raise exception 'qty accepted NULL';\nexception when not_null_violation then null;\nend $$;\n")
+        "  raise exception 'qty accepted NULL';\nexception when not_null_violation then null;\nend $$;\n"
+    )
     (scripts / "03_broken.sql").write_text("select 1;\nselect 1 / count(*) from public.items where qty > 100;\n")
     settings = verify_settings(migrations.path)
     apply_all(settings, migrations.path)
     result = verify(connect(settings), load(migrations.path), settings, drift=False)
     assert [(s.path.name, s.passed) for s in result.scripts] == [
-        ("01_items.sql", True), ("02_constraint.sql", True), ("03_broken.sql", False)]
+        ("01_items.sql", True),
+        ("02_constraint.sql", True),
+        ("03_broken.sql", False),
+    ]
     failed = result.scripts[2]
     assert failed.sqlstate == "22012" and failed.statement is not None and failed.statement.line == 2
     assert failed.where.endswith("03_broken.sql:2")
@@ -114,7 +122,9 @@ def test_critical_tables_and_columns_from_config_are_checked(
     settings = verify_settings(migrations.path, **config)
     result = verify(connect(settings), load(migrations.path), settings, drift=False)
     assert [(c.table, c.exists, c.missing) for c in result.critical] == [
-        ("app.accounts", True, ("phone",)), ("app.missing", False, ())]
+        ("app.accounts", True, ("phone",)),
+        ("app.missing", False, ()),
+    ]
     assert checks(result)["expectations"] == "fail" and result.exit_code == 1
 
 
@@ -159,14 +169,17 @@ def test_the_verify_task_json_silencing_and_exit_codes(
     assert doc["status"] == "failed" and doc["requests"] == 1
     assert doc["checks"]["advisories"]["status"] == "fail"
     assert [(f["rule"], f["level"], f["object"]) for f in doc["findings"]] == [
-        ("rls_disabled_in_public", "error", "public.lookup")]
+        ("rls_disabled_in_public", "error", "public.lookup")
+    ]
     (cwd / "invoke.yaml").write_text(
         "migrations:\n  verify:\n    silence:\n      - rule: rls_disabled_in_public\n        object: public.lookup\n"
-        "        reason: read-only reference data, no secrets\n")
+        "        reason: read-only reference data, no secrets\n"
+    )
     passed = run_inv("db.verify", cwd=cwd, env=env)
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "silenced rls_disabled_in_public: public.lookup (reason: read-only reference data, no secrets)" \
-        in passed.stdout
+    assert (
+        "silenced rls_disabled_in_public: public.lookup (reason: read-only reference data, no secrets)" in passed.stdout
+    )
     quick = run_inv("db.verify", "--no-drift", cwd=cwd, env=env)
     assert quick.returncode == 0 and "Drift: SKIPPED" in quick.stdout
     (cwd / "invoke.yaml").write_text("migrations:\n  verify:\n    silence:\n      - rule: no_primary_key\n")

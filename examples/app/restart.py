@@ -30,8 +30,13 @@ if pidfile.exists():
             break
         time.sleep(0.05)
 shared.mkdir(parents=True, exist_ok=True)
-process = subprocess.Popen([sys.executable, str(here / "app.py"), str(port)], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+process = subprocess.Popen(
+    [sys.executable, str(here / "app.py"), str(port)],
+    stdin=subprocess.DEVNULL,
+    stdout=subprocess.DEVNULL,
+    stderr=subprocess.DEVNULL,
+    start_new_session=True,
+)
 pidfile.write_text(str(process.pid))
 for _ in range(200):
     if listening():

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 
 from .. import ledger
 from ..errors import AmbiguousWriteError, HistoryConflict, MigrationFailed, MigrationsTasksError, SqlError
-from ..migrations import LocalMigrations, Migration, Statement
+from ..migrations import LocalMigrations, Migration
 from ..plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
+from ..sqlfile import Statement
 from .context import Context
 from .events import Event, EventKind
 from .failures import apply_failure
@@ -27,13 +28,19 @@ class AlreadyApplied(Exception):
     """The guard found the version in the ledger."""
 
 
-def migration_requests(ctx: Context, migration: Migration,
-                       columns: Mapping[str, ledger.Column]) -> list[tuple[Request, bool]]:
+def migration_requests(
+    ctx: Context, migration: Migration, columns: Mapping[str, ledger.Column]
+) -> list[tuple[Request, bool]]:
     """Return the requests that apply ``migration``: (request, records the ledger row)."""
     lock, guarded = ctx.lock_sql(), ctx.lock_sql(absent=migration.version)
-    insert = ledger.insert_sql(columns, version=migration.version, name=migration.name,
-                               statements=migration.texts, created_by=ctx.settings.created_by,
-                               rollback=migration.down.texts if migration.down else None)
+    insert = ledger.insert_sql(
+        columns,
+        version=migration.version,
+        name=migration.name,
+        statements=migration.texts,
+        created_by=ctx.settings.created_by,
+        rollback=migration.down.texts if migration.down else None,
+    )
     requests: list[tuple[Request, bool]] = []
     units = migration.units
     for index, unit in enumerate(units):
@@ -64,16 +71,19 @@ def refuse_conflicts(plan: Plan, include_all: bool) -> None:
     changed = [e for e in blocking if e.status is Status.CHANGED]
     if remote:
         lines.append(f"{REMOTE_ONLY_MESSAGE} ({', '.join(e.version for e in remote)})")
-        hints.append("restore the missing files, or mark them reverted with "
-                     "`inv db.repair --status reverted VERSION`")
+        hints.append("restore the missing files, or mark them reverted with `inv db.repair --status reverted VERSION`")
     if late:
         lines.append(f"{OUT_OF_ORDER_MESSAGE} ({', '.join(e.version for e in late)})")
         hints.append("rerun with --include-all to apply them anyway")
     if changed:
-        lines.append("Applied migrations were edited after they were applied: "
-                     + ", ".join(f"{e.version}_{e.name}.sql" for e in changed))
-        hints.append("put the change in a new migration and restore the applied file "
-                     "(or record the edit with `inv db.repair --status applied VERSION`)")
+        lines.append(
+            "Applied migrations were edited after they were applied: "
+            + ", ".join(f"{e.version}_{e.name}.sql" for e in changed)
+        )
+        hints.append(
+            "put the change in a new migration and restore the applied file "
+            "(or record the edit with `inv db.repair --status applied VERSION`)"
+        )
     raise HistoryConflict("\n".join(lines), hint="; ".join(hints) + ".")
 
 
@@ -126,26 +136,35 @@ class ApplyRun:
                 if index == 0:
                     seconds = time.perf_counter() - started
                     ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, seconds))
-                    return Outcome(migration.version, migration.name, OutcomeStatus.ALREADY_APPLIED, seconds,
-                                   ctx.db.requests - before)
+                    return Outcome(
+                        migration.version,
+                        migration.name,
+                        OutcomeStatus.ALREADY_APPLIED,
+                        seconds,
+                        ctx.db.requests - before,
+                    )
                 raise MigrationFailed(
                     f"{migration.path}: another run recorded migration {migration.version} while this run "
                     "was applying its parts; both ran its committed parts.",
-                    version=migration.version, path=str(migration.path),
-                    hint="Inspect the schema; this can only happen to migrations that run outside one "
-                    "transaction.") from None
+                    version=migration.version,
+                    path=str(migration.path),
+                    hint="Inspect the schema; this can only happen to migrations that run outside one transaction.",
+                ) from None
             except SqlError as exc:
-                raise apply_failure(ctx, migration, request, exc, done, [r for r, _ in requests[index + 1:]]) \
-                    from None
+                raise apply_failure(ctx, migration, request, exc, done, [r for r, _ in requests[index + 1 :]]) from None
             done.extend(request.statements())
         seconds = time.perf_counter() - started
         ctx.emit(Event(EventKind.APPLIED, migration=migration, seconds=seconds))
         return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, seconds, ctx.db.requests - before)
 
     def _send(self, request: Request, migration: Migration, records: bool) -> None:
-        write = Write(request.sql, migration.version, migration=migration,
-                      settle=(lambda: recorded(self.ctx, migration.version)) if records else None,
-                      busy=f"Migration {migration.version} was not applied")
+        write = Write(
+            request.sql,
+            migration.version,
+            migration=migration,
+            settle=(lambda: recorded(self.ctx, migration.version)) if records else None,
+            busy=f"Migration {migration.version} was not applied",
+        )
         try:
             send(self.ctx, write)
         except SqlError as exc:
@@ -159,4 +178,5 @@ class ApplyRun:
                 f"{migration.path}: the connection failed while a statement that runs outside a "
                 f"transaction was in flight ({exc.message}).",
                 hint=f"Check whether it ran, finish the migration by hand, then run "
-                f"`inv db.repair --status applied {migration.version}`.") from None
+                f"`inv db.repair --status applied {migration.version}`.",
+            ) from None

@@ -27,8 +27,14 @@ from .send import create_ledger, recorded
 class Engine:
     """Check, apply, roll back and repair migrations against one database."""
 
-    def __init__(self, db: Database, settings: Settings, *, on_event: EventSink | None = None,
-                 should_stop: ShouldStop | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        on_event: EventSink | None = None,
+        should_stop: ShouldStop | None = None,
+    ) -> None:
         self.ctx = Context(db, settings, on_event or ignore, should_stop or never)
         self._apply: ApplyRun | None = None
         self._rollback: RollbackRun | None = None
@@ -69,15 +75,25 @@ class Engine:
         self._apply = ApplyRun(self.ctx)
         return self._apply.run(local, include_all=include_all, dry_run=dry_run)
 
-    def rollback(self, local: LocalMigrations, *, steps: int | None = None, to: str | None = None,
-                 version: str | None = None, force: bool = False, record_only: bool = False,
-                 dry_run: bool = False) -> RollbackResult:
+    def rollback(
+        self,
+        local: LocalMigrations,
+        *,
+        steps: int | None = None,
+        to: str | None = None,
+        version: str | None = None,
+        force: bool = False,
+        record_only: bool = False,
+        dry_run: bool = False,
+    ) -> RollbackResult:
         """Undo applied migrations, newest first, each in one atomic request; stop at the first failure."""
         self._rollback = RollbackRun(self.ctx)
-        return self._rollback.run(local, steps=steps, to=to, version=version, force=force,
-                                  record_only=record_only, dry_run=dry_run)
+        return self._rollback.run(
+            local, steps=steps, to=to, version=version, force=force, record_only=record_only, dry_run=dry_run
+        )
 
-    def repair(self, local: LocalMigrations, status: str, versions: Sequence[str], *,
-               dry_run: bool = False) -> RepairResult:
+    def repair(
+        self, local: LocalMigrations, status: str, versions: Sequence[str], *, dry_run: bool = False
+    ) -> RepairResult:
         """Rewrite ledger rows without running migration SQL (``supabase migration repair``)."""
         return repair(self.ctx, local, status, versions, dry_run=dry_run)

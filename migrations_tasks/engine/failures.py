@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from .. import ledger
 from ..errors import MigrationFailed, RollbackFailed, SqlError, TransportError
-from ..migrations import Migration, Statement
+from ..migrations import Migration
+from ..sqlfile import Statement
 from ..wording import first_line
 from .context import Context
 from .request import Request
@@ -87,8 +88,14 @@ def _describe(head: str, located: Located, error: SqlError) -> list[str]:
     return parts
 
 
-def apply_failure(ctx: Context, migration: Migration, request: Request, error: SqlError, done: list[Statement],
-                  remaining: list[Request]) -> MigrationFailed:
+def apply_failure(
+    ctx: Context,
+    migration: Migration,
+    request: Request,
+    error: SqlError,
+    done: list[Statement],
+    remaining: list[Request],
+) -> MigrationFailed:
     """Return the error for a migration whose request failed (``done``: its statements committed before)."""
     located = locate(ctx, request, error)
     where = ""
@@ -100,8 +107,9 @@ def apply_failure(ctx: Context, migration: Migration, request: Request, error: S
     if located.statement is None and own is not None and own.statement is None:
         parts.append(f"  (it failed in migrations-tasks' own {own.role} statement, not in the file's SQL)")
     elif located.statement is None and request.statements():
-        parts.append("  (the server did not say which statement failed; it may be a deferred "
-                     "constraint checked at commit)")
+        parts.append(
+            "  (the server did not say which statement failed; it may be a deferred constraint checked at commit)"
+        )
     if migration.atomic:
         hint = "Nothing of this migration was applied. Fix the file and run db.apply again."
     else:
@@ -113,8 +121,14 @@ def apply_failure(ctx: Context, migration: Migration, request: Request, error: S
             + (f"; lines {', '.join(map(str, left))} did not run" if left else "")
             + f". Finish by hand, then record it with `inv db.repair --status applied {migration.version}`."
         )
-    return MigrationFailed("\n".join(parts), version=migration.version, path=str(migration.path),
-                           line=located.line, sql_error=error, hint=hint)
+    return MigrationFailed(
+        "\n".join(parts),
+        version=migration.version,
+        path=str(migration.path),
+        line=located.line,
+        sql_error=error,
+        hint=hint,
+    )
 
 
 def rollback_failure(ctx: Context, step: RollbackStep, error: SqlError) -> RollbackFailed:
@@ -127,7 +141,11 @@ def rollback_failure(ctx: Context, step: RollbackStep, error: SqlError) -> Rollb
         where = f" at {place}"
     parts = _describe(f"Rollback of {step.label} failed{where}:", located, error)
     return RollbackFailed(
-        "\n".join(parts), version=step.version, path=str(down.path) if down and down.path else None,
-        line=located.line, sql_error=error,
+        "\n".join(parts),
+        version=step.version,
+        path=str(down.path) if down and down.path else None,
+        line=located.line,
+        sql_error=error,
         hint=f"Nothing of this rollback was applied: the schema and the ledger row of {step.version} are "
-        "unchanged. Fix the down SQL and run db.rollback again.")
+        "unchanged. Fix the down SQL and run db.rollback again.",
+    )

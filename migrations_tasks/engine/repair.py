@@ -19,8 +19,9 @@ from .results import Outcome, OutcomeStatus, RepairResult
 from .send import Write, create_ledger, send
 
 
-def repair(ctx: Context, local: LocalMigrations, status: str, versions: Sequence[str], *,
-           dry_run: bool = False) -> RepairResult:
+def repair(
+    ctx: Context, local: LocalMigrations, status: str, versions: Sequence[str], *, dry_run: bool = False
+) -> RepairResult:
     """Rewrite ledger rows (see the module docstring)."""
     if status not in ("applied", "reverted"):
         raise ConfigError(f"--status must be 'applied' or 'reverted', not {status!r}.")
@@ -36,18 +37,27 @@ def repair(ctx: Context, local: LocalMigrations, status: str, versions: Sequence
     if status == "applied":
         missing = [v for v in unique if v not in by_version]
         if missing:
-            raise Refused(f"No local migration file for {', '.join(missing)}: a row marked applied needs "
-                          f"the file's name and statements ({local.directory}).",
-                          hint="Restore the file, or check the version.")
+            raise Refused(
+                f"No local migration file for {', '.join(missing)}: a row marked applied needs "
+                f"the file's name and statements ({local.directory}).",
+                hint="Restore the file, or check the version.",
+            )
     columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
     request = Request().add(ctx.lock_sql())
     for v in unique:
         if status == "applied":
             m = by_version[v]
             request.add(ledger.delete_sql(v))
-            request.add(ledger.insert_sql(columns, version=v, name=m.name, statements=m.texts,
-                                          rollback=m.down.texts if m.down else None,
-                                          created_by=ctx.settings.created_by))
+            request.add(
+                ledger.insert_sql(
+                    columns,
+                    version=v,
+                    name=m.name,
+                    statements=m.texts,
+                    rollback=m.down.texts if m.down else None,
+                    created_by=ctx.settings.created_by,
+                )
+            )
             again = v in recorded_versions
             result.outcomes.append(Outcome(v, m.name, OutcomeStatus.RE_RECORDED if again else OutcomeStatus.RECORDED))
         elif v in recorded_versions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import SqlError
-from ..migrations import Statement
+from ..sqlfile import Statement
 
 
 @dataclass

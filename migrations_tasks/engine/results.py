@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from ..migrations import DownSql, Migration
+from ..down import DownSql
+from ..migrations import Migration
 from ..plan import Plan
 from .request import Request
 

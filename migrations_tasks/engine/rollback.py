@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 
 from .. import ledger
+from ..down import DOWN_HINT, DownSql, parse_down
 from ..errors import Refused, SqlError
-from ..migrations import DOWN_HINT, DownSql, LocalMigrations, parse_down
+from ..migrations import LocalMigrations
 from ..plan import Entry, Status, build, select_rollback
 from ..sql import same_statements
 from .context import Context
@@ -34,11 +35,14 @@ def _down_sql(entry: Entry, label: str, warnings: list[str]) -> DownSql | None:
     down: DownSql | None = migration.down if migration else None
     stored = row.rollback or None
     if down is not None and stored and not same_statements(down.texts, stored):
-        warnings.append(f"{entry.version}: the down SQL in {down.source} differs from the copy the ledger "
-                        "stored when it was applied; using the local one.")
+        warnings.append(
+            f"{entry.version}: the down SQL in {down.source} differs from the copy the ledger "
+            "stored when it was applied; using the local one."
+        )
     if down is None and stored:
-        down = parse_down("\n;\n".join(stored), origin="ledger", path=None,
-                          label=f"the ledger's rollback SQL of {entry.version}")
+        down = parse_down(
+            "\n;\n".join(stored), origin="ledger", path=None, label=f"the ledger's rollback SQL of {entry.version}"
+        )
     if entry.status is Status.CHANGED:
         warnings.append(f"{label} changed after it was applied; its down SQL may not match what was applied.")
     return down
@@ -67,28 +71,39 @@ class RollbackRun:
         self.ctx = ctx
         self.result: RollbackResult | None = None
 
-    def run(self, local: LocalMigrations, *, steps: int | None = None, to: str | None = None,
-            version: str | None = None, force: bool = False, record_only: bool = False,
-            dry_run: bool = False) -> RollbackResult:
+    def run(
+        self,
+        local: LocalMigrations,
+        *,
+        steps: int | None = None,
+        to: str | None = None,
+        version: str | None = None,
+        force: bool = False,
+        record_only: bool = False,
+        dry_run: bool = False,
+    ) -> RollbackResult:
         """Undo applied migrations, newest first (see the module docstring)."""
         ctx = self.ctx
         started = time.perf_counter()
         before = ctx.db.requests
         plan = build(local.migrations, ctx.read_ledger())
         selection = select_rollback(plan, steps=steps, to=to, version=version, force=force)
-        result = self.result = RollbackResult(dry_run=dry_run, record_only=record_only,
-                                              warnings=list(selection.warnings))
+        result = self.result = RollbackResult(
+            dry_run=dry_run, record_only=record_only, warnings=list(selection.warnings)
+        )
         alone = version is not None and force
         try:
-            result.steps = [rollback_step(ctx, entry, record_only, alone, result.warnings)
-                            for entry in selection.entries]
+            result.steps = [
+                rollback_step(ctx, entry, record_only, alone, result.warnings) for entry in selection.entries
+            ]
             missing = [s for s in result.steps if s.down is None and not record_only]
             if missing:
                 names = ", ".join(f"{s.version} ({s.label})" for s in missing)
                 raise Refused(
                     f"No down SQL for {names}: nothing was rolled back.",
                     hint=DOWN_HINT + " To remove only the ledger row and leave the schema as it is, rerun with "
-                    "--record-only.")
+                    "--record-only.",
+                )
             if dry_run:
                 result.outcomes = [Outcome(s.version, s.name, OutcomeStatus.WOULD_ROLL_BACK) for s in result.steps]
                 return result
@@ -107,16 +122,26 @@ class RollbackRun:
         started = time.perf_counter()
         before = ctx.db.requests
         status = OutcomeStatus.RECORD_REMOVED if step.record_only else OutcomeStatus.ROLLED_BACK
-        write = Write(step.request.sql, f"the rollback of {step.version}",
-                      settle=lambda: not recorded(ctx, step.version),
-                      busy=f"Migration {step.version} was not rolled back")
+        write = Write(
+            step.request.sql,
+            f"the rollback of {step.version}",
+            settle=lambda: not recorded(ctx, step.version),
+            busy=f"Migration {step.version} was not rolled back",
+        )
         try:
             send(ctx, write)
         except SqlError as exc:
             if exc.sqlstate == ledger.NOT_APPLIED:
                 status = OutcomeStatus.ALREADY_ROLLED_BACK
-                ctx.emit(Event(EventKind.SKIPPED, "already rolled back by another run",
-                               seconds=time.perf_counter() - started, version=step.version, name=step.name))
+                ctx.emit(
+                    Event(
+                        EventKind.SKIPPED,
+                        "already rolled back by another run",
+                        seconds=time.perf_counter() - started,
+                        version=step.version,
+                        name=step.name,
+                    )
+                )
             elif exc.sqlstate == ledger.NEWER_APPLIED:
                 raise Refused(
                     f"Migration {step.version} was not rolled back: {exc.message}.",
@@ -125,6 +150,9 @@ class RollbackRun:
             else:
                 raise rollback_failure(ctx, step, exc) from None
         else:
-            ctx.emit(Event(EventKind.ROLLED_BACK, seconds=time.perf_counter() - started, version=step.version,
-                           name=step.name))
+            ctx.emit(
+                Event(
+                    EventKind.ROLLED_BACK, seconds=time.perf_counter() - started, version=step.version, name=step.name
+                )
+            )
         return Outcome(step.version, step.name, status, time.perf_counter() - started, ctx.db.requests - before)

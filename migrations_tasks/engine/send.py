@@ -60,15 +60,26 @@ def send(ctx: Context, write: Write) -> None:
             if write.settle is None and not write.idempotent:
                 raise
             if write.settle is not None and write.settle():
-                ctx.emit(Event(EventKind.WARNING, f"The answer for {write.what} was lost ({exc.message}); the "
-                               "ledger shows it committed.", write.migration))
+                ctx.emit(
+                    Event(
+                        EventKind.WARNING,
+                        f"The answer for {write.what} was lost ({exc.message}); the ledger shows it committed.",
+                        write.migration,
+                    )
+                )
                 return
             if attempt == MAX_RESENDS:
                 raise
-            again = ("the ledger shows it did not commit, so it is sent again." if write.settle is not None
-                     else "sending it again (it is idempotent).")
-            ctx.emit(Event(EventKind.WARNING, f"The answer for {write.what} was lost ({exc.message}); {again}",
-                           write.migration))
+            again = (
+                "the ledger shows it did not commit, so it is sent again."
+                if write.settle is not None
+                else "sending it again (it is idempotent)."
+            )
+            ctx.emit(
+                Event(
+                    EventKind.WARNING, f"The answer for {write.what} was lost ({exc.message}); {again}", write.migration
+                )
+            )
 
 
 def recorded(ctx: Context, version: str) -> bool:
@@ -77,15 +88,18 @@ def recorded(ctx: Context, version: str) -> bool:
     Taking the migration lock first waits for a request still running on the server, so the answer is
     final; the request changes nothing and is safe to repeat.
     """
-    probe = (f"{ledger.lock_sql(ctx.settings.lock_wait_seconds)};\n"
-             f"SELECT EXISTS (SELECT 1 FROM {ledger.TABLE} WHERE version = {quote_literal(version)}) AS found")
+    probe = (
+        f"{ledger.lock_sql(ctx.settings.lock_wait_seconds)};\n"
+        f"SELECT EXISTS (SELECT 1 FROM {ledger.TABLE} WHERE version = {quote_literal(version)}) AS found"
+    )
     try:
         rows = ctx.db.execute(probe, write=False)
     except SqlError as exc:
         if exc.sqlstate == ledger.LOCK_BUSY:
             raise MigrationsTasksError(
                 f"Could not learn whether migration {version} committed: {exc.message}.",
-                hint="Another run holds the migration lock; when it is done, run db.check.") from None
+                hint="Another run holds the migration lock; when it is done, run db.check.",
+            ) from None
         raise
     return bool(rows and rows[0].get("found"))
 

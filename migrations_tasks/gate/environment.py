@@ -58,8 +58,9 @@ def prepared(c: Any, options: GateOptions, *, migrations_dir: str | None, say: N
         github.mask(settings.secrets())
         deploy_config = None
         if options.deploy:
-            deploy_config = load_deploy_settings(config, environment=options.env, require_hosts=False,
-                                                 environ=environ, dotenv_path=dotenv)
+            deploy_config = load_deploy_settings(
+                config, environment=options.env, require_hosts=False, environ=environ, dotenv_path=dotenv
+            )
             deploy_config = deploy_config if deploy_config.hosts else None
         yield Prepared(settings, deploy_config)
     finally:
@@ -69,11 +70,25 @@ def prepared(c: Any, options: GateOptions, *, migrations_dir: str | None, say: N
             sandbox.stop()
 
 
-def run_gate(c: Any, *, env: str, apply_migrations: bool = False, record_dir: str | None = None,
-             migrations_dir: str | None = None, say: Notify = print) -> RunRecord:
+def run_gate(
+    c: Any,
+    *,
+    env: str,
+    apply_migrations: bool = False,
+    record_dir: str | None = None,
+    migrations_dir: str | None = None,
+    say: Notify = print,
+) -> RunRecord:
     """Run the gate for the environment ``env`` of invoke.yaml (``release.environments``)."""
     options = load_gate_options(getattr(c, "config", None), env)
     policy = "apply" if apply_migrations else options.policy
     with prepared(c, options, migrations_dir=migrations_dir, say=say) as ready:
-        return run(c, ready.settings, ready.deploy_config, env=env, policy=policy,
-                   record_dir=Path(record_dir or options.record_dir), say=say)
+        return run(
+            c,
+            ready.settings,
+            ready.deploy_config,
+            env=env,
+            policy=policy,
+            record_dir=Path(record_dir or options.record_dir),
+            say=say,
+        )

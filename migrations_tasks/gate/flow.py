@@ -152,7 +152,8 @@ class _Gate:
             step.status = StepStatus.UNDONE if not record.not_undone else StepStatus.FAILED
             if record.not_undone:
                 step.detail = (step.detail + "; " if step.detail else "") + (
-                    "could not be undone (no down SQL or a failed rollback): " + ", ".join(record.not_undone))
+                    "could not be undone (no down SQL or a failed rollback): " + ", ".join(record.not_undone)
+                )
             else:
                 step.detail = "rolled back " + ", ".join(record.rolled_back_migrations)
 
@@ -177,14 +178,25 @@ def run(
     try:
         conflicts, pending = gate.check()
         if conflicts:
-            return finish(record, record_dir, RunStatus.FAILED, EXIT_CONFLICT,
-                          "History conflict: " + ", ".join(f"{e.version} {e.status.value}" for e in conflicts))
+            return finish(
+                record,
+                record_dir,
+                RunStatus.FAILED,
+                EXIT_CONFLICT,
+                "History conflict: " + ", ".join(f"{e.version} {e.status.value}" for e in conflicts),
+            )
         if pending and policy == "block":
-            record.steps.append(Step("db.apply", StepStatus.BLOCKED, 0.0,
-                                     "pending: " + ", ".join(e.version for e in pending)))
-            return finish(record, record_dir, RunStatus.BLOCKED, EXIT_FAILED,
-                          f"{len(pending)} pending migration(s) block the release; apply them first or run "
-                          "with --apply-migrations.")
+            record.steps.append(
+                Step("db.apply", StepStatus.BLOCKED, 0.0, "pending: " + ", ".join(e.version for e in pending))
+            )
+            return finish(
+                record,
+                record_dir,
+                RunStatus.BLOCKED,
+                EXIT_FAILED,
+                f"{len(pending)} pending migration(s) block the release; apply them first or run "
+                "with --apply-migrations.",
+            )
         if pending:
             gate.apply()
         else:

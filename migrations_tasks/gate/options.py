@@ -56,12 +56,14 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         raise ConfigError(
             f"Unknown environment {env!r}.",
             hint=f"Known: {', '.join(sorted(environments))}. Define it under '{RELEASE_SECTION}: environments:' "
-            "in invoke.yaml.")
+            "in invoke.yaml.",
+        )
     spec = environments[env]
     policy = str(spec.get("migrations", "block"))
     if policy not in POLICIES:
-        raise ConfigError(f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or "
-                          f"'apply', not {policy!r}.")
+        raise ConfigError(
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or 'apply', not {policy!r}."
+        )
     ref = spec.get("project_ref")
     where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"
     return GateOptions(

@@ -95,16 +95,28 @@ def finish(record: RunRecord, record_dir: Path, status: RunStatus, code: int, er
     record.path = str(path)
     path.write_text(json.dumps(record.to_dict(), indent=2) + "\n", encoding="utf-8")
     github.summary(summary_markdown(record))
-    github.set_outputs({"status": record.status, "applied": " ".join(record.applied),
-                        "release": record.release or "", "record": str(path)})
+    github.set_outputs(
+        {
+            "status": record.status,
+            "applied": " ".join(record.applied),
+            "release": record.release or "",
+            "record": str(path),
+        }
+    )
     return record
 
 
 def summary_markdown(record: RunRecord) -> str:
     """Return the record as a Markdown report (the GitHub step summary)."""
     rows = "\n".join(f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in record.steps)
-    lines = [f"### Release to {record.env}: {record.status}", "",
-             "| step | result | time | detail |", "|---|---|---|---|", rows, ""]
+    lines = [
+        f"### Release to {record.env}: {record.status}",
+        "",
+        "| step | result | time | detail |",
+        "|---|---|---|---|",
+        rows,
+        "",
+    ]
     if record.applied:
         lines.append(f"Migrations applied: {', '.join(record.applied)}")
     if record.rolled_back_migrations:
@@ -131,8 +143,10 @@ def summary_text(record: RunRecord) -> str:
     if record.not_undone:
         lines.append(f"  COULD NOT BE UNDONE: {', '.join(record.not_undone)} (no down SQL); fix forward.")
     if record.release:
-        lines.append(f"  release: {record.release} on {', '.join(record.hosts)}"
-                     + (" (rolled back to the previous release)" if record.release_rolled_back else ""))
+        lines.append(
+            f"  release: {record.release} on {', '.join(record.hosts)}"
+            + (" (rolled back to the previous release)" if record.release_rolled_back else "")
+        )
     if record.error:
         lines.append(f"  error: {record.error}")
     lines.append(f"  record: {record.path}")

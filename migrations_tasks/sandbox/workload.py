@@ -70,9 +70,13 @@ def audit(conn: Any, count: int) -> Audit:
     """
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        relations = {(r[0], r[1]) for r in conn.execute(
-            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind = 'r' AND n.nspname IN ('public', 'supabase_migrations')").fetchall()}
+        relations = {
+            (r[0], r[1])
+            for r in conn.execute(
+                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND n.nspname IN ('public', 'supabase_migrations')"
+            ).fetchall()
+        }
         ledger: set[str] = set()
         if ("supabase_migrations", "schema_migrations") in relations:
             ledger = {r[0] for r in conn.execute("SELECT version FROM supabase_migrations.schema_migrations")}

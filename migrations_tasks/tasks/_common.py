@@ -27,15 +27,17 @@ def settings(c: Context, require_database: bool = True, **flags: Any) -> Setting
 
     In GitHub Actions the secrets are masked (``::add-mask::``) before anything else is printed.
     """
-    result = load_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"),
-                           require_database=require_database)
+    result = load_settings(
+        getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), require_database=require_database
+    )
     github.mask(result.secrets())
     return result
 
 
 @contextmanager
-def database(c: Context, reporter: Reporter, *, warn: bool = True,
-             **flags: Any) -> Iterator[tuple[Settings, LocalMigrations, Database]]:
+def database(
+    c: Context, reporter: Reporter, *, warn: bool = True, **flags: Any
+) -> Iterator[tuple[Settings, LocalMigrations, Database]]:
     """Read settings, load the migrations (printing their warnings), connect; close the connection after."""
     from ..migrations import load
     from ..transports import connect
@@ -62,9 +64,12 @@ def exits(reporter: Reporter) -> Iterator[None]:
         annotate_error(exc)
         raise Exit(code=exc.exit_code) from None
     except KeyboardInterrupt:
-        reporter.error(MigrationsTasksError(
-            "Aborted. A request that was in flight either committed as a whole or not at all.",
-            hint="Run db.check to see where the database is, then run the task again."))
+        reporter.error(
+            MigrationsTasksError(
+                "Aborted. A request that was in flight either committed as a whole or not at all.",
+                hint="Run db.check to see where the database is, then run the task again.",
+            )
+        )
         raise Exit(code=130) from None
 
 
@@ -105,5 +110,4 @@ def annotate_error(exc: MigrationsTasksError) -> None:
         file = getattr(problem, "path", None)
         line = getattr(problem, "line", None)
         column = problem.column if isinstance(problem, MigrationFileError) else None
-        github.annotate("error", problem.message, file=file, line=line, column=column,
-                        title=type(problem).__name__)
+        github.annotate("error", problem.message, file=file, line=line, column=column, title=type(problem).__name__)

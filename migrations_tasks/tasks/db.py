@@ -27,9 +27,17 @@ def _connection_flags(migrations_dir: str | None, transport: str | None, project
     return {"migrations_dir": migrations_dir, "transport": transport, "project_ref": project_ref}
 
 
-def _run_engine(c: Context, reporter: Reporter, flags: dict[str, Any], *, work: Callable[[Any, Any], Any],
-                partial: Callable[[Any], None], render: Callable[[Any, str], None], done: Callable[[Any], str],
-                again: str) -> Any:
+def _run_engine(
+    c: Context,
+    reporter: Reporter,
+    flags: dict[str, Any],
+    *,
+    work: Callable[[Any, Any], Any],
+    partial: Callable[[Any], None],
+    render: Callable[[Any, str], None],
+    done: Callable[[Any], str],
+    again: str,
+) -> Any:
     """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
     from ..engine import Engine
     from ..errors import Interrupted, MigrationsTasksError
@@ -46,7 +54,10 @@ def _run_engine(c: Context, reporter: Reporter, flags: dict[str, Any], *, work: 
     if stop.signal_number:
         raise Interrupted(
             f"Stopped by {signal.Signals(stop.signal_number).name} after {done(result)}; the database is at a "
-            "migration boundary.", signal_number=stop.signal_number, hint=f"Run {again} again to continue.")
+            "migration boundary.",
+            signal_number=stop.signal_number,
+            hint=f"Run {again} again to continue.",
+        )
     return result
 
 
@@ -73,11 +84,13 @@ def check(
     return plan
 
 
-@task(help={
-    **COMMON_HELP,
-    "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
-    "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
-})
+@task(
+    help={
+        **COMMON_HELP,
+        "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
+        "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
+    }
+)
 def apply(
     c: Context,
     migrations_dir: str | None = None,
@@ -93,22 +106,28 @@ def apply(
     reporter = Reporter(json=json)
     with exits(reporter):
         return _run_engine(
-            c, reporter, _connection_flags(migrations_dir, transport, project_ref),
+            c,
+            reporter,
+            _connection_flags(migrations_dir, transport, project_ref),
             work=lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
             partial=lambda engine: render_partial(reporter, engine.result),
             render=lambda result, target: render_apply(reporter, result, target=target),
-            done=lambda result: f"applying {len(result.applied)} migration(s)", again="db.apply")
+            done=lambda result: f"applying {len(result.applied)} migration(s)",
+            again="db.apply",
+        )
 
 
-@task(help={
-    **COMMON_HELP,
-    "steps": "roll back the newest N applied migrations (default: the newest one)",
-    "to": "roll back every applied migration newer than this version (0: all of them)",
-    "version": "roll back only this migration (needs --force when newer ones are applied after it)",
-    "force": "with --version: roll it back even though newer migrations stay applied",
-    "record_only": "only delete the ledger rows; run no down SQL (the schema stays as it is)",
-    "dry_run": "find and parse the down SQL, print what each rollback would send, write nothing",
-})
+@task(
+    help={
+        **COMMON_HELP,
+        "steps": "roll back the newest N applied migrations (default: the newest one)",
+        "to": "roll back every applied migration newer than this version (0: all of them)",
+        "version": "roll back only this migration (needs --force when newer ones are applied after it)",
+        "force": "with --version: roll it back even though newer migrations stay applied",
+        "record_only": "only delete the ledger rows; run no down SQL (the schema stays as it is)",
+        "dry_run": "find and parse the down SQL, print what each rollback would send, write nothing",
+    }
+)
 def rollback(
     c: Context,
     steps: int = 0,
@@ -128,20 +147,34 @@ def rollback(
     reporter = Reporter(json=json)
     with exits(reporter):
         return _run_engine(
-            c, reporter, _connection_flags(migrations_dir, transport, project_ref),
-            work=lambda engine, local: engine.rollback(local, steps=steps or None, to=to, version=version,
-                                                       force=force, record_only=record_only, dry_run=dry_run),
+            c,
+            reporter,
+            _connection_flags(migrations_dir, transport, project_ref),
+            work=lambda engine, local: engine.rollback(
+                local,
+                steps=steps or None,
+                to=to,
+                version=version,
+                force=force,
+                record_only=record_only,
+                dry_run=dry_run,
+            ),
             partial=lambda engine: render_rollback_partial(reporter, engine.rollback_result),
             render=lambda result, target: render_rollback(reporter, result, target=target),
-            done=lambda result: f"rolling back {len(result.done)} migration(s)", again="db.rollback")
+            done=lambda result: f"rolling back {len(result.done)} migration(s)",
+            again="db.rollback",
+        )
 
 
-@task(help={
-    **COMMON_HELP,
-    "status": "'applied' (record the versions from their local files) or 'reverted' (delete their rows)",
-    "versions": "the versions to repair, separated by commas or spaces (also accepted as the first argument)",
-    "dry_run": "print the SQL that would rewrite the ledger, write nothing",
-}, positional=["versions"])
+@task(
+    help={
+        **COMMON_HELP,
+        "status": "'applied' (record the versions from their local files) or 'reverted' (delete their rows)",
+        "versions": "the versions to repair, separated by commas or spaces (also accepted as the first argument)",
+        "dry_run": "print the SQL that would rewrite the ledger, write nothing",
+    },
+    positional=["versions"],
+)
 def repair(
     c: Context,
     versions: str | None = None,
@@ -161,16 +194,19 @@ def repair(
         flags = _connection_flags(migrations_dir, transport, project_ref)
         with database(c, reporter, warn=False, **flags) as (s, local, db):
             result = Engine(db, s, on_event=lambda e: render_event(reporter, e)).repair(
-                local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run)
+                local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run
+            )
         render_repair(reporter, result, target=db.description)
     return result
 
 
-@task(help={
-    **COMMON_HELP,
-    "no_drift": "skip the drift check (no throwaway database): history, expectations and advisories only",
-    "drift": "require the drift check even when migrations.verify.drift is off",
-})
+@task(
+    help={
+        **COMMON_HELP,
+        "no_drift": "skip the drift check (no throwaway database): history, expectations and advisories only",
+        "drift": "require the drift check even when migrations.verify.drift is off",
+    }
+)
 def verify(
     c: Context,
     no_drift: bool = False,
@@ -182,16 +218,17 @@ def verify(
 ) -> Any:
     """Prove the live database is what the migrations say, and safe; exit 0 only when it is."""
     from ..errors import ConfigError
-    from ..report import render_verify
     from ..verify import verify as run_verify
+    from ..verify.render import render_verify
 
     reporter = Reporter(json=json)
     with exits(reporter):
         if drift and no_drift:
             raise ConfigError("Give --drift or --no-drift, not both.")
         with database(c, reporter, **_connection_flags(migrations_dir, transport, project_ref)) as (s, local, db):
-            result = run_verify(db, local, s, drift=False if no_drift else (True if drift else None),
-                                notify=reporter.progress)
+            result = run_verify(
+                db, local, s, drift=False if no_drift else (True if drift else None), notify=reporter.progress
+            )
         code = render_verify(reporter, result)
     if code:
         raise Exit(code=code)

@@ -13,12 +13,14 @@ from ..report import Reporter
 from ._common import exits
 
 
-@task(help={
-    "env": "environment: staging (default), production, sandbox, or any name under release.environments",
-    "apply_migrations": "apply pending migrations instead of blocking on them (overrides the environment's policy)",
-    "record_dir": "directory for the JSON run record (default: .release)",
-    "migrations_dir": "directory of migration files (default: supabase/migrations)",
-})
+@task(
+    help={
+        "env": "environment: staging (default), production, sandbox, or any name under release.environments",
+        "apply_migrations": "apply pending migrations instead of blocking on them (overrides the environment's policy)",
+        "record_dir": "directory for the JSON run record (default: .release)",
+        "migrations_dir": "directory of migration files (default: supabase/migrations)",
+    }
+)
 def release(
     c: Context,
     env: str = "staging",
@@ -30,8 +32,14 @@ def release(
     from .. import gate
 
     with exits(Reporter()):
-        record = gate.run_gate(c, env=env, apply_migrations=apply_migrations, record_dir=record_dir,
-                               migrations_dir=migrations_dir, say=lambda text: print(text, flush=True))
+        record = gate.run_gate(
+            c,
+            env=env,
+            apply_migrations=apply_migrations,
+            record_dir=record_dir,
+            migrations_dir=migrations_dir,
+            say=lambda text: print(text, flush=True),
+        )
     print("\n" + gate.summary_text(record), flush=True)
     if record.exit_code:
         print(f"error: release to {env} {record.status}: {record.error}", file=sys.stderr, flush=True)

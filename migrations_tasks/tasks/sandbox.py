@@ -12,15 +12,16 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 
-@task(help={
-    "port": "API port on 127.0.0.1 (default: a free port)",
-    "data_dir": "keep the database in this directory between runs (default: temporary)",
-    "latency_ms": "delay added to every API request, in milliseconds",
-})
+@task(
+    help={
+        "port": "API port on 127.0.0.1 (default: a free port)",
+        "data_dir": "keep the database in this directory between runs (default: temporary)",
+        "latency_ms": "delay added to every API request, in milliseconds",
+    }
+)
 def serve(c: Context, port: int = 0, data_dir: str | None = None, latency_ms: float = 0.0) -> None:
     """Run the sandbox in the foreground and print its settings in .env format."""
-    args = [sys.executable, "-m", "migrations_tasks.sandbox", "--port", str(port),
-            "--latency-ms", str(latency_ms)]
+    args = [sys.executable, "-m", "migrations_tasks.sandbox", "--port", str(port), "--latency-ms", str(latency_ms)]
     if data_dir:
         args += ["--data-dir", data_dir]
     try:
@@ -58,6 +59,8 @@ def demo(c: Context, migrations_dir: str = "supabase/migrations") -> Any:
     if codes != expected and codes != [0, 0, 0, 0]:
         print(f"\nThe demo did not go as expected: exit codes {codes}, expected {expected}.", file=sys.stderr)
         raise Exit(code=1)
-    print("\nDemo finished: pending migrations were found, applied atomically, the check is clean, and "
-          "verify proved the live schema.")
+    print(
+        "\nDemo finished: pending migrations were found, applied atomically, the check is clean, and "
+        "verify proved the live schema."
+    )
     return codes

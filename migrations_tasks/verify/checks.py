@@ -41,8 +41,11 @@ def advisories(result: VerifyResult) -> CheckOutcome:
     active = result.active_findings
     counts = {level: sum(1 for f in active if f.level == level) for level in lints.LEVELS}
     silenced = len(result.findings) - len(active)
-    summary = (f"{plural(counts['error'], 'error')}, {plural(counts['warn'], 'warning')}, {counts['info']} info"
-               + (f" ({silenced} silenced)" if silenced else "") + f"; {len(lints.RULES)} rules")
+    summary = (
+        f"{plural(counts['error'], 'error')}, {plural(counts['warn'], 'warning')}, {counts['info']} info"
+        + (f" ({silenced} silenced)" if silenced else "")
+        + f"; {len(lints.RULES)} rules"
+    )
     return CheckOutcome("advisories", FAIL if counts["error"] else PASS, summary)
 
 
@@ -55,9 +58,11 @@ def drift(result: DriftResult) -> CheckOutcome:
         return CheckOutcome("drift", result.status, result.message)
     count = len(result.differences)
     head = "no differences" if not count else f"{count} difference{'s' if count != 1 else ''}"
-    return CheckOutcome("drift", FAIL if count else PASS,
-                        f"{head} ({result.migrations_applied} migrations applied to {result.where} "
-                        f"in {result.seconds:.1f}s)")
+    return CheckOutcome(
+        "drift",
+        FAIL if count else PASS,
+        f"{head} ({result.migrations_applied} migrations applied to {result.where} in {result.seconds:.1f}s)",
+    )
 
 
 def drift_wanted(settings: Settings, flag: bool | None) -> tuple[bool, str]:

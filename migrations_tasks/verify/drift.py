@@ -28,10 +28,20 @@ ONLY_DATABASE = "only in database"
 DIFFERS = "differs"
 
 #: Extensions a Supabase project has before any migration runs; not reported as "only in database".
-PLATFORM_EXTENSIONS = frozenset({
-    "plpgsql", "pg_graphql", "pg_stat_statements", "pgcrypto", "uuid-ossp", "supabase_vault", "pgsodium",
-    "pgjwt", "pg_net", "pg_cron",
-})
+PLATFORM_EXTENSIONS = frozenset(
+    {
+        "plpgsql",
+        "pg_graphql",
+        "pg_stat_statements",
+        "pgcrypto",
+        "uuid-ossp",
+        "supabase_vault",
+        "pgsodium",
+        "pgjwt",
+        "pg_net",
+        "pg_cron",
+    }
+)
 
 #: Platform schemas whose tables migrations commonly attach policies or triggers to.
 ATTACHED_SCHEMAS = ("auth", "storage")
@@ -42,8 +52,10 @@ def snapshot_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str
     user = user_schema_condition("n.nspname", schemas, ignore)
     attached = "n.nspname IN (" + ", ".join(f"'{s}'" for s in ATTACHED_SCHEMAS) + ")"
     rel = "format('%I.%I', n.nspname, c.relname)"
-    not_ext = ("NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '{cls}'::regclass "
-               "AND dep.objid = {oid} AND dep.deptype = 'e')")
+    not_ext = (
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '{cls}'::regclass "
+        "AND dep.objid = {oid} AND dep.deptype = 'e')"
+    )
     cls = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     return f"""json_build_object(
  'schemas', (SELECT coalesce(json_agg(n.nspname ORDER BY n.nspname), '[]') FROM pg_catalog.pg_namespace n
@@ -57,16 +69,16 @@ def snapshot_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str
         FROM pg_catalog.pg_attribute a
         LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped))), '[]')
-   FROM {cls} WHERE c.relkind IN ('r', 'p', 'f') AND {user} AND {not_ext.format(cls='pg_class', oid='c.oid')}),
+   FROM {cls} WHERE c.relkind IN ('r', 'p', 'f') AND {user} AND {not_ext.format(cls="pg_class", oid="c.oid")}),
  'constraints', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%I on %s', k.conname, {rel}), 'definition', pg_get_constraintdef(k.oid))), '[]')
    FROM pg_catalog.pg_constraint k JOIN {cls} ON c.oid = k.conrelid
-   WHERE k.contype <> 'n' AND {user} AND {not_ext.format(cls='pg_class', oid='c.oid')}),
+   WHERE k.contype <> 'n' AND {user} AND {not_ext.format(cls="pg_class", oid="c.oid")}),
  'indexes', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%I.%I', n.nspname, ic.relname), 'definition', pg_get_indexdef(i.indexrelid))), '[]')
    FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
    JOIN {cls} ON c.oid = i.indrelid
-   WHERE {user} AND {not_ext.format(cls='pg_class', oid='c.oid')}
+   WHERE {user} AND {not_ext.format(cls="pg_class", oid="c.oid")}
      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid
                      AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x'))),
  'policies', (SELECT coalesce(json_agg(json_build_object(
@@ -79,7 +91,7 @@ def snapshot_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str
       'name', format('%I.%I(%s)', n.nspname, f.proname, pg_get_function_identity_arguments(f.oid)),
       'definition', pg_get_functiondef(f.oid))), '[]')
    FROM pg_catalog.pg_proc f JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
-   WHERE f.prokind IN ('f', 'p', 'w') AND {user} AND {not_ext.format(cls='pg_proc', oid='f.oid')}),
+   WHERE f.prokind IN ('f', 'p', 'w') AND {user} AND {not_ext.format(cls="pg_proc", oid="f.oid")}),
  'triggers', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%I on %s', t.tgname, {rel}), 'definition', pg_get_triggerdef(t.oid),
       'enabled', t.tgenabled)), '[]')
@@ -89,13 +101,13 @@ def snapshot_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str
  'views', (SELECT coalesce(json_agg(json_build_object(
       'name', {rel}, 'kind', c.relkind, 'definition', pg_get_viewdef(c.oid),
       'options', (SELECT coalesce(json_agg(o ORDER BY o), '[]') FROM unnest(c.reloptions) o))), '[]')
-   FROM {cls} WHERE c.relkind IN ('v', 'm') AND {user} AND {not_ext.format(cls='pg_class', oid='c.oid')}),
+   FROM {cls} WHERE c.relkind IN ('v', 'm') AND {user} AND {not_ext.format(cls="pg_class", oid="c.oid")}),
  'enums', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%I.%I', n.nspname, ty.typname),
       'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e
                  WHERE e.enumtypid = ty.oid))), '[]')
    FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
-   WHERE ty.typtype = 'e' AND {user} AND {not_ext.format(cls='pg_type', oid='ty.oid')}),
+   WHERE ty.typtype = 'e' AND {user} AND {not_ext.format(cls="pg_type", oid="ty.oid")}),
  'extensions', (SELECT coalesce(json_agg(json_build_object('name', e.extname, 'schema', n.nspname)), '[]')
    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace)
 )"""
@@ -118,8 +130,15 @@ class Difference:
 Catalog = dict[str, dict[str, dict[str, Any]]]
 
 _CATEGORIES = {
-    "tables": "table", "constraints": "constraint", "indexes": "index", "policies": "policy",
-    "functions": "function", "triggers": "trigger", "views": "view", "enums": "enum", "extensions": "extension",
+    "tables": "table",
+    "constraints": "constraint",
+    "indexes": "index",
+    "policies": "policy",
+    "functions": "function",
+    "triggers": "trigger",
+    "views": "view",
+    "enums": "enum",
+    "extensions": "extension",
 }
 _KIND_NAMES = {"r": "table", "p": "partitioned table", "f": "foreign table", "v": "view", "m": "materialized view"}
 _POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
@@ -180,8 +199,9 @@ def _column_changes(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> l
         have = "NOT NULL" if actual.get("not_null") else "nullable"
         changes.append(f"{want} in migrations, {have} in database")
     if expected.get("default") != actual.get("default"):
-        changes.append(f"default {expected.get('default') or 'none'} in migrations, "
-                       f"{actual.get('default') or 'none'} in database")
+        changes.append(
+            f"default {expected.get('default') or 'none'} in migrations, {actual.get('default') or 'none'} in database"
+        )
     if (expected.get("identity") or "") != (actual.get("identity") or ""):
         changes.append("identity differs")
     if (expected.get("generated") or "") != (actual.get("generated") or ""):
@@ -204,9 +224,17 @@ def _attribute_changes(category: str, expected: Mapping[str, Any], actual: Mappi
             want, have = _POLICY_COMMANDS.get(str(want), want), _POLICY_COMMANDS.get(str(have), have)
         if attr == "kind":
             want, have = _KIND_NAMES.get(str(want), want), _KIND_NAMES.get(str(have), have)
-        label = {"definition": "definition", "using": "USING", "check": "WITH CHECK", "roles": "roles",
-                 "permissive": "permissive", "labels": "labels", "options": "options", "schema": "schema",
-                 "enabled": "enabled"}.get(attr, attr)
+        label = {
+            "definition": "definition",
+            "using": "USING",
+            "check": "WITH CHECK",
+            "roles": "roles",
+            "permissive": "permissive",
+            "labels": "labels",
+            "options": "options",
+            "schema": "schema",
+            "enabled": "enabled",
+        }.get(attr, attr)
         changes.append(f"{label}: {_short(want)} in migrations, {_short(have)} in database")
     return changes
 
@@ -242,23 +270,33 @@ def _table_differences(name: str, want: Mapping[str, Any], have: Mapping[str, An
     out: list[Difference] = []
     flags = []
     if want.get("kind") != have.get("kind"):
-        flags.append(f"{_KIND_NAMES.get(str(want.get('kind')))} in migrations, "
-                     f"{_KIND_NAMES.get(str(have.get('kind')))} in database")
+        flags.append(
+            f"{_KIND_NAMES.get(str(want.get('kind')))} in migrations, "
+            f"{_KIND_NAMES.get(str(have.get('kind')))} in database"
+        )
     for attr, label in (("rls", "row level security"), ("force_rls", "forced row level security")):
         if bool(want.get(attr)) != bool(have.get(attr)):
-            flags.append(f"{label} {'enabled' if want.get(attr) else 'disabled'} in migrations, "
-                         f"{'enabled' if have.get(attr) else 'disabled'} in database")
+            flags.append(
+                f"{label} {'enabled' if want.get(attr) else 'disabled'} in migrations, "
+                f"{'enabled' if have.get(attr) else 'disabled'} in database"
+            )
     if flags:
         out.append(Difference(DIFFERS, "table", name, "; ".join(flags)))
     want_cols, have_cols = want.get("columns", {}), have.get("columns", {})
     for column in want_cols:
         if column not in have_cols:
-            out.append(Difference(ONLY_MIGRATIONS, "column", f"{name}.{quote_ident(column)}",
-                                  _describe_column(want_cols[column])))
+            out.append(
+                Difference(
+                    ONLY_MIGRATIONS, "column", f"{name}.{quote_ident(column)}", _describe_column(want_cols[column])
+                )
+            )
     for column in have_cols:
         if column not in want_cols:
-            out.append(Difference(ONLY_DATABASE, "column", f"{name}.{quote_ident(column)}",
-                                  _describe_column(have_cols[column])))
+            out.append(
+                Difference(
+                    ONLY_DATABASE, "column", f"{name}.{quote_ident(column)}", _describe_column(have_cols[column])
+                )
+            )
     for column in want_cols:
         if column in have_cols:
             changes = _column_changes(want_cols[column], have_cols[column])

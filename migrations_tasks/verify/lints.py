@@ -18,9 +18,28 @@ from ..sql import quote_literal
 
 #: Schemas Supabase (or PostgreSQL) manages; migrations' objects are compared and linted outside them.
 PLATFORM_SCHEMAS = (
-    "information_schema", "auth", "storage", "extensions", "graphql", "graphql_public", "realtime",
-    "_realtime", "supabase_functions", "supabase_migrations", "vault", "pgsodium", "pgsodium_masks", "net",
-    "cron", "pgbouncer", "_analytics", "pgtle", "topology", "tiger", "tiger_data", "_supavisor",
+    "information_schema",
+    "auth",
+    "storage",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "realtime",
+    "_realtime",
+    "supabase_functions",
+    "supabase_migrations",
+    "vault",
+    "pgsodium",
+    "pgsodium_masks",
+    "net",
+    "cron",
+    "pgbouncer",
+    "_analytics",
+    "pgtle",
+    "topology",
+    "tiger",
+    "tiger_data",
+    "_supavisor",
 )
 
 #: Roles that bypass RLS anyway: a permissive policy only for them allows nothing new.
@@ -40,30 +59,77 @@ class Rule:
     remedy: str
 
 
-RULES: dict[str, Rule] = {r.name: r for r in (
-    Rule("rls_disabled_in_public", ERROR, "Table in an API-exposed schema without row level security",
-         "ALTER TABLE ... ENABLE ROW LEVEL SECURITY and add policies (or move the table out of exposed schemas)."),
-    Rule("policy_exists_rls_disabled", ERROR, "Policies exist but row level security is disabled",
-         "ALTER TABLE ... ENABLE ROW LEVEL SECURITY so the policies take effect (or drop them)."),
-    Rule("security_definer_view", ERROR, "View in an API-exposed schema runs with its owner's rights",
-         "ALTER VIEW ... SET (security_invoker = true), so RLS applies to the querying user."),
-    Rule("auth_users_exposed", ERROR, "auth.users is exposed through a view in an API-exposed schema",
-         "Drop the view or move it to an unexposed schema; REVOKE SELECT from anon and authenticated."),
-    Rule("function_search_path_mutable", WARN, "Function with a mutable search_path",
-         "Add SET search_path = '' (and qualify every name), or a fixed search_path, to the function."),
-    Rule("rls_policy_always_true", WARN, "Write policy that allows everything",
-         "Replace USING (true) / WITH CHECK (true) with a condition, e.g. (select auth.uid()) = user_id."),
-    Rule("extension_in_public", WARN, "Extension installed in the public schema",
-         "Install it in the extensions schema: ALTER EXTENSION ... SET SCHEMA extensions."),
-    Rule("materialized_view_in_api", WARN, "Materialized view in an API-exposed schema (RLS does not apply)",
-         "Move it to an unexposed schema, or REVOKE SELECT from anon and authenticated."),
-    Rule("rls_enabled_no_policy", INFO, "Row level security enabled but no policy: nobody can use the table",
-         "Add policies for the roles that should reach it, or silence this if only service_role may."),
-    Rule("no_primary_key", INFO, "Table without a primary key",
-         "Add a primary key: replication, realtime and row-level edits need one."),
-    Rule("unindexed_foreign_keys", INFO, "Foreign key without a covering index",
-         "CREATE INDEX on the referencing column(s), so joins and cascading deletes stay fast."),
-)}
+RULES: dict[str, Rule] = {
+    r.name: r
+    for r in (
+        Rule(
+            "rls_disabled_in_public",
+            ERROR,
+            "Table in an API-exposed schema without row level security",
+            "ALTER TABLE ... ENABLE ROW LEVEL SECURITY and add policies (or move the table out of exposed schemas).",
+        ),
+        Rule(
+            "policy_exists_rls_disabled",
+            ERROR,
+            "Policies exist but row level security is disabled",
+            "ALTER TABLE ... ENABLE ROW LEVEL SECURITY so the policies take effect (or drop them).",
+        ),
+        Rule(
+            "security_definer_view",
+            ERROR,
+            "View in an API-exposed schema runs with its owner's rights",
+            "ALTER VIEW ... SET (security_invoker = true), so RLS applies to the querying user.",
+        ),
+        Rule(
+            "auth_users_exposed",
+            ERROR,
+            "auth.users is exposed through a view in an API-exposed schema",
+            "Drop the view or move it to an unexposed schema; REVOKE SELECT from anon and authenticated.",
+        ),
+        Rule(
+            "function_search_path_mutable",
+            WARN,
+            "Function with a mutable search_path",
+            "Add SET search_path = '' (and qualify every name), or a fixed search_path, to the function.",
+        ),
+        Rule(
+            "rls_policy_always_true",
+            WARN,
+            "Write policy that allows everything",
+            "Replace USING (true) / WITH CHECK (true) with a condition, e.g. (select auth.uid()) = user_id.",
+        ),
+        Rule(
+            "extension_in_public",
+            WARN,
+            "Extension installed in the public schema",
+            "Install it in the extensions schema: ALTER EXTENSION ... SET SCHEMA extensions.",
+        ),
+        Rule(
+            "materialized_view_in_api",
+            WARN,
+            "Materialized view in an API-exposed schema (RLS does not apply)",
+            "Move it to an unexposed schema, or REVOKE SELECT from anon and authenticated.",
+        ),
+        Rule(
+            "rls_enabled_no_policy",
+            INFO,
+            "Row level security enabled but no policy: nobody can use the table",
+            "Add policies for the roles that should reach it, or silence this if only service_role may.",
+        ),
+        Rule(
+            "no_primary_key",
+            INFO,
+            "Table without a primary key",
+            "Add a primary key: replication, realtime and row-level edits need one.",
+        ),
+        Rule(
+            "unindexed_foreign_keys",
+            INFO,
+            "Foreign key without a covering index",
+            "CREATE INDEX on the referencing column(s), so joins and cascading deletes stay fast.",
+        ),
+    )
+}
 
 
 def text_array(values: Sequence[str]) -> str:
@@ -82,8 +148,10 @@ def user_schema_condition(column: str, schemas: Sequence[str] = (), ignore: Sequ
 
 
 def _not_extension_member(classid: str, objid: str) -> str:
-    return (f"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '{classid}'::regclass "
-            f"AND dep.objid = {objid} AND dep.deptype = 'e')")
+    return (
+        f"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '{classid}'::regclass "
+        f"AND dep.objid = {objid} AND dep.deptype = 'e')"
+    )
 
 
 def findings_sql(exposed: Sequence[str]) -> str:
@@ -92,15 +160,21 @@ def findings_sql(exposed: Sequence[str]) -> str:
     user = user_schema_condition("n.nspname")
     rel = "format('%I.%I', n.nspname, c.relname)"
     not_ext = _not_extension_member("pg_class", "c.oid")
-    tables = ("pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace")
+    tables = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     privileged = text_array(PRIVILEGED_ROLES)
-    can_read = ("(CASE WHEN to_regrole('anon') IS NULL THEN false ELSE has_table_privilege('anon', c.oid, "
-                "'SELECT') END OR CASE WHEN to_regrole('authenticated') IS NULL THEN false ELSE "
-                "has_table_privilege('authenticated', c.oid, 'SELECT') END)")
-    invoker = ("EXISTS (SELECT 1 FROM unnest(coalesce(c.reloptions, '{}')) o WHERE lower(o) IN "
-               "('security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))")
-    cmd = "CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' " \
-          "WHEN 'd' THEN 'DELETE' ELSE 'ALL' END"
+    can_read = (
+        "(CASE WHEN to_regrole('anon') IS NULL THEN false ELSE has_table_privilege('anon', c.oid, "
+        "'SELECT') END OR CASE WHEN to_regrole('authenticated') IS NULL THEN false ELSE "
+        "has_table_privilege('authenticated', c.oid, 'SELECT') END)"
+    )
+    invoker = (
+        "EXISTS (SELECT 1 FROM unnest(coalesce(c.reloptions, '{}')) o WHERE lower(o) IN "
+        "('security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))"
+    )
+    cmd = (
+        "CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' "
+        "WHEN 'd' THEN 'DELETE' ELSE 'ALL' END"
+    )
     parts = [
         # Tables the Data API serves without RLS: anyone with the anon key reads and writes them.
         f"""SELECT 'rls_disabled_in_public' AS rule, {rel} AS object, {rel} AS relation,
@@ -172,6 +246,8 @@ WHERE {user} AND {not_ext}
         AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] <@ k.conkey)""",
     ]
     union = "\nUNION ALL\n".join(f"({p})" for p in parts)
-    return (f"(SELECT coalesce(json_agg(json_build_object('rule', x.rule, 'object', x.object, "
-            f"'relation', x.relation, 'detail', x.detail) ORDER BY x.rule, x.object), '[]'::json)\n"
-            f" FROM (\n{union}\n) x)")
+    return (
+        f"(SELECT coalesce(json_agg(json_build_object('rule', x.rule, 'object', x.object, "
+        f"'relation', x.relation, 'detail', x.detail) ORDER BY x.rule, x.object), '[]'::json)\n"
+        f" FROM (\n{union}\n) x)"
+    )

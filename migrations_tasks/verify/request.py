@@ -79,8 +79,17 @@ def decode_findings(raw: Any, silences: Sequence[Silence]) -> list[Finding]:
         if rule is None:
             continue
         silence = silence_for(rule.name, str(item["object"]), str(item["relation"]), silences)
-        out.append(Finding(rule.name, rule.level, str(item["object"]), str(item["relation"]),
-                           str(item.get("detail") or ""), rule.remedy, rule.title,
-                           silence.reason if silence else None))
+        out.append(
+            Finding(
+                rule.name,
+                rule.level,
+                str(item["object"]),
+                str(item["relation"]),
+                str(item.get("detail") or ""),
+                rule.remedy,
+                rule.title,
+                silence.reason if silence else None,
+            )
+        )
     out.sort(key=lambda f: (lints.LEVELS.index(f.level), f.rule, f.object))
     return out

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..migrations import Statement
 from ..plan import Plan
+from ..sqlfile import Statement
 from . import drift as catalog
 
 PASS, FAIL, ERROR, SKIPPED = "pass", "fail", "error", "skipped"

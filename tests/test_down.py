@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 from conftest import MigrationDir
 
+from migrations_tasks.down import split_down_block
 from migrations_tasks.errors import MigrationFileError, SqlSyntaxError
-from migrations_tasks.migrations import load, split_down_block
+from migrations_tasks.migrations import load
 from migrations_tasks.sql import same_statements
 
 
 def test_a_migrate_down_block_is_cut_off_and_parsed_with_file_positions(migrations: MigrationDir) -> None:
-    migrations.write("1_a.sql", "create table a (id int);\n\n-- migrate:down\n-- drop table a;\n"
-                     "--   drop\n--   table b;\n")
+    migrations.write(
+        "1_a.sql", "create table a (id int);\n\n-- migrate:down\n-- drop table a;\n--   drop\n--   table b;\n"
+    )
     (migration,) = load(migrations.path).migrations
     assert migration.texts == ["create table a (id int)"]
     assert migration.down is not None and migration.down.origin == "block"

@@ -1,0 +1,206 @@
+"""The Management API's behaviour, independent of the HTTP plumbing: run SQL as Supabase's endpoint does.
+
+Each request borrows a clean pooled connection to the project's database (no session state survives a
+request), runs the query with the simple-query protocol and answers rows, or PostgreSQL's error in
+postgres-meta's text format.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hmac
+import queue
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from .faults import Faults, RateWindow
+
+POOL_SIZE = 16
+
+
+def json_default(value: Any) -> Any:
+    """Encode values the way Supabase's API shows them."""
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def format_error(exc: psycopg.Error, query: str) -> str:
+    """Format a PostgreSQL error as postgres-meta does."""
+    diag = exc.diag
+    sqlstate = diag.sqlstate or "XX000"
+    lines = [f"Failed to run sql query: ERROR:  {sqlstate}: {diag.message_primary or str(exc).strip()}"]
+    if diag.statement_position:
+        position = int(diag.statement_position) - 1
+        before = query[:position]
+        number = before.count("\n") + 1
+        start = before.rfind("\n") + 1
+        end = query.find("\n", position)
+        text = query[start : end if end >= 0 else len(query)]
+        prefix = f"LINE {number}: "
+        lines.append(prefix + text)
+        lines.append(" " * (len(prefix) + position - start) + "^")
+    if diag.message_detail:
+        lines.append(f"DETAIL: {diag.message_detail}")
+    if diag.message_hint:
+        lines.append(f"HINT: {diag.message_hint}")
+    if diag.context:
+        lines.append(f"CONTEXT: {diag.context}")
+    return "\n".join(lines) + "\n"
+
+
+class Pool:
+    """Idle connections to one database; at most POOL_SIZE in use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(POOL_SIZE)
+
+    @contextmanager
+    def connection(self, timeout: float = 30.0) -> Iterator[psycopg.Connection[Any]]:
+        """Lend a clean connection; reset it (no session state survives) when it comes back."""
+        if not self._slots.acquire(timeout=timeout):
+            raise TimeoutError("too many clients")
+        conn: psycopg.Connection[Any] | None = None
+        try:
+            while conn is None:
+                try:
+                    candidate = self._idle.get_nowait()
+                except queue.Empty:
+                    candidate = psycopg.connect(self.url, autocommit=True, application_name="sandbox-api")
+                if not candidate.closed:
+                    conn = candidate
+            yield conn
+        finally:
+            if conn is not None:
+                self._give_back(conn)
+            self._slots.release()
+
+    def _give_back(self, conn: psycopg.Connection[Any]) -> None:
+        try:
+            if conn.closed or conn.broken:
+                return
+            if conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+            conn.execute("DISCARD ALL")
+            self._idle.put(conn)
+        except psycopg.Error:
+            conn.close()
+
+    def close(self) -> None:
+        """Close idle connections."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class SandboxApi:
+    """The API's behaviour, independent of the HTTP plumbing."""
+
+    def __init__(
+        self,
+        token: str,
+        projects: Callable[[str], str | None],
+        faults: Faults | None = None,
+        create_project: Callable[[], dict[str, str]] | None = None,
+        delete_project: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._token = token.encode()
+        self._projects = projects
+        self.faults = faults or Faults()
+        self._create_project = create_project
+        self._delete_project = delete_project
+        self._pools: dict[str, Pool] = {}
+        self._pools_lock = threading.Lock()
+        self._window = RateWindow(self.faults.rate_limit, self.faults.rate_window)
+        self._counter_lock = threading.Lock()
+        self.stats: dict[str, Any] = {"requests": 0, "rate_limited": 0, "failed": 0, "dropped": 0, "by_project": {}}
+
+    def authorised(self, header: str | None) -> bool:
+        """Return True for ``Bearer <the sandbox token>``."""
+        if not header or not header.startswith("Bearer "):
+            return False
+        return hmac.compare_digest(header[7:].strip().encode(), self._token)
+
+    def pool(self, url: str) -> Pool:
+        """Return the connection pool of a database URL."""
+        with self._pools_lock:
+            if url not in self._pools:
+                self._pools[url] = Pool(url)
+            return self._pools[url]
+
+    def drop_pool(self, url: str) -> None:
+        """Close and forget a database's pool."""
+        with self._pools_lock:
+            pool = self._pools.pop(url, None)
+        if pool:
+            pool.close()
+
+    def close(self) -> None:
+        """Close every pool."""
+        with self._pools_lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
+
+    def count(self, ref: str) -> int:
+        """Count an API request; return its number (1-based)."""
+        with self._counter_lock:
+            self.stats["requests"] += 1
+            by = self.stats["by_project"]
+            by[ref] = by.get(ref, 0) + 1
+            return int(self.stats["requests"])
+
+    def bump(self, key: str) -> None:
+        """Increment a fault counter."""
+        with self._counter_lock:
+            self.stats[key] += 1
+
+    def run_sql(self, url: str, query: str, parameters: list[Any] | None, read_only: bool) -> tuple[int, Any]:
+        """Run SQL the way the API does; return (status, body)."""
+        try:
+            with self.pool(url).connection() as conn:
+                try:
+                    if read_only:
+                        conn.execute("SET default_transaction_read_only = on")
+                    rows: list[dict[str, Any]] = []
+                    with conn.cursor() as cur:
+                        if parameters is not None:
+                            cur.execute(query, parameters, prepare=False)
+                        else:
+                            cur.execute(query.encode("utf-8"), prepare=False)
+                        while True:
+                            if cur.description is not None:
+                                names = [c.name for c in cur.description]
+                                rows = [dict(zip(names, r)) for r in cur.fetchall()]
+                            if not cur.nextset():
+                                break
+                    return 201, rows
+                except psycopg.Error as exc:
+                    if exc.diag.sqlstate is None:
+                        return 500, {"message": f"Failed to run sql query: {str(exc).strip()}"}
+                    return 400, {"message": format_error(exc, query)}
+        except TimeoutError:
+            return 503, {"message": "Too many clients; try again later"}
+        except psycopg.OperationalError as exc:
+            return 504, {"message": f"Failed to connect to the database: {str(exc).strip()}"}

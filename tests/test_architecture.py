@@ -1,0 +1,143 @@
+"""The package keeps the shape docs/architecture.md draws: no import cycles, small modules and functions.
+
+Imports are read from the source with ``ast`` (nothing is imported), including imports inside functions:
+a lazy import still ties two modules together.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "migrations_tasks"
+MAX_MODULE_LINES = 450
+MAX_FUNCTION_LINES = 60
+#: Functions that are one SQL (or shell) text and nothing else: long by nature, simple by construction.
+TEXT_BUILDERS = {
+    "verify/drift.py:snapshot_sql",
+    "verify/lints.py:findings_sql",
+}
+
+
+def modules() -> dict[str, Path]:
+    """Return every module of the package by dotted name."""
+    out: dict[str, Path] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def imported(name: str, path: Path, known: set[str]) -> Iterator[str]:
+    """Yield the package modules ``name`` imports (``from .x import y``: ``.x.y`` if a module, else ``.x``)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name in known)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                if f"{base}.{alias.name}" in known:
+                    yield f"{base}.{alias.name}"  # a submodule
+                elif base in known:
+                    yield base  # a name the module (or package __init__) defines
+
+
+def graph() -> dict[str, set[str]]:
+    """Return the package's import graph."""
+    found = modules()
+    known = set(found)
+    return {name: set(imported(name, path, known)) - {name} for name, path in found.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Return the strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(edges.get(node, ())):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return out
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    assert cycles(graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_imports_the_package_init() -> None:
+    offenders = sorted(name for name, targets in graph().items() if "migrations_tasks" in targets)
+    assert offenders == []
+
+
+def test_a_subpackage_init_is_imported_only_from_outside_it() -> None:
+    """A module inside ``engine/`` importing ``engine`` (its own ``__init__``) would be a cycle in waiting."""
+    edges = graph()
+    packages = {name for name, path in modules().items() if path.name == "__init__.py"}
+    offenders = sorted(
+        f"{name} -> {target}"
+        for name, targets in edges.items()
+        for target in targets
+        if target in packages and name.startswith(target + ".")
+    )
+    assert offenders == []
+
+
+@pytest.mark.parametrize("name", sorted(modules()))
+def test_every_module_is_at_most_450_lines(name: str) -> None:
+    lines = modules()[name].read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_MODULE_LINES, f"{name}: {lines} lines"
+
+
+def long_functions() -> list[str]:
+    """Return ``file:function (lines)`` of every function longer than the limit, text builders aside."""
+    out = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES and f"{relative}:{node.name}" not in TEXT_BUILDERS:
+                    out.append(f"{relative}:{node.name} ({length} lines)")
+    return out
+
+
+def test_no_function_is_over_60_lines_except_sql_text_builders() -> None:
+    assert long_functions() == []
