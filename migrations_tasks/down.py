@@ -23,6 +23,7 @@ from . import sql
 from .errors import MigrationFileError
 from .sqlfile import Statement, parse_statements
 
+_ONE_TRANSACTION = "a rollback runs in one transaction with the migration lock and the deletion of its ledger row."
 DOWN_MARKER_RE = re.compile(r"^--\s*migrate:down\s*$", re.IGNORECASE)
 DOWN_HINT = (
     "Add the SQL that undoes it at the end of the migration file, after a line "
@@ -82,12 +83,8 @@ def split_down_block(text: str, path: Path) -> tuple[str, str | None, dict[int, 
     index = sql.LineIndex(text)
     if len(markers) > 1:
         second, col = index.position(markers[1][0])
-        raise MigrationFileError(
-            f"{path}:{second}:{col}: a second `-- migrate:down` marker.",
-            path=str(path),
-            line=second,
-            column=col,
-            hint="Keep one down block, at the end of the file.",
+        raise MigrationFileError.at(
+            path, second, col, "a second `-- migrate:down` marker.", hint="Keep one down block, at the end of the file."
         )
     line_start, end = markers[0]
     marker_line = index.position(line_start)[0]
@@ -102,12 +99,12 @@ def split_down_block(text: str, path: Path) -> tuple[str, str | None, dict[int, 
             continue
         if not stripped.startswith("--"):
             col = len(raw) - len(stripped) + 1
-            raise MigrationFileError(
-                f"{path}:{number}:{col}: this line after `-- migrate:down` is not commented, so "
-                "`supabase db push` would run it as part of the migration.",
-                path=str(path),
-                line=number,
-                column=col,
+            raise MigrationFileError.at(
+                path,
+                number,
+                col,
+                "this line after `-- migrate:down` is not commented, so `supabase db push` would "
+                "run it as part of the migration.",
                 hint="Start every line of the down block with `--` and keep the block at the end of the file.",
             )
         body = stripped[2:]
@@ -146,23 +143,21 @@ def parse_down(
         )
         if not wrapped:
             bad = controls[0]
-            raise MigrationFileError(
-                f"{label}:{bad.line}:{bad.column}: {bad.transaction_control} in down SQL: a rollback runs in "
-                "one transaction with the migration lock and the deletion of its ledger row.",
-                path=str(path or label),
-                line=bad.line,
-                column=bad.column,
+            raise MigrationFileError.at(
+                label,
+                bad.line,
+                bad.column,
+                f"{bad.transaction_control} in down SQL: {_ONE_TRANSACTION}",
                 hint="Remove it (one BEGIN; ... COMMIT; around all of the down SQL is accepted).",
             )
         statements = statements[1:-1]
     for st in statements:
         if st.no_transaction:
-            raise MigrationFileError(
-                f"{label}:{st.line}:{st.column}: {st.no_transaction} cannot run in down SQL: a rollback runs "
-                "in one transaction with the migration lock and the deletion of its ledger row.",
-                path=str(path or label),
-                line=st.line,
-                column=st.column,
+            raise MigrationFileError.at(
+                label,
+                st.line,
+                st.column,
+                f"{st.no_transaction} cannot run in down SQL: {_ONE_TRANSACTION}",
                 hint="Use the form that runs in a transaction (e.g. DROP INDEX without CONCURRENTLY).",
             )
     return DownSql(tuple(statements), origin, path)

@@ -84,6 +84,21 @@ class MigrationFileError(MigrationsTasksError):
         self.line = line
         self.column = column
 
+    @classmethod
+    def at(
+        cls,
+        where: object,
+        line: int,
+        column: int | None,
+        problem: str,
+        *,
+        hint: str | None = None,
+        path: str | None = None,
+    ) -> MigrationFileError:
+        """Return the error ``where:line:column: problem`` (``path`` defaults to ``where``)."""
+        place = f"{where}:{line}:{column}" if column is not None else f"{where}:{line}"
+        return cls(f"{place}: {problem}", path=path or str(where), line=line, column=column, hint=hint)
+
 
 class SqlSyntaxError(MigrationFileError):
     """The PostgreSQL parser rejected a file; nothing was sent."""
@@ -99,6 +114,11 @@ class NetworkError(TransportError):
 
 class AmbiguousWriteError(NetworkError):
     """A write was sent but no answer came back: it may or may not have committed."""
+
+
+def answer_lost(message: str, *, write: bool, hint: str) -> NetworkError:
+    """Return the error for a request whose answer never came: an :class:`AmbiguousWriteError` for a write."""
+    return (AmbiguousWriteError if write else NetworkError)(message, hint=hint)
 
 
 class AuthError(TransportError):

@@ -42,6 +42,7 @@ from .errors import (
     ServerError,
     SqlError,
     TransportError,
+    answer_lost,
 )
 from .secret import Secret
 from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN
@@ -187,16 +188,16 @@ class ManagementApi:
                 hint=f"Check the network and {ENV_API_URL}; nothing was sent.",
             ) from None
         except httpx.TimeoutException as exc:
-            cls = AmbiguousWriteError if write else NetworkError
-            raise cls(
+            raise answer_lost(
                 f"No answer from {self.api_url} in time ({type(exc).__name__}).",
+                write=write,
                 hint="The request may still be running on the server.",
             ) from None
         except httpx.HTTPError as exc:
-            cls = AmbiguousWriteError if write else NetworkError
-            raise cls(
+            raise answer_lost(
                 f"The connection to {self.api_url} failed before an answer arrived "
                 f"({type(exc).__name__}: {self._redact(str(exc))}).",
+                write=write,
                 hint="The request may or may not have run on the server.",
             ) from None
         finally:

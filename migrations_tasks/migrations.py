@@ -220,11 +220,11 @@ def plan_units(statements: Iterable[Statement], path: Path) -> tuple[Unit, ...]:
     for st in statements:
         control = st.transaction_control
         if control in _REFUSED_CONTROL:
-            raise MigrationFileError(
-                f"{path}:{st.line}:{st.column}: {control} in a migration file: {_REFUSED_CONTROL[control]}.",
-                path=str(path),
-                line=st.line,
-                column=st.column,
+            raise MigrationFileError.at(
+                path,
+                st.line,
+                st.column,
+                f"{control} in a migration file: {_REFUSED_CONTROL[control]}.",
                 hint="Remove it; each migration already runs in its own transaction.",
             )
         if control == "BEGIN":
@@ -237,12 +237,11 @@ def plan_units(statements: Iterable[Statement], path: Path) -> tuple[Unit, ...]:
             continue
         if st.no_transaction:
             if in_block:
-                raise MigrationFileError(
-                    f"{path}:{st.line}:{st.column}: {st.no_transaction} cannot run inside the file's "
-                    "BEGIN ... COMMIT block.",
-                    path=str(path),
-                    line=st.line,
-                    column=st.column,
+                raise MigrationFileError.at(
+                    path,
+                    st.line,
+                    st.column,
+                    f"{st.no_transaction} cannot run inside the file's BEGIN ... COMMIT block.",
                     hint="Move it after COMMIT or into its own migration file.",
                 )
             flush()

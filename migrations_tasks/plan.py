@@ -13,23 +13,20 @@ Every version gets one status:
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .ledger import Ledger, LedgerRow
 from .migrations import Migration, version_key
 from .sql import same_statements
+from .wording import TextEnum
 
 
-class Status(str, enum.Enum):
+class Status(TextEnum):
     """What one version's state is."""
 
-    APPLIED = "applied"
-    PENDING = "pending"
-    OUT_OF_ORDER = "out-of-order"
-    REMOTE_ONLY = "remote-only"
-    CHANGED = "changed"
+    APPLIED, PENDING = "applied", "pending"
+    OUT_OF_ORDER, REMOTE_ONLY, CHANGED = "out-of-order", "remote-only", "changed"  # the conflicts
 
 
 CONFLICTS = frozenset({Status.OUT_OF_ORDER, Status.REMOTE_ONLY, Status.CHANGED})

@@ -11,7 +11,8 @@ import time
 from typing import Any
 
 from .database import Row
-from .errors import AmbiguousWriteError, ConfigError, NetworkError, SqlError
+from .errors import ConfigError, NetworkError, SqlError, answer_lost
+from .rowsets import answer_rows
 from .secret import Secret
 from .settings import ENV_DB_URL
 
@@ -97,25 +98,19 @@ class PostgresDatabase:
 
         conn = self._connection()
         self.requests += 1
-        rows: list[Row] = []
         started = time.perf_counter()
         try:
             with conn.cursor() as cur:
                 cur.execute(sql.encode("utf-8"), prepare=False)
-                while True:
-                    if cur.description is not None:
-                        names = [c.name for c in cur.description]
-                        rows = [dict(zip(names, r)) for r in cur.fetchall()]
-                    if not cur.nextset():
-                        break
+                rows = answer_rows(cur)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if getattr(exc, "diag", None) is not None and exc.diag.sqlstate and not conn.closed:
                 self._rollback_if_needed(conn)
                 raise _sql_error(exc) from None
             self._conn = None
-            cls = AmbiguousWriteError if write else NetworkError
-            raise cls(
+            raise answer_lost(
                 f"The PostgreSQL connection failed: {self._redact(str(exc)).strip()}",
+                write=write,
                 hint="The statement may or may not have run.",
             ) from None
         except psycopg.Error as exc:

@@ -230,21 +230,27 @@ def _outcomes(result: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _document(result: Any, target: str, done: str, *, did: bool, **extra: Any) -> dict[str, Any]:
+    """Return the JSON document of an apply or a rollback (its status is ``done`` when it ``did`` something)."""
+    status = "dry-run" if result.dry_run else (done if did else "nothing-to-do")
+    return {
+        "status": status,
+        "exit_code": 0,
+        "target": target,
+        "requests": result.requests,
+        "seconds": round(result.seconds, 3),
+        **extra,
+        "migrations": _outcomes(result),
+    }
+
+
 def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
     """Print what an apply did (or, for a dry run, would do)."""
     applied = result.applied
     skipped = [o for o in result.outcomes if o.status == "already-applied"]
     _github_apply(result)
     if reporter.json:
-        status = "dry-run" if result.dry_run else ("applied" if applied else "nothing-to-do")
-        doc: dict[str, Any] = {
-            "status": status,
-            "exit_code": 0,
-            "target": target,
-            "requests": result.requests,
-            "seconds": round(result.seconds, 3),
-            "migrations": _outcomes(result),
-        }
+        doc = _document(result, target, "applied", did=bool(applied))
         if result.dry_run:
             doc["sql"] = {m.version: requests for m, requests in result.sql}
         reporter.document(doc)
@@ -322,17 +328,8 @@ def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
             "migrations created is still in the database."
         )
     if reporter.json:
-        status = "dry-run" if result.dry_run else ("rolled-back" if done else "nothing-to-do")
-        doc: dict[str, Any] = {
-            "status": status,
-            "exit_code": 0,
-            "target": target,
-            "requests": result.requests,
-            "seconds": round(result.seconds, 3),
-            "record_only": result.record_only,
-            "migrations": _outcomes(result),
-            "warnings": list(result.warnings),
-        }
+        doc = _document(result, target, "rolled-back", did=bool(done), record_only=result.record_only)
+        doc["warnings"] = list(result.warnings)
         doc["down_sql"] = {
             s.version: {"source": s.down.source if s.down else None, "statements": s.down.texts if s.down else []}
             for s in result.steps

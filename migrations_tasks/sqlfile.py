@@ -68,23 +68,16 @@ def read_text(path: Path) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
-        raise MigrationFileError(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}).",
-            path=str(path),
-            line=line,
-            hint="Save the file as UTF-8.",
+        raise MigrationFileError.at(
+            path, line, None, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}).", hint="Save the file as UTF-8."
         ) from None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         offset = text.index("\x00")
         line, col = sql.LineIndex(text).position(offset)
-        raise MigrationFileError(
-            f"{path}:{line}:{col}: the file contains a NUL byte.",
-            path=str(path),
-            line=line,
-            column=col,
-            hint="PostgreSQL text cannot hold NUL; is it binary?",
+        raise MigrationFileError.at(
+            path, line, col, "the file contains a NUL byte.", hint="PostgreSQL text cannot hold NUL; is it binary?"
         )
     return text
 
@@ -109,9 +102,7 @@ def parse_statements(
     except sql.SyntaxProblem as problem:
         line, col = index.position(problem.offset)
         col += shifts.get(line, 0)
-        raise SqlSyntaxError(
-            f"{path}:{line}:{col}: {problem.message}{suffix}", path=str(path), line=line, column=col, hint=hint
-        ) from None
+        raise SqlSyntaxError.at(path, line, col, f"{problem.message}{suffix}", hint=hint) from None
     out = []
     for piece in pieces:
         line, col = index.position(piece.start)

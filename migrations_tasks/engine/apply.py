@@ -13,15 +13,15 @@ from collections.abc import Mapping
 
 from .. import ledger
 from ..errors import AmbiguousWriteError, HistoryConflict, MigrationFailed, MigrationsTasksError, SqlError
-from ..migrations import LocalMigrations, Migration
-from ..plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
+from ..migrations import Migration
+from ..plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status
 from ..sqlfile import Statement
 from .context import Context
 from .events import Event, EventKind
 from .failures import apply_failure
 from .request import Request
-from .results import ApplyResult, Outcome, OutcomeStatus
-from .send import Write, create_ledger, recorded, send
+from .results import Outcome, OutcomeStatus
+from .send import Write, recorded, send
 
 
 class AlreadyApplied(Exception):
@@ -87,96 +87,62 @@ def refuse_conflicts(plan: Plan, include_all: bool) -> None:
     raise HistoryConflict("\n".join(lines), hint="; ".join(hints) + ".")
 
 
-class ApplyRun:
-    """One apply; ``result`` holds what it did so far, also when it ended with an exception."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.result: ApplyResult | None = None
-
-    def run(self, local: LocalMigrations, *, include_all: bool = False, dry_run: bool = False) -> ApplyResult:
-        """Apply pending migrations in version order; stop at the first failure (or a stop request)."""
-        ctx = self.ctx
-        started = time.perf_counter()
-        before = ctx.db.requests
-        current = ctx.read_ledger()
-        plan = build(local.migrations, current)
-        result = self.result = ApplyResult(plan=plan, dry_run=dry_run)
-        refuse_conflicts(plan, include_all)
-        todo = plan.to_apply(include_all)
-        columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
+def apply_one(ctx: Context, migration: Migration, columns: Mapping[str, ledger.Column]) -> Outcome:
+    """Apply one migration (its requests, in order); return what happened to it."""
+    ctx.emit(Event(EventKind.START, migration=migration))
+    started = time.perf_counter()
+    before = ctx.db.requests
+    requests = migration_requests(ctx, migration, columns)
+    done: list[Statement] = []
+    for index, (request, records) in enumerate(requests):
         try:
-            if dry_run:
-                for migration in todo:
-                    result.sql.append((migration, [r.sql for r, _ in migration_requests(ctx, migration, columns)]))
-                    result.outcomes.append(Outcome(migration.version, migration.name, OutcomeStatus.WOULD_APPLY))
-                return result
-            if todo and not current.exists:
-                create_ledger(ctx)
-            for migration in todo:
-                if ctx.should_stop():
-                    break
-                result.outcomes.append(self._apply_one(migration, columns))
-        finally:
-            result.requests = ctx.db.requests - before
-            result.seconds = time.perf_counter() - started
-        return result
-
-    def _apply_one(self, migration: Migration, columns: Mapping[str, ledger.Column]) -> Outcome:
-        ctx = self.ctx
-        ctx.emit(Event(EventKind.START, migration=migration))
-        started = time.perf_counter()
-        before = ctx.db.requests
-        requests = migration_requests(ctx, migration, columns)
-        done: list[Statement] = []
-        for index, (request, records) in enumerate(requests):
-            try:
-                self._send(request, migration, records)
-            except AlreadyApplied:
-                if index == 0:
-                    seconds = time.perf_counter() - started
-                    ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, seconds))
-                    return Outcome(
-                        migration.version,
-                        migration.name,
-                        OutcomeStatus.ALREADY_APPLIED,
-                        seconds,
-                        ctx.db.requests - before,
-                    )
-                raise MigrationFailed(
-                    f"{migration.path}: another run recorded migration {migration.version} while this run "
-                    "was applying its parts; both ran its committed parts.",
-                    version=migration.version,
-                    path=str(migration.path),
-                    hint="Inspect the schema; this can only happen to migrations that run outside one transaction.",
-                ) from None
-            except SqlError as exc:
-                raise apply_failure(ctx, migration, request, exc, done, [r for r, _ in requests[index + 1 :]]) from None
-            done.extend(request.statements())
-        seconds = time.perf_counter() - started
-        ctx.emit(Event(EventKind.APPLIED, migration=migration, seconds=seconds))
-        return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, seconds, ctx.db.requests - before)
-
-    def _send(self, request: Request, migration: Migration, records: bool) -> None:
-        write = Write(
-            request.sql,
-            migration.version,
-            migration=migration,
-            settle=(lambda: recorded(self.ctx, migration.version)) if records else None,
-            busy=f"Migration {migration.version} was not applied",
-        )
-        try:
-            send(self.ctx, write)
-        except SqlError as exc:
-            if exc.sqlstate == ledger.ALREADY_APPLIED:
-                raise AlreadyApplied() from None
-            raise
-        except AmbiguousWriteError as exc:
-            if records:
-                raise
-            raise MigrationsTasksError(
-                f"{migration.path}: the connection failed while a statement that runs outside a "
-                f"transaction was in flight ({exc.message}).",
-                hint=f"Check whether it ran, finish the migration by hand, then run "
-                f"`inv db.repair --status applied {migration.version}`.",
+            _send(ctx, request, migration, records)
+        except AlreadyApplied:
+            if index == 0:
+                seconds = time.perf_counter() - started
+                ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, seconds))
+                return Outcome(
+                    migration.version,
+                    migration.name,
+                    OutcomeStatus.ALREADY_APPLIED,
+                    seconds,
+                    ctx.db.requests - before,
+                )
+            raise MigrationFailed(
+                f"{migration.path}: another run recorded migration {migration.version} while this run "
+                "was applying its parts; both ran its committed parts.",
+                version=migration.version,
+                path=str(migration.path),
+                hint="Inspect the schema; this can only happen to migrations that run outside one transaction.",
             ) from None
+        except SqlError as exc:
+            raise apply_failure(ctx, migration, request, exc, done, [r for r, _ in requests[index + 1 :]]) from None
+        done.extend(request.statements())
+    seconds = time.perf_counter() - started
+    ctx.emit(Event(EventKind.APPLIED, migration=migration, seconds=seconds))
+    return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, seconds, ctx.db.requests - before)
+
+
+def _send(ctx: Context, request: Request, migration: Migration, records: bool) -> None:
+    write = Write(
+        request.sql,
+        migration.version,
+        migration=migration,
+        settle=(lambda: recorded(ctx, migration.version)) if records else None,
+        busy=f"Migration {migration.version} was not applied",
+    )
+    try:
+        send(ctx, write)
+    except SqlError as exc:
+        if exc.sqlstate == ledger.ALREADY_APPLIED:
+            raise AlreadyApplied() from None
+        raise
+    except AmbiguousWriteError as exc:
+        if records:
+            raise
+        raise MigrationsTasksError(
+            f"{migration.path}: the connection failed while a statement that runs outside a "
+            f"transaction was in flight ({exc.message}).",
+            hint=f"Check whether it ran, finish the migration by hand, then run "
+            f"`inv db.repair --status applied {migration.version}`.",
+        ) from None

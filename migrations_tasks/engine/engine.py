@@ -3,25 +3,42 @@
 It never knows which transport it has. Requests: one to read the ledger, one to create it when missing,
 one per migration (see :mod:`.apply`), one per rollback step (:mod:`.rollback`), one per repair
 (:mod:`.repair`). Every write goes through :mod:`.send`, which settles lost answers through the ledger.
+A run stops at the first failure, or at a migration boundary once ``should_stop`` asks it to; its result
+(:attr:`Engine.result`, :attr:`Engine.rollback_result`) says what was done, also after an exception.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from .. import ledger
 from ..database import Database
 from ..migrations import LocalMigrations
-from ..plan import Plan, build
+from ..plan import Plan, build, select_rollback
 from ..progress import ShouldStop, never
 from ..settings import Settings
-from .apply import ApplyRun
+from .apply import apply_one, migration_requests, refuse_conflicts
 from .context import Context
 from .events import EventSink, ignore
 from .repair import repair
-from .results import ApplyResult, RepairResult, RollbackResult
-from .rollback import RollbackRun
+from .results import ApplyResult, Outcome, OutcomeStatus, RepairResult, RollbackResult
+from .rollback import check_down, rollback_one, rollback_step
 from .send import create_ledger, recorded
+
+
+class Measure:
+    """Requests and seconds spent since it was made; recorded on a result, also after an exception."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.started = time.perf_counter()
+        self.before = ctx.db.requests
+
+    def onto(self, result: ApplyResult | RollbackResult | RepairResult) -> None:
+        """Record the requests and seconds so far on ``result``."""
+        result.requests = self.ctx.db.requests - self.before
+        result.seconds = time.perf_counter() - self.started
 
 
 class Engine:
@@ -36,23 +53,15 @@ class Engine:
         should_stop: ShouldStop | None = None,
     ) -> None:
         self.ctx = Context(db, settings, on_event or ignore, should_stop or never)
-        self._apply: ApplyRun | None = None
-        self._rollback: RollbackRun | None = None
+        #: The apply in progress (or last finished), also when it ended with an exception.
+        self.result: ApplyResult | None = None
+        #: The rollback in progress (or last finished), also when it ended with an exception.
+        self.rollback_result: RollbackResult | None = None
 
     @property
     def db(self) -> Database:
         """Return the database the engine talks to."""
         return self.ctx.db
-
-    @property
-    def result(self) -> ApplyResult | None:
-        """Return the apply in progress (or last finished), also when it ended with an exception."""
-        return self._apply.result if self._apply else None
-
-    @property
-    def rollback_result(self) -> RollbackResult | None:
-        """Return the rollback in progress (or last finished), also when it ended with an exception."""
-        return self._rollback.result if self._rollback else None
 
     def read_ledger(self) -> ledger.Ledger:
         """Read the ledger in one request; a missing table is an empty history."""
@@ -72,8 +81,28 @@ class Engine:
 
     def apply(self, local: LocalMigrations, *, include_all: bool = False, dry_run: bool = False) -> ApplyResult:
         """Apply pending migrations in version order; stop at the first failure."""
-        self._apply = ApplyRun(self.ctx)
-        return self._apply.run(local, include_all=include_all, dry_run=dry_run)
+        ctx = self.ctx
+        measure = Measure(ctx)
+        current = ctx.read_ledger()
+        result = self.result = ApplyResult(plan=build(local.migrations, current), dry_run=dry_run)
+        try:
+            refuse_conflicts(result.plan, include_all)
+            todo = result.plan.to_apply(include_all)
+            columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
+            if dry_run:
+                for migration in todo:
+                    result.sql.append((migration, [r.sql for r, _ in migration_requests(ctx, migration, columns)]))
+                    result.outcomes.append(Outcome(migration.version, migration.name, OutcomeStatus.WOULD_APPLY))
+                return result
+            if todo and not current.exists:
+                create_ledger(ctx)
+            for migration in todo:
+                if ctx.should_stop():
+                    break
+                result.outcomes.append(apply_one(ctx, migration, columns))
+        finally:
+            measure.onto(result)
+        return result
 
     def rollback(
         self,
@@ -86,14 +115,38 @@ class Engine:
         record_only: bool = False,
         dry_run: bool = False,
     ) -> RollbackResult:
-        """Undo applied migrations, newest first, each in one atomic request; stop at the first failure."""
-        self._rollback = RollbackRun(self.ctx)
-        return self._rollback.run(
-            local, steps=steps, to=to, version=version, force=force, record_only=record_only, dry_run=dry_run
-        )
+        """Undo applied migrations, newest first, each in one atomic request; stop at the first failure.
+
+        Each request holds the migration lock, a guard that the version is still recorded (so concurrent
+        rollbacks never undo a migration twice), a guard that nothing newer is recorded (unless one version is
+        rolled back with ``force``), the down SQL and the deletion of the ledger row. Every down SQL is found
+        and parsed before the first request that writes.
+        """
+        ctx = self.ctx
+        measure = Measure(ctx)
+        plan = build(local.migrations, ctx.read_ledger())
+        selection = select_rollback(plan, steps=steps, to=to, version=version, force=force)
+        result = self.rollback_result = RollbackResult(dry_run, record_only, warnings=list(selection.warnings))
+        try:
+            alone = version is not None and force
+            result.steps = [rollback_step(ctx, e, record_only, alone, result.warnings) for e in selection.entries]
+            check_down(result.steps, record_only)
+            if dry_run:
+                result.outcomes = [Outcome(s.version, s.name, OutcomeStatus.WOULD_ROLL_BACK) for s in result.steps]
+                return result
+            for step in result.steps:
+                if ctx.should_stop():
+                    break
+                result.outcomes.append(rollback_one(ctx, step))
+        finally:
+            measure.onto(result)
+        return result
 
     def repair(
         self, local: LocalMigrations, status: str, versions: Sequence[str], *, dry_run: bool = False
     ) -> RepairResult:
         """Rewrite ledger rows without running migration SQL (``supabase migration repair``)."""
-        return repair(self.ctx, local, status, versions, dry_run=dry_run)
+        measure = Measure(self.ctx)
+        result = repair(self.ctx, local, status, versions, dry_run=dry_run)
+        measure.onto(result)
+        return result

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..migrations import Migration
+from ..wording import TextEnum
 
 
-class EventKind(str, enum.Enum):
+class EventKind(TextEnum):
     """What an event says."""
 
-    START = "start"
-    APPLIED = "applied"
-    START_ROLLBACK = "start-rollback"
-    ROLLED_BACK = "rolled-back"
-    SKIPPED = "skipped"
-    WARNING = "warning"
-    INFO = "info"
+    START, APPLIED = "start", "applied"
+    START_ROLLBACK, ROLLED_BACK = "start-rollback", "rolled-back"
+    SKIPPED, WARNING, INFO = "skipped", "warning", "info"
 
 
 @dataclass(frozen=True)

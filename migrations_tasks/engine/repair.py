@@ -7,7 +7,6 @@ lock) to write, plus one to create the ledger when it is missing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from .. import ledger
@@ -27,8 +26,6 @@ def repair(
         raise ConfigError(f"--status must be 'applied' or 'reverted', not {status!r}.")
     if not versions:
         raise ConfigError("Name at least one version to repair.", hint="inv db.repair --status applied 2025...")
-    started = time.perf_counter()
-    before = ctx.db.requests
     current = ctx.read_ledger()
     by_version = local.by_version()
     recorded_versions = current.versions()
@@ -72,6 +69,4 @@ def repair(
         if not current.exists:
             create_ledger(ctx)
         send(ctx, Write(request.sql, "the repair", idempotent=True))
-    result.requests = ctx.db.requests - before
-    result.seconds = time.perf_counter() - started
     return result

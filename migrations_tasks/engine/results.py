@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
 from ..down import DownSql
 from ..migrations import Migration
 from ..plan import Plan
+from ..wording import TextEnum
 from .request import Request
 
 
-class OutcomeStatus(str, enum.Enum):
+class OutcomeStatus(TextEnum):
     """What happened to one migration (the value is what reports and JSON show)."""
 
-    APPLIED = "applied"
-    ALREADY_APPLIED = "already-applied"
-    WOULD_APPLY = "would-apply"
-    ROLLED_BACK = "rolled-back"
-    RECORD_REMOVED = "record-removed"
-    ALREADY_ROLLED_BACK = "already-rolled-back"
-    WOULD_ROLL_BACK = "would-roll-back"
-    RECORDED = "recorded"
-    RE_RECORDED = "re-recorded"
-    REMOVED = "removed"
-    NOT_RECORDED = "not-recorded"
-
-    def __str__(self) -> str:
-        return self.value
+    # apply
+    APPLIED, ALREADY_APPLIED, WOULD_APPLY = "applied", "already-applied", "would-apply"
+    # rollback
+    ROLLED_BACK, RECORD_REMOVED = "rolled-back", "record-removed"
+    ALREADY_ROLLED_BACK, WOULD_ROLL_BACK = "already-rolled-back", "would-roll-back"
+    # repair
+    RECORDED, RE_RECORDED, REMOVED, NOT_RECORDED = "recorded", "re-recorded", "removed", "not-recorded"
 
 
 @dataclass

@@ -13,14 +13,13 @@ import time
 from .. import ledger
 from ..down import DOWN_HINT, DownSql, parse_down
 from ..errors import Refused, SqlError
-from ..migrations import LocalMigrations
-from ..plan import Entry, Status, build, select_rollback
+from ..plan import Entry, Status
 from ..sql import same_statements
 from .context import Context
 from .events import Event, EventKind
 from .failures import rollback_failure
 from .request import Request
-from .results import Outcome, OutcomeStatus, RollbackResult, RollbackStep
+from .results import Outcome, OutcomeStatus, RollbackStep
 from .send import Write, recorded, send
 
 
@@ -64,95 +63,52 @@ def rollback_step(ctx: Context, entry: Entry, record_only: bool, alone: bool, wa
     return RollbackStep(entry.version, entry.name, label, migration, down, record_only, request)
 
 
-class RollbackRun:
-    """One rollback; ``result`` holds what it did so far, also when it ended with an exception."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.result: RollbackResult | None = None
-
-    def run(
-        self,
-        local: LocalMigrations,
-        *,
-        steps: int | None = None,
-        to: str | None = None,
-        version: str | None = None,
-        force: bool = False,
-        record_only: bool = False,
-        dry_run: bool = False,
-    ) -> RollbackResult:
-        """Undo applied migrations, newest first (see the module docstring)."""
-        ctx = self.ctx
-        started = time.perf_counter()
-        before = ctx.db.requests
-        plan = build(local.migrations, ctx.read_ledger())
-        selection = select_rollback(plan, steps=steps, to=to, version=version, force=force)
-        result = self.result = RollbackResult(
-            dry_run=dry_run, record_only=record_only, warnings=list(selection.warnings)
+def check_down(steps: list[RollbackStep], record_only: bool) -> None:
+    """Refuse (before anything is written) when a migration to roll back has no down SQL."""
+    missing = [s for s in steps if s.down is None and not record_only]
+    if missing:
+        names = ", ".join(f"{s.version} ({s.label})" for s in missing)
+        raise Refused(
+            f"No down SQL for {names}: nothing was rolled back.",
+            hint=DOWN_HINT + " To remove only the ledger row and leave the schema as it is, rerun with --record-only.",
         )
-        alone = version is not None and force
-        try:
-            result.steps = [
-                rollback_step(ctx, entry, record_only, alone, result.warnings) for entry in selection.entries
-            ]
-            missing = [s for s in result.steps if s.down is None and not record_only]
-            if missing:
-                names = ", ".join(f"{s.version} ({s.label})" for s in missing)
-                raise Refused(
-                    f"No down SQL for {names}: nothing was rolled back.",
-                    hint=DOWN_HINT + " To remove only the ledger row and leave the schema as it is, rerun with "
-                    "--record-only.",
-                )
-            if dry_run:
-                result.outcomes = [Outcome(s.version, s.name, OutcomeStatus.WOULD_ROLL_BACK) for s in result.steps]
-                return result
-            for step in result.steps:
-                if ctx.should_stop():
-                    break
-                result.outcomes.append(self._rollback_one(step))
-        finally:
-            result.requests = ctx.db.requests - before
-            result.seconds = time.perf_counter() - started
-        return result
 
-    def _rollback_one(self, step: RollbackStep) -> Outcome:
-        ctx = self.ctx
-        ctx.emit(Event(EventKind.START_ROLLBACK, version=step.version, name=step.name))
-        started = time.perf_counter()
-        before = ctx.db.requests
-        status = OutcomeStatus.RECORD_REMOVED if step.record_only else OutcomeStatus.ROLLED_BACK
-        write = Write(
-            step.request.sql,
-            f"the rollback of {step.version}",
-            settle=lambda: not recorded(ctx, step.version),
-            busy=f"Migration {step.version} was not rolled back",
-        )
-        try:
-            send(ctx, write)
-        except SqlError as exc:
-            if exc.sqlstate == ledger.NOT_APPLIED:
-                status = OutcomeStatus.ALREADY_ROLLED_BACK
-                ctx.emit(
-                    Event(
-                        EventKind.SKIPPED,
-                        "already rolled back by another run",
-                        seconds=time.perf_counter() - started,
-                        version=step.version,
-                        name=step.name,
-                    )
-                )
-            elif exc.sqlstate == ledger.NEWER_APPLIED:
-                raise Refused(
-                    f"Migration {step.version} was not rolled back: {exc.message}.",
-                    hint="Another run applied them meanwhile; check with `inv db.check` and roll back again.",
-                ) from None
-            else:
-                raise rollback_failure(ctx, step, exc) from None
-        else:
+
+def rollback_one(ctx: Context, step: RollbackStep) -> Outcome:
+    """Roll back one migration (one request); return what happened to it."""
+    ctx.emit(Event(EventKind.START_ROLLBACK, version=step.version, name=step.name))
+    started = time.perf_counter()
+    before = ctx.db.requests
+    status = OutcomeStatus.RECORD_REMOVED if step.record_only else OutcomeStatus.ROLLED_BACK
+    write = Write(
+        step.request.sql,
+        f"the rollback of {step.version}",
+        settle=lambda: not recorded(ctx, step.version),
+        busy=f"Migration {step.version} was not rolled back",
+    )
+    try:
+        send(ctx, write)
+    except SqlError as exc:
+        if exc.sqlstate == ledger.NOT_APPLIED:
+            status = OutcomeStatus.ALREADY_ROLLED_BACK
             ctx.emit(
                 Event(
-                    EventKind.ROLLED_BACK, seconds=time.perf_counter() - started, version=step.version, name=step.name
+                    EventKind.SKIPPED,
+                    "already rolled back by another run",
+                    seconds=time.perf_counter() - started,
+                    version=step.version,
+                    name=step.name,
                 )
             )
-        return Outcome(step.version, step.name, status, time.perf_counter() - started, ctx.db.requests - before)
+        elif exc.sqlstate == ledger.NEWER_APPLIED:
+            raise Refused(
+                f"Migration {step.version} was not rolled back: {exc.message}.",
+                hint="Another run applied them meanwhile; check with `inv db.check` and roll back again.",
+            ) from None
+        else:
+            raise rollback_failure(ctx, step, exc) from None
+    else:
+        ctx.emit(
+            Event(EventKind.ROLLED_BACK, seconds=time.perf_counter() - started, version=step.version, name=step.name)
+        )
+    return Outcome(step.version, step.name, status, time.perf_counter() - started, ctx.db.requests - before)

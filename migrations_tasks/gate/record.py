@@ -7,7 +7,6 @@ as Markdown (the GitHub step summary) and as text (the terminal).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,33 +14,19 @@ from typing import Any
 
 from .. import github
 from ..errors import EXIT_OK
+from ..wording import TextEnum
 
 
-class StepStatus(str, enum.Enum):
+class StepStatus(TextEnum):
     """How one step of the gate went."""
 
-    PENDING = "pending"
-    OK = "ok"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    SKIPPED = "skipped"
-    UNDONE = "undone"
-
-    def __str__(self) -> str:
-        return self.value
+    PENDING, OK, FAILED, BLOCKED, SKIPPED, UNDONE = "pending", "ok", "failed", "blocked", "skipped", "undone"
 
 
-class RunStatus(str, enum.Enum):
+class RunStatus(TextEnum):
     """How a whole run ended."""
 
-    RUNNING = "running"
-    OK = "ok"
-    BLOCKED = "blocked"
-    FAILED = "failed"
-    ROLLED_BACK = "rolled-back"
-
-    def __str__(self) -> str:
-        return self.value
+    RUNNING, OK, BLOCKED, FAILED, ROLLED_BACK = "running", "ok", "blocked", "failed", "rolled-back"
 
 
 @dataclass

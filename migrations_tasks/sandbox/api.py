@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from ..rowsets import answer_rows
 from .faults import Faults, RateWindow
 
 POOL_SIZE = 16
@@ -183,19 +184,12 @@ class SandboxApi:
                 try:
                     if read_only:
                         conn.execute("SET default_transaction_read_only = on")
-                    rows: list[dict[str, Any]] = []
                     with conn.cursor() as cur:
                         if parameters is not None:
                             cur.execute(query, parameters, prepare=False)
                         else:
                             cur.execute(query.encode("utf-8"), prepare=False)
-                        while True:
-                            if cur.description is not None:
-                                names = [c.name for c in cur.description]
-                                rows = [dict(zip(names, r)) for r in cur.fetchall()]
-                            if not cur.nextset():
-                                break
-                    return 201, rows
+                        return 201, answer_rows(cur)
                 except psycopg.Error as exc:
                     if exc.diag.sqlstate is None:
                         return 500, {"message": f"Failed to run sql query: {str(exc).strip()}"}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from invoke.context import Context
@@ -11,6 +13,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from ..report import Reporter
+from ..settings import Settings
 from ._common import database, exits, stop_on_signals
 
 COMMON_HELP = {
@@ -23,41 +26,56 @@ COMMON_HELP = {
 STOPPING = "stopping after the migration in flight is settled (send it again to abort at once)."
 
 
-def _connection_flags(migrations_dir: str | None, transport: str | None, project_ref: str | None) -> dict[str, Any]:
-    return {"migrations_dir": migrations_dir, "transport": transport, "project_ref": project_ref}
+@dataclass(frozen=True)
+class _Where:
+    """The flags every database task shares: which migrations, which database, which output."""
+
+    migrations_dir: str | None
+    transport: str | None
+    project_ref: str | None
+    json: bool
+
+    @contextmanager
+    def session(self, c: Context, *, warn: bool = True) -> Iterator[tuple[Reporter, Settings, Any, Any]]:
+        """Yield the reporter, settings, local migrations and connection; errors become exit codes."""
+        reporter = Reporter(json=self.json)
+        flags = {"migrations_dir": self.migrations_dir, "transport": self.transport, "project_ref": self.project_ref}
+        with exits(reporter), database(c, reporter, warn=warn, **flags) as (s, local, db):
+            yield reporter, s, local, db
 
 
-def _run_engine(
-    c: Context,
-    reporter: Reporter,
-    flags: dict[str, Any],
-    *,
-    work: Callable[[Any, Any], Any],
-    partial: Callable[[Any], None],
-    render: Callable[[Any, str], None],
-    done: Callable[[Any], str],
-    again: str,
-) -> Any:
+@dataclass(frozen=True)
+class _EngineRun:
+    """What an apply or a rollback does, and how it is reported."""
+
+    work: Callable[[Any, Any], Any]
+    partial: Callable[[Reporter, Any], None]
+    render: Callable[[Reporter, Any, str], None]
+    done: Callable[[Any], str]
+    again: str
+
+
+def _run_engine(c: Context, where: _Where, run: _EngineRun) -> Any:
     """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
     from ..engine import Engine
     from ..errors import Interrupted, MigrationsTasksError
     from ..report import render_event
 
-    with database(c, reporter, **flags) as (s, local, db), stop_on_signals(reporter, STOPPING) as stop:
+    with where.session(c) as (reporter, s, local, db), stop_on_signals(reporter, STOPPING) as stop:
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e), should_stop=stop)
         try:
-            result = work(engine, local)
+            result = run.work(engine, local)
         except MigrationsTasksError:
-            partial(engine)
+            run.partial(reporter, engine)
             raise
-    render(result, db.description)
-    if stop.signal_number:
-        raise Interrupted(
-            f"Stopped by {signal.Signals(stop.signal_number).name} after {done(result)}; the database is at a "
-            "migration boundary.",
-            signal_number=stop.signal_number,
-            hint=f"Run {again} again to continue.",
-        )
+        run.render(reporter, result, db.description)
+        if stop.signal_number:
+            raise Interrupted(
+                f"Stopped by {signal.Signals(stop.signal_number).name} after {run.done(result)}; the database is "
+                "at a migration boundary.",
+                signal_number=stop.signal_number,
+                hint=f"Run {run.again} again to continue.",
+            )
     return result
 
 
@@ -73,11 +91,8 @@ def check(
     from ..engine import Engine
     from ..report import render_check
 
-    reporter = Reporter(json=json)
-    with exits(reporter):
-        flags = _connection_flags(migrations_dir, transport, project_ref)
-        with database(c, reporter, warn=False, **flags) as (s, local, db):
-            plan = Engine(db, s).check(local)
+    with _Where(migrations_dir, transport, project_ref, json).session(c, warn=False) as (reporter, s, local, db):
+        plan = Engine(db, s).check(local)
         code = render_check(reporter, plan, requests=db.requests, warnings=local.warnings, target=db.description)
     if code:
         raise Exit(code=code)
@@ -103,18 +118,14 @@ def apply(
     """Apply pending migrations, each atomically with its ledger row."""
     from ..report import render_apply, render_partial
 
-    reporter = Reporter(json=json)
-    with exits(reporter):
-        return _run_engine(
-            c,
-            reporter,
-            _connection_flags(migrations_dir, transport, project_ref),
-            work=lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
-            partial=lambda engine: render_partial(reporter, engine.result),
-            render=lambda result, target: render_apply(reporter, result, target=target),
-            done=lambda result: f"applying {len(result.applied)} migration(s)",
-            again="db.apply",
-        )
+    run = _EngineRun(
+        work=lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
+        partial=lambda reporter, engine: render_partial(reporter, engine.result),
+        render=lambda reporter, result, target: render_apply(reporter, result, target=target),
+        done=lambda result: f"applying {len(result.applied)} migration(s)",
+        again="db.apply",
+    )
+    return _run_engine(c, _Where(migrations_dir, transport, project_ref, json), run)
 
 
 @task(
@@ -144,26 +155,16 @@ def rollback(
     """Undo the newest applied migration (or more) with its down SQL, atomically with its ledger row."""
     from ..report import render_rollback, render_rollback_partial
 
-    reporter = Reporter(json=json)
-    with exits(reporter):
-        return _run_engine(
-            c,
-            reporter,
-            _connection_flags(migrations_dir, transport, project_ref),
-            work=lambda engine, local: engine.rollback(
-                local,
-                steps=steps or None,
-                to=to,
-                version=version,
-                force=force,
-                record_only=record_only,
-                dry_run=dry_run,
-            ),
-            partial=lambda engine: render_rollback_partial(reporter, engine.rollback_result),
-            render=lambda result, target: render_rollback(reporter, result, target=target),
-            done=lambda result: f"rolling back {len(result.done)} migration(s)",
-            again="db.rollback",
-        )
+    run = _EngineRun(
+        work=lambda engine, local: engine.rollback(
+            local, steps=steps or None, to=to, version=version, force=force, record_only=record_only, dry_run=dry_run
+        ),
+        partial=lambda reporter, engine: render_rollback_partial(reporter, engine.rollback_result),
+        render=lambda reporter, result, target: render_rollback(reporter, result, target=target),
+        done=lambda result: f"rolling back {len(result.done)} migration(s)",
+        again="db.rollback",
+    )
+    return _run_engine(c, _Where(migrations_dir, transport, project_ref, json), run)
 
 
 @task(
@@ -189,13 +190,9 @@ def repair(
     from ..engine import Engine
     from ..report import render_event, render_repair
 
-    reporter = Reporter(json=json)
-    with exits(reporter):
-        flags = _connection_flags(migrations_dir, transport, project_ref)
-        with database(c, reporter, warn=False, **flags) as (s, local, db):
-            result = Engine(db, s, on_event=lambda e: render_event(reporter, e)).repair(
-                local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run
-            )
+    with _Where(migrations_dir, transport, project_ref, json).session(c, warn=False) as (reporter, s, local, db):
+        engine = Engine(db, s, on_event=lambda e: render_event(reporter, e))
+        result = engine.repair(local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run)
         render_repair(reporter, result, target=db.description)
     return result
 
@@ -221,14 +218,12 @@ def verify(
     from ..verify import verify as run_verify
     from ..verify.render import render_verify
 
-    reporter = Reporter(json=json)
-    with exits(reporter):
-        if drift and no_drift:
+    if drift and no_drift:
+        with exits(Reporter(json=json)):
             raise ConfigError("Give --drift or --no-drift, not both.")
-        with database(c, reporter, **_connection_flags(migrations_dir, transport, project_ref)) as (s, local, db):
-            result = run_verify(
-                db, local, s, drift=False if no_drift else (True if drift else None), notify=reporter.progress
-            )
+    with _Where(migrations_dir, transport, project_ref, json).session(c) as (reporter, s, local, db):
+        wanted = False if no_drift else (True if drift else None)
+        result = run_verify(db, local, s, drift=wanted, notify=reporter.progress)
         code = render_verify(reporter, result)
     if code:
         raise Exit(code=code)

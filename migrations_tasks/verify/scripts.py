@@ -52,12 +52,12 @@ def load_scripts(directory: Path | None) -> list[VerifyScript]:
             statements = parse_statements(text, path, hint="Fix the verify script; nothing was sent.")
             for st in statements:
                 if st.transaction_control or st.no_transaction:
-                    raise MigrationFileError(
-                        f"{path}:{st.line}:{st.column}: {st.transaction_control or st.no_transaction} in a "
-                        "verify script: scripts run inside a transaction that is always rolled back.",
-                        path=str(path),
-                        line=st.line,
-                        column=st.column,
+                    raise MigrationFileError.at(
+                        path,
+                        st.line,
+                        st.column,
+                        f"{st.transaction_control or st.no_transaction} in a verify "
+                        "script: scripts run inside a transaction that is always rolled back.",
                         hint="Remove it; a verify script only reads, or raises when an expectation fails.",
                     )
             scripts.append(VerifyScript(path, tuple(statements)))
