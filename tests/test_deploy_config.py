@@ -8,16 +8,11 @@ from typing import Any
 import pytest
 from invoke.config import Config
 
-from migrations_tasks.deploy.config import (
-    DEFAULT_EXCLUDE,
-    DEFAULT_SUPABASE_SERVICES,
-    SupabaseSecrets,
-    clean_revision,
-    merge_environment,
-    parse_deploy_config,
-)
+from migrations_tasks.deploy.config import DEFAULT_EXCLUDE, DEFAULT_SUPABASE_SERVICES, SupabaseSecrets, clean_revision
+from migrations_tasks.deploy.parse import merge_environment, parse_deploy_config
+from migrations_tasks.deploy.settings import deploy_actor, load_deploy_settings
 from migrations_tasks.errors import ConfigError
-from migrations_tasks.settings import Secret, deploy_actor, load_deploy_settings
+from migrations_tasks.secret import Secret
 
 CANARY = "canary-Zq8vT3"
 

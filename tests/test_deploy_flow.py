@@ -23,8 +23,8 @@ import pytest
 from invoke import Context, MockContext
 
 from migrations_tasks.deploy import releases as rel
-from migrations_tasks.deploy.config import parse_deploy_config
 from migrations_tasks.deploy.flow import deploy, rollback, status
+from migrations_tasks.deploy.parse import parse_deploy_config
 from migrations_tasks.deploy.results import DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK, DeployResult
 from migrations_tasks.errors import (
     ConfigError,
@@ -37,7 +37,7 @@ from migrations_tasks.errors import (
     SshAuthError,
     SshConnectError,
 )
-from migrations_tasks.settings import Secret
+from migrations_tasks.secret import Secret
 
 # The real sshd fixtures (sshd, sshd2, ssh_keys, ssh_client, app_build) load as a plugin; the helpers are
 # imported by name, after registering the module for assertion rewriting as the plugin loader would.

@@ -21,7 +21,7 @@ from migrations_tasks.deploy.health import (
     poll,
     supabase_target,
 )
-from migrations_tasks.settings import Secret
+from migrations_tasks.secret import Secret
 
 CANARY = "sbp_canary0123456789abcdef"
 SERVICES = ("db", "auth")

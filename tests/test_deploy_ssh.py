@@ -15,7 +15,7 @@ from migrations_tasks.deploy import ssh
 from migrations_tasks.deploy.config import Host, SshConfig
 from migrations_tasks.deploy.runner import Runner
 from migrations_tasks.errors import HostKeyError, RemoteCommandError, SshAuthError, SshConnectError, SshError
-from migrations_tasks.settings import Secret
+from migrations_tasks.secret import Secret
 
 WEIRD = "/srv/it's a \"dir\" $(touch pwned) `x` ;&|*"
 HOST = Host(name="web1", path="/srv/app", address="203.0.113.10", user="deploy", port=2222)

@@ -23,7 +23,7 @@ from invoke.exceptions import Exit
 from invoke.util import yaml
 
 from migrations_tasks.deploy import releases as rel
-from migrations_tasks.deploy.config import parse_deploy_config
+from migrations_tasks.deploy.parse import parse_deploy_config
 
 pytest_plugins = ("sshd_fixtures",)
 pytest.register_assert_rewrite("sshd_fixtures")

@@ -32,7 +32,7 @@ VERBOSE_HELP = {"verbose": "print every command line before running it"}
 
 
 def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags: Any) -> DeployConfig:
-    from ..settings import load_deploy_settings
+    from ..deploy.settings import load_deploy_settings
 
     return load_deploy_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), environment=env,
                                 require_hosts=require_hosts)
