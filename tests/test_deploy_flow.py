@@ -25,7 +25,7 @@ from invoke import Context, MockContext
 from migrations_tasks.deploy import releases as rel
 from migrations_tasks.deploy.flow import deploy, rollback, status
 from migrations_tasks.deploy.parse import parse_deploy_config
-from migrations_tasks.deploy.results import DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK, DeployResult
+from migrations_tasks.deploy.results import DeployResult, HostStatus
 from migrations_tasks.errors import (
     ConfigError,
     DeployFailed,
@@ -38,6 +38,9 @@ from migrations_tasks.errors import (
     SshConnectError,
 )
 from migrations_tasks.secret import Secret
+
+DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK = (
+    HostStatus.DEPLOYED, HostStatus.FAILED_LIVE, HostStatus.NOT_SWITCHED, HostStatus.ROLLED_BACK)
 
 # The real sshd fixtures (sshd, sshd2, ssh_keys, ssh_client, app_build) load as a plugin; the helpers are
 # imported by name, after registering the module for assertion rewriting as the plugin loader would.

@@ -52,19 +52,10 @@ from . import releases as rel
 from .config import DeployConfig, HealthCheck, Host
 from .health import HealthResult, format_attempt, poll, targets_for
 from .results import (
-    DEPLOYED,
-    FAILED_LIVE,
-    NOT_SWITCHED,
-    PLANNED,
-    ROLLED_BACK,
-    STATUS_DEPLOYED,
-    STATUS_DRY_RUN,
-    STATUS_FAILED,
-    STATUS_ROLLBACK_FAILED,
-    STATUS_ROLLED_BACK,
-    UNCHANGED,
     DeployResult,
+    DeployStatus,
     HostOutcome,
+    HostReport,
     HostStatus,
     RollbackResult,
     StatusReport,
@@ -102,7 +93,7 @@ class _Host:
     switched: bool | None = False
     previous: str | None = None
     transfer: str | None = None
-    status: str = NOT_SWITCHED
+    status: HostStatus = HostStatus.NOT_SWITCHED
     error: str | None = None
     pruned: tuple[str, ...] = ()
     live: str | None = None
@@ -380,7 +371,7 @@ def _restart(run: _Run, h: _Host, release_id: str) -> None:
 def _switch_back(run: _Run, h: _Host, failed: str, reason: str) -> bool:
     """Make the previous release live again on one host; return whether the host is safe."""
     if h.switched is False:
-        h.status = NOT_SWITCHED
+        h.status = HostStatus.NOT_SWITCHED
         h.live = h.previous
         return True
     target = h.previous
@@ -388,10 +379,10 @@ def _switch_back(run: _Run, h: _Host, failed: str, reason: str) -> bool:
         if h.switched is None:  # the switch failed midway: find out what is live
             state = rel.parse_state(h.runner.run(rel.probe_script(h.layout), what="read the state").stdout)
             if state.current != failed:
-                h.status, h.switched, h.live = NOT_SWITCHED, False, state.current
+                h.status, h.switched, h.live = HostStatus.NOT_SWITCHED, False, state.current
                 return True
         if target is None:
-            h.status = FAILED_LIVE
+            h.status = HostStatus.FAILED_LIVE
             h.error = "no previous release to roll back to; the failed release stays live"
             run.say(f"[{h.name}] cannot roll back: {failed} was the first release here; it stays live.")
             run.log(h, run.log_line(h, action="rollback", release=None, result="impossible", reason=reason))
@@ -401,12 +392,12 @@ def _switch_back(run: _Run, h: _Host, failed: str, reason: str) -> bool:
         h.runner.run(rel.mark_script(h.layout, failed, rel.FAILED), what=f"mark {failed} failed")
         run.say(f"[{h.name}] rolled back: live: {target} ({failed} marked failed)")
         _restart(run, h, target)
-        h.status = ROLLED_BACK
+        h.status = HostStatus.ROLLED_BACK
         run.log(h, run.log_line(h, action="rollback", release=target, result="ok", previous=failed,
                                 reason=f"automatic: {reason}"))
         return True
     except DeployError as exc:
-        h.status = FAILED_LIVE
+        h.status = HostStatus.FAILED_LIVE
         h.error = f"rollback failed: {exc.message}"
         run.say(f"[{h.name}] ROLLBACK FAILED: {exc.message}")
         run.log(h, run.log_line(h, action="rollback", release=target, result="failed", previous=failed,
@@ -496,7 +487,7 @@ def deploy(
     return result
 
 
-def _result(run: _Run, release_id: str, status: str, started: float, clock: Callable[[], float],
+def _result(run: _Run, release_id: str, status: DeployStatus, started: float, clock: Callable[[], float],
             health: HealthResult | None = None, error: str | None = None) -> DeployResult:
     return DeployResult(release=release_id, status=status, hosts=tuple(h.outcome(release_id) for h in run.hosts),
                         health=health, seconds=clock() - started, error=error)
@@ -536,7 +527,7 @@ def _deploy_locked(run: _Run, release_id: str, upload: _Upload, *, check_health:
             _discard(run, h, release_id)
             run.log(h, run.log_line(h, action="deploy", release=release_id, result="failed", stage="prepare",
                                     error=exc.message))
-        result = _result(run, release_id, STATUS_FAILED, started, clock, error=exc.message)
+        result = _result(run, release_id, DeployStatus.FAILED, started, clock, error=exc.message)
         raise DeployFailed(f"Deploy of {release_id} failed before the switch: {exc.message}\n"
                            "Nothing was switched: the live release is unchanged on every host.",
                            result=result, cause=exc, hint=exc.hint) from None
@@ -566,15 +557,17 @@ def _deploy_locked(run: _Run, release_id: str, upload: _Upload, *, check_health:
         safe = [_switch_back(run, h, release_id, reason) for h in run.hosts]
         all_safe = all(safe)
         for h in run.hosts:
-            if h.status == NOT_SWITCHED:
+            if h.status == HostStatus.NOT_SWITCHED:
                 _discard(run, h, release_id)
-            result_word = {ROLLED_BACK: "rolled-back", NOT_SWITCHED: "failed"}.get(h.status, "failed-live")
+            result_word = {HostStatus.ROLLED_BACK: "rolled-back", HostStatus.NOT_SWITCHED: "failed"}.get(
+                h.status, "failed-live")
             run.log(h, run.log_line(h, action="deploy", release=release_id, result=result_word, error=reason))
-        switched_any = any(h.status in (ROLLED_BACK, FAILED_LIVE) for h in run.hosts)
-        status = (STATUS_ROLLED_BACK if switched_any else STATUS_FAILED) if all_safe else STATUS_ROLLBACK_FAILED
+        switched_any = any(h.status in (HostStatus.ROLLED_BACK, HostStatus.FAILED_LIVE) for h in run.hosts)
+        status = ((DeployStatus.ROLLED_BACK if switched_any else DeployStatus.FAILED) if all_safe
+                  else DeployStatus.ROLLBACK_FAILED)
         result = _result(run, release_id, status, started, clock, health=health, error=reason)
         if not all_safe:
-            bad = ", ".join(f"{h.name} ({h.error})" for h in run.hosts if h.status == FAILED_LIVE)
+            bad = ", ".join(f"{h.name} ({h.error})" for h in run.hosts if h.status == HostStatus.FAILED_LIVE)
             raise RollbackIncomplete(
                 f"Deploy of {release_id} failed ({reason}) and could not be rolled back everywhere: {bad}.",
                 result=result, cause=failure,
@@ -587,9 +580,10 @@ def _deploy_locked(run: _Run, release_id: str, upload: _Upload, *, check_health:
 
     # 7. prune, log and unlock (one round trip per host)
     for h in run.hosts:
-        h.status = DEPLOYED if not run.dry_run else PLANNED
+        h.status = HostStatus.DEPLOYED if not run.dry_run else HostStatus.PLANNED
         _finish(run, h, release_id)
-    return _result(run, release_id, STATUS_DRY_RUN if run.dry_run else STATUS_DEPLOYED, started, clock, health=health)
+    overall = DeployStatus.DRY_RUN if run.dry_run else DeployStatus.DEPLOYED
+    return _result(run, release_id, overall, started, clock, health=health)
 
 
 def _finish(run: _Run, h: _Host, release_id: str) -> None:
@@ -694,7 +688,7 @@ def _rollback_locked(run: _Run, to: str | None, started: float, clock: Callable[
     for h, target in plan:
         left = h.state.current
         if target == left:
-            h.status = UNCHANGED
+            h.status = HostStatus.UNCHANGED
             run.say(f"[{h.name}] {target} is live already; nothing to do.")
             continue
         # Going back marks the release left failed (later rollbacks skip it); --to a newer one does not.
@@ -707,22 +701,22 @@ def _rollback_locked(run: _Run, to: str | None, started: float, clock: Callable[
             if not run.dry_run:
                 run.say(f"[{h.name}] live: {target} (was {left or 'nothing'}{', now marked failed' if mark else ''})")
             _restart(run, h, target)
-            h.status = ROLLED_BACK if not run.dry_run else PLANNED
+            h.status = HostStatus.ROLLED_BACK if not run.dry_run else HostStatus.PLANNED
             run.log(h, run.log_line(h, action="rollback", release=target, result="ok", previous=left,
                                     reason="manual" + (f" --to {to}" if to else "")))
         except DeployError as exc:
-            h.status, h.error = FAILED_LIVE, exc.message
+            h.status, h.error = HostStatus.FAILED_LIVE, exc.message
             failed_hosts.append(h.name)
             run.say(f"[{h.name}] ROLLBACK FAILED: {exc.message}")
             run.log(h, run.log_line(h, action="rollback", release=target, result="failed", previous=left,
                                     error=exc.message))
     outcomes = tuple(h.outcome(target) for h, target in plan)
     if failed_hosts:
-        result = RollbackResult(STATUS_ROLLBACK_FAILED, outcomes, clock() - started,
+        result = RollbackResult(DeployStatus.ROLLBACK_FAILED, outcomes, clock() - started,
                                 error=f"failed on {', '.join(failed_hosts)}")
         raise RollbackIncomplete(f"Rollback failed on {', '.join(failed_hosts)}.", result=result,
                                  hint="See the errors above; inv deploy.status shows what is live on each host.")
-    status = STATUS_DRY_RUN if run.dry_run else STATUS_ROLLED_BACK
+    status = DeployStatus.DRY_RUN if run.dry_run else DeployStatus.ROLLED_BACK
     return RollbackResult(status, outcomes, clock() - started)
 
 
@@ -733,12 +727,12 @@ def status(c: Any, config: DeployConfig, *, notify: Notify | None = None, verbos
            now: Callable[[], dt.datetime] = _utcnow) -> StatusReport:
     """Read every host's releases, what is live, which are marked failed, and who holds the lock."""
     notify = notify or _stderr
-    out: list[HostStatus] = []
+    out: list[HostReport] = []
     with _connected(c, config, dry_run=False, notify=notify, stream=None, verbose=verbose, now=now) as run:
         for h in run.hosts:
             state = rel.parse_state(h.runner.run(rel.probe_script(h.layout), what="read the state").stdout)
             note = f"current is {state.current_raw}" if state.current_raw else None
-            out.append(HostStatus(
+            out.append(HostReport(
                 host=h.name, exists=state.exists, current=state.current,
                 releases=tuple((r, state.states.get(r, "unknown")) for r in state.releases),
                 lock_holder=state.holder, note=note))
