@@ -23,9 +23,10 @@ import pytest
 from invoke import Context, MockContext
 
 from migrations_tasks.deploy import releases as rel
-from migrations_tasks.deploy.flow import deploy, rollback, status
+from migrations_tasks.deploy.operations import deploy, rollback, status
 from migrations_tasks.deploy.parse import parse_deploy_config
 from migrations_tasks.deploy.results import DeployResult, HostStatus
+from migrations_tasks.deploy.runtime import Runtime
 from migrations_tasks.errors import (
     ConfigError,
     DeployFailed,
@@ -503,7 +504,7 @@ def test_a_stop_request_before_the_switch_changes_nothing(ssh_client: SshClient,
     good = run_deploy(spec)
     asked = iter([0, signal.SIGTERM])  # nothing before the first host, then a SIGTERM arrives
     with pytest.raises(Interrupted) as info:
-        run_deploy(spec, should_stop=lambda: next(asked, signal.SIGTERM))
+        run_deploy(spec, runtime=Runtime(should_stop=lambda: next(asked, signal.SIGTERM)))
     assert info.value.exit_code == 143 and "nothing was switched" in info.value.message
     assert box.current() == good.release and box.releases() == [good.release]
     assert not box.locked() and box.log()[-1]["result"] == "stopped"

@@ -91,6 +91,11 @@ def new_release_id(now: dt.datetime, revision: str | None = None) -> str:
     return f"{stamp}-{revision}" if revision else stamp
 
 
+def iso(moment: dt.datetime) -> str:
+    """Return ``moment`` as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC), as the lock and the log write it."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def valid_release_name(name: str) -> bool:
     """Return whether ``name`` is a release directory name this tool will touch."""
     return bool(RELEASE_NAME_RE.match(name))
@@ -370,8 +375,7 @@ def remove_script(layout: Layout, release_ids: Sequence[str]) -> str:
 def log_line(*, at: dt.datetime, action: str, release: str | None, result: str, who: str, host: str,
              **extra: str | None) -> str:
     """Return one JSON log line (no newline)."""
-    entry = {"at": at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "action": action,
-             "release": release, "result": result, "who": who, "host": host}
+    entry = {"at": iso(at), "action": action, "release": release, "result": result, "who": who, "host": host}
     entry.update({k: v for k, v in extra.items() if v is not None})
     return json.dumps(entry, separators=(", ", ": "))
 

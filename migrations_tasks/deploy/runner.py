@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import DeployError, RemoteCommandError, SshError
+from ..progress import Notify
 from . import ssh as sshcmd
 from .config import Host, SshConfig
 
@@ -54,7 +54,7 @@ class Runner:
         files: sshcmd.SessionFiles | None,
         *,
         dry_run: bool = False,
-        echo: Callable[[str], None] | None = None,
+        echo: Notify | None = None,
         stream: IO[str] | None = None,
         verbose: bool = False,
     ) -> None:

@@ -114,9 +114,10 @@ def vps(
     verbose: bool = False,
 ) -> Any:
     """Ship the build to the servers over SSH, switch atomically, roll back if unhealthy."""
-    from ..deploy.flow import deploy
+    from ..deploy.operations import deploy
     from ..deploy.render import render_deploy
     from ..deploy.results import DeployResult
+    from ..deploy.runtime import Runtime
     from ..errors import DeployFailed
 
     reporter = Reporter(json=json)
@@ -125,7 +126,8 @@ def vps(
                          transfer=transfer, health=health)
         try:
             result = deploy(c, config, release_id=release_id, dry_run=dry_run, check_health=health,
-                            notify=reporter.progress, stream=reporter.err, verbose=verbose, should_stop=stop)
+                            notify=reporter.progress, stream=reporter.err, verbose=verbose,
+                            runtime=Runtime(should_stop=stop))
         except DeployFailed as exc:
             render_deploy(reporter, exc.result if isinstance(exc.result, DeployResult) else None, exc)
             _fail(reporter, exc)
@@ -153,7 +155,7 @@ def health(
     json: bool = False,
 ) -> Any:
     """Poll the health checks until healthy (exit 0) or the deadline passes (exit 1)."""
-    from ..deploy.flow import check_health
+    from ..deploy.operations import check_health
     from ..deploy.render import render_health
     from ..errors import HealthCheckFailed
 
@@ -187,9 +189,10 @@ def rollback(
     verbose: bool = False,
 ) -> Any:
     """Switch back to the previous good release (or --to), restart, mark the bad one failed."""
-    from ..deploy.flow import rollback as do_rollback
+    from ..deploy.operations import rollback as do_rollback
     from ..deploy.render import render_rollback
     from ..deploy.results import RollbackResult
+    from ..deploy.runtime import Runtime
     from ..errors import DeployFailed
 
     reporter = Reporter(json=json)
@@ -197,7 +200,7 @@ def rollback(
         config = _config(c, env, hosts=host)
         try:
             result = do_rollback(c, config, to=to, dry_run=dry_run, notify=reporter.progress, stream=reporter.err,
-                                 verbose=verbose, should_stop=stop)
+                                 verbose=verbose, runtime=Runtime(should_stop=stop))
         except DeployFailed as exc:
             render_rollback(reporter, exc.result if isinstance(exc.result, RollbackResult) else None, exc)
             _fail(reporter, exc)
@@ -219,8 +222,8 @@ def unlock(
     json: bool = False,
 ) -> Any:
     """Show who holds the deploy lock; with --force, break a lock left by a killed deploy."""
-    from ..deploy.flow import ensure_no_lock_problem
-    from ..deploy.flow import unlock as do_unlock
+    from ..deploy.operations import ensure_no_lock_problem
+    from ..deploy.operations import unlock as do_unlock
     from ..deploy.render import render_unlock
 
     reporter = Reporter(json=json)
@@ -236,7 +239,7 @@ def unlock(
 @task(auto_shortflags=False, iterable=["host"], help=COMMON_HELP)
 def status(c: Context, host: list[str] | None = None, env: str | None = None, json: bool = False) -> Any:
     """List each host's releases: which is live, which failed, who holds the lock."""
-    from ..deploy.flow import status as do_status
+    from ..deploy.operations import status as do_status
     from ..deploy.render import render_status
 
     reporter = Reporter(json=json)
