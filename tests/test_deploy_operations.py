@@ -1,4 +1,4 @@
-"""Deploy, health, rollback and the lock, end to end against real sshd servers on 127.0.0.1.
+"""Deploy, health and rollback (deploy.operations), end to end against real sshd servers on 127.0.0.1.
 
 Each test deploys the tiny app of ``sshd_fixtures`` into its own deploy path, whose name holds spaces,
 quotes and ``$(...)`` so that every quoting mistake would show. The restart command (``python3
@@ -7,159 +7,31 @@ restart.py``) starts the release's app on the site's port; ``GET /release`` says
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import signal
-import subprocess
 import tarfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from invoke import Context, MockContext
 
-from migrations_tasks.deploy import releases as rel
-from migrations_tasks.deploy.operations import deploy, rollback, status
+from migrations_tasks.deploy.operations import deploy, rollback
 from migrations_tasks.deploy.parse import parse_deploy_config
 from migrations_tasks.deploy.results import DeployResult, HostStatus
 from migrations_tasks.deploy.runtime import Runtime
-from migrations_tasks.errors import (
-    ConfigError,
-    DeployFailed,
-    DeployLockHeld,
-    HostKeyError,
-    Interrupted,
-    NoRollbackTarget,
-    RollbackIncomplete,
-    SshAuthError,
-    SshConnectError,
-)
-from migrations_tasks.secret import Secret
+from migrations_tasks.errors import ConfigError, Interrupted, NoRollbackTarget, RollbackIncomplete
 
 DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK = (
     HostStatus.DEPLOYED, HostStatus.FAILED_LIVE, HostStatus.NOT_SWITCHED, HostStatus.ROLLED_BACK)
 
-# The real sshd fixtures (sshd, sshd2, ssh_keys, ssh_client, app_build) load as a plugin; the helpers are
-# imported by name, after registering the module for assertion rewriting as the plugin loader would.
-pytest_plugins = ("sshd_fixtures",)
-pytest.register_assert_rewrite("sshd_fixtures")
-from sshd_fixtures import SshClient, Sshd, free_port, kill_apps, write_client_config  # noqa: E402
-
-
-@dataclass
-class Site:
-    """One deploy target: a deploy path on a host and the port its app listens on."""
-
-    name: str
-    path: Path
-    port: int
-    server: Sshd | None  # None: the local host
-
-    @property
-    def layout(self) -> rel.Layout:
-        return rel.Layout(str(self.path))
-
-    def serving(self) -> str:
-        return httpx.get(f"http://127.0.0.1:{self.port}/release", timeout=5).text
-
-    def current(self) -> str:
-        return os.readlink(self.path / "current").removeprefix("releases/")
-
-    def states(self) -> dict[str, str]:
-        directory = self.path / ".deploy" / "state"
-        return {p.name: p.read_text().strip() for p in directory.iterdir()} if directory.exists() else {}
-
-    def releases(self) -> list[str]:
-        return sorted(p.name for p in (self.path / "releases").iterdir())
-
-    def log(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in (self.path / ".deploy" / "log").read_text().splitlines()]
-
-    def locked(self) -> bool:
-        return (self.path / ".deploy" / "lock").exists()
-
-    def host(self, client: SshClient, **extra: Any) -> dict[str, Any]:
-        spec: dict[str, Any] = {"name": self.name, "path": str(self.path), "env": {"APP_PORT": str(self.port)},
-                                "health_urls": [{"url": f"http://127.0.0.1:{self.port}/health",
-                                                 "json_field": "status", "json_value": "ok"}]}
-        if self.server is None:
-            spec["local"] = True
-        else:
-            spec.update(host="127.0.0.1", port=self.server.port, user=client.user)
-        for key, value in extra.items():
-            spec[key] = {**spec[key], **value} if isinstance(value, dict) and key in spec else value
-        return spec
-
-
-@dataclass
-class Sites:
-    made: list[Site] = field(default_factory=list)
-    tmp: Path = Path()
-
-    def make(self, name: str, server: Sshd | None) -> Site:
-        site = Site(name=name, path=self.tmp / f"srv {name} it's \"q\" $(x)" / "app", port=free_port(),
-                    server=server)
-        self.made.append(site)
-        return site
-
-
-@pytest.fixture
-def sites(tmp_path: Path) -> Iterator[Sites]:
-    made = Sites(tmp=tmp_path)
-    yield made
-    kill_apps(*(s.path for s in made.made))
-
-
-@pytest.fixture
-def web1(sites: Sites, sshd: Sshd) -> Site:
-    return sites.make("web1", sshd)
-
-
-@pytest.fixture
-def web2(sites: Sites, sshd2: Sshd) -> Site:
-    return sites.make("web2", sshd2)
-
-
-def spec_for(client: SshClient, build: Path, *sites_: Site, hosts: list[dict[str, Any]] | None = None,
-             **overrides: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "hosts": hosts or [s.host(client) for s in sites_],
-        "build_dir": str(build),
-        "restart": "python3 restart.py",
-        # The user's ssh config shares one connection per server across tests (see sshd_fixtures); tests that
-        # exercise this tool's own per-run connection sharing pass ssh={"config_file": ...} instead.
-        "ssh": {"config_file": str(client.config_file), "multiplex": False},
-        "health": {"interval": 0.05, "timeout": 2, "deadline": 0.3},
-    }
-    spec.update(overrides)
-    return spec
-
-
-@dataclass
-class Output:
-    lines: list[str] = field(default_factory=list)
-    stream: io.StringIO = field(default_factory=io.StringIO)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines) + self.stream.getvalue()
-
-
-def run_deploy(spec: dict[str, Any], out: Output | None = None, **kwargs: Any) -> DeployResult:
-    out = out or Output()
-    config = parse_deploy_config(spec, actor="tester@ci", **kwargs.pop("parse", {}))
-    return deploy(Context(), config, notify=out.lines.append, stream=out.stream, **kwargs)
-
-
-def failed_deploy(spec: dict[str, Any], out: Output | None = None, **kwargs: Any) -> DeployFailed:
-    with pytest.raises(DeployFailed) as info:
-        run_deploy(spec, out, **kwargs)
-    return info.value
-
+# The real sshd fixtures (sshd, sshd2, ssh_keys, ssh_client, app_build) and the deploy sites (sites, web1,
+# web2) load as plugins; the helpers are imported by name, after registering the modules for assertion
+# rewriting as the plugin loader would.
+pytest_plugins = ("sshd_fixtures", "deploy_sites")
+pytest.register_assert_rewrite("sshd_fixtures", "deploy_sites")
+from deploy_sites import Output, Site, Sites, failed_deploy, run_deploy, spec_for  # noqa: E402
+from sshd_fixtures import SshClient  # noqa: E402
 
 # -- deploying ------------------------------------------------------------------------------------------------
 
@@ -379,106 +251,6 @@ def test_a_missing_shared_file_stops_the_deploy_before_the_switch(ssh_client: Ss
     assert "shared file" in error.message and "config/.env" in error.message
     assert error.hint is not None and "Create it on the host" in error.hint
     assert not (web1.path / "current").exists()
-
-
-# -- the lock ------------------------------------------------------------------------------------------------------
-
-
-def hold_lock(site: Site, who: str) -> None:
-    info = rel.LockInfo(token="someone-else", who=who, machine="ci-runner-7", pid=999, since="2025-01-01T00:00:00Z",
-                        action="deploy", release="20250101-000000.000")
-    subprocess.run(["sh", "-c", rel.begin_script(site.layout, info)], check=True, capture_output=True)
-
-
-def test_a_held_lock_is_a_clear_refusal_naming_its_holder_and_nothing_changes(
-        ssh_client: SshClient, web1: Site, app_build: Any) -> None:
-    hold_lock(web1, "bob@laptop")
-    with pytest.raises(DeployLockHeld) as info:
-        run_deploy(spec_for(ssh_client, app_build(), web1))
-    error = info.value
-    assert error.exit_code == 3 and error.holder["who"] == "bob@laptop"
-    assert "held by bob@laptop (pid 999 on ci-runner-7)" in error.message
-    assert "inv deploy.unlock --force --host web1" in (error.hint or "")
-    assert web1.releases() == [] and web1.locked()
-    assert "token=someone-else" in (web1.path / ".deploy" / "lock" / "owner").read_text()
-
-
-def test_a_lock_held_on_the_second_host_releases_the_first_and_removes_its_new_release(
-        ssh_client: SshClient, web1: Site, web2: Site, app_build: Any) -> None:
-    hold_lock(web2, "carol@ci")
-    with pytest.raises(DeployLockHeld, match="carol@ci"):
-        run_deploy(spec_for(ssh_client, app_build(), web1, web2))
-    assert not web1.locked() and web1.releases() == []
-    assert web2.locked()
-
-
-# -- connecting ------------------------------------------------------------------------------------------------------
-
-
-def client_with(tmp_path: Path, client: SshClient, known: str, *, identity: Path | None = None) -> Path:
-    directory = tmp_path / "client"
-    directory.mkdir(exist_ok=True)
-    (directory / "known_hosts").write_text(known)
-    return write_client_config(directory, client.keys, directory / "known_hosts", identity=identity)
-
-
-def test_an_unknown_host_key_is_refused_before_anything_changes(tmp_path: Path, ssh_client: SshClient,
-                                                                web1: Site, app_build: Any) -> None:
-    spec = spec_for(ssh_client, app_build(), web1, ssh={"config_file": str(client_with(tmp_path, ssh_client, ""))})
-    with pytest.raises(HostKeyError) as info:
-        run_deploy(spec)
-    assert not info.value.changed and info.value.exit_code == 3
-    assert f"ssh-keyscan -p {web1.server.port if web1.server else 0} 127.0.0.1" in (info.value.hint or "")
-    assert not web1.path.exists()
-
-
-def test_a_changed_host_key_is_refused_as_a_possible_attack(tmp_path: Path, ssh_client: SshClient, sshd: Sshd,
-                                                            web1: Site, app_build: Any) -> None:
-    key_type, key = ssh_client.keys.other_host_pub.split()[:2]
-    config_file = client_with(tmp_path, ssh_client, f"[127.0.0.1]:{sshd.port} {key_type} {key}\n")
-    with pytest.raises(HostKeyError) as info:
-        run_deploy(spec_for(ssh_client, app_build(), web1, ssh={"config_file": str(config_file)}))
-    assert info.value.changed and "CHANGED" in info.value.message
-    assert not web1.path.exists()
-
-
-def test_known_hosts_from_the_environment_let_ci_connect_without_a_known_hosts_file(
-        tmp_path: Path, ssh_client: SshClient, web1: Site, app_build: Any) -> None:
-    spec = spec_for(ssh_client, app_build(), web1, ssh={"config_file": str(client_with(tmp_path, ssh_client, ""))})
-    config = parse_deploy_config(spec, known_hosts=ssh_client.known_hosts_text())
-    report = status(Context(), config, notify=lambda _: None)
-    assert report.hosts[0].host == "web1" and not report.hosts[0].exists
-
-
-def test_a_key_the_server_does_not_accept_is_an_auth_failure(tmp_path: Path, ssh_client: SshClient, web1: Site,
-                                                             app_build: Any) -> None:
-    config_file = client_with(tmp_path, ssh_client, ssh_client.known_hosts_text(),
-                              identity=ssh_client.keys.stranger_key)
-    with pytest.raises(SshAuthError) as info:
-        run_deploy(spec_for(ssh_client, app_build(), web1, ssh={"config_file": str(config_file)}))
-    assert "refused the login" in info.value.message and "authorized_keys" in (info.value.hint or "")
-
-
-def test_a_private_key_from_the_environment_is_used_and_never_printed(tmp_path: Path, ssh_client: SshClient,
-                                                                      web1: Site, app_build: Any) -> None:
-    config_file = client_with(tmp_path, ssh_client, ssh_client.known_hosts_text(),
-                              identity=ssh_client.keys.stranger_key)
-    key_text = ssh_client.keys.client_key.read_text()
-    secret_line = key_text.splitlines()[2]
-    out = Output()
-    result = run_deploy(spec_for(ssh_client, app_build(), web1, ssh={"config_file": str(config_file)}), out,
-                        verbose=True, parse={"private_key": Secret(key_text)})
-    assert result.ok
-    assert secret_line not in out.text and secret_line not in repr(result)
-
-
-def test_a_refused_connection_is_reported_as_unreachable(ssh_client: SshClient, sites: Sites,
-                                                         app_build: Any) -> None:
-    site = sites.make("down", None)
-    host = {"name": "down", "host": "127.0.0.1", "port": free_port(), "path": str(site.path)}
-    with pytest.raises(SshConnectError) as info:
-        run_deploy(spec_for(ssh_client, app_build(), hosts=[host]))
-    assert "cannot reach 127.0.0.1" in info.value.message and "Connection refused" in info.value.message
 
 
 # -- the local host, archives, dry runs ---------------------------------------------------------------------
