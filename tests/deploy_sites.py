@@ -59,9 +59,14 @@ class Site:
         return (self.path / ".deploy" / "lock").exists()
 
     def host(self, client: SshClient, **extra: Any) -> dict[str, Any]:
-        spec: dict[str, Any] = {"name": self.name, "path": str(self.path), "env": {"APP_PORT": str(self.port)},
-                                "health_urls": [{"url": f"http://127.0.0.1:{self.port}/health",
-                                                 "json_field": "status", "json_value": "ok"}]}
+        spec: dict[str, Any] = {
+            "name": self.name,
+            "path": str(self.path),
+            "env": {"APP_PORT": str(self.port)},
+            "health_urls": [
+                {"url": f"http://127.0.0.1:{self.port}/health", "json_field": "status", "json_value": "ok"}
+            ],
+        }
         if self.server is None:
             spec["local"] = True
         else:
@@ -77,8 +82,7 @@ class Sites:
     tmp: Path = Path()
 
     def make(self, name: str, server: Sshd | None) -> Site:
-        site = Site(name=name, path=self.tmp / f"srv {name} it's \"q\" $(x)" / "app", port=free_port(),
-                    server=server)
+        site = Site(name=name, path=self.tmp / f'srv {name} it\'s "q" $(x)' / "app", port=free_port(), server=server)
         self.made.append(site)
         return site
 
@@ -100,8 +104,9 @@ def web2(sites: Sites, sshd2: Sshd) -> Site:
     return sites.make("web2", sshd2)
 
 
-def spec_for(client: SshClient, build: Path, *sites_: Site, hosts: list[dict[str, Any]] | None = None,
-             **overrides: Any) -> dict[str, Any]:
+def spec_for(
+    client: SshClient, build: Path, *sites_: Site, hosts: list[dict[str, Any]] | None = None, **overrides: Any
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "hosts": hosts or [s.host(client) for s in sites_],
         "build_dir": str(build),

@@ -23,7 +23,11 @@ from migrations_tasks.deploy.runtime import Runtime
 from migrations_tasks.errors import ConfigError, Interrupted, NoRollbackTarget, RollbackIncomplete
 
 DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK = (
-    HostStatus.DEPLOYED, HostStatus.FAILED_LIVE, HostStatus.NOT_SWITCHED, HostStatus.ROLLED_BACK)
+    HostStatus.DEPLOYED,
+    HostStatus.FAILED_LIVE,
+    HostStatus.NOT_SWITCHED,
+    HostStatus.ROLLED_BACK,
+)
 
 # The real sshd fixtures (sshd, sshd2, ssh_keys, ssh_client, app_build) and the deploy sites (sites, web1,
 # web2) load as plugins; the helpers are imported by name, after registering the modules for assertion
@@ -37,14 +41,22 @@ from sshd_fixtures import SshClient  # noqa: E402
 
 
 def test_a_first_deploy_uploads_links_shared_files_switches_restarts_and_serves_the_release(
-        ssh_client: SshClient, web1: Site, app_build: Any) -> None:
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     shared = web1.path / "shared"
     shared.mkdir(parents=True)
     (shared / ".env").write_text("SECRET=1\n")
     build = app_build(extra={".git/HEAD": "ref: main", "node_modules/big.js": "x", "public/index.html": "hi"})
-    spec = spec_for(ssh_client, build, web1, shared_files=[".env"], shared_dirs=["storage/uploads"],
-                    exclude=[".git", "node_modules"], ssh={"config_file": str(ssh_client.config_file)},
-                    before_switch=['test -L .env && test "$RELEASE_PATH" = "$(pwd)" && echo built > built.txt'])
+    spec = spec_for(
+        ssh_client,
+        build,
+        web1,
+        shared_files=[".env"],
+        shared_dirs=["storage/uploads"],
+        exclude=[".git", "node_modules"],
+        ssh={"config_file": str(ssh_client.config_file)},
+        before_switch=['test -L .env && test "$RELEASE_PATH" = "$(pwd)" && echo built > built.txt'],
+    )
     out = Output()
     result = run_deploy(spec, out)
 
@@ -64,12 +76,18 @@ def test_a_first_deploy_uploads_links_shared_files_switches_restarts_and_serves_
     assert not web1.locked()
     [entry] = web1.log()
     assert {k: entry[k] for k in ("action", "release", "result", "who", "host")} == {
-        "action": "deploy", "release": result.release, "result": "ok", "who": "tester@ci", "host": "web1"}
+        "action": "deploy",
+        "release": result.release,
+        "result": "ok",
+        "who": "tester@ci",
+        "host": "web1",
+    }
     assert f"[web1] live: {result.release} (was nothing)" in out.lines
 
 
 def test_a_second_deploy_goes_live_and_keeps_the_first_as_the_previous_release(
-        ssh_client: SshClient, web1: Site, app_build: Any) -> None:
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     first = run_deploy(spec_for(ssh_client, app_build(), web1))
     second = run_deploy(spec_for(ssh_client, app_build(), web1))
     assert second.release > first.release
@@ -80,7 +98,8 @@ def test_a_second_deploy_goes_live_and_keeps_the_first_as_the_previous_release(
 
 
 def test_failing_health_rolls_back_automatically_and_the_previous_release_serves_again(
-        ssh_client: SshClient, web1: Site, app_build: Any) -> None:
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     good = run_deploy(spec_for(ssh_client, app_build(), web1))
     out = Output()
     error = failed_deploy(spec_for(ssh_client, app_build(health="broken"), web1), out)
@@ -107,7 +126,8 @@ def test_health_checks_can_be_skipped_for_one_deploy(ssh_client: SshClient, web1
 
 
 def test_a_manual_rollback_switches_back_marks_the_left_release_and_later_rollbacks_skip_it(
-        ssh_client: SshClient, web1: Site, app_build: Any) -> None:
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     spec = spec_for(ssh_client, app_build(), web1)
     first, second = run_deploy(spec), run_deploy(spec)
     config = parse_deploy_config(spec, actor="oncall")
@@ -129,7 +149,8 @@ def test_a_manual_rollback_switches_back_marks_the_left_release_and_later_rollba
 
 
 def test_keep_releases_prunes_old_releases_but_never_the_live_or_the_previous_one(
-        ssh_client: SshClient, web1: Site, app_build: Any) -> None:
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     spec = spec_for(ssh_client, app_build(), web1, keep_releases=1, restart=None)
     r1 = run_deploy(spec, check_health=False)
     r2 = run_deploy(spec, check_health=False)
@@ -140,28 +161,28 @@ def test_keep_releases_prunes_old_releases_but_never_the_live_or_the_previous_on
     assert set(web1.states()) == {r2.release, r3.release}
 
 
-def test_an_upload_without_rsync_uses_a_tar_stream_over_ssh(ssh_client: SshClient, web1: Site,
-                                                             app_build: Any) -> None:
-    build = app_build(extra={"it's \"odd\" name.txt": "x", "cache/tmp.bin": "x", "empty/.keep": ""})
+def test_an_upload_without_rsync_uses_a_tar_stream_over_ssh(ssh_client: SshClient, web1: Site, app_build: Any) -> None:
+    build = app_build(extra={'it\'s "odd" name.txt': "x", "cache/tmp.bin": "x", "empty/.keep": ""})
     result = run_deploy(spec_for(ssh_client, build, web1, transfer="tar", exclude=["cache/"]))
     assert result.hosts[0].transfer == "tar"
     release = web1.path / "releases" / result.release
-    assert (release / "it's \"odd\" name.txt").exists() and (release / "empty" / ".keep").exists()
+    assert (release / 'it\'s "odd" name.txt').exists() and (release / "empty" / ".keep").exists()
     assert not (release / "cache").exists()
     assert web1.serving() == result.release
 
 
-def test_two_hosts_are_deployed_together_and_reported_per_host(ssh_client: SshClient, web1: Site, web2: Site,
-                                                                 app_build: Any) -> None:
-    result = run_deploy(spec_for(ssh_client, app_build(), web1, web2,
-                                 ssh={"config_file": str(ssh_client.config_file)}))
+def test_two_hosts_are_deployed_together_and_reported_per_host(
+    ssh_client: SshClient, web1: Site, web2: Site, app_build: Any
+) -> None:
+    result = run_deploy(spec_for(ssh_client, app_build(), web1, web2, ssh={"config_file": str(ssh_client.config_file)}))
     assert [(h.host, h.status) for h in result.hosts] == [("web1", DEPLOYED), ("web2", DEPLOYED)]
     assert web1.serving() == web2.serving() == result.release
     assert result.health is not None and len(result.health.targets) == 2
 
 
-def test_one_unhealthy_host_rolls_every_host_back(ssh_client: SshClient, web1: Site, web2: Site,
-                                                  app_build: Any) -> None:
+def test_one_unhealthy_host_rolls_every_host_back(
+    ssh_client: SshClient, web1: Site, web2: Site, app_build: Any
+) -> None:
     good = run_deploy(spec_for(ssh_client, app_build(), web1, web2))
     hosts = [web1.host(ssh_client), web2.host(ssh_client, env={"APP_BROKEN": "1"})]
     error = failed_deploy(spec_for(ssh_client, app_build(), hosts=hosts))
@@ -172,14 +193,15 @@ def test_one_unhealthy_host_rolls_every_host_back(ssh_client: SshClient, web1: S
     assert "web2 http://127.0.0.1" in error.message
 
 
-def test_a_restart_failing_on_one_host_rolls_every_host_back(ssh_client: SshClient, web1: Site, web2: Site,
-                                                              app_build: Any) -> None:
-    restart = 'if [ -e broken-restart ] && [ -n "$FAIL_HERE" ]; then echo "cannot start" >&2; exit 9; fi\n' \
-              "python3 restart.py"
+def test_a_restart_failing_on_one_host_rolls_every_host_back(
+    ssh_client: SshClient, web1: Site, web2: Site, app_build: Any
+) -> None:
+    restart = (
+        'if [ -e broken-restart ] && [ -n "$FAIL_HERE" ]; then echo "cannot start" >&2; exit 9; fi\npython3 restart.py'
+    )
     good = run_deploy(spec_for(ssh_client, app_build(), web1, web2, restart=restart))
     hosts = [web1.host(ssh_client), web2.host(ssh_client, env={"FAIL_HERE": "1"})]
-    error = failed_deploy(spec_for(ssh_client, app_build(extra={"broken-restart": ""}), hosts=hosts,
-                                   restart=restart))
+    error = failed_deploy(spec_for(ssh_client, app_build(extra={"broken-restart": ""}), hosts=hosts, restart=restart))
     assert isinstance(error.result, DeployResult) and error.result.status == "rolled-back"
     assert "restart failed" in error.message and "cannot start" in error.message
     assert [h.status for h in error.result.hosts] == [ROLLED_BACK, ROLLED_BACK]
@@ -187,8 +209,9 @@ def test_a_restart_failing_on_one_host_rolls_every_host_back(ssh_client: SshClie
     assert error.result.health is None
 
 
-def test_a_failed_first_deploy_has_nothing_to_roll_back_to_and_says_so(ssh_client: SshClient, web1: Site,
-                                                                       app_build: Any) -> None:
+def test_a_failed_first_deploy_has_nothing_to_roll_back_to_and_says_so(
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     with pytest.raises(RollbackIncomplete) as info:
         run_deploy(spec_for(ssh_client, app_build(health="broken"), web1))
     error = info.value
@@ -198,10 +221,10 @@ def test_a_failed_first_deploy_has_nothing_to_roll_back_to_and_says_so(ssh_clien
     assert web1.current() == error.result.release and not web1.locked()
 
 
-def test_a_rollback_that_fails_too_is_reported_as_not_rolled_back(ssh_client: SshClient, web1: Site,
-                                                                  app_build: Any) -> None:
-    restart = 'if [ -e "$SHARED_PATH/fail-restart" ]; then echo "restart refused" >&2; exit 9; fi\n' \
-              "python3 restart.py"
+def test_a_rollback_that_fails_too_is_reported_as_not_rolled_back(
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
+    restart = 'if [ -e "$SHARED_PATH/fail-restart" ]; then echo "restart refused" >&2; exit 9; fi\npython3 restart.py'
     good = run_deploy(spec_for(ssh_client, app_build(), web1, restart=restart))
     (web1.path / "shared" / "fail-restart").write_text("")
     with pytest.raises(RollbackIncomplete) as info:
@@ -215,8 +238,9 @@ def test_a_rollback_that_fails_too_is_reported_as_not_rolled_back(ssh_client: Ss
     assert not web1.locked()
 
 
-def test_no_host_switches_until_every_host_is_prepared(ssh_client: SshClient, web1: Site, web2: Site,
-                                                       app_build: Any) -> None:
+def test_no_host_switches_until_every_host_is_prepared(
+    ssh_client: SshClient, web1: Site, web2: Site, app_build: Any
+) -> None:
     good = run_deploy(spec_for(ssh_client, app_build(), web1, web2))
     hosts = [web1.host(ssh_client), web2.host(ssh_client, env={"FAIL_HERE": "1"})]
     spec = spec_for(ssh_client, app_build(), hosts=hosts, before_switch=['test -z "$FAIL_HERE" || exit 7'])
@@ -230,11 +254,14 @@ def test_no_host_switches_until_every_host_is_prepared(ssh_client: SshClient, we
 
 
 def test_a_failing_command_before_the_switch_switches_nothing_and_releases_the_lock(
-        ssh_client: SshClient, web1: Site, app_build: Any) -> None:
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     good = run_deploy(spec_for(ssh_client, app_build(), web1))
     out = Output()
-    error = failed_deploy(spec_for(ssh_client, app_build(), web1,
-                                   before_switch=["echo 'npm ERR! missing script: build' >&2; exit 3"]), out)
+    error = failed_deploy(
+        spec_for(ssh_client, app_build(), web1, before_switch=["echo 'npm ERR! missing script: build' >&2; exit 3"]),
+        out,
+    )
     assert error.exit_code == 1
     assert "before_switch" in error.message and "npm ERR! missing script: build" in error.message
     assert "Nothing was switched" in error.message
@@ -245,8 +272,9 @@ def test_a_failing_command_before_the_switch_switches_nothing_and_releases_the_l
     assert "npm ERR! missing script: build" in out.stream.getvalue()  # the command's output was shown
 
 
-def test_a_missing_shared_file_stops_the_deploy_before_the_switch(ssh_client: SshClient, web1: Site,
-                                                                   app_build: Any) -> None:
+def test_a_missing_shared_file_stops_the_deploy_before_the_switch(
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
     error = failed_deploy(spec_for(ssh_client, app_build(), web1, shared_files=["config/.env"]))
     assert "shared file" in error.message and "config/.env" in error.message
     assert error.hint is not None and "Create it on the host" in error.hint
@@ -257,7 +285,8 @@ def test_a_missing_shared_file_stops_the_deploy_before_the_switch(ssh_client: Ss
 
 
 def test_a_local_host_deploys_and_rolls_back_through_the_same_code_path_without_ssh(
-        ssh_client: SshClient, sites: Sites, app_build: Any) -> None:
+    ssh_client: SshClient, sites: Sites, app_build: Any
+) -> None:
     box = sites.make("box", None)
     spec = spec_for(ssh_client, app_build(extra={".env": "SUPABASE_ACCESS_TOKEN=local-secret"}), box)
     first = run_deploy(spec)
@@ -269,8 +298,7 @@ def test_a_local_host_deploys_and_rolls_back_through_the_same_code_path_without_
     assert box.states() == {first.release: "live", second.release: "failed"}
 
 
-def test_a_stop_request_before_the_switch_changes_nothing(ssh_client: SshClient, sites: Sites,
-                                                          app_build: Any) -> None:
+def test_a_stop_request_before_the_switch_changes_nothing(ssh_client: SshClient, sites: Sites, app_build: Any) -> None:
     box = sites.make("box", None)
     spec = spec_for(ssh_client, app_build(), box)
     good = run_deploy(spec)
@@ -290,8 +318,7 @@ def test_nothing_is_shipped_unless_a_build_dir_or_archive_is_named(ssh_client: S
     assert "--build-dir" in (info.value.hint or "")
 
 
-def test_an_archive_ships_like_a_directory(ssh_client: SshClient, sites: Sites, app_build: Any,
-                                           tmp_path: Path) -> None:
+def test_an_archive_ships_like_a_directory(ssh_client: SshClient, sites: Sites, app_build: Any, tmp_path: Path) -> None:
     build = app_build(extra={"notes.log": "x"})
     archive = tmp_path / "app-1.2.tar.gz"
     with tarfile.open(archive, "w:gz") as tf:
@@ -305,10 +332,18 @@ def test_an_archive_ships_like_a_directory(ssh_client: SshClient, sites: Sites, 
     assert box.serving() == result.release
 
 
-def test_a_dry_run_prints_every_command_local_and_remote_and_runs_none(ssh_client: SshClient, web1: Site,
-                                                                       app_build: Any) -> None:
-    spec = spec_for(ssh_client, app_build(), web1, transfer="tar", shared_dirs=["uploads"],
-                    before_switch=["npm ci"], ssh={"config_file": str(ssh_client.config_file)})
+def test_a_dry_run_prints_every_command_local_and_remote_and_runs_none(
+    ssh_client: SshClient, web1: Site, app_build: Any
+) -> None:
+    spec = spec_for(
+        ssh_client,
+        app_build(),
+        web1,
+        transfer="tar",
+        shared_dirs=["uploads"],
+        before_switch=["npm ci"],
+        ssh={"config_file": str(ssh_client.config_file)},
+    )
     out = Output()
     config = parse_deploy_config(spec, actor="tester")
     result = deploy(MockContext(), config, dry_run=True, notify=out.lines.append, release_id="20250101-000000.000")
@@ -319,8 +354,15 @@ def test_a_dry_run_prints_every_command_local_and_remote_and_runs_none(ssh_clien
     assert any(" -f -N " in c for c in commands)  # the shared connection
     assert any(c.startswith("tar --null") for c in commands)  # the local pack
     assert all(c.startswith(("ssh ", "tar ")) for c in commands)
-    for expected in ("mkdir -- ", "tar -xzf -", "ln -s -- ", "npm ci", "mv -T -- ", "python3 restart.py",
-                     "unlocked yes"):
+    for expected in (
+        "mkdir -- ",
+        "tar -xzf -",
+        "ln -s -- ",
+        "npm ci",
+        "mv -T -- ",
+        "python3 restart.py",
+        "unlocked yes",
+    ):
         assert expected in scripts
     assert "would poll" in text
     assert not web1.path.exists()
