@@ -163,19 +163,10 @@ def health(
     from ..deploy.render import render_health
     from ..errors import HealthCheckFailed
 
+    flags = dict(hosts=host, urls=url, supabase=supabase, deadline=deadline, interval=interval, timeout=timeout)
     reporter = Reporter(json=json)
     with exits(reporter):
-        config = _config(
-            c,
-            env,
-            require_hosts=not url,
-            hosts=host,
-            urls=url,
-            supabase=supabase,
-            deadline=deadline,
-            interval=interval,
-            timeout=timeout,
-        )
+        config = _config(c, env, require_hosts=not url, **flags)
         result = check_health(config, notify=reporter.progress)
         if not result.healthy:
             error = HealthCheckFailed(
