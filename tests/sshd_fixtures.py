@@ -42,8 +42,11 @@ SSHD_CANDIDATES = ("/usr/sbin/sshd", "/usr/local/sbin/sshd")
 def _need(tool: str) -> str:
     found = shutil.which(tool) or next((p for p in SSHD_CANDIDATES if tool == "sshd" and Path(p).exists()), None)
     if not found:
-        pytest.fail(f"the deploy tests need {tool}: run `python3 dev.py test` (installs openssh-server, "
-                    f"openssh-client and rsync when root) or install it with apt-get.", pytrace=False)
+        pytest.fail(
+            f"the deploy tests need {tool}: run `python3 dev.py test` (installs openssh-server, "
+            f"openssh-client and rsync when root) or install it with apt-get.",
+            pytrace=False,
+        )
     return found
 
 
@@ -67,8 +70,11 @@ def wait_for_port(port: int, *, timeout: float = 10.0, proc: subprocess.Popen[by
 
 
 def keygen(path: Path, comment: str) -> str:
-    subprocess.run([_need("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [_need("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
     return Path(f"{path}.pub").read_text().strip()
 
 
@@ -94,9 +100,16 @@ def ssh_keys(tmp_path_factory: pytest.TempPathFactory) -> SshKeys:
     other_host_pub = keygen(d / "other_host_ed25519", "other-host")
     client_pub = keygen(d / "client_ed25519", "client")
     keygen(d / "stranger_ed25519", "stranger")
-    return SshKeys(directory=d, host_key=d / "host_ed25519", host_pub=host_pub,
-                   other_host_key=d / "other_host_ed25519", other_host_pub=other_host_pub,
-                   client_key=d / "client_ed25519", client_pub=client_pub, stranger_key=d / "stranger_ed25519")
+    return SshKeys(
+        directory=d,
+        host_key=d / "host_ed25519",
+        host_pub=host_pub,
+        other_host_key=d / "other_host_ed25519",
+        other_host_pub=other_host_pub,
+        client_key=d / "client_ed25519",
+        client_pub=client_pub,
+        stranger_key=d / "stranger_ed25519",
+    )
 
 
 @dataclass
@@ -133,7 +146,8 @@ def start_sshd(directory: Path, keys: SshKeys, name: str, *, host_key: Path | No
     # which keeps every round trip fast. Deploys never depend on HOME.
     home = directory / "home"
     home.mkdir(exist_ok=True)
-    config.write_text(textwrap.dedent(f"""\
+    config.write_text(
+        textwrap.dedent(f"""\
         ListenAddress 127.0.0.1
         HostKey {key}
         PidFile {directory}/sshd.pid
@@ -148,15 +162,20 @@ def start_sshd(directory: Path, keys: SshKeys, name: str, *, host_key: Path | No
         MaxSessions 50
         LogLevel ERROR
         SetEnv HOME={home}
-        """))
+        """)
+    )
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation directory
     log = directory / "sshd.log"
     for _ in range(5):
         port = free_port()
         with log.open("ab") as out:
-            proc = subprocess.Popen([_need("sshd"), "-D", "-e", "-f", str(config), "-p", str(port)],
-                                    stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+            proc = subprocess.Popen(
+                [_need("sshd"), "-D", "-e", "-f", str(config), "-p", str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+            )
         try:
             wait_for_port(port, proc=proc)
         except RuntimeError:
@@ -196,17 +215,23 @@ class SshClient:
         return "".join(s.known_hosts_line + "\n" for s in self.servers)
 
 
-def write_client_config(directory: Path, keys: SshKeys, known_hosts: Path, *, identity: Path | None = None,
-                        sockets: Path | None = None) -> Path:
+def write_client_config(
+    directory: Path, keys: SshKeys, known_hosts: Path, *, identity: Path | None = None, sockets: Path | None = None
+) -> Path:
     """Write an ssh client config (for ``-F``); ``sockets`` (a short directory) adds a user-level shared
     connection, as many users' ~/.ssh/config have."""
     config = directory / "ssh_config"
-    sharing = "" if sockets is None else textwrap.dedent(f"""\
+    sharing = (
+        ""
+        if sockets is None
+        else textwrap.dedent(f"""\
           ControlMaster auto
           ControlPath {sockets}/%C
           ControlPersist 120
         """)
-    config.write_text(textwrap.dedent(f"""\
+    )
+    config.write_text(
+        textwrap.dedent(f"""\
         Host *
           IdentityFile {identity or keys.client_key}
           IdentitiesOnly yes
@@ -215,7 +240,9 @@ def write_client_config(directory: Path, keys: SshKeys, known_hosts: Path, *, id
           GlobalKnownHostsFile /dev/null
           BatchMode yes
           LogLevel ERROR
-        """) + sharing)
+        """)
+        + sharing
+    )
     return config
 
 
@@ -233,11 +260,14 @@ def ssh_client(ssh_keys: SshKeys, sshd: Sshd, sshd2: Sshd) -> Iterator[SshClient
     # Socket paths must stay under ~104 bytes including ssh's temporary suffix: not under pytest's tmp tree.
     sockets = Path(tempfile.mkdtemp(prefix="mt-ssh-", dir="/tmp"))
     config = write_client_config(d, ssh_keys, known, sockets=sockets)
-    yield SshClient(config_file=config, known_hosts=known, user=getpass.getuser(), keys=ssh_keys,
-                    servers=(sshd, sshd2))
+    yield SshClient(config_file=config, known_hosts=known, user=getpass.getuser(), keys=ssh_keys, servers=(sshd, sshd2))
     for server in (sshd, sshd2):
-        subprocess.run(["ssh", "-F", str(config), "-p", str(server.port), "-O", "exit", "127.0.0.1"],
-                       capture_output=True, stdin=subprocess.DEVNULL, timeout=10)
+        subprocess.run(
+            ["ssh", "-F", str(config), "-p", str(server.port), "-O", "exit", "127.0.0.1"],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=10,
+        )
     shutil.rmtree(sockets, ignore_errors=True)
 
 

@@ -17,9 +17,21 @@ from migrations_tasks.errors import ConfigError
 @pytest.fixture
 def build(tmp_path: Path) -> Path:
     root = tmp_path / "build"
-    for name in ("index.html", "app.py", "debug.log", "assets/app.js", "assets/app.js.map", "assets/img/a.png",
-                 "assets/img/deep/b.map", "node_modules/x/index.js", "src/node_modules/y.js", ".git/HEAD",
-                 "config/local.yml", "docs/local.yml", "it's a \"file\".txt"):
+    for name in (
+        "index.html",
+        "app.py",
+        "debug.log",
+        "assets/app.js",
+        "assets/app.js.map",
+        "assets/img/a.png",
+        "assets/img/deep/b.map",
+        "node_modules/x/index.js",
+        "src/node_modules/y.js",
+        ".git/HEAD",
+        "config/local.yml",
+        "docs/local.yml",
+        'it\'s a "file".txt',
+    ):
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(name)
@@ -67,13 +79,12 @@ def test_a_trailing_slash_matches_directories_only(build: Path) -> None:
 
 def test_include_keeps_only_matching_paths_with_their_parents_and_exclude_still_wins(build: Path) -> None:
     entries = shipped(build, include=("assets", "index.html"), exclude=("*.map",))
-    assert entries == ["assets", "assets/app.js", "assets/img", "assets/img/a.png", "assets/img/deep",
-                       "index.html"]
+    assert entries == ["assets", "assets/app.js", "assets/img", "assets/img/a.png", "assets/img/deep", "index.html"]
 
 
 def test_the_list_is_nul_separated_so_any_file_name_survives(build: Path) -> None:
     b = bundle.select(build)
-    assert b"it's a \"file\".txt\0" in b.list_bytes()
+    assert b'it\'s a "file".txt\0' in b.list_bytes()
     assert b.files == 14 and b.size > 0 and "14 files" in b.describe()
 
 

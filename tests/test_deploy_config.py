@@ -8,23 +8,17 @@ from typing import Any
 import pytest
 from invoke.config import Config
 
-from migrations_tasks.deploy.config import (
-    DEFAULT_EXCLUDE,
-    DEFAULT_SUPABASE_SERVICES,
-    SupabaseSecrets,
-    clean_revision,
-    merge_environment,
-    parse_deploy_config,
-)
+from migrations_tasks.deploy.config import DEFAULT_EXCLUDE, DEFAULT_SUPABASE_SERVICES, SupabaseSecrets, clean_revision
+from migrations_tasks.deploy.parse import merge_environment, parse_deploy_config
+from migrations_tasks.deploy.settings import deploy_actor, load_deploy_settings
 from migrations_tasks.errors import ConfigError
-from migrations_tasks.settings import Secret, deploy_actor, load_deploy_settings
+from migrations_tasks.secret import Secret
 
 CANARY = "canary-Zq8vT3"
 
 
 def spec(**overrides: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"hosts": [{"name": "web1", "host": "203.0.113.10", "user": "deploy",
-                                       "path": "/srv/app"}]}
+    base: dict[str, Any] = {"hosts": [{"name": "web1", "host": "203.0.113.10", "user": "deploy", "path": "/srv/app"}]}
     base.update(overrides)
     return base
 
@@ -32,8 +26,13 @@ def spec(**overrides: Any) -> dict[str, Any]:
 def test_a_minimal_section_gets_the_documented_defaults() -> None:
     config = parse_deploy_config(spec())
     host = config.hosts[0]
-    assert (host.name, host.address, host.user, host.port, host.path) == ("web1", "203.0.113.10", "deploy", None,
-                                                                          "/srv/app")
+    assert (host.name, host.address, host.user, host.port, host.path) == (
+        "web1",
+        "203.0.113.10",
+        "deploy",
+        None,
+        "/srv/app",
+    )
     assert config.keep_releases == 5
     assert config.transfer == "auto"
     assert config.exclude == DEFAULT_EXCLUDE == (".git", ".env")
@@ -43,15 +42,30 @@ def test_a_minimal_section_gets_the_documented_defaults() -> None:
 
 
 def test_every_problem_is_reported_at_once_with_the_key_at_fault() -> None:
-    bad = {"hosts": [{"name": "a", "host": "-oProxyCommand=x", "path": "relative/path", "port": 70000},
-                     {"name": "a", "local": True}],
-           "keep_releases": 0, "transfer": "ftp", "shared_files": ["../etc/passwd"], "bogus": 1}
+    bad = {
+        "hosts": [
+            {"name": "a", "host": "-oProxyCommand=x", "path": "relative/path", "port": 70000},
+            {"name": "a", "local": True},
+        ],
+        "keep_releases": 0,
+        "transfer": "ftp",
+        "shared_files": ["../etc/passwd"],
+        "bogus": 1,
+    }
     with pytest.raises(ConfigError) as info:
         parse_deploy_config(bad)
     text = str(info.value)
-    for expected in ("deploy.hosts[0].host", "deploy.hosts[0].path", "deploy.hosts[0].port", "deploy.hosts[1].name",
-                     "deploy.hosts[1].path", "deploy.keep_releases", "deploy.transfer", "deploy.shared_files[0]",
-                     "unknown keys: bogus"):
+    for expected in (
+        "deploy.hosts[0].host",
+        "deploy.hosts[0].path",
+        "deploy.hosts[0].port",
+        "deploy.hosts[1].name",
+        "deploy.hosts[1].path",
+        "deploy.keep_releases",
+        "deploy.transfer",
+        "deploy.shared_files[0]",
+        "unknown keys: bogus",
+    ):
         assert expected in text
 
 
@@ -67,8 +81,8 @@ def test_remote_paths_must_be_absolute_and_dedicated() -> None:
 
 
 def test_paths_with_spaces_and_quotes_are_accepted_because_every_path_is_quoted() -> None:
-    config = parse_deploy_config(spec(hosts=[{"host": "h", "path": "/srv/my app's \"dir\""}]))
-    assert config.hosts[0].path == "/srv/my app's \"dir\""
+    config = parse_deploy_config(spec(hosts=[{"host": "h", "path": '/srv/my app\'s "dir"'}]))
+    assert config.hosts[0].path == '/srv/my app\'s "dir"'
 
 
 def test_a_local_host_needs_no_address_and_takes_no_user_or_port() -> None:
@@ -79,8 +93,14 @@ def test_a_local_host_needs_no_address_and_takes_no_user_or_port() -> None:
 
 
 def test_host_defaults_come_from_the_section_and_hosts_override_them() -> None:
-    config = parse_deploy_config({"path": "/srv/app", "user": "deploy", "port": 2222,
-                                  "hosts": ["a.example", {"host": "b.example", "port": 22, "path": "/srv/b"}]})
+    config = parse_deploy_config(
+        {
+            "path": "/srv/app",
+            "user": "deploy",
+            "port": 2222,
+            "hosts": ["a.example", {"host": "b.example", "port": 22, "path": "/srv/b"}],
+        }
+    )
     a, b = config.hosts
     assert (a.name, a.user, a.port, a.path) == ("a.example", "deploy", 2222, "/srv/app")
     assert (b.user, b.port, b.path) == ("deploy", 22, "/srv/b")
@@ -99,18 +119,40 @@ def test_host_key_checking_can_never_be_switched_off() -> None:
 
 
 def test_health_checks_accept_plain_urls_or_expectations_and_per_host_urls() -> None:
-    config = parse_deploy_config(spec(
-        hosts=[{"name": "web1", "host": "h", "path": "/srv/app", "health_urls": ["http://h:8000/health"]}],
-        health={"urls": ["https://example.com/up",
-                         {"url": "https://example.com/health", "status": 204, "body_contains": "ok",
-                          "json_field": "db.status", "json_value": "up"}],
-                "interval": 0.5, "timeout": 2, "deadline": 30, "healthy_after": 2}))
+    config = parse_deploy_config(
+        spec(
+            hosts=[{"name": "web1", "host": "h", "path": "/srv/app", "health_urls": ["http://h:8000/health"]}],
+            health={
+                "urls": [
+                    "https://example.com/up",
+                    {
+                        "url": "https://example.com/health",
+                        "status": 204,
+                        "body_contains": "ok",
+                        "json_field": "db.status",
+                        "json_value": "up",
+                    },
+                ],
+                "interval": 0.5,
+                "timeout": 2,
+                "deadline": 30,
+                "healthy_after": 2,
+            },
+        )
+    )
     urls = [(c.url, c.status, c.host) for c in config.health.checks]
-    assert urls == [("https://example.com/up", 200, None), ("https://example.com/health", 204, None),
-                    ("http://h:8000/health", 200, "web1")]
+    assert urls == [
+        ("https://example.com/up", 200, None),
+        ("https://example.com/health", 204, None),
+        ("http://h:8000/health", 200, "web1"),
+    ]
     assert config.health.checks[1].json_field == "db.status"
-    assert (config.health.interval, config.health.timeout, config.health.deadline,
-            config.health.healthy_after) == (0.5, 2, 30, 2)
+    assert (config.health.interval, config.health.timeout, config.health.deadline, config.health.healthy_after) == (
+        0.5,
+        2,
+        30,
+        2,
+    )
 
 
 def test_health_urls_must_be_http_without_credentials() -> None:
@@ -122,8 +164,9 @@ def test_health_urls_must_be_http_without_credentials() -> None:
 def test_supabase_health_needs_the_token_and_ref_and_keeps_the_token_out_of_reprs() -> None:
     with pytest.raises(ConfigError, match="SUPABASE_ACCESS_TOKEN and SUPABASE_PROJECT_REF"):
         parse_deploy_config(spec(health={"supabase": True}))
-    secrets = SupabaseSecrets(project_ref="abcdefghijklmnopqrst", api_url="https://api.supabase.com",
-                              token=Secret(CANARY))
+    secrets = SupabaseSecrets(
+        project_ref="abcdefghijklmnopqrst", api_url="https://api.supabase.com", token=Secret(CANARY)
+    )
     config = parse_deploy_config(spec(health={"supabase": True}), supabase=secrets)
     assert config.health.supabase is not None
     assert config.health.supabase.services == DEFAULT_SUPABASE_SERVICES
@@ -138,9 +181,16 @@ def test_a_private_key_never_shows_in_the_config_repr() -> None:
 
 
 def test_only_keeps_the_named_hosts_and_their_health_urls() -> None:
-    config = parse_deploy_config({"path": "/srv/app", "hosts": [
-        {"name": "a", "host": "a", "health_urls": ["http://a/health"]},
-        {"name": "b", "host": "b", "health_urls": ["http://b/health"]}], "health": {"urls": ["http://lb/health"]}})
+    config = parse_deploy_config(
+        {
+            "path": "/srv/app",
+            "hosts": [
+                {"name": "a", "host": "a", "health_urls": ["http://a/health"]},
+                {"name": "b", "host": "b", "health_urls": ["http://b/health"]},
+            ],
+            "health": {"urls": ["http://lb/health"]},
+        }
+    )
     only_b = config.only(["b"])
     assert [h.name for h in only_b.hosts] == ["b"]
     assert [c.url for c in only_b.health.checks] == ["http://lb/health", "http://b/health"]
@@ -171,16 +221,22 @@ def invoke_config(section: dict[str, Any]) -> Config:
 
 
 def test_load_deploy_settings_reads_the_invoke_config_and_flags_win() -> None:
-    config = load_deploy_settings(invoke_config(spec(build_dir="dist", keep_releases=3)),
-                                  flags={"build_dir": "out", "keep_releases": 7, "transfer": "tar"},
-                                  environ={}, dotenv_path=None)
+    config = load_deploy_settings(
+        invoke_config(spec(build_dir="dist", keep_releases=3)),
+        flags={"build_dir": "out", "keep_releases": 7, "transfer": "tar"},
+        environ={},
+        dotenv_path=None,
+    )
     assert (config.build_dir, config.keep_releases, config.transfer) == ("out", 7, "tar")
 
 
 def test_secrets_come_only_from_the_environment(tmp_path: Path) -> None:
     key = f"-----BEGIN OPENSSH PRIVATE KEY-----\\n{CANARY}\\n-----END OPENSSH PRIVATE KEY-----"
-    config = load_deploy_settings(invoke_config(spec()), environ={
-        "DEPLOY_SSH_KEY": key, "DEPLOY_SSH_KNOWN_HOSTS": "[h]:22 ssh-ed25519 AAAA\r\n"}, dotenv_path=None)
+    config = load_deploy_settings(
+        invoke_config(spec()),
+        environ={"DEPLOY_SSH_KEY": key, "DEPLOY_SSH_KNOWN_HOSTS": "[h]:22 ssh-ed25519 AAAA\r\n"},
+        dotenv_path=None,
+    )
     assert config.ssh.private_key is not None and config.ssh.private_key.reveal() == key
     assert config.ssh.known_hosts is not None and config.ssh.known_hosts.reveal() == "[h]:22 ssh-ed25519 AAAA\n"
     assert CANARY not in repr(config)
@@ -189,9 +245,16 @@ def test_secrets_come_only_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_the_supabase_health_check_reuses_the_migrations_settings() -> None:
-    config = load_deploy_settings(invoke_config(spec()), flags={"supabase": True}, dotenv_path=None, environ={
-        "SUPABASE_ACCESS_TOKEN": CANARY, "SUPABASE_PROJECT_REF": "abcdefghijklmnopqrst",
-        "SUPABASE_API_URL": "http://127.0.0.1:9"})
+    config = load_deploy_settings(
+        invoke_config(spec()),
+        flags={"supabase": True},
+        dotenv_path=None,
+        environ={
+            "SUPABASE_ACCESS_TOKEN": CANARY,
+            "SUPABASE_PROJECT_REF": "abcdefghijklmnopqrst",
+            "SUPABASE_API_URL": "http://127.0.0.1:9",
+        },
+    )
     sb = config.health.supabase
     assert sb is not None and sb.url == "http://127.0.0.1:9/v1/projects/abcdefghijklmnopqrst/health"
     assert sb.token.reveal() == CANARY and CANARY not in repr(config)
@@ -199,9 +262,12 @@ def test_the_supabase_health_check_reuses_the_migrations_settings() -> None:
 
 def test_flags_select_hosts_replace_health_urls_and_can_skip_health() -> None:
     section = {"path": "/srv/app", "hosts": ["a", "b"], "health": {"urls": ["http://lb/health"], "deadline": 9}}
-    config = load_deploy_settings(invoke_config(section), dotenv_path=None, environ={},
-                                  flags={"hosts": ["b"], "urls": ["http://b/health"], "deadline": "3",
-                                         "health": False})
+    config = load_deploy_settings(
+        invoke_config(section),
+        dotenv_path=None,
+        environ={},
+        flags={"hosts": ["b"], "urls": ["http://b/health"], "deadline": "3", "health": False},
+    )
     assert [h.name for h in config.hosts] == ["b"]
     assert [c.url for c in config.health.checks] == ["http://b/health"]
     assert config.health.deadline == 3 and not config.health.enabled
@@ -214,8 +280,9 @@ def test_a_missing_deploy_section_says_where_to_start() -> None:
 
 
 def test_health_urls_from_flags_need_no_deploy_section() -> None:
-    config = load_deploy_settings(Config(), flags={"urls": ["http://127.0.0.1:1/health"]}, environ={},
-                                  dotenv_path=None, require_hosts=False)
+    config = load_deploy_settings(
+        Config(), flags={"urls": ["http://127.0.0.1:1/health"]}, environ={}, dotenv_path=None, require_hosts=False
+    )
     assert config.hosts == () and [c.url for c in config.health.checks] == ["http://127.0.0.1:1/health"]
 
 

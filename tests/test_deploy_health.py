@@ -21,7 +21,7 @@ from migrations_tasks.deploy.health import (
     poll,
     supabase_target,
 )
-from migrations_tasks.settings import Secret
+from migrations_tasks.secret import Secret
 
 CANARY = "sbp_canary0123456789abcdef"
 SERVICES = ("db", "auth")
@@ -53,8 +53,9 @@ def answers(*responses: tuple[int, str]) -> httpx.MockTransport:
     return httpx.MockTransport(handle)
 
 
-def run_poll(transport: httpx.BaseTransport, *, healthy_after: int = 1, deadline: float = 10.0,
-             check: HealthCheck | None = None) -> tuple[Any, FakeClock, list[Attempt]]:
+def run_poll(
+    transport: httpx.BaseTransport, *, healthy_after: int = 1, deadline: float = 10.0, check: HealthCheck | None = None
+) -> tuple[Any, FakeClock, list[Attempt]]:
     clock = FakeClock()
     seen: list[Attempt] = []
     config = HealthConfig(interval=1.0, timeout=2.0, deadline=deadline, healthy_after=healthy_after)
@@ -145,8 +146,9 @@ def test_timeouts_and_refused_connections_are_attempts_not_crashes() -> None:
 
     result, _, seen = run_poll(httpx.MockTransport(slow), deadline=1)
     assert not result.healthy and seen[0].detail == "timed out"
-    result, _, seen = run_poll(httpx.HTTPTransport(), deadline=0,
-                               check=HealthCheck(url=f"http://127.0.0.1:{closed_port()}/health"))
+    result, _, seen = run_poll(
+        httpx.HTTPTransport(), deadline=0, check=HealthCheck(url=f"http://127.0.0.1:{closed_port()}/health")
+    )
     assert seen[0].detail == "connection refused"
 
 
@@ -171,13 +173,19 @@ def test_the_supabase_check_sends_the_token_only_in_the_header_and_never_prints_
         requests.append(request)
         return httpx.Response(401, json={"message": "Unauthorized"})
 
-    health = SupabaseHealth(services=SERVICES, project_ref="abcdefghijklmnopqrst", api_url="https://api.test",
-                            token=Secret(CANARY))
+    health = SupabaseHealth(
+        services=SERVICES, project_ref="abcdefghijklmnopqrst", api_url="https://api.test", token=Secret(CANARY)
+    )
     clock = FakeClock()
     lines: list[str] = []
-    result = poll(HealthConfig(deadline=60, supabase=health), [supabase_target(health)],
-                  notify=lambda a: lines.append(format_attempt(a)), clock=clock, sleep=clock.sleep,
-                  transport=httpx.MockTransport(handle))
+    result = poll(
+        HealthConfig(deadline=60, supabase=health),
+        [supabase_target(health)],
+        notify=lambda a: lines.append(format_attempt(a)),
+        clock=clock,
+        sleep=clock.sleep,
+        transport=httpx.MockTransport(handle),
+    )
     assert not result.healthy and result.rounds == 1  # a refused token ends polling at once
     request = requests[0]
     assert request.headers["authorization"] == f"Bearer {CANARY}"
@@ -230,14 +238,19 @@ def test_polling_a_real_server_follows_its_answers(local_app: Callable[[int, byt
 
 def test_the_sandbox_project_reports_healthy_services(sandbox: Any) -> None:
     """The session's sandbox (tests/conftest.py) answers like the Management API; its token is the canary."""
-    health = SupabaseHealth(services=("db", "auth", "rest"), project_ref=sandbox.ref, api_url=sandbox.api_url,
-                            token=Secret(sandbox.token))
+    health = SupabaseHealth(
+        services=("db", "auth", "rest"), project_ref=sandbox.ref, api_url=sandbox.api_url, token=Secret(sandbox.token)
+    )
     lines: list[str] = []
-    result = poll(HealthConfig(deadline=10, supabase=health), [supabase_target(health)],
-                  notify=lambda a: lines.append(format_attempt(a)))
+    result = poll(
+        HealthConfig(deadline=10, supabase=health),
+        [supabase_target(health)],
+        notify=lambda a: lines.append(format_attempt(a)),
+    )
     assert result.healthy, result.reason
     print("\n".join(lines))  # captured output is searched for the canary token
-    wrong = SupabaseHealth(services=("db",), project_ref=sandbox.ref, api_url=sandbox.api_url,
-                           token=Secret("sbp_wrong"))
+    wrong = SupabaseHealth(
+        services=("db",), project_ref=sandbox.ref, api_url=sandbox.api_url, token=Secret("sbp_wrong")
+    )
     refused = poll(HealthConfig(deadline=10, supabase=wrong), [supabase_target(wrong)])
     assert not refused.healthy and refused.rounds == 1 and "refused" in refused.reason

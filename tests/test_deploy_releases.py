@@ -26,13 +26,14 @@ def sh_stdin(script: str) -> subprocess.CompletedProcess[str]:
 
 
 def lock(token: str, who: str = "alice@laptop", release: str = "r1") -> rel.LockInfo:
-    return rel.LockInfo(token=token, who=who, machine="laptop", pid=4242, since="2025-11-26T15:00:00Z",
-                        action="deploy", release=release)
+    return rel.LockInfo(
+        token=token, who=who, machine="laptop", pid=4242, since="2025-11-26T15:00:00Z", action="deploy", release=release
+    )
 
 
 @pytest.fixture
 def layout(tmp_path: Path) -> rel.Layout:
-    return rel.Layout(str(tmp_path / "it's a \"deploy\" $(path)" / "app"))
+    return rel.Layout(str(tmp_path / 'it\'s a "deploy" $(path)' / "app"))
 
 
 def begin(layout: rel.Layout, token: str = "t1", release: str | None = None) -> rel.RemoteState:
@@ -55,8 +56,10 @@ def test_release_ids_are_utc_timestamps_that_sort_in_time_order() -> None:
     local = NOW.astimezone(dt.timezone(dt.timedelta(hours=-5)))
     assert rel.new_release_id(local) == "20251126-155800.123"
     assert rel.new_release_id(NOW, "abc1234") == "20251126-155800.123-abc1234"
-    ids = [rel.new_release_id(NOW + dt.timedelta(milliseconds=ms), sha)
-           for ms, sha in ((0, "fff"), (1, None), (999, "aaa"), (60_000, None), (86_400_000, "000"))]
+    ids = [
+        rel.new_release_id(NOW + dt.timedelta(milliseconds=ms), sha)
+        for ms, sha in ((0, "fff"), (1, None), (999, "aaa"), (60_000, None), (86_400_000, "000"))
+    ]
     assert sorted(ids) == ids
     assert all(rel.valid_release_name(i) for i in ids)
 
@@ -76,8 +79,14 @@ def test_a_second_begin_sees_the_holder_and_changes_nothing(layout: rel.Layout) 
     begin(layout, "t1", release="r1")
     state = begin(layout, "t2", release="r2")
     assert not state.locked and state.created is None
-    assert state.holder == {"who": "alice@laptop", "machine": "laptop", "pid": "4242",
-                            "since": "2025-11-26T15:00:00Z", "action": "deploy", "release": "r1"}
+    assert state.holder == {
+        "who": "alice@laptop",
+        "machine": "laptop",
+        "pid": "4242",
+        "since": "2025-11-26T15:00:00Z",
+        "action": "deploy",
+        "release": "r1",
+    }
     assert not Path(layout.release("r2")).exists()
 
 
@@ -98,8 +107,14 @@ def test_an_existing_release_directory_is_never_reused(layout: rel.Layout) -> No
 
 
 def test_the_holder_is_described_with_its_age() -> None:
-    holder = {"who": "alice@laptop", "pid": "42", "machine": "laptop", "since": "2025-11-26T15:50:00Z",
-              "action": "deploy", "release": "r9"}
+    holder = {
+        "who": "alice@laptop",
+        "pid": "42",
+        "machine": "laptop",
+        "since": "2025-11-26T15:50:00Z",
+        "action": "deploy",
+        "release": "r9",
+    }
     text = rel.describe_holder(holder, NOW)
     assert text == "alice@laptop (pid 42 on laptop), since 2025-11-26T15:50:00Z (8 min ago), deploying r9"
     assert "killed" in rel.describe_holder({})
@@ -179,10 +194,14 @@ def test_a_missing_shared_file_stops_before_anything_is_linked(layout: rel.Layou
 
 def test_user_commands_run_in_the_release_with_its_paths_in_the_environment(layout: rel.Layout) -> None:
     make_release(layout, "r1", rel.PREPARED)
-    script = rel.command_script(layout, "r1", 'printf "%s|%s|%s|%s" "$(pwd)" "$RELEASE_ID" "$PORT" "$GREETING"',
-                                {"PORT": "8000", "GREETING": "it's \"quoted\" $(not run)"})
+    script = rel.command_script(
+        layout,
+        "r1",
+        'printf "%s|%s|%s|%s" "$(pwd)" "$RELEASE_ID" "$PORT" "$GREETING"',
+        {"PORT": "8000", "GREETING": 'it\'s "quoted" $(not run)'},
+    )
     result = sh(script)
-    assert result.stdout == f"{layout.release('r1')}|r1|8000|it's \"quoted\" $(not run)"
+    assert result.stdout == f'{layout.release("r1")}|r1|8000|it\'s "quoted" $(not run)'
 
 
 # -- state, log, prune ------------------------------------------------------------------------------------------
@@ -215,13 +234,20 @@ def test_a_current_that_is_not_a_release_link_is_reported(layout: rel.Layout) ->
 def test_log_lines_are_json_appended_one_per_event(layout: rel.Layout) -> None:
     Path(layout.meta).mkdir(parents=True)
     for result in ("ok", "rolled-back"):
-        line = rel.log_line(at=NOW, action="deploy", release="r1", result=result, who="alice's \"laptop\"",
-                            host="web1", previous=None)
+        line = rel.log_line(
+            at=NOW, action="deploy", release="r1", result=result, who='alice\'s "laptop"', host="web1", previous=None
+        )
         assert sh(rel.log_script(layout, line)).returncode == 0
     entries = [json.loads(x) for x in Path(layout.log).read_text().splitlines()]
     assert [e["result"] for e in entries] == ["ok", "rolled-back"]
-    assert entries[0] == {"at": "2025-11-26T15:58:00Z", "action": "deploy", "release": "r1", "result": "ok",
-                          "who": "alice's \"laptop\"", "host": "web1"}
+    assert entries[0] == {
+        "at": "2025-11-26T15:58:00Z",
+        "action": "deploy",
+        "release": "r1",
+        "result": "ok",
+        "who": 'alice\'s "laptop"',
+        "host": "web1",
+    }
 
 
 def test_finish_prunes_logs_and_unlocks_in_one_script(layout: rel.Layout) -> None:

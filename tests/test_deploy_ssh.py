@@ -15,9 +15,9 @@ from migrations_tasks.deploy import ssh
 from migrations_tasks.deploy.config import Host, SshConfig
 from migrations_tasks.deploy.runner import Runner
 from migrations_tasks.errors import HostKeyError, RemoteCommandError, SshAuthError, SshConnectError, SshError
-from migrations_tasks.settings import Secret
+from migrations_tasks.secret import Secret
 
-WEIRD = "/srv/it's a \"dir\" $(touch pwned) `x` ;&|*"
+WEIRD = '/srv/it\'s a "dir" $(touch pwned) `x` ;&|*'
 HOST = Host(name="web1", path="/srv/app", address="203.0.113.10", user="deploy", port=2222)
 LOCAL = Host(name="box", path="/tmp/app")
 FILES = ssh.SessionFiles(directory="/tmp/mt-deploy-x", known_hosts="/tmp/mt-deploy-x/known_hosts")
@@ -39,7 +39,7 @@ def test_a_remote_script_survives_the_local_shell_and_the_login_shell_unchanged(
 
 
 def test_a_local_host_runs_the_same_script_with_sh_and_no_ssh(tmp_path: Path) -> None:
-    target = tmp_path / "it's a \"dir\" $(touch pwned) `x`"
+    target = tmp_path / 'it\'s a "dir" $(touch pwned) `x`'
     script = f"mkdir -p -- {shlex.quote(str(target))} && cd -- {shlex.quote(str(target))} && pwd"
     line = ssh.command_line(LOCAL, SshConfig(), None, script)
     assert line.startswith("sh -c ") and "ssh" not in line.split()[0]
@@ -111,23 +111,30 @@ def test_rsync_gets_the_same_ssh_options_and_an_unquoted_destination() -> None:
 
 # -- failures ---------------------------------------------------------------------------------------------
 
-UNKNOWN_KEY = ("No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\r\n"
-               "Host key verification failed.\r\n")
-CHANGED_KEY = ("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
-               "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
-               "Host key verification failed.\n")
+UNKNOWN_KEY = (
+    "No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\r\n"
+    "Host key verification failed.\r\n"
+)
+CHANGED_KEY = (
+    "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+    "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
+    "Host key verification failed.\n"
+)
 
 
-@pytest.mark.parametrize(("stderr", "kind"), [
-    (UNKNOWN_KEY, HostKeyError),
-    (CHANGED_KEY, HostKeyError),
-    ("deploy@203.0.113.10: Permission denied (publickey).\r\n", SshAuthError),
-    ("ssh: connect to host 203.0.113.10 port 2222: Connection refused\r\n", SshConnectError),
-    ("ssh: Could not resolve hostname nowhere: Name or service not known\r\n", SshConnectError),
-    ("ssh: connect to host 203.0.113.10 port 2222: Connection timed out\r\n", SshConnectError),
-    ("something new\n", SshError),
-    ('unix_listener: path "/very/long/cm-0123.abcd" too long for Unix domain socket\n', SshError),
-])
+@pytest.mark.parametrize(
+    ("stderr", "kind"),
+    [
+        (UNKNOWN_KEY, HostKeyError),
+        (CHANGED_KEY, HostKeyError),
+        ("deploy@203.0.113.10: Permission denied (publickey).\r\n", SshAuthError),
+        ("ssh: connect to host 203.0.113.10 port 2222: Connection refused\r\n", SshConnectError),
+        ("ssh: Could not resolve hostname nowhere: Name or service not known\r\n", SshConnectError),
+        ("ssh: connect to host 203.0.113.10 port 2222: Connection timed out\r\n", SshConnectError),
+        ("something new\n", SshError),
+        ('unix_listener: path "/very/long/cm-0123.abcd" too long for Unix domain socket\n', SshError),
+    ],
+)
 def test_ssh_failures_are_classified_from_its_own_message(stderr: str, kind: type[SshError]) -> None:
     error = ssh.classify_failure(HOST, stderr)
     assert type(error) is kind
@@ -183,8 +190,12 @@ def test_a_local_host_never_turns_255_into_an_ssh_error() -> None:
 
 
 def test_rsync_failures_are_ssh_errors_only_when_ssh_said_so() -> None:
-    ssh_down = MockContext(run=Result(exited=12, stderr="ssh: connect to host x port 22: Connection refused\n"
-                                                         "rsync: connection unexpectedly closed"))
+    ssh_down = MockContext(
+        run=Result(
+            exited=12,
+            stderr="ssh: connect to host x port 22: Connection refused\nrsync: connection unexpectedly closed",
+        )
+    )
     with pytest.raises(SshConnectError):
         Runner(ssh_down, HOST, SshConfig(), FILES).run_line("rsync ...", what="upload", transport="rsync")
     disk_full = MockContext(run=Result(exited=12, stderr="rsync: write failed: No space left on device (28)"))
@@ -208,8 +219,7 @@ def test_the_readable_form_shows_the_script_with_one_level_of_quoting() -> None:
     script = f"cd -- {shlex.quote(WEIRD)}\nnpm ci"
     shown = ssh.display(HOST, SshConfig(), FILES, script, stdin_file="/tmp/r.tgz")
     prefix, _, body = shown.partition("\n    SCRIPT (sh on web1):\n")
-    exact = shlex.split(ssh.command_line(HOST, SshConfig(), FILES, script, stdin_file="/tmp/r.tgz")
-                        .rsplit(" < ", 1)[0])
+    exact = shlex.split(ssh.command_line(HOST, SshConfig(), FILES, script, stdin_file="/tmp/r.tgz").rsplit(" < ", 1)[0])
     assert shlex.split(prefix.removesuffix(" sh -c SCRIPT < /tmp/r.tgz")) == exact[:-1]
     assert body.splitlines() == [f"    | cd -- {shlex.quote(WEIRD)}", "    | npm ci"]
     assert ssh.display(LOCAL, SshConfig(), None, "true").startswith("sh -c SCRIPT < /dev/null\n")

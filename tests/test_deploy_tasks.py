@@ -23,7 +23,7 @@ from invoke.exceptions import Exit
 from invoke.util import yaml
 
 from migrations_tasks.deploy import releases as rel
-from migrations_tasks.deploy.config import parse_deploy_config
+from migrations_tasks.deploy.parse import parse_deploy_config
 
 pytest_plugins = ("sshd_fixtures",)
 pytest.register_assert_rewrite("sshd_fixtures")
@@ -38,8 +38,11 @@ def clean_env() -> dict[str, str]:
     A secret canary the session may keep in the environment (MIGRATIONS_TASKS_TEST_CANARY) stays, as a CI
     secret would.
     """
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("SUPABASE_", "DEPLOY_", "MIGRATIONS_")) or k == "MIGRATIONS_TASKS_TEST_CANARY"}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SUPABASE_", "DEPLOY_", "MIGRATIONS_")) or k == "MIGRATIONS_TASKS_TEST_CANARY"
+    }
 
 
 @dataclass
@@ -56,8 +59,9 @@ class Project:
     def inv(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = clean_env()
         env["DEPLOY_ACTOR"] = "ci-tester"
-        return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=self.root, env=env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", *args], cwd=self.root, env=env, capture_output=True, text=True, timeout=120
+        )
 
     def serving(self) -> str:
         return httpx.get(f"http://127.0.0.1:{self.port}/release", timeout=5).text
@@ -65,8 +69,16 @@ class Project:
 
 def section(client: SshClient, server: Sshd, deploy_project: Project, **overrides: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {
-        "hosts": [{"name": "web1", "host": "127.0.0.1", "port": server.port, "user": client.user,
-                   "path": str(deploy_project.deploy_path), "env": {"APP_PORT": str(deploy_project.port)}}],
+        "hosts": [
+            {
+                "name": "web1",
+                "host": "127.0.0.1",
+                "port": server.port,
+                "user": client.user,
+                "path": str(deploy_project.deploy_path),
+                "env": {"APP_PORT": str(deploy_project.port)},
+            }
+        ],
         "build_dir": "build",
         "restart": "python3 restart.py",
         # The user's ssh config shares a connection per server across tests (see sshd_fixtures).
@@ -128,8 +140,9 @@ def task(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) ->
     return run
 
 
-def test_deploy_vps_deploys_and_prints_a_table_per_host(deploy_project: Project, ssh_client: SshClient,
-                                                        sshd: Sshd) -> None:
+def test_deploy_vps_deploys_and_prints_a_table_per_host(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd
+) -> None:
     own_sharing = {"config_file": str(ssh_client.config_file)}  # this tool's per-run shared connection
     deploy_project.write_config(section(ssh_client, sshd, deploy_project, ssh=own_sharing))
     result = deploy_project.inv("deploy.vps")
@@ -170,8 +183,15 @@ def test_rollback_switches_back_and_exits_3_when_there_is_nothing_left(deploy_pr
 
 
 def test_a_lock_left_by_a_killed_deploy_blocks_until_an_operator_breaks_it(deploy_project: Project) -> None:
-    info = rel.LockInfo(token="dead", who="alice@laptop", machine="laptop", pid=4242, since="2025-01-01T00:00:00Z",
-                        action="deploy", release="20250101-000000.000")
+    info = rel.LockInfo(
+        token="dead",
+        who="alice@laptop",
+        machine="laptop",
+        pid=4242,
+        since="2025-01-01T00:00:00Z",
+        action="deploy",
+        release="20250101-000000.000",
+    )
     subprocess.run(["sh", "-c", rel.begin_script(rel.Layout(str(deploy_project.deploy_path)), info)], check=True)
 
     refused = deploy_project.inv("deploy.vps")
@@ -187,7 +207,11 @@ def test_a_lock_left_by_a_killed_deploy_blocks_until_an_operator_breaks_it(deplo
     assert broken.returncode == 0 and "web1: lock broken (it was held by alice@laptop" in broken.stdout
     log = [json.loads(line) for line in (deploy_project.deploy_path / ".deploy" / "log").read_text().splitlines()]
     assert {k: log[-1][k] for k in ("action", "result", "who", "holder")} == {
-        "action": "unlock", "result": "forced", "who": "ci-tester", "holder": "alice@laptop"}
+        "action": "unlock",
+        "result": "forced",
+        "who": "ci-tester",
+        "holder": "alice@laptop",
+    }
     assert deploy_project.inv("deploy.vps").returncode == 0
 
 
@@ -200,8 +224,14 @@ def test_sigterm_during_a_deploy_stops_it_before_the_switch_and_releases_the_loc
     spec["deploy"]["before_switch"] = ["echo building; sleep 1"]
     deploy_project.write_config(spec["deploy"])
     env = clean_env()
-    proc = subprocess.Popen([sys.executable, "-m", "invoke", "deploy.vps"], cwd=deploy_project.root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "deploy.vps"],
+        cwd=deploy_project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     seen = ""
     for line in proc.stderr:  # wait until the before_switch command runs, then cancel like a CI job would
@@ -218,8 +248,9 @@ def test_sigterm_during_a_deploy_stops_it_before_the_switch_and_releases_the_loc
     assert os.readlink(deploy_project.deploy_path / "current") == f"releases/{good}"
 
 
-def test_an_unknown_host_key_exits_3_with_the_next_step(deploy_project: Project, ssh_client: SshClient, sshd: Sshd,
-                                                        tmp_path: Path) -> None:
+def test_an_unknown_host_key_exits_3_with_the_next_step(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, tmp_path: Path
+) -> None:
     (tmp_path / "empty_known_hosts").write_text("")
     client_dir = tmp_path / "client"
     client_dir.mkdir()
@@ -232,8 +263,9 @@ def test_an_unknown_host_key_exits_3_with_the_next_step(deploy_project: Project,
     assert not deploy_project.deploy_path.exists()
 
 
-def test_known_hosts_from_deploy_ssh_known_hosts_in_dotenv_are_trusted(deploy_project: Project, ssh_client: SshClient,
-                                                                       sshd: Sshd, tmp_path: Path, task: Any) -> None:
+def test_known_hosts_from_deploy_ssh_known_hosts_in_dotenv_are_trusted(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, tmp_path: Path, task: Any
+) -> None:
     (tmp_path / "empty_known_hosts").write_text("")
     client_dir = tmp_path / "client"
     client_dir.mkdir()
@@ -246,8 +278,9 @@ def test_known_hosts_from_deploy_ssh_known_hosts_in_dotenv_are_trusted(deploy_pr
     assert "web1: nothing deployed yet." in result.stdout
 
 
-def test_a_config_error_names_the_key_and_exits_3(deploy_project: Project, ssh_client: SshClient, sshd: Sshd,
-                                                  task: Any) -> None:
+def test_a_config_error_names_the_key_and_exits_3(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, task: Any
+) -> None:
     spec = section(ssh_client, sshd, deploy_project)
     spec["hosts"][0]["port"] = 99999
     deploy_project.write_config(spec)
@@ -284,8 +317,9 @@ def test_a_dry_run_creates_nothing(deploy_project: Project) -> None:
     assert not deploy_project.deploy_path.exists()
 
 
-def test_deploy_health_polls_urls_from_flags_without_any_deploy_config(tmp_path: Path, deploy_project: Project,
-                                                                       task: Any) -> None:
+def test_deploy_health_polls_urls_from_flags_without_any_deploy_config(
+    tmp_path: Path, deploy_project: Project, task: Any
+) -> None:
     assert task(deploy_project, "vps").returncode == 0
     bare = Project(root=tmp_path / "bare", deploy_path=tmp_path / "unused", port=deploy_project.port)
     bare.root.mkdir()
@@ -297,8 +331,10 @@ def test_deploy_health_polls_urls_from_flags_without_any_deploy_config(tmp_path:
 
 
 def test_inv_list_does_not_import_the_deploy_machinery() -> None:
-    code = ("import sys; from migrations_tasks import namespace; namespace(); "
-            "print(sorted(m for m in sys.modules if m.startswith('migrations_tasks.deploy') or m == 'httpx'))")
+    code = (
+        "import sys; from migrations_tasks import namespace; namespace(); "
+        "print(sorted(m for m in sys.modules if m.startswith('migrations_tasks.deploy') or m == 'httpx'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
 

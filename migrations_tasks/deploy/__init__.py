@@ -2,7 +2,7 @@
 
 Plain functions with typed results, for tasks and for release flows alike::
 
-    from migrations_tasks.settings import load_deploy_settings
+    from migrations_tasks.deploy.settings import load_deploy_settings
     from migrations_tasks.deploy import deploy, DeployFailed
 
     config = load_deploy_settings(c.config, environment="staging")
@@ -11,19 +11,26 @@ Plain functions with typed results, for tasks and for release flows alike::
     except DeployFailed as exc:
         result = exc.result                 # rolled back? on which hosts?
 
-Modules, from the edge inwards: ``flow`` (orchestration), ``runner`` (the only caller of ``c.run``),
-``ssh`` (OpenSSH command lines), ``releases`` (the server layout as shell snippets, and decisions),
-``bundle`` (which local files ship), ``health`` (polling), ``config`` (typed settings), ``results``.
-Importing this package does not import httpx.
+Pass ``runtime=Runtime(...)`` (``migrations_tasks.deploy.runtime``) to inject the clock, sleep, the HTTP
+transport of the health checks, or a stop request.
+
+Modules, from the edge inwards: ``operations`` (deploy, rollback, status, unlock, check_health: the order
+of the steps), ``switch`` (switch, restart, switch back, finish), ``prepare`` (what ships, upload, shared
+links, before_switch), ``session`` (per-run host state, connections, the lock, the log), ``runner`` (the
+only caller of ``c.run``), ``ssh`` (OpenSSH command lines), ``releases`` (the server layout as shell
+snippets, and decisions), ``bundle`` (which local files ship), ``health`` (polling), ``results`` (typed
+outcomes, status enums), ``runtime`` (injected callables), ``settings`` / ``parse`` / ``config`` (typed
+settings). Importing this package does not import httpx.
 """
 
 from __future__ import annotations
 
 from ..errors import DeployError, DeployFailed, RollbackIncomplete
 from .config import DeployConfig, HealthCheck, HealthConfig, Host
-from .flow import check_health, deploy, rollback, status, unlock
 from .health import HealthResult
+from .operations import check_health, deploy, rollback, status, unlock
 from .results import DeployResult, HostOutcome, RollbackResult
+from .runtime import Runtime
 
 __all__ = [
     "DeployConfig",
@@ -37,6 +44,7 @@ __all__ = [
     "HostOutcome",
     "RollbackIncomplete",
     "RollbackResult",
+    "Runtime",
     "check_health",
     "deploy",
     "rollback",

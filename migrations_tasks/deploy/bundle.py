@@ -67,7 +67,7 @@ def _translate(glob: str) -> str:
             if end == -1:
                 out.append(re.escape(ch))
             else:
-                body = glob[i + 1:end]
+                body = glob[i + 1 : end]
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body.replace(chr(92), chr(92) * 2)}]")
@@ -87,8 +87,10 @@ def compile_pattern(text: str) -> Pattern:
     anchored = "/" in body
     body = body.lstrip("/")
     if not body:
-        raise ConfigError(f"deploy include/exclude pattern {text!r} matches nothing useful.",
-                          hint="Use names such as 'node_modules', '*.log' or paths such as 'config/local.yml'.")
+        raise ConfigError(
+            f"deploy include/exclude pattern {text!r} matches nothing useful.",
+            hint="Use names such as 'node_modules', '*.log' or paths such as 'config/local.yml'.",
+        )
     try:
         regex = re.compile(_translate(body))
     except re.error as exc:
@@ -126,8 +128,10 @@ def _size(n: int) -> str:
 def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Bundle:
     """Return the entries of ``root`` to ship; raise ConfigError if it is not a readable directory."""
     if not root.is_dir():
-        raise ConfigError(f"The build directory {root} does not exist or is not a directory.",
-                          hint="Build first, or set deploy.build_dir / --build-dir (or deploy.archive).")
+        raise ConfigError(
+            f"The build directory {root} does not exist or is not a directory.",
+            hint="Build first, or set deploy.build_dir / --build-dir (or deploy.archive).",
+        )
     includes = [compile_pattern(p) for p in include]
     excludes = [compile_pattern(p) for p in exclude]
     entries: list[str] = []

@@ -182,8 +182,9 @@ class DeployConfig:
                 hint=f"Configured hosts: {', '.join(sorted(known)) or 'none'} (invoke.yaml deploy.hosts).",
             )
         checks = tuple(c for c in self.health.checks if c.host is None or c.host in wanted)
-        return replace(self, hosts=tuple(h for h in self.hosts if h.name in wanted),
-                       health=replace(self.health, checks=checks))
+        return replace(
+            self, hosts=tuple(h for h in self.hosts if h.name in wanted), health=replace(self.health, checks=checks)
+        )
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,13 @@ class Attempt:
     milliseconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"round": self.round, "target": self.target, "ok": self.ok, "detail": self.detail,
-                "ms": round(self.milliseconds, 1)}
+        return {
+            "round": self.round,
+            "target": self.target,
+            "ok": self.ok,
+            "detail": self.detail,
+            "ms": round(self.milliseconds, 1),
+        }
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,14 @@ class HealthResult:
     targets: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"healthy": self.healthy, "rounds": self.rounds, "seconds": round(self.seconds, 3),
-                "reason": self.reason, "targets": list(self.targets),
-                "attempts": [a.to_dict() for a in self.attempts]}
+        return {
+            "healthy": self.healthy,
+            "rounds": self.rounds,
+            "seconds": round(self.seconds, 3),
+            "reason": self.reason,
+            "targets": list(self.targets),
+            "attempts": [a.to_dict() for a in self.attempts],
+        }
 
 
 # -- judging (pure) ------------------------------------------------------------------------------------
@@ -100,7 +110,7 @@ def same_value(actual: Any, expected: Any) -> bool:
 
 def _short(value: Any, limit: int = 40) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def judge_http(check: HealthCheck, status: int, body: bytes) -> Verdict:
@@ -205,11 +215,11 @@ def supabase_target(health: SupabaseHealth) -> Target:
 
         from .._version import __version__
 
-        headers = {"Authorization": f"Bearer {health.token.reveal()}",
-                   "User-Agent": f"migrations-tasks/{__version__}"}
+        headers = {"Authorization": f"Bearer {health.token.reveal()}", "User-Agent": f"migrations-tasks/{__version__}"}
         try:
-            status, body = _get(client, health.url, timeout, params=[("services", s) for s in health.services],
-                                headers=headers)
+            status, body = _get(
+                client, health.url, timeout, params=[("services", s) for s in health.services], headers=headers
+            )
         except httpx.HTTPError as exc:
             return _transport_verdict(exc)
         return judge_supabase(health.services, status, body)
@@ -286,7 +296,9 @@ def poll(
             now = clock()
             if final or now >= ends:
                 if not failures:
-                    reason = (f"healthy in {streak} round{'s' if streak != 1 else ''} in a row at the deadline; "
-                              f"{config.healthy_after} needed")
+                    reason = (
+                        f"healthy in {streak} round{'s' if streak != 1 else ''} in a row at the deadline; "
+                        f"{config.healthy_after} needed"
+                    )
                 return HealthResult(False, rounds, tuple(attempts), now - start, reason, labels)
             sleep(max(0.0, min(config.interval - (now - round_start), ends - now)))

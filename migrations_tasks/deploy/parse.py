@@ -40,8 +40,7 @@ from .config import (
     clean_revision,
 )
 
-_HINT = ("Fix the deploy section of invoke.yaml (see invoke.yaml.example and the README's "
-         "'Deploying over SSH').")
+_HINT = "Fix the deploy section of invoke.yaml (see invoke.yaml.example and the README's 'Deploying over SSH')."
 
 
 def _relative_path(errors: Problems, where: str, value: Any) -> str | None:
@@ -117,8 +116,11 @@ def _checks(errors: Problems, where: str, value: Any, *, host: str | None = None
         if json_value is not None and json_field is None:
             errors.add(here, "has json_value without json_field.")
         if url is not None:
-            out.append(HealthCheck(url=url, status=status, body_contains=body, json_field=json_field,
-                                   json_value=json_value, host=host))
+            out.append(
+                HealthCheck(
+                    url=url, status=status, body_contains=body, json_field=json_field, json_value=json_value, host=host
+                )
+            )
     return tuple(out)
 
 
@@ -132,8 +134,9 @@ def _health(errors: Problems, value: Any, supabase: SupabaseSecrets | None, host
     interval = errors.number("deploy.health.interval", spec.get("interval"), 2.0)
     timeout = errors.number("deploy.health.timeout", spec.get("timeout"), 5.0, minimum=0.001)
     deadline = errors.number("deploy.health.deadline", spec.get("deadline"), 60.0)
-    healthy_after = int(errors.number("deploy.health.healthy_after", spec.get("healthy_after"), 1, minimum=1,
-                                integer=True))
+    healthy_after = int(
+        errors.number("deploy.health.healthy_after", spec.get("healthy_after"), 1, minimum=1, integer=True)
+    )
     enabled = errors.boolean("deploy.health.enabled", spec.get("enabled"), True)
     sb = spec.get("supabase")
     supabase_health: SupabaseHealth | None = None
@@ -145,8 +148,10 @@ def _health(errors: Problems, value: Any, supabase: SupabaseSecrets | None, host
                 services = errors.strings("deploy.health.supabase.services", sb_spec["services"])
             bad = [s for s in services if s not in SUPABASE_SERVICES]
             if bad:
-                errors.add("deploy.health.supabase.services", f"has unknown services {', '.join(bad)}; "
-                           f"choose from {', '.join(SUPABASE_SERVICES)}.")
+                errors.add(
+                    "deploy.health.supabase.services",
+                    f"has unknown services {', '.join(bad)}; choose from {', '.join(SUPABASE_SERVICES)}.",
+                )
             if not services:
                 errors.add("deploy.health.supabase.services", "must name at least one service.")
         missing = []
@@ -155,20 +160,34 @@ def _health(errors: Problems, value: Any, supabase: SupabaseSecrets | None, host
         if supabase is None or supabase.project_ref is None:
             missing.append("SUPABASE_PROJECT_REF")
         if missing:
-            errors.add("deploy.health.supabase", f"is on, but {' and '.join(missing)} "
-                       f"{'is' if len(missing) == 1 else 'are'} not set (environment or .env).")
+            errors.add(
+                "deploy.health.supabase",
+                f"is on, but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not set (environment or .env).",
+            )
         elif supabase is not None and supabase.token is not None and supabase.project_ref is not None:
-            supabase_health = SupabaseHealth(services=services, project_ref=supabase.project_ref,
-                                             api_url=supabase.api_url, token=supabase.token)
-    return HealthConfig(checks=checks, interval=interval, timeout=timeout, deadline=deadline,
-                        healthy_after=healthy_after, supabase=supabase_health, enabled=enabled)
+            supabase_health = SupabaseHealth(
+                services=services, project_ref=supabase.project_ref, api_url=supabase.api_url, token=supabase.token
+            )
+    return HealthConfig(
+        checks=checks,
+        interval=interval,
+        timeout=timeout,
+        deadline=deadline,
+        healthy_after=healthy_after,
+        supabase=supabase_health,
+        enabled=enabled,
+    )
 
 
 def _hosts(errors: Problems, spec: Mapping[str, Any], *, required: bool = True) -> tuple[Host, ...]:
     raw = errors.list("deploy.hosts", spec.get("hosts"))
     if not raw and required:
-        errors.add("deploy.hosts", "must list at least one host (e.g. '- {name: web1, host: 203.0.113.10, "
-                   "user: deploy, path: /srv/app}', or '- {name: box, local: true, path: /tmp/app}').")
+        errors.add(
+            "deploy.hosts",
+            "must list at least one host (e.g. '- {name: web1, host: 203.0.113.10, "
+            "user: deploy, path: /srv/app}', or '- {name: box, local: true, path: /tmp/app}').",
+        )
     hosts: list[Host] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
@@ -194,8 +213,9 @@ def _hosts(errors: Problems, spec: Mapping[str, Any], *, required: bool = True) 
         if user is not None and not USER_RE.match(user):
             errors.add(f"{where}.user", f"must be a user name, not {user!r}.")
         port_value = h.get("port", spec.get("port"))
-        port = None if port_value is None else int(errors.number(f"{where}.port", port_value, 22, minimum=1,
-                                                           integer=True))
+        port = (
+            None if port_value is None else int(errors.number(f"{where}.port", port_value, 22, minimum=1, integer=True))
+        )
         if port is not None and port > 65535:
             errors.add(f"{where}.port", "must be at most 65535.")
         if local and ((user is not None and "user" in h) or "port" in h):
@@ -204,15 +224,32 @@ def _hosts(errors: Problems, spec: Mapping[str, Any], *, required: bool = True) 
         env = _env(errors, f"{where}.env", h.get("env"))
         health = _checks(errors, f"{where}.health_urls", h.get("health_urls"), host=name)
         if path is not None and (address is not None or local):
-            hosts.append(Host(name=name, path=path, address=address, user=None if local else user,
-                              port=None if local else port, env=env, health=health))
+            hosts.append(
+                Host(
+                    name=name,
+                    path=path,
+                    address=address,
+                    user=None if local else user,
+                    port=None if local else port,
+                    env=env,
+                    health=health,
+                )
+            )
     return tuple(hosts)
 
 
 def _ssh(errors: Problems, value: Any, known_hosts: str | None, private_key: Secret | None) -> SshConfig:
     spec = errors.mapping("deploy.ssh", value)
-    unknown = set(spec) - {"config_file", "known_hosts_file", "identity_file", "host_key_checking",
-                           "connect_timeout", "multiplex", "batch_mode", "options"}
+    unknown = set(spec) - {
+        "config_file",
+        "known_hosts_file",
+        "identity_file",
+        "host_key_checking",
+        "connect_timeout",
+        "multiplex",
+        "batch_mode",
+        "options",
+    }
     if unknown:
         errors.add("deploy.ssh", f"has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
     raw_checking = spec.get("host_key_checking")
@@ -220,8 +257,11 @@ def _ssh(errors: Problems, value: Any, known_hosts: str | None, private_key: Sec
         raw_checking = "yes" if raw_checking else "no"
     checking = (errors.text("deploy.ssh.host_key_checking", raw_checking) or "yes").strip().lower()
     if checking not in HOST_KEY_CHECKING:
-        errors.add("deploy.ssh.host_key_checking", f"must be 'yes' or 'accept-new', not {checking!r}: host keys "
-                   "are always verified (put the key in known_hosts, or in DEPLOY_SSH_KNOWN_HOSTS for CI).")
+        errors.add(
+            "deploy.ssh.host_key_checking",
+            f"must be 'yes' or 'accept-new', not {checking!r}: host keys "
+            "are always verified (put the key in known_hosts, or in DEPLOY_SSH_KNOWN_HOSTS for CI).",
+        )
         checking = "yes"
     options: list[tuple[str, str]] = []
     for key, item in errors.mapping("deploy.ssh.options", spec.get("options")).items():
@@ -247,8 +287,9 @@ def _ssh(errors: Problems, value: Any, known_hosts: str | None, private_key: Sec
         identity_file=errors.text("deploy.ssh.identity_file", spec.get("identity_file")),
         private_key=private_key,
         host_key_checking=checking,
-        connect_timeout=int(errors.number("deploy.ssh.connect_timeout", spec.get("connect_timeout"), 10,
-                                    minimum=1, integer=True)),
+        connect_timeout=int(
+            errors.number("deploy.ssh.connect_timeout", spec.get("connect_timeout"), 10, minimum=1, integer=True)
+        ),
         multiplex=errors.boolean("deploy.ssh.multiplex", spec.get("multiplex"), True),
         batch_mode=errors.boolean("deploy.ssh.batch_mode", spec.get("batch_mode"), True),
         options=tuple(options),
@@ -256,10 +297,41 @@ def _ssh(errors: Problems, value: Any, known_hosts: str | None, private_key: Sec
 
 
 KNOWN_KEYS = {
-    "hosts", "path", "user", "port", "build_dir", "archive", "include", "exclude", "shared_files",
-    "shared_dirs", "before_switch", "restart", "keep_releases", "transfer", "ssh", "health", "env",
+    "hosts",
+    "path",
+    "user",
+    "port",
+    "build_dir",
+    "archive",
+    "include",
+    "exclude",
+    "shared_files",
+    "shared_dirs",
+    "before_switch",
+    "restart",
+    "keep_releases",
+    "transfer",
+    "ssh",
+    "health",
+    "env",
     "environments",
 }
+
+
+def _shared_paths(errors: Problems, spec: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    where = f"deploy.{key}"
+    items = enumerate(errors.list(where, spec.get(key)))
+    return tuple(p for i, v in items if (p := _relative_path(errors, f"{where}[{i}]", v)) is not None)
+
+
+def _shared(errors: Problems, spec: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return ``shared_files`` and ``shared_dirs`` (paths inside the release; never one path in both)."""
+    shared_files = _shared_paths(errors, spec, "shared_files")
+    shared_dirs = _shared_paths(errors, spec, "shared_dirs")
+    overlap = set(shared_files) & set(shared_dirs)
+    if overlap:
+        errors.add("deploy", f"lists {', '.join(sorted(overlap))} as both a shared file and a shared dir.")
+    return shared_files, shared_dirs
 
 
 def parse_deploy_config(
@@ -288,19 +360,14 @@ def parse_deploy_config(
     transfer = (errors.text("deploy.transfer", spec.get("transfer")) or "auto").strip().lower()
     if transfer not in TRANSFERS:
         errors.add("deploy.transfer", f"must be one of {', '.join(TRANSFERS)}, not {transfer!r}.")
-    keep = int(errors.number("deploy.keep_releases", spec.get("keep_releases"), DEFAULT_KEEP_RELEASES,
-                       minimum=1, integer=True))
+    keep = int(
+        errors.number("deploy.keep_releases", spec.get("keep_releases"), DEFAULT_KEEP_RELEASES, minimum=1, integer=True)
+    )
     restart = spec.get("restart")
     restart_cmd = errors.commands("deploy.restart", restart)
     if len(restart_cmd) > 1:
         errors.add("deploy.restart", "must be one shell command (join several with && or a script).")
-    shared_files = tuple(p for i, v in enumerate(errors.list("deploy.shared_files", spec.get("shared_files")))
-                         if (p := _relative_path(errors, f"deploy.shared_files[{i}]", v)) is not None)
-    shared_dirs = tuple(p for i, v in enumerate(errors.list("deploy.shared_dirs", spec.get("shared_dirs")))
-                        if (p := _relative_path(errors, f"deploy.shared_dirs[{i}]", v)) is not None)
-    overlap = set(shared_files) & set(shared_dirs)
-    if overlap:
-        errors.add("deploy", f"lists {', '.join(sorted(overlap))} as both a shared file and a shared dir.")
+    shared_files, shared_dirs = _shared(errors, spec)
     exclude = errors.strings("deploy.exclude", spec.get("exclude")) if "exclude" in spec else DEFAULT_EXCLUDE
     config = DeployConfig(
         hosts=hosts,
@@ -332,14 +399,12 @@ def merge_environment(spec: Mapping[str, Any], environment: str | None) -> dict[
     environments = spec.get("environments")
     if not isinstance(environments, Mapping) or environment not in environments:
         names = ", ".join(sorted(map(str, environments))) if isinstance(environments, Mapping) else ""
+        define = f"Define it under 'deploy: environments: {environment}:' with the keys that differ (hosts, health...)."
         raise ConfigError(
-            f"invoke.yaml has no deploy environment {environment!r}.",
-            hint=f"Defined: {names}." if names else "Define it under 'deploy: environments: "
-            f"{environment}:' with the keys that differ (hosts, health...).",
+            f"invoke.yaml has no deploy environment {environment!r}.", hint=f"Defined: {names}." if names else define
         )
     overrides = environments[environment]
     if not isinstance(overrides, Mapping):
         raise ConfigError(f"invoke.yaml deploy.environments.{environment} must be a mapping.")
     base.update(overrides)
     return base
-

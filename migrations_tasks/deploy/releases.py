@@ -20,8 +20,9 @@ import datetime as dt
 import json
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import PurePosixPath
+from typing import Any
 
 from ..errors import NoRollbackTarget
 from .config import RELEASE_NAME_RE, quote_env
@@ -91,6 +92,11 @@ def new_release_id(now: dt.datetime, revision: str | None = None) -> str:
     return f"{stamp}-{revision}" if revision else stamp
 
 
+def iso(moment: dt.datetime) -> str:
+    """Return ``moment`` as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC), as the lock and the log write it."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def valid_release_name(name: str) -> bool:
     """Return whether ``name`` is a release directory name this tool will touch."""
     return bool(RELEASE_NAME_RE.match(name))
@@ -112,10 +118,8 @@ class LockInfo:
     release: str
 
     def lines(self) -> list[str]:
-        """Return the owner file's ``key=value`` lines."""
-        return [f"{k}={_one_line(str(v))}" for k, v in (
-            ("token", self.token), ("who", self.who), ("machine", self.machine), ("pid", self.pid),
-            ("since", self.since), ("action", self.action), ("release", self.release))]
+        """Return the owner file's ``key=value`` lines, in field order (token first)."""
+        return [f"{f.name}={_one_line(str(getattr(self, f.name)))}" for f in fields(self)]
 
 
 def _one_line(text: str) -> str:
@@ -190,9 +194,9 @@ def _probe_body(layout: Layout, *, check_rsync: bool) -> str:
         f"cd {q(layout.root)} 2>/dev/null || {{ echo missing; exit 0; }}",
         "if [ -L current ]; then printf 'current %s\\n' \"$(readlink current)\";"
         " elif [ -e current ]; then echo 'current-not-link'; fi",
-        "for d in releases/*; do [ -d \"$d\" ] && printf 'release %s\\n' \"${d#releases/}\"; done",
-        f"for f in {META}/state/*; do [ -f \"$f\" ] && printf 'state %s %s\\n' \"${{f#{META}/state/}}\""
-        " \"$(head -n 1 \"$f\")\"; done",
+        'for d in releases/*; do [ -d "$d" ] && printf \'release %s\\n\' "${d#releases/}"; done',
+        f'for f in {META}/state/*; do [ -f "$f" ] && printf \'state %s %s\\n\' "${{f#{META}/state/}}"'
+        ' "$(head -n 1 "$f")"; done',
     ]
     if check_rsync:
         lines.append("if command -v rsync >/dev/null 2>&1; then echo 'rsync yes'; fi")
@@ -201,11 +205,13 @@ def _probe_body(layout: Layout, *, check_rsync: bool) -> str:
 
 def probe_script(layout: Layout, *, check_rsync: bool = False) -> str:
     """Return a read-only script that prints the state of a deploy path (and who holds its lock)."""
-    return "\n".join([
-        _probe_body(layout, check_rsync=check_rsync),
-        f"if [ -d {META}/lock ]; then echo 'locked no'; sed 's/^/lock /' {META}/lock/owner 2>/dev/null; fi",
-        "exit 0",
-    ])
+    return "\n".join(
+        [
+            _probe_body(layout, check_rsync=check_rsync),
+            f"if [ -d {META}/lock ]; then echo 'locked no'; sed 's/^/lock /' {META}/lock/owner 2>/dev/null; fi",
+            "exit 0",
+        ]
+    )
 
 
 def begin_script(layout: Layout, lock: LockInfo, *, check_rsync: bool = False, release_id: str | None = None) -> str:
@@ -226,63 +232,66 @@ def begin_script(layout: Layout, lock: LockInfo, *, check_rsync: bool = False, r
             "echo 'new-release created'",
             "  else echo 'new-release failed'; fi",
         ]
-    return "\n".join([
-        f"mkdir -p -- {q(layout.releases)} {q(layout.shared)} {q(layout.states)} || exit 1",
-        f"if mkdir -- {q(layout.lock)} 2>/dev/null; then",
-        f"  printf '%s\\n' {owner} > {q(layout.lock + '/owner')} || {{ rm -rf -- {q(layout.lock)}; exit 1; }}",
-        "  echo 'locked yes'",
-        *create,
-        "else",
-        "  echo 'locked no'",
-        f"  sed 's/^/lock /' {q(layout.lock + '/owner')} 2>/dev/null",
-        "fi",
-        _probe_body(layout, check_rsync=check_rsync),
-        "exit 0",
-    ])
+    return "\n".join(
+        [
+            f"mkdir -p -- {q(layout.releases)} {q(layout.shared)} {q(layout.states)} || exit 1",
+            f"if mkdir -- {q(layout.lock)} 2>/dev/null; then",
+            f"  printf '%s\\n' {owner} > {q(layout.lock + '/owner')} || {{ rm -rf -- {q(layout.lock)}; exit 1; }}",
+            "  echo 'locked yes'",
+            *create,
+            "else",
+            "  echo 'locked no'",
+            f"  sed 's/^/lock /' {q(layout.lock + '/owner')} 2>/dev/null",
+            "fi",
+            _probe_body(layout, check_rsync=check_rsync),
+            "exit 0",
+        ]
+    )
 
 
 def parse_state(stdout: str) -> RemoteState:
     """Return the state printed by :func:`probe_script` or :func:`begin_script`."""
-    current = current_raw = None
+    found: dict[str, Any] = {}
     releases: list[str] = []
     ignored: list[str] = []
     states: dict[str, str] = {}
     holder: dict[str, str] | None = None
-    locked = rsync = False
-    exists = True
-    created: str | None = None
     for line in stdout.splitlines():
         key, _, value = line.partition(" ")
-        if key == "missing":
-            exists = False
-        elif key == "current":
-            path = PurePosixPath(value)
-            if len(path.parts) >= 2 and path.parts[-2] == "releases" and valid_release_name(path.name):
-                current = path.name
-            else:
-                current_raw = value
-        elif key == "current-not-link":
-            current_raw = "(a directory, not a symlink)"
-        elif key == "new-release":
-            created = value
-        elif key == "release":
+        if key == "release":
             (releases if valid_release_name(value) else ignored).append(value)
         elif key == "state":
             name, _, word = value.partition(" ")
             states[name] = word.strip()
         elif key == "locked":
-            locked = value == "yes"
-            if not locked:
+            found["locked"] = value == "yes"
+            if value != "yes":
                 holder = {}
         elif key == "lock" and holder is not None:
             k, _, v = value.partition("=")
             if k and k != "token":
                 holder[k] = v
-        elif key == "rsync":
-            rsync = value == "yes"
-    return RemoteState(exists=exists, current=current, current_raw=current_raw, releases=tuple(sorted(releases)),
-                       states=states, holder=holder, locked=locked, rsync=rsync, ignored=tuple(ignored),
-                       created=created)
+        else:
+            found.update(_field(key, value))
+    return RemoteState(releases=tuple(sorted(releases)), states=states, holder=holder, ignored=tuple(ignored), **found)
+
+
+def _field(key: str, value: str) -> dict[str, Any]:
+    """Return what one ``key value`` line of a probe says about a single field of :class:`RemoteState`."""
+    if key == "missing":
+        return {"exists": False}
+    if key == "current":
+        path = PurePosixPath(value)
+        if len(path.parts) >= 2 and path.parts[-2] == "releases" and valid_release_name(path.name):
+            return {"current": path.name}
+        return {"current_raw": value}
+    if key == "current-not-link":
+        return {"current_raw": "(a directory, not a symlink)"}
+    if key == "new-release":
+        return {"created": value}
+    if key == "rsync":
+        return {"rsync": value == "yes"}
+    return {}
 
 
 # -- changing a host ---------------------------------------------------------------------------------
@@ -303,8 +312,10 @@ def link_shared_script(layout: Layout, release_id: str, files: Sequence[str], di
     lines = ["set -e"]
     for item in files:
         target = f"{layout.shared}/{item}"
-        lines.append(f"if [ ! -e {q(target)} ]; then printf 'missing shared file: %s\\n' {q(target)} >&2; "
-                     f"exit {MISSING_SHARED_FILE}; fi")
+        lines.append(
+            f"if [ ! -e {q(target)} ]; then printf 'missing shared file: %s\\n' {q(target)} >&2; "
+            f"exit {MISSING_SHARED_FILE}; fi"
+        )
     for item in dirs:
         lines.append(f"mkdir -p -- {q(f'{layout.shared}/{item}')}")
     for item in (*dirs, *files):
@@ -328,15 +339,12 @@ def command_env(layout: Layout, release_id: str, env: Mapping[str, str]) -> dict
     }
 
 
-def command_script(layout: Layout, release_id: str, command: str, env: Mapping[str, str], *,
-                   in_current: bool = False) -> str:
+def command_script(
+    layout: Layout, release_id: str, command: str, env: Mapping[str, str], *, in_current: bool = False
+) -> str:
     """Return a script that runs a user's shell command in the release (or ``current``) directory."""
     directory = layout.current if in_current else layout.release(release_id)
-    return "\n".join([
-        f"cd -- {q(directory)} || exit 1",
-        quote_env(command_env(layout, release_id, env)),
-        command,
-    ])
+    return "\n".join([f"cd -- {q(directory)} || exit 1", quote_env(command_env(layout, release_id, env)), command])
 
 
 def switch_script(layout: Layout, release_id: str, token: str) -> str:
@@ -346,14 +354,16 @@ def switch_script(layout: Layout, release_id: str, token: str) -> str:
     reader sees either the old or the new release, never a missing link.
     """
     temp = f"{layout.root}/.current-{token}"
-    return "\n".join([
-        f"if [ ! -d {q(layout.release(release_id))} ]; then echo 'no such release directory' >&2; exit 1; fi",
-        f"rm -f -- {q(temp)}",
-        f"ln -s -- {q('releases/' + release_id)} {q(temp)} || exit 1",
-        f"mv -T -- {q(temp)} {q(layout.current)} || {{ rm -f -- {q(temp)}; exit 1; }}",
-        f"printf '%s\\n' {LIVE} > {q(layout.state(release_id))}",
-        f"printf 'current %s\\n' \"$(readlink {q(layout.current)})\"",
-    ])
+    return "\n".join(
+        [
+            f"if [ ! -d {q(layout.release(release_id))} ]; then echo 'no such release directory' >&2; exit 1; fi",
+            f"rm -f -- {q(temp)}",
+            f"ln -s -- {q('releases/' + release_id)} {q(temp)} || exit 1",
+            f"mv -T -- {q(temp)} {q(layout.current)} || {{ rm -f -- {q(temp)}; exit 1; }}",
+            f"printf '%s\\n' {LIVE} > {q(layout.state(release_id))}",
+            f"printf 'current %s\\n' \"$(readlink {q(layout.current)})\"",
+        ]
+    )
 
 
 def mark_script(layout: Layout, release_id: str, state: str) -> str:
@@ -367,11 +377,11 @@ def remove_script(layout: Layout, release_ids: Sequence[str]) -> str:
     return f"rm -rf -- {' '.join(q(p) for p in paths)}" if paths else "true"
 
 
-def log_line(*, at: dt.datetime, action: str, release: str | None, result: str, who: str, host: str,
-             **extra: str | None) -> str:
+def log_line(
+    *, at: dt.datetime, action: str, release: str | None, result: str, who: str, host: str, **extra: str | None
+) -> str:
     """Return one JSON log line (no newline)."""
-    entry = {"at": at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "action": action,
-             "release": release, "result": result, "who": who, "host": host}
+    entry = {"at": iso(at), "action": action, "release": release, "result": result, "who": who, "host": host}
     entry.update({k: v for k, v in extra.items() if v is not None})
     return json.dumps(entry, separators=(", ", ": "))
 
@@ -391,15 +401,17 @@ def unlock_script(layout: Layout, token: str | None) -> str:
     """Return a script that releases the lock if ``token`` owns it (``None``: break it, whoever holds it)."""
     lock, owner = q(layout.lock), q(layout.lock + "/owner")
     mine = "true" if token is None else f"grep -qxF -- {q('token=' + token)} {owner} 2>/dev/null"
-    return "\n".join([
-        f"if [ ! -d {lock} ]; then echo 'unlocked none'; exit 0; fi",
-        f"if {mine}; then",
-        f"  rm -rf -- {lock} && echo 'unlocked yes'",
-        "else",
-        "  echo 'unlocked no'",
-        f"  sed 's/^/lock /' {owner} 2>/dev/null",
-        "fi",
-    ])
+    return "\n".join(
+        [
+            f"if [ ! -d {lock} ]; then echo 'unlocked none'; exit 0; fi",
+            f"if {mine}; then",
+            f"  rm -rf -- {lock} && echo 'unlocked yes'",
+            "else",
+            "  echo 'unlocked no'",
+            f"  sed 's/^/lock /' {owner} 2>/dev/null",
+            "fi",
+        ]
+    )
 
 
 # -- decisions ------------------------------------------------------------------------------------------
@@ -410,14 +422,19 @@ def rollback_target(state: RemoteState, host: str, to: str | None = None) -> str
     if to is not None:
         if not valid_release_name(to) or to not in state.releases:
             known = ", ".join(state.releases[-6:]) or "none"
-            raise NoRollbackTarget(f"{host}: there is no release {to!r} (releases: {known}).",
-                                   hint="Pick one of the listed releases; inv deploy.status lists them all.")
+            raise NoRollbackTarget(
+                f"{host}: there is no release {to!r} (releases: {known}).",
+                hint="Pick one of the listed releases; inv deploy.status lists them all.",
+            )
         return to
     target = state.previous_good()
     if target is None:
         failed = any(state.states.get(r) == FAILED for r in state.releases if r != state.current)
-        why = "every other release that was live is marked failed" if failed else \
-            "no release other than the current one was ever live"
+        why = (
+            "every other release that was live is marked failed"
+            if failed
+            else "no release other than the current one was ever live"
+        )
         raise NoRollbackTarget(
             f"{host}: no earlier good release to roll back to ({why}); nothing was changed.",
             hint="Name one explicitly with inv deploy.rollback --to RELEASE (inv deploy.status lists them).",

@@ -10,7 +10,7 @@ from ..report import Reporter, table
 from ..wording import plural
 from . import releases as rel
 from .health import HealthResult
-from .results import DeployResult, RollbackResult, StatusReport, UnlockOutcome
+from .results import DeployResult, DeployStatus, RollbackResult, StatusReport, UnlockOutcome
 
 
 def _error_fields(error: MigrationsTasksError | None) -> dict[str, Any]:
@@ -29,34 +29,38 @@ def render_deploy(reporter: Reporter, result: DeployResult | None, error: Migrat
     if reporter.json:
         reporter.document({**result.to_dict(), **_error_fields(error)})
         return
-    rows = [[h.host, h.status, h.live or "-", h.previous or "-", h.transfer or "-"] for h in result.hosts]
+    rows = [[h.host, h.status.value, h.live or "-", h.previous or "-", h.transfer or "-"] for h in result.hosts]
     reporter.say(table(rows, ["HOST", "RESULT", "LIVE NOW", "BEFORE", "UPLOAD"]))
     health = ""
     if result.health is not None:
         health = f"; health: {_health_summary(result.health)}"
     hosts = plural(len(result.hosts), "host")
     verdict = {
-        "deployed": f"Deployed {result.release} to {hosts} in {result.seconds:.1f} s{health}.",
-        "dry-run": f"Dry run: {result.release} would be deployed to {hosts}; nothing was run.",
-        "failed": f"Deploy of {result.release} failed before the switch; nothing changed{health}.",
-        "rolled-back": f"Deploy of {result.release} failed and was rolled back on every host{health}.",
-        "rollback-failed": f"Deploy of {result.release} failed and was NOT rolled back everywhere{health}.",
-    }.get(result.status, result.status)
+        DeployStatus.DEPLOYED: f"Deployed {result.release} to {hosts} in {result.seconds:.1f} s{health}.",
+        DeployStatus.DRY_RUN: f"Dry run: {result.release} would be deployed to {hosts}; nothing was run.",
+        DeployStatus.FAILED: f"Deploy of {result.release} failed before the switch; nothing changed{health}.",
+        DeployStatus.ROLLED_BACK: f"Deploy of {result.release} failed and was rolled back on every host{health}.",
+        DeployStatus.ROLLBACK_FAILED: f"Deploy of {result.release} failed and was NOT rolled back everywhere{health}.",
+    }[result.status]
     reporter.say(f"\n{verdict}")
 
 
-def render_rollback(reporter: Reporter, result: RollbackResult | None,
-                    error: MigrationsTasksError | None = None) -> None:
+def render_rollback(
+    reporter: Reporter, result: RollbackResult | None, error: MigrationsTasksError | None = None
+) -> None:
     """Print a rollback's per-host outcome."""
     if result is None:
         return
     if reporter.json:
         reporter.document({**result.to_dict(), **_error_fields(error)})
         return
-    rows = [[h.host, h.status, h.live or "-", h.previous or "-"] for h in result.hosts]
+    rows = [[h.host, h.status.value, h.live or "-", h.previous or "-"] for h in result.hosts]
     reporter.say(table(rows, ["HOST", "RESULT", "LIVE NOW", "BEFORE"]))
-    verdict = {"rolled-back": "Rolled back.", "dry-run": "Dry run: nothing was run.",
-               "rollback-failed": "Rollback FAILED on some hosts."}.get(result.status, result.status)
+    verdict = {
+        DeployStatus.ROLLED_BACK: "Rolled back.",
+        DeployStatus.DRY_RUN: "Dry run: nothing was run.",
+        DeployStatus.ROLLBACK_FAILED: "Rollback FAILED on some hosts.",
+    }.get(result.status, result.status.value)
     reporter.say(f"\n{verdict}")
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import DeployError, RemoteCommandError, SshError
+from ..progress import Notify
 from . import ssh as sshcmd
 from .config import Host, SshConfig
 
@@ -54,7 +54,7 @@ class Runner:
         files: sshcmd.SessionFiles | None,
         *,
         dry_run: bool = False,
-        echo: Callable[[str], None] | None = None,
+        echo: Notify | None = None,
         stream: IO[str] | None = None,
         verbose: bool = False,
     ) -> None:
@@ -79,15 +79,25 @@ class Runner:
         return not self.host.local and self.ssh.multiplex and self.files is not None
 
     # -- running -----------------------------------------------------------------------------------
-    def run(self, script: str, *, what: str, stdin_file: str | None = None, show: bool = False,
-            check: bool = True) -> CommandResult:
+    def run(
+        self, script: str, *, what: str, stdin_file: str | None = None, show: bool = False, check: bool = True
+    ) -> CommandResult:
         """Run ``script`` on the host; raise on failure when ``check``."""
         shown = sshcmd.display(self.host, self.ssh, self.files, script, stdin_file=stdin_file)
-        return self.run_line(self.command(script, stdin_file=stdin_file), what=what, show=show, check=check,
-                             shown=shown)
+        return self.run_line(
+            self.command(script, stdin_file=stdin_file), what=what, show=show, check=check, shown=shown
+        )
 
-    def run_line(self, line: str, *, what: str, show: bool = False, check: bool = True,
-                 transport: str = "ssh", shown: str | None = None) -> CommandResult:
+    def run_line(
+        self,
+        line: str,
+        *,
+        what: str,
+        show: bool = False,
+        check: bool = True,
+        transport: str = "ssh",
+        shown: str | None = None,
+    ) -> CommandResult:
         """Run a prepared command line; ``transport`` says how ssh failures show ('ssh', 'rsync', 'none').
 
         A dry run (and ``verbose``) prints ``shown`` (a readable form) or else the line itself.
@@ -115,8 +125,12 @@ class Runner:
                     return error
         output = tail(result.stderr) or tail(result.stdout)
         message = f"{self.host.name}: {what} failed (exit status {result.exited})"
-        return RemoteCommandError(message + (f":\n{_indent(output)}" if output else "."),
-                                  host=self.host.name, exit_status=result.exited, output=output)
+        return RemoteCommandError(
+            message + (f":\n{_indent(output)}" if output else "."),
+            host=self.host.name,
+            exit_status=result.exited,
+            output=output,
+        )
 
     # -- the shared connection ---------------------------------------------------------------------
     def connect(self) -> None:
@@ -129,8 +143,9 @@ class Runner:
             self.run_line(line, what=f"connect to {self.host.describe()}")
             self.master_open = not self.dry_run
         else:
-            self.run_line(sshcmd.preflight_command(self.host, self.ssh, self.files),
-                          what=f"connect to {self.host.describe()}")
+            self.run_line(
+                sshcmd.preflight_command(self.host, self.ssh, self.files), what=f"connect to {self.host.describe()}"
+            )
 
     def close(self) -> None:
         """Close the shared connection, if one was opened; never raises."""
@@ -139,8 +154,9 @@ class Runner:
         self.master_open = False
         # Best effort: an idle master also exits by itself after ControlPersist seconds.
         with contextlib.suppress(Exception):
-            self.c.run(sshcmd.exit_master_command(self.host, self.ssh, self.files), hide=True, warn=True,
-                       in_stream=False)
+            self.c.run(
+                sshcmd.exit_master_command(self.host, self.ssh, self.files), hide=True, warn=True, in_stream=False
+            )
 
 
 def _indent(text: str) -> str:

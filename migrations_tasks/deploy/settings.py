@@ -83,8 +83,10 @@ def _private_key(env: Mapping[str, str]) -> Secret | None:
     if not key_text.strip():
         return None
     if "PRIVATE KEY" not in key_text:
-        raise ConfigError(f"{ENV_DEPLOY_KEY} does not hold a private key (no 'PRIVATE KEY' header).",
-                          hint="Paste the whole key file, from -----BEGIN to -----END, into the secret.")
+        raise ConfigError(
+            f"{ENV_DEPLOY_KEY} does not hold a private key (no 'PRIVATE KEY' header).",
+            hint="Paste the whole key file, from -----BEGIN to -----END, into the secret.",
+        )
     return Secret(key_text)
 
 

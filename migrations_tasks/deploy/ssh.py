@@ -101,16 +101,17 @@ def sh_command(script: str) -> str:
     return "sh -c " + shlex.quote(script)
 
 
-def remote_argv(host: Host, ssh: SshConfig, files: SessionFiles | None, script: str, *,
-                stdin: bool = False) -> list[str]:
+def remote_argv(
+    host: Host, ssh: SshConfig, files: SessionFiles | None, script: str, *, stdin: bool = False
+) -> list[str]:
     """Return the ssh argv that runs ``script`` on ``host`` (``-n`` unless stdin carries data)."""
     flags = ["-T"] if stdin else ["-n", "-T"]
-    return ["ssh", *ssh_options(ssh, files), *host_options(host), *flags, "--", destination(host),
-            sh_command(script)]
+    return ["ssh", *ssh_options(ssh, files), *host_options(host), *flags, "--", destination(host), sh_command(script)]
 
 
-def command_line(host: Host, ssh: SshConfig, files: SessionFiles | None, script: str, *,
-                 stdin_file: str | None = None) -> str:
+def command_line(
+    host: Host, ssh: SshConfig, files: SessionFiles | None, script: str, *, stdin_file: str | None = None
+) -> str:
     """Return the local shell command line that runs ``script`` on ``host`` (ssh, or sh for local).
 
     With ``stdin_file`` the script reads that local file on its standard input; otherwise standard input
@@ -124,8 +125,9 @@ def command_line(host: Host, ssh: SshConfig, files: SessionFiles | None, script:
     return f"{line} < {redirect}"
 
 
-def display(host: Host, ssh: SshConfig, files: SessionFiles | None, script: str, *,
-            stdin_file: str | None = None) -> str:
+def display(
+    host: Host, ssh: SshConfig, files: SessionFiles | None, script: str, *, stdin_file: str | None = None
+) -> str:
     """Return a readable form of :func:`command_line`: the ssh prefix, then the script as sh will run it.
 
     The exact command line nests the script in two levels of quoting; people read this one instead.
@@ -148,8 +150,18 @@ def master_command(host: Host, ssh: SshConfig, files: SessionFiles) -> str:
     ``CONTROL_PERSIST`` idle seconds should the run be killed before it closes it; commands then fall back
     to connections of their own.
     """
-    argv = ["ssh", *ssh_options(ssh, files, control="yes"), "-o", f"ControlPersist={CONTROL_PERSIST}",
-            *host_options(host), "-f", "-N", "-T", "--", destination(host)]
+    argv = [
+        "ssh",
+        *ssh_options(ssh, files, control="yes"),
+        "-o",
+        f"ControlPersist={CONTROL_PERSIST}",
+        *host_options(host),
+        "-f",
+        "-N",
+        "-T",
+        "--",
+        destination(host),
+    ]
     return shlex.join(argv) + " < /dev/null"
 
 
@@ -190,31 +202,58 @@ def _keyscan(host: Host) -> str:
     return f"ssh-keyscan {port}{shlex.quote(host.address or '')}"
 
 
-def classify_failure(host: Host, stderr: str) -> SshError:
-    """Return the error for an ssh exit status 255, from ssh's own message on stderr."""
-    text = stderr.strip()
-    last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "no message")
-    lowered = text.lower()
+#: Words in ssh's message that mean the host could not be reached (or the connection dropped).
+CONNECT_MARKERS = (
+    "connection refused",
+    "timed out",
+    "could not resolve",
+    "name or service not known",
+    "no route to host",
+    "network is unreachable",
+    "connection closed",
+    "connection reset",
+    "broken pipe",
+    "lost connection",
+    "kex_exchange_identification",
+    "temporary failure in name resolution",
+)
+
+
+def _host_key_error(host: Host, lowered: str) -> HostKeyError | None:
+    """Return the error for a changed or an unknown host key, if that is what ssh said."""
     where = _where(host)
     if "remote host identification has changed" in lowered or ("host key for" in lowered and "has changed" in lowered):
         known = f"[{host.address}]:{host.port}" if host.port and host.port != 22 else host.address
         return HostKeyError(
             f"{host.name}: the host key of {where} has CHANGED since it was recorded; refusing to connect "
             "(this can be a machine-in-the-middle attack).",
-            host=host.name, changed=True,
+            host=host.name,
+            changed=True,
             hint="Find out why before anything else. If the server was really reinstalled, verify the new "
             f"key's fingerprint out of band, then replace the entry: ssh-keygen -R '{known}' and add the new "
             "key (or update DEPLOY_SSH_KNOWN_HOSTS in CI).",
         )
-    if "host key verification failed" in lowered or "no ed25519 host key is known" in lowered or (
-            "host key is known" in lowered):
+    if "host key verification failed" in lowered or "host key is known" in lowered:
         return HostKeyError(
             f"{host.name}: the host key of {where} is not in known_hosts; refusing to connect.",
-            host=host.name, changed=False,
+            host=host.name,
+            changed=False,
             hint=f"Verify the server's key fingerprint out of band, then add it: {_keyscan(host)} >> "
             "~/.ssh/known_hosts (CI: put the line in DEPLOY_SSH_KNOWN_HOSTS, or set "
             "deploy.ssh.known_hosts_file).",
         )
+    return None
+
+
+def classify_failure(host: Host, stderr: str) -> SshError:
+    """Return the error for an ssh exit status 255, from ssh's own message on stderr."""
+    text = stderr.strip()
+    last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "no message")
+    lowered = text.lower()
+    where = _where(host)
+    key_error = _host_key_error(host, lowered)
+    if key_error is not None:
+        return key_error
     if "permission denied" in lowered or "too many authentication failures" in lowered:
         return SshAuthError(
             f"{host.name}: {where} refused the login ({last}).",
@@ -230,19 +269,18 @@ def classify_failure(host: Host, stderr: str) -> SshError:
             hint="Shorten the ControlPath in your ssh config (e.g. ~/.ssh/cm-%C), or set TMPDIR to a short "
             "directory; deploy.ssh.multiplex: false leaves connection sharing to your ssh config.",
         )
-    connect_markers = ("connection refused", "timed out", "could not resolve", "name or service not known",
-                       "no route to host", "network is unreachable", "connection closed",
-                       "connection reset", "broken pipe", "lost connection", "kex_exchange_identification",
-                       "temporary failure in name resolution")
-    if any(marker in lowered for marker in connect_markers):
+    if any(marker in lowered for marker in CONNECT_MARKERS):
         return SshConnectError(
             f"{host.name}: cannot reach {where} ({last}).",
             host=host.name,
             hint="Check the address and port, that sshd runs there, and any firewall or jump host "
             "(~/.ssh/config). Nothing was changed on the host by this step.",
         )
-    return SshError(f"{host.name}: ssh failed ({last}).", host=host.name,
-                    hint="Run the printed command with ssh -v to see why (inv deploy.vps --dry-run prints it).")
+    return SshError(
+        f"{host.name}: ssh failed ({last}).",
+        host=host.name,
+        hint="Run the printed command with ssh -v to see why (inv deploy.vps --dry-run prints it).",
+    )
 
 
 # -- per-run files -------------------------------------------------------------------------------------
@@ -280,4 +318,3 @@ def session_files(ssh: SshConfig, *, prefix: str = "mt-deploy-") -> Iterator[Ses
         yield SessionFiles(directory=directory, known_hosts=known, identity=identity)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-

@@ -8,7 +8,7 @@ render, and turn errors into the documented exit codes (0 ok, 1 failed and rolle
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -17,8 +17,10 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from ..errors import DeployFailed, MigrationsTasksError
+from ..progress import StopRequest
 from ..report import Reporter
-from ._common import exits
+from ._common import exits, stop_on_signals
 
 if TYPE_CHECKING:
     from ..deploy.config import DeployConfig
@@ -29,66 +31,8 @@ COMMON_HELP = {
     "json": "print one JSON document instead of the table",
 }
 VERBOSE_HELP = {"verbose": "print every command line before running it"}
-
-
-def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags: Any) -> DeployConfig:
-    from ..deploy.settings import load_deploy_settings
-
-    return load_deploy_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), environment=env,
-                                require_hosts=require_hosts)
-
-
-class _StopRequest:
-    """The signal that asked the run to stop (0: none yet); the flow checks it at its safe points."""
-
-    def __init__(self) -> None:
-        self.signal_number = 0
-
-    def __call__(self) -> int:
-        return self.signal_number
-
-
-@contextmanager
-def _stop_on_signals(reporter: Reporter) -> Iterator[_StopRequest]:
-    """SIGINT / SIGTERM (a cancelled CI job) ask the run to stop at its next safe point; a second one aborts.
-
-    Before the switch that means: remove the new release, release the locks, change nothing. Once switching
-    has begun the deploy finishes (or rolls back), so no host is left half-done.
-    """
-    stop = _StopRequest()
-    previous: dict[signal.Signals, Any] = {}
-
-    def handler(signum: int, frame: object) -> None:
-        if stop.signal_number:
-            raise KeyboardInterrupt
-        stop.signal_number = signum
-        reporter.progress(f"{signal.Signals(signum).name} received: stopping at the next safe point (send it again "
-                          "to abort at once, which may leave the deploy lock behind).")
-
-    try:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, handler)
-    except ValueError:  # not the main thread: no signal handling
-        previous = {}
-    try:
-        yield stop
-    except KeyboardInterrupt:
-        reporter.progress("Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock.")
-        raise Exit(code=128 + (stop.signal_number or signal.SIGINT)) from None
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-def _fail(reporter: Reporter, exc: Any) -> NoReturn:
-    """Print a failure whose result was already rendered (stderr), and exit with its code."""
-    reporter.progress(f"error: {exc.message}")
-    if exc.hint:
-        reporter.progress(f"  hint: {exc.hint}")
-    raise Exit(code=exc.exit_code)
-
-
-@task(auto_shortflags=False, iterable=["host"], help={
+STOPPING = "stopping at the next safe point (send it again to abort at once, which may leave the deploy lock behind)."
+VPS_HELP = {
     **COMMON_HELP,
     **VERBOSE_HELP,
     "build_dir": "directory to ship (default: invoke.yaml deploy.build_dir)",
@@ -98,7 +42,90 @@ def _fail(reporter: Reporter, exc: Any) -> NoReturn:
     "transfer": "auto (rsync when both ends have it, else tar over ssh), rsync or tar",
     "dry_run": "print every command, local and remote, and run none",
     "health": "run the configured health checks after the switch (--no-health skips them)",
-})
+}
+HEALTH_HELP = {
+    **COMMON_HELP,
+    "url": "URL to poll (repeat for several; replaces the configured ones): expects 200",
+    "supabase": "also require the Supabase project's services to be ACTIVE_HEALTHY",
+    "deadline": "give up after this many seconds (default: deploy.health.deadline, 60)",
+    "interval": "seconds between rounds (default: deploy.health.interval, 2)",
+    "timeout": "seconds per request (default: deploy.health.timeout, 5)",
+}
+ROLLBACK_HELP = {
+    **COMMON_HELP,
+    **VERBOSE_HELP,
+    "to": "release to switch to (default: the previous good release; inv deploy.status lists them)",
+    "dry_run": "print every command and run none",
+}
+UNLOCK_HELP = {
+    **COMMON_HELP,
+    "force": "break the lock even though someone holds it (only when that deploy is dead)",
+    "dry_run": "print the commands and run none",
+}
+
+
+def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags: Any) -> DeployConfig:
+    from ..deploy.settings import load_deploy_settings
+
+    return load_deploy_settings(
+        getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), environment=env, require_hosts=require_hosts
+    )
+
+
+@contextmanager
+def _stoppable(reporter: Reporter) -> Iterator[StopRequest]:
+    """Errors become exit codes; SIGINT / SIGTERM (a cancelled CI job) stop the run at its next safe point.
+
+    Before the switch that means: remove the new release, release the locks, change nothing. Once switching
+    has begun the deploy finishes (or rolls back), so no host is left half-done. A second signal aborts at
+    once (exit 128 + the signal), which may leave the lock behind.
+    """
+    with exits(reporter), stop_on_signals(reporter, STOPPING) as stop:
+        try:
+            yield stop
+        except KeyboardInterrupt:
+            reporter.progress("Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock.")
+            raise Exit(code=128 + (stop.signal_number or signal.SIGINT)) from None
+
+
+def _switching(
+    c: Context, env: str | None, json: bool, action: str, flags: Mapping[str, Any], options: Mapping[str, Any]
+) -> Any:
+    """Run ``deploy`` or ``rollback`` as a task: settings from ``flags``, output, signals, rendering, exit codes.
+
+    A failed run's result (carried by DeployFailed) is rendered too, then the task exits with its code.
+    """
+    from ..deploy import operations, render, results
+    from ..deploy.runtime import Runtime
+
+    actions: dict[str, tuple[Callable[..., Any], Callable[..., None], type]] = {
+        "deploy": (operations.deploy, render.render_deploy, results.DeployResult),
+        "rollback": (operations.rollback, render.render_rollback, results.RollbackResult),
+    }
+    operation, show, kind = actions[action]
+    reporter = Reporter(json=json)
+    with _stoppable(reporter) as stop:
+        config = _config(c, env, **flags)
+        try:
+            result = operation(
+                c, config, notify=reporter.progress, stream=reporter.err, runtime=Runtime(should_stop=stop), **options
+            )
+        except DeployFailed as exc:
+            show(reporter, exc.result if isinstance(exc.result, kind) else None, exc)
+            _fail(reporter, exc)
+        show(reporter, result)
+        return result
+
+
+def _fail(reporter: Reporter, exc: MigrationsTasksError) -> NoReturn:
+    """Print a failure whose result was already rendered (stderr), and exit with its code."""
+    reporter.progress(f"error: {exc.message}")
+    if exc.hint:
+        reporter.progress(f"  hint: {exc.hint}")
+    raise Exit(code=exc.exit_code)
+
+
+@task(auto_shortflags=False, iterable=["host"], help=VPS_HELP)
 def vps(
     c: Context,
     host: list[str] | None = None,
@@ -114,33 +141,12 @@ def vps(
     verbose: bool = False,
 ) -> Any:
     """Ship the build to the servers over SSH, switch atomically, roll back if unhealthy."""
-    from ..deploy.flow import deploy
-    from ..deploy.render import render_deploy
-    from ..deploy.results import DeployResult
-    from ..errors import DeployFailed
-
-    reporter = Reporter(json=json)
-    with exits(reporter), _stop_on_signals(reporter) as stop:
-        config = _config(c, env, hosts=host, build_dir=build_dir, archive=archive, revision=revision,
-                         transfer=transfer, health=health)
-        try:
-            result = deploy(c, config, release_id=release_id, dry_run=dry_run, check_health=health,
-                            notify=reporter.progress, stream=reporter.err, verbose=verbose, should_stop=stop)
-        except DeployFailed as exc:
-            render_deploy(reporter, exc.result if isinstance(exc.result, DeployResult) else None, exc)
-            _fail(reporter, exc)
-        render_deploy(reporter, result)
-    return result
+    flags = dict(hosts=host, build_dir=build_dir, archive=archive, revision=revision, transfer=transfer, health=health)
+    options = {"release_id": release_id, "dry_run": dry_run, "check_health": health, "verbose": verbose}
+    return _switching(c, env, json, "deploy", flags, options)
 
 
-@task(auto_shortflags=False, iterable=["url", "host"], help={
-    **COMMON_HELP,
-    "url": "URL to poll (repeat for several; replaces the configured ones): expects 200",
-    "supabase": "also require the Supabase project's services to be ACTIVE_HEALTHY",
-    "deadline": "give up after this many seconds (default: deploy.health.deadline, 60)",
-    "interval": "seconds between rounds (default: deploy.health.interval, 2)",
-    "timeout": "seconds per request (default: deploy.health.timeout, 5)",
-})
+@task(auto_shortflags=False, iterable=["url", "host"], help=HEALTH_HELP)
 def health(
     c: Context,
     url: list[str] | None = None,
@@ -153,30 +159,28 @@ def health(
     json: bool = False,
 ) -> Any:
     """Poll the health checks until healthy (exit 0) or the deadline passes (exit 1)."""
-    from ..deploy.flow import check_health
+    from ..deploy.operations import check_health
     from ..deploy.render import render_health
     from ..errors import HealthCheckFailed
 
+    flags = dict(hosts=host, urls=url, supabase=supabase, deadline=deadline, interval=interval, timeout=timeout)
     reporter = Reporter(json=json)
     with exits(reporter):
-        config = _config(c, env, require_hosts=not url, hosts=host, urls=url, supabase=supabase,
-                         deadline=deadline, interval=interval, timeout=timeout)
+        config = _config(c, env, require_hosts=not url, **flags)
         result = check_health(config, notify=reporter.progress)
         if not result.healthy:
-            error = HealthCheckFailed(f"Unhealthy at the deadline: {result.reason}", result=result,
-                                      hint="Look at the failing endpoint; inv deploy.rollback switches back.")
+            error = HealthCheckFailed(
+                f"Unhealthy at the deadline: {result.reason}",
+                result=result,
+                hint="Look at the failing endpoint; inv deploy.rollback switches back.",
+            )
             render_health(reporter, result, error)
             _fail(reporter, error)
         render_health(reporter, result)
     return result
 
 
-@task(auto_shortflags=False, iterable=["host"], help={
-    **COMMON_HELP,
-    **VERBOSE_HELP,
-    "to": "release to switch to (default: the previous good release; inv deploy.status lists them)",
-    "dry_run": "print every command and run none",
-})
+@task(auto_shortflags=False, iterable=["host"], help=ROLLBACK_HELP)
 def rollback(
     c: Context,
     to: str | None = None,
@@ -187,29 +191,10 @@ def rollback(
     verbose: bool = False,
 ) -> Any:
     """Switch back to the previous good release (or --to), restart, mark the bad one failed."""
-    from ..deploy.flow import rollback as do_rollback
-    from ..deploy.render import render_rollback
-    from ..deploy.results import RollbackResult
-    from ..errors import DeployFailed
-
-    reporter = Reporter(json=json)
-    with exits(reporter), _stop_on_signals(reporter) as stop:
-        config = _config(c, env, hosts=host)
-        try:
-            result = do_rollback(c, config, to=to, dry_run=dry_run, notify=reporter.progress, stream=reporter.err,
-                                 verbose=verbose, should_stop=stop)
-        except DeployFailed as exc:
-            render_rollback(reporter, exc.result if isinstance(exc.result, RollbackResult) else None, exc)
-            _fail(reporter, exc)
-        render_rollback(reporter, result)
-    return result
+    return _switching(c, env, json, "rollback", {"hosts": host}, {"to": to, "dry_run": dry_run, "verbose": verbose})
 
 
-@task(auto_shortflags=False, iterable=["host"], help={
-    **COMMON_HELP,
-    "force": "break the lock even though someone holds it (only when that deploy is dead)",
-    "dry_run": "print the commands and run none",
-})
+@task(auto_shortflags=False, iterable=["host"], help=UNLOCK_HELP)
 def unlock(
     c: Context,
     force: bool = False,
@@ -219,8 +204,8 @@ def unlock(
     json: bool = False,
 ) -> Any:
     """Show who holds the deploy lock; with --force, break a lock left by a killed deploy."""
-    from ..deploy.flow import ensure_no_lock_problem
-    from ..deploy.flow import unlock as do_unlock
+    from ..deploy.operations import ensure_no_lock_problem
+    from ..deploy.operations import unlock as do_unlock
     from ..deploy.render import render_unlock
 
     reporter = Reporter(json=json)
@@ -236,7 +221,7 @@ def unlock(
 @task(auto_shortflags=False, iterable=["host"], help=COMMON_HELP)
 def status(c: Context, host: list[str] | None = None, env: str | None = None, json: bool = False) -> Any:
     """List each host's releases: which is live, which failed, who holds the lock."""
-    from ..deploy.flow import status as do_status
+    from ..deploy.operations import status as do_status
     from ..deploy.render import render_status
 
     reporter = Reporter(json=json)
