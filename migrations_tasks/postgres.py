@@ -108,11 +108,8 @@ class PostgresDatabase:
                 self._rollback_if_needed(conn)
                 raise _sql_error(exc) from None
             self._conn = None
-            raise answer_lost(
-                f"The PostgreSQL connection failed: {self._redact(str(exc)).strip()}",
-                write=write,
-                hint="The statement may or may not have run.",
-            ) from None
+            message = f"The PostgreSQL connection failed: {self._redact(str(exc)).strip()}"
+            raise answer_lost(message, write=write, hint="The statement may or may not have run.") from None
         except psycopg.Error as exc:
             self._rollback_if_needed(conn)
             raise _sql_error(exc) from None

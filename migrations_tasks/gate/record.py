@@ -91,6 +91,35 @@ def finish(record: RunRecord, record_dir: Path, status: RunStatus, code: int, er
     return record
 
 
+def _facts(record: RunRecord) -> list[tuple[str, str]]:
+    """Return what a record says beyond its steps, as (Markdown line, terminal line) pairs."""
+
+    def listed(values: list[str]) -> str:
+        return ", ".join(values)
+
+    facts: list[tuple[str, str]] = []
+    if record.applied:
+        facts.append((f"Migrations applied: {listed(record.applied)}", f"applied: {listed(record.applied)}"))
+    if record.rolled_back_migrations:
+        undone = listed(record.rolled_back_migrations)
+        facts.append((f"Migrations rolled back: {undone}", f"rolled back: {undone}"))
+    if record.not_undone:
+        left = listed(record.not_undone)
+        facts.append((f"**Could not be undone:** {left}", f"COULD NOT BE UNDONE: {left} (no down SQL); fix forward."))
+    if record.release:
+        back = record.release_rolled_back
+        facts.append(
+            (
+                f"Release: {record.release}" + (" (rolled back)" if back else ""),
+                f"release: {record.release} on {listed(record.hosts)}"
+                + (" (rolled back to the previous release)" if back else ""),
+            )
+        )
+    if record.error:
+        facts.append((f"Error: {record.error}", f"error: {record.error}"))
+    return facts
+
+
 def summary_markdown(record: RunRecord) -> str:
     """Return the record as a Markdown report (the GitHub step summary)."""
     rows = "\n".join(f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in record.steps)
@@ -99,19 +128,8 @@ def summary_markdown(record: RunRecord) -> str:
         "",
         "| step | result | time | detail |",
         "|---|---|---|---|",
-        rows,
-        "",
     ]
-    if record.applied:
-        lines.append(f"Migrations applied: {', '.join(record.applied)}")
-    if record.rolled_back_migrations:
-        lines.append(f"Migrations rolled back: {', '.join(record.rolled_back_migrations)}")
-    if record.not_undone:
-        lines.append(f"**Could not be undone:** {', '.join(record.not_undone)}")
-    if record.release:
-        lines.append(f"Release: {record.release}" + (" (rolled back)" if record.release_rolled_back else ""))
-    if record.error:
-        lines.append(f"Error: {record.error}")
+    lines += [rows, "", *(markdown for markdown, _ in _facts(record))]
     return "\n".join(lines) + "\n"
 
 
@@ -119,20 +137,7 @@ def summary_text(record: RunRecord) -> str:
     """Return the record as plain text for the terminal."""
     width = max((len(s.name) for s in record.steps), default=10)
     lines = [f"Release to {record.env}: {record.status.upper()} (exit {record.exit_code})"]
-    for s in record.steps:
-        lines.append(f"  {s.name.ljust(width)}  {s.status:<8} {s.seconds:7.2f}s  {s.detail}")
-    if record.applied:
-        lines.append(f"  applied: {', '.join(record.applied)}")
-    if record.rolled_back_migrations:
-        lines.append(f"  rolled back: {', '.join(record.rolled_back_migrations)}")
-    if record.not_undone:
-        lines.append(f"  COULD NOT BE UNDONE: {', '.join(record.not_undone)} (no down SQL); fix forward.")
-    if record.release:
-        lines.append(
-            f"  release: {record.release} on {', '.join(record.hosts)}"
-            + (" (rolled back to the previous release)" if record.release_rolled_back else "")
-        )
-    if record.error:
-        lines.append(f"  error: {record.error}")
+    lines += [f"  {s.name.ljust(width)}  {s.status:<8} {s.seconds:7.2f}s  {s.detail}" for s in record.steps]
+    lines += [f"  {text}" for _, text in _facts(record)]
     lines.append(f"  record: {record.path}")
     return "\n".join(lines)

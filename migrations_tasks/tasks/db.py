@@ -1,18 +1,31 @@
-"""Database tasks: check, apply, rollback, repair and verify migrations."""
+"""Database tasks: check, apply, rollback, repair and verify migrations.
+
+Every task takes the same four flags (``--migrations-dir``, ``--transport``, ``--project-ref``, ``--json``);
+:func:`db_task` adds them to the task's own and hands them over as one :class:`Where` value.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..report import Reporter
+from ..report import (
+    Reporter,
+    render_apply,
+    render_event,
+    render_partial,
+    render_rollback,
+    render_rollback_partial,
+)
 from ..settings import Settings
 from ._common import database, exits, stop_on_signals
 
@@ -27,13 +40,13 @@ STOPPING = "stopping after the migration in flight is settled (send it again to 
 
 
 @dataclass(frozen=True)
-class _Where:
+class Where:
     """The flags every database task shares: which migrations, which database, which output."""
 
-    migrations_dir: str | None
-    transport: str | None
-    project_ref: str | None
-    json: bool
+    migrations_dir: str | None = None
+    transport: str | None = None
+    project_ref: str | None = None
+    json: bool = False
 
     @contextmanager
     def session(self, c: Context, *, warn: bool = True) -> Iterator[tuple[Reporter, Settings, Any, Any]]:
@@ -44,54 +57,87 @@ class _Where:
             yield reporter, s, local, db
 
 
+def db_task(help: Mapping[str, str] | None = None, **options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Make an Invoke task of ``func(c, ..., where: Where)``: its own flags, then the four shared ones."""
+
+    def decorate(func: Callable[..., Any]) -> Any:
+        own = list(inspect.signature(func).parameters.values())
+        if own[-1].name != "where":
+            raise TypeError(f"{func.__name__}: a db_task takes `where: Where` as its last argument")
+        shared = [
+            inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=f.default, annotation=f.type)
+            for f in fields(Where)
+        ]
+        signature = inspect.signature(func).replace(parameters=[*own[:-1], *shared])
+
+        @functools.wraps(func)
+        def body(*args: Any, **kwargs: Any) -> Any:
+            values = signature.bind(*args, **kwargs)
+            values.apply_defaults()
+            given = dict(values.arguments)
+            where = Where(**{f.name: given.pop(f.name) for f in fields(Where)})
+            return func(*given.values(), where=where)
+
+        body.__signature__ = signature  # type: ignore[attr-defined]  # what Invoke reads the flags from
+        return task(help={**(help or {}), **COMMON_HELP}, **options)(body)
+
+    return decorate
+
+
 @dataclass(frozen=True)
-class _EngineRun:
-    """What an apply or a rollback does, and how it is reported."""
+class _Operation:
+    """How an apply or a rollback is reported: at the end, after a failure, and when a signal stopped it."""
 
-    work: Callable[[Any, Any], Any]
+    task: str
+    verb: str
+    render: Callable[..., None]
     partial: Callable[[Reporter, Any], None]
-    render: Callable[[Reporter, Any, str], None]
-    done: Callable[[Any], str]
-    again: str
+    #: The engine's (partial) result of this operation, and how many migrations it has done.
+    result_of: Callable[[Any], Any]
+    count: Callable[[Any], int]
 
 
-def _run_engine(c: Context, where: _Where, run: _EngineRun) -> Any:
+_APPLY = _Operation("db.apply", "applying", render_apply, render_partial, lambda e: e.result, lambda r: len(r.applied))
+_ROLLBACK = _Operation(
+    "db.rollback",
+    "rolling back",
+    render_rollback,
+    render_rollback_partial,
+    lambda e: e.rollback_result,
+    lambda r: len(r.done),
+)
+
+
+def _run_engine(c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any]) -> Any:
     """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
     from ..engine import Engine
     from ..errors import Interrupted, MigrationsTasksError
-    from ..report import render_event
 
     with where.session(c) as (reporter, s, local, db), stop_on_signals(reporter, STOPPING) as stop:
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e), should_stop=stop)
         try:
-            result = run.work(engine, local)
+            result = work(engine, local)
         except MigrationsTasksError:
-            run.partial(reporter, engine)
+            operation.partial(reporter, operation.result_of(engine))
             raise
-        run.render(reporter, result, db.description)
+        operation.render(reporter, result, target=db.description)
         if stop.signal_number:
             raise Interrupted(
-                f"Stopped by {signal.Signals(stop.signal_number).name} after {run.done(result)}; the database is "
-                "at a migration boundary.",
+                f"Stopped by {signal.Signals(stop.signal_number).name} after {operation.verb} "
+                f"{operation.count(result)} migration(s); the database is at a migration boundary.",
                 signal_number=stop.signal_number,
-                hint=f"Run {run.again} again to continue.",
+                hint=f"Run {operation.task} again to continue.",
             )
     return result
 
 
-@task(help=COMMON_HELP)
-def check(
-    c: Context,
-    migrations_dir: str | None = None,
-    transport: str | None = None,
-    project_ref: str | None = None,
-    json: bool = False,
-) -> Any:
+@db_task()
+def check(c: Context, where: Where) -> Any:
     """Compare local migrations with the project's ledger; exit 1 when some are pending."""
     from ..engine import Engine
     from ..report import render_check
 
-    with _Where(migrations_dir, transport, project_ref, json).session(c, warn=False) as (reporter, s, local, db):
+    with where.session(c, warn=False) as (reporter, s, local, db):
         plan = Engine(db, s).check(local)
         code = render_check(reporter, plan, requests=db.requests, warnings=local.warnings, target=db.description)
     if code:
@@ -99,38 +145,21 @@ def check(
     return plan
 
 
-@task(
+@db_task(
     help={
-        **COMMON_HELP,
         "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
         "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
     }
 )
-def apply(
-    c: Context,
-    migrations_dir: str | None = None,
-    transport: str | None = None,
-    project_ref: str | None = None,
-    dry_run: bool = False,
-    include_all: bool = False,
-    json: bool = False,
-) -> Any:
+def apply(c: Context, dry_run: bool = False, include_all: bool = False, *, where: Where) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
-    from ..report import render_apply, render_partial
-
-    run = _EngineRun(
-        work=lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
-        partial=lambda reporter, engine: render_partial(reporter, engine.result),
-        render=lambda reporter, result, target: render_apply(reporter, result, target=target),
-        done=lambda result: f"applying {len(result.applied)} migration(s)",
-        again="db.apply",
+    return _run_engine(
+        c, where, _APPLY, lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run)
     )
-    return _run_engine(c, _Where(migrations_dir, transport, project_ref, json), run)
 
 
-@task(
+@db_task(
     help={
-        **COMMON_HELP,
         "steps": "roll back the newest N applied migrations (default: the newest one)",
         "to": "roll back every applied migration newer than this version (0: all of them)",
         "version": "roll back only this migration (needs --force when newer ones are applied after it)",
@@ -147,81 +176,50 @@ def rollback(
     force: bool = False,
     record_only: bool = False,
     dry_run: bool = False,
-    migrations_dir: str | None = None,
-    transport: str | None = None,
-    project_ref: str | None = None,
-    json: bool = False,
+    *,
+    where: Where,
 ) -> Any:
     """Undo the newest applied migration (or more) with its down SQL, atomically with its ledger row."""
-    from ..report import render_rollback, render_rollback_partial
-
-    run = _EngineRun(
-        work=lambda engine, local: engine.rollback(
-            local, steps=steps or None, to=to, version=version, force=force, record_only=record_only, dry_run=dry_run
-        ),
-        partial=lambda reporter, engine: render_rollback_partial(reporter, engine.rollback_result),
-        render=lambda reporter, result, target: render_rollback(reporter, result, target=target),
-        done=lambda result: f"rolling back {len(result.done)} migration(s)",
-        again="db.rollback",
-    )
-    return _run_engine(c, _Where(migrations_dir, transport, project_ref, json), run)
+    options = {"steps": steps or None, "to": to, "version": version, "force": force, "record_only": record_only}
+    return _run_engine(c, where, _ROLLBACK, lambda engine, local: engine.rollback(local, dry_run=dry_run, **options))
 
 
-@task(
+@db_task(
     help={
-        **COMMON_HELP,
         "status": "'applied' (record the versions from their local files) or 'reverted' (delete their rows)",
         "versions": "the versions to repair, separated by commas or spaces (also accepted as the first argument)",
         "dry_run": "print the SQL that would rewrite the ledger, write nothing",
     },
     positional=["versions"],
 )
-def repair(
-    c: Context,
-    versions: str | None = None,
-    status: str = "",
-    dry_run: bool = False,
-    migrations_dir: str | None = None,
-    transport: str | None = None,
-    project_ref: str | None = None,
-    json: bool = False,
-) -> Any:
+def repair(c: Context, versions: str | None = None, status: str = "", dry_run: bool = False, *, where: Where) -> Any:
     """Rewrite ledger rows without running migration SQL (inv db.repair --status applied VERSION[,VERSION])."""
     from ..engine import Engine
     from ..report import render_event, render_repair
 
-    with _Where(migrations_dir, transport, project_ref, json).session(c, warn=False) as (reporter, s, local, db):
+    with where.session(c, warn=False) as (reporter, s, local, db):
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e))
         result = engine.repair(local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run)
         render_repair(reporter, result, target=db.description)
     return result
 
 
-@task(
+@db_task(
     help={
-        **COMMON_HELP,
         "no_drift": "skip the drift check (no throwaway database): history, expectations and advisories only",
         "drift": "require the drift check even when migrations.verify.drift is off",
     }
 )
-def verify(
-    c: Context,
-    no_drift: bool = False,
-    drift: bool = False,
-    migrations_dir: str | None = None,
-    transport: str | None = None,
-    project_ref: str | None = None,
-    json: bool = False,
-) -> Any:
+def verify(c: Context, no_drift: bool = False, drift: bool = False, *, where: Where) -> Any:
     """Prove the live database is what the migrations say, and safe; exit 0 only when it is."""
     from ..errors import ConfigError
     from ..verify import verify as run_verify
     from ..verify.render import render_verify
 
     if drift and no_drift:
-        with exits(Reporter(json=json)):
+        with exits(Reporter(json=where.json)):
             raise ConfigError("Give --drift or --no-drift, not both.")
-    with _Where(migrations_dir, transport, project_ref, json).session(c) as (reporter, s, local, db):
+    with where.session(c) as (reporter, s, local, db):
         wanted = False if no_drift else (True if drift else None)
         result = run_verify(db, local, s, drift=wanted, notify=reporter.progress)
         code = render_verify(reporter, result)
