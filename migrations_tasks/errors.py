@@ -11,6 +11,7 @@ user for anything below::
     ├── TransportError                no usable answer from the database (nothing known to have run)
     │   ├── NetworkError              could not connect, connection lost, timed out
     │   │   └── AmbiguousWriteError   a write was sent and its outcome is unknown
+    │   │       └── QueryTimeoutError 408: the API stopped waiting for the SQL (its ~55 s limit)
     │   ├── AuthError                 401 / 403: the token is wrong, expired or lacks access
     │   ├── ProjectNotFoundError      404: no such project ref at this API URL
     │   ├── RateLimitError            429: over the API's request budget
@@ -114,6 +115,10 @@ class NetworkError(TransportError):
 
 class AmbiguousWriteError(NetworkError):
     """A write was sent but no answer came back: it may or may not have committed."""
+
+
+class QueryTimeoutError(AmbiguousWriteError):
+    """The API stopped waiting for a write (408, its ~55 s per-request limit); it may still be running."""
 
 
 def answer_lost(message: str, *, write: bool, hint: str) -> NetworkError:

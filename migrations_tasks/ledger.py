@@ -8,6 +8,7 @@ exist and rows are written with only those columns.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,6 +228,15 @@ def _absent_check(version: str) -> str:
         f"    RAISE EXCEPTION 'migration % is already applied', {v} USING ERRCODE = '{ALREADY_APPLIED}';\n"
         "  END IF;\n"
     )
+
+
+_GUARD_MESSAGE = re.compile(r"^migration (.+) is (?:already|not) applied$")
+
+
+def guarded_version(message: str) -> str | None:
+    """Return the version a guard's refusal names (``migration 3 is already applied``), or None."""
+    match = _GUARD_MESSAGE.match(message.strip())
+    return match.group(1) if match else None
 
 
 def guard_absent_sql(version: str) -> str:

@@ -11,8 +11,11 @@ Retries (with stamina; ``stamina.set_testing(True)`` removes the waits in tests)
   connection errors and timeouts, with exponential backoff, until ``retry_deadline`` seconds have passed;
 * writes are retried only when they certainly did not run: a 429 (refused before running) or a
   connection that was never made. Any other failure after sending (timeout, dropped connection, 5xx
-  without a SQL error) is an :class:`~migrations_tasks.errors.AmbiguousWriteError`: the engine settles
-  it by reading the ledger, never by resending blindly.
+  or 400 without a SQL error) is an :class:`~migrations_tasks.errors.AmbiguousWriteError`, and a 408
+  (the API's ~55 s per-request limit) a :class:`~migrations_tasks.errors.QueryTimeoutError`: the
+  engine settles them through the ledger (:mod:`migrations_tasks.engine.send`), never by resending blindly.
+
+Size: a request whose body is over ``max_request_bytes`` (the API's body limit) is refused before sending.
 
 Pacing: the client remembers ``X-RateLimit-Remaining``/``Reset`` and, when the budget is spent, waits
 for the reset before sending (announcing the wait through ``on_wait``) instead of collecting a 429.
@@ -38,6 +41,7 @@ from .errors import (
     NetworkError,
     ProjectNotFoundError,
     ProtocolError,
+    QueryTimeoutError,
     RateLimitError,
     ServerError,
     SqlError,
@@ -45,12 +49,14 @@ from .errors import (
     answer_lost,
 )
 from .secret import Secret
-from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN
+from .settings import DEFAULT_REQUEST_MAX_BYTES, ENV_API_URL, ENV_REF, ENV_TOKEN
 
 _ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
 _FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")
 _TOKENS_URL = "https://supabase.com/dashboard/account/tokens"
 _RETRY_STATUSES = frozenset({408, 502, 503, 504})
+#: What a 408 means for a write, and the ways out.
+QUERY_TIMEOUT = "the Management API stops waiting for a request after about 55 seconds"
 
 # stamina logs each retry through logging; without a configured handler Python would print those
 # records on stderr. We announce waits ourselves (on_wait), so keep the library quiet by default.
@@ -118,6 +124,7 @@ class ManagementApi:
         transport: httpx.BaseTransport | None = None,
         retry_deadline: float = 90.0,
         on_wait: Callable[[str], None] | None = None,
+        max_request_bytes: int | None = DEFAULT_REQUEST_MAX_BYTES,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.project_ref = project_ref
@@ -131,6 +138,7 @@ class ManagementApi:
         self.rate_limit_reset: float | None = None
         self._reset_at: float | None = None
         self.retry_deadline = retry_deadline
+        self.max_request_bytes = max_request_bytes
         self.on_wait = on_wait or (lambda message: None)
         self._client = httpx.Client(
             base_url=self.api_url,
@@ -243,22 +251,51 @@ class ManagementApi:
                 return self._execute_once(sql, write)
         raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
 
+    @staticmethod
+    def _body(sql: str) -> bytes:
+        """Return the request body for ``sql``, encoded as httpx would encode ``json=``."""
+        return json.dumps({"query": sql}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def request_bytes(self, sql: str) -> int:
+        """Return the size of the request body that would carry ``sql``, in bytes."""
+        return len(self._body(sql))
+
     def _execute_once(self, sql: str, write: bool) -> list[Row]:
-        response = self.request(
-            "POST", f"/v1/projects/{self.project_ref}/database/query", write=write, json={"query": sql}
-        )
-        if (
-            write
-            and (response.status_code >= 500 or response.status_code == 408)
-            and "ERROR:" not in self._message(response)
-        ):
-            message = self._message(response)
-            raise AmbiguousWriteError(
-                f"The Management API answered {response.status_code}{': ' + message if message else ''} "
-                "after the SQL was sent; it may still be running, or have committed.",
-                hint="The engine settles this by reading the ledger; run `inv db.check` to see where things are.",
+        body = self._body(sql)
+        if self.max_request_bytes is not None and len(body) > self.max_request_bytes:
+            raise TransportError(
+                f"The request is {len(body):,} bytes, over the {self.max_request_bytes:,}-byte limit "
+                "(migrations.request_max_bytes); nothing was sent.",
+                hint="Apply over a direct connection (--transport postgres), or split the SQL.",
             )
+        response = self.request(
+            "POST",
+            f"/v1/projects/{self.project_ref}/database/query",
+            write=write,
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        if write:
+            self._refuse_ambiguous(response)
         return self._rows(response)
+
+    def _refuse_ambiguous(self, response: httpx.Response) -> None:
+        """Raise for an answer to a write that does not say whether the SQL ran (408, 5xx, a 400 without SQLSTATE)."""
+        status, message = response.status_code, self._message(response)
+        said = f"{status}{': ' + message if message else ''}"
+        if status == 408:
+            raise QueryTimeoutError(
+                f"The Management API answered {said}: {QUERY_TIMEOUT}.",
+                hint="The SQL may still be running, or have committed: the engine settles this through the "
+                "ledger; run `inv db.check` to see where things are.",
+            )
+        no_sqlstate = status == 400 and bool(message) and parse_sql_error(message).sqlstate is None
+        if (status >= 500 and "ERROR:" not in message) or no_sqlstate:
+            raise AmbiguousWriteError(
+                f"The Management API answered {said} after the SQL was sent, without a SQL error: "
+                "it may still be running, or have committed.",
+                hint="The engine settles this through the ledger; run `inv db.check` to see where things are.",
+            )
 
     def health(self, services: list[str], timeout_ms: int | None = None) -> list[dict[str, Any]]:
         """Return the project's service health list (``GET /v1/projects/{ref}/health``)."""
@@ -343,6 +380,13 @@ class ManagementApi:
             raise ProjectNotFoundError(
                 f"Project {self.project_ref} was not found at {self.api_url} (404).",
                 hint=f"Check {ENV_REF} (Project Settings > General > Reference ID) and {ENV_API_URL}.",
+            )
+        if status == 413:
+            raise TransportError(
+                f"The Management API refused the request as too large (413{': ' + message if message else ''}); "
+                "nothing ran.",
+                hint="Lower migrations.request_max_bytes to the API's limit, apply over a direct connection "
+                "(--transport postgres), or split the migration.",
             )
         if status == 429:
             reset = _reset_seconds(response)

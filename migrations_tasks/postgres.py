@@ -2,7 +2,10 @@
 
 It follows the Management API's semantics so the engine cannot tell the difference: each call is sent
 with the simple-query protocol (several statements run in one implicit transaction) on an autocommit
-connection, and the rows of the last statement that returned rows come back.
+connection, and the rows of the last statement that returned rows come back. Like every API request,
+each call starts from a clean session: the connection is reused, but ``DISCARD ALL`` first undoes what the
+previous call left behind (settings such as ``session_replication_role`` or ``search_path``, ``SET ROLE``,
+temporary tables, session locks).
 """
 
 from __future__ import annotations
@@ -38,7 +41,11 @@ class PostgresDatabase:
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         self._conn: Any = None
+        #: The connection has run a request since it was opened (its session may need cleaning).
+        self._used = False
         self.requests = 0
+        #: No request body limit on a direct connection.
+        self.max_request_bytes: int | None = None
         #: Seconds spent waiting for the server (round trips and execution), for the benchmark.
         self.network_seconds = 0.0
 
@@ -90,13 +97,32 @@ class PostgresDatabase:
             ) from None
         except Exception:
             raise ConfigError(f"{ENV_DB_URL} is not a valid PostgreSQL connection string.") from None
+        self._used = False
         return self._conn
+
+    def _clean_session(self) -> Any:
+        """Return the connection with a session as fresh as a new one's (``DISCARD ALL`` after the first use)."""
+        import psycopg
+
+        conn = self._connection()
+        if self._used:
+            try:
+                conn.execute("DISCARD ALL")
+            except psycopg.Error:
+                conn.close()  # nothing of the request was sent: start over on a new connection
+                conn = self._connection()
+        self._used = True
+        return conn
+
+    def request_bytes(self, sql: str) -> int:
+        """Return the size of ``sql`` on the wire, in bytes."""
+        return len(sql.encode("utf-8"))
 
     def execute(self, sql: str, *, write: bool = True) -> list[Row]:
         """Run SQL in one simple-query call; return the rows of the last statement with rows."""
         import psycopg
 
-        conn = self._connection()
+        conn = self._clean_session()
         self.requests += 1
         started = time.perf_counter()
         try:

@@ -37,6 +37,10 @@ ENV_DB_URL = "SUPABASE_DB_URL"
 ENV_TRANSPORT = "MIGRATIONS_TRANSPORT"
 ENV_DRIFT_DB_URL = "MIGRATIONS_DRIFT_DB_URL"
 DEFAULT_EXPOSED_SCHEMAS = ("public", "graphql_public")
+#: Consecutive migrations one request may carry (``--batch-size``, ``migrations.batch_size``).
+DEFAULT_BATCH_SIZE = 50
+#: The largest request sent to the Management API: postgres-meta's default body limit (3 MiB).
+DEFAULT_REQUEST_MAX_BYTES = 3 * 1024 * 1024
 DRIFT_MODES = ("auto", "on", "off")
 
 
@@ -89,6 +93,10 @@ class Settings:
     verify: VerifySettings = field(default_factory=VerifySettings)
     #: A PostgreSQL server holding the sandbox's template, for the drift check (else one is started).
     drift_db_url: Secret | None = None
+    #: Consecutive migrations (or rollback steps) sent in one request, each still its own transaction.
+    batch_size: int = DEFAULT_BATCH_SIZE
+    #: Requests over this many bytes are refused before sending (the API's body limit).
+    request_max_bytes: int = DEFAULT_REQUEST_MAX_BYTES
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def secrets(self) -> list[str]:
@@ -365,6 +373,19 @@ def _tuning(cfg: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
     return {"lock_timeout": lock_timeout, **seconds}
 
 
+def _batching(src: _Sources, problems: Problems) -> dict[str, Any]:
+    """Return how many migrations one request may carry and how large a request may be, validated."""
+    out: dict[str, Any] = {}
+    for key, default, minimum in (
+        ("batch_size", DEFAULT_BATCH_SIZE, 1),
+        ("request_max_bytes", DEFAULT_REQUEST_MAX_BYTES, 1024),
+    ):
+        found = src.pick(key, (), key)
+        if found is not None:
+            out[key] = int(problems.number(found[1], found[0], default, minimum=minimum, integer=True))
+    return out
+
+
 def load_settings(
     config: Any = None,
     *,
@@ -388,6 +409,7 @@ def load_settings(
     drift_db_url = problems.attempt(validate_db_url, str(drift[0]), drift[1]) if drift else None
     verify = problems.attempt(verify_settings, cfg.get("verify"), migrations_dir)
     tuning = _tuning(cfg, problems)
+    batching = _batching(src, problems)
     problems.raise_if_any()
     return Settings(
         transport=transport,
@@ -399,4 +421,5 @@ def load_settings(
         extra=cfg,
         **connection,
         **tuning,
+        **batching,
     )

@@ -324,9 +324,15 @@ def same_statements(local: Sequence[str], recorded: Sequence[str]) -> bool:
 
 
 def quote_literal(value: str) -> str:
-    """Quote a string as a standard SQL literal (standard_conforming_strings is on everywhere)."""
+    """Quote a string as a SQL literal that reads the same whatever ``standard_conforming_strings`` is.
+
+    A value with a backslash becomes an escape string (``E'...'``, backslashes doubled), whose meaning does
+    not depend on that setting; any other value is a plain literal.
+    """
     if "\x00" in value:
         raise ValueError("PostgreSQL text cannot contain NUL characters")
+    if "\\" in value:
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
     return "'" + value.replace("'", "''") + "'"
 
 

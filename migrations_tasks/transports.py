@@ -27,4 +27,5 @@ def connect(settings: Settings, on_wait: Notify | None = None) -> Database:
         timeout=settings.request_timeout,
         retry_deadline=settings.retry_deadline,
         on_wait=on_wait,
+        max_request_bytes=settings.request_max_bytes,
     )

@@ -457,9 +457,9 @@ def test_fingerprint_does_not_depend_on_statement_boundaries() -> None:
 # -- quoting ----------------------------------------------------------------------------------------
 
 
-def test_quote_literal_doubles_single_quotes_and_leaves_backslashes_alone() -> None:
+def test_quote_literal_doubles_single_quotes_and_escapes_backslashes_whatever_the_session_says() -> None:
     assert sql.quote_literal("it's") == "'it''s'"
-    assert sql.quote_literal("C:\\path") == "'C:\\path'"
+    assert sql.quote_literal("C:\\path") == "E'C:\\\\path'"
     assert sql.quote_literal("") == "''"
     assert sql.quote_literal("$$;--") == "'$$;--'"
 

@@ -1,36 +1,46 @@
 """Apply pending migrations in version order, each atomically with its ledger row; stop at the first failure.
 
-Each migration is one request holding the migration lock, a guard that aborts when the version is already
-recorded, the migration's statements and its ledger row: they commit together or not at all, and
-concurrent runs apply it exactly once. A migration that cannot run in one transaction is one request per
-unit (see :mod:`migrations_tasks.migrations`); its ledger row goes with its last transactional unit.
+Each migration is one transaction holding the migration lock, a guard that aborts when the version is
+already recorded, the migration's statements and its ledger row: they commit together or not at all, and
+concurrent runs apply it exactly once. Consecutive migrations share a request (:mod:`.steps`, in the form of
+:mod:`.batch`), each still its own transaction. A migration that cannot run in one transaction is one
+request per unit (see :mod:`migrations_tasks.migrations`); its ledger row goes with its last transactional
+unit.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .. import ledger
-from ..errors import AmbiguousWriteError, HistoryConflict, MigrationFailed, MigrationsTasksError, SqlError
+from ..errors import (
+    AmbiguousWriteError,
+    HistoryConflict,
+    MigrationFailed,
+    MigrationsTasksError,
+    SqlError,
+)
 from ..migrations import Migration
 from ..plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status
 from ..sqlfile import Statement
 from .context import Context
 from .events import Event, EventKind
-from .failures import apply_failure
+from .failures import apply_failure, too_large
 from .request import Request
 from .results import Outcome, OutcomeStatus
-from .send import Write, recorded, send
+from .send import Write, deliver, recorded
+from .steps import Flow, Share
+
+#: A migration's requests: (request, whether it records the ledger row).
+Requests = list[tuple[Request, bool]]
 
 
 class AlreadyApplied(Exception):
     """The guard found the version in the ledger."""
 
 
-def migration_requests(
-    ctx: Context, migration: Migration, columns: Mapping[str, ledger.Column]
-) -> list[tuple[Request, bool]]:
+def migration_requests(ctx: Context, migration: Migration, columns: Mapping[str, ledger.Column]) -> Requests:
     """Return the requests that apply ``migration``: (request, records the ledger row)."""
     lock, guarded = ctx.lock_sql(), ctx.lock_sql(absent=migration.version)
     insert = ledger.insert_sql(
@@ -41,7 +51,7 @@ def migration_requests(
         created_by=ctx.settings.created_by,
         rollback=migration.down.texts if migration.down else None,
     )
-    requests: list[tuple[Request, bool]] = []
+    requests: Requests = []
     units = migration.units
     for index, unit in enumerate(units):
         request = Request()
@@ -87,12 +97,81 @@ def refuse_conflicts(plan: Plan, include_all: bool) -> None:
     raise HistoryConflict("\n".join(lines), hint="; ".join(hints) + ".")
 
 
-def apply_one(ctx: Context, migration: Migration, columns: Mapping[str, ledger.Column]) -> Outcome:
+class ApplyFlow(Flow):
+    """Pending migrations, for the runner of :mod:`.steps`."""
+
+    refusal = ledger.ALREADY_APPLIED
+
+    def __init__(self, ctx: Context, migrations: Sequence[Migration], columns: Mapping[str, ledger.Column]) -> None:
+        super().__init__(ctx)
+        self.migrations = list(migrations)
+        self.requests = [migration_requests(ctx, m, columns) for m in self.migrations]
+
+    @property
+    def count(self) -> int:
+        """Return the number of migrations."""
+        return len(self.migrations)
+
+    def version(self, index: int) -> str:
+        """Return the version of migration ``index``."""
+        return self.migrations[index].version
+
+    def request(self, index: int) -> Request:
+        """Return the one request of an atomic migration."""
+        return self.requests[index][0][0]
+
+    def alone(self, index: int) -> bool:
+        """Return True for a migration that does not run in one transaction."""
+        return not self.migrations[index].atomic
+
+    def one(self, index: int) -> Outcome:
+        """Apply migration ``index`` in requests of its own."""
+        return apply_one(self.ctx, self.migrations[index], self.requests[index])
+
+    def done(self, index: int, recorded: set[str]) -> bool:
+        """Return whether the ledger records migration ``index``."""
+        return self.version(index) in recorded
+
+    def finished(self, index: int, share: Share) -> Outcome:
+        """Report migration ``index`` applied by this run."""
+        migration = self.migrations[index]
+        self.ctx.emit(Event(EventKind.START, migration=migration))
+        self.ctx.emit(Event(EventKind.APPLIED, migration=migration, seconds=share.seconds))
+        return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, share.seconds, share.requests)
+
+    def skipped(self, index: int, share: Share) -> Outcome:
+        """Report migration ``index`` as applied by another run."""
+        migration = self.migrations[index]
+        self.ctx.emit(Event(EventKind.START, migration=migration))
+        self.ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, share.seconds))
+        return Outcome(migration.version, migration.name, OutcomeStatus.ALREADY_APPLIED, share.seconds, share.requests)
+
+    def failure(self, index: int, error: SqlError, sent: Request) -> MigrationsTasksError:
+        """Return the error naming the migration's file, statement, line and SQLSTATE."""
+        self.ctx.emit(Event(EventKind.START, migration=self.migrations[index]))
+        return apply_failure(self.ctx, self.migrations[index], self.request(index), error, [], [], sent)
+
+    def busy(self, index: int) -> str:
+        """Return "Migration 3 was not applied"."""
+        return f"Migration {self.version(index)} was not applied"
+
+
+def check_sizes(ctx: Context, flow: ApplyFlow) -> None:
+    """Refuse, before anything is written, a migration whose request is over the transport's size limit."""
+    limit = ctx.db.max_request_bytes
+    if limit is None:
+        return
+    for migration, requests in zip(flow.migrations, flow.requests):
+        size = max(ctx.db.request_bytes(r.sql) for r, _ in requests)
+        if size > limit:
+            raise too_large(migration.path.name, migration.path.stat().st_size, size, limit, str(migration.path))
+
+
+def apply_one(ctx: Context, migration: Migration, requests: Requests) -> Outcome:
     """Apply one migration (its requests, in order); return what happened to it."""
     ctx.emit(Event(EventKind.START, migration=migration))
     started = time.perf_counter()
     before = ctx.db.requests
-    requests = migration_requests(ctx, migration, columns)
     done: list[Statement] = []
     for index, (request, records) in enumerate(requests):
         try:
@@ -101,13 +180,8 @@ def apply_one(ctx: Context, migration: Migration, columns: Mapping[str, ledger.C
             if index == 0:
                 seconds = time.perf_counter() - started
                 ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, seconds))
-                return Outcome(
-                    migration.version,
-                    migration.name,
-                    OutcomeStatus.ALREADY_APPLIED,
-                    seconds,
-                    ctx.db.requests - before,
-                )
+                status = OutcomeStatus.ALREADY_APPLIED
+                return Outcome(migration.version, migration.name, status, seconds, ctx.db.requests - before)
             raise MigrationFailed(
                 f"{migration.path}: another run recorded migration {migration.version} while this run "
                 "was applying its parts; both ran its committed parts.",
@@ -124,19 +198,17 @@ def apply_one(ctx: Context, migration: Migration, columns: Mapping[str, ledger.C
 
 
 def _send(ctx: Context, request: Request, migration: Migration, records: bool) -> None:
+    """Send one of a migration's requests; a guarded one (it records the row) is settled when lost."""
     write = Write(
         request.sql,
-        migration.version,
-        migration=migration,
+        f"migration {migration.version}",
         settle=(lambda: recorded(ctx, migration.version)) if records else None,
+        resendable=records,
         busy=f"Migration {migration.version} was not applied",
+        migration=migration,
     )
     try:
-        send(ctx, write)
-    except SqlError as exc:
-        if exc.sqlstate == ledger.ALREADY_APPLIED:
-            raise AlreadyApplied() from None
-        raise
+        delivery = deliver(ctx, write)
     except AmbiguousWriteError as exc:
         if records:
             raise
@@ -146,3 +218,18 @@ def _send(ctx: Context, request: Request, migration: Migration, records: bool) -
             hint=f"Check whether it ran, finish the migration by hand, then run "
             f"`inv db.repair --status applied {migration.version}`.",
         ) from None
+    error = delivery.error
+    if error is None:
+        return
+    if error.sqlstate != ledger.ALREADY_APPLIED:
+        raise error
+    if not delivery.lost:
+        raise AlreadyApplied()
+    ctx.emit(
+        Event(
+            EventKind.WARNING,
+            f"Sending migration {migration.version} again found it recorded: the ledger shows it committed "
+            "(the attempt whose answer was lost applied it).",
+            migration,
+        )
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import ledger
 from ..database import Database
@@ -13,6 +13,16 @@ from .events import Event, EventSink
 
 
 @dataclass
+class Batching:
+    """How many migrations one request carries now, for the rest of the run."""
+
+    #: Starts at ``batch_size``; a request that times out halves it, down to one migration per request.
+    size: int
+    #: The server refused the batch form: one migration per request for the rest of the run.
+    refused: bool = False
+
+
+@dataclass
 class Context:
     """The database an operation talks to, and how it reports and stops."""
 
@@ -20,6 +30,10 @@ class Context:
     settings: Settings
     on_event: EventSink
     should_stop: ShouldStop
+    batching: Batching = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.batching = Batching(self.settings.batch_size)
 
     def emit(self, event: Event) -> None:
         """Report an event."""

@@ -1,8 +1,9 @@
 """The engine: check, apply, roll back and repair migrations through the :class:`Database` protocol.
 
 It never knows which transport it has. Requests: one to read the ledger, one to create it when missing,
-one per migration (see :mod:`.apply`), one per rollback step (:mod:`.rollback`), one per repair
-(:mod:`.repair`). Every write goes through :mod:`.send`, which settles lost answers through the ledger.
+one per ``batch_size`` consecutive migrations or rollback steps (see :mod:`.steps`; each still its own
+transaction), one per repair (:mod:`.repair`). Every write goes through :mod:`.send`, which settles lost
+answers through the ledger.
 A run stops at the first failure, or at a migration boundary once ``should_stop`` asks it to; its result
 (:attr:`Engine.result`, :attr:`Engine.rollback_result`) says what was done, also after an exception.
 """
@@ -18,13 +19,14 @@ from ..migrations import LocalMigrations
 from ..plan import Plan, build, select_rollback
 from ..progress import ShouldStop, never
 from ..settings import Settings
-from .apply import apply_one, migration_requests, refuse_conflicts
+from .apply import ApplyFlow, check_sizes, refuse_conflicts
 from .context import Context
 from .events import EventSink, ignore
 from .repair import repair
 from .results import ApplyResult, Outcome, OutcomeStatus, RepairResult, RollbackResult
-from .rollback import check_down, rollback_one, rollback_step
+from .rollback import RollbackFlow, check_down, check_step_sizes, rollback_step
 from .send import create_ledger, recorded
+from .steps import run_steps
 
 
 class Measure:
@@ -89,17 +91,16 @@ class Engine:
             refuse_conflicts(result.plan, include_all)
             todo = result.plan.to_apply(include_all)
             columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
+            flow = ApplyFlow(ctx, todo, columns)
+            check_sizes(ctx, flow)
             if dry_run:
-                for migration in todo:
-                    result.sql.append((migration, [r.sql for r, _ in migration_requests(ctx, migration, columns)]))
+                for migration, requests in zip(flow.migrations, flow.requests):
+                    result.sql.append((migration, [r.sql for r, _ in requests]))
                     result.outcomes.append(Outcome(migration.version, migration.name, OutcomeStatus.WOULD_APPLY))
                 return result
             if todo and not current.exists:
                 create_ledger(ctx)
-            for migration in todo:
-                if ctx.should_stop():
-                    break
-                result.outcomes.append(apply_one(ctx, migration, columns))
+            run_steps(ctx, flow, result.outcomes)
         finally:
             measure.onto(result)
         return result
@@ -115,12 +116,12 @@ class Engine:
         record_only: bool = False,
         dry_run: bool = False,
     ) -> RollbackResult:
-        """Undo applied migrations, newest first, each in one atomic request; stop at the first failure.
+        """Undo applied migrations, newest first, each atomically; stop at the first failure.
 
-        Each request holds the migration lock, a guard that the version is still recorded (so concurrent
+        Each step holds the migration lock, a guard that the version is still recorded (so concurrent
         rollbacks never undo a migration twice), a guard that nothing newer is recorded (unless one version is
-        rolled back with ``force``), the down SQL and the deletion of the ledger row. Every down SQL is found
-        and parsed before the first request that writes.
+        rolled back with ``force``), the down SQL and the deletion of the ledger row, in a transaction of its
+        own; consecutive steps share a request. Every down SQL is found and parsed before the first write.
         """
         ctx = self.ctx
         measure = Measure(ctx)
@@ -131,13 +132,12 @@ class Engine:
             alone = version is not None and force
             result.steps = [rollback_step(ctx, e, record_only, alone, result.warnings) for e in selection.entries]
             check_down(result.steps, record_only)
+            flow = RollbackFlow(ctx, result.steps)
+            check_step_sizes(ctx, flow)
             if dry_run:
                 result.outcomes = [Outcome(s.version, s.name, OutcomeStatus.WOULD_ROLL_BACK) for s in result.steps]
                 return result
-            for step in result.steps:
-                if ctx.should_stop():
-                    break
-                result.outcomes.append(rollback_one(ctx, step))
+            run_steps(ctx, flow, result.outcomes)
         finally:
             measure.onto(result)
         return result

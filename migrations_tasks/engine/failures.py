@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ledger
-from ..errors import MigrationFailed, RollbackFailed, SqlError, TransportError
+from ..errors import MigrationFailed, MigrationFileError, RollbackFailed, SqlError, TransportError
 from ..migrations import Migration
 from ..sqlfile import Statement
 from ..wording import first_line
@@ -30,8 +30,17 @@ class Located:
     probes: int = 0
 
 
-def locate(ctx: Context, request: Request, error: SqlError) -> Located:
-    """Return the statement ``error`` comes from, replaying prefixes when the server did not say."""
+def locate(ctx: Context, request: Request, error: SqlError, sent: Request | None = None) -> Located:
+    """Return the statement ``error`` comes from, replaying prefixes when the server did not say.
+
+    ``sent`` is the request the error's position refers to when it carried more than ``request`` (a batch).
+    """
+    if sent is not None and sent is not request:
+        in_batch = sent.locate(error)
+        if in_batch is not None:
+            return Located(*in_batch)
+        if error.position is not None or error.line is not None:
+            return Located(None, None)  # it points at one of our own statements
     found = request.locate(error)
     statements = request.statements()
     if found is None and len(statements) == 1:
@@ -95,15 +104,19 @@ def apply_failure(
     error: SqlError,
     done: list[Statement],
     remaining: list[Request],
+    sent: Request | None = None,
 ) -> MigrationFailed:
-    """Return the error for a migration whose request failed (``done``: its statements committed before)."""
-    located = locate(ctx, request, error)
+    """Return the error for a migration whose request failed (``done``: its statements committed before).
+
+    ``sent`` is the request that failed when it carried more than this migration (a batch).
+    """
+    located = locate(ctx, request, error, sent)
     where = ""
     if located.statement is not None:
         number = migration.statements.index(located.statement) + 1
         where = f" at line {located.line} (statement {number} of {len(migration.statements)})"
     parts = _describe(f"Migration {migration.filename} failed{where}:", located, error)
-    own = request.part_at(error)
+    own = (sent or request).part_at(error)
     if located.statement is None and own is not None and own.statement is None:
         parts.append(f"  (it failed in migrations-tasks' own {own.role} statement, not in the file's SQL)")
     elif located.statement is None and request.statements():
@@ -131,9 +144,9 @@ def apply_failure(
     )
 
 
-def rollback_failure(ctx: Context, step: RollbackStep, error: SqlError) -> RollbackFailed:
+def rollback_failure(ctx: Context, step: RollbackStep, error: SqlError, sent: Request | None = None) -> RollbackFailed:
     """Return the error for a rollback whose request failed (nothing of it was applied)."""
-    located = locate(ctx, step.request, error)
+    located = locate(ctx, step.request, error, sent)
     down = step.down
     where = ""
     if located.statement is not None and down is not None:
@@ -148,4 +161,15 @@ def rollback_failure(ctx: Context, step: RollbackStep, error: SqlError) -> Rollb
         sql_error=error,
         hint=f"Nothing of this rollback was applied: the schema and the ledger row of {step.version} are "
         "unchanged. Fix the down SQL and run db.rollback again.",
+    )
+
+
+def too_large(label: str, file_bytes: int, size: int, limit: int, path: str | None) -> MigrationFileError:
+    """Return the error for a file whose request would be over the API's body limit (nothing was sent)."""
+    return MigrationFileError(
+        f"{label}: the request that carries it is {size:,} bytes (the file is {file_bytes:,} bytes), over the "
+        f"{limit:,}-byte limit of a Management API request (migrations.request_max_bytes); nothing was written.",
+        path=path,
+        hint="Apply it over a direct connection (`--transport postgres` with SUPABASE_DB_URL), "
+        "or split the file into smaller migrations.",
     )

@@ -68,5 +68,5 @@ def repair(
     if writes and not dry_run:
         if not current.exists:
             create_ledger(ctx)
-        send(ctx, Write(request.sql, "the repair", idempotent=True))
+        send(ctx, Write(request.sql, "the repair", resendable=True))
     return result

@@ -1,4 +1,9 @@
-"""The SQL text of one request, remembering where each statement sits in it (to name a failing one)."""
+"""The SQL text of one request, remembering where each statement sits in it (to name a failing one).
+
+A request may carry several migrations (a batch, :mod:`.batch`): each part then also records which of
+them (its ``owner``, an index into the batch) it belongs to, so an error's position or line names the
+migration as well as the statement.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,9 @@ class Part:
     end: int
     line: int
     statement: Statement | None
-    role: str = "statement"  # or "lock and guard", "ledger row", "probe"
+    role: str = "statement"  # or "lock and guard", "ledger row", "probe", "transaction", "session reset"
+    #: In a batch, the index of the migration (or rollback step) the part belongs to.
+    owner: int | None = None
 
 
 class Request:
@@ -28,12 +35,20 @@ class Request:
         self._length = 0
         self._lines = 1
 
-    def add(self, text: str, statement: Statement | None = None, role: str = "statement") -> Request:
+    def add(
+        self, text: str, statement: Statement | None = None, role: str = "statement", owner: int | None = None
+    ) -> Request:
         """Append a statement (and ``;`` plus a newline); ``role`` names what a non-migration part is."""
         chunk = text + ";\n"
-        self.parts.append(Part(text, self._length, self._length + len(text), self._lines, statement, role))
+        self.parts.append(Part(text, self._length, self._length + len(text), self._lines, statement, role, owner))
         self._length += len(chunk)
         self._lines += chunk.count("\n")
+        return self
+
+    def extend(self, other: Request, owner: int) -> Request:
+        """Append every part of ``other``, marked as belonging to batch member ``owner``."""
+        for part in other.parts:
+            self.add(part.text, part.statement, part.role, owner)
         return self
 
     @property

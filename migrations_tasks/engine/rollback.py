@@ -1,9 +1,10 @@
-"""Undo applied migrations, newest first, each in one atomic request; stop at the first failure.
+"""Undo applied migrations, newest first, each in one atomic transaction; stop at the first failure.
 
-Each request holds the migration lock, a guard that the version is still recorded (so concurrent rollbacks
+Each step holds the migration lock, a guard that the version is still recorded (so concurrent rollbacks
 never undo a migration twice), a guard that nothing newer is recorded (unless one version is rolled back
-with ``force``), the down SQL and the deletion of the ledger row. Every down SQL is found and parsed
-before the first request that writes.
+with ``force``), the down SQL and the deletion of the ledger row. Consecutive steps share a request
+(:mod:`.steps`), each still its own transaction. Every down SQL is found and parsed before the first
+request that writes.
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import time
 
 from .. import ledger
 from ..down import DOWN_HINT, DownSql, parse_down
-from ..errors import Refused, SqlError
+from ..errors import MigrationsTasksError, Refused, SqlError
 from ..plan import Entry, Status
 from ..sql import same_statements
 from .context import Context
 from .events import Event, EventKind
-from .failures import rollback_failure
+from .failures import rollback_failure, too_large
 from .request import Request
 from .results import Outcome, OutcomeStatus, RollbackStep
-from .send import Write, recorded, send
+from .send import Write, deliver, recorded
+from .steps import Flow, Share
 
 
 class NotApplied(Exception):
@@ -74,9 +76,17 @@ def check_down(steps: list[RollbackStep], record_only: bool) -> None:
         )
 
 
+def newer_applied(step: RollbackStep, error: SqlError) -> Refused:
+    """Return the refusal for a step whose guard found newer migrations applied meanwhile."""
+    return Refused(
+        f"Migration {step.version} was not rolled back: {error.message}.",
+        hint="Another run applied them meanwhile; check with `inv db.check` and roll back again.",
+    )
+
+
 def rollback_one(ctx: Context, step: RollbackStep) -> Outcome:
     """Roll back one migration (one request); return what happened to it."""
-    ctx.emit(Event(EventKind.START_ROLLBACK, version=step.version, name=step.name))
+    ctx.emit(_event(EventKind.START_ROLLBACK, step))
     started = time.perf_counter()
     before = ctx.db.requests
     status = OutcomeStatus.RECORD_REMOVED if step.record_only else OutcomeStatus.ROLLED_BACK
@@ -84,31 +94,106 @@ def rollback_one(ctx: Context, step: RollbackStep) -> Outcome:
         step.request.sql,
         f"the rollback of {step.version}",
         settle=lambda: not recorded(ctx, step.version),
+        resendable=True,
         busy=f"Migration {step.version} was not rolled back",
     )
-    try:
-        send(ctx, write)
-    except SqlError as exc:
-        if exc.sqlstate == ledger.NOT_APPLIED:
-            status = OutcomeStatus.ALREADY_ROLLED_BACK
-            ctx.emit(
-                Event(
-                    EventKind.SKIPPED,
-                    "already rolled back by another run",
-                    seconds=time.perf_counter() - started,
-                    version=step.version,
-                    name=step.name,
-                )
-            )
-        elif exc.sqlstate == ledger.NEWER_APPLIED:
-            raise Refused(
-                f"Migration {step.version} was not rolled back: {exc.message}.",
-                hint="Another run applied them meanwhile; check with `inv db.check` and roll back again.",
-            ) from None
-        else:
-            raise rollback_failure(ctx, step, exc) from None
-    else:
+    delivery = deliver(ctx, write)
+    error = delivery.error
+    if error is not None and error.sqlstate == ledger.NOT_APPLIED and delivery.lost:
         ctx.emit(
-            Event(EventKind.ROLLED_BACK, seconds=time.perf_counter() - started, version=step.version, name=step.name)
+            Event(
+                EventKind.WARNING,
+                f"Sending the rollback of {step.version} again found it done: the ledger shows it committed "
+                "(the attempt whose answer was lost did it).",
+            )
         )
+    elif error is not None and error.sqlstate == ledger.NOT_APPLIED:
+        status = OutcomeStatus.ALREADY_ROLLED_BACK
+        seconds = time.perf_counter() - started
+        ctx.emit(_event(EventKind.SKIPPED, step, "already rolled back by another run", seconds))
+    elif error is not None and error.sqlstate == ledger.NEWER_APPLIED:
+        raise newer_applied(step, error)
+    elif error is not None:
+        raise rollback_failure(ctx, step, error) from None
+    if status is not OutcomeStatus.ALREADY_ROLLED_BACK:
+        ctx.emit(_event(EventKind.ROLLED_BACK, step, seconds=time.perf_counter() - started))
     return Outcome(step.version, step.name, status, time.perf_counter() - started, ctx.db.requests - before)
+
+
+def _event(kind: EventKind, step: RollbackStep, message: str = "", seconds: float = 0.0) -> Event:
+    """Return an event about ``step`` (rollback events name the version, not a migration file)."""
+    return Event(kind, message, seconds=seconds, version=step.version, name=step.name)
+
+
+class RollbackFlow(Flow):
+    """Rollback steps, newest first, for the runner of :mod:`.steps`."""
+
+    refusal = ledger.NOT_APPLIED
+
+    def __init__(self, ctx: Context, steps: list[RollbackStep]) -> None:
+        super().__init__(ctx)
+        self.steps = steps
+
+    @property
+    def count(self) -> int:
+        """Return the number of steps."""
+        return len(self.steps)
+
+    def version(self, index: int) -> str:
+        """Return the version step ``index`` rolls back."""
+        return self.steps[index].version
+
+    def request(self, index: int) -> Request:
+        """Return the request that rolls back step ``index``."""
+        return self.steps[index].request
+
+    def one(self, index: int) -> Outcome:
+        """Roll back step ``index`` in a request of its own."""
+        return rollback_one(self.ctx, self.steps[index])
+
+    def done(self, index: int, recorded: set[str]) -> bool:
+        """Return whether the ledger no longer records step ``index``'s version."""
+        return self.version(index) not in recorded
+
+    def finished(self, index: int, share: Share) -> Outcome:
+        """Report step ``index`` rolled back by this run."""
+        step = self.steps[index]
+        self.ctx.emit(_event(EventKind.START_ROLLBACK, step))
+        self.ctx.emit(_event(EventKind.ROLLED_BACK, step, seconds=share.seconds))
+        status = OutcomeStatus.RECORD_REMOVED if step.record_only else OutcomeStatus.ROLLED_BACK
+        return Outcome(step.version, step.name, status, share.seconds, share.requests)
+
+    def skipped(self, index: int, share: Share) -> Outcome:
+        """Report step ``index`` as rolled back by another run."""
+        step = self.steps[index]
+        self.ctx.emit(_event(EventKind.START_ROLLBACK, step))
+        self.ctx.emit(_event(EventKind.SKIPPED, step, "already rolled back by another run", share.seconds))
+        return Outcome(step.version, step.name, OutcomeStatus.ALREADY_ROLLED_BACK, share.seconds, share.requests)
+
+    def failure(self, index: int, error: SqlError, sent: Request) -> MigrationsTasksError:
+        """Return the error naming the down SQL's file, statement, line and SQLSTATE (or the refusal)."""
+        step = self.steps[index]
+        self.ctx.emit(_event(EventKind.START_ROLLBACK, step))
+        if error.sqlstate == ledger.NEWER_APPLIED:
+            return newer_applied(step, error)
+        return rollback_failure(self.ctx, step, error, sent)
+
+    def busy(self, index: int) -> str:
+        """Return "Migration 3 was not rolled back"."""
+        return f"Migration {self.version(index)} was not rolled back"
+
+
+def check_step_sizes(ctx: Context, flow: RollbackFlow) -> None:
+    """Refuse, before anything is written, a rollback whose request is over the transport's size limit."""
+    limit = ctx.db.max_request_bytes
+    for step in flow.steps if limit is not None else ():
+        size = ctx.db.request_bytes(step.request.sql)
+        path = step.down.path if step.down is not None else None
+        if limit is not None and size > limit:
+            raise too_large(
+                f"the rollback of {step.label}",
+                path.stat().st_size if path else 0,
+                size,
+                limit,
+                str(path) if path else None,
+            )

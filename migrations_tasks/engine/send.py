@@ -1,33 +1,46 @@
 """Send a write and settle an answer that was lost: the one path every write takes.
 
-Every request that changes the database (a migration's units, a rollback, a repair, the ledger's creation)
-goes through :func:`send`. When the answer is lost (:class:`~migrations_tasks.errors.AmbiguousWriteError`)
-the write is settled, never resent blindly:
+Every request that changes the database (a migration, a batch of them, a rollback, a repair, the
+ledger's creation) goes through :func:`deliver`. When no usable answer comes back:
 
-* a write with a ``settle`` question asks the ledger (:func:`recorded`, which first waits for the migration
-  lock, so a request still running on the server has finished): settled means done; otherwise the write
-  did not commit and is sent again;
-* a write marked ``idempotent`` (a repair, the ledger's creation) sets the same state however often it runs,
-  so it is sent again;
-* any other write (a statement that ran outside a transaction) cannot be settled: the error goes up.
+* a **408** (:class:`~migrations_tasks.errors.QueryTimeoutError`: the Management API stopped waiting at its
+  ~55 s limit; the SQL may still be running) is settled through the ledger when the write has a ``settle``
+  question (:func:`recorded` first waits for the migration lock, so a request still running has
+  finished): committed means done; otherwise it is **not** sent again (it would time out again) and the
+  run stops with a message naming the limit and the ways out. A write without the question (a batch)
+  leaves the 408 to its caller, which retries the rest in smaller requests;
+* any **other lost answer** (a dropped connection, a client timeout, a 503, a 5xx or a 400 without a SQL
+  error) of a ``resendable`` write is settled by sending it again, with jittered backoff, until
+  ``retry_deadline`` seconds have passed. That is safe because such a write is guarded: it takes the
+  migration lock (a first attempt still running on the server finishes first) and aborts when the ledger
+  already shows it, so a repeat either does the work once or answers with the guard's refusal, which
+  :attr:`Delivery.lost` lets the caller read as "the lost attempt committed". Repairs and the ledger's
+  creation set the same state however often they run;
+* any other write (a statement that runs outside a transaction) cannot be settled: the error goes up.
 
-At most :data:`MAX_RESENDS` sends in all. The guards' own refusals (the lock is busy) become one message.
+The guards' own refusal because the lock is busy becomes one message when ``busy`` says what was not done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import stamina
+
 from .. import ledger
-from ..errors import AmbiguousWriteError, MigrationsTasksError, SqlError
+from ..errors import AmbiguousWriteError, MigrationsTasksError, QueryTimeoutError, SqlError
 from ..migrations import Migration
-from ..sql import quote_literal
+from ..sql import text_array
 from .context import Context
 from .events import Event, EventKind
 
-MAX_RESENDS = 5
 BUSY_HINT = "Another apply or rollback is running against this database; wait for it and run again."
+TIMEOUT_HINT = (
+    "Run it over a direct connection (`--transport postgres` with SUPABASE_DB_URL), which has no per-request "
+    "time limit, or split the migration into smaller files."
+)
 
 
 @dataclass(frozen=True)
@@ -35,76 +48,137 @@ class Write:
     """One request that changes the database, and how to settle it when its answer is lost."""
 
     sql: str
-    #: What it is, for messages: "3", "the rollback of 3", "the repair", "the ledger creation".
+    #: What it is, for messages: "migration 3", "the rollback of 3", "the repair", "the ledger creation".
     what: str
-    #: Returns True when the ledger shows the write took effect (None: it cannot be asked).
+    #: Returns True when the ledger shows the write took effect (asked after a 408).
     settle: Callable[[], bool] | None = None
-    #: Sending it again sets the same state (used when there is no ``settle`` question).
-    idempotent: bool = False
+    #: Sending it again is harmless (a guarded transactional write, or one that sets the same state).
+    resendable: bool = False
     #: Said when the migration lock is busy: "Migration 3 was not applied".
     busy: str = ""
     migration: Migration | None = None
 
 
-def send(ctx: Context, write: Write) -> None:
-    """Send ``write``; settle a lost answer through the ledger, resend what did not commit (see above)."""
-    for attempt in range(1, MAX_RESENDS + 1):
-        try:
-            ctx.db.execute(write.sql)
-            return
-        except SqlError as exc:
-            if exc.sqlstate == ledger.LOCK_BUSY and write.busy:
-                raise MigrationsTasksError(f"{write.busy}: {exc.message}.", hint=BUSY_HINT) from None
+@dataclass(frozen=True)
+class Delivery:
+    """How a write went: the SQL error its answer carried (None: it succeeded), and answers lost before."""
+
+    error: SqlError | None = None
+    #: Attempts whose answer was lost before this answer came (a guard's refusal then means "it committed").
+    lost: int = 0
+
+
+def deliver(ctx: Context, write: Write) -> Delivery:
+    """Send ``write`` until an answer comes; settle lost answers as the module docstring says."""
+    lost: list[AmbiguousWriteError] = []
+    deadline = time.monotonic() + ctx.settings.retry_deadline
+
+    def again(exc: Exception) -> bool:
+        if isinstance(exc, QueryTimeoutError) or not isinstance(exc, AmbiguousWriteError) or not write.resendable:
+            return False
+        lost.append(exc)
+        if time.monotonic() >= deadline:
+            return False
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"The answer for {write.what} was lost ({exc.message}); sending it again "
+                "(its guard makes a repeat harmless).",
+                write.migration,
+            )
+        )
+        return True
+
+    try:
+        for attempt in stamina.retry_context(
+            on=again, attempts=None, timeout=None, wait_initial=0.5, wait_max=10.0, wait_jitter=1.0
+        ):
+            with attempt:
+                return _attempt(ctx, write, len(lost))
+    except QueryTimeoutError as exc:
+        return _settle_timeout(ctx, write, exc, len(lost))
+    except AmbiguousWriteError as exc:
+        if not lost or not write.resendable:
             raise
-        except AmbiguousWriteError as exc:
-            if write.settle is None and not write.idempotent:
-                raise
-            if write.settle is not None and write.settle():
-                ctx.emit(
-                    Event(
-                        EventKind.WARNING,
-                        f"The answer for {write.what} was lost ({exc.message}); the ledger shows it committed.",
-                        write.migration,
-                    )
-                )
-                return
-            if attempt == MAX_RESENDS:
-                raise
-            again = (
-                "the ledger shows it did not commit, so it is sent again."
-                if write.settle is not None
-                else "sending it again (it is idempotent)."
+        raise AmbiguousWriteError(
+            f"No answer for {write.what} after {len(lost)} attempts in {ctx.settings.retry_deadline:g}s "
+            f"(last: {exc.message}).",
+            hint="Run `inv db.check` to see what committed, then run again (retry_deadline sets how long to try).",
+        ) from None
+    raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
+
+def _attempt(ctx: Context, write: Write, lost: int) -> Delivery:
+    """Send ``write`` once; an SQL error is part of the answer, except the busy lock when ``busy`` is set."""
+    try:
+        ctx.db.execute(write.sql)
+    except SqlError as exc:
+        if exc.sqlstate == ledger.LOCK_BUSY and write.busy:
+            raise MigrationsTasksError(f"{write.busy}: {exc.message}.", hint=BUSY_HINT) from None
+        return Delivery(exc, lost)
+    return Delivery(None, lost)
+
+
+def _settle_timeout(ctx: Context, write: Write, exc: QueryTimeoutError, lost: int) -> Delivery:
+    """Settle a 408 through the ledger: done when it committed; otherwise stop (it would time out again)."""
+    if write.settle is None:
+        raise exc
+    if write.settle():
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"The answer for {write.what} was lost ({exc.message}); the ledger shows it committed.",
+                write.migration,
             )
-            ctx.emit(
-                Event(
-                    EventKind.WARNING, f"The answer for {write.what} was lost ({exc.message}); {again}", write.migration
-                )
-            )
+        )
+        return Delivery(None, lost + 1)
+    raise MigrationsTasksError(
+        f"{write.busy or write.what}: {exc.message} The ledger shows it did not commit; it is not sent again, "
+        "as it would time out again.",
+        hint=TIMEOUT_HINT,
+    ) from None
 
 
-def recorded(ctx: Context, version: str) -> bool:
-    """Return whether ``version`` is recorded, after any in-flight write of it has finished.
+def send(ctx: Context, write: Write) -> Delivery:
+    """Deliver ``write`` and raise the SQL error its answer carried, if any."""
+    delivery = deliver(ctx, write)
+    if delivery.error is not None:
+        raise delivery.error
+    return delivery
 
-    Taking the migration lock first waits for a request still running on the server, so the answer is
-    final; the request changes nothing and is safe to repeat.
+
+def ledger_versions(ctx: Context, versions: Sequence[str], *, wait: bool) -> set[str]:
+    """Return which of ``versions`` the ledger records (one request).
+
+    With ``wait`` the migration lock is taken first, so a request still running on the server has finished
+    and the answer is final; the request changes nothing and is safe to repeat.
     """
+    lock = f"{ledger.lock_sql(ctx.settings.lock_wait_seconds)};\n" if wait else ""
     probe = (
-        f"{ledger.lock_sql(ctx.settings.lock_wait_seconds)};\n"
-        f"SELECT EXISTS (SELECT 1 FROM {ledger.TABLE} WHERE version = {quote_literal(version)}) AS found"
+        f"{lock}SELECT coalesce(json_agg(version::text), '[]'::json) AS found FROM {ledger.TABLE} "
+        f"WHERE version::text = ANY({text_array(list(versions))})"
     )
     try:
         rows = ctx.db.execute(probe, write=False)
     except SqlError as exc:
+        if exc.sqlstate in ("42P01", "3F000"):
+            return set()
         if exc.sqlstate == ledger.LOCK_BUSY:
             raise MigrationsTasksError(
-                f"Could not learn whether migration {version} committed: {exc.message}.",
+                f"Could not learn whether {', '.join(versions)} committed: {exc.message}.",
                 hint="Another run holds the migration lock; when it is done, run db.check.",
             ) from None
         raise
-    return bool(rows and rows[0].get("found"))
+    found = rows[0].get("found") if rows else None
+    return {str(v) for v in found} if isinstance(found, list) else set()
+
+
+def recorded(ctx: Context, version: str) -> bool:
+    """Return whether ``version`` is recorded, after any in-flight write of it has finished."""
+    return version in ledger_versions(ctx, [version], wait=True)
 
 
 def create_ledger(ctx: Context) -> None:
     """Create the ledger exactly as the Supabase CLI does (one request; idempotent)."""
     ctx.emit(Event(EventKind.INFO, f"Creating the ledger table {ledger.TABLE} (as the Supabase CLI does)."))
-    send(ctx, Write(ledger.create_sql(ctx.settings.lock_wait_seconds), "the ledger creation", idempotent=True))
+    send(ctx, Write(ledger.create_sql(ctx.settings.lock_wait_seconds), "the ledger creation", resendable=True))

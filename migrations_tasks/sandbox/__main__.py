@@ -31,6 +31,11 @@ fault injection (to rehearse a bad day):
   --rate-limit N   like Supabase: over N requests in a rolling minute -> 429 with
                    X-RateLimit-Limit/Remaining/Reset headers (no Retry-After)
   --fail-every N   every Nth API request answers 503 and runs nothing
+  --fail-rate P --seed N   each API request answers 503 (runs nothing) with probability P,
+                   drawn from a random sequence seeded with N (the same faults on every run)
+  --statement-timeout-prefix SECONDS   prefix every query with postgres-meta's
+                   SET statement_timeout='Ns'; SET idle_session_timeout='Ns'; (error positions are
+                   corrected for it, as postgres-meta does)
   --drop-every N   every Nth API request runs its SQL to completion (committed), then the
                    connection is closed without an answer: the "did it happen?" case
   --latency-ms / --jitter-ms   delay every API request by latency + uniform(0, jitter)
@@ -44,6 +49,13 @@ def _non_negative(value: str) -> float:
     number = float(value)
     if number < 0:
         raise argparse.ArgumentTypeError("must be zero or more")
+    return number
+
+
+def _probability(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
     return number
 
 
@@ -82,6 +94,15 @@ def parser() -> argparse.ArgumentParser:
         help="length of the rate limit's rolling window in seconds (default 60, as Supabase)",
     )
     p.add_argument("--drop-every", type=_count, default=0, help="drop the answer of every Nth API request")
+    p.add_argument("--fail-rate", type=_probability, default=0.0, help="answer 503 with this probability (0..1)")
+    p.add_argument("--seed", type=int, default=None, help="seed of --fail-rate's random draws")
+    p.add_argument(
+        "--statement-timeout-prefix",
+        type=_non_negative,
+        default=0.0,
+        metavar="SECONDS",
+        help="prefix every query with postgres-meta's statement and idle-session timeouts (0: off)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request on stderr")
     return p
 
@@ -96,7 +117,15 @@ def main(argv: list[str] | None = None) -> int:
         print("sandbox: --ref must be exactly 20 lowercase letters", file=sys.stderr)
         return 2
     faults = Faults(
-        args.latency_ms, args.jitter_ms, args.rate_limit, args.fail_every, args.drop_every, args.rate_window or 60.0
+        args.latency_ms,
+        args.jitter_ms,
+        args.rate_limit,
+        args.fail_every,
+        args.drop_every,
+        args.rate_window or 60.0,
+        fail_rate=args.fail_rate,
+        seed=args.seed,
+        statement_timeout_prefix=args.statement_timeout_prefix,
     )
     sandbox = Sandbox(args.data_dir, port=args.port, faults=faults, token=args.token, ref=args.ref)
     stop = threading.Event()

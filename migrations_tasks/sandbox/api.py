@@ -43,13 +43,13 @@ def json_default(value: Any) -> Any:
     return str(value)
 
 
-def format_error(exc: psycopg.Error, query: str) -> str:
-    """Format a PostgreSQL error as postgres-meta does."""
+def format_error(exc: psycopg.Error, query: str, shift: int = 0) -> str:
+    """Format a PostgreSQL error as postgres-meta does (``shift``: the length of its prefix, taken off)."""
     diag = exc.diag
     sqlstate = diag.sqlstate or "XX000"
     lines = [f"Failed to run sql query: ERROR:  {sqlstate}: {diag.message_primary or str(exc).strip()}"]
-    if diag.statement_position:
-        position = int(diag.statement_position) - 1
+    if diag.statement_position and int(diag.statement_position) > shift:
+        position = int(diag.statement_position) - 1 - shift
         before = query[:position]
         number = before.count("\n") + 1
         start = before.rfind("\n") + 1
@@ -179,6 +179,10 @@ class SandboxApi:
 
     def run_sql(self, url: str, query: str, parameters: list[Any] | None, read_only: bool) -> tuple[int, Any]:
         """Run SQL the way the API does; return (status, body)."""
+        if self.faults.random_failure():  # --fail-rate: a 503 that runs nothing
+            self.bump("failed")
+            return 503, {"message": "Service Unavailable"}
+        prefix = self.faults.prefix()  # --statement-timeout-prefix: postgres-meta's SETs before the query
         try:
             with self.pool(url).connection() as conn:
                 try:
@@ -186,14 +190,14 @@ class SandboxApi:
                         conn.execute("SET default_transaction_read_only = on")
                     with conn.cursor() as cur:
                         if parameters is not None:
-                            cur.execute(query, parameters, prepare=False)
+                            cur.execute(prefix + query, parameters, prepare=False)
                         else:
-                            cur.execute(query.encode("utf-8"), prepare=False)
+                            cur.execute((prefix + query).encode("utf-8"), prepare=False)
                         return 201, answer_rows(cur)
                 except psycopg.Error as exc:
                     if exc.diag.sqlstate is None:
                         return 500, {"message": f"Failed to run sql query: {str(exc).strip()}"}
-                    return 400, {"message": format_error(exc, query)}
+                    return 400, {"message": format_error(exc, query, len(prefix))}
         except TimeoutError:
             return 503, {"message": "Too many clients; try again later"}
         except psycopg.OperationalError as exc:

@@ -1,12 +1,18 @@
-"""What the sandbox does wrong on purpose, to rehearse a bad day: rate limits, 503s, lost answers, latency."""
+"""What the sandbox does wrong on purpose, to rehearse a bad day: rate limits, 503s, lost answers, latency.
+
+It also imitates what postgres-meta may put around a query: ``statement_timeout_prefix`` prepends
+``SET statement_timeout='Ns'; SET idle_session_timeout='Ns';`` to every query, as postgres-meta does
+when its caller passes a statement timeout (the user's SQL then runs in an implicit transaction block).
+"""
 
 from __future__ import annotations
 
 import collections
 import math
+import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: The budget the rate-limit headers show when no limit is set (Supabase: 120 per minute).
 NOMINAL_LIMIT = 120
@@ -22,6 +28,28 @@ class Faults:
     fail_every: int = 0  # every Nth API request answers 503 without running its SQL
     drop_every: int = 0  # every Nth API request commits, then closes the connection unanswered
     rate_window: float = 60.0  # the rate limit's rolling window, in seconds (Supabase: one minute)
+    fail_rate: float = 0.0  # each API request answers 503 without running its SQL with this probability
+    seed: int | None = None  # the seed of fail_rate's random draws (None: a different run each time)
+    statement_timeout_prefix: float = 0.0  # seconds; > 0 prefixes every query as postgres-meta may
+    _random: random.Random = field(init=False, repr=False, compare=False)
+    _random_lock: threading.Lock = field(init=False, repr=False, compare=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)  # noqa: S311 - fault injection, not security
+
+    def random_failure(self) -> bool:
+        """Return True when this request should answer 503 (``fail_rate``), drawing from the seeded sequence."""
+        if self.fail_rate <= 0:
+            return False
+        with self._random_lock:
+            return self._random.random() < self.fail_rate
+
+    def prefix(self) -> str:
+        """Return what postgres-meta would put before the query (empty without ``statement_timeout_prefix``)."""
+        if self.statement_timeout_prefix <= 0:
+            return ""
+        seconds = f"{self.statement_timeout_prefix:g}s"
+        return f"SET statement_timeout='{seconds}'; SET idle_session_timeout='{seconds}';"
 
 
 class RateWindow:

@@ -49,11 +49,16 @@ class Where:
     json: bool = False
 
     @contextmanager
-    def session(self, c: Context, *, warn: bool = True) -> Iterator[tuple[Reporter, Settings, Any, Any]]:
-        """Yield the reporter, settings, local migrations and connection; errors become exit codes."""
+    def session(
+        self, c: Context, *, warn: bool = True, flags: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[Reporter, Settings, Any, Any]]:
+        """Yield the reporter, settings, local migrations and connection; errors become exit codes.
+
+        ``flags`` are the task's own settings flags (``batch_size``), None when not given.
+        """
         reporter = Reporter(json=self.json)
-        flags = {"migrations_dir": self.migrations_dir, "transport": self.transport, "project_ref": self.project_ref}
-        with exits(reporter), database(c, reporter, warn=warn, **flags) as (s, local, db):
+        given = {"migrations_dir": self.migrations_dir, "transport": self.transport, "project_ref": self.project_ref}
+        with exits(reporter), database(c, reporter, warn=warn, **given, **(flags or {})) as (s, local, db):
             yield reporter, s, local, db
 
 
@@ -108,12 +113,15 @@ _ROLLBACK = _Operation(
 )
 
 
-def _run_engine(c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any]) -> Any:
+def _run_engine(
+    c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any], batch_size: int = 0
+) -> Any:
     """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
     from ..engine import Engine
     from ..errors import Interrupted, MigrationsTasksError
 
-    with where.session(c) as (reporter, s, local, db), stop_on_signals(reporter, STOPPING) as stop:
+    flags = {"batch_size": batch_size or None}
+    with where.session(c, flags=flags) as (reporter, s, local, db), stop_on_signals(reporter, STOPPING) as stop:
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e), should_stop=stop)
         try:
             result = work(engine, local)
@@ -145,16 +153,27 @@ def check(c: Context, where: Where) -> Any:
     return plan
 
 
+BATCH_HELP = (
+    "migrations per request, each still its own transaction (default: migrations.batch_size, 50; "
+    "1: one request per migration)"
+)
+
+
 @db_task(
     help={
         "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
         "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
+        "batch_size": BATCH_HELP,
     }
 )
-def apply(c: Context, dry_run: bool = False, include_all: bool = False, *, where: Where) -> Any:
+def apply(c: Context, dry_run: bool = False, include_all: bool = False, batch_size: int = 0, *, where: Where) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
     return _run_engine(
-        c, where, _APPLY, lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run)
+        c,
+        where,
+        _APPLY,
+        lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
+        batch_size,
     )
 
 
@@ -166,6 +185,7 @@ def apply(c: Context, dry_run: bool = False, include_all: bool = False, *, where
         "force": "with --version: roll it back even though newer migrations stay applied",
         "record_only": "only delete the ledger rows; run no down SQL (the schema stays as it is)",
         "dry_run": "find and parse the down SQL, print what each rollback would send, write nothing",
+        "batch_size": BATCH_HELP.replace("migrations per request", "rollback steps per request"),
     }
 )
 def rollback(
@@ -176,12 +196,15 @@ def rollback(
     force: bool = False,
     record_only: bool = False,
     dry_run: bool = False,
+    batch_size: int = 0,
     *,
     where: Where,
 ) -> Any:
     """Undo the newest applied migration (or more) with its down SQL, atomically with its ledger row."""
     options = {"steps": steps or None, "to": to, "version": version, "force": force, "record_only": record_only}
-    return _run_engine(c, where, _ROLLBACK, lambda engine, local: engine.rollback(local, dry_run=dry_run, **options))
+    return _run_engine(
+        c, where, _ROLLBACK, lambda engine, local: engine.rollback(local, dry_run=dry_run, **options), batch_size
+    )
 
 
 @db_task(

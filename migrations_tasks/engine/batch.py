@@ -1,0 +1,85 @@
+"""The batch form: one request carrying several migrations (or rollback steps), each its own transaction.
+
+::
+
+    DO $mt_baseline$ ... $mt_baseline$;      -- remember the session the request started with
+    BEGIN; <session reset>; <lock and guard>; <statements>; <ledger row>; COMMIT;
+    BEGIN; <session reset>; ...; COMMIT;
+
+Explicit ``BEGIN; ... COMMIT;`` blocks commit one by one in a multi-statement string, also when the
+endpoint prefixes the query with ``SET statement_timeout=...; SET idle_session_timeout=...;``
+(postgres-meta may): the prefix's implicit transaction block becomes the first explicit one. A ``DO`` block
+or procedure that ``COMMIT``s would fail there with 2D000, which is why the form is plain SQL. When a
+statement fails, PostgreSQL skips the rest of the string and the open block is rolled back (when the
+connection closes, or by the transport): the migrations before it are committed with their ledger rows,
+it is absent, the later ones never ran.
+
+Each block first puts the session back as the request found it: ``SET SESSION AUTHORIZATION DEFAULT``
+(also ending a ``SET ROLE``), ``RESET ALL``, then the settings the request started with (the endpoint's
+``statement_timeout``, say), remembered by the first statement. So a migration's ``SET`` never reaches the
+next one: each starts from the session it would have had in a request of its own.
+
+Everything here is pure: SQL text, and what an error says about the form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import SqlError
+from .request import Part, Request
+
+#: The custom setting holding the session's settings as the request found them (JSON).
+BASELINE_SETTING = "migrations_tasks.session"
+
+#: Remember the settings this request's session started with (``SET`` by the endpoint or the transport).
+BASELINE_SQL = (
+    "DO $mt_baseline$\nBEGIN\n"
+    f"  PERFORM set_config('{BASELINE_SETTING}', (SELECT coalesce(json_object_agg(name, setting), '{{}}')::text\n"
+    "     FROM pg_catalog.pg_settings WHERE source = 'session' AND context IN ('user', 'superuser')), false);\n"
+    "END $mt_baseline$"
+)
+
+#: Put the session back as the request found it, inside each block.
+RESET_SQL = (
+    "DO $mt_session$\nDECLARE\n"
+    f"  baseline text := current_setting('{BASELINE_SETTING}', true);\n"
+    "  item record;\nBEGIN\n"
+    "  SET SESSION AUTHORIZATION DEFAULT;\n"
+    "  RESET ALL;\n"
+    "  FOR item IN SELECT key, value FROM json_each_text(coalesce(nullif(baseline, ''), '{}')::json) LOOP\n"
+    "    PERFORM set_config(item.key, item.value, false);\n"
+    "  END LOOP;\n"
+    f"  PERFORM set_config('{BASELINE_SETTING}', baseline, false);\n"
+    "END $mt_session$"
+)
+
+#: SQLSTATEs of a server that refuses explicit transaction blocks in one request.
+REFUSING_STATES = frozenset({"2D000", "25001", "25P01"})
+
+
+def block(request: Request) -> Request:
+    """Return ``request`` as one block of a batch: in its own transaction, from a clean session."""
+    out = Request().add("BEGIN", role="transaction").add(RESET_SQL, role="session reset")
+    for part in request.parts:
+        out.add(part.text, part.statement, part.role)
+    return out.add("COMMIT", role="transaction")
+
+
+def batch_request(requests: Sequence[Request]) -> Request:
+    """Return the request carrying ``requests`` (each one migration's or step's), one block each."""
+    batch = Request().add(BASELINE_SQL, role="session baseline")
+    for owner, request in enumerate(requests):
+        batch.extend(block(request), owner)
+    return batch
+
+
+def refuses_the_form(error: SqlError, part: Part | None) -> bool:
+    """Return True when ``error`` says the server refuses the batch form (not that a migration failed).
+
+    It must come from one of our own statements (or an unknown place) and be about transaction blocks or
+    several statements in one request; a migration's own statement failing is a migration failure.
+    """
+    if part is not None and part.statement is not None:
+        return False
+    return error.sqlstate in REFUSING_STATES or "cannot insert multiple commands" in error.message

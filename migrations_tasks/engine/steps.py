@@ -1,0 +1,246 @@
+"""Run migrations (or rollback steps) in order, several per request where they can share one.
+
+A request carries up to ``batch_size`` consecutive steps (fewer when ``request_max_bytes`` would be
+passed), in the batch form of :mod:`.batch`; a step that must run alone (a migration with statements that
+cannot run in a transaction) goes in a request of its own, by :meth:`Flow.one`. How each answer is read:
+
+* success: every step committed; their progress lines are printed as the answer arrives;
+* a guard says a step was done by another run (or by an attempt of ours whose answer was lost): the steps
+  before it committed; one ledger read tells which later ones are done too; the run goes on after them;
+* any other SQL error: the steps before the failing one committed (its position says which one failed,
+  else one ledger read does), the failing one is absent, later ones never ran; the error names file,
+  statement, line and SQLSTATE as for a request of its own;
+* the server refuses the form itself (2D000 and the like, before anything committed): one step per request
+  for the rest of the run, said once;
+* a 408 (the API's per-request time limit): what committed is read from the ledger, the rest is sent in
+  requests half as large, down to one step per request, whose own 408 stops the run;
+* any other lost answer: the batch is sent again (:mod:`.send`); its guards make that harmless.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from ..errors import MigrationsTasksError, QueryTimeoutError, SqlError
+from ..ledger import LOCK_BUSY, guarded_version
+from ..wording import plural
+from .batch import BASELINE_SQL, batch_request, block, refuses_the_form
+from .context import Context
+from .events import Event, EventKind
+from .request import Request
+from .results import Outcome
+from .send import BUSY_HINT, Write, deliver, ledger_versions
+
+
+@dataclass(frozen=True)
+class Share:
+    """One batch's cost, shared by the steps it settled: seconds each, the requests it took."""
+
+    seconds: float
+    requests: int
+    #: An attempt's answer was lost before the one that came (a guard's refusal means we committed it).
+    lost: bool = False
+
+
+class Flow(ABC):
+    """What the runner needs to know about the steps it runs: applying, or rolling back."""
+
+    #: "migration", said in progress lines.
+    noun: str = "migration"
+    #: The guard's SQLSTATE when a step is already done by another run.
+    refusal: str = ""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    @property
+    @abstractmethod
+    def count(self) -> int:
+        """Return the number of steps."""
+
+    @abstractmethod
+    def version(self, index: int) -> str:
+        """Return the version step ``index`` is about."""
+
+    @abstractmethod
+    def request(self, index: int) -> Request:
+        """Return the request that does step ``index`` on its own (lock, guards, statements, ledger row)."""
+
+    def alone(self, index: int) -> bool:
+        """Return True when step ``index`` must run in requests of its own."""
+        return False
+
+    @abstractmethod
+    def one(self, index: int) -> Outcome:
+        """Do step ``index`` in a request of its own; return what happened."""
+
+    @abstractmethod
+    def done(self, index: int, recorded: set[str]) -> bool:
+        """Return whether the ledger (its ``recorded`` versions) shows step ``index`` done."""
+
+    @abstractmethod
+    def finished(self, index: int, share: Share) -> Outcome:
+        """Report step ``index`` as done by this run; return its outcome."""
+
+    @abstractmethod
+    def skipped(self, index: int, share: Share) -> Outcome:
+        """Report step ``index`` as done by another run; return its outcome."""
+
+    @abstractmethod
+    def failure(self, index: int, error: SqlError, sent: Request) -> MigrationsTasksError:
+        """Return the error for step ``index`` failing with ``error`` in the request ``sent``."""
+
+    def busy(self, index: int) -> str:
+        """Return what was not done when the migration lock stayed busy: "Migration 3 was not applied"."""
+        return f"Migration {self.version(index)} was not done"
+
+
+def run_steps(ctx: Context, flow: Flow, outcomes: list[Outcome]) -> None:
+    """Do every step of ``flow`` in order, batched where possible; stop at a failure or when asked to."""
+    index, stalled = 0, False
+    while index < flow.count and not ctx.should_stop():
+        end = index + 1 if stalled else plan(ctx, flow, index)
+        if end - index == 1:
+            outcomes.append(flow.one(index))
+            index, stalled = index + 1, False
+            continue
+        size = ctx.batching.size
+        settled = _batch(ctx, flow, range(index, end), outcomes)
+        index += settled
+        # a batch that settled nothing without changing how the rest is sent: its first step goes alone
+        stalled = settled == 0 and size == ctx.batching.size and not ctx.batching.refused
+
+
+def plan(ctx: Context, flow: Flow, start: int) -> int:
+    """Return the end of the batch starting at ``start`` (``start + 1``: that step goes alone)."""
+    size = 1 if ctx.batching.refused else ctx.batching.size
+    limit = ctx.db.max_request_bytes
+    total = ctx.db.request_bytes(BASELINE_SQL) if limit is not None else 0
+    end = start
+    while end < flow.count and end - start < size and not flow.alone(end):
+        if limit is not None:
+            total += ctx.db.request_bytes(block(flow.request(end)).sql)
+            if total > limit:
+                break
+        end += 1
+    return max(end, start + 1)
+
+
+def _batch(ctx: Context, flow: Flow, members: range, outcomes: list[Outcome]) -> int:
+    """Send ``members`` in one request; record what it settled; return how many steps that is."""
+    versions = [flow.version(i) for i in members]
+    span = f"{plural(len(members), flow.noun)} ({versions[0]} to {versions[-1]})"
+    request = batch_request([flow.request(i) for i in members])
+    ctx.emit(Event(EventKind.INFO, f"  sending {span} in one request"))
+    started, before = time.perf_counter(), ctx.db.requests
+    try:
+        delivery = deliver(ctx, Write(request.sql, f"the request carrying {span}", resendable=True))
+    except QueryTimeoutError as exc:
+        return _timed_out(ctx, flow, members, exc, outcomes, started, before)
+    share = Share((time.perf_counter() - started) / len(members), ctx.db.requests - before, delivery.lost > 0)
+    if delivery.error is None:
+        outcomes.extend(flow.finished(i, share) for i in members)
+        return len(members)
+    return _failed(ctx, flow, members, request, delivery.error, share, outcomes)
+
+
+def _failed(
+    ctx: Context,
+    flow: Flow,
+    members: range,
+    request: Request,
+    error: SqlError,
+    share: Share,
+    outcomes: list[Outcome],
+) -> int:
+    """Read a batch's SQL error: record what committed, go on after a guard's refusal, else raise."""
+    versions = [flow.version(i) for i in members]
+    if error.sqlstate == flow.refusal:
+        named = guarded_version(error.message)
+        first = members.start + versions.index(named) if named in versions else None
+        return _settle(ctx, flow, members, ledger_versions(ctx, versions, wait=False), first, share, outcomes)
+    part = request.part_at(error)
+    if part is not None and part.owner is not None and error.sqlstate != LOCK_BUSY:
+        failing = members.start + part.owner
+    else:  # the server did not say where (a guard's or a runtime error): the ledger says what committed
+        recorded = ledger_versions(ctx, versions, wait=False)
+        failing = next((i for i in members if not flow.done(i, recorded)), members.stop)
+    outcomes.extend(flow.finished(i, share) for i in range(members.start, failing))
+    if failing == members.stop:  # everything committed after all (a deferred failure of nothing of ours)
+        return len(members)
+    if failing == members.start and refuses_the_form(error, part):
+        if not ctx.batching.refused:
+            ctx.emit(
+                Event(
+                    EventKind.WARNING,
+                    f"The server refused several {flow.noun}s in one request ({error.sqlstate}: {error.message}); "
+                    f"sending one {flow.noun} per request for the rest of this run.",
+                )
+            )
+        ctx.batching.refused = True
+        return 0
+    if error.sqlstate == LOCK_BUSY:
+        raise MigrationsTasksError(f"{flow.busy(failing)}: {error.message}.", hint=BUSY_HINT)
+    raise flow.failure(failing, error, request)
+
+
+def _settle(
+    ctx: Context,
+    flow: Flow,
+    members: range,
+    recorded: set[str],
+    refused: int | None,
+    share: Share,
+    outcomes: list[Outcome],
+) -> int:
+    """Record a batch a guard stopped at ``refused``: ours before it, then what the ledger shows done."""
+    settled, theirs = 0, 0
+    for index in members:
+        if refused is not None and index < refused:
+            outcomes.append(flow.finished(index, share))
+        elif flow.done(index, recorded):
+            outcomes.append(flow.finished(index, share) if share.lost else flow.skipped(index, share))
+            theirs += 1
+        else:
+            break
+        settled += 1
+    if share.lost and theirs:
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"Sending the request again found {plural(theirs, flow.noun)} already done: the ledger shows "
+                "it committed (the attempt whose answer was lost did it).",
+            )
+        )
+    return settled
+
+
+def _timed_out(
+    ctx: Context,
+    flow: Flow,
+    members: range,
+    exc: QueryTimeoutError,
+    outcomes: list[Outcome],
+    started: float,
+    before: int,
+) -> int:
+    """Settle a batch that timed out through the ledger; send the rest in requests half as large."""
+    recorded = ledger_versions(ctx, [flow.version(i) for i in members], wait=True)
+    share = Share((time.perf_counter() - started) / len(members), ctx.db.requests - before, True)
+    settled = 0
+    for index in members:
+        if not flow.done(index, recorded):
+            break
+        outcomes.append(flow.finished(index, share))
+        settled += 1
+    ctx.batching.size = max(1, len(members) // 2)
+    ctx.emit(
+        Event(
+            EventKind.WARNING,
+            f"The request carrying {plural(len(members), flow.noun)} got no answer ({exc.message}); the ledger "
+            f"shows {settled} committed; sending the rest {ctx.batching.size} per request.",
+        )
+    )
+    return settled

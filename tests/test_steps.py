@@ -1,0 +1,346 @@
+"""Batched apply against the real sandbox: several migrations per request, each still its own transaction.
+
+Most tests run with and without the statement-timeout prefix postgres-meta may put before a query
+(``--statement-timeout-prefix``). Answers a local server cannot give on cue (a 408 after the SQL committed,
+a connection lost after half a batch committed, a server refusing transaction blocks) come from
+``api_interposer``: the request really reaches the database, only the answer is chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from api_interposer import Interposer, blocks, engine_through, failure, first_blocks
+from conftest import MigrationDir, Project, SandboxProcess
+
+from migrations_tasks.engine import Engine, Event
+from migrations_tasks.errors import MigrationFailed, MigrationFileError, MigrationsTasksError
+from migrations_tasks.ledger import TABLE
+from migrations_tasks.migrations import load
+from migrations_tasks.sandbox import workload
+from migrations_tasks.transports import connect
+
+
+@pytest.fixture(scope="module")
+def prefixed() -> Iterator[SandboxProcess]:
+    """A sandbox that prefixes every query with postgres-meta's statement and idle-session timeouts."""
+    process = SandboxProcess("--statement-timeout-prefix", "30")
+    yield process
+    process.stop()
+
+
+@pytest.fixture(params=["plain", "prefixed"])
+def endpoint(request: pytest.FixtureRequest, sandbox: SandboxProcess) -> SandboxProcess:
+    """The session sandbox, or the one with the statement-timeout prefix."""
+    if request.param == "plain":
+        return sandbox
+    return request.getfixturevalue("prefixed")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def target(endpoint: SandboxProcess) -> Iterator[Project]:
+    """A fresh project on ``endpoint``."""
+    project = endpoint.new_project()
+    yield project
+    project.close()
+    endpoint.call("DELETE", f"/_sandbox/projects/{project.ref}")
+
+
+@pytest.fixture
+def interposer(target: Project) -> Iterator[Interposer]:
+    found = Interposer(target.sandbox.api_url, target.sandbox.token)
+    yield found
+    found.close()
+
+
+def engine_for(project: Project, directory: Path, transport: str = "api", **config: object) -> Engine:
+    settings = project.settings(directory, transport, **config)
+    return Engine(connect(settings), settings)
+
+
+def versions(project: Project) -> list[str]:
+    exists = project.sql(f"SELECT to_regclass('{TABLE}') IS NOT NULL")[0][0]
+    return [r[0] for r in project.sql(f"SELECT version FROM {TABLE} ORDER BY version::bigint")] if exists else []
+
+
+def tables(project: Project, *names: str) -> list[bool]:
+    return [bool(project.sql(f"SELECT to_regclass('{n}') IS NOT NULL")[0][0]) for n in names]
+
+
+def audit(project: Project, count: int) -> workload.Audit:
+    with psycopg.connect(project.db_url, autocommit=True) as conn:
+        return workload.audit(conn, count)
+
+
+def write_five(migrations: MigrationDir, failing: int | None = None) -> None:
+    for n, name in enumerate("abcde", 1):
+        if n == failing:
+            migrations.write(f"{n}_{name}.sql", f"create table {name} (id int);\n\ninsert into\n  missing values (1);\n")
+        else:
+            migrations.write(f"{n}_{name}.sql", f"create table {name} (id int);\ninsert into {name} values ({n});\n")
+
+
+def test_one_request_carries_every_migration_each_with_its_ledger_row(target: Project, migrations: MigrationDir) -> None:
+    write_five(migrations)
+    engine = engine_for(target, migrations.path)
+    result = engine.apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"] * 5
+    assert result.requests == 3  # the ledger read, its creation, one request for the five migrations
+    assert target.requests() == 3
+    assert versions(target) == ["1", "2", "3", "4", "5"]
+    assert target.sql("SELECT count(*) FROM e") == [(1,)]
+
+
+@pytest.mark.parametrize("transport", ["api", "postgres"])
+def test_a_failing_migration_mid_batch_leaves_earlier_ones_committed_it_absent_and_later_ones_unsent(
+    target: Project, migrations: MigrationDir, transport: str
+) -> None:
+    write_five(migrations, failing=3)
+    engine = engine_for(target, migrations.path, transport)
+    with pytest.raises(MigrationFailed) as caught:
+        engine.apply(load(migrations.path))
+    error = caught.value
+    assert error.version == "3" and error.line == 4  # "missing" is on line 4 of 3_c.sql
+    assert error.sql_error is not None and error.sql_error.sqlstate == "42P01"
+    assert "3_c.sql" in error.message and "statement 2 of 2" in error.message
+    assert versions(target) == ["1", "2"]
+    assert target.sql("SELECT id FROM a UNION ALL SELECT id FROM b ORDER BY 1") == [(1,), (2,)]
+    assert tables(target, "c", "d", "e") == [False, False, False]
+    assert engine.result is not None and [o.version for o in engine.result.applied] == ["1", "2"]
+    assert engine.db.requests == 3  # the position named the statement: no extra request
+
+
+def test_a_runtime_error_without_a_position_mid_batch_is_found_through_the_ledger(
+    target: Project, migrations: MigrationDir
+) -> None:
+    migrations.write("1_ok.sql", "create table ok (id int);")
+    migrations.write(
+        "2_dup.sql", "create table t (id int primary key);\ninsert into t values (1);\ninsert into t values (1);\n"
+    )
+    migrations.write("3_later.sql", "create table later (id int);")
+    engine = engine_for(target, migrations.path)
+    with pytest.raises(MigrationFailed) as caught:
+        engine.apply(load(migrations.path))
+    assert caught.value.version == "2" and caught.value.line == 3
+    assert "23505" in caught.value.message and "diagnostic requests" in caught.value.message
+    assert versions(target) == ["1"]
+    assert tables(target, "ok", "t", "later") == [True, False, False]
+
+
+def test_a_migration_another_run_applied_mid_batch_is_skipped_after_one_ledger_read(
+    target: Project, migrations: MigrationDir
+) -> None:
+    write_five(migrations)
+    events: list[Event] = []
+
+    def another_run_applies_3(event: Event) -> None:
+        events.append(event)
+        if "in one request" in event.message and len(versions(target)) == 0:
+            target.sql(f"create table c (id int); insert into {TABLE} (version, name) values ('3', 'c')")
+
+    settings = target.settings(migrations.path)
+    engine = Engine(connect(settings), settings, on_event=another_run_applies_3)
+    result = engine.apply(load(migrations.path))
+    assert [(o.version, o.status) for o in result.outcomes] == [
+        ("1", "applied"),
+        ("2", "applied"),
+        ("3", "already-applied"),
+        ("4", "applied"),
+        ("5", "applied"),
+    ]
+    # read, create, the batch (stopped by 3's guard), one ledger read, the batch of 4 and 5
+    assert result.requests == 5
+    assert versions(target) == ["1", "2", "3", "4", "5"]
+    assert target.sql("SELECT count(*) FROM c") == [(0,)]  # 3's SQL ran once, by the other run
+
+
+def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_with(
+    target: Project, migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "1_setup.sql",
+        "create table parent (id int primary key);\ncreate table child (parent_id int references parent);\n"
+        "create schema elsewhere;\n",
+    )
+    migrations.write(
+        "2_leaky.sql",
+        "set session_replication_role = replica;\nset search_path = elsewhere;\nset statement_timeout = 0;\n",
+    )
+    migrations.write("3_where.sql", "create table lands_here as select current_setting('statement_timeout') as st;\n")
+    migrations.write("4_orphan.sql", "insert into child values (42);\n")
+    status, alone = target.sandbox.call(
+        "POST", f"/v1/projects/{target.ref}/database/query", {"query": "SHOW statement_timeout"}
+    )
+    assert status == 201  # what a request of its own sees: the endpoint's timeout (30s with the prefix)
+    engine = engine_for(target, migrations.path)
+    with pytest.raises(MigrationFailed) as caught:
+        engine.apply(load(migrations.path))
+    assert caught.value.version == "4" and "23503" in caught.value.message  # the foreign key held
+    assert tables(target, "public.lands_here", "elsewhere.lands_here") == [True, False]
+    assert target.sql("SELECT st FROM lands_here") == [(alone[0]["statement_timeout"],)]
+
+
+def test_a_dropped_connection_after_half_a_batch_committed_is_settled_and_nothing_is_applied_twice(
+    target: Project, interposer: Interposer, tmp_path: Path
+) -> None:
+    workload.generate(tmp_path, 6)
+    cut = {"done": False}
+
+    def lose_mid_batch(query: str, forward: object) -> httpx.Response:
+        assert callable(forward)
+        if blocks(query) == 6 and not cut["done"]:
+            cut["done"] = True
+            forward(first_blocks(query, 3))  # three migrations commit, then the connection drops
+            raise httpx.ReadError("connection reset by peer")
+        return forward(query)  # type: ignore[no-any-return]
+
+    interposer.rule = lose_mid_batch
+    events: list[Event] = []
+    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
+    assert len(result.applied) == 6
+    found = audit(target, 6)
+    assert found.consistent and len(found.applied) == 6 and not found.double_applied
+    warnings = [e.message for e in events if e.kind == "warning"]
+    assert any("was lost" in w and "sending it again" in w for w in warnings)
+    assert any("3 migrations already done" in w and "shows it committed" in w for w in warnings)
+
+
+def test_a_408_after_a_batch_committed_is_settled_through_the_ledger_without_resending(
+    target: Project, interposer: Interposer, tmp_path: Path
+) -> None:
+    workload.generate(tmp_path, 4)
+
+    def timeout_after_commit(query: str, forward: object) -> httpx.Response:
+        assert callable(forward)
+        answer: httpx.Response = forward(query)
+        return failure(408, "Query read timeout") if blocks(query) > 1 else answer
+
+    interposer.rule = timeout_after_commit
+    events: list[Event] = []
+    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
+    assert len(result.applied) == 4
+    assert sum(blocks(q) > 1 for q in interposer.queries) == 1  # never resent
+    assert any("shows 4 committed" in e.message for e in events)
+    assert audit(target, 4).consistent
+
+
+def test_a_408_sends_the_rest_in_smaller_requests_down_to_one_migration(
+    target: Project, interposer: Interposer, tmp_path: Path
+) -> None:
+    workload.generate(tmp_path, 8)
+
+    def too_slow_when_batched(query: str, forward: object) -> httpx.Response:
+        assert callable(forward)
+        return failure(408, "Query read timeout") if blocks(query) > 1 else forward(query)  # type: ignore[no-any-return]
+
+    interposer.rule = too_slow_when_batched
+    events: list[Event] = []
+    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
+    assert len(result.applied) == 8
+    assert [blocks(q) for q in interposer.queries if blocks(q) > 1] == [8, 4, 2]
+    said = [e.message for e in events if "per request" in e.message]
+    assert [s.rsplit("sending the rest ", 1)[1] for s in said] == ["4 per request.", "2 per request.", "1 per request."]
+    assert audit(target, 8).consistent
+
+
+def test_a_408_on_a_migration_alone_that_did_not_commit_stops_naming_the_limit_and_the_ways_out(
+    target: Project, interposer: Interposer, tmp_path: Path
+) -> None:
+    workload.generate(tmp_path, 2)
+    interposer.rule = lambda query, forward: (
+        failure(408, "Query read timeout") if "w_2" in query and "INSERT INTO" in query else forward(query)
+    )
+    engine = engine_through(interposer, target, tmp_path, batch_size=1)
+    with pytest.raises(MigrationsTasksError) as caught:
+        engine.apply(load(tmp_path))
+    text = str(caught.value)
+    assert "Migration 20250101000002 was not applied" in text and "55 seconds" in text
+    assert "did not commit" in text and "--transport postgres" in text and "split" in text
+    assert sum("w_2" in q and "INSERT INTO" in q for q in interposer.queries) == 1  # not resent in a loop
+    assert len(audit(target, 2).applied) == 1
+
+
+def test_a_408_on_a_migration_alone_that_committed_is_applied(
+    target: Project, interposer: Interposer, tmp_path: Path
+) -> None:
+    workload.generate(tmp_path, 2)
+
+    def commit_then_timeout(query: str, forward: object) -> httpx.Response:
+        assert callable(forward)
+        answer: httpx.Response = forward(query)
+        return failure(408, "Query read timeout") if "w_2" in query and "INSERT INTO" in query else answer
+
+    interposer.rule = commit_then_timeout
+    events: list[Event] = []
+    result = engine_through(interposer, target, tmp_path, events, batch_size=1).apply(load(tmp_path))
+    assert len(result.applied) == 2
+    assert any("shows it committed" in e.message for e in events)
+    assert audit(target, 2).consistent
+
+
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_a_400_without_a_sqlstate_after_a_write_is_settled_not_reported_as_a_failure(
+    target: Project, interposer: Interposer, tmp_path: Path, batch_size: int
+) -> None:
+    workload.generate(tmp_path, 3)
+    said = {"once": False}
+
+    def connection_terminated(query: str, forward: object) -> httpx.Response:
+        assert callable(forward)
+        answer: httpx.Response = forward(query)
+        if "w_1 " in query and "INSERT INTO" in query and not said["once"]:
+            said["once"] = True
+            return failure(400, "Failed to run sql query: Connection terminated unexpectedly")
+        return answer
+
+    interposer.rule = connection_terminated
+    result = engine_through(interposer, target, tmp_path, batch_size=batch_size).apply(load(tmp_path))
+    assert len(result.applied) == 3
+    found = audit(target, 3)
+    assert found.consistent and not found.double_applied
+
+
+def test_a_server_that_refuses_transaction_blocks_gets_one_migration_per_request_said_once(
+    target: Project, interposer: Interposer, tmp_path: Path
+) -> None:
+    workload.generate(tmp_path, 5)
+    interposer.rule = lambda query, forward: (
+        failure(400, "Failed to run sql query: ERROR:  2D000: invalid transaction termination\n")
+        if blocks(query) > 1
+        else forward(query)
+    )
+    events: list[Event] = []
+    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
+    assert len(result.applied) == 5
+    refused = [e for e in events if "refused several migrations" in e.message]
+    assert len(refused) == 1 and "one migration per request for the rest of this run" in refused[0].message
+    assert sum(blocks(q) > 1 for q in interposer.queries) == 1
+    assert audit(target, 5).consistent
+
+
+def test_batches_stay_under_the_request_size_limit(target: Project, interposer: Interposer, tmp_path: Path) -> None:
+    workload.generate(tmp_path, 10)
+    result = engine_through(interposer, target, tmp_path, request_max_bytes=6000).apply(load(tmp_path))
+    assert len(result.applied) == 10
+    sizes = [len(httpx.Request("POST", "/", json={"query": q}).content) for q in interposer.queries]
+    assert max(sizes) <= 6000
+    assert sum(blocks(q) for q in interposer.queries) == 10 and sum(blocks(q) > 1 for q in interposer.queries) >= 2
+
+
+def test_a_file_over_the_request_size_limit_is_refused_before_anything_is_written(
+    target: Project, interposer: Interposer, migrations: MigrationDir
+) -> None:
+    migrations.write("1_small.sql", "create table small (id int);")
+    big = migrations.write("2_big.sql", "".join(f"create table big_{n} (id int);\n" for n in range(200)))
+    engine = engine_through(interposer, target, migrations.path, request_max_bytes=4096)
+    with pytest.raises(MigrationFileError) as caught:
+        engine.apply(load(migrations.path))
+    text = str(caught.value)
+    assert "2_big.sql" in text and f"{big.stat().st_size:,} bytes" in text and "4,096-byte limit" in text
+    assert "--transport postgres" in text and "split" in text
+    assert len(interposer.queries) == 1  # the ledger read: nothing was written
+    assert versions(target) == [] and tables(target, "small") == [False]
