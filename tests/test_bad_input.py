@@ -227,6 +227,23 @@ CASES = [
     Case(
         "json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3, "instead of a list of row objects"
     ),
+    # batched apply and the API's body limit (issues 13 and 16)
+    Case(
+        "request-over-size-limit",
+        lambda c: (
+            (c.cwd / "invoke.yaml").write_text("migrations:\n  request_max_bytes: 2048\n"),
+            c.write("1_big.sql", "".join(f"create table t{n} (id int);\n" for n in range(150))),
+        ),
+        3,
+        "over the 2,048-byte limit of a Management API request",
+        local=False,
+    ),
+    Case(
+        "batch-size-not-a-number",
+        lambda c: (c.cwd / "invoke.yaml").write_text("migrations:\n  batch_size: many\n"),
+        3,
+        "invoke.yaml migrations.batch_size must be a whole number, not 'many'.",
+    ),
 ]
 
 ROGUE_ANSWERS = {

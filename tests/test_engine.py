@@ -14,6 +14,7 @@ from migrations_tasks.errors import AuthError, HistoryConflict, MigrationFailed,
 from migrations_tasks.ledger import TABLE
 from migrations_tasks.migrations import load
 from migrations_tasks.plan import Status
+from migrations_tasks.secret import Secret
 from migrations_tasks.transports import connect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
@@ -37,8 +38,11 @@ def table_exists(project: Project, name: str) -> bool:
     return bool(project.sql(f"SELECT to_regclass('{name}') IS NOT NULL")[0][0])
 
 
-def test_check_apply_check_cycle_applies_the_examples_in_one_request_each(project: Project, transport: str) -> None:
-    engine = engine_for(project, EXAMPLES, transport)
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_check_apply_check_cycle_applies_the_examples_in_one_request_or_one_each(
+    project: Project, transport: str, batch_size: int
+) -> None:
+    engine = engine_for(project, EXAMPLES, transport, batch_size=batch_size)
     local = load(EXAMPLES)
     plan = engine.check(local)
     assert [e.status for e in plan.entries] == [Status.PENDING] * len(local.migrations)
@@ -46,8 +50,8 @@ def test_check_apply_check_cycle_applies_the_examples_in_one_request_each(projec
 
     before = engine.db.requests
     result = engine.apply(local)
-    # one ledger read, one ledger creation, one request per migration
-    assert engine.db.requests - before == 2 + len(local.migrations)
+    # one ledger read, one ledger creation, then one request for all (or, --batch-size 1, one per migration)
+    assert engine.db.requests - before == 2 + (len(local.migrations) if batch_size == 1 else 1)
     assert [o.status for o in result.outcomes] == ["applied"] * len(local.migrations)
 
     plan = engine.check(local)
@@ -102,8 +106,9 @@ def test_a_runtime_error_without_a_position_is_located_by_rolled_back_probes(
     assert project.sql(f"SELECT count(*) FROM {TABLE}") == [(0,)]
 
 
+@pytest.mark.parametrize("batch_size", [1, 3, 50])
 def test_concurrent_applies_apply_each_migration_exactly_once(
-    project: Project, migrations: MigrationDir, transport: str
+    project: Project, migrations: MigrationDir, transport: str, batch_size: int
 ) -> None:
     for n in range(1, 9):
         migrations.write(f"{n}_m{n}.sql", f"create table conc_{n} (id int);\ninsert into conc_{n} values ({n});")
@@ -113,7 +118,7 @@ def test_concurrent_applies_apply_each_migration_exactly_once(
 
     def run() -> None:
         try:
-            results.append(engine_for(project, migrations.path, transport).apply(local))
+            results.append(engine_for(project, migrations.path, transport, batch_size=batch_size).apply(local))
         except BaseException as exc:
             errors.append(exc)
 
@@ -342,3 +347,38 @@ def test_a_held_migration_lock_makes_apply_wait_then_stop_with_a_clear_message(
         holder.close()
     engine_for(project, migrations.path, transport).apply(load(migrations.path))
     assert table_exists(project, "locked_out")
+
+
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_each_migration_starts_from_a_clean_session_whatever_the_one_before_set(
+    project: Project, migrations: MigrationDir, transport: str, batch_size: int
+) -> None:
+    migrations.write(
+        "1_setup.sql",
+        "create table parent (id int primary key);\ncreate table child (parent_id int references parent);\n"
+        "create schema elsewhere;\n",
+    )
+    migrations.write("2_leaky.sql", "set session_replication_role = replica;\nset search_path = elsewhere;\n")
+    migrations.write("3_where.sql", "create table lands_here (id int);\n")
+    migrations.write("4_orphan.sql", "insert into child values (42);\n")
+    engine = engine_for(project, migrations.path, transport, batch_size=batch_size)
+    with pytest.raises(MigrationFailed) as caught:
+        engine.apply(load(migrations.path))
+    # migration 2's replica role did not switch off migration 4's foreign key, nor its search_path move 3
+    assert caught.value.version == "4" and caught.value.sql_error is not None
+    assert caught.value.sql_error.sqlstate == "23503"
+    assert table_exists(project, "public.lands_here") and not table_exists(project, "elsewhere.lands_here")
+    assert [r[0] for r in ledger_rows(project)] == ["1", "2", "3"]
+
+
+def test_ledger_rows_do_not_depend_on_standard_conforming_strings(project: Project, migrations: MigrationDir) -> None:
+    migrations.write("1_paths.sql", "create table paths (p text);\ncomment on table paths is 'C:\\temp\\new';\n")
+    settings = project.settings(migrations.path, "postgres")
+    # a server (or role) whose sessions start with standard_conforming_strings off
+    url = project.db_url + "?options=-c%20standard_conforming_strings%3Doff"
+    settings = settings.with_overrides(db_url=Secret(url))
+    engine = Engine(connect(settings), settings)
+    local = load(migrations.path)
+    engine.apply(local)
+    assert ledger_rows(project)[0][2] == local.migrations[0].texts
+    assert engine.check(local).entries[0].status is Status.APPLIED

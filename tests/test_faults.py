@@ -28,10 +28,14 @@ def engine_on(
     directory: Path,
     events: list[Event] | None = None,
     waits: list[str] | None = None,
+    batch_size: int = 50,
 ) -> Engine:
     env = {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref, "SUPABASE_ACCESS_TOKEN": sandbox.token}
     settings = load_settings(
-        {"migrations": {"retry_deadline": 60}}, flags={"migrations_dir": str(directory)}, environ=env, dotenv_path=None
+        {"migrations": {"retry_deadline": 60, "batch_size": batch_size}},
+        flags={"migrations_dir": str(directory)},
+        environ=env,
+        dotenv_path=None,
     )
     db = connect(settings, on_wait=(waits.append if waits is not None else None))
     return Engine(db, settings, on_event=(events.append if events is not None else None))
@@ -63,18 +67,19 @@ def audit(db_url: str, count: int) -> workload.Audit:
         return workload.audit(conn, count)
 
 
+@pytest.mark.parametrize("batch_size", [1, 4])
 def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twice(
-    dropping: SandboxProcess, tmp_path: Path
+    dropping: SandboxProcess, tmp_path: Path, batch_size: int
 ) -> None:
     project = dropping.new_project()
     workload.generate(tmp_path, 12)
     events: list[Event] = []
-    engine = engine_on(dropping, project.ref, tmp_path, events)
+    engine = engine_on(dropping, project.ref, tmp_path, events, batch_size=batch_size)
     result = engine.apply(load(tmp_path))
     assert len(result.applied) == 12
-    lost = [e for e in events if e.kind == "warning" and "was lost" in e.message]
-    assert lost, "the sandbox dropped answers, the engine must have noticed"
-    assert any("shows it committed" in e.message for e in lost)
+    warnings = [e.message for e in events if e.kind == "warning"]
+    assert any("was lost" in w for w in warnings), "the sandbox dropped answers, the engine must have noticed"
+    assert any("shows it committed" in w for w in warnings)
     found = audit(project.db_url, 12)
     assert found.consistent and len(found.applied) == 12
     # and a check (a read) goes through dropped answers by retrying
@@ -82,15 +87,18 @@ def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twic
     assert all(e.status.value == "applied" for e in plan.entries)
 
 
-def test_503s_on_writes_are_settled_and_on_reads_retried(failing: SandboxProcess, tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_503s_on_writes_are_settled_by_resending_and_on_reads_retried(
+    failing: SandboxProcess, tmp_path: Path, batch_size: int
+) -> None:
     project = failing.new_project()
     workload.generate(tmp_path, 12)
     waits: list[str] = []
     events: list[Event] = []
-    engine = engine_on(failing, project.ref, tmp_path, events, waits)
+    engine = engine_on(failing, project.ref, tmp_path, events, waits, batch_size=batch_size)
     result = engine.apply(load(tmp_path))
     assert len(result.applied) == 12
-    assert any("did not commit, so it is sent again" in e.message for e in events)
+    assert any("sending it again (its guard makes a repeat harmless)" in e.message for e in events)
     found = audit(project.db_url, 12)
     assert found.consistent and len(found.applied) == 12
 
@@ -99,7 +107,7 @@ def test_pacing_keeps_under_the_rate_limit_and_says_how_long_it_waits(limited: S
     project = limited.new_project()
     workload.generate(tmp_path, 10)
     waits: list[str] = []
-    engine = engine_on(limited, project.ref, tmp_path, waits=waits)
+    engine = engine_on(limited, project.ref, tmp_path, waits=waits, batch_size=1)
     result = engine.apply(load(tmp_path))
     assert len(result.applied) == 10
     assert any("waiting" in w and "s for the window to reset" in w for w in waits)
@@ -129,13 +137,13 @@ def slow() -> Iterator[SandboxProcess]:
     process.stop()
 
 
-def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path) -> subprocess.Popen[str]:
+def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
     env.update(
         {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_PROJECT_REF": ref, "SUPABASE_ACCESS_TOKEN": sandbox.token}
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "invoke", "db.apply"],
+        [sys.executable, "-m", "invoke", "db.apply", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -165,7 +173,7 @@ def test_a_signal_stops_apply_at_a_migration_boundary_and_says_what_was_applied(
     project = slow.new_project()
     cwd = user_project(tmp_path)
     workload.generate(cwd / "supabase" / "migrations", 30)
-    process = start_apply(slow, project.ref, cwd)
+    process = start_apply(slow, project.ref, cwd, "--batch-size", "3")  # stops between requests of 3
     wait_for_progress(process, project.db_url, 3)
     process.send_signal(signum)
     out, err = process.communicate(timeout=120)
@@ -207,3 +215,59 @@ def test_sigkill_at_random_moments_leaves_a_migration_boundary_and_a_rerun_compl
     assert run_inv("db.apply", cwd=cwd, env=env).returncode == 0
     found = audit(project.db_url, 12)
     assert found.consistent and len(found.applied) == 12
+
+
+@pytest.fixture(scope="module")
+def alternating() -> Iterator[SandboxProcess]:
+    process = SandboxProcess("--fail-every", "2")
+    yield process
+    process.stop()
+
+
+@pytest.mark.parametrize(("batch_size", "count"), [(1, 6), (50, 10)])
+def test_503s_on_every_other_request_do_not_lock_writes_into_the_failing_slots(
+    alternating: SandboxProcess, tmp_path: Path, batch_size: int, count: int
+) -> None:
+    project = alternating.new_project()
+    workload.generate(tmp_path, count)
+    result = engine_on(alternating, project.ref, tmp_path, batch_size=batch_size).apply(load(tmp_path))
+    assert len(result.applied) == count
+    found = audit(project.db_url, count)
+    assert found.consistent and len(found.applied) == count
+
+
+@pytest.fixture(scope="module")
+def random_503s() -> Iterator[SandboxProcess]:
+    process = SandboxProcess("--fail-rate", "0.5", "--seed", "178")  # a seed without long runs of 503s
+    yield process
+    process.stop()
+
+
+@pytest.mark.parametrize(("batch_size", "count"), [(1, 4), (5, 15)])
+def test_random_503s_at_half_of_all_requests_still_apply_everything_once(
+    random_503s: SandboxProcess, tmp_path: Path, batch_size: int, count: int
+) -> None:
+    project = random_503s.new_project()
+    workload.generate(tmp_path, count)
+    result = engine_on(random_503s, project.ref, tmp_path, batch_size=batch_size).apply(load(tmp_path))
+    assert len(result.applied) == count
+    found = audit(project.db_url, count)
+    assert found.consistent and len(found.applied) == count
+    _, stats = random_503s.call("GET", "/_sandbox/stats")
+    assert stats["failed"] > 0
+
+
+def test_the_same_seed_fails_the_same_requests() -> None:
+    from migrations_tasks.sandbox import Faults
+
+    first, second = Faults(fail_rate=0.5, seed=3), Faults(fail_rate=0.5, seed=3)
+    assert [first.random_failure() for _ in range(40)] == [second.random_failure() for _ in range(40)]
+    assert not any(Faults(fail_rate=0.0, seed=3).random_failure() for _ in range(40))
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--fail-rate", "1.5"), ("--fail-rate", "-0.1"), ("--seed", "x")])
+def test_the_sandbox_refuses_a_fail_rate_outside_zero_to_one(flag: str, value: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "migrations_tasks.sandbox", flag, value], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and flag in done.stderr

@@ -283,3 +283,14 @@ def test_read_sql_reads_columns_from_the_catalog_and_rows_as_json() -> None:
     (statement,) = parser.parse_sql(L.READ_SQL)
     assert [t.name for t in statement.stmt.targetList] == ["columns", "rows"]
     assert "to_regclass('supabase_migrations.schema_migrations')" in L.READ_SQL
+
+
+@pytest.mark.parametrize("version", ["20240101000000", "1", "v 2"])
+def test_a_guard_s_refusal_names_its_version(version: str) -> None:
+    assert L.guarded_version(f"migration {version} is already applied") == version
+    assert L.guarded_version(f"migration {version} is not applied") == version
+
+
+def test_other_messages_name_no_version() -> None:
+    assert L.guarded_version('relation "x" does not exist') is None
+    assert L.guarded_version("newer migrations are applied after 3: 4") is None

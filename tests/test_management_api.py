@@ -26,6 +26,7 @@ from migrations_tasks.errors import (
     NetworkError,
     ProjectNotFoundError,
     ProtocolError,
+    QueryTimeoutError,
     RateLimitError,
     ServerError,
     SqlError,
@@ -206,12 +207,49 @@ def test_a_syntax_error_reports_the_line_of_the_sent_sql(client: ManagementApi, 
     assert error.message == 'syntax error at or near "selec"'
 
 
-def test_a_400_without_a_sqlstate_keeps_the_message(client: ManagementApi, mock: respx.MockRouter) -> None:
+def test_a_400_without_a_sqlstate_on_a_read_keeps_the_message(client: ManagementApi, mock: respx.MockRouter) -> None:
     mock.post(QUERY_URL).mock(return_value=sql_failure("Connection terminated unexpectedly"))
-    error = raised(client)
+    error = raised(client, write=False)
     assert isinstance(error, SqlError)
     assert error.sqlstate is None
     assert error.message == "Connection terminated unexpectedly"
+
+
+def test_a_400_without_a_sqlstate_after_a_write_is_ambiguous(client: ManagementApi, mock: respx.MockRouter) -> None:
+    # postgres-meta answers 400 for failures it does not map, such as a connection that dropped mid-query:
+    # nothing says whether the SQL ran.
+    mock.post(QUERY_URL).mock(return_value=sql_failure("Connection terminated unexpectedly"))
+    error = raised(client, write=True)
+    assert isinstance(error, AmbiguousWriteError)
+    assert "answered 400" in str(error) and "Connection terminated unexpectedly" in str(error)
+
+
+def test_a_408_after_a_write_is_a_query_timeout_naming_the_limit(client: ManagementApi, mock: respx.MockRouter) -> None:
+    mock.post(QUERY_URL).mock(return_value=httpx.Response(408, json={"message": "Query read timeout"}))
+    error = raised(client, write=True)
+    assert isinstance(error, QueryTimeoutError)
+    assert "Query read timeout" in error.message and "about 55 seconds" in error.message
+
+
+def test_a_request_over_the_size_limit_is_refused_before_sending(mock: respx.MockRouter) -> None:
+    route = mock.post(QUERY_URL).mock(return_value=httpx.Response(201, json=[]))
+    api = ManagementApi(API, REF, Secret(CANARY), transport=httpx.MockTransport(mock.handler), max_request_bytes=2048)
+    fits = "select '" + "x" * 1000 + "'"
+    assert api.request_bytes(fits) == len(b'{"query":""}') + len(fits)
+    api.execute(fits)
+    assert route.calls[0].request.content == b'{"query":"' + fits.encode() + b'"}'
+    with pytest.raises(TransportError) as caught:
+        api.execute("select '" + "é" * 1100 + "'")  # 2 bytes a character in UTF-8
+    assert "over the 2,048-byte limit" in str(caught.value) and "nothing was sent" in str(caught.value)
+    assert route.call_count == 1
+    api.close()
+
+
+def test_a_413_says_the_request_was_too_large_and_nothing_ran(client: ManagementApi, mock: respx.MockRouter) -> None:
+    mock.post(QUERY_URL).mock(return_value=httpx.Response(413, json={"message": "Request body is too large"}))
+    error = raised(client, write=True)
+    assert isinstance(error, TransportError) and not isinstance(error, AmbiguousWriteError)
+    assert "too large (413" in str(error) and "request_max_bytes" in (error.hint or "")
 
 
 def test_a_400_that_is_not_json_is_a_protocol_error(client: ManagementApi, mock: respx.MockRouter) -> None:

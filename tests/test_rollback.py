@@ -22,8 +22,8 @@ def transport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def engine_for(project: Project, migrations: MigrationDir, transport: str = "api") -> Engine:
-    settings = project.settings(migrations.path, transport)
+def engine_for(project: Project, migrations: MigrationDir, transport: str = "api", **config: Any) -> Engine:
+    settings = project.settings(migrations.path, transport, **config)
     return Engine(connect(settings), settings)
 
 
@@ -73,6 +73,40 @@ def test_rollback_of_n_steps_and_to_a_version_reverts_schema_and_ledger_together
     engine.apply(local)
     engine.rollback(local, to="0")
     assert tables(project) == set() and versions(project) == []
+
+
+@pytest.mark.parametrize("batch_size", [1, 50])
+def test_rollback_of_several_steps_goes_newest_first_in_one_request_or_one_each(
+    project: Project, migrations: MigrationDir, transport: str, batch_size: int
+) -> None:
+    write_chain(migrations, 4)
+    engine = engine_for(project, migrations, transport, batch_size=batch_size)
+    local = load(migrations.path)
+    engine.apply(local)
+    before = engine.db.requests
+    result = engine.rollback(local, to="1")
+    assert [(o.version, o.status) for o in result.outcomes] == [
+        ("4", "rolled-back"),
+        ("3", "rolled-back"),
+        ("2", "rolled-back"),
+    ]
+    assert engine.db.requests - before == 1 + (3 if batch_size == 1 else 1)
+    assert tables(project) == {"t1"} and versions(project) == ["1"]
+
+
+def test_a_failing_step_mid_batch_leaves_newer_steps_rolled_back_it_intact_and_older_ones_untouched(
+    project: Project, migrations: MigrationDir, transport: str
+) -> None:
+    write_chain(migrations, 4)
+    migrations.write("3_t3.sql", "create table t3 (id int);\n-- migrate:down\n-- drop table t3;\n-- select 1/0;\n")
+    engine = engine_for(project, migrations, transport)
+    local = load(migrations.path)
+    engine.apply(local)
+    with pytest.raises(RollbackFailed) as caught:
+        engine.rollback(local, to="0")
+    assert caught.value.version == "3" and "3_t3.sql:4" in caught.value.message and "22012" in caught.value.message
+    assert engine.rollback_result is not None and [o.version for o in engine.rollback_result.done] == ["4"]
+    assert tables(project) == {"t1", "t2", "t3"} and versions(project) == ["1", "2", "3"]
 
 
 def test_rolling_back_one_version_with_newer_ones_applied_needs_force(
@@ -245,7 +279,7 @@ def test_the_rollback_and_repair_tasks_work_from_the_command_line(
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["status"] == "rolled-back" and [m["version"] for m in doc["migrations"]] == ["2", "1"]
-    assert doc["requests"] == 3
+    assert doc["requests"] == 2  # the ledger read, then both steps in one request
     repaired = run_inv("db.repair", "--status", "applied", "1,2", cwd=cwd, env=project.env)
     assert repaired.returncode == 0, repaired.stderr
     assert "Repaired 2 ledger rows" in repaired.stdout

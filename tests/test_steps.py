@@ -79,12 +79,16 @@ def audit(project: Project, count: int) -> workload.Audit:
 def write_five(migrations: MigrationDir, failing: int | None = None) -> None:
     for n, name in enumerate("abcde", 1):
         if n == failing:
-            migrations.write(f"{n}_{name}.sql", f"create table {name} (id int);\n\ninsert into\n  missing values (1);\n")
+            migrations.write(
+                f"{n}_{name}.sql", f"create table {name} (id int);\n\ninsert into\n  missing values (1);\n"
+            )
         else:
             migrations.write(f"{n}_{name}.sql", f"create table {name} (id int);\ninsert into {name} values ({n});\n")
 
 
-def test_one_request_carries_every_migration_each_with_its_ledger_row(target: Project, migrations: MigrationDir) -> None:
+def test_one_request_carries_every_migration_each_with_its_ledger_row(
+    target: Project, migrations: MigrationDir
+) -> None:
     write_five(migrations)
     engine = engine_for(target, migrations.path)
     result = engine.apply(load(migrations.path))
@@ -344,3 +348,16 @@ def test_a_file_over_the_request_size_limit_is_refused_before_anything_is_writte
     assert "--transport postgres" in text and "split" in text
     assert len(interposer.queries) == 1  # the ledger read: nothing was written
     assert versions(target) == [] and tables(target, "small") == [False]
+
+
+def test_the_sandbox_prefix_behaves_as_postgres_meta_s(prefixed: SandboxProcess, sandbox: SandboxProcess) -> None:
+    def query(process: SandboxProcess, sql: str) -> tuple[int, object]:
+        return process.call("POST", f"/v1/projects/{process.ref}/database/query", {"query": sql})
+
+    committing = "DO $$ BEGIN COMMIT; END $$"
+    assert query(sandbox, committing)[0] == 201
+    status, body = query(prefixed, committing)  # the user's SQL runs in an implicit transaction block
+    assert status == 400 and "2D000" in str(body)
+    status, body = query(prefixed, "select 1;\nselect frm where;")
+    assert status == 400 and "LINE 2: select frm where;" in str(body)  # positions corrected for the prefix
+    assert query(prefixed, "SHOW statement_timeout") == (201, [{"statement_timeout": "30s"}])

@@ -22,7 +22,7 @@ def test_check_exits_1_when_pending_then_apply_then_check_exits_0(
     applied = run_inv("db.apply", cwd=cwd, env=project.env)
     assert applied.returncode == 0, applied.stderr
     assert "applying 20250101000000 a ... ok" in applied.stdout
-    assert "Applied 2 migrations" in applied.stdout and "4 requests" in applied.stdout
+    assert "Applied 2 migrations" in applied.stdout and "3 requests" in applied.stdout  # both in one request
 
     again = run_inv("db.check", "--json", cwd=cwd, env=project.env)
     assert again.returncode == 0
@@ -114,6 +114,38 @@ def test_the_collection_lists_its_tasks_with_help(tmp_path: Path) -> None:
     assert "db.apply" in result.stdout and "db.check" in result.stdout
     helped = run_inv("--help", "db.apply", cwd=user_project(tmp_path))
     assert "--dry-run" in helped.stdout and "--include-all" in helped.stdout
+    assert "--batch-size" in helped.stdout and "migrations per request" in helped.stdout
+    assert "--batch-size" in run_inv("--help", "db.rollback", cwd=user_project(tmp_path)).stdout
+
+
+def test_batch_size_comes_from_the_flag_over_invoke_yaml_and_1_is_one_request_per_migration(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    for n in range(1, 6):
+        migrations.write(f"{n}_m{n}.sql", f"create table m{n} (id int);\n-- migrate:down\n-- drop table m{n};\n")
+    cwd = user_project(tmp_path)
+    (cwd / "invoke.yaml").write_text("migrations:\n  batch_size: 2\n")
+    applied = run_inv("db.apply", "--json", cwd=cwd, env=project.env)
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout)["requests"] == 2 + 3  # read, create, then 2 + 2 + 1
+    undone = run_inv("db.rollback", "--to", "0", "--batch-size", "1", "--json", cwd=cwd, env=project.env)
+    assert undone.returncode == 0, undone.stderr
+    assert json.loads(undone.stdout)["requests"] == 1 + 5  # today's behaviour: one request per migration
+    again = run_inv("db.apply", "--batch-size", "50", "--json", cwd=cwd, env=project.env)
+    assert json.loads(again.stdout)["requests"] == 2  # the flag wins over invoke.yaml: read, one request
+
+
+def test_a_batch_size_that_is_not_a_positive_whole_number_exits_3_naming_where_it_came_from(
+    migrations: MigrationDir, tmp_path: Path
+) -> None:
+    cwd = user_project(tmp_path)
+    env = {"SUPABASE_DB_URL": "postgresql://u@127.0.0.1:9/db"}
+    flag = run_inv("db.apply", "--batch-size", "-3", cwd=cwd, env=env)
+    assert flag.returncode == 3 and "--batch-size must be at least 1." in flag.stderr
+    (cwd / "invoke.yaml").write_text("migrations:\n  request_max_bytes: lots\n")
+    config = run_inv("db.apply", cwd=cwd, env=env)
+    assert config.returncode == 3
+    assert "invoke.yaml migrations.request_max_bytes must be a whole number, not 'lots'." in config.stderr
 
 
 def test_tasks_chain_with_pre_tasks_and_as_plain_functions(

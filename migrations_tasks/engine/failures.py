@@ -167,8 +167,9 @@ def rollback_failure(ctx: Context, step: RollbackStep, error: SqlError, sent: Re
 def too_large(label: str, file_bytes: int, size: int, limit: int, path: str | None) -> MigrationFileError:
     """Return the error for a file whose request would be over the API's body limit (nothing was sent)."""
     return MigrationFileError(
-        f"{label}: the request that carries it is {size:,} bytes (the file is {file_bytes:,} bytes), over the "
-        f"{limit:,}-byte limit of a Management API request (migrations.request_max_bytes); nothing was written.",
+        f"{label}: the request that carries it is {size:,} bytes (the file is {file_bytes:,} bytes; the ledger "
+        f"row keeps a copy of what runs), over the {limit:,}-byte limit of a Management API request "
+        "(migrations.request_max_bytes); nothing was written.",
         path=path,
         hint="Apply it over a direct connection (`--transport postgres` with SUPABASE_DB_URL), "
         "or split the file into smaller migrations.",
