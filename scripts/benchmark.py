@@ -14,10 +14,13 @@ Rows:
   is wall time minus the time spent waiting for answers, per migration (the 5 ms target);
 * verify: requests besides drift, and drift time (when db.verify exists);
 * start-up: `inv --list` in a project using the collection (the 0.35 s target);
-* rate limit: apply of 300 migrations under --rate-limit 120: 429s seen, time vs the minimum the
-  limit allows;
-* direct: `inv db.apply --transport postgres` vs dbmate and yoyo-migrations applying the same 1,000
-  generated files to a fresh database, interleaved, medians of >= 5 trials, ratio ours/peer.
+* check, apply: batched (the default, 50 migrations per request) and unbatched (``--batch-size 1``), side
+  by side; 300 migrations batched must take at most 10 requests;
+* rate limit: apply of 300 migrations under --rate-limit 120 unbatched, and under --rate-limit 30
+  batched (target: under a minute) next to unbatched: 429s seen, time vs the minimum the limit allows;
+* direct: `inv db.apply --transport postgres` (batched, and with --batch-size 1) vs dbmate and
+  yoyo-migrations applying the same 1,000 generated files to a fresh database, interleaved, medians of
+  >= 5 trials, ratio ours/peer.
 """
 
 from __future__ import annotations
@@ -70,13 +73,18 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def settings_for(sandbox: Sandbox, ref: str, directory: Path) -> Any:
+def settings_for(sandbox: Sandbox, ref: str, directory: Path, batch_size: int = 50) -> Any:
     env = {
         "SUPABASE_API_URL": sandbox.api_url,
         "SUPABASE_PROJECT_REF": ref,
         "SUPABASE_ACCESS_TOKEN": sandbox.state["token"],
     }
-    return load_settings(None, flags={"migrations_dir": str(directory)}, environ=env, dotenv_path=None)
+    config = {"migrations": {"batch_size": batch_size}}
+    return load_settings(config, flags={"migrations_dir": str(directory)}, environ=env, dotenv_path=None)
+
+
+def batching(batch_size: int) -> str:
+    return "unbatched (--batch-size 1)" if batch_size == 1 else f"batched ({batch_size} per request)"
 
 
 def local_work(count: int, directory: Path) -> Row:
@@ -108,50 +116,71 @@ def local_work(count: int, directory: Path) -> Row:
     )
 
 
+@dataclass
+class Runs:
+    """What several check-then-apply runs measured."""
+
+    check_walls: list[float]
+    apply_walls: list[float]
+    overheads: list[float]
+    requests: list[int]
+    check_requests: int = 0
+
+
+def measure_runs(sandbox: Sandbox, directory: Path, count: int, runs: int, batch_size: int) -> Runs:
+    """Check then apply ``count`` generated migrations ``runs`` times, each on a fresh project."""
+    local = load(directory)
+    out = Runs([], [], [], [])
+    for _ in range(runs):
+        project = sandbox.create_project()
+        settings = settings_for(sandbox, project["ref"], directory, batch_size)
+        db: Any = connect(settings)
+        engine = Engine(db, settings)
+        t = time.perf_counter()
+        engine.check(local)
+        out.check_walls.append(time.perf_counter() - t)
+        out.check_requests = db.requests
+        before_requests, before_net = db.requests, db.network_seconds
+        t = time.perf_counter()
+        result = engine.apply(local)
+        wall = time.perf_counter() - t
+        assert len(result.applied) == count
+        out.apply_walls.append(wall)
+        out.overheads.append((wall - (db.network_seconds - before_net)) / count)
+        out.requests.append(db.requests - before_requests)
+        db.close()
+        sandbox.delete_project(project["ref"])
+    return out
+
+
 def api_rows(sandbox: Sandbox, latency: int, sizes: list[int], runs: int) -> list[Row]:
+    """db.check, then db.apply unbatched and batched side by side, for each size."""
     rows = []
     for count in sizes:
         directory = Path(tempfile.mkdtemp(prefix="mt-bench-"))
         workload.generate(directory, count)
-        local = load(directory)
-        check_walls, apply_walls, overheads, requests = [], [], [], []
-        check_requests = 0
-        for _ in range(runs):
-            project = sandbox.create_project()
-            settings = settings_for(sandbox, project["ref"], directory)
-            db: Any = connect(settings)
-            engine = Engine(db, settings)
-            t = time.perf_counter()
-            engine.check(local)
-            check_walls.append(time.perf_counter() - t)
-            check_requests = db.requests
-            before_requests, before_net = db.requests, db.network_seconds
-            t = time.perf_counter()
-            result = engine.apply(local)
-            wall = time.perf_counter() - t
-            assert len(result.applied) == count
-            apply_walls.append(wall)
-            overheads.append((wall - (db.network_seconds - before_net)) / count)
-            requests.append(db.requests - before_requests)
-            db.close()
-            sandbox.delete_project(project["ref"])
-        rows.append(
-            Row(
-                f"db.check, {count} migrations, latency {latency} ms",
-                str(check_requests),
-                ms(median(check_walls)),
-                note="target: exactly 1 request",
+        for batch_size in (1, 50):
+            found = measure_runs(sandbox, directory, count, runs, batch_size)
+            if batch_size == 1:
+                rows.append(
+                    Row(
+                        f"db.check, {count} migrations, latency {latency} ms",
+                        str(found.check_requests),
+                        ms(median(found.check_walls)),
+                        note="target: exactly 1 request",
+                    )
+                )
+            expected = count + 1 if batch_size == 1 else -(-count // batch_size) + 1
+            target = "; target <= 10 requests" if count == 300 and batch_size > 1 else ""
+            rows.append(
+                Row(
+                    f"db.apply, {count} migrations, latency {latency} ms, {batching(batch_size)}",
+                    str(found.requests[0]),
+                    ms(median(found.apply_walls)),
+                    f"{median(found.overheads) * 1000:.2f} ms/migration",
+                    note=f"{expected} plus 1 to create the ledger{target}; target overhead < 5 ms",
+                )
             )
-        )
-        rows.append(
-            Row(
-                f"db.apply, {count} migrations, latency {latency} ms",
-                str(requests[0]),
-                ms(median(apply_walls)),
-                f"{median(overheads) * 1000:.2f} ms/migration",
-                note=f"N+1 = {count + 1}, plus 1 to create the ledger; target overhead < 5 ms",
-            )
-        )
         shutil.rmtree(directory, ignore_errors=True)
     return rows
 
@@ -226,12 +255,12 @@ def startup_row(runs: int) -> Row:
     )
 
 
-def rate_limit_row(count: int, limit: int) -> Row:
+def rate_limit_row(count: int, limit: int, batch_size: int) -> Row:
     with Sandbox(faults=Faults(rate_limit=limit)) as sandbox:
         directory = Path(tempfile.mkdtemp(prefix="mt-bench-rate-"))
         workload.generate(directory, count)
         project = sandbox.create_project()
-        settings = settings_for(sandbox, project["ref"], directory)
+        settings = settings_for(sandbox, project["ref"], directory, batch_size)
         waits: list[str] = []
         db: Any = connect(settings, on_wait=waits.append)
         t = time.perf_counter()
@@ -243,13 +272,20 @@ def rate_limit_row(count: int, limit: int) -> Row:
         requests = db.requests
         windows = (requests - 1) // limit  # full windows to wait through before the last request
         minimum = windows * 60.0
+        target = "; target < 60 s" if batch_size > 1 else ""
         return Row(
-            f"db.apply {count} migrations under --rate-limit {limit}",
+            f"db.apply {count} migrations under --rate-limit {limit}, {batching(batch_size)}",
             str(requests),
             ms(wall),
             note=f"429s seen: {limited}; minimum the limit allows ~{minimum:.0f} s "
-            f"(ratio {wall / minimum if minimum else 0:.2f}); {len(waits)} announced waits",
+            f"(ratio {wall / minimum if minimum else 0:.2f}); {len(waits)} announced waits{target}",
         )
+
+
+def rate_rows(quick: bool) -> list[Row]:
+    """Unbatched under Supabase's limit, then batched and unbatched under a quarter of it."""
+    runs = [(40, 30, 1), (40, 30, 50)] if quick else [(300, 120, 1), (300, 30, 50), (300, 30, 1)]
+    return [rate_limit_row(count, limit, batch_size) for count, limit, batch_size in runs]
 
 
 # -- peers on a direct connection -------------------------------------------------------------------
@@ -264,7 +300,7 @@ def peer_files(count: int) -> Path:
     return directory
 
 
-def run_ours(url: str, directory: Path, project_dir: Path) -> None:
+def run_ours(url: str, directory: Path, project_dir: Path, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
     env["SUPABASE_DB_URL"] = url
     subprocess.run(
@@ -275,6 +311,7 @@ def run_ours(url: str, directory: Path, project_dir: Path) -> None:
             "postgres",
             "--migrations-dir",
             str(directory),
+            *args,
         ],
         cwd=project_dir,
         env=env,
@@ -326,7 +363,10 @@ def run_yoyo(url: str, directory: Path, project_dir: Path) -> None:
 
 
 def peers_rows(sandbox: Sandbox, count: int, trials: int) -> list[Row]:
-    tools: dict[str, Callable[[str, Path, Path], None]] = {"migrations-tasks": run_ours}
+    tools: dict[str, Callable[[str, Path, Path], None]] = {
+        "migrations-tasks": run_ours,
+        "migrations-tasks --batch-size 1": lambda *a: run_ours(*a, "--batch-size", "1"),
+    }
     if shutil.which("dbmate") or (Path(sys.executable).parent / "dbmate").exists():
         tools["dbmate"] = run_dbmate
     if shutil.which("yoyo") or (Path(sys.executable).parent / "yoyo").exists():
@@ -397,6 +437,21 @@ def render(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def sandbox_rows(groups: set[str], quick: bool, step: Callable[[str], None]) -> list[Row]:
+    """The API workloads, unbatched and batched, at latency 0 and 20 ms; db.verify at 20 ms."""
+    rows: list[Row] = []
+    for latency in (0, 20):
+        with Sandbox(faults=Faults(latency_ms=latency)) as sandbox:
+            if "api" in groups:
+                step(f"API workloads, latency {latency} ms")
+                sizes = [10, 100, 300] if quick else [10, 100, 300, 1000]
+                rows += api_rows(sandbox, latency, sizes, 1 if quick else 3)
+            if "verify" in groups and latency == 20:
+                step("db.verify")
+                rows += verify_row(sandbox, 50 if quick else 200)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller workloads and fewer runs")
@@ -417,20 +472,13 @@ def main() -> int:
             workload.generate(directory, count)
             rows.append(local_work(count, directory))
     if "api" in groups or "verify" in groups:
-        for latency in (0, 20):
-            with Sandbox(faults=Faults(latency_ms=latency)) as sandbox:
-                if "api" in groups:
-                    step(f"API workloads, latency {latency} ms")
-                    rows += api_rows(sandbox, latency, [10, 100] if quick else [10, 100, 1000], 1 if quick else 3)
-                if "verify" in groups and latency == 20:
-                    step("db.verify")
-                    rows += verify_row(sandbox, 50 if quick else 200)
+        rows += sandbox_rows(groups, quick, step)
     if "startup" in groups:
         step("start-up")
         rows.append(startup_row(5 if quick else 15))
     if "rate" in groups:
         step("rate limit (this one takes minutes: the limit is the point)")
-        rows.append(rate_limit_row(40 if quick else 300, 30 if quick else 120))
+        rows += rate_rows(quick)
     if "peers" in groups:
         step("peers on a direct connection")
         with Sandbox() as sandbox:

@@ -9,7 +9,12 @@ Scenarios, each against fresh sandbox projects, through `inv db.apply` run as a 
 * kill:        SIGKILL at random moments of an apply of 50 migrations, then a rerun that must complete;
 * concurrent:  4 appliers started together on the same project;
 * rate-limit:  an apply under the sandbox's --rate-limit 60 (no 429 may surface);
-* lost-answers: an apply with --drop-every 4 --fail-every 7 (answers lost after commit, 503s).
+* lost-answers: an apply with --drop-every 4 --fail-every 7 (answers lost after commit, 503s);
+* lockstep:    an apply with --fail-every 2 (every other request answers 503);
+* random 503s: ten applies with --fail-rate 0.5 (half of all requests answer 503, seeded): all complete.
+
+Every apply runs as `inv db.apply` does by default: batched (up to 50 migrations per request, each its
+own transaction); `--batch-size 1` runs every scenario with one request per migration instead.
 
 After every trial the database is audited from one snapshot (migrations_tasks.sandbox.workload):
 a migration whose effects and ledger row are not together is "half-applied"; one applied twice is a
@@ -27,6 +32,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import psycopg
 
@@ -48,6 +54,9 @@ class Row:
 
 
 class Project:
+    #: Extra arguments of every `inv db.apply` (``--batch-size N``).
+    apply_args: ClassVar[list[str]] = []
+
     def __init__(self, sandbox: Sandbox, count: int) -> None:
         info = sandbox.create_project()
         self.ref, self.db_url = info["ref"], info["db_url"]
@@ -64,7 +73,7 @@ class Project:
 
     def start_apply(self) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "invoke", "db.apply"],
+            [sys.executable, "-m", "invoke", "db.apply", *self.apply_args],
             cwd=self.dir,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -128,15 +137,16 @@ def concurrent_scenario(sandbox: Sandbox, trials: int, count: int) -> Row:
     return row
 
 
-def single_scenario(sandbox: Sandbox, name: str, count: int) -> Row:
+def single_scenario(sandbox: Sandbox, name: str, count: int, runs: int = 1) -> Row:
     row = Row(name)
     started = time.monotonic()
-    project = Project(sandbox, count)
-    process = project.start_apply()
-    out, err = process.communicate()
-    found = project.audit()
-    judge(row, sandbox.state["token"], [out, err], found)
-    row.failed_runs += process.returncode != 0 or len(found.applied) != count
+    for _ in range(runs):
+        project = Project(sandbox, count)
+        process = project.start_apply()
+        out, err = process.communicate()
+        found = project.audit()
+        judge(row, sandbox.state["token"], [out, err], found)
+        row.failed_runs += process.returncode != 0 or len(found.applied) != count
     row.seconds = time.monotonic() - started
     assert sandbox.api is not None
     if "rate" in name:
@@ -147,9 +157,11 @@ def single_scenario(sandbox: Sandbox, name: str, count: int) -> Row:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer trials (for a quick look)")
-    parser.add_argument("--seed", type=int, default=20251126, help="random seed for kill moments")
+    parser.add_argument("--seed", type=int, default=20251126, help="random seed for kill moments and 503s")
+    parser.add_argument("--batch-size", type=int, default=0, help="migrations per request (default: db.apply's)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    Project.apply_args = ["--batch-size", str(args.batch_size)] if args.batch_size else []
     kills, concurrent, count = (10, 5, 20) if args.quick else (100, 50, 50)
     rows: list[Row] = []
     print("Starting sandboxes...", file=sys.stderr, flush=True)
@@ -163,6 +175,13 @@ def main() -> int:
         print(f"  rate-limit scenario done ({rows[-1].seconds:.0f}s)", file=sys.stderr, flush=True)
     with Sandbox(faults=Faults(drop_every=4, fail_every=7)) as lossy:
         rows.append(single_scenario(lossy, "lost answers and 503s", count))
+    with Sandbox(faults=Faults(fail_every=2)) as alternating:
+        rows.append(single_scenario(alternating, "503 on every other request", count))
+        print(f"  lockstep scenario done ({rows[-1].seconds:.0f}s)", file=sys.stderr, flush=True)
+    with Sandbox(faults=Faults(fail_rate=0.5, seed=args.seed)) as random_503s:
+        runs = 3 if args.quick else 10
+        rows.append(single_scenario(random_503s, f"--fail-rate 0.5, {runs} applies of {count}", count, runs))
+        print(f"  random 503 scenario done ({rows[-1].seconds:.0f}s)", file=sys.stderr, flush=True)
     headers = [
         "scenario",
         "trials",

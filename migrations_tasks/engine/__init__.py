@@ -1,9 +1,10 @@
 """Check, apply, roll back and repair migrations through the :class:`~migrations_tasks.database.Database`
 protocol.
 
-Modules: ``engine`` (the :class:`Engine` facade), ``apply``, ``rollback``, ``repair``, ``send`` (the one
-path every write takes: send, and settle a lost answer through the ledger), ``failures`` (name the failing
-statement), ``request`` (the SQL of one request), ``context``, ``events`` and ``results``.
+Modules: ``engine`` (the :class:`Engine` facade), ``apply``, ``rollback``, ``repair``, ``steps`` (run
+migrations or rollback steps in order, several per request), ``batch`` (the SQL form of such a request),
+``send`` (the one path every write takes: send, and settle a lost answer through the ledger), ``failures``
+(name the failing statement), ``request`` (the SQL of one request), ``context``, ``events`` and ``results``.
 """
 
 from __future__ import annotations
