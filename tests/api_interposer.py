@@ -46,6 +46,34 @@ def failure(status: int, message: str) -> httpx.Response:
     return httpx.Response(status, json={"message": message})
 
 
+def answer(status: int, message: str, when: Callable[[str], bool], *, runs: bool, times: int = 0) -> Rule:
+    """Return a rule answering ``status`` to the requests ``when`` picks, having run them (``runs``) or not.
+
+    ``times`` limits how many requests get that answer (0: all that ``when`` picks); the others are forwarded.
+    """
+    given: list[str] = []
+
+    def rule(query: str, forward: Callable[[str], httpx.Response]) -> httpx.Response:
+        if not when(query) or (times and len(given) >= times):
+            return forward(query)
+        given.append(query)
+        if runs:
+            forward(query)
+        return failure(status, message)
+
+    return rule
+
+
+def writes_of(table: str) -> Callable[[str], bool]:
+    """Pick the requests that apply the generated migration creating ``table`` (not ledger reads)."""
+    return lambda query: f"public.{table} " in query and "INSERT INTO" in query
+
+
+def batches(query: str) -> bool:
+    """Pick the requests that carry more than one migration."""
+    return blocks(query) > 1
+
+
 @dataclass
 class Interposer:
     """Forwards to the sandbox; ``rule`` chooses each answer; ``queries`` records what was asked."""

@@ -107,18 +107,8 @@ class Listed(Flow):
     """Steps of given sizes; some must go alone."""
 
     def __init__(self, ctx: Context, sizes: list[int], alone: frozenset[int] = frozenset()) -> None:
-        super().__init__(ctx)
-        self.sizes, self.lonely = sizes, alone
-
-    @property
-    def count(self) -> int:
-        return len(self.sizes)
-
-    def version(self, index: int) -> str:
-        return str(index)
-
-    def request(self, index: int) -> Request:
-        return Request().add("x" * self.sizes[index])
+        super().__init__(ctx, [str(i) for i in range(len(sizes))], [Request().add("x" * s) for s in sizes])
+        self.lonely = alone
 
     def alone(self, index: int) -> bool:
         return index in self.lonely

@@ -224,16 +224,21 @@ def alternating() -> Iterator[SandboxProcess]:
     process.stop()
 
 
+def apply_each_once(sandbox: SandboxProcess, directory: Path, count: int, batch_size: int) -> None:
+    """Apply ``count`` generated migrations to a new project of ``sandbox``; check each is there once."""
+    project = sandbox.new_project()
+    workload.generate(directory, count)
+    result = engine_on(sandbox, project.ref, directory, batch_size=batch_size).apply(load(directory))
+    assert len(result.applied) == count
+    found = audit(project.db_url, count)
+    assert found.consistent and len(found.applied) == count
+
+
 @pytest.mark.parametrize(("batch_size", "count"), [(1, 6), (50, 10)])
 def test_503s_on_every_other_request_do_not_lock_writes_into_the_failing_slots(
     alternating: SandboxProcess, tmp_path: Path, batch_size: int, count: int
 ) -> None:
-    project = alternating.new_project()
-    workload.generate(tmp_path, count)
-    result = engine_on(alternating, project.ref, tmp_path, batch_size=batch_size).apply(load(tmp_path))
-    assert len(result.applied) == count
-    found = audit(project.db_url, count)
-    assert found.consistent and len(found.applied) == count
+    apply_each_once(alternating, tmp_path, count, batch_size)
 
 
 @pytest.fixture(scope="module")
@@ -247,12 +252,7 @@ def random_503s() -> Iterator[SandboxProcess]:
 def test_random_503s_at_half_of_all_requests_still_apply_everything_once(
     random_503s: SandboxProcess, tmp_path: Path, batch_size: int, count: int
 ) -> None:
-    project = random_503s.new_project()
-    workload.generate(tmp_path, count)
-    result = engine_on(random_503s, project.ref, tmp_path, batch_size=batch_size).apply(load(tmp_path))
-    assert len(result.applied) == count
-    found = audit(project.db_url, count)
-    assert found.consistent and len(found.applied) == count
+    apply_each_once(random_503s, tmp_path, count, batch_size)
     _, stats = random_503s.call("GET", "/_sandbox/stats")
     assert stats["failed"] > 0
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from api_interposer import Interposer, blocks, engine_through, failure, first_blocks
+from api_interposer import Interposer, answer, batches, blocks, engine_through, first_blocks, writes_of
 from conftest import MigrationDir, Project, SandboxProcess
 
 from migrations_tasks.engine import Engine, Event
@@ -34,25 +34,16 @@ def prefixed() -> Iterator[SandboxProcess]:
 
 
 @pytest.fixture(params=["plain", "prefixed"])
-def endpoint(request: pytest.FixtureRequest, sandbox: SandboxProcess) -> SandboxProcess:
-    """The session sandbox, or the one with the statement-timeout prefix."""
+def sandbox(request: pytest.FixtureRequest, sandbox: SandboxProcess) -> SandboxProcess:
+    """The session sandbox, then the one with the prefix: every ``project`` here is made on both."""
     if request.param == "plain":
         return sandbox
     return request.getfixturevalue("prefixed")  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-def target(endpoint: SandboxProcess) -> Iterator[Project]:
-    """A fresh project on ``endpoint``."""
-    project = endpoint.new_project()
-    yield project
-    project.close()
-    endpoint.call("DELETE", f"/_sandbox/projects/{project.ref}")
-
-
-@pytest.fixture
-def interposer(target: Project) -> Iterator[Interposer]:
-    found = Interposer(target.sandbox.api_url, target.sandbox.token)
+def interposer(project: Project) -> Iterator[Interposer]:
+    found = Interposer(project.sandbox.api_url, project.sandbox.token)
     yield found
     found.close()
 
@@ -87,66 +78,66 @@ def write_five(migrations: MigrationDir, failing: int | None = None) -> None:
 
 
 def test_one_request_carries_every_migration_each_with_its_ledger_row(
-    target: Project, migrations: MigrationDir
+    project: Project, migrations: MigrationDir
 ) -> None:
     write_five(migrations)
-    engine = engine_for(target, migrations.path)
+    engine = engine_for(project, migrations.path)
     result = engine.apply(load(migrations.path))
     assert [o.status for o in result.outcomes] == ["applied"] * 5
     assert result.requests == 3  # the ledger read, its creation, one request for the five migrations
-    assert target.requests() == 3
-    assert versions(target) == ["1", "2", "3", "4", "5"]
-    assert target.sql("SELECT count(*) FROM e") == [(1,)]
+    assert project.requests() == 3
+    assert versions(project) == ["1", "2", "3", "4", "5"]
+    assert project.sql("SELECT count(*) FROM e") == [(1,)]
 
 
 @pytest.mark.parametrize("transport", ["api", "postgres"])
 def test_a_failing_migration_mid_batch_leaves_earlier_ones_committed_it_absent_and_later_ones_unsent(
-    target: Project, migrations: MigrationDir, transport: str
+    project: Project, migrations: MigrationDir, transport: str
 ) -> None:
     write_five(migrations, failing=3)
-    engine = engine_for(target, migrations.path, transport)
+    engine = engine_for(project, migrations.path, transport)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
     error = caught.value
     assert error.version == "3" and error.line == 4  # "missing" is on line 4 of 3_c.sql
     assert error.sql_error is not None and error.sql_error.sqlstate == "42P01"
     assert "3_c.sql" in error.message and "statement 2 of 2" in error.message
-    assert versions(target) == ["1", "2"]
-    assert target.sql("SELECT id FROM a UNION ALL SELECT id FROM b ORDER BY 1") == [(1,), (2,)]
-    assert tables(target, "c", "d", "e") == [False, False, False]
+    assert versions(project) == ["1", "2"]
+    assert project.sql("SELECT id FROM a UNION ALL SELECT id FROM b ORDER BY 1") == [(1,), (2,)]
+    assert tables(project, "c", "d", "e") == [False, False, False]
     assert engine.result is not None and [o.version for o in engine.result.applied] == ["1", "2"]
     assert engine.db.requests == 3  # the position named the statement: no extra request
 
 
 def test_a_runtime_error_without_a_position_mid_batch_is_found_through_the_ledger(
-    target: Project, migrations: MigrationDir
+    project: Project, migrations: MigrationDir
 ) -> None:
     migrations.write("1_ok.sql", "create table ok (id int);")
     migrations.write(
         "2_dup.sql", "create table t (id int primary key);\ninsert into t values (1);\ninsert into t values (1);\n"
     )
     migrations.write("3_later.sql", "create table later (id int);")
-    engine = engine_for(target, migrations.path)
+    engine = engine_for(project, migrations.path)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
     assert caught.value.version == "2" and caught.value.line == 3
     assert "23505" in caught.value.message and "diagnostic requests" in caught.value.message
-    assert versions(target) == ["1"]
-    assert tables(target, "ok", "t", "later") == [True, False, False]
+    assert versions(project) == ["1"]
+    assert tables(project, "ok", "t", "later") == [True, False, False]
 
 
 def test_a_migration_another_run_applied_mid_batch_is_skipped_after_one_ledger_read(
-    target: Project, migrations: MigrationDir
+    project: Project, migrations: MigrationDir
 ) -> None:
     write_five(migrations)
     events: list[Event] = []
 
     def another_run_applies_3(event: Event) -> None:
         events.append(event)
-        if "in one request" in event.message and len(versions(target)) == 0:
-            target.sql(f"create table c (id int); insert into {TABLE} (version, name) values ('3', 'c')")
+        if "in one request" in event.message and len(versions(project)) == 0:
+            project.sql(f"create table c (id int); insert into {TABLE} (version, name) values ('3', 'c')")
 
-    settings = target.settings(migrations.path)
+    settings = project.settings(migrations.path)
     engine = Engine(connect(settings), settings, on_event=another_run_applies_3)
     result = engine.apply(load(migrations.path))
     assert [(o.version, o.status) for o in result.outcomes] == [
@@ -158,12 +149,12 @@ def test_a_migration_another_run_applied_mid_batch_is_skipped_after_one_ledger_r
     ]
     # read, create, the batch (stopped by 3's guard), one ledger read, the batch of 4 and 5
     assert result.requests == 5
-    assert versions(target) == ["1", "2", "3", "4", "5"]
-    assert target.sql("SELECT count(*) FROM c") == [(0,)]  # 3's SQL ran once, by the other run
+    assert versions(project) == ["1", "2", "3", "4", "5"]
+    assert project.sql("SELECT count(*) FROM c") == [(0,)]  # 3's SQL ran once, by the other run
 
 
 def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_with(
-    target: Project, migrations: MigrationDir
+    project: Project, migrations: MigrationDir
 ) -> None:
     migrations.write(
         "1_setup.sql",
@@ -176,20 +167,20 @@ def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_w
     )
     migrations.write("3_where.sql", "create table lands_here as select current_setting('statement_timeout') as st;\n")
     migrations.write("4_orphan.sql", "insert into child values (42);\n")
-    status, alone = target.sandbox.call(
-        "POST", f"/v1/projects/{target.ref}/database/query", {"query": "SHOW statement_timeout"}
+    status, alone = project.sandbox.call(
+        "POST", f"/v1/projects/{project.ref}/database/query", {"query": "SHOW statement_timeout"}
     )
     assert status == 201  # what a request of its own sees: the endpoint's timeout (30s with the prefix)
-    engine = engine_for(target, migrations.path)
+    engine = engine_for(project, migrations.path)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
     assert caught.value.version == "4" and "23503" in caught.value.message  # the foreign key held
-    assert tables(target, "public.lands_here", "elsewhere.lands_here") == [True, False]
-    assert target.sql("SELECT st FROM lands_here") == [(alone[0]["statement_timeout"],)]
+    assert tables(project, "public.lands_here", "elsewhere.lands_here") == [True, False]
+    assert project.sql("SELECT st FROM lands_here") == [(alone[0]["statement_timeout"],)]
 
 
 def test_a_dropped_connection_after_half_a_batch_committed_is_settled_and_nothing_is_applied_twice(
-    target: Project, interposer: Interposer, tmp_path: Path
+    project: Project, interposer: Interposer, tmp_path: Path
 ) -> None:
     workload.generate(tmp_path, 6)
     cut = {"done": False}
@@ -204,160 +195,122 @@ def test_a_dropped_connection_after_half_a_batch_committed_is_settled_and_nothin
 
     interposer.rule = lose_mid_batch
     events: list[Event] = []
-    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
+    result = engine_through(interposer, project, tmp_path, events).apply(load(tmp_path))
     assert len(result.applied) == 6
-    found = audit(target, 6)
+    found = audit(project, 6)
     assert found.consistent and len(found.applied) == 6 and not found.double_applied
     warnings = [e.message for e in events if e.kind == "warning"]
     assert any("was lost" in w and "sending it again" in w for w in warnings)
     assert any("3 migrations already done" in w and "shows it committed" in w for w in warnings)
 
 
-def test_a_408_after_a_batch_committed_is_settled_through_the_ledger_without_resending(
-    target: Project, interposer: Interposer, tmp_path: Path
-) -> None:
-    workload.generate(tmp_path, 4)
-
-    def timeout_after_commit(query: str, forward: object) -> httpx.Response:
-        assert callable(forward)
-        answer: httpx.Response = forward(query)
-        return failure(408, "Query read timeout") if blocks(query) > 1 else answer
-
-    interposer.rule = timeout_after_commit
+def apply_all_through(
+    interposer: Interposer, project: Project, directory: Path, count: int, **config: object
+) -> list[str]:
+    """Apply ``count`` generated migrations through ``interposer``; check each is there once; return the messages."""
+    workload.generate(directory, count)
     events: list[Event] = []
-    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
-    assert len(result.applied) == 4
-    assert sum(blocks(q) > 1 for q in interposer.queries) == 1  # never resent
-    assert any("shows 4 committed" in e.message for e in events)
-    assert audit(target, 4).consistent
+    result = engine_through(interposer, project, directory, events, **config).apply(load(directory))
+    assert len(result.applied) == count
+    found = audit(project, count)
+    assert found.consistent and len(found.applied) == count
+    return [e.message for e in events]
+
+
+def test_a_408_after_a_batch_committed_is_settled_through_the_ledger_without_resending(
+    project: Project, interposer: Interposer, tmp_path: Path
+) -> None:
+    interposer.rule = answer(408, "Query read timeout", batches, runs=True)
+    said = apply_all_through(interposer, project, tmp_path, 4)
+    assert sum(map(batches, interposer.queries)) == 1  # never resent
+    assert any("shows 4 committed" in s for s in said)
 
 
 def test_a_408_sends_the_rest_in_smaller_requests_down_to_one_migration(
-    target: Project, interposer: Interposer, tmp_path: Path
+    project: Project, interposer: Interposer, tmp_path: Path
 ) -> None:
-    workload.generate(tmp_path, 8)
-
-    def too_slow_when_batched(query: str, forward: object) -> httpx.Response:
-        assert callable(forward)
-        return failure(408, "Query read timeout") if blocks(query) > 1 else forward(query)  # type: ignore[no-any-return]
-
-    interposer.rule = too_slow_when_batched
-    events: list[Event] = []
-    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
-    assert len(result.applied) == 8
-    assert [blocks(q) for q in interposer.queries if blocks(q) > 1] == [8, 4, 2]
-    said = [e.message for e in events if "per request" in e.message]
-    assert [s.rsplit("sending the rest ", 1)[1] for s in said] == ["4 per request.", "2 per request.", "1 per request."]
-    assert audit(target, 8).consistent
+    interposer.rule = answer(408, "Query read timeout", batches, runs=False)
+    said = apply_all_through(interposer, project, tmp_path, 8)
+    assert [blocks(q) for q in interposer.queries if batches(q)] == [8, 4, 2]
+    smaller = [s.rsplit("sending the rest ", 1)[1] for s in said if "per request" in s]
+    assert smaller == ["4 per request.", "2 per request.", "1 per request."]
 
 
 def test_a_408_on_a_migration_alone_that_did_not_commit_stops_naming_the_limit_and_the_ways_out(
-    target: Project, interposer: Interposer, tmp_path: Path
+    project: Project, interposer: Interposer, tmp_path: Path
 ) -> None:
     workload.generate(tmp_path, 2)
-    interposer.rule = lambda query, forward: (
-        failure(408, "Query read timeout") if "w_2" in query and "INSERT INTO" in query else forward(query)
-    )
-    engine = engine_through(interposer, target, tmp_path, batch_size=1)
+    interposer.rule = answer(408, "Query read timeout", writes_of("w_2"), runs=False)
+    engine = engine_through(interposer, project, tmp_path, batch_size=1)
     with pytest.raises(MigrationsTasksError) as caught:
         engine.apply(load(tmp_path))
     text = str(caught.value)
     assert "Migration 20250101000002 was not applied" in text and "55 seconds" in text
     assert "did not commit" in text and "--transport postgres" in text and "split" in text
-    assert sum("w_2" in q and "INSERT INTO" in q for q in interposer.queries) == 1  # not resent in a loop
-    assert len(audit(target, 2).applied) == 1
+    assert sum(map(writes_of("w_2"), interposer.queries)) == 1  # not resent in a loop
+    assert len(audit(project, 2).applied) == 1
 
 
 def test_a_408_on_a_migration_alone_that_committed_is_applied(
-    target: Project, interposer: Interposer, tmp_path: Path
+    project: Project, interposer: Interposer, tmp_path: Path
 ) -> None:
-    workload.generate(tmp_path, 2)
-
-    def commit_then_timeout(query: str, forward: object) -> httpx.Response:
-        assert callable(forward)
-        answer: httpx.Response = forward(query)
-        return failure(408, "Query read timeout") if "w_2" in query and "INSERT INTO" in query else answer
-
-    interposer.rule = commit_then_timeout
-    events: list[Event] = []
-    result = engine_through(interposer, target, tmp_path, events, batch_size=1).apply(load(tmp_path))
-    assert len(result.applied) == 2
-    assert any("shows it committed" in e.message for e in events)
-    assert audit(target, 2).consistent
+    interposer.rule = answer(408, "Query read timeout", writes_of("w_2"), runs=True)
+    said = apply_all_through(interposer, project, tmp_path, 2, batch_size=1)
+    assert any("shows it committed" in s for s in said)
 
 
 @pytest.mark.parametrize("batch_size", [1, 50])
 def test_a_400_without_a_sqlstate_after_a_write_is_settled_not_reported_as_a_failure(
-    target: Project, interposer: Interposer, tmp_path: Path, batch_size: int
+    project: Project, interposer: Interposer, tmp_path: Path, batch_size: int
 ) -> None:
-    workload.generate(tmp_path, 3)
-    said = {"once": False}
-
-    def connection_terminated(query: str, forward: object) -> httpx.Response:
-        assert callable(forward)
-        answer: httpx.Response = forward(query)
-        if "w_1 " in query and "INSERT INTO" in query and not said["once"]:
-            said["once"] = True
-            return failure(400, "Failed to run sql query: Connection terminated unexpectedly")
-        return answer
-
-    interposer.rule = connection_terminated
-    result = engine_through(interposer, target, tmp_path, batch_size=batch_size).apply(load(tmp_path))
-    assert len(result.applied) == 3
-    found = audit(target, 3)
-    assert found.consistent and not found.double_applied
+    terminated = "Failed to run sql query: Connection terminated unexpectedly"
+    interposer.rule = answer(400, terminated, writes_of("w_1"), runs=True, times=1)
+    said = apply_all_through(interposer, project, tmp_path, 3, batch_size=batch_size)
+    assert any("answered 400" in s and "sending it again" in s for s in said)
 
 
 def test_a_server_that_refuses_transaction_blocks_gets_one_migration_per_request_said_once(
-    target: Project, interposer: Interposer, tmp_path: Path
+    project: Project, interposer: Interposer, tmp_path: Path
 ) -> None:
-    workload.generate(tmp_path, 5)
-    interposer.rule = lambda query, forward: (
-        failure(400, "Failed to run sql query: ERROR:  2D000: invalid transaction termination\n")
-        if blocks(query) > 1
-        else forward(query)
-    )
-    events: list[Event] = []
-    result = engine_through(interposer, target, tmp_path, events).apply(load(tmp_path))
-    assert len(result.applied) == 5
-    refused = [e for e in events if "refused several migrations" in e.message]
-    assert len(refused) == 1 and "one migration per request for the rest of this run" in refused[0].message
-    assert sum(blocks(q) > 1 for q in interposer.queries) == 1
-    assert audit(target, 5).consistent
+    refusal = "Failed to run sql query: ERROR:  2D000: invalid transaction termination\n"
+    interposer.rule = answer(400, refusal, batches, runs=False)
+    said = apply_all_through(interposer, project, tmp_path, 5)
+    refused = [s for s in said if "refused several migrations" in s]
+    assert len(refused) == 1 and "one migration per request for the rest of this run" in refused[0]
+    assert sum(map(batches, interposer.queries)) == 1
 
 
-def test_batches_stay_under_the_request_size_limit(target: Project, interposer: Interposer, tmp_path: Path) -> None:
-    workload.generate(tmp_path, 10)
-    result = engine_through(interposer, target, tmp_path, request_max_bytes=6000).apply(load(tmp_path))
-    assert len(result.applied) == 10
+def test_batches_stay_under_the_request_size_limit(project: Project, interposer: Interposer, tmp_path: Path) -> None:
+    apply_all_through(interposer, project, tmp_path, 10, request_max_bytes=6000)
     sizes = [len(httpx.Request("POST", "/", json={"query": q}).content) for q in interposer.queries]
     assert max(sizes) <= 6000
-    assert sum(blocks(q) for q in interposer.queries) == 10 and sum(blocks(q) > 1 for q in interposer.queries) >= 2
+    assert sum(blocks(q) for q in interposer.queries) == 10 and sum(map(batches, interposer.queries)) >= 2
 
 
 def test_a_file_over_the_request_size_limit_is_refused_before_anything_is_written(
-    target: Project, interposer: Interposer, migrations: MigrationDir
+    project: Project, interposer: Interposer, migrations: MigrationDir
 ) -> None:
     migrations.write("1_small.sql", "create table small (id int);")
     big = migrations.write("2_big.sql", "".join(f"create table big_{n} (id int);\n" for n in range(200)))
-    engine = engine_through(interposer, target, migrations.path, request_max_bytes=4096)
+    engine = engine_through(interposer, project, migrations.path, request_max_bytes=4096)
     with pytest.raises(MigrationFileError) as caught:
         engine.apply(load(migrations.path))
     text = str(caught.value)
     assert "2_big.sql" in text and f"{big.stat().st_size:,} bytes" in text and "4,096-byte limit" in text
     assert "--transport postgres" in text and "split" in text
     assert len(interposer.queries) == 1  # the ledger read: nothing was written
-    assert versions(target) == [] and tables(target, "small") == [False]
+    assert versions(project) == [] and tables(project, "small") == [False]
 
 
 def test_the_sandbox_prefix_behaves_as_postgres_meta_s(prefixed: SandboxProcess, sandbox: SandboxProcess) -> None:
-    def query(process: SandboxProcess, sql: str) -> tuple[int, object]:
-        return process.call("POST", f"/v1/projects/{process.ref}/database/query", {"query": sql})
+    def query(sql: str) -> tuple[int, object]:
+        return sandbox.call("POST", f"/v1/projects/{sandbox.ref}/database/query", {"query": sql})
 
-    committing = "DO $$ BEGIN COMMIT; END $$"
-    assert query(sandbox, committing)[0] == 201
-    status, body = query(prefixed, committing)  # the user's SQL runs in an implicit transaction block
-    assert status == 400 and "2D000" in str(body)
-    status, body = query(prefixed, "select 1;\nselect frm where;")
+    status, body = query("DO $$ BEGIN COMMIT; END $$")
+    if sandbox is prefixed:  # the user's SQL runs in an implicit transaction block
+        assert status == 400 and "2D000" in str(body)
+        assert query("SHOW statement_timeout") == (201, [{"statement_timeout": "30s"}])
+    else:
+        assert status == 201
+    status, body = query("select 1;\nselect frm where;")
     assert status == 400 and "LINE 2: select frm where;" in str(body)  # positions corrected for the prefix
-    assert query(prefixed, "SHOW statement_timeout") == (201, [{"statement_timeout": "30s"}])

@@ -103,22 +103,10 @@ class ApplyFlow(Flow):
     refusal = ledger.ALREADY_APPLIED
 
     def __init__(self, ctx: Context, migrations: Sequence[Migration], columns: Mapping[str, ledger.Column]) -> None:
-        super().__init__(ctx)
         self.migrations = list(migrations)
-        self.requests = [migration_requests(ctx, m, columns) for m in self.migrations]
-
-    @property
-    def count(self) -> int:
-        """Return the number of migrations."""
-        return len(self.migrations)
-
-    def version(self, index: int) -> str:
-        """Return the version of migration ``index``."""
-        return self.migrations[index].version
-
-    def request(self, index: int) -> Request:
-        """Return the one request of an atomic migration."""
-        return self.requests[index][0][0]
+        #: Each migration's requests (an atomic migration has one, which a batch can carry).
+        self.units = [migration_requests(ctx, m, columns) for m in self.migrations]
+        super().__init__(ctx, [m.version for m in self.migrations], [u[0][0] for u in self.units])
 
     def alone(self, index: int) -> bool:
         """Return True for a migration that does not run in one transaction."""
@@ -126,7 +114,7 @@ class ApplyFlow(Flow):
 
     def one(self, index: int) -> Outcome:
         """Apply migration ``index`` in requests of its own."""
-        return apply_one(self.ctx, self.migrations[index], self.requests[index])
+        return apply_one(self.ctx, self.migrations[index], self.units[index])
 
     def done(self, index: int, recorded: set[str]) -> bool:
         """Return whether the ledger records migration ``index``."""
@@ -161,7 +149,7 @@ def check_sizes(ctx: Context, flow: ApplyFlow) -> None:
     limit = ctx.db.max_request_bytes
     if limit is None:
         return
-    for migration, requests in zip(flow.migrations, flow.requests):
+    for migration, requests in zip(flow.migrations, flow.units):
         size = max(ctx.db.request_bytes(r.sql) for r, _ in requests)
         if size > limit:
             raise too_large(migration.path.name, migration.path.stat().st_size, size, limit, str(migration.path))

@@ -94,7 +94,7 @@ class Engine:
             flow = ApplyFlow(ctx, todo, columns)
             check_sizes(ctx, flow)
             if dry_run:
-                for migration, requests in zip(flow.migrations, flow.requests):
+                for migration, requests in zip(flow.migrations, flow.units):
                     result.sql.append((migration, [r.sql for r, _ in requests]))
                     result.outcomes.append(Outcome(migration.version, migration.name, OutcomeStatus.WOULD_APPLY))
                 return result

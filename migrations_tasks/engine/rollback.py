@@ -131,21 +131,8 @@ class RollbackFlow(Flow):
     refusal = ledger.NOT_APPLIED
 
     def __init__(self, ctx: Context, steps: list[RollbackStep]) -> None:
-        super().__init__(ctx)
+        super().__init__(ctx, [s.version for s in steps], [s.request for s in steps])
         self.steps = steps
-
-    @property
-    def count(self) -> int:
-        """Return the number of steps."""
-        return len(self.steps)
-
-    def version(self, index: int) -> str:
-        """Return the version step ``index`` rolls back."""
-        return self.steps[index].version
-
-    def request(self, index: int) -> Request:
-        """Return the request that rolls back step ``index``."""
-        return self.steps[index].request
 
     def one(self, index: int) -> Outcome:
         """Roll back step ``index`` in a request of its own."""

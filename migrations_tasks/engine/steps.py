@@ -52,21 +52,25 @@ class Flow(ABC):
     #: The guard's SQLSTATE when a step is already done by another run.
     refusal: str = ""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, versions: list[str], requests: list[Request]) -> None:
         self.ctx = ctx
+        #: The version each step is about, in the order they run.
+        self.versions = versions
+        #: The request that does each step on its own (lock, guards, statements, ledger row).
+        self.requests = requests
 
     @property
-    @abstractmethod
     def count(self) -> int:
         """Return the number of steps."""
+        return len(self.versions)
 
-    @abstractmethod
     def version(self, index: int) -> str:
         """Return the version step ``index`` is about."""
+        return self.versions[index]
 
-    @abstractmethod
     def request(self, index: int) -> Request:
-        """Return the request that does step ``index`` on its own (lock, guards, statements, ledger row)."""
+        """Return the request that does step ``index`` on its own."""
+        return self.requests[index]
 
     def alone(self, index: int) -> bool:
         """Return True when step ``index`` must run in requests of its own."""
