@@ -277,8 +277,9 @@ def rate_limit_row(count: int, limit: int, batch_size: int) -> Row:
             f"db.apply {count} migrations under --rate-limit {limit}, {batching(batch_size)}",
             str(requests),
             ms(wall),
-            note=f"429s seen: {limited}; minimum the limit allows ~{minimum:.0f} s "
-            f"(ratio {wall / minimum if minimum else 0:.2f}); {len(waits)} announced waits{target}",
+            note=f"429s seen: {limited}; "
+            + (f"minimum the limit allows ~{minimum:.0f} s (ratio {wall / minimum:.2f})" if minimum else "one window")
+            + f"; {len(waits)} announced waits{target}",
         )
 
 

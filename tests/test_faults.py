@@ -179,7 +179,7 @@ def test_a_signal_stops_apply_at_a_migration_boundary_and_says_what_was_applied(
     out, err = process.communicate(timeout=120)
     assert process.returncode == code, err
     assert "Traceback" not in err
-    assert "stopping after the migration in flight" in err
+    assert "stopping after the request in flight" in err
     assert "the database is at a migration boundary" in err
     found = audit(project.db_url, 30)
     assert found.consistent

@@ -137,7 +137,7 @@ def _batch(ctx: Context, flow: Flow, members: range, outcomes: list[Outcome]) ->
     versions = [flow.version(i) for i in members]
     span = f"{plural(len(members), flow.noun)} ({versions[0]} to {versions[-1]})"
     request = batch_request([flow.request(i) for i in members])
-    ctx.emit(Event(EventKind.INFO, f"  sending {span} in one request"))
+    ctx.emit(Event(EventKind.INFO, f"Sending {span} in one request."))
     started, before = time.perf_counter(), ctx.db.requests
     try:
         delivery = deliver(ctx, Write(request.sql, f"the request carrying {span}", resendable=True))

@@ -36,7 +36,7 @@ COMMON_HELP = {
     "project_ref": "Supabase project ref (default: SUPABASE_PROJECT_REF)",
     "json": "print one JSON document instead of the table",
 }
-STOPPING = "stopping after the migration in flight is settled (send it again to abort at once)."
+STOPPING = "stopping after the request in flight is settled (send it again to abort at once)."
 
 
 @dataclass(frozen=True)
