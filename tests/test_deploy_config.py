@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from invoke.config import Config
 
-from migrations_tasks.deploy.config import DEFAULT_EXCLUDE, DEFAULT_SUPABASE_SERVICES, SupabaseSecrets, clean_revision
+from migrations_tasks.deploy.config import NEVER_SHIPPED, DEFAULT_SUPABASE_SERVICES, SupabaseSecrets, clean_revision
 from migrations_tasks.deploy.parse import merge_environment, parse_deploy_config
 from migrations_tasks.deploy.settings import deploy_actor, load_deploy_settings
 from migrations_tasks.errors import ConfigError
@@ -35,7 +35,7 @@ def test_a_minimal_section_gets_the_documented_defaults() -> None:
     )
     assert config.keep_releases == 5
     assert config.transfer == "auto"
-    assert config.exclude == DEFAULT_EXCLUDE == (".git", ".env")
+    assert config.exclude == () and NEVER_SHIPPED == (".git", ".env*")
     assert config.ssh.host_key_checking == "yes"
     assert config.ssh.batch_mode and config.ssh.multiplex
     assert not config.health.configured

@@ -18,8 +18,9 @@ from ..secret import Secret
 
 SECTION = "deploy"
 DEFAULT_KEEP_RELEASES = 5
-#: Never shipped unless ``exclude`` is set: history, and a local .env (the server's goes in shared_files).
-DEFAULT_EXCLUDE = (".git", ".env")
+#: Never shipped, at any depth, unless ``include`` names them: history, and local .env files (the server's
+#: go in shared_files). ``exclude`` adds to these.
+NEVER_SHIPPED = (".git", ".env*")
 TRANSFERS = ("auto", "rsync", "tar")
 HOST_KEY_CHECKING = ("yes", "accept-new")
 SUPABASE_SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
@@ -154,7 +155,8 @@ class DeployConfig:
     build_dir: str | None = None
     archive: str | None = None
     include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    #: The user's patterns; :data:`NEVER_SHIPPED` applies as well.
+    exclude: tuple[str, ...] = ()
     shared_files: tuple[str, ...] = ()
     shared_dirs: tuple[str, ...] = ()
     before_switch: tuple[str, ...] = ()

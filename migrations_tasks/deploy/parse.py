@@ -18,7 +18,6 @@ from ..secret import Secret
 from ..validate import Problems
 from .config import (
     ADDRESS_RE,
-    DEFAULT_EXCLUDE,
     DEFAULT_KEEP_RELEASES,
     DEFAULT_SUPABASE_SERVICES,
     ENV_NAME_RE,
@@ -368,13 +367,12 @@ def parse_deploy_config(
     if len(restart_cmd) > 1:
         errors.add("deploy.restart", "must be one shell command (join several with && or a script).")
     shared_files, shared_dirs = _shared(errors, spec)
-    exclude = errors.strings("deploy.exclude", spec.get("exclude")) if "exclude" in spec else DEFAULT_EXCLUDE
     config = DeployConfig(
         hosts=hosts,
         build_dir=build_dir,
         archive=archive,
         include=errors.strings("deploy.include", spec.get("include")),
-        exclude=exclude,
+        exclude=errors.strings("deploy.exclude", spec.get("exclude")),
         shared_files=shared_files,
         shared_dirs=shared_dirs,
         before_switch=errors.commands("deploy.before_switch", spec.get("before_switch")),
