@@ -80,6 +80,19 @@ def test_remote_paths_must_be_absolute_and_dedicated() -> None:
             parse_deploy_config(spec(hosts=[{"host": "h", "path": path}]))
 
 
+@pytest.mark.parametrize("path", ["//", "/./", "//srv/..//", "///", "//.", "/.//./", "/srv/..", " // "])
+@pytest.mark.parametrize("local", [False, True])
+def test_a_deploy_path_that_normalises_to_the_root_is_refused(path: str, local: bool) -> None:
+    host = {"name": "box", "local": True} if local else {"host": "h"}
+    with pytest.raises(ConfigError, match=r"deploy.hosts\[0\].path must be a dedicated directory"):
+        parse_deploy_config(spec(hosts=[{**host, "path": path}]))
+
+
+def test_a_deploy_path_is_normalised_before_the_layout_uses_it() -> None:
+    for path in ("//srv/app/", "/srv//app", "/srv/./app/.", "/srv/app///"):
+        assert parse_deploy_config(spec(hosts=[{"host": "h", "path": path}])).hosts[0].path == "/srv/app"
+
+
 def test_paths_with_spaces_and_quotes_are_accepted_because_every_path_is_quoted() -> None:
     config = parse_deploy_config(spec(hosts=[{"host": "h", "path": '/srv/my app\'s "dir"'}]))
     assert config.hosts[0].path == '/srv/my app\'s "dir"'

@@ -54,19 +54,31 @@ def _relative_path(errors: Problems, where: str, value: Any) -> str | None:
     return str(path)
 
 
+def normal_path(text: str) -> str:
+    """Return a POSIX path without repeated slashes, ``.`` parts or a trailing slash (``..`` is kept).
+
+    Unlike ``PurePosixPath``, a leading ``//`` becomes ``/``: Linux and OpenSSH read it so.
+    """
+    path = str(PurePosixPath(text))
+    return "/" + path.lstrip("/") if path.startswith("//") else path
+
+
 def _deploy_path(errors: Problems, where: str, value: Any, *, local: bool) -> str | None:
     text = errors.text(where, value, required=True)
     if text is None:
         return None
-    if not text.startswith("/"):
+    if not text.strip().startswith("/"):
         hint = "an absolute path" if local else "an absolute path such as /srv/app (not ~/app)"
         errors.add(where, f"must be {hint}, not {text!r}.")
         return None
-    path = PurePosixPath(text)
-    if ".." in path.parts or str(path) == "/":
-        errors.add(where, f"must be a dedicated directory, not {text!r}.")
+    path = normal_path(text.strip())
+    if ".." in PurePosixPath(path).parts:
+        errors.add(where, f"must be a dedicated directory written without '..', not {text!r}.")
         return None
-    return str(path)
+    if path == "/":
+        errors.add(where, f"must be a dedicated directory, not {text!r}: releases/ and current would go into /.")
+        return None
+    return path
 
 
 def _env(errors: Problems, where: str, value: Any) -> dict[str, str]:
