@@ -135,6 +135,33 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
+@dataclass(frozen=True)
+class Rules:
+    """The include/exclude patterns of a deploy, and the files that never ship (:data:`NEVER_SHIPPED`)."""
+
+    includes: tuple[Pattern, ...]
+    excludes: tuple[Pattern, ...]
+    never: tuple[Pattern, ...]
+
+    @classmethod
+    def compile(cls, include: Sequence[str], exclude: Sequence[str]) -> Rules:
+        """Return the rules, or raise ConfigError for a broken pattern."""
+        compiled = [tuple(compile_pattern(p) for p in ps) for ps in (include, exclude, NEVER_SHIPPED)]
+        return cls(*compiled)
+
+    def included(self, path: str, is_dir: bool, inherited: bool) -> bool:
+        """Return whether ``path`` is wanted (inside an included directory, or matching ``include``)."""
+        return inherited or not self.includes or any(p.matches(path, is_dir) for p in self.includes)
+
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        """Return whether ``path`` is left out: ``exclude`` matches, or it never ships and no include names it."""
+        if any(p.matches(path, is_dir) for p in self.excludes):
+            return True
+        return any(p.matches(path, is_dir) for p in self.never) and not any(
+            p.names(path, is_dir) for p in self.includes
+        )
+
+
 def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Bundle:
     """Return the entries of ``root`` to ship; raise ConfigError if it is not a readable directory."""
     if not root.is_dir():
@@ -142,19 +169,9 @@ def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ())
             f"The build directory {root} does not exist or is not a directory.",
             hint="Build first, or set deploy.build_dir / --build-dir (or deploy.archive).",
         )
-    includes = [compile_pattern(p) for p in include]
-    excludes = [compile_pattern(p) for p in exclude]
-    never = [compile_pattern(p) for p in NEVER_SHIPPED]
+    rules = Rules.compile(include, exclude)
     entries: list[str] = []
     files = size = 0
-
-    def included(path: str, is_dir: bool, inherited: bool) -> bool:
-        return inherited or not includes or any(p.matches(path, is_dir) for p in includes)
-
-    def excluded(path: str, is_dir: bool) -> bool:
-        if any(p.matches(path, is_dir) for p in excludes):
-            return True
-        return any(p.matches(path, is_dir) for p in never) and not any(p.names(path, is_dir) for p in includes)
 
     def walk(directory: Path, prefix: str, inherited: bool) -> bool:
         nonlocal files, size
@@ -170,10 +187,10 @@ def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ())
             except OSError as exc:
                 raise ConfigError(f"Cannot read {child.path}: {exc.strerror}.") from None
             is_dir = stat.S_ISDIR(info.st_mode)
-            if excluded(rel, is_dir):
+            if rules.excluded(rel, is_dir):
                 continue
             if is_dir:
-                inside = included(rel, True, inherited)
+                inside = rules.included(rel, True, inherited)
                 position = len(entries)
                 entries.append(rel)
                 kept = walk(Path(child.path), rel + "/", inside)
@@ -181,7 +198,7 @@ def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ())
                     del entries[position]
                 else:
                     shipped_any = True
-            elif (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)) and included(rel, False, inherited):
+            elif (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)) and rules.included(rel, False, inherited):
                 entries.append(rel)
                 files += 1
                 size += info.st_size

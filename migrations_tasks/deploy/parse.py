@@ -21,10 +21,7 @@ from .config import (
     DEFAULT_KEEP_RELEASES,
     DEFAULT_SUPABASE_SERVICES,
     ENV_NAME_RE,
-    HOST_KEY_CHECKING,
-    INSECURE_OPTIONS,
     NAME_RE,
-    SSH_OPTION_RE,
     SUPABASE_SERVICES,
     TRANSFERS,
     USER_RE,
@@ -32,12 +29,13 @@ from .config import (
     HealthCheck,
     HealthConfig,
     Host,
-    SshConfig,
     SupabaseHealth,
     SupabaseSecrets,
     clean_actor,
     clean_revision,
+    normal_path,
 )
+from .parse_ssh import Inspect, parse_ssh
 
 _HINT = "Fix the deploy section of invoke.yaml (see invoke.yaml.example and the README's 'Deploying over SSH')."
 
@@ -52,15 +50,6 @@ def _relative_path(errors: Problems, where: str, value: Any) -> str | None:
         errors.add(where, f"must be a path inside the release such as '.env' or 'storage/uploads', not {text!r}.")
         return None
     return str(path)
-
-
-def normal_path(text: str) -> str:
-    """Return a POSIX path without repeated slashes, ``.`` parts or a trailing slash (``..`` is kept).
-
-    Unlike ``PurePosixPath``, a leading ``//`` becomes ``/``: Linux and OpenSSH read it so.
-    """
-    path = str(PurePosixPath(text))
-    return "/" + path.lstrip("/") if path.startswith("//") else path
 
 
 def _deploy_path(errors: Problems, where: str, value: Any, *, local: bool) -> str | None:
@@ -249,64 +238,6 @@ def _hosts(errors: Problems, spec: Mapping[str, Any], *, required: bool = True) 
     return tuple(hosts)
 
 
-def _ssh(errors: Problems, value: Any, known_hosts: str | None, private_key: Secret | None) -> SshConfig:
-    spec = errors.mapping("deploy.ssh", value)
-    unknown = set(spec) - {
-        "config_file",
-        "known_hosts_file",
-        "identity_file",
-        "host_key_checking",
-        "connect_timeout",
-        "multiplex",
-        "batch_mode",
-        "options",
-    }
-    if unknown:
-        errors.add("deploy.ssh", f"has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
-    raw_checking = spec.get("host_key_checking")
-    if isinstance(raw_checking, bool):  # YAML reads an unquoted yes/no as a boolean
-        raw_checking = "yes" if raw_checking else "no"
-    checking = (errors.text("deploy.ssh.host_key_checking", raw_checking) or "yes").strip().lower()
-    if checking not in HOST_KEY_CHECKING:
-        errors.add(
-            "deploy.ssh.host_key_checking",
-            f"must be 'yes' or 'accept-new', not {checking!r}: host keys "
-            "are always verified (put the key in known_hosts, or in DEPLOY_SSH_KNOWN_HOSTS for CI).",
-        )
-        checking = "yes"
-    options: list[tuple[str, str]] = []
-    for key, item in errors.mapping("deploy.ssh.options", spec.get("options")).items():
-        where = f"deploy.ssh.options.{key}"
-        text = errors.text(where, "yes" if item is True else "no" if item is False else item, required=True)
-        if not isinstance(key, str) or not SSH_OPTION_RE.match(key):
-            errors.add("deploy.ssh.options", f"has an invalid option name {key!r}.")
-            continue
-        if text is None:
-            continue
-        if text.strip().lower() in INSECURE_OPTIONS.get(key.lower(), set()):
-            errors.add(where, f"= {text} would switch host key verification off; refused.")
-            continue
-        options.append((key, text))
-    known_files = errors.strings("deploy.ssh.known_hosts_file", spec.get("known_hosts_file"))
-    known: Secret | None = None
-    if known_hosts is not None and known_hosts.strip():
-        known = Secret(known_hosts.replace("\r\n", "\n").strip() + "\n")
-    return SshConfig(
-        config_file=errors.text("deploy.ssh.config_file", spec.get("config_file")),
-        known_hosts_files=known_files,
-        known_hosts=known,
-        identity_file=errors.text("deploy.ssh.identity_file", spec.get("identity_file")),
-        private_key=private_key,
-        host_key_checking=checking,
-        connect_timeout=int(
-            errors.number("deploy.ssh.connect_timeout", spec.get("connect_timeout"), 10, minimum=1, integer=True)
-        ),
-        multiplex=errors.boolean("deploy.ssh.multiplex", spec.get("multiplex"), True),
-        batch_mode=errors.boolean("deploy.ssh.batch_mode", spec.get("batch_mode"), True),
-        options=tuple(options),
-    )
-
-
 KNOWN_KEYS = {
     "hosts",
     "path",
@@ -354,10 +285,14 @@ def parse_deploy_config(
     actor: str = "unknown",
     revision: str | None = None,
     require_hosts: bool = True,
+    ci: bool = False,
+    inspect_known_hosts: Inspect | None = None,
 ) -> DeployConfig:
     """Return the validated deploy configuration, or raise one ConfigError listing every problem.
 
-    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none).
+    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none). ``ci``
+    (the ``CI`` variable is set) refuses ``accept-new`` without host keys; ``inspect_known_hosts`` reads
+    what a known_hosts path holds (see :mod:`~.parse_ssh`).
     """
     errors = Problems(heading="invoke.yaml", hint=_HINT)
     unknown = set(spec) - KNOWN_KEYS
@@ -391,7 +326,14 @@ def parse_deploy_config(
         restart=restart_cmd[0] if restart_cmd else None,
         keep_releases=keep,
         transfer=transfer,
-        ssh=_ssh(errors, spec.get("ssh"), known_hosts, private_key),
+        ssh=parse_ssh(
+            errors,
+            spec.get("ssh"),
+            known_hosts=known_hosts,
+            private_key=private_key,
+            ci=ci,
+            inspect=inspect_known_hosts,
+        ),
         health=_health(errors, spec.get("health"), supabase, hosts),
         env=_env(errors, "deploy.env", spec.get("env")),
         actor=clean_actor(actor),
