@@ -192,6 +192,28 @@ def test_a_missing_shared_file_stops_before_anything_is_linked(layout: rel.Layou
     assert not Path(layout.release("r1"), "uploads").exists()
 
 
+@pytest.mark.parametrize(("item", "link"), [("cfg/data", "cfg"), ("a/cfg/data", "a/cfg"), ("a/cfg/x/y", "a/cfg")])
+@pytest.mark.parametrize("kind", ["dirs", "files"])
+def test_linking_stops_at_a_symlinked_parent_and_removes_nothing_outside_the_release(
+    layout: rel.Layout, tmp_path: Path, item: str, link: str, kind: str
+) -> None:
+    outside = tmp_path / "outside"
+    for name in ("data/keep", "x/y/keep"):
+        (outside / name).parent.mkdir(parents=True, exist_ok=True)
+        (outside / name).write_text("precious")
+    make_release(layout, "r1", rel.PREPARED)
+    release = Path(layout.release("r1"))
+    (release / link).parent.mkdir(parents=True, exist_ok=True)
+    (release / link).symlink_to(outside)
+    Path(layout.shared, item).mkdir(parents=True)
+    files, dirs = ([item], []) if kind == "files" else ([], [item])
+    result = sh(rel.link_shared_script(layout, "r1", files, dirs))
+    assert result.returncode == rel.SYMLINKED_PARENT, result.stderr
+    assert result.stderr.strip() == f"symlinked parent: {link}"
+    assert (outside / "data" / "keep").read_text() == (outside / "x" / "y" / "keep").read_text() == "precious"
+    assert sorted(p.name for p in outside.iterdir()) == ["data", "x"]
+
+
 def test_user_commands_run_in_the_release_with_its_paths_in_the_environment(layout: rel.Layout) -> None:
     make_release(layout, "r1", rel.PREPARED)
     script = rel.command_script(
