@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from migrations_tasks.deploy import bundle
+from migrations_tasks.deploy import shared
 from migrations_tasks.errors import ConfigError
 
 pytest_plugins = ("sshd_fixtures", "deploy_sites")
@@ -72,7 +72,7 @@ def test_the_host_refuses_a_symlinked_parent_even_when_the_build_showed_none(
 ) -> None:
     """The remote step stays in the release on its own: here the local check is skipped, as if the host's
     tree differed from the build."""
-    monkeypatch.setattr(bundle, "refuse_symlinked_parents", lambda *args: None)
+    monkeypatch.setattr(shared, "refuse_symlinked_parents", lambda *args: None)
     build = app_build()
     (build / "cfg").symlink_to(outside)
     (web1.path / "shared" / "cfg" / "x").mkdir(parents=True)

@@ -21,7 +21,7 @@ import re
 import stat
 import tarfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -207,32 +207,6 @@ def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ())
 
     walk(root, "", False)
     return Bundle(root=root, entries=tuple(entries), files=files, size=size)
-
-
-def refuse_symlinked_parents(bundle: Bundle, shared: Mapping[str, Sequence[str]]) -> None:
-    """Raise ConfigError when a shared path (``{"shared_dirs": [...]}``) lies under a symlink that ships.
-
-    Linking ``cfg/data`` replaces ``releases/<id>/cfg/data``; were ``cfg`` a symlink to ``/srv/other``,
-    that would remove ``/srv/other/data``. Checked before anything is uploaded.
-    """
-    shipped = set(bundle.entries)
-    problems: list[str] = []
-    for key, paths in shared.items():
-        for path in paths:
-            parents = [str(p) for p in reversed(PurePosixPath(path).parents[:-1])]
-            parent = next((p for p in parents if p in shipped and (bundle.root / p).is_symlink()), None)
-            if parent is not None:
-                target = os.readlink(bundle.root / parent)
-                problems.append(
-                    f"deploy.{key}: {path} lies under {parent}, a symbolic link in the build (-> {target}); "
-                    "linking it would reach outside the release."
-                )
-    if problems:
-        raise ConfigError(
-            "\n".join(problems),
-            hint="Make that directory a real one in the build (or leave it out with deploy.exclude), or share "
-            "it whole; nothing was uploaded.",
-        )
 
 
 def is_archive(path: Path) -> bool:

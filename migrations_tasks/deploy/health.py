@@ -383,8 +383,7 @@ def poll(
                 condenser.finish(now)
                 if not failures:
                     reason = (
-                        f"healthy in {streak} round{'s' if streak != 1 else ''} in a row at the deadline; "
-                        f"{config.healthy_after} needed"
+                        f"healthy in {plural(streak, 'round')} in a row at the deadline; {config.healthy_after} needed"
                     )
                 return HealthResult(False, rounds, tuple(attempts), now - start, reason, labels)
             sleep(max(0.0, min(config.interval - (now - round_start), ends - now)))

@@ -276,6 +276,13 @@ def _shared(errors: Problems, spec: Mapping[str, Any]) -> tuple[tuple[str, ...],
     return shared_files, shared_dirs
 
 
+def _restart(errors: Problems, value: Any) -> str | None:
+    commands = errors.commands("deploy.restart", value)
+    if len(commands) > 1:
+        errors.add("deploy.restart", "must be one shell command (join several with && or a script).")
+    return commands[0] if commands else None
+
+
 def parse_deploy_config(
     spec: Mapping[str, Any],
     *,
@@ -291,8 +298,7 @@ def parse_deploy_config(
     """Return the validated deploy configuration, or raise one ConfigError listing every problem.
 
     ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none). ``ci``
-    (the ``CI`` variable is set) refuses ``accept-new`` without host keys; ``inspect_known_hosts`` reads
-    what a known_hosts path holds (see :mod:`~.parse_ssh`).
+    and ``inspect_known_hosts`` are for the host key rules of :func:`~.parse_ssh.parse_ssh`.
     """
     errors = Problems(heading="invoke.yaml", hint=_HINT)
     unknown = set(spec) - KNOWN_KEYS
@@ -309,10 +315,6 @@ def parse_deploy_config(
     keep = int(
         errors.number("deploy.keep_releases", spec.get("keep_releases"), DEFAULT_KEEP_RELEASES, minimum=1, integer=True)
     )
-    restart = spec.get("restart")
-    restart_cmd = errors.commands("deploy.restart", restart)
-    if len(restart_cmd) > 1:
-        errors.add("deploy.restart", "must be one shell command (join several with && or a script).")
     shared_files, shared_dirs = _shared(errors, spec)
     config = DeployConfig(
         hosts=hosts,
@@ -323,7 +325,7 @@ def parse_deploy_config(
         shared_files=shared_files,
         shared_dirs=shared_dirs,
         before_switch=errors.commands("deploy.before_switch", spec.get("before_switch")),
-        restart=restart_cmd[0] if restart_cmd else None,
+        restart=_restart(errors, spec.get("restart")),
         keep_releases=keep,
         transfer=transfer,
         ssh=parse_ssh(

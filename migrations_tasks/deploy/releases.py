@@ -29,10 +29,6 @@ from .config import RELEASE_NAME_RE, quote_env
 
 META = ".deploy"
 LIVE, PREPARED, FAILED = "live", "prepared", "failed"
-#: Exit status of the shared-linking script when a shared file is missing on the host.
-MISSING_SHARED_FILE = 66
-#: Exit status of the shared-linking script when a shared path's parent in the release is a symlink.
-SYMLINKED_PARENT = 67
 
 
 def q(value: str) -> str:
@@ -302,38 +298,6 @@ def _field(key: str, value: str) -> dict[str, Any]:
 def extract_script(layout: Layout, release_id: str) -> str:
     """Return a script that unpacks a gzip'd tar from standard input into the release directory."""
     return f"tar -xzf - -C {q(layout.release(release_id))}"
-
-
-def link_shared_script(layout: Layout, release_id: str, files: Sequence[str], dirs: Sequence[str]) -> str:
-    """Return a script that links shared files and directories into the release.
-
-    Shared directories are created when missing; a missing shared file stops the deploy (exit 66) before
-    anything is switched, because the release would start without it. The script stays inside the
-    release: each parent of a link is checked (and created) one level at a time, and one that is a symlink
-    stops the deploy (exit 67) before anything under it is removed, whatever the build said.
-    """
-    release = layout.release(release_id)
-    lines = ["set -e"]
-    for item in files:
-        target = f"{layout.shared}/{item}"
-        lines.append(
-            f"if [ ! -e {q(target)} ]; then printf 'missing shared file: %s\\n' {q(target)} >&2; "
-            f"exit {MISSING_SHARED_FILE}; fi"
-        )
-    for item in dirs:
-        lines.append(f"mkdir -p -- {q(f'{layout.shared}/{item}')}")
-    for item in (*dirs, *files):
-        link = f"{release}/{item}"
-        for parent in reversed(PurePosixPath(item).parents[:-1]):  # a, a/b, ... (not ".")
-            here = q(f"{release}/{parent}")
-            lines.append(
-                f"if [ -L {here} ]; then printf 'symlinked parent: %s\\n' {q(str(parent))} >&2; "
-                f"exit {SYMLINKED_PARENT}; fi"
-            )
-            lines.append(f"[ -d {here} ] || mkdir -- {here}")
-        lines.append(f"rm -rf -- {q(link)}")
-        lines.append(f"ln -s -- {q(f'{layout.shared}/{item}')} {q(link)}")
-    return "\n".join(lines)
 
 
 def command_env(layout: Layout, release_id: str, env: Mapping[str, str]) -> dict[str, str]:
