@@ -297,6 +297,19 @@ def test_polling_a_real_server_follows_its_answers(local_app: Callable[[int, byt
     assert not result.healthy and "500, expected 200" in result.reason
 
 
+def test_a_real_server_that_keeps_failing_gets_one_line_and_a_closing_summary(
+    local_app: Callable[[int, bytes], str],
+) -> None:
+    url = local_app(500, b"boom")
+    lines: list[str] = []
+    config = HealthConfig(interval=0.05, deadline=0.5)
+    result = poll(config, [http_target(HealthCheck(url=url))], notify=lambda e: lines.append(format_attempt(e)))
+    assert not result.healthy and result.rounds > 2
+    assert len(lines) == 2 and lines[0].startswith(f"  health #1 FAIL {url}: 500, expected 200 (")
+    seconds = round(result.seconds, 1)
+    assert lines[1] == f"  health: still failing after {seconds:g} s, {result.rounds} polls: {url}: 500, expected 200"
+
+
 def test_the_sandbox_project_reports_healthy_services(sandbox: Any) -> None:
     """The session's sandbox (tests/conftest.py) answers like the Management API; its token is the canary."""
     health = SupabaseHealth(

@@ -348,13 +348,13 @@ def poll(
     labels = tuple(t.label for t in targets)
     if not targets:
         return HealthResult(healthy=True, rounds=0, reason="nothing to check", targets=labels)
-    start = clock()
-    ends = start + config.deadline
     attempts: list[Attempt] = []
     condenser = Condenser(notify or (lambda event: None), verbose)
     streak = rounds = 0
     reason = ""
     with httpx.Client(transport=transport, follow_redirects=False) as client:
+        start = clock()  # the client is ready (loading certificates takes a while): the deadline starts
+        ends = start + config.deadline
         while True:
             rounds += 1
             round_start = clock()
