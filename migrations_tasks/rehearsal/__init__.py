@@ -1,0 +1,7 @@
+"""``db.plan``: rehearse pending migrations on a real engine and prove their down SQL; the live project gets one read.
+
+Modules: ``live`` (the one request to the live project), ``probe`` (SQL that watches locks, file nodes and
+scans from inside the rehearsal's transaction), ``locks`` (lock modes and what they block), ``rehearse``
+(one migration, statement by statement, as db.apply sends it), ``proof`` (the rollback proof), ``run``
+(:func:`~.run.plan`), ``results`` and ``render``. Nothing is imported here.
+"""
