@@ -76,4 +76,4 @@ def _cause(exc: MigrationsTasksError) -> str:
     if error is None:
         return exc.message.splitlines()[0]
     line = getattr(exc, "line", None)
-    return (f"line {line}: " if line else "") + error.describe().splitlines()[0]
+    return (f"line {line}: " if line else "") + str(error.describe()).splitlines()[0]
