@@ -61,7 +61,9 @@ def test_rules_the_engine_already_satisfies_are_not_reported(migrations: Migrati
 
 
 def test_storage_rls_and_a_public_table_without_rls_are_errors(migrations: MigrationDir) -> None:
-    migrations.write("1_bad.sql", "ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;\ncreate table public.notes (id int);\n")
+    migrations.write(
+        "1_bad.sql", "ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;\ncreate table public.notes (id int);\n"
+    )
     assert run(migrations) == [
         ("supabase-owner-only-table", "error", 1, 1),
         ("supabase-rls-not-enabled", "error", 2, 1),

@@ -26,7 +26,9 @@ insert into public.todos (title) select 'todo ' || g from generate_series(1, 50)
 -- migrate:down
 -- drop table public.todos;
 """
-MOOD_UP = "create type public.mood as enum ('sad', 'ok', 'happy');\nalter table public.todos add column mood public.mood;\n"
+MOOD_UP = (
+    "create type public.mood as enum ('sad', 'ok', 'happy');\nalter table public.todos add column mood public.mood;\n"
+)
 
 
 @pytest.fixture
@@ -140,7 +142,9 @@ def test_an_exact_down_sql_passes_its_proof_and_the_next_migration_is_rehearsed_
 def test_a_down_sql_that_forgets_a_privilege_fails_its_proof(
     rehearse: Callable[..., PlanResult], migrations: MigrationDir
 ) -> None:
-    migrations.write("20250102000000_revoke.sql", "revoke delete on public.todos from anon;\n-- migrate:down\n-- select 1;\n")
+    migrations.write(
+        "20250102000000_revoke.sql", "revoke delete on public.todos from anon;\n-- migrate:down\n-- select 1;\n"
+    )
     differences = rehearse().migrations[0].proof.differences
     assert any(d.startswith("not restored: privileges table public.todos") for d in differences), differences
 
@@ -148,7 +152,9 @@ def test_a_down_sql_that_forgets_a_privilege_fails_its_proof(
 def test_a_failing_migration_is_reported_as_db_apply_reports_it_and_ends_the_rehearsal(
     rehearse: Callable[..., PlanResult], migrations: MigrationDir
 ) -> None:
-    migrations.write("20250102000000_bad.sql", "alter table public.todos add column a int;\ninsert into nowhere values (1);\n")
+    migrations.write(
+        "20250102000000_bad.sql", "alter table public.todos add column a int;\ninsert into nowhere values (1);\n"
+    )
     migrations.write("20250103000000_next.sql", "alter table public.todos add column b int;\n")
     result = rehearse()
     bad, after = result.migrations

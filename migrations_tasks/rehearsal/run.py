@@ -104,6 +104,7 @@ def plan(
 ) -> PlanResult:
     """Rehearse the pending migrations (see the module docstring); the live database gets one read."""
     started, before = time.perf_counter(), db.requests
+    levels(settings.lint)  # an unknown rule name stops here, before anything is sent
     result = PlanResult(target=db.description)
     history, result.estimates = live.decode(db.execute(live.request_sql(local.migrations), write=False))
     result.requests = db.requests - before

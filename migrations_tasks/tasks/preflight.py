@@ -25,6 +25,7 @@ from .db import Where, db_task
 def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where: Where) -> Any:
     """Lint pending migrations with squawk's rules and Supabase's; exit 1 on an error-level finding."""
     from ..lint.render import render_lint
+    from ..lint.run import levels
     from ..lint.run import lint as run_lint
     from ..lint.scope import configured, select
     from ..migrations import load
@@ -39,6 +40,7 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
         s = settings(c, require_database=False, **flags)
         if configured(s) and not (all or files):
             s = settings(c, **flags)
+        levels(s.lint)  # an unknown rule name stops here, before the ledger is read
         local = load(s.migrations_dir, s.rollbacks_dir)
         chosen = select(s, local, files=files or (), every=all, say=reporter.progress)
         for warning in [*local.warnings, *chosen.warnings]:
