@@ -22,12 +22,12 @@ STORAGE_TABLES = frozenset({"storage.objects", "storage.buckets"})
 STORAGE_DELETE_SETTING = "storage.allow_delete_query"
 #: Extensions every Supabase project already has: CREATE EXTENSION without IF NOT EXISTS fails (42710).
 PREINSTALLED = frozenset({"plpgsql", "pgcrypto", "uuid-ossp", "pg_graphql", "pg_stat_statements", "supabase_vault"})
-#: supautils' privileged_extensions on hosted projects: postgres may create these.
+#: supautils' privileged_extensions on hosted projects, and the queue and partition extensions Supabase offers.
 AVAILABLE = PREINSTALLED | words(
     """
     address_standardizer address_standardizer_data_us autoinc bloom btree_gin btree_gist citext cube dblink dict_int
     dict_xsyn earthdistance fuzzystrmatch hstore http hypopg index_advisor insert_username intarray isn ltree
-    moddatetime orioledb pg_buffercache pg_cron pg_hashids pg_jsonschema pg_net pg_prewarm pg_repack
+    moddatetime orioledb pg_buffercache pg_cron pg_hashids pg_jsonschema pg_net pg_partman pg_prewarm pg_repack pgmq
     pg_stat_monitor pg_tle pg_trgm pg_walinspect pgaudit pgjwt pgroonga pgroonga_database pgrouting pgrowlocks
     pgsodium pgstattuple pgtap plcoffee pljava plls plpgsql_check plv8 postgis postgis_raster postgis_sfcgal
     postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supautils tablefunc tcn timescaledb

@@ -144,3 +144,5 @@ def _apply_history(engine: Engine, local: LocalMigrations, applied: Sequence[Mig
             f"The applied migrations do not apply to a fresh database, so nothing could be rehearsed: {exc.message}",
             hint="Run `inv db.verify` to see how the live schema drifted from the migration files.",
         ) from None
+    if not engine.read_ledger().exists:
+        engine.create_ledger()  # as db.apply does before its first migration
