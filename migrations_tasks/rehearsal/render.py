@@ -54,7 +54,10 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
     lines = [f"  [{st.index + 1}] line {st.line}  {st.text}"]
     for lock in st.locks:
         how = "" if lock.observed else " (documented: it runs outside a transaction)"
-        lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{how}: {BLOCKS[lock.strongest]}")
+        if lock.relation == lock.table:
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{how}: {BLOCKS[lock.strongest]}")
+        else:
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation} (index on {lock.table}){how}")
     if st.rewritten:
         lines.append("      REWRITTEN: " + ", ".join(_sized(name, result) for name in st.rewritten))
     if st.scanned:
@@ -76,9 +79,20 @@ def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
     lines.append(f"  rollback proof: {proof_text(report)}")
     lines += [f"    {line}" for line in ([report.proof.message] if report.proof.message else [])]
     lines += [f"    {line}" for line in report.proof.differences]
-    for finding in report.findings:
-        lines += finding_lines(finding, "  ")
+    for finding in report.findings:  # what they say is printed just above: where, rule and fix
+        lines += [line for n, line in enumerate(finding_lines(finding, "  ")) if n != 1]
     return lines
+
+
+def rewrites_text(report: MigrationReport) -> str:
+    """Return the rewritten tables, and how many of their indexes were rebuilt."""
+    tables = [name for name in report.rewrites if " (index on " not in name]
+    indexes = len(report.rewrites) - len(tables)
+    return (
+        ", ".join(tables) + (f" (+{indexes} index{'es' if indexes > 1 else ''})" if indexes else "")
+        if report.rewrites
+        else "none"
+    )
 
 
 def summary_rows(result: PlanResult, markdown: bool = False) -> list[list[str]]:
@@ -89,7 +103,7 @@ def summary_rows(result: PlanResult, markdown: bool = False) -> list[list[str]]:
             1 for f in result.lint.of(m.version) if f.level == "error"
         )
         warns = len(m.findings) + len(result.lint.of(m.version)) - errors
-        rewrites = ", ".join(m.rewrites) or "none"
+        rewrites = rewrites_text(m)
         status = m.status.value if m.status is not Rehearsed.OK else "applies"
         rows.append(
             [m.version, status, window_text(m, markdown), rewrites, f"{errors} error, {warns} warn", proof_text(m)]
