@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project
 from invoke.context import Context
+from test_gate import ledger
 
 from migrations_tasks import gate
 from migrations_tasks.errors import ConfigError
@@ -31,10 +32,6 @@ def release(project: Project, migrations: MigrationDir, settings: Any, tmp_path:
         record_dir=tmp_path / "records",
         say=lines.append,
     )
-
-
-def ledger(project: Project) -> list[str]:
-    return [r[0] for r in project.sql("select version from supabase_migrations.schema_migrations order by 1")]
 
 
 def test_an_unsafe_plan_stops_the_release_before_anything_is_applied(

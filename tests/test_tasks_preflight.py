@@ -123,14 +123,16 @@ def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
     )
 
 
-def test_plan_exits_2_on_a_history_conflict(project: Project, migrations: MigrationDir, tmp_path: Path) -> None:
-    migrations.write("2_b.sql", BASE)
+def test_plan_exits_2_on_a_history_conflict_with_the_error_as_json(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
     cwd = user_project(tmp_path)
-    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    (migrations.write("2_b.sql", BASE), run_inv("db.apply", cwd=cwd, env=project.env))
     migrations.write("1_a.sql", "select 1;\n")
-    result = run_inv("db.plan", cwd=cwd, env=project.env)
-    assert result.returncode == 2
-    assert "Found local migration files to be inserted before the last migration" in result.stderr
+    result = run_inv("db.plan", "--json", cwd=cwd, env=project.env)
+    doc = json.loads(result.stdout)
+    assert (result.returncode, doc["exit_code"], doc["kind"]) == (2, 2, "HistoryConflict")
+    assert "inserted before the last migration on remote database. (1)" in doc["error"]
 
 
 def test_the_collection_lists_lint_and_plan_with_help(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Unqualified names are taken as ``public``: Supabase's search path puts it first 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pglast import ast, enums, parse_sql
@@ -87,26 +88,25 @@ def created(node: Any) -> set[str]:
     return set()
 
 
+#: The CREATE statements that make an object in a schema: node type, what it makes, where its name is.
+_CREATES: tuple[tuple[type, str, Callable[[Any], str]], ...] = (
+    (ast.CreateStmt, "table", lambda n: qualified(n.relation)),
+    (ast.CreateTableAsStmt, "table", lambda n: qualified(getattr(n.into, "rel", None))),
+    (ast.ViewStmt, "view", lambda n: qualified(n.view)),
+    (ast.CreateSeqStmt, "sequence", lambda n: qualified(n.sequence)),
+    (ast.CompositeTypeStmt, "type", lambda n: qualified(n.typevar)),
+    (ast.CreateFunctionStmt, "function", lambda n: name_of(n.funcname)),
+    (ast.CreateEnumStmt, "type", lambda n: name_of(n.typeName)),
+    (ast.CreateDomainStmt, "domain", lambda n: name_of(n.domainname)),
+    (ast.DefineStmt, "object", lambda n: name_of(n.defnames)),
+)
+
+
 def created_object(node: Any) -> tuple[str, str] | None:
     """Return (kind, schema.name) of the object a CREATE statement makes, for the schema rules."""
-    if isinstance(node, ast.CreateStmt):
-        return "table", qualified(node.relation)
-    if isinstance(node, ast.CreateTableAsStmt):
-        return "table", qualified(getattr(node.into, "rel", None))
-    if isinstance(node, ast.ViewStmt):
-        return "view", qualified(node.view)
-    if isinstance(node, ast.CreateSeqStmt):
-        return "sequence", qualified(node.sequence)
-    if isinstance(node, ast.CompositeTypeStmt):
-        return "type", qualified(node.typevar)
-    if isinstance(node, ast.CreateFunctionStmt):
-        return ("procedure" if node.is_procedure else "function"), name_of(node.funcname)
-    if isinstance(node, ast.CreateEnumStmt):
-        return "type", name_of(node.typeName)
-    if isinstance(node, ast.CreateDomainStmt):
-        return "domain", name_of(node.domainname)
-    if isinstance(node, ast.DefineStmt):
-        return "object", name_of(node.defnames)
+    for node_type, kind, name in _CREATES:
+        if isinstance(node, node_type):
+            return ("procedure" if getattr(node, "is_procedure", False) else kind), name(node)
     return None
 
 
