@@ -153,6 +153,11 @@ def test_a_lint_ignore_without_a_reason_or_with_an_unknown_rule_silences_nothing
     ]
 
 
+def test_a_comment_that_only_mentions_lint_ignore_is_not_an_ignore_comment(migrations: MigrationDir) -> None:
+    migrations.write("1_x.sql", "-- see docs/lint.md about lint-ignore comments\nselect 1;\n")
+    assert run(migrations) == []
+
+
 def test_levels_come_from_invoke_yaml_and_off_rules_are_not_run(migrations: MigrationDir) -> None:
     migrations.write("1_x.sql", "create index a on public.todos (user_id);\ngrant insert on public.todos to anon;\n")
     found = run(migrations, **{"require-concurrent-index-creation": "error", "supabase-grant-write-to-anon": "off"})

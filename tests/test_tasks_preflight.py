@@ -140,3 +140,27 @@ def test_the_collection_lists_lint_and_plan_with_help(tmp_path: Path) -> None:
     assert "db.lint" in listed.stdout and "db.plan" in listed.stdout
     helped = run_inv("--help", "db.plan", cwd=user_project(tmp_path))
     assert "--include-all" in helped.stdout and "--json" in helped.stdout
+
+
+def test_lint_lints_every_file_with_a_warning_when_the_ledger_cannot_be_read(
+    migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_base.sql", BASE)
+    cwd = user_project(tmp_path)
+    (cwd / "invoke.yaml").write_text("migrations:\n  retry_deadline: 1\n")
+    env = {"SUPABASE_API_URL": "http://127.0.0.1:9", "SUPABASE_PROJECT_REF": "a" * 20, "SUPABASE_ACCESS_TOKEN": "x"}
+    result = run_inv("db.lint", cwd=cwd, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "could not read the ledger" in result.stderr and "linting every migration file instead" in result.stderr
+    assert "in 1 file (migration files;" in result.stdout
+
+
+def test_plan_with_nothing_pending_says_so_after_one_request(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_base.sql", BASE)
+    cwd = user_project(tmp_path)
+    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    result = run_inv("db.plan", cwd=cwd, env=project.env)
+    assert result.returncode == 0, result.stderr
+    assert "db.plan: nothing pending (1 request to project" in result.stdout

@@ -17,6 +17,7 @@ from .. import sql
 MARKER = "lint-ignore"
 _COMMENT_RE = re.compile(r"^--\s*lint-ignore\b\s*(?P<rules>[^:]*?)\s*(?::\s*(?P<reason>.*?))?\s*$")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_START_RE = re.compile(r"^--\s*lint-ignore\b")
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,8 @@ def find(text: str, spans: Sequence[tuple[int, int]], known: frozenset[str]) -> 
         return out
     for start, end in sql.comment_spans(text):
         comment = text[start:end]
-        if MARKER not in comment:
-            continue
+        if not _START_RE.match(comment.strip()):
+            continue  # only comments that start with lint-ignore are ignore comments
         rules, invalid = _parse(comment, start, known)
         if invalid is not None:
             out.invalid.append(invalid)
