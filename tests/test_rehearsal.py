@@ -198,10 +198,8 @@ def test_down_sql_missing_is_an_error_under_a_policy(
 def test_a_down_sql_that_fails_fails_its_proof_and_the_rehearsal_goes_on(
     rehearse: Callable[..., PlanResult], migrations: MigrationDir
 ) -> None:
-    migrations.write(
-        "20250102000000_col.sql",
-        "alter table public.todos add column c text;\n-- migrate:down\n-- drop table public.nothing;\n",
-    )
+    broken_down = "-- migrate:down\n-- drop table public.nothing;\n"
+    migrations.write("20250102000000_col.sql", f"alter table public.todos add column c text;\n{broken_down}")
     migrations.write("20250103000000_next.sql", "alter table public.todos add column d text;\n")
     first, second = rehearse().migrations
     assert first.proof.status is Proof.FAIL and first.proof.message.startswith("the down SQL failed: line 3: 42P01")

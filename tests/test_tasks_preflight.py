@@ -12,6 +12,16 @@ BASE = (
     "create table public.todos (id bigint primary key, title text);\n"
     "alter table public.todos enable row level security;\n"
 )
+
+
+def applied(project: Project, migrations: MigrationDir, tmp_path: Path, base: str = BASE) -> Path:
+    """Write the base migration as 1_base.sql, apply it to the project; return the user's project directory."""
+    migrations.write("1_base.sql", base)
+    cwd = user_project(tmp_path)
+    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    return cwd
+
+
 BAD = "ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;\ncreate table public.notes (id int);\n"
 
 
@@ -31,9 +41,7 @@ def test_lint_without_any_settings_lints_every_file_and_exits_1_on_an_error(
 def test_lint_of_the_pending_migrations_reads_only_the_ledger_and_sends_nothing_else(
     project: Project, migrations: MigrationDir, tmp_path: Path
 ) -> None:
-    migrations.write("1_base.sql", BASE)
-    cwd = user_project(tmp_path)
-    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    cwd = applied(project, migrations, tmp_path)
     migrations.write("2_bad.sql", BAD)
     ledger = project.sql("select version from supabase_migrations.schema_migrations")
     before = project.requests()
@@ -71,9 +79,7 @@ def test_lint_of_named_files_sends_nothing(project: Project, migrations: Migrati
 def test_plan_prints_locks_rewrites_findings_and_the_summary_and_writes_nothing_live(
     project: Project, sandbox: SandboxProcess, migrations: MigrationDir, tmp_path: Path
 ) -> None:
-    migrations.write("1_base.sql", BASE + "-- migrate:down\n-- drop table public.todos;\n")
-    cwd = user_project(tmp_path)
-    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    cwd = applied(project, migrations, tmp_path, BASE + "-- migrate:down\n-- drop table public.todos;\n")
     migrations.write("2_index.sql", "create index todos_title_idx on public.todos (title);\n")
     migrations.write(
         "3_title.sql",
@@ -98,9 +104,7 @@ def test_plan_prints_locks_rewrites_findings_and_the_summary_and_writes_nothing_
 def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
     project: Project, sandbox: SandboxProcess, migrations: MigrationDir, tmp_path: Path
 ) -> None:
-    migrations.write("1_base.sql", BASE)
-    cwd = user_project(tmp_path)
-    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    cwd = applied(project, migrations, tmp_path)
     migrations.write(
         "2_mood.sql",
         "create type public.mood as enum ('ok');\nalter table public.todos add column mood public.mood;\n"
@@ -136,10 +140,11 @@ def test_plan_exits_2_on_a_history_conflict_with_the_error_as_json(
 
 
 def test_the_collection_lists_lint_and_plan_with_help(tmp_path: Path) -> None:
-    listed = run_inv("--list", cwd=user_project(tmp_path))
-    assert "db.lint" in listed.stdout and "db.plan" in listed.stdout
-    helped = run_inv("--help", "db.plan", cwd=user_project(tmp_path))
-    assert "--include-all" in helped.stdout and "--json" in helped.stdout
+    cwd = user_project(tmp_path)
+    listed, lint_help, plan_help = (run_inv(*a, cwd=cwd).stdout for a in (["-l"], ["-h", "db.lint"], ["-h", "db.plan"]))
+    assert "db.lint" in listed and "db.plan" in listed
+    assert all(flag in lint_help for flag in ("--all", "--files", "--json", "--migrations-dir"))
+    assert "--include-all" in plan_help
 
 
 def test_lint_lints_every_file_with_a_warning_when_the_ledger_cannot_be_read(
@@ -158,9 +163,7 @@ def test_lint_lints_every_file_with_a_warning_when_the_ledger_cannot_be_read(
 def test_plan_with_nothing_pending_says_so_after_one_request(
     project: Project, migrations: MigrationDir, tmp_path: Path
 ) -> None:
-    migrations.write("1_base.sql", BASE)
-    cwd = user_project(tmp_path)
-    assert run_inv("db.apply", cwd=cwd, env=project.env).returncode == 0
+    cwd = applied(project, migrations, tmp_path)
     result = run_inv("db.plan", cwd=cwd, env=project.env)
     assert result.returncode == 0, result.stderr
     assert "db.plan: nothing pending (1 request to project" in result.stdout
