@@ -226,6 +226,21 @@ CASES = [
     Case("truncated-json", lambda c: rogue(c, "truncatedaaaaaaaaaaa"), 3, "body that is not JSON"),
     Case(
         "json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3, "instead of a list of row objects"
+    ),  # db.lint (issue 14)
+    Case("lint-unknown-rule", lambda c: lint_rules(c, "ban-everything: error"), 3, "names unknown rules", "db.lint"),
+    Case(
+        "lint-unknown-level",
+        lambda c: lint_rules(c, "ban-drop-column: loud"),
+        3,
+        "must be error, warn or off",
+        "db.lint",
+    ),
+    Case(
+        "lint-file-not-a-migration",
+        lambda c: (c.args.extend(["--files", "notes.sql"]), (c.cwd / "notes.sql").write_text("select 1;")),
+        3,
+        "not a migration file",
+        "db.lint",
     ),
 ]
 
@@ -276,6 +291,11 @@ CASES += [
         "deploy.vps",
     ),
 ]
+
+
+def lint_rules(ctx: Ctx, line: str) -> None:
+    (ctx.cwd / "invoke.yaml").write_text(f"migrations:\n  lint:\n    rules:\n      {line}\n")
+
 
 ROGUE_ANSWERS = {
     "notjsonaaaaaaaaaaaaa": (201, "text/plain", b"OK"),
