@@ -53,7 +53,7 @@ def test_detail_and_hint_lines_are_included(project: Project) -> None:
     assert status == 400
     assert isinstance(body, dict)
     assert "ERROR:  23505:" in body["message"]
-    assert "DETAIL: Key (id)=(1) already exists." in body["message"]
+    assert "DETAIL:  Key (id)=(1) already exists." in body["message"]  # two spaces, as postgres-meta
 
 
 def test_a_wrong_token_is_401_and_an_unknown_ref_is_404(project: Project) -> None:
