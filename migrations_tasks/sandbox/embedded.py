@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from .hosting import SandboxError, ServerUser, server_install, server_user
+from .hosting import SandboxError, ServerUser, private_home, server_install, server_user
 
 #: The cluster's bootstrap superuser (initdb -U), as on hosted Supabase.
 ADMIN_USER = "supabase_admin"
@@ -231,11 +231,17 @@ class EmbeddedPostgres:
         self.stop()
 
 
-def main() -> None:  # pragma: no cover - manual debugging aid
-    """Start a bare server in the given directory until interrupted."""
+def bare_server(directory: Path, *, password: str) -> EmbeddedPostgres:
+    """Return a server with no Supabase objects, its cluster kept for ``directory`` (as root: in a private home)."""
     user = server_user()
+    home = private_home(directory.resolve(), user) if user else directory
     install = server_install(binaries().parent) if user else None
-    server = EmbeddedPostgres(Path(sys.argv[1]), password="postgres", user=user, install=install)
+    return EmbeddedPostgres(home / "pgdata", password=password, user=user, install=install)
+
+
+def main() -> None:  # pragma: no cover - manual debugging aid
+    """Start a bare server for the given directory until interrupted."""
+    server = bare_server(Path(sys.argv[1]), password="postgres")
     with server:
         print(server.url(), flush=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})

@@ -134,7 +134,7 @@ def _run_drift(
     except MigrationsTasksError as exc:
         return DriftResult(
             ERROR,
-            message=f"could not get a throwaway database: {exc.message}",
+            message=" ".join(filter(None, ["could not get a throwaway database:", exc.message, exc.hint])),
             seconds=time.perf_counter() - background.started,
         )
     try:
