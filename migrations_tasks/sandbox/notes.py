@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 _REPAIR = (
-    "If the migration already ran on your projects, delete the statement and mark the version applied on new "
-    "ones with `supabase migration repair`."
+    "Delete the statement; where the migration already ran, `supabase migration repair --status applied "
+    "<version>` records the edited file."
 )
 _OWNERSHIP_2025 = (
     "sandbox: hosted Supabase refuses this since 2025-04-21, when postgres stopped being a member of "
