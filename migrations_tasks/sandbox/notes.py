@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .supautils import POLICY_GRANT_TABLES
+
 _REPAIR = (
     "Delete the statement; where the migration already ran, `supabase migration repair --status applied "
     "<version>` records the edited file."
@@ -28,47 +30,20 @@ _DELETE_2026 = (
 )
 _SUPAUTILS = "sandbox: hosted Supabase refuses this: postgres is not a superuser there (supautils' {})."
 
+#: The tables Supabase's services own besides the listed ones, as schema.table.
+_UNLISTED_TABLES = (
+    "auth.oauth_authorizations",
+    "auth.oauth_client_states",
+    "auth.oauth_consents",
+    "auth.schema_migrations",
+    "storage.migrations",
+    "realtime.messages_default",
+)
 #: Names of the tables Supabase's services own, and the schema (auth, storage, realtime) each is in.
 PLATFORM_TABLES: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "audit_log_entries",
-            "flow_state",
-            "identities",
-            "instances",
-            "mfa_amr_claims",
-            "mfa_challenges",
-            "mfa_factors",
-            "oauth_authorizations",
-            "oauth_client_states",
-            "oauth_clients",
-            "oauth_consents",
-            "one_time_tokens",
-            "refresh_tokens",
-            "saml_providers",
-            "saml_relay_states",
-            "sessions",
-            "sso_domains",
-            "sso_providers",
-            "users",
-        ],
-        "auth",
-    ),
-    **dict.fromkeys(
-        [
-            "buckets",
-            "buckets_analytics",
-            "migrations",
-            "objects",
-            "prefixes",
-            "s3_multipart_uploads",
-            "s3_multipart_uploads_parts",
-        ],
-        "storage",
-    ),
-    **dict.fromkeys(["messages", "messages_default", "subscription"], "realtime"),
-    "schema_migrations": "auth",
+    name.split(".")[1]: name.split(".")[0] for name in (*_UNLISTED_TABLES, *sorted(POLICY_GRANT_TABLES))
 }
+PLATFORM_TABLES["schema_migrations"] = "auth"  # also realtime's; auth's restriction is the older
 
 _OWNER = re.compile(r"^must be owner of (?:table|relation|index) (\S+)$")
 _OWNER_OF_OBJECT = re.compile(r"^must be owner of \w+(?: \w+)? (auth|storage|realtime)\.")

@@ -16,81 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-#: supautils.privileged_extensions on hosted projects (shared/reference/supabase-privileges.md).
-PRIVILEGED_EXTENSIONS: tuple[str, ...] = (
-    "address_standardizer",
-    "address_standardizer_data_us",
-    "autoinc",
-    "bloom",
-    "btree_gin",
-    "btree_gist",
-    "citext",
-    "cube",
-    "dblink",
-    "dict_int",
-    "dict_xsyn",
-    "earthdistance",
-    "fuzzystrmatch",
-    "hstore",
-    "http",
-    "hypopg",
-    "index_advisor",
-    "insert_username",
-    "intarray",
-    "isn",
-    "ltree",
-    "moddatetime",
-    "orioledb",
-    "pg_buffercache",
-    "pg_cron",
-    "pg_graphql",
-    "pg_hashids",
-    "pg_jsonschema",
-    "pg_net",
-    "pg_prewarm",
-    "pg_repack",
-    "pg_stat_monitor",
-    "pg_stat_statements",
-    "pg_tle",
-    "pg_trgm",
-    "pg_walinspect",
-    "pgaudit",
-    "pgcrypto",
-    "pgjwt",
-    "pgroonga",
-    "pgroonga_database",
-    "pgrouting",
-    "pgrowlocks",
-    "pgsodium",
-    "pgstattuple",
-    "pgtap",
-    "plcoffee",
-    "pljava",
-    "plls",
-    "plpgsql_check",
-    "plv8",
-    "postgis",
-    "postgis_raster",
-    "postgis_sfcgal",
-    "postgis_tiger_geocoder",
-    "postgis_topology",
-    "postgres_fdw",
-    "refint",
-    "rum",
-    "seg",
-    "sslinfo",
-    "supabase_vault",
-    "supautils",
-    "tablefunc",
-    "tcn",
-    "timescaledb",
-    "tsm_system_rows",
-    "tsm_system_time",
-    "unaccent",
-    "uuid-ossp",
-    "vector",
-    "wrappers",
-)
+from .catalog import SUPABASE_EXTENSIONS
+
 #: Installed on Supabase but not privileged: postgres gets 42501 "permission denied to create extension".
 REFUSED_EXTENSIONS: tuple[str, ...] = (
     "adminpack",
@@ -102,6 +29,15 @@ REFUSED_EXTENSIONS: tuple[str, ...] = (
     "pg_freespacemap",
     "pg_surgery",
     "pg_visibility",
+)
+#: On Supabase's list of extensions but not privileged for another reason: deprecated (intagg, xml2), not an
+#: extension (wal2json), no superuser needed (pgmq, pg_partman), or always there (plpgsql).
+_NOT_PRIVILEGED = frozenset({"intagg", "xml2", "wal2json", "pgmq", "pg_partman", "plpgsql"})
+#: Privileged on Supabase, offered only by Postgres 15 projects or not creatable there.
+_PRIVILEGED_ELSEWHERE = ("orioledb", "plcoffee", "pljava", "plls", "plv8", "supautils", "timescaledb")
+#: supautils.privileged_extensions on hosted projects (shared/reference/supabase-privileges.md).
+PRIVILEGED_EXTENSIONS: tuple[str, ...] = tuple(
+    sorted({*SUPABASE_EXTENSIONS, *_PRIVILEGED_ELSEWHERE} - {*REFUSED_EXTENSIONS, *_NOT_PRIVILEGED})
 )
 TRUSTED_DIR = "trusted"
 
