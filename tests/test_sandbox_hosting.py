@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+import shutil
 import stat
 import tempfile
 import textwrap
@@ -21,7 +22,9 @@ def modes(path: Path) -> dict[Path, int]:
     return {p: stat.S_IMODE(p.stat().st_mode) for p in [path, *path.parents]}
 
 
-def test_a_sandbox_in_a_private_directory_leaves_every_directory_above_it_as_it_was(tmp_path: Path) -> None:
+def test_a_sandbox_in_a_private_directory_leaves_every_directory_above_it_as_it_was_and_starts_again(
+    tmp_path: Path,
+) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o700)
     before = modes(locked)
@@ -34,21 +37,15 @@ def test_a_sandbox_in_a_private_directory_leaves_every_directory_above_it_as_it_
             assert sandbox.home is not None and sandbox.home != sandbox.root
             assert stat.S_IMODE(sandbox.home.stat().st_mode) == 0o700
             assert sorted(p.name for p in (locked / "sandbox").iterdir()) == ["sandbox.json"]
-    assert modes(locked) == before
-
-
-def test_a_kept_sandbox_starts_again_from_its_directory(tmp_path: Path) -> None:
-    root = tmp_path / "kept"
-    with Sandbox(root) as first:
-        first.create_project()
-        ref = first.state["ref"]
-    with Sandbox(root) as second:
-        assert second.state["ref"] == ref
-        assert len(second._projects) == 2
-    if second.home is not None and second.home != second.root:
-        import shutil
-
-        shutil.rmtree(second.home)
+    again = Sandbox(locked / "sandbox")
+    try:
+        with again:  # a kept sandbox starts again with its projects
+            assert again.state["ref"] == sandbox.state["ref"]
+            assert again.project_urls(project["ref"]) is not None
+        assert modes(locked) == before
+    finally:
+        if again.home is not None and again.home != again.root:
+            shutil.rmtree(again.home)
 
 
 def test_the_pre_exec_hook_imports_nothing_since_it_runs_after_the_switch_of_user() -> None:
