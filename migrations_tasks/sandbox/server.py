@@ -100,7 +100,8 @@ class Handler(BaseHTTPRequestHandler):
         if not self.api.authorised(self.headers.get("Authorization")):
             if parts.path.startswith("/v1/"):
                 self.api.count("-")
-            self.close_connection = bool(self.headers.get("Content-Length") or self.headers.get("Transfer-Encoding"))
+            unread = (self.headers.get("Content-Length") or "0").strip() != "0" or self.headers.get("Transfer-Encoding")
+            self.close_connection = bool(unread)  # a body we will not read: the connection cannot be reused
             self._send(401, {"message": "Unauthorized"})
             return
         length = self._body_length()
