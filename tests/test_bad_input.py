@@ -25,6 +25,8 @@ class Ctx:
     project: Project
     rogue_url: str
     args: list[str] = field(default_factory=list)
+    #: The URL of a plain PostgreSQL server (no sandbox template), started on first use.
+    plain_postgres: Callable[[], str] = lambda: ""
 
     def write(self, name: str, data: str | bytes) -> Path:
         path = self.migrations / name
@@ -242,6 +244,14 @@ CASES = [
         "not a migration file",
         "db.lint",
     ),
+    Case(
+        "drift-server-not-a-sandbox",
+        lambda c: c.env.update(MIGRATIONS_DRIFT_DB_URL=c.plain_postgres()),
+        3,
+        "without the sandbox's supabase_template database",
+        task="db.verify",
+        local=False,
+    ),
 ]
 
 # -- deploy settings (issue 12): a local host, so no sshd is needed -------------------------------------------
@@ -332,15 +342,31 @@ def rogue_url() -> Iterator[str]:
     server.shutdown()
 
 
+@pytest.fixture(scope="module")
+def plain_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server the sandbox did not set up (no Supabase objects, no template)."""
+    import secrets
+    import shutil
+
+    from migrations_tasks.sandbox.embedded import bare_server
+
+    server = bare_server(tmp_path_factory.mktemp("plain"), password=secrets.token_hex(8))
+    with server:
+        yield server.url("postgres")
+    shutil.rmtree(server.data_dir.parent, ignore_errors=True)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_gets_one_clear_message_and_a_documented_exit_code(
-    case: Case, project: Project, tmp_path: Path, rogue_url: str
+    case: Case, project: Project, tmp_path: Path, rogue_url: str, request: pytest.FixtureRequest
 ) -> None:
     cwd = user_project(tmp_path)
     migrations = cwd / "supabase" / "migrations"
     migrations.mkdir(parents=True)
     env = {k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"}
-    ctx = Ctx(cwd, migrations, env, project, rogue_url)
+    ctx = Ctx(
+        cwd, migrations, env, project, rogue_url, plain_postgres=lambda: request.getfixturevalue("plain_postgres")
+    )
     case.prepare(ctx)
     result = run_inv(case.task, *ctx.args, cwd=cwd, env=ctx.env)
     output = result.stdout + result.stderr
