@@ -21,7 +21,7 @@ from .db import COMMON_HELP, Where, db_task
     },
     positional=["name"],
 )
-def new(c: Context, name: str = "", migrations_dir: str | None = None, json: bool = False) -> Any:
+def new(c: Context, name: str | None = None, migrations_dir: str | None = None, json: bool = False) -> Any:
     """Create an empty migration file named as the Supabase CLI names them (inv db.new NAME)."""
     from datetime import datetime, timezone
 
@@ -30,7 +30,7 @@ def new(c: Context, name: str = "", migrations_dir: str | None = None, json: boo
     reporter = Reporter(json=json)
     with exits(reporter):
         s = settings(c, require_database=False, migrations_dir=migrations_dir)
-        path = create(s.migrations_dir, name, datetime.now(timezone.utc))
+        path = create(s.migrations_dir, name or "", datetime.now(timezone.utc))
     if json:
         reporter.document({"status": "created", "exit_code": 0, "file": str(path)})
     else:
