@@ -74,6 +74,10 @@ def template(name: str, now: datetime) -> str:
 def create(directory: Path, raw_name: str, now: datetime) -> Path:
     """Write a new migration file in ``directory`` (made when missing); return its path."""
     name = normalise_name(raw_name)
+    if directory.exists() and not directory.is_dir():
+        raise MigrationFileError(
+            f"{directory} is not a directory.", path=str(directory), hint="--migrations-dir must name a directory."
+        )
     try:
         directory.mkdir(parents=True, exist_ok=True)
         existing = [p.name for p in directory.iterdir()]

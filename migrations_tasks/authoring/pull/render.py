@@ -61,7 +61,7 @@ def _say_proof(say: Callable[[str], None], result: PullResult) -> None:
 
 
 def _say_unproven(say: Callable[[str], None], result: PullResult) -> None:
-    say(f"Could not produce a proven migration; nothing was written: {result.problem}.")
+    say(f"error: Could not produce a proven migration; nothing was written: {result.problem}.")
     for line in result.remaining:
         say(f"  {line}")
     if result.hint:
@@ -82,6 +82,7 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
             built = plural(result.migrations_applied, "migration")
             say(f"Nothing to pull: the live database is what the {built} build.")
     elif result.status is PullStatus.UNPROVEN:
+        say = reporter.progress
         _say_unproven(say, result)
         if result.changes:
             say("What was generated (not written):")

@@ -59,13 +59,13 @@ def up_text(name: str, now: datetime, steps: Sequence[Step], commented: Sequence
     parts = ["\n".join(header), *(f"{sql};" for sql in statements_sql(steps))]
     if commented:
         parts.append(_DROPS_NOTE + "\n".join(_comment(f"{s.sql};") for s in commented))
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(parts) + "\n\n"
 
 
 def down_block(steps: Sequence[Step]) -> str:
     """Return the ``-- migrate:down`` block: every statement of the down SQL, commented."""
     body = "\n\n".join(_comment(f"{sql};") for sql in statements_sql(steps))
-    return "\n-- migrate:down\n" + (body + "\n" if body else "")
+    return "-- migrate:down\n" + (body + "\n" if body else "")
 
 
 def file_text(up: str, down: Sequence[Step]) -> str:
