@@ -99,12 +99,8 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
         _say_changes(say, result)
         _say_proof(say, result)
         if result.recorded:
-            say(
-                f"Recorded {result.version} as applied in the live ledger, as supabase db pull does (--no-record: not)."
-            )
+            say(f"Recorded {result.version} as applied in the live ledger, as supabase db pull does.")
         else:
-            say(
-                f"Not recorded in the live ledger (--no-record): run `inv db.repair --status applied {result.version}`."
-            )
+            say(f"Not recorded (--no-record): `inv db.repair --status applied {result.version}` records it.")
     say(_cost(result))
     return result.exit_code

@@ -217,7 +217,9 @@ def table_parts(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Sc
                 continue
             create = _part(category, name, item)[0]
             if name not in have:
-                script.add(create, Phase.CREATE, _oid(item), f"add {label} {name}")
+                script.add(
+                    create, Phase.CREATE, _oid(item), f"{'add' if label == 'constraint' else 'create'} {label} {name}"
+                )
             elif source.normal[category][name] != target.normal[category][name]:
                 script.add(_part(category, name, have[name])[1], Phase.CHANGE, _oid(item), f"replace {label} {name}")
                 script.add(create, Phase.CHANGE, _oid(item))
