@@ -13,33 +13,29 @@ from pathlib import Path
 
 import pytest
 from conftest import Project, SandboxProcess, run_inv, user_project
-
-from migrations_tasks.engine import Engine
-from migrations_tasks.migrations import load
-from migrations_tasks.transports import connect
+from test_authoring_pull import EXAMPLES, apply_all
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
-EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
 
 
 @dataclass
 class Ctx:
-    cwd: Path
-    migrations: Path
-    env: dict[str, str]
+    """A user's project directory beside a sandbox project, and the command line being built."""
+
     project: Project
+    cwd: Path
+    env: dict[str, str]
     args: list[str] = field(default_factory=list)
+
+    @property
+    def migrations(self) -> Path:
+        return self.cwd / "supabase" / "migrations"
 
     def apply_examples(self, *extra: tuple[str, str]) -> None:
         shutil.copytree(EXAMPLES, self.migrations, dirs_exist_ok=True)
         for name, sql in extra:
             (self.migrations / name).write_text(sql, encoding="utf-8")
-        settings = self.project.settings(self.migrations)
-        db = connect(settings)
-        try:
-            Engine(db, settings).apply(load(self.migrations))
-        finally:
-            db.close()
+        apply_all(self.project, self.migrations)
 
 
 @dataclass
@@ -120,31 +116,34 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_to_new_and_pull_gets_one_clear_message_and_a_documented_exit_code(
-    case: Case, project: Project, sandbox: SandboxProcess, tmp_path: Path
-) -> None:
+@pytest.fixture
+def ctx(project: Project, sandbox: SandboxProcess, tmp_path: Path) -> Ctx:
+    """A user's project directory, its environment (drift on the session sandbox's server) and project."""
     cwd = user_project(tmp_path)
-    migrations = cwd / "supabase" / "migrations"
-    migrations.mkdir(parents=True)
-    env = {k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"}
-    env["MIGRATIONS_DRIFT_DB_URL"] = sandbox.db_url
-    ctx = Ctx(cwd, migrations, env, project)
+    (cwd / "supabase" / "migrations").mkdir(parents=True)
+    env = {**project.env, "MIGRATIONS_DRIFT_DB_URL": sandbox.db_url}
+    del env["SUPABASE_DB_URL"]
+    return Ctx(project, cwd, env)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_to_new_and_pull_gets_one_clear_message_and_a_documented_exit_code(case: Case, ctx: Ctx) -> None:
     case.prepare(ctx)
-    before = project.requests()
-    result = run_inv(case.task, *ctx.args, cwd=cwd, env=ctx.env, timeout=300)
+    before = ctx.project.requests()
+    result = run_inv(case.task, *ctx.args, cwd=ctx.cwd, env=ctx.env, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode == case.code, output
     assert case.expect in output, output
-    assert project.requests() - before == case.requests
+    assert ctx.project.requests() - before == case.requests
     if case.task == "db.pull" and case.code:
-        assert not [p for p in migrations.iterdir() if "remote_schema" in p.name], "nothing may be written"
+        assert not [p for p in ctx.migrations.iterdir() if "remote_schema" in p.name], "nothing may be written"
 
 
-def test_every_new_and_pull_case_is_documented_with_its_message_and_exit_code() -> None:
-    text = DOCS.read_text(encoding="utf-8")
+def test_the_docs_table_of_new_and_pull_lists_exactly_these_cases_with_their_messages() -> None:
+    section = DOCS.read_text(encoding="utf-8").split("## `db.new` and `db.pull`", 1)[1]
+    rows = {line.split("`")[1]: line for line in section.splitlines() if line.startswith("| `")}
+    assert sorted(rows) == sorted(c.id for c in CASES)
     for case in CASES:
-        row = next((line for line in text.splitlines() if line.startswith(f"| `{case.id}` ")), None)
-        assert row is not None, f"{case.id} is missing from docs/bad-input.md"
-        assert f"| {case.code} |" in row, f"{case.id}: exit code {case.code} not documented"
-        assert case.expect.replace("|", "\\|") in row, f"{case.id}: message {case.expect!r} not documented"
+        cells = [cell.strip() for cell in rows[case.id].split(" | ")]
+        assert cells[-2] == str(case.code), case.id
+        assert case.expect in cells[2], case.id

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import MigrationDir, Project, SandboxProcess, run_inv, user_project
 
 from migrations_tasks.authoring.pull.catalog import Snapshot, compare, snapshot_request
@@ -38,24 +41,14 @@ create trigger on_auth_user_signed_in after update of last_sign_in_at on auth.us
 """
 
 
-def applied_project(project: Project, migrations: MigrationDir, *extra: tuple[str, str]) -> Path:
-    """Copy the example migrations (and ``extra`` files) and apply them to ``project``; return the cwd."""
-    shutil.copytree(EXAMPLES, migrations.path, dirs_exist_ok=True)
-    for name, sql in extra:
-        migrations.write(name, sql)
-    settings = project.settings(migrations.path)
+def apply_all(project: Project, directory: Path) -> None:
+    """Apply every migration of ``directory`` to ``project`` through the Management API."""
+    settings = project.settings(directory)
     db = connect(settings)
     try:
-        Engine(db, settings).apply(load(migrations.path))
+        Engine(db, settings).apply(load(directory))
     finally:
         db.close()
-    return user_project(migrations.path.parent.parent)
-
-
-def env_for(project: Project, sandbox: SandboxProcess) -> dict[str, str]:
-    env = {k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"}
-    env["MIGRATIONS_DRIFT_DB_URL"] = sandbox.db_url
-    return env
 
 
 def snapshot(db_url: str) -> Snapshot:
@@ -66,24 +59,54 @@ def snapshot(db_url: str) -> Snapshot:
         db.close()
 
 
-def pull(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, Any]:
-    result = run_inv("db.pull", "--json", *args, cwd=cwd, env=env, timeout=300)
-    return result.returncode, result.stderr, json.loads(result.stdout)
+@dataclass
+class Live:
+    """A user's project whose live database (a sandbox project) has the example migrations applied."""
+
+    project: Project
+    migrations: MigrationDir
+    cwd: Path
+    env: dict[str, str]
+
+    def changed(self, sql: str, *extra: tuple[str, str]) -> Live:
+        """Apply the examples (and ``extra`` migration files), then change the database out of band."""
+        shutil.copytree(EXAMPLES, self.migrations.path, dirs_exist_ok=True)
+        for name, text in extra:
+            self.migrations.write(name, text)
+        apply_all(self.project, self.migrations.path)
+        if sql:
+            self.project.sql(sql)
+        return self
+
+    def inv(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_inv(*args, cwd=self.cwd, env=self.env, timeout=300)
+
+    def pull(self, *args: str) -> tuple[int, str, Any]:
+        result = self.inv("db.pull", "--json", *args)
+        return result.returncode, result.stderr, json.loads(result.stdout)
+
+    def files(self) -> list[str]:
+        return sorted(p.name for p in self.migrations.path.iterdir())
+
+
+@pytest.fixture
+def live(project: Project, sandbox: SandboxProcess, migrations: MigrationDir) -> Live:
+    env = {k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"}
+    env["MIGRATIONS_DRIFT_DB_URL"] = sandbox.db_url
+    return Live(project, migrations, user_project(migrations.path.parent.parent), env)
 
 
 def test_dashboard_changes_become_a_migration_that_check_verify_and_a_fresh_project_accept(
-    project: Project, sandbox: SandboxProcess, migrations: MigrationDir
+    live: Live, sandbox: SandboxProcess
 ) -> None:
-    cwd = applied_project(project, migrations, ENUM_MIGRATION)
-    project.sql(DASHBOARD_CHANGES)
-    env = env_for(project, sandbox)
-    before = project.requests()
-    code, stderr, doc = pull(cwd, env)
+    live.changed(DASHBOARD_CHANGES, ENUM_MIGRATION)
+    before = live.project.requests()
+    code, stderr, doc = live.pull()
     assert code == 0, stderr
     assert doc["status"] == "written"
-    assert doc["requests"] == 2 and project.requests() - before == 2, "one read and one write"
+    assert doc["requests"] == 2 and live.project.requests() - before == 2, "one read and one write"
     assert doc["recorded"] is True
-    path = cwd / doc["file"]
+    path = live.cwd / doc["file"]
     assert path.name == f"{doc['version']}_remote_schema.sql"
     text = path.read_text(encoding="utf-8")
     for fragment in (
@@ -96,108 +119,83 @@ def test_dashboard_changes_become_a_migration_that_check_verify_and_a_fresh_proj
         "\n-- migrate:down\n",
     ):
         assert fragment in text
-    check = run_inv("db.check", cwd=cwd, env=env)
+    check = live.inv("db.check")
     assert check.returncode == 0, check.stdout + check.stderr
-    verify = run_inv("db.verify", "--drift", cwd=cwd, env=env, timeout=300)
+    verify = live.inv("db.verify", "--drift")
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "Drift: PASS" in verify.stdout
     fresh = sandbox.new_project()
     try:
-        settings = fresh.settings(migrations.path)
-        db = connect(settings)
-        try:
-            Engine(db, settings).apply(load(migrations.path))
-        finally:
-            db.close()
-        assert compare(snapshot(fresh.db_url), snapshot(project.db_url)) == []
+        apply_all(fresh, live.migrations.path)
+        assert compare(snapshot(fresh.db_url), snapshot(live.project.db_url)) == []
     finally:
         fresh.close()
         sandbox.call("DELETE", f"/_sandbox/projects/{fresh.ref}")
 
 
-def test_the_recorded_row_holds_the_files_statements_and_its_down_sql_rolls_it_back(
-    project: Project, sandbox: SandboxProcess, migrations: MigrationDir
-) -> None:
-    cwd = applied_project(project, migrations)
-    project.sql("alter table public.profiles add column bio text;")
-    code, stderr, doc = pull(cwd, sandbox_env := env_for(project, sandbox), "--name", "Profile bio")
+def test_the_recorded_row_holds_the_files_statements_and_its_down_sql_rolls_it_back(live: Live) -> None:
+    live.changed("alter table public.profiles add column bio text;")
+    code, stderr, doc = live.pull("--name", "Profile bio")
     assert code == 0, stderr
     assert doc["file"].endswith("_profile_bio.sql")
-    rows = project.sql(
+    rows = live.project.sql(
         f"select name, statements from supabase_migrations.schema_migrations where version = '{doc['version']}'"
     )
-    migration = load(migrations.path).by_version()[doc["version"]]
+    migration = load(live.migrations.path).by_version()[doc["version"]]
     assert rows == [("profile_bio", migration.texts)]
     assert migration.down is not None
     assert migration.down.texts == ["ALTER TABLE public.profiles DROP COLUMN bio"]
-    rollback = run_inv("db.rollback", cwd=cwd, env=sandbox_env)
+    rollback = live.inv("db.rollback")
     assert rollback.returncode == 0, rollback.stderr
-    assert project.sql(
-        "select count(*) from pg_attribute where attrelid = 'public.profiles'::regclass and attname = 'bio'"
-    ) == [(0,)]
+    bio = "select count(*) from pg_attribute where attrelid = 'public.profiles'::regclass and attname = 'bio'"
+    assert live.project.sql(bio) == [(0,)]
 
 
-def test_nothing_to_pull_reads_once_and_writes_nothing(
-    project: Project, sandbox: SandboxProcess, migrations: MigrationDir
-) -> None:
-    cwd = applied_project(project, migrations)
-    before = sorted(p.name for p in migrations.path.iterdir())
-    result = run_inv("db.pull", cwd=cwd, env=env_for(project, sandbox), timeout=300)
+def test_nothing_to_pull_reads_once_and_writes_nothing(live: Live) -> None:
+    before = live.changed("").files()
+    result = live.inv("db.pull")
     assert result.returncode == 0, result.stderr
     assert "Nothing to pull: the live database is what the 4 migrations build." in result.stdout
     assert "(1 request to" in result.stdout
-    assert sorted(p.name for p in migrations.path.iterdir()) == before
+    assert live.files() == before
 
 
-def test_dry_run_prints_the_proven_file_and_neither_writes_nor_records(
-    project: Project, sandbox: SandboxProcess, migrations: MigrationDir
-) -> None:
-    cwd = applied_project(project, migrations)
-    project.sql(
+def test_dry_run_prints_the_proven_file_and_neither_writes_nor_records(live: Live) -> None:
+    view = (
         "create view public.done_todos with (security_invoker = true) as select id, title from public.todos "
         "where done; revoke all on public.done_todos from anon;"
     )
-    before = sorted(p.name for p in migrations.path.iterdir())
-    result = run_inv("db.pull", "--dry-run", cwd=cwd, env=env_for(project, sandbox), timeout=300)
+    before = live.changed(view).files()
+    result = live.inv("db.pull", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("-- remote_schema: changes made in the live database")
     assert "CREATE VIEW public.done_todos WITH (security_invoker=true) AS" in result.stdout
-    assert (
-        "REVOKE DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE public.done_todos FROM anon"
-        in result.stdout
-    )
+    revoke = "REVOKE DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE public.done_todos FROM anon"
+    assert revoke in result.stdout
     assert "Nothing was written or recorded (--dry-run)." in result.stderr
-    assert sorted(p.name for p in migrations.path.iterdir()) == before
-    assert project.sql("select count(*) from supabase_migrations.schema_migrations") == [(4,)]
+    assert live.files() == before
+    assert live.project.sql("select count(*) from supabase_migrations.schema_migrations") == [(4,)]
 
 
-def test_drops_stay_commented_out_unless_asked_for(
-    project: Project, sandbox: SandboxProcess, migrations: MigrationDir
-) -> None:
-    cwd = applied_project(project, migrations)
-    env = env_for(project, sandbox)
-    project.sql("drop table public.migration_system_test;")
-    result = run_inv("db.pull", cwd=cwd, env=env, timeout=300)
+def test_drops_stay_commented_out_unless_asked_for(live: Live) -> None:
+    live.changed("drop table public.migration_system_test;")
+    result = live.inv("db.pull")
     assert result.returncode == 0, result.stderr
     assert "Nothing to pull but drops" in result.stdout
     assert "-- DROP TABLE public.migration_system_test;" in result.stdout
-    code, stderr, doc = pull(cwd, env, "--include-drops")
+    code, stderr, doc = live.pull("--include-drops")
     assert code == 0, stderr
     assert "DROP TABLE public.migration_system_test;\n" in doc["sql"]
     assert "CREATE TABLE public.migration_system_test (" in doc["sql"].split("-- migrate:down")[1]
-    verify = run_inv("db.verify", "--drift", cwd=cwd, env=env, timeout=300)
+    verify = live.inv("db.verify", "--drift")
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
-def test_no_record_writes_the_file_and_leaves_the_ledger_alone(
-    project: Project, sandbox: SandboxProcess, migrations: MigrationDir
-) -> None:
-    cwd = applied_project(project, migrations)
-    env = env_for(project, sandbox)
-    project.sql("alter table public.todos add column due date;")
-    code, stderr, doc = pull(cwd, env, "--no-record")
+def test_no_record_writes_the_file_and_leaves_the_ledger_alone(live: Live) -> None:
+    live.changed("alter table public.todos add column due date;")
+    code, stderr, doc = live.pull("--no-record")
     assert code == 0, stderr
     assert (doc["recorded"], doc["requests"]) == (False, 1)
-    check = run_inv("db.check", cwd=cwd, env=env)
+    check = live.inv("db.check")
     assert check.returncode == 1
     assert doc["version"] in check.stdout and "pending" in check.stdout

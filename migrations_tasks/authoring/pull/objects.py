@@ -14,7 +14,7 @@ from typing import Any
 from ...sql import quote_ident, quote_literal
 from ...verify.drift import PLATFORM_EXTENSIONS
 from .catalog import Item, Snapshot
-from .steps import Phase, Script, drop_key
+from .steps import Phase, Script
 
 _POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
 _TRIGGER_STATES = {"O": "ENABLE", "D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
@@ -40,9 +40,7 @@ def schemas_and_extensions(source: Snapshot, target: Snapshot) -> Script:
     for name, item in have.items():
         if name not in want:
             ident = item.get("ident") or quote_ident(name)
-            script.add(
-                f"DROP SCHEMA {ident}", Phase.DROP, drop_key("schema", _oid(item)), f"drop schema {ident}", drop=True
-            )
+            script.drop(f"DROP SCHEMA {ident}", "schema", _oid(item), f"drop schema {ident}")
     have, want = source.items("extensions"), target.items("extensions")
     for name, item in want.items():
         if name not in have and name not in PLATFORM_EXTENSIONS:
@@ -61,13 +59,7 @@ def schemas_and_extensions(source: Snapshot, target: Snapshot) -> Script:
             )
     for name, item in have.items():
         if name not in want:
-            script.add(
-                f"DROP EXTENSION {item['ident']}",
-                Phase.DROP,
-                drop_key("extension", _oid(item)),
-                f"drop extension {name}",
-                drop=True,
-            )
+            script.drop(f"DROP EXTENSION {item['ident']}", "extension", _oid(item), f"drop extension {name}")
     return script
 
 
@@ -154,7 +146,7 @@ def enums(source: Snapshot, target: Snapshot) -> Script:
             _recreate_enum(name, {**have[name], **{"oid": item.get("oid")}}, labels, source, script)
     for name, item in have.items():
         if name not in want:
-            script.add(f"DROP TYPE {name}", Phase.DROP, drop_key("enum", _oid(item)), f"drop enum {name}", drop=True)
+            script.drop(f"DROP TYPE {name}", "enum", _oid(item), f"drop enum {name}")
     return script
 
 
@@ -177,9 +169,7 @@ def functions(source: Snapshot, target: Snapshot) -> Script:
             script.add(create, Phase.CHANGE, _oid(item), f"replace {_routine(item).lower()} {name}")
     for name, item in have.items():
         if name not in want:
-            script.add(
-                f"DROP {_routine(item)} {name}", Phase.DROP, drop_key("function", _oid(item)), f"drop {name}", drop=True
-            )
+            script.drop(f"DROP {_routine(item)} {name}", "function", _oid(item), f"drop {name}")
     return script
 
 
@@ -210,7 +200,7 @@ def views(source: Snapshot, target: Snapshot) -> Script:
             script.add(_view_create(name, item, replace=in_place), Phase.CHANGE, _oid(item), f"replace view {name}")
     for name, item in have.items():
         if name not in want:
-            script.add(_view_drop(name, item), Phase.DROP, drop_key("view", _oid(item)), f"drop view {name}", drop=True)
+            script.drop(_view_drop(name, item), "view", _oid(item), f"drop view {name}")
     return script
 
 
@@ -244,13 +234,7 @@ def triggers(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Scrip
     for name, item in have.items():
         if name in want or item.get("inherited") or item.get("table") in gone:
             continue
-        script.add(
-            f"DROP TRIGGER {item['ident']} ON {item['table']}",
-            Phase.DROP,
-            drop_key("trigger", _oid(item)),
-            f"drop trigger {name}",
-            drop=True,
-        )
+        script.drop(f"DROP TRIGGER {item['ident']} ON {item['table']}", "trigger", _oid(item), f"drop trigger {name}")
     return script
 
 
@@ -284,11 +268,5 @@ def policies(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Scrip
             script.add(_policy_create(item), Phase.CHANGE, _oid(item))
     for name, item in have.items():
         if name not in want and item.get("table") not in gone:
-            script.add(
-                f"DROP POLICY {item['ident']} ON {item['table']}",
-                Phase.DROP,
-                drop_key("policy", _oid(item)),
-                f"drop policy {name}",
-                drop=True,
-            )
+            script.drop(f"DROP POLICY {item['ident']} ON {item['table']}", "policy", _oid(item), f"drop policy {name}")
     return script

@@ -54,9 +54,10 @@ def record(db: Database, settings: Settings, history: ledger.Ledger, migration: 
     try:
         send(engine.ctx, write)
     except SqlError as exc:
-        if exc.sqlstate == ledger.ALREADY_APPLIED:
-            raise MigrationsTasksError(
-                f"Version {version} is already recorded in the live ledger; {migration.path} was written anyway.",
-                hint="Another run used the same version: remove the file and run db.pull again.",
-            ) from None
-        raise
+        if exc.sqlstate != ledger.ALREADY_APPLIED:
+            raise
+        taken = MigrationsTasksError(
+            f"Version {version} is already recorded in the live ledger; {migration.path} was written anyway.",
+            hint="Another run used the same version: remove the file and run db.pull again.",
+        )
+        raise taken from None

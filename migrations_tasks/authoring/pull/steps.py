@@ -74,6 +74,10 @@ class Script:
         """Append a statement."""
         self.steps.append(Step(sql, phase, key, summary, drop))
 
+    def drop(self, sql: str, category: str, oid: int, summary: str) -> None:
+        """Append the drop of an object the target lacks (``category``: a key of :data:`DROP_RANK`)."""
+        self.add(sql, Phase.DROP, drop_key(category, oid), summary, drop=True)
+
     def extend(self, other: Script) -> None:
         """Append another script's statements and problems."""
         self.steps.extend(other.steps)

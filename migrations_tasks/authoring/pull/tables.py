@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from .catalog import Item, Snapshot
-from .steps import Phase, Script, drop_key
+from .steps import Phase, Script
 
 #: Object ids below this one belong to PostgreSQL itself.
 FIRST_USER_OID = 16384
@@ -151,12 +151,11 @@ def _columns(name: str, source: Snapshot, target: Snapshot, script: Script) -> N
             _default(name, ident, spec, have_raw[column], script)
     for column, spec in have_raw.items():
         if column not in want_raw:
-            script.add(
+            script.drop(
                 f"ALTER TABLE {name} DROP COLUMN {spec['ident']}",
-                Phase.DROP,
-                drop_key("column", _oid(source.items("tables")[name])),
+                "column",
+                _oid(source.items("tables")[name]),
                 f"drop column {name}.{spec['ident']}",
-                drop=True,
             )
 
 
@@ -187,9 +186,7 @@ def tables(source: Snapshot, target: Snapshot, barriers: Sequence[int]) -> Scrip
         _row_security(name, table, have.get(name, {}), script)
     for name, table in have.items():
         if name not in want:
-            script.add(
-                f"DROP TABLE {name}", Phase.DROP, drop_key("table", _oid(table)), f"drop table {name}", drop=True
-            )
+            script.drop(f"DROP TABLE {name}", "table", _oid(table), f"drop table {name}")
     return script
 
 
@@ -227,13 +224,7 @@ def table_parts(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Sc
             if name in want or item.get("inherited") or item.get("type") == "t" or item.get("table") in gone:
                 continue
             rank = "foreign key" if item.get("type") == "f" else label
-            script.add(
-                _part(category, name, item)[1],
-                Phase.DROP,
-                drop_key(rank, _oid(item)),
-                f"drop {label} {name}",
-                drop=True,
-            )
+            script.drop(_part(category, name, item)[1], rank, _oid(item), f"drop {label} {name}")
     return script
 
 
@@ -268,9 +259,7 @@ def sequences(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Scri
         owner = str(item.get("owned_by") or "")
         if name in want or (owner and (owner.rpartition(".")[0] in gone or _column_gone(owner, target))):
             continue
-        script.add(
-            f"DROP SEQUENCE {name}", Phase.DROP, drop_key("sequence", _oid(item)), f"drop sequence {name}", drop=True
-        )
+        script.drop(f"DROP SEQUENCE {name}", "sequence", _oid(item), f"drop sequence {name}")
     return script
 
 
