@@ -12,9 +12,11 @@ from .steps import Script
 from .tables import sequences, table_parts, tables
 
 
-def dropped_tables(source: Snapshot, target: Snapshot) -> set[str]:
-    """Return the tables the source has and the target lacks (their parts go with them)."""
-    return set(source.items("tables")) - set(target.items("tables"))
+def dropped_relations(source: Snapshot, target: Snapshot) -> set[str]:
+    """Return the tables and views the source has and the target lacks (their parts go with them)."""
+    return {
+        name for category in ("tables", "views") for name in set(source.items(category)) - set(target.items(category))
+    }
 
 
 def barriers(source: Snapshot, target: Snapshot) -> list[int]:
@@ -28,7 +30,7 @@ def barriers(source: Snapshot, target: Snapshot) -> list[int]:
 
 def ddl(source: Snapshot, target: Snapshot) -> Script:
     """Return the statements (grants aside) that turn ``source`` into ``target``; drops are marked."""
-    gone = dropped_tables(source, target)
+    gone = dropped_relations(source, target)
     script = Script()
     for part in (
         schemas_and_extensions(source, target),

@@ -182,8 +182,12 @@ def _view_create(name: str, item: Mapping[str, Any], *, replace: bool = False) -
     return f"CREATE {'OR REPLACE ' if replace else ''}VIEW {name}{with_options} AS\n{body}"
 
 
+def _view_kind(item: Mapping[str, Any]) -> str:
+    return "materialized view" if item.get("kind") == "m" else "view"
+
+
 def _view_drop(name: str, item: Mapping[str, Any]) -> str:
-    return f"DROP {'MATERIALIZED VIEW' if item.get('kind') == 'm' else 'VIEW'} {name}"
+    return f"DROP {_view_kind(item).upper()} {name}"
 
 
 def views(source: Snapshot, target: Snapshot) -> Script:
@@ -192,7 +196,7 @@ def views(source: Snapshot, target: Snapshot) -> Script:
     have, want = source.items("views"), target.items("views")
     for name, item in want.items():
         if name not in have:
-            script.add(_view_create(name, item), Phase.CREATE, _oid(item), f"create view {name}")
+            script.add(_view_create(name, item), Phase.CREATE, _oid(item), f"create {_view_kind(item)} {name}")
         elif _changed(source, target, "views", name):
             in_place = item.get("kind") == "v" and have[name].get("kind") == "v"
             if not in_place:

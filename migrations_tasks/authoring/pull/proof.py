@@ -66,8 +66,9 @@ class Workbench:
         """Return the catalog as it is now."""
         return Snapshot.from_row(self.db.execute(self._snapshot_sql, write=False)[0])
 
-    def rehearse(self, statements: Sequence[str]) -> Snapshot:
-        """Run ``statements`` in a transaction that is rolled back; return the catalog they left behind."""
+    def rehearse(self, statements: Sequence[str], what: str) -> Snapshot:
+        """Run ``statements`` (``what``: "the migration" or "its down SQL") in a transaction that is rolled
+        back; return the catalog they left behind."""
         self.db.execute("BEGIN", write=False)
         try:
             for number, sql in enumerate(statements, 1):
@@ -75,7 +76,7 @@ class Workbench:
                     self.db.execute(sql, write=False)
                 except SqlError as exc:
                     raise Unproven(
-                        f"statement {number} of {len(statements)} fails on the migrations' database: "
+                        f"statement {number} of {len(statements)} of {what} fails on the migrations' database: "
                         f"{exc.describe()}\n    {_first_line(sql)}",
                         hint="Write this change by hand (inv db.new NAME), or make it live in smaller steps.",
                     ) from None
@@ -97,11 +98,14 @@ def _first_line(sql: str) -> str:
     return line if len(line) <= 120 else line[:117] + "..."
 
 
-def generate(bench: Workbench, source: Snapshot, target: Snapshot, *, include_drops: bool) -> Generated:
+def generate(
+    bench: Workbench, source: Snapshot, target: Snapshot, *, down: bool = False, include_drops: bool
+) -> Generated:
     """Return the statements from ``source`` to ``target``: DDL, rehearsed, then the grants that remain."""
     script: Script = ddl(source, target)
     runs = script.runs(include_drops)
-    rehearsed = bench.rehearse(statements_sql(runs)) if runs else source
+    what = "its down SQL" if down else "the migration"
+    rehearsed = bench.rehearse(statements_sql(runs), what) if runs else source
     steps = Script([*runs, *grants(rehearsed, target).steps]).ordered()
     return Generated(steps, script.commented(include_drops), script.unsupported)
 

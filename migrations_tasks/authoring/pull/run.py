@@ -198,7 +198,7 @@ def _prove_on(
     left = remaining(after, live, tolerated(initial, options.include_drops))
     if left:
         raise Unproven("applied on top of the migrations, the generated file leaves differences", left)
-    down = generate(bench, after, expected, include_drops=True)
+    down = generate(bench, after, expected, down=True, include_drops=True)
     if down.unsupported:
         raise Unproven("its down SQL cannot be generated", down.unsupported)
     result.text = file_text(text, down.steps)
