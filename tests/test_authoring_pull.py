@@ -244,3 +244,16 @@ def test_a_broad_set_of_changes_round_trips_through_a_fresh_project(live: Live, 
     assert code == 0, stderr + str(doc)
     assert doc["down_statements"] > 10
     assert live.differences_from_a_fresh_project(sandbox) == []
+
+
+def test_a_first_pull_into_an_empty_folder_creates_the_ledger_in_its_one_write(live: Live) -> None:
+    profiles = (EXAMPLES / "20251101090000_create_profiles.sql").read_text(encoding="utf-8")
+    live.project.sql(profiles.split("-- migrate:down")[0])
+    code, stderr, doc = live.pull("--name", "initial")
+    assert code == 0, stderr
+    assert (doc["status"], doc["requests"], doc["migrations_applied"]) == ("written", 2, 0)
+    assert live.project.sql("select version, name from supabase_migrations.schema_migrations") == [
+        (doc["version"], "initial")
+    ]
+    verify = live.inv("db.verify", "--drift")
+    assert verify.returncode == 0, verify.stdout + verify.stderr

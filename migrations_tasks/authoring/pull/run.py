@@ -18,13 +18,21 @@ from __future__ import annotations
 
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ... import ledger
 from ...database import Database
-from ...errors import HistoryConflict, MigrationFailed, MigrationFileError, MigrationsTasksError, ProtocolError
+from ...errors import (
+    ConfigError,
+    HistoryConflict,
+    MigrationFailed,
+    MigrationFileError,
+    MigrationsTasksError,
+    ProtocolError,
+)
 from ...migrations import LocalMigrations, Migration
 from ...plan import build
 from ...progress import Notify, quiet
@@ -151,7 +159,16 @@ def _prove(
     info = Throwaway()
     admin = settings.drift_db_url.reveal() if settings.drift_db_url else None
     say("pull: applying the migrations to a throwaway database ...")
-    with throwaway_database(admin, info) as url, tempfile.TemporaryDirectory(prefix="mt-pull-") as scratch:
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_database(admin, info))
+        except ConfigError as exc:
+            raise ConfigError(
+                f"db.pull builds the migrations' schema on the drift check's throwaway database: {exc.message}",
+                hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
+                "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
+            ) from None
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="mt-pull-"))
         bench = Workbench(url, settings)
         try:
             result.where = info.where
