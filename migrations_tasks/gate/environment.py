@@ -89,6 +89,7 @@ def run_gate(
             ready.deploy_config,
             env=env,
             policy=policy,
+            plan_policy=options.plan,
             record_dir=Path(record_dir or options.record_dir),
             say=say,
         )

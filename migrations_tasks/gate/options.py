@@ -16,6 +16,7 @@ from ..settings import validate_project_ref
 
 RELEASE_SECTION = "release"
 POLICIES = ("block", "apply")
+PLAN_POLICIES = ("block", "warn", "off")  # db.lint + db.plan before applying: stop, go on, or skip
 DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "staging": {"migrations": "block"},
     "production": {"migrations": "block"},
@@ -34,6 +35,7 @@ class GateOptions:
     deploy: bool = True
     record_dir: str = ".release"
     stop: str | None = None
+    plan: str = "block"
 
 
 def _environments(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -64,6 +66,11 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         raise ConfigError(
             f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or 'apply', not {policy!r}."
         )
+    plan = {False: "off"}.get(spec.get("plan", "block"), str(spec.get("plan", "block")))
+    if plan not in PLAN_POLICIES:
+        raise ConfigError(
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.plan must be 'block', 'warn' or 'off', not {plan!r}."
+        )
     ref = spec.get("project_ref")
     where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"
     return GateOptions(
@@ -74,4 +81,5 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         deploy=bool(spec.get("deploy", True)),
         record_dir=str(section.get("record_dir", ".release")),
         stop=str(spec["stop"]) if spec.get("stop") else None,
+        plan=plan,
     )
