@@ -347,3 +347,34 @@ def test_the_sample_config_in_invoke_yaml_example_is_valid() -> None:
     staging.update(sample["deploy"]["environments"]["staging"])
     staging.pop("environments")
     assert parse_deploy_config(staging).hosts
+
+
+def readme_block(heading: str) -> str:
+    """Return the first ```sh block after ``heading`` in README.md."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text[text.index(heading) :]
+    start = after.index("```sh\n") + len("```sh\n")
+    return after[start : after.index("```\n", start)]
+
+
+def test_the_readme_try_it_without_a_server_commands_work_as_written_from_the_repository(tmp_path: Path) -> None:
+    """The block runs from the repository root, whose own invoke.yaml Invoke merges under the -f file."""
+    import shlex
+
+    inv = shlex.quote(str(Path(sys.executable).parent / "inv"))
+    block = readme_block("### Try it without a server")
+    assert "/tmp/mt-demo" in block and ".venv/bin/inv" in block
+    script = block.replace("/tmp/mt-demo", str(tmp_path / "mt-demo")).replace(".venv/bin/inv", inv)
+    try:
+        result = subprocess.run(
+            ["sh", "-e", "-c", script], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300
+        )
+    finally:
+        kill_apps(tmp_path / "mt-demo" / "app")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    no_traceback(result)
+    app = tmp_path / "mt-demo" / "app"
+    releases = sorted(p.name for p in (app / "releases").iterdir())
+    assert len(releases) == 2 and result.stdout.count("\nDeployed ") + result.stdout.startswith("Deployed ") == 2
+    assert "Rolled back." in result.stdout and os.readlink(app / "current") == f"releases/{releases[0]}"
+    assert (app / "current" / "index.html").read_text() == "hello\n"
