@@ -243,9 +243,11 @@ def test_sigterm_during_a_deploy_stops_it_before_the_switch_and_releases_the_loc
     err = seen + err
     assert proc.returncode == 143, err
     assert "SIGTERM received: stopping at the next safe point" in err
-    assert "Stopped by SIGTERM before the switch; nothing was switched" in err
+    assert "Stopped by SIGTERM while 'before_switch: echo building; sleep 1' ran on web1 (it was ended)" in err
+    assert "nothing was switched: the live release is unchanged on every host" in err
     assert deploy_project.serving() == good and not (deploy_project.deploy_path / ".deploy" / "lock").exists()
     assert os.readlink(deploy_project.deploy_path / "current") == f"releases/{good}"
+    assert sorted(p.name for p in (deploy_project.deploy_path / "releases").iterdir()) == [good]
 
 
 def test_an_unknown_host_key_exits_3_with_the_next_step(

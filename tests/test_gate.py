@@ -76,7 +76,14 @@ def host(tmp_path: Path) -> Any:
 
 
 def run(
-    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, *, policy: str = "apply", health: str = "ok"
+    project: Project,
+    migrations: MigrationDir,
+    host: Host,
+    tmp_path: Path,
+    *,
+    policy: str = "apply",
+    health: str = "ok",
+    **options: Any,
 ) -> tuple[gate.RunRecord, list[str]]:
     lines: list[str] = []
     config = parse_deploy_config(host.spec(health), actor="tester@ci")
@@ -88,6 +95,7 @@ def run(
         policy=policy,
         record_dir=tmp_path / "records",
         say=lines.append,
+        **options,
     )
     return record, lines
 
@@ -138,14 +146,14 @@ def test_a_verify_failure_deploys_nothing_and_undoes_this_runs_migrations(
     assert "open_door" not in tables(project) and ledger(project) == []
 
 
-def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back(
+def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back_where_the_environment_allows_it(
     project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
 ) -> None:
     migrations.write("1_items.sql", GOOD)
     first, _ = run(project, migrations, host, tmp_path)
     assert first.exit_code == 0
     migrations.write("2_label.sql", SECOND)
-    second, _ = run(project, migrations, host, tmp_path, health="broken")
+    second, _ = run(project, migrations, host, tmp_path, health="broken", undo_after_switch=True)
     assert second.exit_code == 1 and second.applied == ["2"]
     assert second.release_rolled_back and host.live() == first.release
     assert second.rolled_back_migrations == ["2"] and ledger(project) == ["1"]
@@ -154,6 +162,40 @@ def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back(
     ) == [(0,)]
     text = gate.summary_text(second)
     assert "rolled back: 2" in text and "rolled back to the previous release" in text
+
+
+def test_after_the_release_went_live_this_runs_migrations_stay_unless_the_environment_says_undo(
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
+) -> None:
+    migrations.write("1_items.sql", GOOD)
+    first, _ = run(project, migrations, host, tmp_path)
+    migrations.write("2_label.sql", SECOND)
+    second, lines = run(project, migrations, host, tmp_path, health="broken")
+    assert (second.status, second.exit_code) == ("failed", 1)
+    assert second.release_rolled_back and host.live() == first.release and second.release_live_on == ["web"]
+    assert second.rolled_back_migrations == [] and second.kept == ["2"] and ledger(project) == ["1", "2"]
+    assert "release.environments.test.undo_migrations_after_switch is off" in (second.kept_reason or "")
+    assert any(line.startswith("==> db.rollback (this run's migrations): not run.") for line in lines)
+    assert second.steps[-1].status == "skipped" and "may have written rows" in second.steps[-1].detail
+    assert "NOT UNDONE: 2: " in gate.summary_text(second)
+    saved = json.loads(Path(str(second.path)).read_text())
+    assert saved["kept"] == ["2"] and "undo_migrations_after_switch is off" in saved["kept_reason"]
+
+
+def test_migrations_are_never_undone_while_the_failed_release_may_still_be_live(
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
+) -> None:
+    migrations.write("1_items.sql", GOOD)  # a first release failing health has nothing to roll back to: exit 4
+    record, lines = run(project, migrations, host, tmp_path, health="broken", undo_after_switch=True)
+    assert (record.status, record.exit_code) == ("failed", 4)
+    assert record.release_still_live_on == ["web"] and host.live() == record.release
+    assert record.rolled_back_migrations == [] and record.kept == ["1"] and ledger(project) == ["1"]
+    assert f"the failed release {record.release} may still be live on web" in (record.kept_reason or "")
+    assert "items" in tables(project)
+    assert f"NOT UNDONE: 1: the failed release {record.release} may still be live on web" in gate.summary_text(
+        record
+    )
+    assert any("not run. the failed release" in line for line in lines)
 
 
 def test_migrations_without_down_sql_are_named_as_not_undone(
@@ -258,3 +300,37 @@ def test_down_sql_from_the_rollbacks_directory_undoes_this_runs_migration(
     record, _ = run(project, migrations, host, tmp_path)
     assert record.exit_code == 1 and record.rolled_back_migrations == ["1"] and record.not_undone == []
     assert "open_door" not in tables(project)
+
+
+# -- environments: the undo policy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"), [("production", False), ("staging", True), ("sandbox", True), ("preview", False)]
+)
+def test_undoing_migrations_after_the_switch_is_off_for_production_and_unnamed_environments(
+    env: str, expected: bool
+) -> None:
+    config = {"release": {"environments": {"preview": {"migrations": "apply"}}}}
+    assert gate.load_gate_options(config, env).undo_after_switch is expected
+
+
+def test_an_environment_can_turn_the_undo_after_the_switch_on_or_off() -> None:
+    config = {
+        "release": {
+            "environments": {
+                "production": {"undo_migrations_after_switch": True},
+                "staging": {"undo_migrations_after_switch": False},
+            }
+        }
+    }
+    assert gate.load_gate_options(config, "production").undo_after_switch is True
+    assert gate.load_gate_options(config, "staging").undo_after_switch is False
+
+
+def test_an_undo_policy_that_is_not_a_boolean_is_refused() -> None:
+    from migrations_tasks.errors import ConfigError
+
+    config = {"release": {"environments": {"production": {"undo_migrations_after_switch": "yes please"}}}}
+    with pytest.raises(ConfigError, match=r"production\.undo_migrations_after_switch must be true or false"):
+        gate.load_gate_options(config, "production")

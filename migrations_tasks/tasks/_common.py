@@ -73,18 +73,32 @@ def exits(reporter: Reporter) -> Iterator[None]:
         raise Exit(code=130) from None
 
 
+class SignalStop(StopRequest):
+    """A stop request from SIGINT / SIGTERM that also remembers the signal that aborted the run (the second)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted_by = 0
+
+    @property
+    def exit_code(self) -> int:
+        """Return 128 + the signal that ended the run: the aborting one, else the first, else SIGINT."""
+        return 128 + (self.aborted_by or self.signal_number or signal.SIGINT)
+
+
 @contextmanager
-def stop_on_signals(reporter: Reporter, stopping: str) -> Iterator[StopRequest]:
+def stop_on_signals(reporter: Reporter, stopping: str) -> Iterator[SignalStop]:
     """While inside, SIGINT/SIGTERM ask the run to stop at its next safe point; a second signal aborts.
 
     ``stopping`` says what happens next (``"stopping at the next safe point"``); a second signal restores
     the previous handlers and raises KeyboardInterrupt.
     """
-    stop = StopRequest()
+    stop = SignalStop()
     previous: dict[signal.Signals, Any] = {}
 
     def handler(signum: int, frame: object) -> None:
         if stop.signal_number:
+            stop.aborted_by = signum
             for sig, old in previous.items():
                 signal.signal(sig, old)
             raise KeyboardInterrupt
@@ -101,6 +115,21 @@ def stop_on_signals(reporter: Reporter, stopping: str) -> Iterator[StopRequest]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+@contextmanager
+def stoppable(reporter: Reporter, stopping: str, aborted: str) -> Iterator[SignalStop]:
+    """Errors become exit codes; SIGINT / SIGTERM ask the run to stop at its next safe point.
+
+    A second signal aborts: the KeyboardInterrupt it raises has run every ``finally`` of the work by the
+    time it arrives here, which prints ``aborted`` (what to check now) and exits 128 + that signal.
+    """
+    with exits(reporter), stop_on_signals(reporter, stopping) as stop:
+        try:
+            yield stop
+        except KeyboardInterrupt:
+            reporter.progress(aborted)
+            raise Exit(code=stop.exit_code) from None
 
 
 def annotate_error(exc: MigrationsTasksError) -> None:
