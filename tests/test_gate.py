@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -192,9 +196,7 @@ def test_migrations_are_never_undone_while_the_failed_release_may_still_be_live(
     assert record.rolled_back_migrations == [] and record.kept == ["1"] and ledger(project) == ["1"]
     assert f"the failed release {record.release} may still be live on web" in (record.kept_reason or "")
     assert "items" in tables(project)
-    assert f"NOT UNDONE: 1: the failed release {record.release} may still be live on web" in gate.summary_text(
-        record
-    )
+    assert f"NOT UNDONE: 1: the failed release {record.release} may still be live on web" in gate.summary_text(record)
     assert any("not run. the failed release" in line for line in lines)
 
 
@@ -334,3 +336,140 @@ def test_an_undo_policy_that_is_not_a_boolean_is_refused() -> None:
     config = {"release": {"environments": {"production": {"undo_migrations_after_switch": "yes please"}}}}
     with pytest.raises(ConfigError, match=r"production\.undo_migrations_after_switch must be true or false"):
         gate.load_gate_options(config, "production")
+
+
+# -- signals: inv release as CI cancels it (SIGINT, then SIGTERM) and as a terminal's Ctrl-C does -------------
+
+
+def key_copies(text: str) -> list[Path]:
+    """Return the DEPLOY_SSH_KEY copies holding ``text`` that deploys left in /tmp (where session files go)."""
+    found = []
+    for directory in Path("/tmp").glob("mt-deploy-*"):  # where deploy/ssh.py writes them
+        with contextlib.suppress(OSError):
+            if (directory / "id_deploy").read_text() == text.strip() + "\n":
+                found.append(directory / "id_deploy")
+    return found
+
+
+class Release:
+    """``inv release --env ci`` in a user's project, over a real sshd, with DEPLOY_SSH_KEY set."""
+
+    def __init__(self, project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host, **deploy: Any) -> None:
+        self.cwd = user_project(tmp_path)
+        migrations.write("1_items.sql", GOOD)
+        spec = {**remote.spec(), **deploy}
+        release = {"environments": {"ci": {"migrations": "apply", "project_ref": project.ref}}}
+        (self.cwd / "invoke.yaml").write_text(
+            json.dumps({"release": release, "deploy": {"environments": {"ci": spec}}})
+        )
+        assert remote.client is not None
+        self.key = remote.client.keys.client_key.read_text()
+        self.summary = tmp_path / "summary.md"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "DEPLOY_"))}
+        self.env.update(
+            SUPABASE_API_URL=project.sandbox.api_url,
+            SUPABASE_ACCESS_TOKEN=project.sandbox.token,
+            DEPLOY_SSH_KEY=self.key,
+            GITHUB_ACTIONS="true",
+            GITHUB_STEP_SUMMARY=str(self.summary),
+            GITHUB_OUTPUT=str(tmp_path / "outputs.txt"),
+        )
+        self.seen = ""
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, *, own_group: bool = False) -> subprocess.Popen[str]:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "release", "--env", "ci"],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=own_group,
+        )
+        threading.Timer(240, self.proc.kill).start()
+        return self.proc
+
+    def wait_for(self, marker: str) -> None:
+        """Read stdout until a line starts with ``marker``."""
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.seen += line
+            if line.startswith(marker):
+                return
+        raise AssertionError(f"{marker!r} never came:\n{self.seen}")
+
+    def finish(self) -> tuple[int, str, str, dict[str, Any]]:
+        """Return the exit code, stdout, stderr and the run record."""
+        assert self.proc is not None
+        out, err = self.proc.communicate(timeout=120)
+        out = self.seen + out
+        masked = "\n".join(line for line in out.splitlines() if not line.startswith("::add-mask::"))
+        assert CANARY not in masked + err and "Traceback" not in err, err
+        records = list((self.cwd / ".release").glob("ci-*.json"))
+        assert len(records) == 1, (out, err)
+        return self.proc.returncode, out, err, json.loads(records[0].read_text())
+
+
+@pytest.fixture
+def remote(tmp_path: Path, sshd: Sshd, ssh_client: SshClient) -> Any:
+    made = Host(tmp_path, sshd, ssh_client)
+    yield made
+    kill_apps(made.path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_before_switch_stops_the_release_undoes_it_and_leaves_no_key_lock_or_release(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host, sig: signal.Signals
+) -> None:
+    release = Release(project, migrations, tmp_path, remote, before_switch=["echo building; sleep 60"])
+    release.start()
+    release.wait_for("[web] $ echo building")
+    assert key_copies(release.key), "the run's copy of DEPLOY_SSH_KEY should exist while it runs"
+    assert release.proc is not None
+    release.proc.send_signal(sig)
+    code, out, err, record = release.finish()
+    assert code == 128 + sig, err
+    assert f"{sig.name} received: stopping at the next safe point" in err
+    assert f"Stopped by {sig.name} while 'before_switch: echo building; sleep 60' ran on web (it was ended)" in out
+    assert (record["status"], record["exit_code"], record["signal"]) == ("stopped", 128 + sig, sig.name)
+    assert record["applied"] == ["1"] and record["rolled_back_migrations"] == ["1"] and ledger(project) == []
+    assert [s["status"] for s in record["steps"]][-2:] == ["stopped", "undone"]
+    assert key_copies(release.key) == []
+    assert not (remote.path / ".deploy" / "lock").exists() and list((remote.path / "releases").iterdir()) == []
+    assert "### Release to ci: stopped" in release.summary.read_text()
+
+
+def test_a_second_signal_aborts_at_once_and_still_releases_the_lock_removes_the_key_and_writes_the_record(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
+) -> None:
+    release = Release(project, migrations, tmp_path, remote, restart="echo restarting; sleep 60; python3 restart.py")
+    release.start()
+    release.wait_for("[web] restart: echo restarting")
+    assert release.proc is not None
+    release.proc.send_signal(signal.SIGINT)  # as GitHub cancels: SIGINT; the restart is after the switch: it runs on
+    time.sleep(1)
+    assert release.proc.poll() is None
+    release.proc.send_signal(signal.SIGTERM)  # ... then SIGTERM: abort
+    code, out, err, record = release.finish()
+    assert code == 143, err
+    assert (record["status"], record["error"]) == ("aborted", "Aborted by SIGTERM (a second signal).")
+    assert record["kept"] == ["1"] and "aborted; nothing more was undone" in record["kept_reason"]
+    assert ledger(project) == ["1"] and "Hosts switched to" in out and "Aborted: nothing more was undone." in err
+    assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()
+    assert "### Release to ci: aborted" in release.summary.read_text()
+
+
+def test_the_terminals_ctrl_c_reaches_only_the_release_so_a_restart_in_flight_completes(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
+) -> None:
+    release = Release(project, migrations, tmp_path, remote, restart="echo restarting; sleep 2; python3 restart.py")
+    proc = release.start(own_group=True)
+    release.wait_for("[web] restart: echo restarting")
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: every process of the foreground group
+    code, out, err, record = release.finish()
+    assert code == 0, out[-3000:] + err
+    assert (record["status"], record["signal"]) == ("ok", "SIGINT")
+    assert remote.live() == record["release"] and ledger(project) == ["1"]
+    assert "SIGINT asked the run to stop after the switch had begun: the release was completed" in out
+    assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()

@@ -111,6 +111,14 @@ class OwnGroup(Local):
         self.aborted = True
         self._end(signal.SIGINT)
 
+    def _thread_join_timeout(self, target: Any) -> int | None:
+        # An ended ssh client may have handed its output pipes to a shared connection (ControlMaster), which
+        # keeps them open until the remote command ends: once ended, read what came within a second.
+        if self.ended_by and target != self.handle_stdin:
+            return 1
+        timeout: int | None = super()._thread_join_timeout(target)
+        return timeout
+
 
 def run_command(c: Any, line: str, options: dict[str, Any], interrupt: ShouldStop = never) -> tuple[Any, int]:
     """Run ``line`` as ``c.run`` would, in a process group of its own; return Invoke's result and what ended it.

@@ -168,8 +168,10 @@ def connected(
         run = Run(c=c, config=config, dry_run=dry_run, notify=notify, stream=stream, verbose=verbose, runtime=runtime)
         run.hosts = [HostRun(host=h, runner=_runner(run, h, files), layout=rel.Layout(h.path)) for h in config.hosts]
         try:
+            run.interruptible = True  # connecting changes nothing: a stop request ends it
             for h in run.hosts:
                 h.runner.connect()
+            run.interruptible = False
             yield run
         finally:
             for h in run.hosts:
