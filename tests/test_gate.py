@@ -473,3 +473,53 @@ def test_the_terminals_ctrl_c_reaches_only_the_release_so_a_restart_in_flight_co
     assert remote.live() == record["release"] and ledger(project) == ["1"]
     assert "SIGINT asked the run to stop after the switch had begun: the release was completed" in out
     assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()
+
+
+# -- secrets: a database password never reaches stdout, the run record or the step summary -------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "code", "says"),
+    [
+        (f"Hunter2%zz{CANARY}", 3, "SUPABASE_DB_URL is not a valid PostgreSQL connection URL"),
+        (f"Hunter2%25zz{CANARY}", 3, "Cannot connect to PostgreSQL"),
+    ],
+    ids=["raw-percent", "percent-encoded"],
+)
+def test_a_database_password_never_reaches_output_the_record_or_the_summary(
+    tmp_path: Path, password: str, code: int, says: str
+) -> None:
+    cwd = user_project(tmp_path)
+    (cwd / "supabase" / "migrations").mkdir(parents=True)
+    (cwd / "invoke.yaml").write_text(json.dumps({"release": {"environments": {"ci": {"migrations": "apply"}}}}))
+    summary = tmp_path / "summary.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_"))}
+    env.update(
+        SUPABASE_DB_URL=f"postgresql://postgres:{password}@127.0.0.1:{free_port()}/postgres",
+        MIGRATIONS_TRANSPORT="postgres",
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(summary),
+        GITHUB_OUTPUT=str(tmp_path / "outputs.txt"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "release", "--env", "ci"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    masks = [  # as the runner reads them: %25 is %
+        line.removeprefix("::add-mask::").replace("%25", "%")
+        for line in result.stdout.splitlines()
+        if line.startswith("::add-mask::")
+    ]
+    shown = "\n".join(line for line in result.stdout.splitlines() if not line.startswith("::add-mask::"))
+    assert result.returncode == code and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    written = [p.read_text() for p in [summary, *(cwd / ".release").glob("*.json")] if p.exists()]
+    for text in (shown, result.stderr, *written):
+        assert CANARY not in text and "Hunter2" not in text
+    if "Cannot connect" in says:  # the run started: its record is written, the decoded password masked first
+        assert written and f"Hunter2%zz{CANARY}" in masks and f"Hunter2%25zz{CANARY}" in masks, "not masked"
