@@ -523,3 +523,57 @@ def test_a_database_password_never_reaches_output_the_record_or_the_summary(
         assert CANARY not in text and "Hunter2" not in text
     if "Cannot connect" in says:  # the run started: its record is written, the decoded password masked first
         assert written and f"Hunter2%zz{CANARY}" in masks and f"Hunter2%25zz{CANARY}" in masks, "not masked"
+
+
+# -- CI: .github/workflows/deploy-staging.yml installs only pinned, hashed packages, and never with secrets -----
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIREMENTS = ROOT / ".github" / "requirements"
+
+
+def pinned(path: Path) -> dict[str, list[str]]:
+    """Return each requirement of a compiled requirements file: normalised name -> its ``name==version`` lines."""
+    import re
+
+    out: dict[str, list[str]] = {}
+    for entry in re.split(r"\n(?=\S)", path.read_text()):
+        if entry.startswith("#") or not entry.strip():
+            continue
+        head = entry.splitlines()[0]
+        assert re.match(r"^[A-Za-z0-9_.-]+==[^ ;\\]+", head), f"{path.name}: not pinned: {head}"
+        assert "--hash=sha256:" in entry, f"{path.name}: no hash for {head}"
+        name = re.split(r"==", head)[0].lower().replace("_", "-")
+        out.setdefault(name, []).append(head)
+    return out
+
+
+def test_every_package_ci_installs_for_the_gate_is_pinned_with_hashes_and_covers_the_projects_dependencies() -> None:
+    import importlib.metadata
+    import re
+
+    gate_packages = pinned(REQUIREMENTS / "staging-gate.txt")
+    assert "nox" in pinned(REQUIREMENTS / "nox.txt") and "setuptools" in gate_packages
+    for requirement in importlib.metadata.requires("migrations-tasks") or []:
+        if "extra ==" in requirement and "'sandbox'" not in requirement and '"sandbox"' not in requirement:
+            continue
+        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        assert name in gate_packages, f"{name} is a dependency but not pinned in staging-gate.txt: recompile it"
+        if "[binary]" in requirement:
+            assert f"{name}-binary" in gate_packages
+
+
+def test_the_staging_workflow_installs_in_steps_without_secrets_and_runs_the_gate_without_installing() -> None:
+    from invoke.util import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy-staging.yml").read_text())
+    steps = workflow["jobs"]["gate"]["steps"]
+    with_secrets = [s for s in steps if "secrets." in json.dumps(s.get("env", {}))]
+    installs = [s for s in steps if "install" in s.get("run", "")]
+    assert len(with_secrets) == 1 and installs
+    assert not any("secrets." in json.dumps(s) for s in installs)
+    assert "install" not in with_secrets[0]["run"] and "pip" not in with_secrets[0]["run"]
+    assert with_secrets[0]["run"].startswith("exec .nox/staging_gate/bin/inv release ")
+    runs = "\n".join(s.get("run", "") for s in installs)
+    assert "--require-hashes" in runs and "nox -s staging_gate --install-only" in runs
+    noxfile = (ROOT / "noxfile.py").read_text()
+    assert '"--require-hashes", "--no-deps", "-r", STAGING_GATE_REQUIREMENTS' in noxfile
