@@ -112,6 +112,21 @@ def ledger(project: Project) -> list[str]:
     return [r[0] for r in project.sql("select version from supabase_migrations.schema_migrations order by 1")]
 
 
+def actions_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    """Return this process's environment as an Actions step sees it, without settings (the canary stays)."""
+    settings = ("SUPABASE_", "MIGRATIONS_", "DEPLOY_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(settings) or k == "MIGRATIONS_TASKS_TEST_CANARY"}
+    env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
+    env.update(GITHUB_OUTPUT=str(tmp_path / "outputs.txt"), **values)
+    return env
+
+
+def inv_release(cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``inv release --env ci`` in ``cwd``."""
+    command = [sys.executable, "-m", "invoke", "release", "--env", "ci"]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
+
+
 def test_a_clean_run_applies_verifies_deploys_and_records_what_it_did(
     project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
 ) -> None:
@@ -243,24 +258,9 @@ def test_the_release_task_masks_secrets_and_writes_github_outputs(
         )
     )
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
-    env.update(
-        SUPABASE_API_URL=project.sandbox.api_url,
-        SUPABASE_ACCESS_TOKEN=project.sandbox.token,
-        GITHUB_ACTIONS="true",
-        GITHUB_STEP_SUMMARY=str(summary),
-        GITHUB_OUTPUT=str(outputs),
-    )
+    env = actions_env(tmp_path, SUPABASE_API_URL=project.sandbox.api_url, SUPABASE_ACCESS_TOKEN=project.sandbox.token)
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "invoke", "release", "--env", "ci"],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
+        result = inv_release(cwd, env)
     finally:
         kill_apps(target.path)
     stdout = result.stdout.replace(f"::add-mask::{CANARY}", "::add-mask::<token>")
@@ -365,14 +365,11 @@ class Release:
         assert remote.client is not None
         self.key = remote.client.keys.client_key.read_text()
         self.summary = tmp_path / "summary.md"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "DEPLOY_"))}
-        self.env.update(
+        self.env = actions_env(
+            tmp_path,
             SUPABASE_API_URL=project.sandbox.api_url,
             SUPABASE_ACCESS_TOKEN=project.sandbox.token,
             DEPLOY_SSH_KEY=self.key,
-            GITHUB_ACTIONS="true",
-            GITHUB_STEP_SUMMARY=str(self.summary),
-            GITHUB_OUTPUT=str(tmp_path / "outputs.txt"),
         )
         self.seen = ""
         self.proc: subprocess.Popen[str] | None = None
@@ -493,23 +490,8 @@ def test_a_database_password_never_reaches_output_the_record_or_the_summary(
     (cwd / "supabase" / "migrations").mkdir(parents=True)
     (cwd / "invoke.yaml").write_text(json.dumps({"release": {"environments": {"ci": {"migrations": "apply"}}}}))
     summary = tmp_path / "summary.md"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_"))}
-    env.update(
-        SUPABASE_DB_URL=f"postgresql://postgres:{password}@127.0.0.1:{free_port()}/postgres",
-        MIGRATIONS_TRANSPORT="postgres",
-        GITHUB_ACTIONS="true",
-        GITHUB_STEP_SUMMARY=str(summary),
-        GITHUB_OUTPUT=str(tmp_path / "outputs.txt"),
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", "release", "--env", "ci"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    url = f"postgresql://postgres:{password}@127.0.0.1:{free_port()}/postgres"
+    result = inv_release(cwd, actions_env(tmp_path, SUPABASE_DB_URL=url, MIGRATIONS_TRANSPORT="postgres"), 120)
     masks = [  # as the runner reads them: %25 is %
         line.removeprefix("::add-mask::").replace("%25", "%")
         for line in result.stdout.splitlines()

@@ -23,19 +23,19 @@ sleep, HTTP transport, stop requests) travel as one :class:`~.runtime.Runtime`.
 
 from __future__ import annotations
 
-import signal
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConfigError, DeployError, DeployLockHeld, Interrupted, RollbackIncomplete
+from ..errors import ConfigError, DeployError, DeployLockHeld, RollbackIncomplete
 from ..progress import Notify
 from . import releases as rel
 from .config import DeployConfig, HealthCheck
 from .health import HealthResult, format_attempt, poll, targets_for
 from .prepare import Upload, discard, prepare_all, stage, transfer_for
 from .results import DeployResult, DeployStatus, HostReport, HostStatus, RollbackResult, StatusReport, UnlockOutcome
+from .runner import stopped
 from .runtime import Runtime
 from .session import HostRun, Run, connected, lock_all, probe, stderr, unlock_all
 from .switch import finish, roll_back_all, roll_to, switch_all
@@ -201,11 +201,7 @@ def _stoppable_sleep(rt: Runtime, step: float = 0.1) -> Callable[[float], None]:
         while True:
             signum = rt.should_stop()
             if signum:
-                raise Interrupted(
-                    f"Stopped by {signal.Signals(signum).name} while polling the health checks; no verdict.",
-                    signal_number=signum,
-                    hint="Run inv deploy.health again for a verdict.",
-                )
+                raise stopped(signum, "while polling the health checks", "no verdict", "Run inv deploy.health again.")
             left = ends - rt.clock()
             if left <= 0:
                 return
@@ -338,11 +334,8 @@ def _stop_unlocking(run: Run, h: HostRun, done: Sequence[UnlockOutcome]) -> None
     signum = run.runtime.should_stop()
     if signum:
         broken = ", ".join(o.host for o in done if o.removed) or "none"
-        raise Interrupted(
-            f"Stopped by {signal.Signals(signum).name} before {h.name}; locks broken so far: {broken}.",
-            signal_number=signum,
-            hint="inv deploy.unlock shows who holds each lock now.",
-        )
+        hint = "inv deploy.unlock shows who holds each lock now."
+        raise stopped(signum, f"before {h.name}", f"locks broken so far: {broken}", hint)
 
 
 def ensure_no_lock_problem(outcomes: Sequence[UnlockOutcome]) -> None:

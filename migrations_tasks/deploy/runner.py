@@ -53,13 +53,15 @@ class CommandResult:
         return self.exited == 0
 
 
-def stopped(signal_number: int, what: str) -> Interrupted:
-    """Return the error of a run stopped by a signal ``what`` (e.g. "before the switch") with nothing switched."""
+NOTHING_SWITCHED = "nothing was switched: the live release is unchanged on every host"
+
+
+def stopped(
+    signal_number: int, what: str, outcome: str = NOTHING_SWITCHED, hint: str = "Run it again when you are ready."
+) -> Interrupted:
+    """Return the error of a run a signal stopped ``what`` (e.g. "before the switch"), saying the ``outcome``."""
     return Interrupted(
-        f"Stopped by {signal.Signals(signal_number).name} {what}; nothing was switched: the live release is "
-        "unchanged on every host.",
-        signal_number=signal_number,
-        hint="Run it again when you are ready.",
+        f"Stopped by {signal.Signals(signal_number).name} {what}; {outcome}.", signal_number=signal_number, hint=hint
     )
 
 

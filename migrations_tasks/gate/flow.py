@@ -78,13 +78,11 @@ class _Gate:
 
     def stop_point(self, what: str) -> None:
         """Raise Interrupted when a signal asked the run to stop (nothing deployed yet)."""
+        from ..deploy.runner import stopped
+
         signum = self.should_stop()
         if signum:
-            raise Interrupted(
-                f"Stopped by {signal.Signals(signum).name} {what}; nothing was deployed.",
-                signal_number=signum,
-                hint="Run inv release again when you are ready.",
-            )
+            raise stopped(signum, what, "nothing was deployed", "Run inv release again when you are ready.")
 
     def _event(self, event: Event) -> None:
         if event.kind is EventKind.APPLIED and event.migration is not None:
