@@ -77,8 +77,8 @@ class OwnGroup(Local):
         self.interrupt = interrupt
         #: The signal number that ended the command (0: it ran to its end).
         self.ended_by = 0
-        #: Whether a KeyboardInterrupt arrived while it ran (raised again by the caller).
-        self.aborted = False
+        #: The KeyboardInterrupt that arrived while it ran (raised again once the command has ended).
+        self.aborted: KeyboardInterrupt | None = None
         self._ended_at = 0.0
 
     def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
@@ -110,7 +110,7 @@ class OwnGroup(Local):
             time.sleep(self.input_sleep)
 
     def send_interrupt(self, interrupt: KeyboardInterrupt) -> None:
-        self.aborted = True
+        self.aborted = interrupt
         self._end(signal.SIGINT)
 
     def _thread_join_timeout(self, target: Any) -> int | None:
@@ -134,8 +134,8 @@ def run_command(c: Any, line: str, options: dict[str, Any], interrupt: ShouldSto
         return c.run(line, **options), 0
     runner = OwnGroup(c, interrupt)
     result = c._run(runner, line, **options)
-    if runner.aborted:
-        raise KeyboardInterrupt
+    if runner.aborted is not None:
+        raise runner.aborted
     return result, runner.ended_by
 
 

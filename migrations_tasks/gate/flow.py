@@ -334,7 +334,7 @@ def _abandoned(record: RunRecord, record_dir: Path, exc: BaseException | None, s
             "the run was aborted; nothing more was undone (inv db.check and inv deploy.status show where things are)."
         )
     if isinstance(exc, KeyboardInterrupt):
-        aborted_by = getattr(should_stop, "aborted_by", 0) or signum or signal.SIGINT
+        aborted_by = int(getattr(exc, "signal_number", 0)) or signum or signal.SIGINT  # tasks' SignalAbort
         error = f"Aborted by {signal.Signals(aborted_by).name} (a second signal)."
         finish(record, record_dir, RunStatus.ABORTED, 128 + aborted_by, error)
         return
