@@ -5,6 +5,7 @@ nox -s demo                  # the README's main job on a throwaway sandbox
 nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migrations to compare)
 nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table
 nox -s staging_gate -- --env sandbox   # the release gate, here on the sandbox (CI: --env staging)
+nox -s migrations_pr -- --base origin/main   # db.lint + db.plan of a pull request's migrations, no secrets
 """
 
 from __future__ import annotations
@@ -71,3 +72,14 @@ def staging_gate(session: nox.Session) -> None:
     # On Ctrl-C the terminal signals nox and inv alike: give inv time for its orderly stop (undo, unlock,
     # record) before nox sends SIGTERM (which inv takes as a second signal: abort).
     session.run("inv", "release", *args, interrupt_timeout=300, terminate_timeout=30)
+
+
+@nox.session
+def migrations_pr(session: nox.Session) -> None:
+    """Lint and rehearse the migrations a pull request adds, on a sandbox holding the base's (no secrets).
+
+    `nox -s migrations_pr -- --base origin/main`: the sandbox gets the base ref's migrations, then db.lint and
+    db.plan run on the working tree's; in GitHub Actions they annotate files and write the plan summary.
+    """
+    session.install(".[sandbox]")
+    session.run("python", "-m", "migrations_tasks.rehearsal.pull_request", *session.posargs)

@@ -71,6 +71,16 @@ class VerifySettings:
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """How ``db.lint`` and ``db.plan`` judge migrations (``migrations: lint:`` in invoke.yaml)."""
+
+    #: Level per rule name: "error", "warn" or "off" (rules not named keep their default level).
+    rules: Mapping[str, str] = field(default_factory=dict)
+    #: The PostgreSQL major version squawk assumes (Supabase runs 15 and 17; their rules agree).
+    pg_version: int = 17
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a database task needs to know, validated."""
 
@@ -87,6 +97,7 @@ class Settings:
     created_by: str | None = "migrations-tasks"
     rollbacks_dir: Path | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
+    lint: LintSettings = field(default_factory=LintSettings)
     #: A PostgreSQL server holding the sandbox's template, for the drift check (else one is started).
     drift_db_url: Secret | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -286,6 +297,30 @@ def verify_settings(section: Any, migrations_dir: Path) -> VerifySettings:
     )
 
 
+LINT_LEVELS = ("error", "warn", "off")
+_RULE_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def lint_settings(section: Any) -> LintSettings:
+    """Read and validate the ``lint`` part of the ``migrations`` section (rule names are checked by db.lint)."""
+    where = f"invoke.yaml {CONFIG_SECTION}.lint"
+    problems = Problems()
+    cfg = problems.mapping(where, section)
+    problems.unknown_keys(where, cfg, {"rules", "pg_version"})
+    rules: dict[str, str] = {}
+    for name, level in problems.mapping(f"{where}.rules", cfg.get("rules")).items():
+        text = str(level).lower() if isinstance(level, str) else {False: "off"}.get(level, repr(level))
+        if not _RULE_NAME_RE.match(str(name)):
+            problems.add(f"{where}.rules", f"has {name!r}, which is not a rule name such as ban-drop-column.")
+        elif text not in LINT_LEVELS:
+            problems.add(f"{where}.rules.{name}", f"must be error, warn or off, not {level!r}.")
+        else:
+            rules[str(name)] = text
+    version = problems.number(f"{where}.pg_version", cfg.get("pg_version"), 17, minimum=10, integer=True)
+    problems.raise_if_any()
+    return LintSettings(rules=rules, pg_version=int(version))
+
+
 @dataclass
 class _Sources:
     """The values a setting may come from, highest precedence first: flags, environment (+ .env), config."""
@@ -393,6 +428,7 @@ def load_settings(
     drift = src.pick("drift_db_url", (ENV_DRIFT_DB_URL,), None)
     drift_db_url = problems.attempt(validate_db_url, str(drift[0]), drift[1]) if drift else None
     verify = problems.attempt(verify_settings, cfg.get("verify"), migrations_dir)
+    lint = problems.attempt(lint_settings, cfg.get("lint"))
     tuning = _tuning(cfg, problems)
     problems.raise_if_any()
     return Settings(
@@ -401,6 +437,7 @@ def load_settings(
         rollbacks_dir=Path(str(rollbacks[0])) if rollbacks else migrations_dir.parent / "rollbacks",
         created_by=str(cfg.get("created_by", "migrations-tasks")) or None,
         verify=verify or VerifySettings(),
+        lint=lint or LintSettings(),
         drift_db_url=drift_db_url,
         extra=cfg,
         **connection,

@@ -161,6 +161,7 @@ def _health_after_switch(run: Run) -> HealthResult | None:
         cfg,
         targets,
         notify=lambda a: run.say(format_attempt(a)),
+        verbose=run.verbose,
         clock=rt.clock,
         sleep=rt.sleep,
         transport=rt.http_transport,
@@ -172,9 +173,13 @@ def check_health(
     *,
     checks: Sequence[HealthCheck] | None = None,
     notify: Notify | None = None,
+    verbose: bool = False,
     runtime: Runtime | None = None,
 ) -> HealthResult:
-    """Poll the configured health checks (or ``checks``) until healthy or the deadline; return the result."""
+    """Poll the configured health checks (or ``checks``) until healthy or the deadline; return the result.
+
+    Progress shows each change and a summary every 5 s while failing; ``verbose`` shows every poll.
+    """
     say = notify or stderr
     rt = runtime or Runtime()
     targets = targets_for(config.health, checks)
@@ -187,6 +192,7 @@ def check_health(
         config.health,
         targets,
         notify=lambda a: say(format_attempt(a)),
+        verbose=verbose,
         clock=rt.clock,
         sleep=_stoppable_sleep(rt),
         transport=rt.http_transport,

@@ -90,6 +90,7 @@ def run_gate(
             ready.deploy_config,
             env=env,
             policy=policy,
+            plan_policy=options.plan,
             record_dir=Path(record_dir or options.record_dir),
             say=say,
             should_stop=should_stop,

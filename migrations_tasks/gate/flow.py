@@ -1,4 +1,4 @@
-"""The release gate: check -> (apply) -> verify -> deploy -> health, undoing exactly what this run did.
+"""The release gate: check -> (lint + plan, apply) -> verify -> deploy -> health, undoing exactly what this run did.
 
 Plain functions with a typed :class:`~.record.RunRecord`, so teams can call them from their own tasks::
 
@@ -116,6 +116,24 @@ class _Gate:
             step.detail = f"{len(plan.pending)} pending, {len(plan.conflicts)} conflicts"
         return plan.conflicts, plan.pending
 
+    def preflight(self, policy: str) -> None:
+        """Run db.lint and db.plan on the pending migrations; a plan that is not safe stops the run under "block"."""
+        from ..rehearsal.render import VERDICT, markdown, plan_document
+        from ..rehearsal.run import plan
+
+        with self.step("db.lint + db.plan") as step:
+            result = plan(self.db, self.local, self.settings, notify=self.say)
+            self.record.plan = plan_document(result)
+            github.summary(markdown(result))
+            errors = [f"{f.where} {f.rule}" for f in result.findings if f.level == "error"]
+            failed = [m.version for m in result.migrations if m.failure]
+            verdict = VERDICT.get(result.exit_code, "not safe")
+            step.detail = f"{verdict}; {len(errors)} error(s)" + (f"; fails: {', '.join(failed)}" if failed else "")
+            if result.exit_code and policy == "block":
+                raise StepFailed(f"db.plan: {verdict} ({'; '.join(failed + errors)[:500]}); nothing was applied.")
+            if result.exit_code:
+                step.detail += " (plan: warn, going on)"
+
     def apply(self) -> None:
         """Run db.apply, recording what this run applied (also when it fails midway)."""
         with self.step("db.apply") as step:
@@ -231,6 +249,7 @@ def run(
     *,
     env: str,
     policy: str = "block",
+    plan_policy: str = "off",
     record_dir: Path = Path(".release"),
     say: Notify = print,
     deploy_fn: Callable[..., Any] | None = None,
@@ -248,7 +267,7 @@ def run(
     try:
         gate = _Gate(record, say, settings, db, should_stop)
         try:
-            return _steps(gate, c, deploy_config, deploy_fn, record_dir)
+            return _steps(gate, c, deploy_config, deploy_fn, record_dir, plan_policy)
         except MigrationsTasksError as exc:
             return _failed(gate, exc, record_dir, undo_after_switch=undo_after_switch)
     finally:
@@ -258,9 +277,9 @@ def run(
 
 
 def _steps(
-    gate: _Gate, c: Any, deploy_config: Any, deploy_fn: Callable[..., Any] | None, record_dir: Path
+    gate: _Gate, c: Any, deploy_config: Any, deploy_fn: Callable[..., Any] | None, record_dir: Path, plan_policy: str
 ) -> RunRecord:
-    """Check, apply (or block), verify and deploy; stop between steps when asked to."""
+    """Check, lint + plan, apply (or block), verify and deploy; stop between steps when asked to."""
     record = gate.record
     conflicts, pending = gate.check()
     if conflicts:
@@ -283,6 +302,9 @@ def _steps(
             f"{len(pending)} pending migration(s) block the release; apply them first or run with --apply-migrations.",
         )
     gate.stop_point("after db.check")
+    if pending and plan_policy != "off":
+        gate.preflight(plan_policy)
+        gate.stop_point("after db.lint + db.plan")
     if pending:
         gate.apply()
     else:

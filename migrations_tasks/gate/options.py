@@ -23,6 +23,7 @@ from ..settings import validate_project_ref
 RELEASE_SECTION = "release"
 POLICIES = ("block", "apply")
 UNDO_AFTER_SWITCH = "undo_migrations_after_switch"
+PLAN_POLICIES = ("block", "warn", "off")  # db.lint + db.plan before applying: stop, go on, or skip
 DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "staging": {"migrations": "block", UNDO_AFTER_SWITCH: True},
     "production": {"migrations": "block", UNDO_AFTER_SWITCH: False},
@@ -43,6 +44,7 @@ class GateOptions:
     stop: str | None = None
     #: Undo this run's migrations after a failed deploy whose release went live (see the module docstring).
     undo_after_switch: bool = False
+    plan: str = "block"
 
 
 def _environments(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -73,6 +75,11 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         raise ConfigError(
             f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or 'apply', not {policy!r}."
         )
+    plan = {False: "off"}.get(spec.get("plan", "block"), str(spec.get("plan", "block")))
+    if plan not in PLAN_POLICIES:
+        raise ConfigError(
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.plan must be 'block', 'warn' or 'off', not {plan!r}."
+        )
     ref = spec.get("project_ref")
     where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"
     undo = spec.get(UNDO_AFTER_SWITCH, False)
@@ -89,4 +96,5 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         record_dir=str(section.get("record_dir", ".release")),
         stop=str(spec["stop"]) if spec.get("stop") else None,
         undo_after_switch=undo,
+        plan=plan,
     )

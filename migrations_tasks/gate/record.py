@@ -70,6 +70,8 @@ class RunRecord:
     signal: str | None = None
     error: str | None = None
     path: str | None = None
+    #: db.plan's document (the rehearsal before applying), when the run made one.
+    plan: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-able data."""

@@ -37,7 +37,7 @@ STOPPING = (
 ABORTED = "Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock."
 VPS_HELP = {
     **COMMON_HELP,
-    **VERBOSE_HELP,
+    "verbose": "print every command line before running it, and every health poll",
     "build_dir": "directory to ship (default: invoke.yaml deploy.build_dir)",
     "archive": "tar/zip archive to ship instead of a directory",
     "revision": "revision for the release id (default: the build's git sha, if any)",
@@ -53,6 +53,7 @@ HEALTH_HELP = {
     "deadline": "give up after this many seconds (default: deploy.health.deadline, 60)",
     "interval": "seconds between rounds (default: deploy.health.interval, 2)",
     "timeout": "seconds per request (default: deploy.health.timeout, 5)",
+    "verbose": "print every poll (default: each change, and a summary every 5 s while failing)",
 }
 ROLLBACK_HELP = {
     **COMMON_HELP,
@@ -144,6 +145,7 @@ def health(
     interval: float | None = None,
     timeout: float | None = None,
     json: bool = False,
+    verbose: bool = False,
 ) -> Any:
     """Poll the health checks until healthy (exit 0) or the deadline passes (exit 1)."""
     from ..deploy.operations import check_health
@@ -155,7 +157,7 @@ def health(
     reporter = Reporter(json=json)
     with stoppable(reporter, "stopping the health checks.", "Aborted.") as stop:
         config = _config(c, env, require_hosts=not url, **flags)
-        result = check_health(config, notify=reporter.progress, runtime=Runtime(should_stop=stop))
+        result = check_health(config, notify=reporter.progress, runtime=Runtime(should_stop=stop), verbose=verbose)
         if not result.healthy:
             error = HealthCheckFailed(
                 f"Unhealthy at the deadline: {result.reason}",

@@ -37,7 +37,7 @@ def release(
     record_dir: str | None = None,
     migrations_dir: str | None = None,
 ) -> Any:
-    """Release: db.check -> (db.apply) -> db.verify -> deploy.vps -> deploy.health; undo this run on failure."""
+    """Release: db.check -> (db.lint, db.plan, db.apply) -> db.verify -> deploy.vps/health; undo on failure."""
     from .. import gate
 
     with stoppable(Reporter(), STOPPING, ABORTED) as stop:
