@@ -80,23 +80,17 @@ def host(tmp_path: Path) -> Any:
 
 
 def run(
-    project: Project,
-    migrations: MigrationDir,
-    host: Host,
-    tmp_path: Path,
-    *,
-    policy: str = "apply",
-    health: str = "ok",
-    **options: Any,
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, **options: Any
 ) -> tuple[gate.RunRecord, list[str]]:
+    """Run the gate (``policy`` apply unless given) to ``host``, whose build answers ``health`` ("ok")."""
     lines: list[str] = []
-    config = parse_deploy_config(host.spec(health), actor="tester@ci")
+    config = parse_deploy_config(host.spec(options.pop("health", "ok")), actor="tester@ci")
+    options.setdefault("policy", "apply")
     record = gate.run(
         Context(),
         project.settings(migrations.path),
         config,
         env="test",
-        policy=policy,
         record_dir=tmp_path / "records",
         say=lines.append,
         **options,
