@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import sources
+from . import dburl, sources
 from .errors import ConfigError
 from .secret import Secret
 from .validate import Problems
@@ -103,8 +103,11 @@ class Settings:
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def secrets(self) -> list[str]:
-        """Return the secret values, for masking in CI logs."""
-        return [s.reveal() for s in (self.access_token, self.db_url, self.drift_db_url) if s is not None]
+        """Return the secret values, for masking in CI logs: the token, each URL and its decoded password."""
+        found = [self.access_token.reveal()] if self.access_token is not None else []
+        for url in (self.db_url, self.drift_db_url):
+            found += url_secrets(url) if url is not None else []
+        return list(dict.fromkeys(found))
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (already validated values)."""
@@ -178,17 +181,20 @@ def validate_project_ref(value: str, source: str = ENV_REF) -> str:
 
 
 def validate_db_url(value: str, source: str = ENV_DB_URL) -> Secret:
-    """Return the connection string as a Secret, or raise ConfigError without echoing it."""
-    try:
-        scheme = urlsplit(value.strip()).scheme
-    except ValueError:
-        scheme = ""
-    if scheme not in ("postgres", "postgresql"):
-        raise ConfigError(
-            f"{source} must be a postgresql:// connection string.",
-            hint="Example: postgresql://postgres:PASSWORD@db.REF.supabase.co:5432/postgres",
-        )
+    """Return the connection URL as a Secret, or raise ConfigError naming ``source`` without echoing it.
+
+    The URL is parsed here (:mod:`~migrations_tasks.dburl`), never first by libpq, whose parse errors quote
+    the password; a host other than this machine needs ``sslmode=require`` or stronger.
+    """
+    if not value.strip().lower().startswith(tuple(f"{s}://" for s in dburl.SCHEMES)):
+        raise ConfigError(f"{source} must be a postgresql:// connection string.", hint=f"Example: {dburl.EXAMPLE}")
+    dburl.require_tls(dburl.parse_url(value.strip(), source), source)
     return Secret(value.strip())
+
+
+def url_secrets(url: Secret) -> list[str]:
+    """Return what to mask (and redact) of a connection URL: the URL, its password as written and decoded."""
+    return dburl.secrets_of(url.reveal())
 
 
 def _as_float(name: str, value: Any) -> float:

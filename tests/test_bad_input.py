@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import Project, run_inv, user_project
+from conftest import CANARY, Project, run_inv, user_project
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 LEDGER = "supabase_migrations.schema_migrations"
@@ -164,6 +164,24 @@ CASES = [
         lambda c: c.env.update(SUPABASE_ACCESS_TOKEN=c.env["SUPABASE_ACCESS_TOKEN"] + "\n"),
         3,
         "contains whitespace or control characters",
+    ),
+    Case(
+        "db-url-raw-percent",
+        lambda c: c.env.update(SUPABASE_DB_URL=f"postgresql://postgres:Hunter2%zz{CANARY}@127.0.0.1:5432/postgres"),
+        3,
+        "SUPABASE_DB_URL is not a valid PostgreSQL connection URL: a '%' is not followed by two hexadecimal digits",
+    ),
+    Case(
+        "drift-db-url-raw-percent",
+        lambda c: c.env.update(MIGRATIONS_DRIFT_DB_URL=f"postgresql://postgres:{CANARY}%@127.0.0.1:5432/postgres"),
+        3,
+        "MIGRATIONS_DRIFT_DB_URL is not a valid PostgreSQL connection URL",
+    ),
+    Case(
+        "db-url-without-tls",
+        lambda c: c.env.update(SUPABASE_DB_URL=f"postgresql://postgres:{CANARY}@db.example.com:5432/postgres"),
+        3,
+        "SUPABASE_DB_URL connects to db.example.com with no sslmode (libpq's default 'prefer')",
     ),
     Case("unknown-task-flag", lambda c: c.args.append("--bogus"), 1, "No idea what '--bogus' is!"),
     Case("unknown-transport", lambda c: c.args.extend(["--transport", "smoke"]), 3, "must be 'api' or 'postgres'"),

@@ -3,6 +3,12 @@
 ``release.environments.<name>`` in invoke.yaml, over the defaults (staging and production block on pending
 migrations; the sandbox applies them on a throwaway sandbox). An unknown environment is an error, never
 the sandbox.
+
+``undo_migrations_after_switch``: when a deploy fails after its release went live (it served traffic and may
+have written rows), whether this run's migrations are still undone with their down SQL. Off for production
+and for any environment that does not say (a ``DROP`` can lose what real users wrote); on for staging (its
+data is disposable, and undoing leaves it matching the release that is live again, so the next attempt
+replays the same migrations) and the sandbox (thrown away).
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from ..settings import validate_project_ref
 
 RELEASE_SECTION = "release"
 POLICIES = ("block", "apply")
+UNDO_AFTER_SWITCH = "undo_migrations_after_switch"
 PLAN_POLICIES = ("block", "warn", "off")  # db.lint + db.plan before applying: stop, go on, or skip
 DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
-    "staging": {"migrations": "block"},
-    "production": {"migrations": "block"},
-    "sandbox": {"migrations": "apply", "sandbox": True},
+    "staging": {"migrations": "block", UNDO_AFTER_SWITCH: True},
+    "production": {"migrations": "block", UNDO_AFTER_SWITCH: False},
+    "sandbox": {"migrations": "apply", "sandbox": True, UNDO_AFTER_SWITCH: True},
 }
 
 
@@ -35,6 +42,8 @@ class GateOptions:
     deploy: bool = True
     record_dir: str = ".release"
     stop: str | None = None
+    #: Undo this run's migrations after a failed deploy whose release went live (see the module docstring).
+    undo_after_switch: bool = False
     plan: str = "block"
 
 
@@ -73,6 +82,11 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         )
     ref = spec.get("project_ref")
     where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"
+    undo = spec.get(UNDO_AFTER_SWITCH, False)
+    if not isinstance(undo, bool):
+        raise ConfigError(
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.{UNDO_AFTER_SWITCH} must be true or false, not {undo!r}."
+        )
     return GateOptions(
         env=env,
         policy=policy,
@@ -81,5 +95,6 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         deploy=bool(spec.get("deploy", True)),
         record_dir=str(section.get("record_dir", ".release")),
         stop=str(spec["stop"]) if spec.get("stop") else None,
+        undo_after_switch=undo,
         plan=plan,
     )
