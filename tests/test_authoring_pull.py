@@ -102,13 +102,16 @@ class Live:
     env: dict[str, str]
 
     def changed(self, sql: str, *extra: tuple[str, str]) -> Live:
-        """Apply the examples (and ``extra`` migration files), then change the database out of band."""
+        """Apply the examples (and ``extra`` migration files), then change the database out of band (the API)."""
         shutil.copytree(EXAMPLES, self.migrations.path, dirs_exist_ok=True)
         for name, text in extra:
             self.migrations.write(name, text)
         apply_all(self.project, self.migrations.path)
-        if sql:
-            self.project.sql(sql)
+        if sql:  # as the dashboard's SQL editor does: through the API, with Supabase's privileges
+            status, body = self.project.sandbox.call(
+                "POST", f"/v1/projects/{self.project.ref}/database/query", {"query": sql}
+            )
+            assert status == 201, body
         return self
 
     def inv(self, *args: str) -> subprocess.CompletedProcess[str]:

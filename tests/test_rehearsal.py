@@ -204,3 +204,17 @@ def test_a_down_sql_that_fails_fails_its_proof_and_the_rehearsal_goes_on(
     first, second = rehearse().migrations
     assert first.proof.status is Proof.FAIL and first.proof.message.startswith("the down SQL failed: line 3: 42P01")
     assert second.status is Rehearsed.OK
+
+
+def test_the_rehearsal_applies_supabases_privileges_so_dropping_a_trigger_on_auth_users_is_allowed(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    """supautils lets postgres drop triggers on auth.users; the throwaway database must allow what Supabase does."""
+    migrations.write(
+        "20250102000000_on_signup.sql",
+        "create function public.on_signup() returns trigger language plpgsql as $$ begin return new; end $$;\n"
+        "create trigger on_signup after insert on auth.users for each row execute function public.on_signup();\n"
+        "-- migrate:down\n-- drop trigger on_signup on auth.users;\n-- drop function public.on_signup();\n",
+    )
+    result = rehearse()
+    assert result.migrations[0].proof.status == Proof.PASS, result.migrations[0].proof.message

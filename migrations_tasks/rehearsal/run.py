@@ -26,11 +26,10 @@ from ..lint.run import levels
 from ..lint.run import lint as run_lint
 from ..migrations import LocalMigrations, Migration
 from ..plan import Status, build
-from ..postgres import PostgresDatabase
 from ..progress import Notify, quiet
 from ..secret import Secret
 from ..settings import Settings
-from ..verify.throwaway import Throwaway, throwaway_database
+from ..verify.throwaway import Throwaway, connect, throwaway_database
 from . import live, proof
 from .probe import RELATIONS_SQL, decode_relations
 from .rehearse import Watch, rehearse
@@ -93,9 +92,9 @@ def _rehearse_all(
     return reports
 
 
-def _scratch(url: str, settings: Settings) -> tuple[Engine, PostgresDatabase]:
+def _scratch(url: str, settings: Settings) -> tuple[Engine, Database]:
     secret = Secret(url)
-    scratch = PostgresDatabase(secret, timeout=settings.request_timeout)
+    scratch = connect(secret, timeout=settings.request_timeout)
     return Engine(scratch, settings.with_overrides(transport="postgres", db_url=secret)), scratch
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from ...engine import Engine
 from ...errors import MigrationFailed, SqlError
 from ...migrations import LocalMigrations, Migration, MigrationFileName, parse_file
-from ...postgres import PostgresDatabase
 from ...secret import Secret
 from ...settings import Settings
 from ...verify.drift import ONLY_MIGRATIONS, Difference
+from ...verify.throwaway import connect
 from .catalog import Snapshot, compare, snapshot_request
 from .generate import ddl
 from .grants import grants
@@ -52,7 +52,7 @@ class Workbench:
 
     def __init__(self, url: str, settings: Settings) -> None:
         secret = Secret(url)
-        self.db = PostgresDatabase(secret, timeout=settings.request_timeout)
+        self.db = connect(secret, timeout=settings.request_timeout)
         self.settings = settings.with_overrides(transport="postgres", db_url=secret)
         self.engine = Engine(self.db, self.settings)
         vs = settings.verify
