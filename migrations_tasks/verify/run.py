@@ -28,7 +28,7 @@ from ..secret import Secret
 from ..settings import Settings
 from . import checks, lints
 from . import drift as catalog
-from .request import decode_findings, request_sql
+from .request import decode_findings, decode_ledger, request_sql
 from .results import ERROR, FAIL, PASS, SKIPPED, CriticalResult, DriftResult, VerifyResult
 from .scripts import as_json, decode_scripts, load_scripts
 from .throwaway import Throwaway, throwaway_database
@@ -67,9 +67,7 @@ def verify(
             raise ProtocolError(f"db.verify's request returned {len(rows)} rows instead of one.")
         row = rows[0]
         result.server_version = str(row.get("server_version") or "")
-        history = ledger.decode(
-            [{"columns": as_json(row.get("ledger_columns")) or [], "rows": as_json(row.get("ledger_rows")) or []}]
-        )
+        history = decode_ledger(row)
         result.plan = build(local.migrations, history)
         result.scripts = decode_scripts(row.get("scripts"), scripts)
         result.critical = [

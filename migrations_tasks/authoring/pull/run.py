@@ -37,8 +37,7 @@ from ...migrations import LocalMigrations, Migration
 from ...plan import build
 from ...progress import Notify, quiet
 from ...settings import Settings
-from ...verify.request import LEDGER_ROWS_SQL
-from ...verify.scripts import SETTING, as_json
+from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
 from ...verify.throwaway import Throwaway, throwaway_database
 from ..new import next_version, normalise_name, taken_versions
 from .catalog import Snapshot, compare, snapshot_request
@@ -63,10 +62,8 @@ class PullOptions:
 def live_request(settings: Settings) -> str:
     """Return the one read of the live database: the ledger's columns and rows, and both snapshots."""
     vs = settings.verify
-    ledger_columns = (
-        f"{ledger.COLUMNS_SQL} AS ledger_columns,\n  current_setting('{SETTING}.ledger', true) AS ledger_rows,\n  "
-    )
-    return f"{LEDGER_ROWS_SQL};\n{snapshot_request(vs.drift_schemas, vs.drift_ignore_schemas, extra=ledger_columns)}"
+    extra = f"{LEDGER_COLUMNS},\n  "
+    return f"{LEDGER_ROWS_SQL};\n{snapshot_request(vs.drift_schemas, vs.drift_ignore_schemas, extra=extra)}"
 
 
 def read_live(db: Database, settings: Settings) -> tuple[ledger.Ledger, Snapshot]:
@@ -75,9 +72,7 @@ def read_live(db: Database, settings: Settings) -> tuple[ledger.Ledger, Snapshot
     if len(rows) != 1:
         raise ProtocolError(f"db.pull's request returned {len(rows)} rows instead of one.")
     row = rows[0]
-    history = ledger.decode(
-        [{"columns": as_json(row.get("ledger_columns")) or [], "rows": as_json(row.get("ledger_rows")) or []}]
-    )
+    history = decode_ledger(row)
     return history, Snapshot.from_row(row)
 
 
