@@ -4,6 +4,7 @@
     python3 dev.py demo    check -> apply -> check against a throwaway local sandbox
     python3 dev.py test    the whole test suite (installs openssh-server and rsync when root)
     python3 dev.py lint    format, lint, typing, the import test, the workflows (scripts/checks.py)
+    python3 dev.py wheel   build the sdist and wheel, install the wheel outside the repo, run the sandbox cycle
     python3 dev.py gate    the release gate on the sandbox (nox -s staging_gate -- --env sandbox)
     python3 dev.py bench   the benchmark (prints a table)
 
@@ -83,6 +84,9 @@ def main(argv: list[str]) -> int:
     if command == "lint":
         ensure_venv()
         return run(PY, "scripts/checks.py")
+    if command == "wheel":
+        ensure_venv()
+        return run(PY, "scripts/wheel_test.py", *rest)
     if command == "gate":
         ensure_venv()
         return run(BIN / "nox", "-s", "staging_gate", "--", "--env", "sandbox", *rest)

@@ -5,6 +5,7 @@ nox -s demo                  # the README's main job on a throwaway sandbox
 nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migrations to compare)
 nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table
 nox -s staging_gate -- --env sandbox   # the release gate, here on the sandbox (CI: --env staging)
+nox -s migrations_pr -- --base origin/main   # db.lint + db.plan of a pull request's migrations, no secrets
 """
 
 from __future__ import annotations
@@ -50,15 +51,35 @@ def stress(session: nox.Session) -> None:
     session.run("python", "scripts/stress.py", *session.posargs)
 
 
+#: Every package the gate's venv gets, pinned with the hash of each file (uv pip compile; see its header).
+STAGING_GATE_REQUIREMENTS = ".github/requirements/staging-gate.txt"
+
+
 @nox.session(reuse_venv=False)
 def staging_gate(session: nox.Session) -> None:
     """Run the release gate in a fresh venv: `nox -s staging_gate -- --env staging [--apply-migrations]`.
 
     Without `--env` it targets staging, and missing staging secrets stop it (exit 3); it never falls back
-    to the sandbox by itself: `-- --env sandbox` is an explicit choice.
+    to the sandbox by itself: `-- --env sandbox` is an explicit choice. Every dependency is pinned and
+    hash-checked; the project itself is built from this checkout with the pinned setuptools, so nothing
+    unpinned is fetched. CI installs with `--install-only` in a step without secrets.
     """
-    session.install(".[sandbox]")
+    session.install("--require-hashes", "--no-deps", "-r", STAGING_GATE_REQUIREMENTS)
+    session.install("--no-deps", "--no-build-isolation", ".")
     args = list(session.posargs)
     if not any(a == "--env" or a.startswith("--env=") for a in args):
         args = ["--env", "staging", *args]
-    session.run("inv", "release", *args)
+    # On Ctrl-C the terminal signals nox and inv alike: give inv time for its orderly stop (undo, unlock,
+    # record) before nox sends SIGTERM (which inv takes as a second signal: abort).
+    session.run("inv", "release", *args, interrupt_timeout=300, terminate_timeout=30)
+
+
+@nox.session
+def migrations_pr(session: nox.Session) -> None:
+    """Lint and rehearse the migrations a pull request adds, on a sandbox holding the base's (no secrets).
+
+    `nox -s migrations_pr -- --base origin/main`: the sandbox gets the base ref's migrations, then db.lint and
+    db.plan run on the working tree's; in GitHub Actions they annotate files and write the plan summary.
+    """
+    session.install(".[sandbox]")
+    session.run("python", "-m", "migrations_tasks.rehearsal.pull_request", *session.posargs)

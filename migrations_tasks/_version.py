@@ -1,3 +1,3 @@
 """The package version: the one source that packaging, the User-Agent and ``--version`` read (leaf)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

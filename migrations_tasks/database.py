@@ -20,8 +20,6 @@ class Database(Protocol):
 
     #: Requests sent so far (one per ``execute``), for reports and benchmarks.
     requests: int
-    #: The largest request the transport sends, in bytes (None: no limit); larger SQL is refused unsent.
-    max_request_bytes: int | None
 
     @property
     def description(self) -> str:
@@ -32,6 +30,10 @@ class Database(Protocol):
 
         ``write=False`` promises the SQL changes nothing, so a transport may retry it.
         """
+
+    @property
+    def max_request_bytes(self) -> int | None:
+        """Return the largest request the transport sends, in bytes (None: no limit); larger SQL is refused unsent."""
 
     def request_bytes(self, sql: str) -> int:
         """Return the size of the request that would carry ``sql``, in bytes."""

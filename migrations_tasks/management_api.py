@@ -49,7 +49,7 @@ from .errors import (
     answer_lost,
 )
 from .secret import Secret
-from .settings import DEFAULT_REQUEST_MAX_BYTES, ENV_API_URL, ENV_REF, ENV_TOKEN
+from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN
 
 _ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
 _FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")
@@ -124,7 +124,7 @@ class ManagementApi:
         transport: httpx.BaseTransport | None = None,
         retry_deadline: float = 90.0,
         on_wait: Callable[[str], None] | None = None,
-        max_request_bytes: int | None = DEFAULT_REQUEST_MAX_BYTES,
+        max_request_bytes: int | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.project_ref = project_ref

@@ -3,9 +3,10 @@
 It follows the Management API's semantics so the engine cannot tell the difference: each call is sent
 with the simple-query protocol (several statements run in one implicit transaction) on an autocommit
 connection, and the rows of the last statement that returned rows come back. Like every API request,
-each call starts from a clean session: the connection is reused, but ``DISCARD ALL`` first undoes what the
-previous call left behind (settings such as ``session_replication_role`` or ``search_path``, ``SET ROLE``,
-temporary tables, session locks).
+each write starts from a clean session: the connection is reused, but ``DISCARD ALL`` first undoes what the
+calls before left behind (settings such as ``session_replication_role`` or ``search_path``, ``SET ROLE``,
+temporary tables, session locks), so a migration never sees what the one before it set. A read
+(``write=False``) shares the session of the write before it (the rehearsal reads back what a write noted).
 """
 
 from __future__ import annotations
@@ -100,12 +101,12 @@ class PostgresDatabase:
         self._used = False
         return self._conn
 
-    def _clean_session(self) -> Any:
-        """Return the connection with a session as fresh as a new one's (``DISCARD ALL`` after the first use)."""
+    def _clean_session(self, write: bool) -> Any:
+        """Return the connection; before a write, with a session as fresh as a new one's (``DISCARD ALL``)."""
         import psycopg
 
         conn = self._connection()
-        if self._used:
+        if self._used and write:
             try:
                 conn.execute("DISCARD ALL")
             except psycopg.Error:
@@ -122,7 +123,7 @@ class PostgresDatabase:
         """Run SQL in one simple-query call; return the rows of the last statement with rows."""
         import psycopg
 
-        conn = self._clean_session()
+        conn = self._clean_session(write)
         self.requests += 1
         started = time.perf_counter()
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import sources
+from . import dburl, sources
 from .errors import ConfigError
 from .secret import Secret
 from .validate import Problems
@@ -37,10 +37,6 @@ ENV_DB_URL = "SUPABASE_DB_URL"
 ENV_TRANSPORT = "MIGRATIONS_TRANSPORT"
 ENV_DRIFT_DB_URL = "MIGRATIONS_DRIFT_DB_URL"
 DEFAULT_EXPOSED_SCHEMAS = ("public", "graphql_public")
-#: Consecutive migrations one request may carry (``--batch-size``, ``migrations.batch_size``).
-DEFAULT_BATCH_SIZE = 50
-#: The largest request sent to the Management API: postgres-meta's default body limit (3 MiB).
-DEFAULT_REQUEST_MAX_BYTES = 3 * 1024 * 1024
 DRIFT_MODES = ("auto", "on", "off")
 
 
@@ -75,6 +71,16 @@ class VerifySettings:
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """How ``db.lint`` and ``db.plan`` judge migrations (``migrations: lint:`` in invoke.yaml)."""
+
+    #: Level per rule name: "error", "warn" or "off" (rules not named keep their default level).
+    rules: Mapping[str, str] = field(default_factory=dict)
+    #: The PostgreSQL major version squawk assumes (Supabase runs 15 and 17; their rules agree).
+    pg_version: int = 17
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything a database task needs to know, validated."""
 
@@ -91,17 +97,19 @@ class Settings:
     created_by: str | None = "migrations-tasks"
     rollbacks_dir: Path | None = None
     verify: VerifySettings = field(default_factory=VerifySettings)
+    lint: LintSettings = field(default_factory=LintSettings)
     #: A PostgreSQL server holding the sandbox's template, for the drift check (else one is started).
     drift_db_url: Secret | None = None
-    #: Consecutive migrations (or rollback steps) sent in one request, each still its own transaction.
-    batch_size: int = DEFAULT_BATCH_SIZE
-    #: Requests over this many bytes are refused before sending (the API's body limit).
-    request_max_bytes: int = DEFAULT_REQUEST_MAX_BYTES
+    batch_size: int = 50  # consecutive migrations (or rollback steps) per request, each its own transaction
+    request_max_bytes: int = 3 * 1024 * 1024  # larger requests are refused unsent: postgres-meta's body limit
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def secrets(self) -> list[str]:
-        """Return the secret values, for masking in CI logs."""
-        return [s.reveal() for s in (self.access_token, self.db_url, self.drift_db_url) if s is not None]
+        """Return the secret values, for masking in CI logs: the token, each URL and its decoded password."""
+        found = [self.access_token.reveal()] if self.access_token is not None else []
+        for url in (self.db_url, self.drift_db_url):
+            found += url_secrets(url) if url is not None else []
+        return list(dict.fromkeys(found))
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with some fields replaced (already validated values)."""
@@ -175,17 +183,20 @@ def validate_project_ref(value: str, source: str = ENV_REF) -> str:
 
 
 def validate_db_url(value: str, source: str = ENV_DB_URL) -> Secret:
-    """Return the connection string as a Secret, or raise ConfigError without echoing it."""
-    try:
-        scheme = urlsplit(value.strip()).scheme
-    except ValueError:
-        scheme = ""
-    if scheme not in ("postgres", "postgresql"):
-        raise ConfigError(
-            f"{source} must be a postgresql:// connection string.",
-            hint="Example: postgresql://postgres:PASSWORD@db.REF.supabase.co:5432/postgres",
-        )
+    """Return the connection URL as a Secret, or raise ConfigError naming ``source`` without echoing it.
+
+    The URL is parsed here (:mod:`~migrations_tasks.dburl`), never first by libpq, whose parse errors quote
+    the password; a host other than this machine needs ``sslmode=require`` or stronger.
+    """
+    if not value.strip().lower().startswith(tuple(f"{s}://" for s in dburl.SCHEMES)):
+        raise ConfigError(f"{source} must be a postgresql:// connection string.", hint=f"Example: {dburl.EXAMPLE}")
+    dburl.require_tls(dburl.parse_url(value.strip(), source), source)
     return Secret(value.strip())
+
+
+def url_secrets(url: Secret) -> list[str]:
+    """Return what to mask (and redact) of a connection URL: the URL, its password as written and decoded."""
+    return dburl.secrets_of(url.reveal())
 
 
 def _as_float(name: str, value: Any) -> float:
@@ -288,6 +299,30 @@ def verify_settings(section: Any, migrations_dir: Path) -> VerifySettings:
     )
 
 
+LINT_LEVELS = ("error", "warn", "off")
+_RULE_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def lint_settings(section: Any) -> LintSettings:
+    """Read and validate the ``lint`` part of the ``migrations`` section (rule names are checked by db.lint)."""
+    where = f"invoke.yaml {CONFIG_SECTION}.lint"
+    problems = Problems()
+    cfg = problems.mapping(where, section)
+    problems.unknown_keys(where, cfg, {"rules", "pg_version"})
+    rules: dict[str, str] = {}
+    for name, level in problems.mapping(f"{where}.rules", cfg.get("rules")).items():
+        text = str(level).lower() if isinstance(level, str) else {False: "off"}.get(level, repr(level))
+        if not _RULE_NAME_RE.match(str(name)):
+            problems.add(f"{where}.rules", f"has {name!r}, which is not a rule name such as ban-drop-column.")
+        elif text not in LINT_LEVELS:
+            problems.add(f"{where}.rules.{name}", f"must be error, warn or off, not {level!r}.")
+        else:
+            rules[str(name)] = text
+    version = problems.number(f"{where}.pg_version", cfg.get("pg_version"), 17, minimum=10, integer=True)
+    problems.raise_if_any()
+    return LintSettings(rules=rules, pg_version=int(version))
+
+
 @dataclass
 class _Sources:
     """The values a setting may come from, highest precedence first: flags, environment (+ .env), config."""
@@ -361,8 +396,8 @@ def _connection(src: _Sources, problems: Problems) -> dict[str, Any]:
     }
 
 
-def _tuning(cfg: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
-    """Return the lock and timeout settings of the section, validated."""
+def _tuning(src: _Sources, cfg: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
+    """Return the lock, timeout and batching settings, validated."""
     lock_timeout = str(cfg.get("lock_timeout", "10s"))
     if not LOCK_TIMEOUT_RE.match(lock_timeout):
         problems.add_error(ConfigError(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min."))
@@ -370,20 +405,10 @@ def _tuning(cfg: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
         key: problems.attempt(_as_float, f"{CONFIG_SECTION}.{key}", cfg.get(key, default))
         for key, default in (("lock_wait_seconds", 60), ("request_timeout", 120), ("retry_deadline", 90))
     }
+    for key, minimum in (("batch_size", 1), ("request_max_bytes", 1024)):  # --batch-size wins over invoke.yaml
+        if found := src.pick(key, (), key):
+            seconds[key] = int(problems.number(found[1], found[0], 0, minimum=minimum, integer=True))
     return {"lock_timeout": lock_timeout, **seconds}
-
-
-def _batching(src: _Sources, problems: Problems) -> dict[str, Any]:
-    """Return how many migrations one request may carry and how large a request may be, validated."""
-    out: dict[str, Any] = {}
-    for key, default, minimum in (
-        ("batch_size", DEFAULT_BATCH_SIZE, 1),
-        ("request_max_bytes", DEFAULT_REQUEST_MAX_BYTES, 1024),
-    ):
-        found = src.pick(key, (), key)
-        if found is not None:
-            out[key] = int(problems.number(found[1], found[0], default, minimum=minimum, integer=True))
-    return out
 
 
 def load_settings(
@@ -408,8 +433,8 @@ def load_settings(
     drift = src.pick("drift_db_url", (ENV_DRIFT_DB_URL,), None)
     drift_db_url = problems.attempt(validate_db_url, str(drift[0]), drift[1]) if drift else None
     verify = problems.attempt(verify_settings, cfg.get("verify"), migrations_dir)
-    tuning = _tuning(cfg, problems)
-    batching = _batching(src, problems)
+    lint = problems.attempt(lint_settings, cfg.get("lint"))
+    tuning = _tuning(src, cfg, problems)
     problems.raise_if_any()
     return Settings(
         transport=transport,
@@ -417,9 +442,9 @@ def load_settings(
         rollbacks_dir=Path(str(rollbacks[0])) if rollbacks else migrations_dir.parent / "rollbacks",
         created_by=str(cfg.get("created_by", "migrations-tasks")) or None,
         verify=verify or VerifySettings(),
+        lint=lint or LintSettings(),
         drift_db_url=drift_db_url,
         extra=cfg,
         **connection,
         **tuning,
-        **batching,
     )

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import Project, run_inv, user_project
+from conftest import CANARY, Project, run_inv, user_project
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
 LEDGER = "supabase_migrations.schema_migrations"
@@ -25,6 +25,8 @@ class Ctx:
     project: Project
     rogue_url: str
     args: list[str] = field(default_factory=list)
+    #: The URL of a plain PostgreSQL server (no sandbox template), started on first use.
+    plain_postgres: Callable[[], str] = lambda: ""
 
     def write(self, name: str, data: str | bytes) -> Path:
         path = self.migrations / name
@@ -163,6 +165,24 @@ CASES = [
         3,
         "contains whitespace or control characters",
     ),
+    Case(
+        "db-url-raw-percent",
+        lambda c: c.env.update(SUPABASE_DB_URL=f"postgresql://postgres:Hunter2%zz{CANARY}@127.0.0.1:5432/postgres"),
+        3,
+        "SUPABASE_DB_URL is not a valid PostgreSQL connection URL: a '%' is not followed by two hexadecimal digits",
+    ),
+    Case(
+        "drift-db-url-raw-percent",
+        lambda c: c.env.update(MIGRATIONS_DRIFT_DB_URL=f"postgresql://postgres:{CANARY}%@127.0.0.1:5432/postgres"),
+        3,
+        "MIGRATIONS_DRIFT_DB_URL is not a valid PostgreSQL connection URL",
+    ),
+    Case(
+        "db-url-without-tls",
+        lambda c: c.env.update(SUPABASE_DB_URL=f"postgresql://postgres:{CANARY}@db.example.com:5432/postgres"),
+        3,
+        "SUPABASE_DB_URL connects to db.example.com with no sslmode (libpq's default 'prefer')",
+    ),
     Case("unknown-task-flag", lambda c: c.args.append("--bogus"), 1, "No idea what '--bogus' is!"),
     Case("unknown-transport", lambda c: c.args.extend(["--transport", "smoke"]), 3, "must be 'api' or 'postgres'"),
     Case("missing-settings", lambda c: c.env.clear(), 3, "Missing settings"),
@@ -226,6 +246,29 @@ CASES = [
     Case("truncated-json", lambda c: rogue(c, "truncatedaaaaaaaaaaa"), 3, "body that is not JSON"),
     Case(
         "json-object-instead-of-rows", lambda c: rogue(c, "objectaaaaaaaaaaaaaa"), 3, "instead of a list of row objects"
+    ),  # db.lint (issue 14)
+    Case("lint-unknown-rule", lambda c: lint_rules(c, "ban-everything: error"), 3, "names unknown rules", "db.lint"),
+    Case(
+        "lint-unknown-level",
+        lambda c: lint_rules(c, "ban-drop-column: loud"),
+        3,
+        "must be error, warn or off",
+        "db.lint",
+    ),
+    Case(
+        "lint-file-not-a-migration",
+        lambda c: (c.args.extend(["--files", "notes.sql"]), (c.cwd / "notes.sql").write_text("select 1;")),
+        3,
+        "not a migration file",
+        "db.lint",
+    ),
+    Case(
+        "drift-server-not-a-sandbox",
+        lambda c: c.env.update(MIGRATIONS_DRIFT_DB_URL=c.plain_postgres()),
+        3,
+        "without the sandbox's supabase_template database",
+        task="db.verify",
+        local=False,
     ),
     # batched apply and the API's body limit (issues 13 and 16)
     Case(
@@ -245,6 +288,59 @@ CASES = [
         "invoke.yaml migrations.batch_size must be a whole number, not 'many'.",
     ),
 ]
+
+# -- deploy settings (issue 12): a local host, so no sshd is needed -------------------------------------------
+
+
+def deploy_config(ctx: Ctx, extra: str = "", *, path: str | None = None) -> None:
+    """Write an invoke.yaml that deploys ``build/`` to a directory of ``ctx.cwd``, plus ``extra`` lines."""
+    (ctx.cwd / "build").mkdir(exist_ok=True)
+    (ctx.cwd / "build" / "index.html").write_text("hi")
+    where = path or str(ctx.cwd / "srv")
+    hosts = f"  hosts: [{{name: box, local: true, path: '{where}'}}]\n"
+    (ctx.cwd / "invoke.yaml").write_text(f"deploy:\n{hosts}  build_dir: build\n{extra}")
+    ctx.env.update(DEPLOY_SSH_KNOWN_HOSTS="")
+
+
+def symlinked_shared_dir(ctx: Ctx) -> None:
+    deploy_config(ctx, "  shared_dirs: [cfg/data]\n")
+    (ctx.cwd / "outside" / "data").mkdir(parents=True)
+    (ctx.cwd / "build" / "cfg").symlink_to(ctx.cwd / "outside")
+
+
+CASES += [
+    Case(
+        "deploy-path-is-root", lambda c: deploy_config(c, path="//"), 3, "must be a dedicated directory", "deploy.vps"
+    ),
+    Case(
+        "known-hosts-null-device",
+        lambda c: deploy_config(
+            c, "  ssh: {host_key_checking: accept-new, options: {UserKnownHostsFile: /dev//null}}\n"
+        ),
+        3,
+        "UserKnownHostsFile = /dev//null is a null device",
+        "deploy.vps",
+    ),
+    Case(
+        "accept-new-in-ci-without-host-keys",
+        lambda c: (deploy_config(c, "  ssh: {host_key_checking: accept-new}\n"), c.env.update(CI="true")),
+        3,
+        "is accept-new in CI (CI is set), but no host keys are provided",
+        "deploy.vps",
+    ),
+    Case(
+        "shared-dir-under-a-symlink",
+        symlinked_shared_dir,
+        3,
+        "lies under cfg, a symbolic link in the build",
+        "deploy.vps",
+    ),
+]
+
+
+def lint_rules(ctx: Ctx, line: str) -> None:
+    (ctx.cwd / "invoke.yaml").write_text(f"migrations:\n  lint:\n    rules:\n      {line}\n")
+
 
 ROGUE_ANSWERS = {
     "notjsonaaaaaaaaaaaaa": (201, "text/plain", b"OK"),
@@ -281,15 +377,31 @@ def rogue_url() -> Iterator[str]:
     server.shutdown()
 
 
+@pytest.fixture(scope="module")
+def plain_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL server the sandbox did not set up (no Supabase objects, no template)."""
+    import secrets
+    import shutil
+
+    from migrations_tasks.sandbox.embedded import bare_server
+
+    server = bare_server(tmp_path_factory.mktemp("plain"), password=secrets.token_hex(8))
+    with server:
+        yield server.url("postgres")
+    shutil.rmtree(server.data_dir.parent, ignore_errors=True)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_gets_one_clear_message_and_a_documented_exit_code(
-    case: Case, project: Project, tmp_path: Path, rogue_url: str
+    case: Case, project: Project, tmp_path: Path, rogue_url: str, request: pytest.FixtureRequest
 ) -> None:
     cwd = user_project(tmp_path)
     migrations = cwd / "supabase" / "migrations"
     migrations.mkdir(parents=True)
     env = {k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"}
-    ctx = Ctx(cwd, migrations, env, project, rogue_url)
+    ctx = Ctx(
+        cwd, migrations, env, project, rogue_url, plain_postgres=lambda: request.getfixturevalue("plain_postgres")
+    )
     case.prepare(ctx)
     result = run_inv(case.task, *ctx.args, cwd=cwd, env=ctx.env)
     output = result.stdout + result.stderr

@@ -47,7 +47,36 @@ def shipped(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] 
 def test_everything_ships_by_default_directories_before_their_contents(build: Path) -> None:
     entries = shipped(build)
     assert entries.index("assets") < entries.index("assets/img") < entries.index("assets/img/a.png")
-    assert "empty" in entries and "link.html" in entries and ".git/HEAD" in entries
+    assert "empty" in entries and "link.html" in entries and "node_modules/x/index.js" in entries
+
+
+@pytest.fixture
+def secrets_build(build: Path) -> Path:
+    for name in (".env", ".env.local", "sub/.env.production", "sub/.git", ".env.example", "sub/.envrc", "x.env"):
+        (build / name).parent.mkdir(parents=True, exist_ok=True)
+        (build / name).write_text(name)
+    (build / ".env.d").mkdir()
+    (build / ".env.d" / "db.conf").write_text("password")
+    return build
+
+
+@pytest.mark.parametrize("exclude", [(), ("node_modules",), ("*.log", "assets/")])
+def test_git_and_env_files_never_ship_at_any_depth_whatever_exclude_says(
+    secrets_build: Path, exclude: tuple[str, ...]
+) -> None:
+    entries = shipped(secrets_build, exclude=exclude)
+    leaked = [e for e in entries if any(part == ".git" or part.startswith(".env") for part in e.split("/"))]
+    assert leaked == [] and "x.env" in entries and "sub" in entries
+    assert not [e for e in entries for pattern in exclude if pattern.strip("*/") in e]  # user excludes add up
+
+
+def test_an_include_that_names_an_env_file_or_git_ships_it_and_a_wildcard_does_not(secrets_build: Path) -> None:
+    named = shipped(secrets_build, include=(".env.example", "sub/.git", "index.html"))
+    assert named == [".env.example", "index.html", "sub", "sub/.git"]
+    assert ".env" not in shipped(secrets_build, include=("*", ".env*", "sub"))
+    assert ".env.local" not in shipped(secrets_build, include=("*", ".env*", "sub"))
+    assert "sub/.env.production" not in shipped(secrets_build, include=("*", ".env*", "sub"))
+    assert ".env.example" not in shipped(secrets_build, include=(".env.example",), exclude=(".env.example",))
 
 
 def test_a_name_pattern_matches_at_any_depth_and_drops_whole_directories(build: Path) -> None:
@@ -85,7 +114,7 @@ def test_include_keeps_only_matching_paths_with_their_parents_and_exclude_still_
 def test_the_list_is_nul_separated_so_any_file_name_survives(build: Path) -> None:
     b = bundle.select(build)
     assert b'it\'s a "file".txt\0' in b.list_bytes()
-    assert b.files == 14 and b.size > 0 and "14 files" in b.describe()
+    assert b.files == 13 and b.size > 0 and "13 files" in b.describe()  # .git/HEAD never ships
 
 
 def test_a_missing_build_directory_says_what_to_do(tmp_path: Path) -> None:

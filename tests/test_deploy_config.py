@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from invoke.config import Config
 
-from migrations_tasks.deploy.config import DEFAULT_EXCLUDE, DEFAULT_SUPABASE_SERVICES, SupabaseSecrets, clean_revision
+from migrations_tasks.deploy.config import DEFAULT_SUPABASE_SERVICES, NEVER_SHIPPED, SupabaseSecrets, clean_revision
 from migrations_tasks.deploy.parse import merge_environment, parse_deploy_config
 from migrations_tasks.deploy.settings import deploy_actor, load_deploy_settings
 from migrations_tasks.errors import ConfigError
@@ -35,7 +35,7 @@ def test_a_minimal_section_gets_the_documented_defaults() -> None:
     )
     assert config.keep_releases == 5
     assert config.transfer == "auto"
-    assert config.exclude == DEFAULT_EXCLUDE == (".git", ".env")
+    assert config.exclude == () and NEVER_SHIPPED == (".git", ".env*")
     assert config.ssh.host_key_checking == "yes"
     assert config.ssh.batch_mode and config.ssh.multiplex
     assert not config.health.configured
@@ -80,6 +80,19 @@ def test_remote_paths_must_be_absolute_and_dedicated() -> None:
             parse_deploy_config(spec(hosts=[{"host": "h", "path": path}]))
 
 
+@pytest.mark.parametrize("path", ["//", "/./", "//srv/..//", "///", "//.", "/.//./", "/srv/..", " // "])
+@pytest.mark.parametrize("local", [False, True])
+def test_a_deploy_path_that_normalises_to_the_root_is_refused(path: str, local: bool) -> None:
+    host = {"name": "box", "local": True} if local else {"host": "h"}
+    with pytest.raises(ConfigError, match=r"deploy.hosts\[0\].path must be a dedicated directory"):
+        parse_deploy_config(spec(hosts=[{**host, "path": path}]))
+
+
+def test_a_deploy_path_is_normalised_before_the_layout_uses_it() -> None:
+    for path in ("//srv/app/", "/srv//app", "/srv/./app/.", "/srv/app///"):
+        assert parse_deploy_config(spec(hosts=[{"host": "h", "path": path}])).hosts[0].path == "/srv/app"
+
+
 def test_paths_with_spaces_and_quotes_are_accepted_because_every_path_is_quoted() -> None:
     config = parse_deploy_config(spec(hosts=[{"host": "h", "path": '/srv/my app\'s "dir"'}]))
     assert config.hosts[0].path == '/srv/my app\'s "dir"'
@@ -116,6 +129,68 @@ def test_host_key_checking_can_never_be_switched_off() -> None:
     assert parse_deploy_config(spec(ssh={"host_key_checking": True})).ssh.host_key_checking == "yes"  # YAML yes
     with pytest.raises(ConfigError, match="always verified"):
         parse_deploy_config(spec(ssh={"host_key_checking": False}))  # YAML no
+
+
+NULL_DEVICES = ["/dev/null", "/dev//null", "//dev/null", "/dev/./null", "/tmp/../dev/null", "/dev/zero", "none", "NUL"]
+
+
+@pytest.mark.parametrize("path", NULL_DEVICES)
+@pytest.mark.parametrize("checking", ["accept-new", "yes"])
+def test_a_null_device_as_known_hosts_file_is_refused_however_it_is_written(path: str, checking: str) -> None:
+    with pytest.raises(ConfigError, match=r"known_hosts_file\[0\] = .* is a null device"):
+        parse_deploy_config(spec(ssh={"host_key_checking": checking, "known_hosts_file": path}))
+
+
+@pytest.mark.parametrize("value", [*NULL_DEVICES, "/proc/self/fd/0", '~/.ssh/known_hosts "/dev//null"'])
+def test_a_null_device_in_the_user_known_hosts_file_option_is_refused(value: str) -> None:
+    ssh = {"host_key_checking": "accept-new", "options": {"UserKnownHostsFile": value}}
+    with pytest.raises(ConfigError, match=r"options.UserKnownHostsFile = .* is a null device"):
+        parse_deploy_config(spec(ssh=ssh))
+
+
+def test_real_known_hosts_paths_are_accepted_even_under_dev_shm() -> None:
+    for path in ("~/.ssh/known_hosts", ".ci/known_hosts", "/dev/shm/known_hosts", "/srv/devices/null"):
+        assert parse_deploy_config(spec(ssh={"known_hosts_file": path})).ssh.known_hosts_files == (path,)
+
+
+def load_ssh(ssh: dict[str, Any], environ: dict[str, str]) -> Any:
+    return load_deploy_settings(invoke_config(spec(ssh=ssh)), environ=environ, dotenv_path=None).ssh
+
+
+def test_a_known_hosts_file_that_links_to_a_device_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "known_hosts").symlink_to("/dev/null")
+    for ssh in ({"known_hosts_file": str(tmp_path / "known_hosts")}, {"known_hosts_file": str(tmp_path)}):
+        with pytest.raises(ConfigError, match="is not a regular file"):
+            load_ssh(ssh, {})
+    with pytest.raises(ConfigError, match=r"UserKnownHostsFile = .* is not a regular file"):
+        load_ssh({"options": {"UserKnownHostsFile": str(tmp_path / "known_hosts")}}, {})
+
+
+def test_accept_new_in_ci_needs_host_keys_from_the_environment_or_a_file_that_holds_them(tmp_path: Path) -> None:
+    accept_new = {"host_key_checking": "accept-new"}
+    keys, empty = tmp_path / "keys", tmp_path / "empty"
+    keys.write_text("# verified 2025-11-26\n[h]:22 ssh-ed25519 AAAA\n")
+    empty.write_text("# nothing yet\n\n")
+    refused = [
+        (accept_new, {"CI": "true"}),
+        (accept_new, {"CI": "1", "DEPLOY_SSH_KNOWN_HOSTS": "  \n"}),
+        ({**accept_new, "known_hosts_file": str(empty)}, {"CI": "true"}),
+        ({**accept_new, "known_hosts_file": str(tmp_path / "missing")}, {"CI": "true"}),
+    ]
+    for ssh, environ in refused:
+        with pytest.raises(ConfigError, match=r"accept-new in CI .* no host keys are provided") as info:
+            load_ssh(ssh, environ)
+        assert "DEPLOY_SSH_KNOWN_HOSTS" in str(info.value)
+    accepted = [
+        (accept_new, {"CI": "true", "DEPLOY_SSH_KNOWN_HOSTS": "[h]:22 ssh-ed25519 AAAA"}),
+        ({**accept_new, "known_hosts_file": [str(empty), str(keys)]}, {"CI": "true"}),
+        ({**accept_new, "options": {"UserKnownHostsFile": str(keys)}}, {"CI": "true"}),
+        (accept_new, {"CI": "false"}),
+        (accept_new, {}),
+        ({"host_key_checking": "yes"}, {"CI": "true"}),  # unknown keys are refused at connect: safe
+    ]
+    for ssh, environ in accepted:
+        assert load_ssh(ssh, environ).host_key_checking in ("accept-new", "yes")
 
 
 def test_health_checks_accept_plain_urls_or_expectations_and_per_host_urls() -> None:

@@ -14,6 +14,7 @@ import pytest
 from migrations_tasks.deploy.config import HealthCheck, HealthConfig, SupabaseHealth
 from migrations_tasks.deploy.health import (
     Attempt,
+    HealthResult,
     format_attempt,
     http_target,
     judge_http,
@@ -166,6 +167,66 @@ def test_each_attempt_prints_as_one_compact_line() -> None:
     assert line == "  health #3 FAIL web1 http://h/health: 503, expected 200 (4 ms)"
 
 
+def poll_lines(
+    transport: httpx.BaseTransport, *, deadline: float, verbose: bool = False
+) -> tuple[HealthResult, list[str]]:
+    clock = FakeClock()
+    clock.now = 1_000_000.0  # a monotonic clock starts anywhere
+    lines: list[str] = []
+    result = poll(
+        HealthConfig(interval=0.5, timeout=2.0, deadline=deadline),
+        [http_target(HealthCheck(url="http://app.test/health"))],
+        notify=lambda event: lines.append(format_attempt(event)),
+        verbose=verbose,
+        clock=clock,
+        sleep=clock.sleep,
+        transport=transport,
+    )
+    return result, lines
+
+
+def test_a_target_that_keeps_failing_prints_one_line_and_a_summary_every_five_seconds() -> None:
+    result, lines = poll_lines(answers((503, "")), deadline=20)
+    assert result.rounds == len(result.attempts) == 41 and not result.healthy
+    assert lines == [
+        "  health #1 FAIL http://app.test/health: 503, expected 200 (0 ms)",
+        *(
+            f"  health: still failing after {s} s, {n} polls: http://app.test/health: 503, expected 200"
+            for s, n in ((5, 11), (10, 21), (15, 31), (20, 41))
+        ),
+    ]
+
+
+def test_every_change_is_printed_and_the_failures_left_unprinted_are_summed_up_at_the_end() -> None:
+    refused = httpx.ConnectError("[Errno 111] Connection refused")
+    sequence = [refused] * 3 + [(503, "")] * 12
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        answer = sequence.pop(0) if len(sequence) > 1 else sequence[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return httpx.Response(answer[0], text=answer[1])
+
+    result, lines = poll_lines(httpx.MockTransport(handle), deadline=7)
+    assert result.rounds == 15
+    assert lines == [
+        "  health #1 FAIL http://app.test/health: connection refused (0 ms)",
+        "  health #4 FAIL http://app.test/health: 503, expected 200 (0 ms)",
+        "  health: still failing after 5 s, 11 polls: http://app.test/health: 503, expected 200",
+        "  health: still failing after 7 s, 15 polls: http://app.test/health: 503, expected 200",
+    ]
+    _, lines = poll_lines(answers((503, ""), (503, ""), (200, "")), deadline=7)
+    assert [line.split(" (")[0] for line in lines] == [
+        "  health #1 FAIL http://app.test/health: 503, expected 200",
+        "  health #3 ok   http://app.test/health: 200 ok",
+    ]
+
+
+def test_verbose_prints_every_poll() -> None:
+    result, lines = poll_lines(answers((503, "")), deadline=20, verbose=True)
+    assert len(lines) == result.rounds == 41 and all(" FAIL " in line for line in lines)
+
+
 def test_the_supabase_check_sends_the_token_only_in_the_header_and_never_prints_it() -> None:
     requests: list[httpx.Request] = []
 
@@ -234,6 +295,19 @@ def test_polling_a_real_server_follows_its_answers(local_app: Callable[[int, byt
     clock = FakeClock()
     result = poll(HealthConfig(deadline=2), [http_target(check)], clock=clock, sleep=clock.sleep)
     assert not result.healthy and "500, expected 200" in result.reason
+
+
+def test_a_real_server_that_keeps_failing_gets_one_line_and_a_closing_summary(
+    local_app: Callable[[int, bytes], str],
+) -> None:
+    url = local_app(500, b"boom")
+    lines: list[str] = []
+    config = HealthConfig(interval=0.05, deadline=0.5)
+    result = poll(config, [http_target(HealthCheck(url=url))], notify=lambda e: lines.append(format_attempt(e)))
+    assert not result.healthy and result.rounds > 2
+    assert len(lines) == 2 and lines[0].startswith(f"  health #1 FAIL {url}: 500, expected 200 (")
+    seconds = round(result.seconds, 1)
+    assert lines[1] == f"  health: still failing after {seconds:g} s, {result.rounds} polls: {url}: 500, expected 200"
 
 
 def test_the_sandbox_project_reports_healthy_services(sandbox: Any) -> None:

@@ -167,29 +167,7 @@ def test_switch_is_atomic_so_a_reader_never_finds_current_missing(layout: rel.La
     assert seen == {"releases/a", "releases/b"}
 
 
-# -- shared files and user commands ------------------------------------------------------------------------------
-
-
-def test_shared_files_and_dirs_are_linked_into_the_release(layout: rel.Layout) -> None:
-    make_release(layout, "r1", rel.PREPARED)
-    Path(layout.release("r1"), "storage", "uploads").mkdir(parents=True)  # shipped in the build: replaced
-    Path(layout.shared).mkdir(parents=True)
-    Path(layout.shared, ".env").write_text("SECRET=1\n")
-    result = sh(rel.link_shared_script(layout, "r1", [".env"], ["storage/uploads", "cache dir"]))
-    assert result.returncode == 0, result.stderr
-    release = Path(layout.release("r1"))
-    assert os.readlink(release / ".env") == f"{layout.shared}/.env"
-    assert os.readlink(release / "storage" / "uploads") == f"{layout.shared}/storage/uploads"
-    assert Path(layout.shared, "cache dir").is_dir() and (release / "cache dir").is_symlink()
-
-
-def test_a_missing_shared_file_stops_before_anything_is_linked(layout: rel.Layout) -> None:
-    make_release(layout, "r1", rel.PREPARED)
-    Path(layout.shared).mkdir(parents=True)
-    result = sh(rel.link_shared_script(layout, "r1", [".env"], ["uploads"]))
-    assert result.returncode == rel.MISSING_SHARED_FILE
-    assert result.stderr.strip() == f"missing shared file: {layout.shared}/.env"
-    assert not Path(layout.release("r1"), "uploads").exists()
+# -- user commands ------------------------------------------------------------------------------------------------
 
 
 def test_user_commands_run_in_the_release_with_its_paths_in_the_environment(layout: rel.Layout) -> None:

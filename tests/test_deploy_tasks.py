@@ -6,10 +6,15 @@ in a subprocess against the real sshd of ``sshd_fixtures``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
+import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,9 +248,11 @@ def test_sigterm_during_a_deploy_stops_it_before_the_switch_and_releases_the_loc
     err = seen + err
     assert proc.returncode == 143, err
     assert "SIGTERM received: stopping at the next safe point" in err
-    assert "Stopped by SIGTERM before the switch; nothing was switched" in err
+    assert "Stopped by SIGTERM while 'before_switch: echo building; sleep 1' ran on web1 (it was ended)" in err
+    assert "nothing was switched: the live release is unchanged on every host" in err
     assert deploy_project.serving() == good and not (deploy_project.deploy_path / ".deploy" / "lock").exists()
     assert os.readlink(deploy_project.deploy_path / "current") == f"releases/{good}"
+    assert sorted(p.name for p in (deploy_project.deploy_path / "releases").iterdir()) == [good]
 
 
 def test_an_unknown_host_key_exits_3_with_the_next_step(
@@ -347,3 +354,112 @@ def test_the_sample_config_in_invoke_yaml_example_is_valid() -> None:
     staging.update(sample["deploy"]["environments"]["staging"])
     staging.pop("environments")
     assert parse_deploy_config(staging).hosts
+
+
+def readme_block(heading: str) -> str:
+    """Return the first ```sh block after ``heading`` in README.md."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text[text.index(heading) :]
+    start = after.index("```sh\n") + len("```sh\n")
+    return after[start : after.index("```\n", start)]
+
+
+def test_the_readme_try_it_without_a_server_commands_work_as_written_from_the_repository(tmp_path: Path) -> None:
+    """The block runs from the repository root, whose own invoke.yaml Invoke merges under the -f file."""
+    import shlex
+
+    inv = shlex.quote(str(Path(sys.executable).parent / "inv"))
+    block = readme_block("### Try it without a server")
+    assert "/tmp/mt-demo" in block and ".venv/bin/inv" in block
+    script = block.replace("/tmp/mt-demo", str(tmp_path / "mt-demo")).replace(".venv/bin/inv", inv)
+    try:
+        result = subprocess.run(
+            ["sh", "-e", "-c", script], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300
+        )
+    finally:
+        kill_apps(tmp_path / "mt-demo" / "app")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    no_traceback(result)
+    app = tmp_path / "mt-demo" / "app"
+    releases = sorted(p.name for p in (app / "releases").iterdir())
+    assert len(releases) == 2 and result.stdout.count("\nDeployed ") + result.stdout.startswith("Deployed ") == 2
+    assert "Rolled back." in result.stdout and os.readlink(app / "current") == f"releases/{releases[0]}"
+    assert (app / "current" / "index.html").read_text() == "hello\n"
+
+
+# -- signals: every task that makes session files stops in order -----------------------------------------------
+
+
+def key_copies(marker: str) -> list[Path]:
+    """Return the DEPLOY_SSH_KEY copies holding ``marker`` that deploys left in /tmp (where session files go)."""
+    found = []
+    for directory in Path("/tmp").glob("mt-deploy-*"):  # where deploy/ssh.py writes them
+        with contextlib.suppress(OSError):
+            if marker in (directory / "id_deploy").read_text():
+                found.append(directory / "id_deploy")
+    return found
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts TCP connections and never says a word: ssh waits for its banner."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield int(server.getsockname()[1])
+    server.close()
+
+
+@pytest.mark.parametrize("task", ["deploy.vps", "deploy.rollback", "deploy.status", "deploy.unlock"])
+def test_sigterm_while_connecting_ends_ssh_removes_the_key_copy_and_exits_143(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, silent_port: int, task: str
+) -> None:
+    spec = section(ssh_client, sshd, deploy_project)
+    spec["hosts"][0]["port"] = silent_port
+    spec["ssh"]["connect_timeout"] = 60
+    deploy_project.write_config(spec)
+    marker = secrets.token_hex(16)
+    env = clean_env()
+    env["DEPLOY_SSH_KEY"] = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{marker}\n-----END OPENSSH PRIVATE KEY-----\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invoke", task],
+        cwd=deploy_project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    ends = time.monotonic() + 30
+    while not key_copies(marker) and time.monotonic() < ends:
+        time.sleep(0.05)
+    assert key_copies(marker), "the run's copy of DEPLOY_SSH_KEY should exist while it connects"
+    time.sleep(0.5)  # ssh is waiting for the banner now
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    where = f"web1 ({ssh_client.user}@127.0.0.1:{silent_port})"
+    assert f"Stopped by SIGTERM while 'connect to {where}' ran on web1 (it was ended)" in err, err
+    assert "Traceback" not in err and marker not in out + err
+    assert key_copies(marker) == []
+
+
+def test_sigterm_stops_deploy_health_between_polls_with_exit_143() -> None:
+    url = f"http://127.0.0.1:{free_port()}/health"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "deploy.health", "--url", url, "--deadline", "120", "--interval", "1"],
+        cwd=ROOT,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = ""
+    for line in proc.stderr:
+        seen += line
+        if "health #1 FAIL" in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, seen + err
+    assert "Stopped by SIGTERM while polling the health checks; no verdict." in seen + err

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import MigrationDir, Project
 
 from migrations_tasks.engine import Engine
+from migrations_tasks.errors import ConfigError, MigrationFailed
 from migrations_tasks.migrations import load
+from migrations_tasks.sandbox.embedded import bare_server
 from migrations_tasks.transports import connect
 from migrations_tasks.verify import verify
 from migrations_tasks.verify.drift import DIFFERS, ONLY_DATABASE, ONLY_MIGRATIONS, Difference, diff, normalise
+from migrations_tasks.verify.throwaway import Throwaway, throwaway_database
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
 
@@ -189,3 +195,60 @@ def test_only_migrations_recorded_as_applied_are_built_and_a_broken_one_fails_dr
     result = drift_of(settings, migrations.path)
     assert result.status == "fail" and "do not apply to a fresh database: 2 failed" in result.message
     assert any("42P01" in note for note in result.notes)
+
+
+def test_the_drift_check_of_a_migration_that_alters_auth_users_fails_exactly_as_db_apply_does(
+    project: Project, migrations: MigrationDir, verify_settings: Any
+) -> None:
+    migrations.write(
+        "1_a.sql",
+        "create table public.a (id int primary key);\n"
+        "create policy own on storage.objects for select using (owner_id = auth.uid()::text);\n"
+        "alter table auth.users add column nickname text;\n",
+    )
+    settings = verify_settings(migrations.path)
+    with pytest.raises(MigrationFailed) as applying:
+        Engine(connect(settings), settings).apply(load(migrations.path))
+    assert "42501: must be owner of table users" in applying.value.message
+    # as on a project where it ran before 2025-04-21: the ledger says it is applied
+    project.sql("insert into supabase_migrations.schema_migrations (version, name) values ('1', 'a')")
+    result = drift_of(settings, migrations.path)
+    assert result.status == "fail" and "do not apply to a fresh database: 1 failed" in result.message
+    assert result.notes == [applying.value.message]
+
+
+def test_a_drift_server_without_the_sandbox_template_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    server = bare_server(tmp_path, password="pw-" + secrets.token_hex(8))
+    try:
+        with server:
+            url = server.url("postgres")
+            before = catalog_of(url)
+            with pytest.raises(ConfigError) as refused, throwaway_database(url, Throwaway()):
+                pass
+            assert "without the sandbox's supabase_template database" in refused.value.message
+            assert catalog_of(url) == before  # no role, no database, no setting changed
+    finally:
+        shutil.rmtree(server.data_dir.parent, ignore_errors=True)  # as root: the server's private home
+
+
+def test_a_malformed_drift_url_is_refused_without_showing_its_password() -> None:
+    url = "postgresql://postgres:Hunter2%zzSecret@127.0.0.1:1/postgres"
+    with pytest.raises(ConfigError) as refused, throwaway_database(url, Throwaway()):
+        pass
+    text = f"{refused.value.message} {refused.value.hint}"
+    assert "MIGRATIONS_DRIFT_DB_URL is not a valid PostgreSQL connection URL" in text
+    assert "Hunter2" not in text and "zzSecret" not in text
+
+
+def catalog_of(url: str) -> tuple[Any, ...]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return tuple(
+            conn.execute(sql).fetchall()
+            for sql in (
+                "select rolname, rolsuper, rolconfig from pg_roles order by 1",
+                "select datname from pg_database order by 1",
+                "select count(*) from pg_namespace",
+            )
+        )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,18 +80,20 @@ def host(tmp_path: Path) -> Any:
 
 
 def run(
-    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, *, policy: str = "apply", health: str = "ok"
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, **options: Any
 ) -> tuple[gate.RunRecord, list[str]]:
+    """Run the gate (``policy`` apply unless given) to ``host``, whose build answers ``health`` ("ok")."""
     lines: list[str] = []
-    config = parse_deploy_config(host.spec(health), actor="tester@ci")
+    config = parse_deploy_config(host.spec(options.pop("health", "ok")), actor="tester@ci")
+    options.setdefault("policy", "apply")
     record = gate.run(
         Context(),
         project.settings(migrations.path),
         config,
         env="test",
-        policy=policy,
         record_dir=tmp_path / "records",
         say=lines.append,
+        **options,
     )
     return record, lines
 
@@ -98,6 +104,21 @@ def tables(project: Project) -> set[str]:
 
 def ledger(project: Project) -> list[str]:
     return [r[0] for r in project.sql("select version from supabase_migrations.schema_migrations order by 1")]
+
+
+def actions_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    """Return this process's environment as an Actions step sees it, without settings (the canary stays)."""
+    settings = ("SUPABASE_", "MIGRATIONS_", "DEPLOY_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(settings) or k == "MIGRATIONS_TASKS_TEST_CANARY"}
+    env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
+    env.update(GITHUB_OUTPUT=str(tmp_path / "outputs.txt"), **values)
+    return env
+
+
+def inv_release(cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``inv release --env ci`` in ``cwd``."""
+    command = [sys.executable, "-m", "invoke", "release", "--env", "ci"]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=timeout)
 
 
 def test_a_clean_run_applies_verifies_deploys_and_records_what_it_did(
@@ -138,14 +159,14 @@ def test_a_verify_failure_deploys_nothing_and_undoes_this_runs_migrations(
     assert "open_door" not in tables(project) and ledger(project) == []
 
 
-def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back(
+def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back_where_the_environment_allows_it(
     project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
 ) -> None:
     migrations.write("1_items.sql", GOOD)
     first, _ = run(project, migrations, host, tmp_path)
     assert first.exit_code == 0
     migrations.write("2_label.sql", SECOND)
-    second, _ = run(project, migrations, host, tmp_path, health="broken")
+    second, _ = run(project, migrations, host, tmp_path, health="broken", undo_after_switch=True)
     assert second.exit_code == 1 and second.applied == ["2"]
     assert second.release_rolled_back and host.live() == first.release
     assert second.rolled_back_migrations == ["2"] and ledger(project) == ["1"]
@@ -154,6 +175,38 @@ def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back(
     ) == [(0,)]
     text = gate.summary_text(second)
     assert "rolled back: 2" in text and "rolled back to the previous release" in text
+
+
+def test_after_the_release_went_live_this_runs_migrations_stay_unless_the_environment_says_undo(
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
+) -> None:
+    migrations.write("1_items.sql", GOOD)
+    first, _ = run(project, migrations, host, tmp_path)
+    migrations.write("2_label.sql", SECOND)
+    second, lines = run(project, migrations, host, tmp_path, health="broken")
+    assert (second.status, second.exit_code) == ("failed", 1)
+    assert second.release_rolled_back and host.live() == first.release and second.release_live_on == ["web"]
+    assert second.rolled_back_migrations == [] and second.kept == ["2"] and ledger(project) == ["1", "2"]
+    assert "release.environments.test.undo_migrations_after_switch is off" in (second.kept_reason or "")
+    assert any(line.startswith("==> db.rollback (this run's migrations): not run.") for line in lines)
+    assert second.steps[-1].status == "skipped" and "may have written rows" in second.steps[-1].detail
+    assert "NOT UNDONE: 2: " in gate.summary_text(second)
+    saved = json.loads(Path(str(second.path)).read_text())
+    assert saved["kept"] == ["2"] and "undo_migrations_after_switch is off" in saved["kept_reason"]
+
+
+def test_migrations_are_never_undone_while_the_failed_release_may_still_be_live(
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
+) -> None:
+    migrations.write("1_items.sql", GOOD)  # a first release failing health has nothing to roll back to: exit 4
+    record, lines = run(project, migrations, host, tmp_path, health="broken", undo_after_switch=True)
+    assert (record.status, record.exit_code) == ("failed", 4)
+    assert record.release_still_live_on == ["web"] and host.live() == record.release
+    assert record.rolled_back_migrations == [] and record.kept == ["1"] and ledger(project) == ["1"]
+    assert f"the failed release {record.release} may still be live on web" in (record.kept_reason or "")
+    assert "items" in tables(project)
+    assert f"NOT UNDONE: 1: the failed release {record.release} may still be live on web" in gate.summary_text(record)
+    assert any("not run. the failed release" in line for line in lines)
 
 
 def test_migrations_without_down_sql_are_named_as_not_undone(
@@ -199,24 +252,9 @@ def test_the_release_task_masks_secrets_and_writes_github_outputs(
         )
     )
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
-    env.update(
-        SUPABASE_API_URL=project.sandbox.api_url,
-        SUPABASE_ACCESS_TOKEN=project.sandbox.token,
-        GITHUB_ACTIONS="true",
-        GITHUB_STEP_SUMMARY=str(summary),
-        GITHUB_OUTPUT=str(outputs),
-    )
+    env = actions_env(tmp_path, SUPABASE_API_URL=project.sandbox.api_url, SUPABASE_ACCESS_TOKEN=project.sandbox.token)
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "invoke", "release", "--env", "ci"],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
-        )
+        result = inv_release(cwd, env)
     finally:
         kill_apps(target.path)
     stdout = result.stdout.replace(f"::add-mask::{CANARY}", "::add-mask::<token>")
@@ -258,3 +296,260 @@ def test_down_sql_from_the_rollbacks_directory_undoes_this_runs_migration(
     record, _ = run(project, migrations, host, tmp_path)
     assert record.exit_code == 1 and record.rolled_back_migrations == ["1"] and record.not_undone == []
     assert "open_door" not in tables(project)
+
+
+# -- environments: the undo policy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"), [("production", False), ("staging", True), ("sandbox", True), ("preview", False)]
+)
+def test_undoing_migrations_after_the_switch_is_off_for_production_and_unnamed_environments(
+    env: str, expected: bool
+) -> None:
+    config = {"release": {"environments": {"preview": {"migrations": "apply"}}}}
+    assert gate.load_gate_options(config, env).undo_after_switch is expected
+
+
+def test_an_environment_can_turn_the_undo_after_the_switch_on_or_off() -> None:
+    config = {
+        "release": {
+            "environments": {
+                "production": {"undo_migrations_after_switch": True},
+                "staging": {"undo_migrations_after_switch": False},
+            }
+        }
+    }
+    assert gate.load_gate_options(config, "production").undo_after_switch is True
+    assert gate.load_gate_options(config, "staging").undo_after_switch is False
+
+
+def test_an_undo_policy_that_is_not_a_boolean_is_refused() -> None:
+    from migrations_tasks.errors import ConfigError
+
+    config = {"release": {"environments": {"production": {"undo_migrations_after_switch": "yes please"}}}}
+    with pytest.raises(ConfigError, match=r"production\.undo_migrations_after_switch must be true or false"):
+        gate.load_gate_options(config, "production")
+
+
+# -- signals: inv release as CI cancels it (SIGINT, then SIGTERM) and as a terminal's Ctrl-C does -------------
+
+
+def key_copies(text: str) -> list[Path]:
+    """Return the DEPLOY_SSH_KEY copies holding ``text`` that deploys left in /tmp (where session files go)."""
+    found = []
+    for directory in Path("/tmp").glob("mt-deploy-*"):  # where deploy/ssh.py writes them
+        with contextlib.suppress(OSError):
+            if (directory / "id_deploy").read_text() == text.strip() + "\n":
+                found.append(directory / "id_deploy")
+    return found
+
+
+class Release:
+    """``inv release --env ci`` in a user's project, over a real sshd, with DEPLOY_SSH_KEY set."""
+
+    def __init__(self, project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host, **deploy: Any) -> None:
+        self.cwd = user_project(tmp_path)
+        migrations.write("1_items.sql", GOOD)
+        spec = {**remote.spec(), **deploy}
+        release = {"environments": {"ci": {"migrations": "apply", "project_ref": project.ref}}}
+        (self.cwd / "invoke.yaml").write_text(
+            json.dumps({"release": release, "deploy": {"environments": {"ci": spec}}})
+        )
+        assert remote.client is not None
+        self.key = remote.client.keys.client_key.read_text()
+        self.summary = tmp_path / "summary.md"
+        self.env = actions_env(
+            tmp_path,
+            SUPABASE_API_URL=project.sandbox.api_url,
+            SUPABASE_ACCESS_TOKEN=project.sandbox.token,
+            DEPLOY_SSH_KEY=self.key,
+        )
+        self.seen = ""
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, *, own_group: bool = False) -> subprocess.Popen[str]:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "invoke", "release", "--env", "ci"],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=own_group,
+        )
+        threading.Timer(240, self.proc.kill).start()
+        return self.proc
+
+    def wait_for(self, marker: str) -> None:
+        """Read stdout until a line starts with ``marker``."""
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.seen += line
+            if line.startswith(marker):
+                return
+        raise AssertionError(f"{marker!r} never came:\n{self.seen}")
+
+    def finish(self) -> tuple[int, str, str, dict[str, Any]]:
+        """Return the exit code, stdout, stderr and the run record."""
+        assert self.proc is not None
+        out, err = self.proc.communicate(timeout=120)
+        out = self.seen + out
+        masked = "\n".join(line for line in out.splitlines() if not line.startswith("::add-mask::"))
+        assert CANARY not in masked + err and "Traceback" not in err, err
+        records = list((self.cwd / ".release").glob("ci-*.json"))
+        assert len(records) == 1, (out, err)
+        return self.proc.returncode, out, err, json.loads(records[0].read_text())
+
+
+@pytest.fixture
+def remote(tmp_path: Path, sshd: Sshd, ssh_client: SshClient) -> Any:
+    made = Host(tmp_path, sshd, ssh_client)
+    yield made
+    kill_apps(made.path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_during_before_switch_stops_the_release_undoes_it_and_leaves_no_key_lock_or_release(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host, sig: signal.Signals
+) -> None:
+    release = Release(project, migrations, tmp_path, remote, before_switch=["echo building; sleep 60"])
+    release.start()
+    release.wait_for("[web] $ echo building")
+    assert key_copies(release.key), "the run's copy of DEPLOY_SSH_KEY should exist while it runs"
+    assert release.proc is not None
+    release.proc.send_signal(sig)
+    code, out, err, record = release.finish()
+    assert code == 128 + sig, err
+    assert f"{sig.name} received: stopping at the next safe point" in err
+    assert f"Stopped by {sig.name} while 'before_switch: echo building; sleep 60' ran on web (it was ended)" in out
+    assert (record["status"], record["exit_code"], record["signal"]) == ("stopped", 128 + sig, sig.name)
+    assert record["applied"] == ["1"] and record["rolled_back_migrations"] == ["1"] and ledger(project) == []
+    assert [s["status"] for s in record["steps"]][-2:] == ["stopped", "undone"]
+    assert key_copies(release.key) == []
+    assert not (remote.path / ".deploy" / "lock").exists() and list((remote.path / "releases").iterdir()) == []
+    assert "### Release to ci: stopped" in release.summary.read_text()
+
+
+def test_a_second_signal_aborts_at_once_and_still_releases_the_lock_removes_the_key_and_writes_the_record(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
+) -> None:
+    release = Release(project, migrations, tmp_path, remote, restart="echo restarting; sleep 60; python3 restart.py")
+    release.start()
+    release.wait_for("[web] restart: echo restarting")
+    assert release.proc is not None
+    release.proc.send_signal(signal.SIGINT)  # as GitHub cancels: SIGINT; the restart is after the switch: it runs on
+    time.sleep(1)
+    assert release.proc.poll() is None
+    release.proc.send_signal(signal.SIGTERM)  # ... then SIGTERM: abort
+    code, out, err, record = release.finish()
+    assert code == 143, err
+    assert (record["status"], record["error"]) == ("aborted", "Aborted by SIGTERM (a second signal).")
+    assert record["kept"] == ["1"] and "aborted; nothing more was undone" in record["kept_reason"]
+    assert ledger(project) == ["1"] and "Hosts switched to" in out and "Aborted: nothing more was undone." in err
+    assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()
+    assert "### Release to ci: aborted" in release.summary.read_text()
+
+
+def test_the_terminals_ctrl_c_reaches_only_the_release_so_a_restart_in_flight_completes(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
+) -> None:
+    release = Release(project, migrations, tmp_path, remote, restart="echo restarting; sleep 2; python3 restart.py")
+    proc = release.start(own_group=True)
+    release.wait_for("[web] restart: echo restarting")
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: every process of the foreground group
+    code, out, err, record = release.finish()
+    assert code == 0, out[-3000:] + err
+    assert (record["status"], record["signal"]) == ("ok", "SIGINT")
+    assert remote.live() == record["release"] and ledger(project) == ["1"]
+    assert "SIGINT asked the run to stop after the switch had begun: the release was completed" in out
+    assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()
+
+
+# -- secrets: a database password never reaches stdout, the run record or the step summary -------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "code", "says"),
+    [
+        (f"Hunter2%zz{CANARY}", 3, "SUPABASE_DB_URL is not a valid PostgreSQL connection URL"),
+        (f"Hunter2%25zz{CANARY}", 3, "Cannot connect to PostgreSQL"),
+    ],
+    ids=["raw-percent", "percent-encoded"],
+)
+def test_a_database_password_never_reaches_output_the_record_or_the_summary(
+    tmp_path: Path, password: str, code: int, says: str
+) -> None:
+    cwd = user_project(tmp_path)
+    (cwd / "supabase" / "migrations").mkdir(parents=True)
+    (cwd / "invoke.yaml").write_text(json.dumps({"release": {"environments": {"ci": {"migrations": "apply"}}}}))
+    summary = tmp_path / "summary.md"
+    url = f"postgresql://postgres:{password}@127.0.0.1:{free_port()}/postgres"
+    result = inv_release(cwd, actions_env(tmp_path, SUPABASE_DB_URL=url, MIGRATIONS_TRANSPORT="postgres"), 120)
+    masks = [  # as the runner reads them: %25 is %
+        line.removeprefix("::add-mask::").replace("%25", "%")
+        for line in result.stdout.splitlines()
+        if line.startswith("::add-mask::")
+    ]
+    shown = "\n".join(line for line in result.stdout.splitlines() if not line.startswith("::add-mask::"))
+    assert result.returncode == code and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    written = [p.read_text() for p in [summary, *(cwd / ".release").glob("*.json")] if p.exists()]
+    for text in (shown, result.stderr, *written):
+        assert CANARY not in text and "Hunter2" not in text
+    if "Cannot connect" in says:  # the run started: its record is written, the decoded password masked first
+        assert written and f"Hunter2%zz{CANARY}" in masks and f"Hunter2%25zz{CANARY}" in masks, "not masked"
+
+
+# -- CI: .github/workflows/deploy-staging.yml installs only pinned, hashed packages, and never with secrets -----
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIREMENTS = ROOT / ".github" / "requirements"
+
+
+def pinned(path: Path) -> dict[str, list[str]]:
+    """Return each requirement of a compiled requirements file: normalised name -> its ``name==version`` lines."""
+    import re
+
+    out: dict[str, list[str]] = {}
+    for entry in re.split(r"\n(?=\S)", path.read_text()):
+        if entry.startswith("#") or not entry.strip():
+            continue
+        head = entry.splitlines()[0]
+        assert re.match(r"^[A-Za-z0-9_.-]+==[^ ;\\]+", head), f"{path.name}: not pinned: {head}"
+        assert "--hash=sha256:" in entry, f"{path.name}: no hash for {head}"
+        name = re.split(r"==", head)[0].lower().replace("_", "-")
+        out.setdefault(name, []).append(head)
+    return out
+
+
+def test_every_package_ci_installs_for_the_gate_is_pinned_with_hashes_and_covers_the_projects_dependencies() -> None:
+    import importlib.metadata
+    import re
+
+    gate_packages = pinned(REQUIREMENTS / "staging-gate.txt")
+    assert "nox" in pinned(REQUIREMENTS / "nox.txt") and "setuptools" in gate_packages
+    for requirement in importlib.metadata.requires("migrations-tasks") or []:
+        if "extra ==" in requirement and "'sandbox'" not in requirement and '"sandbox"' not in requirement:
+            continue
+        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        assert name in gate_packages, f"{name} is a dependency but not pinned in staging-gate.txt: recompile it"
+        if "[binary]" in requirement:
+            assert f"{name}-binary" in gate_packages
+
+
+def test_the_staging_workflow_installs_in_steps_without_secrets_and_runs_the_gate_without_installing() -> None:
+    from invoke.util import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy-staging.yml").read_text())
+    steps = workflow["jobs"]["gate"]["steps"]
+    with_secrets = [s for s in steps if "secrets." in json.dumps(s.get("env", {}))]
+    installs = [s for s in steps if "install" in s.get("run", "")]
+    assert len(with_secrets) == 1 and installs
+    assert not any("secrets." in json.dumps(s) for s in installs)
+    assert "install" not in with_secrets[0]["run"] and "pip" not in with_secrets[0]["run"]
+    assert with_secrets[0]["run"].startswith("exec .nox/staging_gate/bin/inv release ")
+    runs = "\n".join(s.get("run", "") for s in installs)
+    assert "--require-hashes" in runs and "nox -s staging_gate --install-only" in runs
+    noxfile = (ROOT / "noxfile.py").read_text()
+    assert '"--require-hashes", "--no-deps", "-r", STAGING_GATE_REQUIREMENTS' in noxfile

@@ -53,7 +53,7 @@ def test_detail_and_hint_lines_are_included(project: Project) -> None:
     assert status == 400
     assert isinstance(body, dict)
     assert "ERROR:  23505:" in body["message"]
-    assert "DETAIL: Key (id)=(1) already exists." in body["message"]
+    assert "DETAIL:  Key (id)=(1) already exists." in body["message"]  # two spaces, as postgres-meta
 
 
 def test_a_wrong_token_is_401_and_an_unknown_ref_is_404(project: Project) -> None:
@@ -174,3 +174,20 @@ def test_the_rate_limit_answers_429_with_headers_and_no_retry_after(limited: San
     assert last[1]["X-RateLimit-Remaining"] == "0"
     assert 1 <= int(last[1]["X-RateLimit-Reset"]) <= 60
     assert "Retry-After" not in last[1]
+
+
+def test_the_read_only_endpoint_runs_as_supabase_read_only_user_and_reads_everything(project: Project) -> None:
+    query(
+        project,
+        "create table hidden (id int); insert into hidden values (1); alter table hidden enable row level "
+        "security; alter table hidden force row level security; revoke all on hidden from public",
+    )
+    status, rows = query(
+        project, "select current_user as who, (select count(*) from public.hidden) as n", "query/read-only"
+    )
+    assert (status, rows) == (201, [{"who": "supabase_read_only_user", "n": 1}])
+
+
+def test_api_requests_run_as_a_postgres_that_is_not_a_superuser(project: Project) -> None:
+    status, rows = query(project, "select current_user as who, rolsuper from pg_roles where rolname = current_user")
+    assert (status, rows) == (201, [{"who": "postgres", "rolsuper": False}])

@@ -30,6 +30,7 @@ from migrations_tasks.plan import Status
 from migrations_tasks.sandbox import extension_inventory
 from migrations_tasks.sandbox.catalog import PREINSTALLED, SUPABASE_EXTENSIONS, stand_in_comment
 from migrations_tasks.sandbox.embedded import share_extension_dir
+from migrations_tasks.sandbox.trusted import REFUSED_EXTENSIONS
 from migrations_tasks.transports import connect
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -334,8 +335,15 @@ def test_every_stand_in_and_bootstrap_file_is_shipped_as_package_data() -> None:
     assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []
 
 
-def test_every_supabase_extension_can_be_created_and_stand_ins_say_so_in_their_comment(project: Project) -> None:
-    for name in SUPABASE_EXTENSIONS:
+#: On Supabase's list but refused to postgres: installed, not privileged (REFUSED_EXTENSIONS), deprecated
+#: (intagg, xml2) or no extension at all (wal2json is a logical decoding plugin).
+REFUSED = {*REFUSED_EXTENSIONS, "intagg", "xml2", "wal2json"} & set(SUPABASE_EXTENSIONS)
+
+
+def test_postgres_creates_every_extension_supabase_lets_it_and_stand_ins_say_so_in_their_comment(
+    project: Project,
+) -> None:
+    for name in sorted(set(SUPABASE_EXTENSIONS) - REFUSED):
         if name in (
             "pgmq",
             "pg_graphql",
@@ -349,10 +357,18 @@ def test_every_supabase_extension_can_be_created_and_stand_ins_say_so_in_their_c
         else:
             sql(project, f'create extension if not exists "{name}" with schema extensions cascade')
     installed = dict(sql(project, "select e.extname, obj_description(e.oid, 'pg_extension') from pg_extension e"))
-    assert set(SUPABASE_EXTENSIONS) <= set(installed)
+    assert set(SUPABASE_EXTENSIONS) - REFUSED <= set(installed)
     stand_ins = set(extension_inventory().stand_ins)
-    for name in SUPABASE_EXTENSIONS:
+    for name in set(SUPABASE_EXTENSIONS) - REFUSED:
         assert (installed[name] or "").startswith("sandbox stand-in: ") == (name in stand_ins), name
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_postgres_gets_supabases_error_for_an_extension_supabase_refuses(project: Project, name: str) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege) as caught:
+        sql(project, f'create extension "{name}"')
+    assert caught.value.diag.message_primary == f'permission denied to create extension "{name}"'
+    assert caught.value.diag.message_hint == "Must be superuser to create this extension."
 
 
 def test_a_new_project_already_has_the_extensions_supabase_preinstalls(project: Project) -> None:

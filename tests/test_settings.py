@@ -339,6 +339,68 @@ def test_a_database_url_that_is_not_postgres_is_refused_without_echoing_it(no_do
     assert "hunter2secret" not in str(error)
 
 
+MALFORMED_URLS = {
+    "a raw percent sign": "postgresql://postgres:Hunter2%zzSecret@db.example.com/postgres?sslmode=require",
+    "an unencoded @": "postgresql://postgres:Hunter2@zzSecret@db.example.com/postgres?sslmode=require",
+    "an unencoded slash": "postgresql://postgres:Hunter2/zzSecret@db.example.com/postgres?sslmode=require",
+    "a port out of range": "postgresql://postgres:Hunter2zzSecret@db.example.com:99999/postgres?sslmode=require",
+    "a parameter libpq does not know": "postgresql://postgres:Hunter2zzSecret@127.0.0.1/postgres?zzSecret=1",
+    "a pasted newline": "postgresql://postgres:Hunter2\nzzSecret@127.0.0.1/postgres",
+    "%00": "postgresql://postgres:Hunter2%00zzSecret@127.0.0.1/postgres",
+}
+
+
+@pytest.mark.parametrize("variable", ["SUPABASE_DB_URL", "MIGRATIONS_DRIFT_DB_URL"])
+@pytest.mark.parametrize("url", MALFORMED_URLS.values(), ids=MALFORMED_URLS.keys())
+def test_a_malformed_database_url_is_refused_naming_the_variable_and_never_its_value(
+    no_dotenv: Path, variable: str, url: str
+) -> None:
+    error = config_error(environ={**API_ENV, variable: url}, dotenv_path=no_dotenv)
+    assert f"{variable} is not a valid PostgreSQL connection URL" in error.message
+    assert "Its value is not shown" in error.message and "percent-encode" in str(error).lower()
+    for fragment in ("Hunter2", "zzSecret", "Secret"):
+        assert fragment not in str(error)
+
+
+@pytest.mark.parametrize("variable", ["SUPABASE_DB_URL", "MIGRATIONS_DRIFT_DB_URL"])
+@pytest.mark.parametrize(
+    "query", ["", "?sslmode=prefer", "?sslmode=disable", "?sslmode=allow", "?connect_timeout=5&sslmode=prefer"]
+)
+def test_a_remote_database_without_tls_required_is_refused_with_how_to_require_it(
+    no_dotenv: Path, variable: str, query: str
+) -> None:
+    url = f"postgresql://postgres:pw@db.abcdefghijklmnopqrst.supabase.co:5432/postgres{query}"
+    error = config_error(environ={**API_ENV, variable: url}, dotenv_path=no_dotenv)
+    assert f"{variable} connects to db.abcdefghijklmnopqrst.supabase.co with " in error.message
+    assert "may fall back to plaintext" in error.message
+    assert "sslmode=require" in (error.hint or "") and "pw" not in error.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres:pw@db.example.com:5432/postgres?sslmode=require",
+        "postgresql://postgres:pw@db.example.com/postgres?connect_timeout=5&sslmode=verify-full",
+        "postgresql://postgres:pw@db1.example.com,db2.example.com/postgres?sslmode=verify-ca",
+        "postgresql://postgres:pw@127.0.0.1:5432/postgres",
+        "postgresql://postgres:pw@127.8.9.10/postgres?sslmode=disable",
+        "postgresql://postgres:pw@localhost/postgres",
+        "postgresql://postgres:pw@[::1]:5432/postgres",
+        "postgres:///postgres",
+        "postgresql://postgres@/postgres?host=/var/run/postgresql",
+    ],
+)
+def test_tls_is_required_only_for_hosts_that_are_not_this_machine(no_dotenv: Path, url: str) -> None:
+    settings = load_settings(environ={"SUPABASE_DB_URL": url}, dotenv_path=no_dotenv)
+    assert settings.db_url is not None and settings.db_url.reveal() == url
+
+
+def test_one_remote_host_among_local_ones_needs_tls(no_dotenv: Path) -> None:
+    url = "postgresql://postgres:pw@127.0.0.1:5432,db.example.com:5432/postgres"
+    error = config_error(environ={"SUPABASE_DB_URL": url}, dotenv_path=no_dotenv)
+    assert "connects to db.example.com with no sslmode" in error.message
+
+
 # -- .env parsing -----------------------------------------------------------------------------------
 
 
@@ -375,13 +437,29 @@ def test_a_dotenv_path_that_is_a_directory_is_ignored(tmp_path: Path) -> None:
 
 
 def test_settings_repr_never_contains_the_token_or_database_url(tmp_path: Path) -> None:
-    db_url = "postgresql://postgres:s3cr3t-password@db.example.com:5432/postgres"
+    db_url = "postgresql://postgres:s3cr3t-password@db.example.com:5432/postgres?sslmode=require"
     path = dotenv(tmp_path, f"SUPABASE_DB_URL={db_url}\n")
     settings = load_settings(environ=API_ENV, dotenv_path=path)
     for text in (repr(settings), str(settings)):
         assert CANARY not in text
         assert "s3cr3t-password" not in text
-    assert settings.secrets() == [CANARY, db_url]
+    assert settings.secrets() == [CANARY, db_url, "s3cr3t-password"]
+
+
+def test_the_secrets_to_mask_include_each_password_as_written_and_decoded(no_dotenv: Path) -> None:
+    db_url = "postgresql://postgres:Hunter2%25zz%40Secret@127.0.0.1:5432/postgres"
+    drift = "postgresql://postgres@127.0.0.1:5433/postgres?password=drift%2Fpass"
+    environ = {**API_ENV, "SUPABASE_DB_URL": db_url, "MIGRATIONS_DRIFT_DB_URL": drift}
+    secrets = load_settings(environ=environ, dotenv_path=no_dotenv).secrets()
+    assert secrets == [
+        CANARY,
+        db_url,
+        "Hunter2%25zz%40Secret",
+        "Hunter2%zz@Secret",
+        drift,
+        "drift%2Fpass",
+        "drift/pass",
+    ]
 
 
 def test_with_overrides_returns_a_changed_copy(no_dotenv: Path) -> None:

@@ -14,13 +14,13 @@ Plain functions with typed results, for tasks and for release flows alike::
 Pass ``runtime=Runtime(...)`` (``migrations_tasks.deploy.runtime``) to inject the clock, sleep, the HTTP
 transport of the health checks, or a stop request.
 
-Modules, from the edge inwards: ``operations`` (deploy, rollback, status, unlock, check_health: the order
-of the steps), ``switch`` (switch, restart, switch back, finish), ``prepare`` (what ships, upload, shared
-links, before_switch), ``session`` (per-run host state, connections, the lock, the log), ``runner`` (the
-only caller of ``c.run``), ``ssh`` (OpenSSH command lines), ``releases`` (the server layout as shell
-snippets, and decisions), ``bundle`` (which local files ship), ``health`` (polling), ``results`` (typed
-outcomes, status enums), ``runtime`` (injected callables), ``settings`` / ``parse`` / ``config`` (typed
-settings). Importing this package does not import httpx.
+Modules, from the edge inwards: ``operations`` (deploy, rollback, status, unlock, check_health: the order of
+the steps), ``switch`` (switch, restart, switch back, finish), ``prepare`` (what ships, upload, shared links,
+before_switch), ``session`` (per-run host state, connections, the lock, the log), ``runner`` (the only caller
+of ``c.run``), ``ssh`` (OpenSSH command lines), ``releases`` (the server layout as shell snippets, and
+decisions), ``bundle`` (which local files ship), ``shared`` (linking shared paths), ``health`` (polling),
+``results`` (typed outcomes, status enums), ``runtime`` (injected callables), ``settings`` / ``parse`` /
+``parse_ssh`` / ``config`` (typed settings). Importing this package does not import httpx.
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ files. Patterns follow .gitignore's shape:
 - ``*`` and ``?`` stay within one path segment, ``**`` crosses segments (``assets/**/*.map``);
 - a trailing ``/`` matches directories only; a matched directory brings (or drops) its whole subtree.
 
-Nothing is included unless it matches ``include`` (when given); ``exclude`` always wins. Symlinks are
-shipped as links, never followed.
+Nothing is included unless it matches ``include`` (when given); ``exclude`` always wins. ``.git`` and
+``.env*`` (``.env``, ``.env.local``, ``sub/.env.production``...) never ship, at any depth, whatever
+``exclude`` says, unless an ``include`` pattern names them without a wildcard (``.env.example``,
+``config/.env.defaults``). Symlinks are shipped as links, never followed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import ConfigError
+from .config import NEVER_SHIPPED
 
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip")
 
@@ -36,6 +39,8 @@ class Pattern:
     regex: re.Pattern[str]
     anchored: bool
     directory_only: bool
+    #: The last segment has no wildcard: the pattern names what it matches (``.env.example``).
+    literal: bool = False
 
     def matches(self, path: str, is_dir: bool) -> bool:
         """Return whether ``path`` (relative, POSIX) matches."""
@@ -43,6 +48,10 @@ class Pattern:
             return False
         subject = path if self.anchored else path.rsplit("/", 1)[-1]
         return bool(self.regex.fullmatch(subject))
+
+    def names(self, path: str, is_dir: bool) -> bool:
+        """Return whether the pattern names ``path`` itself, without a wildcard."""
+        return self.literal and self.matches(path, is_dir)
 
 
 def _translate(glob: str) -> str:
@@ -95,7 +104,8 @@ def compile_pattern(text: str) -> Pattern:
         regex = re.compile(_translate(body))
     except re.error as exc:
         raise ConfigError(f"deploy include/exclude pattern {text!r} is not valid ({exc}).") from None
-    return Pattern(text=text, regex=regex, anchored=anchored, directory_only=directory_only)
+    literal = not any(ch in body.rsplit("/", 1)[-1] for ch in "*?[")
+    return Pattern(text=text, regex=regex, anchored=anchored, directory_only=directory_only, literal=literal)
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,33 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
+@dataclass(frozen=True)
+class Rules:
+    """The include/exclude patterns of a deploy, and the files that never ship (:data:`NEVER_SHIPPED`)."""
+
+    includes: tuple[Pattern, ...]
+    excludes: tuple[Pattern, ...]
+    never: tuple[Pattern, ...]
+
+    @classmethod
+    def compile(cls, include: Sequence[str], exclude: Sequence[str]) -> Rules:
+        """Return the rules, or raise ConfigError for a broken pattern."""
+        compiled = [tuple(compile_pattern(p) for p in ps) for ps in (include, exclude, NEVER_SHIPPED)]
+        return cls(*compiled)
+
+    def included(self, path: str, is_dir: bool, inherited: bool) -> bool:
+        """Return whether ``path`` is wanted (inside an included directory, or matching ``include``)."""
+        return inherited or not self.includes or any(p.matches(path, is_dir) for p in self.includes)
+
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        """Return whether ``path`` is left out: ``exclude`` matches, or it never ships and no include names it."""
+        if any(p.matches(path, is_dir) for p in self.excludes):
+            return True
+        return any(p.matches(path, is_dir) for p in self.never) and not any(
+            p.names(path, is_dir) for p in self.includes
+        )
+
+
 def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> Bundle:
     """Return the entries of ``root`` to ship; raise ConfigError if it is not a readable directory."""
     if not root.is_dir():
@@ -132,13 +169,9 @@ def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ())
             f"The build directory {root} does not exist or is not a directory.",
             hint="Build first, or set deploy.build_dir / --build-dir (or deploy.archive).",
         )
-    includes = [compile_pattern(p) for p in include]
-    excludes = [compile_pattern(p) for p in exclude]
+    rules = Rules.compile(include, exclude)
     entries: list[str] = []
     files = size = 0
-
-    def included(path: str, is_dir: bool, inherited: bool) -> bool:
-        return inherited or not includes or any(p.matches(path, is_dir) for p in includes)
 
     def walk(directory: Path, prefix: str, inherited: bool) -> bool:
         nonlocal files, size
@@ -154,10 +187,10 @@ def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ())
             except OSError as exc:
                 raise ConfigError(f"Cannot read {child.path}: {exc.strerror}.") from None
             is_dir = stat.S_ISDIR(info.st_mode)
-            if any(p.matches(rel, is_dir) for p in excludes):
+            if rules.excluded(rel, is_dir):
                 continue
             if is_dir:
-                inside = included(rel, True, inherited)
+                inside = rules.included(rel, True, inherited)
                 position = len(entries)
                 entries.append(rel)
                 kept = walk(Path(child.path), rel + "/", inside)
@@ -165,7 +198,7 @@ def select(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ())
                     del entries[position]
                 else:
                     shipped_any = True
-            elif (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)) and included(rel, False, inherited):
+            elif (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)) and rules.included(rel, False, inherited):
                 entries.append(rel)
                 files += 1
                 size += info.st_size

@@ -7,19 +7,23 @@ are :class:`~migrations_tasks.secret.Secret` values, kept out of every repr.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ConfigError
 from ..secret import Secret
+from ..wording import TextEnum
 
 SECTION = "deploy"
 DEFAULT_KEEP_RELEASES = 5
-#: Never shipped unless ``exclude`` is set: history, and a local .env (the server's goes in shared_files).
-DEFAULT_EXCLUDE = (".git", ".env")
+#: Never shipped, at any depth, unless ``include`` names them: history, and local .env files (the server's
+#: go in shared_files). ``exclude`` adds to these.
+NEVER_SHIPPED = (".git", ".env*")
 TRANSFERS = ("auto", "rsync", "tar")
 HOST_KEY_CHECKING = ("yes", "accept-new")
 SUPABASE_SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
@@ -34,10 +38,19 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@:-]*$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SSH_OPTION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 #: ssh options that would switch host key verification off; refused in ``deploy.ssh.options``.
-INSECURE_OPTIONS = {
-    "stricthostkeychecking": {"no", "off", "false"},
-    "userknownhostsfile": {"/dev/null"},
-}
+#: (A null device as ``UserKnownHostsFile`` is refused by :func:`null_device`.)
+INSECURE_OPTIONS = {"stricthostkeychecking": {"no", "off", "false"}}
+#: Names that mean "no file": OpenSSH's ``none``, Windows' null device.
+NULL_NAMES = ("none", "nul", "nul:")
+
+
+class KnownHostsFile(TextEnum):
+    """What a known_hosts path holds, as the settings reader found it (symlinks followed, ``~`` expanded)."""
+
+    KEYS = "holds host keys"
+    EMPTY = "holds no host keys"
+    UNREADABLE = "cannot be read"
+    NOT_A_FILE = "is not a regular file (a device, a directory or a pipe)"
 
 
 @dataclass(frozen=True)
@@ -154,7 +167,8 @@ class DeployConfig:
     build_dir: str | None = None
     archive: str | None = None
     include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    #: The user's patterns; :data:`NEVER_SHIPPED` applies as well.
+    exclude: tuple[str, ...] = ()
     shared_files: tuple[str, ...] = ()
     shared_dirs: tuple[str, ...] = ()
     before_switch: tuple[str, ...] = ()
@@ -210,6 +224,29 @@ def clean_revision(value: str | None) -> str | None:
     if re.fullmatch(r"[0-9a-fA-F]{8,}", text):
         text = text[:7].lower()
     return text[:12] or None
+
+
+def normal_path(text: str) -> str:
+    """Return a POSIX path without repeated slashes, ``.`` parts or a trailing slash (``..`` is kept).
+
+    Unlike ``PurePosixPath``, a leading ``//`` becomes ``/``: Linux and OpenSSH read it so.
+    """
+    path = str(PurePosixPath(text))
+    return "/" + path.lstrip("/") if path.startswith("//") else path
+
+
+def null_device(text: str) -> bool:
+    """Return whether a path names a device rather than a file: ``/dev/null``, ``/dev//null``, ``none``...
+
+    Everything under ``/dev`` (but ``/dev/shm``) and ``/proc`` counts, ``..`` resolved as written.
+    """
+    raw = text.strip()
+    if raw.lower() in NULL_NAMES:
+        return True
+    parts = PurePosixPath(posixpath.normpath(normal_path(raw))).parts if raw else ()
+    if len(parts) < 2 or parts[0] != "/" or parts[1] not in ("dev", "proc"):
+        return False
+    return not (parts[1] == "dev" and len(parts) > 3 and parts[2] == "shm")  # a file in shared memory
 
 
 def quote_env(env: Mapping[str, str]) -> str:

@@ -8,6 +8,11 @@ Three layers, so the decisions are tested without a network or a clock:
 - polling: :func:`poll` runs rounds until ``healthy_after`` consecutive rounds pass (healthy) or the
   deadline passes (unhealthy); ``clock`` and ``sleep`` are injectable.
 
+What polling reports (``notify``) is short: a target's first answer and each change (``FAIL`` to ``ok``,
+or another reason), and while it keeps failing the same way a :class:`Summary` every
+:data:`SUMMARY_EVERY` seconds and at the end (``still failing after 5 s, 10 polls: connection refused``).
+With ``verbose`` every attempt is reported. The result holds every attempt either way.
+
 A verdict is ``final`` when asking again cannot help (the Supabase token was refused): polling stops early.
 The Supabase token travels only in the Authorization header; nothing here prints or stores it.
 """
@@ -18,8 +23,9 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+from ..wording import plural
 from .config import HealthCheck, HealthConfig, SupabaseHealth
 
 if TYPE_CHECKING:
@@ -27,6 +33,8 @@ if TYPE_CHECKING:
 
 HEALTHY = "ACTIVE_HEALTHY"
 MAX_BODY = 1_000_000
+#: Seconds between two "still failing" lines of a target that keeps failing the same way.
+SUMMARY_EVERY = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,20 @@ class Attempt:
             "detail": self.detail,
             "ms": round(self.milliseconds, 1),
         }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A target that keeps failing the same way: since when, how many polls, and why (instead of each poll)."""
+
+    target: str
+    seconds: float
+    polls: int
+    detail: str
+
+
+#: What polling reports: an attempt worth showing, or a summary of the failing ones it did not show.
+HealthEvent: TypeAlias = Attempt | Summary
 
 
 @dataclass(frozen=True)
@@ -239,17 +261,78 @@ def targets_for(config: HealthConfig, checks: Sequence[HealthCheck] | None = Non
 # -- polling ------------------------------------------------------------------------------------------
 
 
-def format_attempt(attempt: Attempt) -> str:
-    """Return one compact line for an attempt: ``  health #3 FAIL http://h/health: 503, expected 200 (4 ms)``."""
-    mark = "ok  " if attempt.ok else "FAIL"
-    return f"  health #{attempt.round} {mark} {attempt.target}: {attempt.detail} ({attempt.milliseconds:.0f} ms)"
+def format_attempt(event: HealthEvent) -> str:
+    """Return one compact line: ``  health #3 FAIL http://h/health: 503, expected 200 (4 ms)``, or a summary."""
+    if isinstance(event, Summary):
+        return (
+            f"  health: still failing after {round(event.seconds, 1):g} s, {plural(event.polls, 'poll')}: "
+            f"{event.target}: {event.detail}"
+        )
+    mark = "ok  " if event.ok else "FAIL"
+    return f"  health #{event.round} {mark} {event.target}: {event.detail} ({event.milliseconds:.0f} ms)"
+
+
+@dataclass
+class _Seen:
+    """What was last reported about one target, and its current run of failures."""
+
+    shown: tuple[bool, str] | None = None
+    failing_since: float = 0.0
+    polls: int = 0
+    hidden: int = 0
+    #: When the next summary is due: every ``SUMMARY_EVERY`` seconds from the first failure of the run.
+    due: float = 0.0
+
+
+@dataclass
+class Condenser:
+    """Turns attempts into progress: changes and periodic summaries, or (``verbose``) every attempt."""
+
+    notify: Callable[[HealthEvent], None]
+    verbose: bool = False
+    every: float = SUMMARY_EVERY
+    seen: dict[str, _Seen] = field(default_factory=dict)
+
+    def attempt(self, attempt: Attempt, began: float, now: float) -> None:
+        """Report ``attempt`` (made from ``began`` to ``now``) if it says something new, or summarise."""
+        if self.verbose:
+            self.notify(attempt)
+            return
+        seen = self.seen.setdefault(attempt.target, _Seen())
+        if attempt.ok:
+            seen.polls = 0
+        elif seen.polls == 0:
+            seen.failing_since, seen.due, seen.polls = began, began + self.every, 1
+        else:
+            seen.polls += 1
+        if (attempt.ok, attempt.detail) != seen.shown:
+            seen.shown, seen.hidden = (attempt.ok, attempt.detail), 0
+            self.notify(attempt)
+        elif not attempt.ok:
+            seen.hidden += 1
+            if now >= seen.due:
+                self._summary(attempt.target, seen, now)
+        if seen.polls and now >= seen.due:  # the next one from the next multiple of ``every``
+            seen.due += self.every * (1 + (now - seen.due) // self.every)
+
+    def finish(self, now: float) -> None:
+        """Summarise the failures not reported yet (polling ended)."""
+        for target, seen in self.seen.items():
+            if seen.hidden and seen.polls:
+                self._summary(target, seen, now)
+
+    def _summary(self, target: str, seen: _Seen, now: float) -> None:
+        seen.hidden = 0
+        detail = seen.shown[1] if seen.shown else ""
+        self.notify(Summary(target, now - seen.failing_since, seen.polls, detail))
 
 
 def poll(
     config: HealthConfig,
     targets: Sequence[Target],
     *,
-    notify: Callable[[Attempt], None] | None = None,
+    notify: Callable[[HealthEvent], None] | None = None,
+    verbose: bool = False,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
@@ -258,18 +341,20 @@ def poll(
 
     At least one round always runs. Each request's timeout is the configured one, cut short by the
     deadline. Rounds start ``interval`` seconds apart at most; the last one runs at the deadline.
+    ``notify`` hears of changes and summaries (:class:`Condenser`), of every attempt with ``verbose``.
     """
     import httpx
 
     labels = tuple(t.label for t in targets)
     if not targets:
         return HealthResult(healthy=True, rounds=0, reason="nothing to check", targets=labels)
-    start = clock()
-    ends = start + config.deadline
     attempts: list[Attempt] = []
+    condenser = Condenser(notify or (lambda event: None), verbose)
     streak = rounds = 0
     reason = ""
     with httpx.Client(transport=transport, follow_redirects=False) as client:
+        start = clock()  # the client is ready (loading certificates takes a while): the deadline starts
+        ends = start + config.deadline
         while True:
             rounds += 1
             round_start = clock()
@@ -279,10 +364,10 @@ def poll(
                 timeout = max(0.05, min(config.timeout, ends - clock()))
                 began = clock()
                 verdict = target.probe(client, timeout)
-                attempt = Attempt(rounds, target.label, verdict.ok, verdict.detail, (clock() - began) * 1000)
+                done = clock()
+                attempt = Attempt(rounds, target.label, verdict.ok, verdict.detail, (done - began) * 1000)
                 attempts.append(attempt)
-                if notify is not None:
-                    notify(attempt)
+                condenser.attempt(attempt, began, done)
                 if not verdict.ok:
                     failures.append(f"{target.label}: {verdict.detail}")
                     final = final or verdict.final
@@ -295,10 +380,10 @@ def poll(
                     return HealthResult(True, rounds, tuple(attempts), clock() - start, "", labels)
             now = clock()
             if final or now >= ends:
+                condenser.finish(now)
                 if not failures:
                     reason = (
-                        f"healthy in {streak} round{'s' if streak != 1 else ''} in a row at the deadline; "
-                        f"{config.healthy_after} needed"
+                        f"healthy in {plural(streak, 'round')} in a row at the deadline; {config.healthy_after} needed"
                     )
                 return HealthResult(False, rounds, tuple(attempts), now - start, reason, labels)
             sleep(max(0.0, min(config.interval - (now - round_start), ends - now)))

@@ -24,7 +24,7 @@ sleep, HTTP transport, stop requests) travel as one :class:`~.runtime.Runtime`.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +35,7 @@ from .config import DeployConfig, HealthCheck
 from .health import HealthResult, format_attempt, poll, targets_for
 from .prepare import Upload, discard, prepare_all, stage, transfer_for
 from .results import DeployResult, DeployStatus, HostReport, HostStatus, RollbackResult, StatusReport, UnlockOutcome
+from .runner import stopped
 from .runtime import Runtime
 from .session import HostRun, Run, connected, lock_all, probe, stderr, unlock_all
 from .switch import finish, roll_back_all, roll_to, switch_all
@@ -62,8 +63,10 @@ def deploy(
     host may still serve the failed release; other ``DeployError``/``ConfigError`` when it could not start.
 
     ``runtime.should_stop`` returns a signal number once someone asked the run to stop: before the switch
-    the run then removes the new release, releases its locks and raises ``Interrupted``; once switching has
-    begun it completes (or rolls back) first.
+    the run then ends the command in flight (upload, ``before_switch``), removes the new release, releases
+    its locks and raises ``Interrupted``; once switching has begun it completes (or rolls back) first. A
+    KeyboardInterrupt (a second signal) aborts: the command in flight is ended, a release never switched to
+    is removed, the locks are released, and it is raised again.
     """
     notify = notify or stderr
     runtime = runtime or Runtime()
@@ -82,14 +85,22 @@ def deploy(
                 _lock_for_deploy(run, release_id)
                 return _deploy_locked(run, release_id, upload, check_health=check_health, started=started)
             except KeyboardInterrupt:
-                notify(
-                    f"Interrupted: check what is live with inv deploy.status; the locks this run took are "
-                    f"released. Hosts switched to {release_id}: "
-                    f"{', '.join(h.name for h in run.hosts if h.switched) or 'none'}."
-                )
+                _aborted(run, release_id)
                 raise
             finally:
                 unlock_all(run)
+
+
+def _aborted(run: Run, release_id: str) -> None:
+    """After a KeyboardInterrupt: remove the new release where it never went live, and say what is live."""
+    switched = [h.name for h in run.hosts if h.switched is not False]
+    if not switched:
+        for h in run.hosts:
+            discard(run, h, release_id)
+    run.say(
+        f"Interrupted: check what is live with inv deploy.status; the locks this run took are released. "
+        f"Hosts switched to {release_id}: {', '.join(switched) or 'none (its release directories are removed)'}."
+    )
 
 
 def _lock_for_deploy(run: Run, release_id: str) -> None:
@@ -108,7 +119,11 @@ def _deploy_locked(run: Run, release_id: str, upload: Upload, *, check_health: b
     config = run.config
     for h in run.hosts:
         h.previous = h.live = h.state.current
-    prepare_all(run, release_id, upload, started)  # 4. prepare everywhere
+    run.interruptible = True  # 4. prepare everywhere; a stop request ends the command in flight
+    try:
+        prepare_all(run, release_id, upload, started)
+    finally:
+        run.interruptible = False
     failure, reason = switch_all(run, release_id)  # 5. switch everywhere, then restart everywhere
 
     # 6. health
@@ -146,6 +161,7 @@ def _health_after_switch(run: Run) -> HealthResult | None:
         cfg,
         targets,
         notify=lambda a: run.say(format_attempt(a)),
+        verbose=run.verbose,
         clock=rt.clock,
         sleep=rt.sleep,
         transport=rt.http_transport,
@@ -157,9 +173,13 @@ def check_health(
     *,
     checks: Sequence[HealthCheck] | None = None,
     notify: Notify | None = None,
+    verbose: bool = False,
     runtime: Runtime | None = None,
 ) -> HealthResult:
-    """Poll the configured health checks (or ``checks``) until healthy or the deadline; return the result."""
+    """Poll the configured health checks (or ``checks``) until healthy or the deadline; return the result.
+
+    Progress shows each change and a summary every 5 s while failing; ``verbose`` shows every poll.
+    """
     say = notify or stderr
     rt = runtime or Runtime()
     targets = targets_for(config.health, checks)
@@ -172,10 +192,28 @@ def check_health(
         config.health,
         targets,
         notify=lambda a: say(format_attempt(a)),
+        verbose=verbose,
         clock=rt.clock,
-        sleep=rt.sleep,
+        sleep=_stoppable_sleep(rt),
         transport=rt.http_transport,
     )
+
+
+def _stoppable_sleep(rt: Runtime, step: float = 0.1) -> Callable[[float], None]:
+    """Return ``rt.sleep`` in slices of ``step`` seconds that raises Interrupted once a stop is requested."""
+
+    def sleep(seconds: float) -> None:
+        ends = rt.clock() + seconds
+        while True:
+            signum = rt.should_stop()
+            if signum:
+                raise stopped(signum, "while polling the health checks", "no verdict", "Run inv deploy.health again.")
+            left = ends - rt.clock()
+            if left <= 0:
+                return
+            rt.sleep(min(step, left))
+
+    return sleep
 
 
 # -- rollback --------------------------------------------------------------------------------------------
@@ -243,7 +281,9 @@ def status(
     notify, runtime = notify or stderr, runtime or Runtime()
     out: list[HostReport] = []
     with connected(c, config, dry_run=False, notify=notify, stream=None, verbose=verbose, runtime=runtime) as run:
+        run.interruptible = True  # reads only: a stop request ends the read in flight
         for h in run.hosts:
+            run.stop_point(f"before reading {h.name}")
             state = probe(h)
             out.append(
                 HostReport(
@@ -273,6 +313,7 @@ def unlock(
     outcomes: list[UnlockOutcome] = []
     with connected(c, config, dry_run=dry_run, notify=notify, stream=None, verbose=verbose, runtime=runtime) as run:
         for h in run.hosts:
+            _stop_unlocking(run, h, outcomes)
             holder: dict[str, str] | None = None
             if not dry_run:
                 state = probe(h, "read the lock")
@@ -292,6 +333,15 @@ def unlock(
                     run.log(h, line)
             outcomes.append(UnlockOutcome(host=h.name, holder=holder, removed=removed))
     return outcomes
+
+
+def _stop_unlocking(run: Run, h: HostRun, done: Sequence[UnlockOutcome]) -> None:
+    """Raise Interrupted before ``h`` when a stop was requested (the host in flight is always finished)."""
+    signum = run.runtime.should_stop()
+    if signum:
+        broken = ", ".join(o.host for o in done if o.removed) or "none"
+        hint = "inv deploy.unlock shows who holds each lock now."
+        raise stopped(signum, f"before {h.name}", f"locks broken so far: {broken}", hint)
 
 
 def ensure_no_lock_problem(outcomes: Sequence[UnlockOutcome]) -> None:

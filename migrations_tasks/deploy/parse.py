@@ -18,14 +18,10 @@ from ..secret import Secret
 from ..validate import Problems
 from .config import (
     ADDRESS_RE,
-    DEFAULT_EXCLUDE,
     DEFAULT_KEEP_RELEASES,
     DEFAULT_SUPABASE_SERVICES,
     ENV_NAME_RE,
-    HOST_KEY_CHECKING,
-    INSECURE_OPTIONS,
     NAME_RE,
-    SSH_OPTION_RE,
     SUPABASE_SERVICES,
     TRANSFERS,
     USER_RE,
@@ -33,12 +29,13 @@ from .config import (
     HealthCheck,
     HealthConfig,
     Host,
-    SshConfig,
     SupabaseHealth,
     SupabaseSecrets,
     clean_actor,
     clean_revision,
+    normal_path,
 )
+from .parse_ssh import Inspect, parse_ssh
 
 _HINT = "Fix the deploy section of invoke.yaml (see invoke.yaml.example and the README's 'Deploying over SSH')."
 
@@ -59,15 +56,18 @@ def _deploy_path(errors: Problems, where: str, value: Any, *, local: bool) -> st
     text = errors.text(where, value, required=True)
     if text is None:
         return None
-    if not text.startswith("/"):
+    if not text.strip().startswith("/"):
         hint = "an absolute path" if local else "an absolute path such as /srv/app (not ~/app)"
         errors.add(where, f"must be {hint}, not {text!r}.")
         return None
-    path = PurePosixPath(text)
-    if ".." in path.parts or str(path) == "/":
-        errors.add(where, f"must be a dedicated directory, not {text!r}.")
+    path = normal_path(text.strip())
+    if ".." in PurePosixPath(path).parts:
+        errors.add(where, f"must be a dedicated directory written without '..', not {text!r}.")
         return None
-    return str(path)
+    if path == "/":
+        errors.add(where, f"must be a dedicated directory, not {text!r}: releases/ and current would go into /.")
+        return None
+    return path
 
 
 def _env(errors: Problems, where: str, value: Any) -> dict[str, str]:
@@ -238,64 +238,6 @@ def _hosts(errors: Problems, spec: Mapping[str, Any], *, required: bool = True) 
     return tuple(hosts)
 
 
-def _ssh(errors: Problems, value: Any, known_hosts: str | None, private_key: Secret | None) -> SshConfig:
-    spec = errors.mapping("deploy.ssh", value)
-    unknown = set(spec) - {
-        "config_file",
-        "known_hosts_file",
-        "identity_file",
-        "host_key_checking",
-        "connect_timeout",
-        "multiplex",
-        "batch_mode",
-        "options",
-    }
-    if unknown:
-        errors.add("deploy.ssh", f"has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
-    raw_checking = spec.get("host_key_checking")
-    if isinstance(raw_checking, bool):  # YAML reads an unquoted yes/no as a boolean
-        raw_checking = "yes" if raw_checking else "no"
-    checking = (errors.text("deploy.ssh.host_key_checking", raw_checking) or "yes").strip().lower()
-    if checking not in HOST_KEY_CHECKING:
-        errors.add(
-            "deploy.ssh.host_key_checking",
-            f"must be 'yes' or 'accept-new', not {checking!r}: host keys "
-            "are always verified (put the key in known_hosts, or in DEPLOY_SSH_KNOWN_HOSTS for CI).",
-        )
-        checking = "yes"
-    options: list[tuple[str, str]] = []
-    for key, item in errors.mapping("deploy.ssh.options", spec.get("options")).items():
-        where = f"deploy.ssh.options.{key}"
-        text = errors.text(where, "yes" if item is True else "no" if item is False else item, required=True)
-        if not isinstance(key, str) or not SSH_OPTION_RE.match(key):
-            errors.add("deploy.ssh.options", f"has an invalid option name {key!r}.")
-            continue
-        if text is None:
-            continue
-        if text.strip().lower() in INSECURE_OPTIONS.get(key.lower(), set()):
-            errors.add(where, f"= {text} would switch host key verification off; refused.")
-            continue
-        options.append((key, text))
-    known_files = errors.strings("deploy.ssh.known_hosts_file", spec.get("known_hosts_file"))
-    known: Secret | None = None
-    if known_hosts is not None and known_hosts.strip():
-        known = Secret(known_hosts.replace("\r\n", "\n").strip() + "\n")
-    return SshConfig(
-        config_file=errors.text("deploy.ssh.config_file", spec.get("config_file")),
-        known_hosts_files=known_files,
-        known_hosts=known,
-        identity_file=errors.text("deploy.ssh.identity_file", spec.get("identity_file")),
-        private_key=private_key,
-        host_key_checking=checking,
-        connect_timeout=int(
-            errors.number("deploy.ssh.connect_timeout", spec.get("connect_timeout"), 10, minimum=1, integer=True)
-        ),
-        multiplex=errors.boolean("deploy.ssh.multiplex", spec.get("multiplex"), True),
-        batch_mode=errors.boolean("deploy.ssh.batch_mode", spec.get("batch_mode"), True),
-        options=tuple(options),
-    )
-
-
 KNOWN_KEYS = {
     "hosts",
     "path",
@@ -334,6 +276,13 @@ def _shared(errors: Problems, spec: Mapping[str, Any]) -> tuple[tuple[str, ...],
     return shared_files, shared_dirs
 
 
+def _restart(errors: Problems, value: Any) -> str | None:
+    commands = errors.commands("deploy.restart", value)
+    if len(commands) > 1:
+        errors.add("deploy.restart", "must be one shell command (join several with && or a script).")
+    return commands[0] if commands else None
+
+
 def parse_deploy_config(
     spec: Mapping[str, Any],
     *,
@@ -343,10 +292,13 @@ def parse_deploy_config(
     actor: str = "unknown",
     revision: str | None = None,
     require_hosts: bool = True,
+    ci: bool = False,
+    inspect_known_hosts: Inspect | None = None,
 ) -> DeployConfig:
     """Return the validated deploy configuration, or raise one ConfigError listing every problem.
 
-    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none).
+    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none). ``ci``
+    and ``inspect_known_hosts`` are for the host key rules of :func:`~.parse_ssh.parse_ssh`.
     """
     errors = Problems(heading="invoke.yaml", hint=_HINT)
     unknown = set(spec) - KNOWN_KEYS
@@ -363,25 +315,27 @@ def parse_deploy_config(
     keep = int(
         errors.number("deploy.keep_releases", spec.get("keep_releases"), DEFAULT_KEEP_RELEASES, minimum=1, integer=True)
     )
-    restart = spec.get("restart")
-    restart_cmd = errors.commands("deploy.restart", restart)
-    if len(restart_cmd) > 1:
-        errors.add("deploy.restart", "must be one shell command (join several with && or a script).")
     shared_files, shared_dirs = _shared(errors, spec)
-    exclude = errors.strings("deploy.exclude", spec.get("exclude")) if "exclude" in spec else DEFAULT_EXCLUDE
     config = DeployConfig(
         hosts=hosts,
         build_dir=build_dir,
         archive=archive,
         include=errors.strings("deploy.include", spec.get("include")),
-        exclude=exclude,
+        exclude=errors.strings("deploy.exclude", spec.get("exclude")),
         shared_files=shared_files,
         shared_dirs=shared_dirs,
         before_switch=errors.commands("deploy.before_switch", spec.get("before_switch")),
-        restart=restart_cmd[0] if restart_cmd else None,
+        restart=_restart(errors, spec.get("restart")),
         keep_releases=keep,
         transfer=transfer,
-        ssh=_ssh(errors, spec.get("ssh"), known_hosts, private_key),
+        ssh=parse_ssh(
+            errors,
+            spec.get("ssh"),
+            known_hosts=known_hosts,
+            private_key=private_key,
+            ci=ci,
+            inspect=inspect_known_hosts,
+        ),
         health=_health(errors, spec.get("health"), supabase, hosts),
         env=_env(errors, "deploy.env", spec.get("env")),
         actor=clean_actor(actor),

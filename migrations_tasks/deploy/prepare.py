@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import ConfigError, DeployError, DeployFailed, Interrupted, RemoteCommandError
 from . import bundle as bundles
 from . import releases as rel
+from . import shared
 from .config import DeployConfig, clean_revision
 from .results import DeployStatus
 from .session import HostRun, Run
@@ -46,6 +47,7 @@ def stage(
 ) -> tuple[str, Upload]:
     """Select the files to ship (in ``scratch``) and return the release id with the :class:`Upload`."""
     bundle = _bundle(config, scratch)
+    shared.refuse_symlinked_parents(bundle, {"shared_files": config.shared_files, "shared_dirs": config.shared_dirs})
     if release_id is None:
         revision = config.revision or (None if dry_run else clean_revision(_git_revision(c, bundle.root)))
         release_id = rel.new_release_id(now(), revision)
@@ -152,16 +154,23 @@ def _link_shared(run: Run, h: HostRun, release_id: str) -> None:
     config = run.config
     try:
         h.runner.run(
-            rel.link_shared_script(h.layout, release_id, config.shared_files, config.shared_dirs),
+            shared.link_script(h.layout, release_id, config.shared_files, config.shared_dirs),
             what="link shared files and directories",
         )
     except RemoteCommandError as exc:
-        if exc.exit_status == rel.MISSING_SHARED_FILE:
+        if exc.exit_status == shared.MISSING_SHARED_FILE:
             missing = exc.output.removeprefix("missing shared file: ").strip()
             raise DeployError(
                 f"{h.name}: the shared file {missing} does not exist; the release would start without it.",
                 hint=f"Create it on the host once (e.g. scp .env.production {h.host.address or 'localhost'}:"
                 f"{shlex.quote(missing)}), then deploy again.",
+            ) from None
+        if exc.exit_status == shared.SYMLINKED_PARENT:
+            parent = exc.output.removeprefix("symlinked parent: ").strip()
+            raise DeployError(
+                f"{h.name}: releases/{release_id}/{parent} is a symbolic link; linking shared paths under it "
+                "would reach outside the release, so nothing was linked there.",
+                hint=f"Make {parent} a real directory in the build, or share {parent} whole.",
             ) from None
         raise
 

@@ -29,8 +29,6 @@ from .config import RELEASE_NAME_RE, quote_env
 
 META = ".deploy"
 LIVE, PREPARED, FAILED = "live", "prepared", "failed"
-#: Exit status of the shared-linking script when a shared file is missing on the host.
-MISSING_SHARED_FILE = 66
 
 
 def q(value: str) -> str:
@@ -300,32 +298,6 @@ def _field(key: str, value: str) -> dict[str, Any]:
 def extract_script(layout: Layout, release_id: str) -> str:
     """Return a script that unpacks a gzip'd tar from standard input into the release directory."""
     return f"tar -xzf - -C {q(layout.release(release_id))}"
-
-
-def link_shared_script(layout: Layout, release_id: str, files: Sequence[str], dirs: Sequence[str]) -> str:
-    """Return a script that links shared files and directories into the release.
-
-    Shared directories are created when missing; a missing shared file stops the deploy (exit 66) before
-    anything is switched, because the release would start without it.
-    """
-    release = layout.release(release_id)
-    lines = ["set -e"]
-    for item in files:
-        target = f"{layout.shared}/{item}"
-        lines.append(
-            f"if [ ! -e {q(target)} ]; then printf 'missing shared file: %s\\n' {q(target)} >&2; "
-            f"exit {MISSING_SHARED_FILE}; fi"
-        )
-    for item in dirs:
-        lines.append(f"mkdir -p -- {q(f'{layout.shared}/{item}')}")
-    for item in (*dirs, *files):
-        link = f"{release}/{item}"
-        parent = str(PurePosixPath(item).parent)
-        if parent != ".":
-            lines.append(f"mkdir -p -- {q(f'{release}/{parent}')}")
-        lines.append(f"rm -rf -- {q(link)}")
-        lines.append(f"ln -s -- {q(f'{layout.shared}/{item}')} {q(link)}")
-    return "\n".join(lines)
 
 
 def command_env(layout: Layout, release_id: str, env: Mapping[str, str]) -> dict[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import sys
 from collections.abc import Iterator
@@ -19,12 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from ..errors import ConfigError, DeployError, DeployLockHeld, Interrupted
+from ..errors import ConfigError, DeployError, DeployLockHeld
 from ..progress import Notify
 from . import releases as rel
 from .config import DeployConfig, Host
 from .results import DeployResult, DeployStatus, HostOutcome, HostStatus
-from .runner import Runner
+from .runner import Runner, stopped
 from .runtime import Runtime
 from .ssh import SessionFiles, session_files
 
@@ -91,20 +90,28 @@ class Run:
     runtime: Runtime
     hosts: list[HostRun] = field(default_factory=list)
     token: str = field(default_factory=lambda: secrets.token_hex(8))
+    #: While True (nothing switched yet), a stop request ends the command in flight instead of waiting for it.
+    interruptible: bool = False
 
     def say(self, text: str) -> None:
         self.notify(text)
+
+    def interrupt(self) -> int:
+        """Return the signal that asks to end the command in flight now (0: let it finish).
+
+        Only one command is ended per run: the cleanup that follows (removing the new release, the log line,
+        the lock) runs to its end.
+        """
+        signum = self.runtime.should_stop() if self.interruptible else 0
+        if signum:
+            self.interruptible = False
+        return signum
 
     def stop_point(self, what: str) -> None:
         """Raise Interrupted when someone asked the run to stop (a safe point: nothing switched yet)."""
         signum = self.runtime.should_stop()
         if signum:
-            raise Interrupted(
-                f"Stopped by {signal.Signals(signum).name} {what}; nothing was switched: the live "
-                "release is unchanged on every host.",
-                signal_number=signum,
-                hint="Deploy again when you are ready.",
-            )
+            raise stopped(signum, what)
 
     def result(
         self,
@@ -161,8 +168,10 @@ def connected(
         run = Run(c=c, config=config, dry_run=dry_run, notify=notify, stream=stream, verbose=verbose, runtime=runtime)
         run.hosts = [HostRun(host=h, runner=_runner(run, h, files), layout=rel.Layout(h.path)) for h in config.hosts]
         try:
+            run.interruptible = True  # connecting changes nothing: a stop request ends it
             for h in run.hosts:
                 h.runner.connect()
+            run.interruptible = False
             yield run
         finally:
             for h in run.hosts:
@@ -171,7 +180,15 @@ def connected(
 
 def _runner(run: Run, host: Host, files: SessionFiles) -> Runner:
     return Runner(
-        run.c, host, run.config.ssh, files, dry_run=run.dry_run, echo=run.notify, stream=run.stream, verbose=run.verbose
+        run.c,
+        host,
+        run.config.ssh,
+        files,
+        dry_run=run.dry_run,
+        echo=run.notify,
+        stream=run.stream,
+        verbose=run.verbose,
+        interrupt=run.interrupt,
     )
 
 

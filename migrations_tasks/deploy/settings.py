@@ -2,12 +2,16 @@
 
 Raw values come from :mod:`migrations_tasks.sources`; :func:`~.parse.parse_deploy_config` validates them.
 Secrets come only from the environment or ``.env``: ``DEPLOY_SSH_KNOWN_HOSTS`` (known_hosts lines, for CI),
-``DEPLOY_SSH_KEY`` (a private key, for CI), and the Supabase token for the project health check.
+``DEPLOY_SSH_KEY`` (a private key, for CI), and the Supabase token for the project health check. ``CI``
+says the run is in CI (``accept-new`` then needs host keys); :func:`inspect_known_hosts` reads what a
+configured known_hosts file holds.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,7 @@ from typing import Any
 from .. import sources
 from ..errors import ConfigError
 from ..secret import Secret
-from .config import DeployConfig, SupabaseSecrets
+from .config import DeployConfig, KnownHostsFile, SupabaseSecrets
 from .parse import merge_environment, parse_deploy_config
 
 DEPLOY_SECTION = "deploy"
@@ -24,6 +28,30 @@ ENV_DEPLOY_KEY = "DEPLOY_SSH_KEY"
 ENV_DEPLOY_ACTOR = "DEPLOY_ACTOR"
 ENV_DEPLOY_ENV = "DEPLOY_ENV"
 ENV_DEPLOY_REVISION = "DEPLOY_REVISION"
+ENV_CI = "CI"
+
+
+def in_ci(env: Mapping[str, str]) -> bool:
+    """Return whether ``CI`` is set (to anything but empty, 0, false or no), as CI services set it."""
+    return env.get(ENV_CI, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def inspect_known_hosts(path: str) -> KnownHostsFile:
+    """Return what a known_hosts path holds (``~`` expanded, symlinks followed): keys, none, or not a file."""
+    full = os.path.expanduser(path)
+    try:
+        mode = os.stat(full).st_mode
+    except (OSError, ValueError):
+        return KnownHostsFile.UNREADABLE
+    if not stat.S_ISREG(mode):
+        return KnownHostsFile.NOT_A_FILE
+    try:
+        with open(full, encoding="utf-8", errors="replace") as lines:
+            if any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+                return KnownHostsFile.KEYS
+    except OSError:
+        return KnownHostsFile.UNREADABLE
+    return KnownHostsFile.EMPTY
 
 
 def deploy_actor(env: Mapping[str, str]) -> str:
@@ -125,6 +153,8 @@ def load_deploy_settings(
         actor=deploy_actor(env),
         revision=given.get("revision") or env.get(ENV_DEPLOY_REVISION) or None,
         require_hosts=require_hosts,
+        ci=in_ci(env),
+        inspect_known_hosts=inspect_known_hosts,
     )
     names = given.get("hosts")
     return deploy_config.only([names] if isinstance(names, str) else list(names)) if names else deploy_config

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import github
-from ..progress import Notify
+from ..progress import Notify, ShouldStop, never
 from ..settings import Settings, load_settings
 from .flow import run
 from .options import GateOptions, load_gate_options
@@ -78,6 +78,7 @@ def run_gate(
     record_dir: str | None = None,
     migrations_dir: str | None = None,
     say: Notify = print,
+    should_stop: ShouldStop = never,
 ) -> RunRecord:
     """Run the gate for the environment ``env`` of invoke.yaml (``release.environments``)."""
     options = load_gate_options(getattr(c, "config", None), env)
@@ -89,6 +90,9 @@ def run_gate(
             ready.deploy_config,
             env=env,
             policy=policy,
+            plan_policy=options.plan,
             record_dir=Path(record_dir or options.record_dir),
             say=say,
+            should_stop=should_stop,
+            undo_after_switch=options.undo_after_switch,
         )

@@ -1,4 +1,4 @@
-"""The release gate: check -> (apply) -> verify -> deploy -> health, undoing exactly what this run did.
+"""The release gate: check -> (lint + plan, apply) -> verify -> deploy -> health, undoing exactly what this run did.
 
 Plain functions with a typed :class:`~.record.RunRecord`, so teams can call them from their own tasks::
 
@@ -9,14 +9,25 @@ Rollback is try/except style, because Invoke's post-tasks do not run after a fai
 * verify or the deploy fails after this run applied migrations -> those migrations are rolled back,
   newest first, as far as they have down SQL; the rest are named as "could not be undone";
 * the deploy's health check fails after the switch -> the deploy itself switches every host back
-  (:mod:`migrations_tasks.deploy`), and then this run's migrations are rolled back as above.
+  (:mod:`migrations_tasks.deploy`); this run's migrations are rolled back as above only when the
+  environment's ``undo_after_switch`` says so (the release served traffic and may have written rows);
+* the failed release may still be live on some host (``RollbackIncomplete``, exit 4) -> this run's
+  migrations are never undone: that release's code may use them.
 
-The record (steps with results and times, applied versions, the release, what was undone) is written
-as JSON to ``<record_dir>/<env>-<UTC timestamp>.json`` and summarised (:mod:`.record`).
+``should_stop`` (SIGINT / SIGTERM, from the task) stops the run between steps, at a migration boundary
+inside ``db.apply``, and at the deploy's safe points; what this run did is then undone as above (the
+status is ``stopped``, the exit code 128 + the signal). Once switching has begun the deploy completes or
+rolls back first. A KeyboardInterrupt (a second signal) aborts: nothing more is undone.
+
+The record (steps with results and times, applied versions, the release, what was undone or kept) is
+written as JSON to ``<record_dir>/<env>-<UTC timestamp>.json`` and summarised (:mod:`.record`), also when
+the run is aborted.
 """
 
 from __future__ import annotations
 
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,10 +37,18 @@ from typing import Any
 from .. import github
 from ..database import Database
 from ..engine import Engine, Event, EventKind
-from ..errors import EXIT_CONFLICT, EXIT_FAILED, EXIT_OK, MigrationsTasksError
+from ..errors import (
+    EXIT_CANNOT_RUN,
+    EXIT_CONFLICT,
+    EXIT_FAILED,
+    EXIT_OK,
+    Interrupted,
+    MigrationsTasksError,
+    RollbackIncomplete,
+)
 from ..migrations import load
 from ..plan import Entry
-from ..progress import Notify
+from ..progress import Notify, ShouldStop, never
 from ..settings import Settings
 from ..transports import connect
 from ..verify import verify
@@ -46,13 +65,24 @@ class StepFailed(MigrationsTasksError):
 class _Gate:
     """One run: the record it fills, and the database it talks to."""
 
-    def __init__(self, record: RunRecord, say: Notify, settings: Settings, db: Database) -> None:
+    def __init__(
+        self, record: RunRecord, say: Notify, settings: Settings, db: Database, should_stop: ShouldStop = never
+    ) -> None:
         self.record = record
         self.say = say
         self.settings = settings
         self.db = db
+        self.should_stop = should_stop
         self.local = load(settings.migrations_dir, settings.rollbacks_dir)
-        self.engine = Engine(db, settings, on_event=self._event)
+        self.engine = Engine(db, settings, on_event=self._event, should_stop=should_stop)
+
+    def stop_point(self, what: str) -> None:
+        """Raise Interrupted when a signal asked the run to stop (nothing deployed yet)."""
+        from ..deploy.runner import stopped
+
+        signum = self.should_stop()
+        if signum:
+            raise stopped(signum, what, "nothing was deployed", "Run inv release again when you are ready.")
 
     def _event(self, event: Event) -> None:
         if event.kind is EventKind.APPLIED and event.migration is not None:
@@ -71,7 +101,7 @@ class _Gate:
             try:
                 yield step
             except BaseException as exc:
-                step.status = StepStatus.FAILED
+                step.status = StepStatus.STOPPED if isinstance(exc, Interrupted) else StepStatus.FAILED
                 step.detail = step.detail or (exc.message if isinstance(exc, MigrationsTasksError) else str(exc))
                 raise
             finally:
@@ -86,6 +116,24 @@ class _Gate:
             step.detail = f"{len(plan.pending)} pending, {len(plan.conflicts)} conflicts"
         return plan.conflicts, plan.pending
 
+    def preflight(self, policy: str) -> None:
+        """Run db.lint and db.plan on the pending migrations; a plan that is not safe stops the run under "block"."""
+        from ..rehearsal.render import VERDICT, markdown, plan_document
+        from ..rehearsal.run import plan
+
+        with self.step("db.lint + db.plan") as step:
+            result = plan(self.db, self.local, self.settings, notify=self.say)
+            self.record.plan = plan_document(result)
+            github.summary(markdown(result))
+            errors = [f"{f.where} {f.rule}" for f in result.findings if f.level == "error"]
+            failed = [m.version for m in result.migrations if m.failure]
+            verdict = VERDICT.get(result.exit_code, "not safe")
+            step.detail = f"{verdict}; {len(errors)} error(s)" + (f"; fails: {', '.join(failed)}" if failed else "")
+            if result.exit_code and policy == "block":
+                raise StepFailed(f"db.plan: {verdict} ({'; '.join(failed + errors)[:500]}); nothing was applied.")
+            if result.exit_code:
+                step.detail += " (plan: warn, going on)"
+
     def apply(self) -> None:
         """Run db.apply, recording what this run applied (also when it fails midway)."""
         with self.step("db.apply") as step:
@@ -96,6 +144,7 @@ class _Gate:
                 if partial is not None:
                     self.record.applied = [o.version for o in partial.applied]
             step.detail = f"applied {', '.join(self.record.applied) or 'nothing'}"
+            self.stop_point(f"after applying {len(self.record.applied)} migration(s), at a migration boundary")
 
     def verify(self) -> None:
         """Run db.verify; a failed check stops the run."""
@@ -109,11 +158,12 @@ class _Gate:
     def deploy(self, c: Any, deploy_config: Any, deploy_fn: Callable[..., Any] | None) -> None:
         """Ship the release (deploy.vps + deploy.health), recording where it went."""
         from ..deploy import DeployFailed, deploy
+        from ..deploy.runtime import Runtime
 
         run_deploy = deploy_fn or deploy
         with self.step("deploy.vps + deploy.health") as step:
             try:
-                result = run_deploy(c, deploy_config, notify=self.say)
+                result = run_deploy(c, deploy_config, notify=self.say, runtime=Runtime(should_stop=self.should_stop))
             except DeployFailed as exc:
                 result = exc.result
                 self._record_deploy(result)
@@ -123,11 +173,23 @@ class _Gate:
             step.detail = f"release {result.release} live on {', '.join(result.deployed_to) or 'no host'}"
 
     def _record_deploy(self, result: Any) -> None:
+        from ..deploy.results import HostStatus
+
         if result is None:
             return
+        hosts = getattr(result, "hosts", ())
         self.record.release = getattr(result, "release", None)
-        self.record.hosts = [h.host for h in getattr(result, "hosts", ())]
+        self.record.hosts = [h.host for h in hosts]
         self.record.release_rolled_back = bool(getattr(result, "rolled_back", False))
+        went_live = (HostStatus.DEPLOYED, HostStatus.ROLLED_BACK, HostStatus.FAILED_LIVE)
+        self.record.release_live_on = [h.host for h in hosts if h.status in went_live]
+        self.record.release_still_live_on = [h.host for h in hosts if h.status == HostStatus.FAILED_LIVE]
+
+    def keep(self, reason: str) -> None:
+        """Leave this run's migrations applied on purpose: say why, and record it."""
+        self.record.kept, self.record.kept_reason = list(reversed(self.record.applied)), reason
+        self.say(f"==> db.rollback (this run's migrations): not run. {reason}")
+        self.record.steps.append(Step("db.rollback (this run's migrations)", StepStatus.SKIPPED, 0.0, reason))
 
     def undo(self) -> None:
         """Roll back this run's migrations, newest first, while they have down SQL; name the rest."""
@@ -136,6 +198,7 @@ class _Gate:
             return
         by_version = self.local.by_version()
         todo = list(reversed(record.applied))
+        engine = Engine(self.db, self.settings, on_event=self._event)  # no stop request: undoing is the stop
         with self.step("db.rollback (this run's migrations)") as step:
             for index, version in enumerate(todo):
                 migration = by_version.get(version)
@@ -143,7 +206,7 @@ class _Gate:
                     record.not_undone = todo[index:]
                     break
                 try:
-                    self.engine.rollback(self.local, version=version, force=True)
+                    engine.rollback(self.local, version=version, force=True)
                 except MigrationsTasksError as exc:
                     record.not_undone = todo[index:]
                     step.detail = f"rollback of {version} failed: {exc.message}"
@@ -158,6 +221,27 @@ class _Gate:
                 step.detail = "rolled back " + ", ".join(record.rolled_back_migrations)
 
 
+def keep_reason(record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_after_switch: bool) -> str | None:
+    """Return why this run's migrations must stay applied after ``exc``, or None to undo them."""
+    if not record.applied:
+        return None
+    versions = ", ".join(reversed(record.applied))
+    if isinstance(exc, RollbackIncomplete):
+        hosts = ", ".join(record.release_still_live_on) or "some host"
+        return (
+            f"the failed release {record.release} may still be live on {hosts}, and its code may use {versions}; "
+            "undo them by hand (inv db.rollback) once no host runs it (inv deploy.status)."
+        )
+    if record.release_live_on and not undo_after_switch:
+        return (
+            f"{record.release} went live on {', '.join(record.release_live_on)} before it was switched back and "
+            f"may have written rows that the down SQL would drop; release.environments.{env}."
+            f"undo_migrations_after_switch is off. Undo them by hand if you must: inv db.rollback --steps "
+            f"{len(record.applied)}."
+        )
+    return None
+
+
 def run(
     c: Any,
     settings: Settings,
@@ -165,52 +249,115 @@ def run(
     *,
     env: str,
     policy: str = "block",
+    plan_policy: str = "off",
     record_dir: Path = Path(".release"),
     say: Notify = print,
     deploy_fn: Callable[..., Any] | None = None,
+    should_stop: ShouldStop = never,
+    undo_after_switch: bool = False,
 ) -> RunRecord:
-    """Run the whole flow; return the record (its ``exit_code`` says how it ended)."""
+    """Run the whole flow; return the record (its ``exit_code`` says how it ended), written whatever happens.
+
+    ``undo_after_switch``: undo this run's migrations also after a failed deploy whose release went live.
+    """
     if policy not in POLICIES:
         raise MigrationsTasksError(f"Unknown migrations policy {policy!r}: use 'block' or 'apply'.")
     record = RunRecord(env=env, policy=policy, started_at=now())
     db = connect(settings, on_wait=say)
-    gate = _Gate(record, say, settings, db)
     try:
-        conflicts, pending = gate.check()
-        if conflicts:
-            return finish(
-                record,
-                record_dir,
-                RunStatus.FAILED,
-                EXIT_CONFLICT,
-                "History conflict: " + ", ".join(f"{e.version} {e.status.value}" for e in conflicts),
-            )
-        if pending and policy == "block":
-            record.steps.append(
-                Step("db.apply", StepStatus.BLOCKED, 0.0, "pending: " + ", ".join(e.version for e in pending))
-            )
-            return finish(
-                record,
-                record_dir,
-                RunStatus.BLOCKED,
-                EXIT_FAILED,
-                f"{len(pending)} pending migration(s) block the release; apply them first or run "
-                "with --apply-migrations.",
-            )
-        if pending:
-            gate.apply()
-        else:
-            record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))
-        gate.verify()
-        if deploy_config is None:
-            record.steps.append(Step("deploy.vps", StepStatus.SKIPPED, 0.0, "no deploy section for this environment"))
-        else:
-            gate.deploy(c, deploy_config, deploy_fn)
-        return finish(record, record_dir, RunStatus.OK, EXIT_OK, None)
-    except MigrationsTasksError as exc:
-        record.error = exc.message
-        gate.undo()
-        status = RunStatus.ROLLED_BACK if record.applied and not record.not_undone else RunStatus.FAILED
-        return finish(record, record_dir, status, exc.exit_code, exc.message)
+        gate = _Gate(record, say, settings, db, should_stop)
+        try:
+            return _steps(gate, c, deploy_config, deploy_fn, record_dir, plan_policy)
+        except MigrationsTasksError as exc:
+            return _failed(gate, exc, record_dir, undo_after_switch=undo_after_switch)
     finally:
         db.close()
+        if not record.finished_at:
+            _abandoned(record, record_dir, sys.exc_info()[1], should_stop)
+
+
+def _steps(
+    gate: _Gate, c: Any, deploy_config: Any, deploy_fn: Callable[..., Any] | None, record_dir: Path, plan_policy: str
+) -> RunRecord:
+    """Check, lint + plan, apply (or block), verify and deploy; stop between steps when asked to."""
+    record = gate.record
+    conflicts, pending = gate.check()
+    if conflicts:
+        return finish(
+            record,
+            record_dir,
+            RunStatus.FAILED,
+            EXIT_CONFLICT,
+            "History conflict: " + ", ".join(f"{e.version} {e.status.value}" for e in conflicts),
+        )
+    if pending and record.policy == "block":
+        record.steps.append(
+            Step("db.apply", StepStatus.BLOCKED, 0.0, "pending: " + ", ".join(e.version for e in pending))
+        )
+        return finish(
+            record,
+            record_dir,
+            RunStatus.BLOCKED,
+            EXIT_FAILED,
+            f"{len(pending)} pending migration(s) block the release; apply them first or run with --apply-migrations.",
+        )
+    gate.stop_point("after db.check")
+    if pending and plan_policy != "off":
+        gate.preflight(plan_policy)
+        gate.stop_point("after db.lint + db.plan")
+    if pending:
+        gate.apply()
+    else:
+        record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))
+    gate.verify()
+    gate.stop_point("after db.verify, before the deploy")
+    if deploy_config is None:
+        record.steps.append(Step("deploy.vps", StepStatus.SKIPPED, 0.0, "no deploy section for this environment"))
+    else:
+        gate.deploy(c, deploy_config, deploy_fn)
+    _note_signal(record, gate.should_stop())
+    return finish(record, record_dir, RunStatus.OK, EXIT_OK, None)
+
+
+def _note_signal(record: RunRecord, signum: int) -> None:
+    if signum:
+        record.signal = signal.Signals(signum).name
+
+
+def _failed(gate: _Gate, exc: MigrationsTasksError, record_dir: Path, *, undo_after_switch: bool) -> RunRecord:
+    """Undo this run as far as allowed after ``exc``, and close the record."""
+    record = gate.record
+    record.error = exc.message
+    reason = keep_reason(record, exc, env=record.env, undo_after_switch=undo_after_switch)
+    if reason is None:
+        gate.undo()
+    else:
+        gate.keep(reason)
+    signum = gate.should_stop()
+    _note_signal(record, signum)
+    if signum and not isinstance(exc, RollbackIncomplete):  # exit 4 (check the hosts) outranks a stop
+        if not isinstance(exc, Interrupted):
+            record.error = f"{exc.message} (while stopping for {record.signal})"
+        return finish(record, record_dir, RunStatus.STOPPED, 128 + signum, record.error)
+    undone = record.applied and not record.not_undone and not record.kept
+    return finish(record, record_dir, RunStatus.ROLLED_BACK if undone else RunStatus.FAILED, exc.exit_code, exc.message)
+
+
+def _abandoned(record: RunRecord, record_dir: Path, exc: BaseException | None, should_stop: ShouldStop) -> None:
+    """Write the record of a run that ended without a verdict: a second signal, a load error, a bug."""
+    if isinstance(exc, MigrationsTasksError):
+        finish(record, record_dir, RunStatus.FAILED, exc.exit_code, exc.message)
+        return
+    signum = should_stop()
+    _note_signal(record, signum)
+    record.kept = [v for v in reversed(record.applied) if v not in record.rolled_back_migrations]
+    if record.kept:
+        record.kept_reason = (
+            "the run was aborted; nothing more was undone (inv db.check and inv deploy.status show where things are)."
+        )
+    if isinstance(exc, KeyboardInterrupt):
+        aborted_by = int(getattr(exc, "signal_number", 0)) or signum or signal.SIGINT  # tasks' SignalAbort
+        error = f"Aborted by {signal.Signals(aborted_by).name} (a second signal)."
+        finish(record, record_dir, RunStatus.ABORTED, 128 + aborted_by, error)
+        return
+    finish(record, record_dir, RunStatus.ABORTED, EXIT_CANNOT_RUN, f"Aborted by an unexpected {type(exc).__name__}.")

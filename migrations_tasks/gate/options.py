@@ -3,6 +3,12 @@
 ``release.environments.<name>`` in invoke.yaml, over the defaults (staging and production block on pending
 migrations; the sandbox applies them on a throwaway sandbox). An unknown environment is an error, never
 the sandbox.
+
+``undo_migrations_after_switch``: when a deploy fails after its release went live (it served traffic and may
+have written rows), whether this run's migrations are still undone with their down SQL. Off for production
+and for any environment that does not say (a ``DROP`` can lose what real users wrote); on for staging (its
+data is disposable, and undoing leaves it matching the release that is live again, so the next attempt
+replays the same migrations) and the sandbox (thrown away).
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from ..settings import validate_project_ref
 
 RELEASE_SECTION = "release"
 POLICIES = ("block", "apply")
+UNDO_AFTER_SWITCH = "undo_migrations_after_switch"
+PLAN_POLICIES = ("block", "warn", "off")  # db.lint + db.plan before applying: stop, go on, or skip
 DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
-    "staging": {"migrations": "block"},
-    "production": {"migrations": "block"},
-    "sandbox": {"migrations": "apply", "sandbox": True},
+    "staging": {"migrations": "block", UNDO_AFTER_SWITCH: True},
+    "production": {"migrations": "block", UNDO_AFTER_SWITCH: False},
+    "sandbox": {"migrations": "apply", "sandbox": True, UNDO_AFTER_SWITCH: True},
 }
 
 
@@ -34,6 +42,9 @@ class GateOptions:
     deploy: bool = True
     record_dir: str = ".release"
     stop: str | None = None
+    #: Undo this run's migrations after a failed deploy whose release went live (see the module docstring).
+    undo_after_switch: bool = False
+    plan: str = "block"
 
 
 def _environments(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -64,8 +75,18 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         raise ConfigError(
             f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or 'apply', not {policy!r}."
         )
+    plan = {False: "off"}.get(spec.get("plan", "block"), str(spec.get("plan", "block")))
+    if plan not in PLAN_POLICIES:
+        raise ConfigError(
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.plan must be 'block', 'warn' or 'off', not {plan!r}."
+        )
     ref = spec.get("project_ref")
     where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"
+    undo = spec.get(UNDO_AFTER_SWITCH, False)
+    if not isinstance(undo, bool):
+        raise ConfigError(
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.{UNDO_AFTER_SWITCH} must be true or false, not {undo!r}."
+        )
     return GateOptions(
         env=env,
         policy=policy,
@@ -74,4 +95,6 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         deploy=bool(spec.get("deploy", True)),
         record_dir=str(section.get("record_dir", ".release")),
         stop=str(spec["stop"]) if spec.get("stop") else None,
+        undo_after_switch=undo,
+        plan=plan,
     )

@@ -21,12 +21,15 @@ class StepStatus(TextEnum):
     """How one step of the gate went."""
 
     PENDING, OK, FAILED, BLOCKED, SKIPPED, UNDONE = "pending", "ok", "failed", "blocked", "skipped", "undone"
+    STOPPED = "stopped"  # a signal asked the run to stop; the step in flight finished or was undone
 
 
 class RunStatus(TextEnum):
     """How a whole run ended."""
 
     RUNNING, OK, BLOCKED, FAILED, ROLLED_BACK = "running", "ok", "blocked", "failed", "rolled-back"
+    STOPPED = "stopped"  # SIGINT / SIGTERM: stopped at a safe point, this run undone as far as allowed
+    ABORTED = "aborted"  # a second signal (or an unforeseen error): nothing more was undone
 
 
 @dataclass
@@ -56,8 +59,19 @@ class RunRecord:
     release: str | None = None
     hosts: list[str] = field(default_factory=list)
     release_rolled_back: bool = False
+    #: Hosts where this run's release went live (and served traffic), even if it was switched back later.
+    release_live_on: list[str] = field(default_factory=list)
+    #: Hosts where the failed release may still be live (a rollback that did not complete: exit 4).
+    release_still_live_on: list[str] = field(default_factory=list)
+    #: This run's migrations left applied on purpose (newest first), and why.
+    kept: list[str] = field(default_factory=list)
+    kept_reason: str | None = None
+    #: The signal that asked the run to stop (SIGINT / SIGTERM), if one did.
+    signal: str | None = None
     error: str | None = None
     path: str | None = None
+    #: db.plan's document (the rehearsal before applying), when the run made one.
+    plan: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-able data."""
@@ -106,6 +120,12 @@ def _facts(record: RunRecord) -> list[tuple[str, str]]:
     if record.not_undone:
         left = listed(record.not_undone)
         facts.append((f"**Could not be undone:** {left}", f"COULD NOT BE UNDONE: {left} (no down SQL); fix forward."))
+    if record.kept:
+        kept = listed(record.kept)
+        facts.append((f"**Not undone:** {kept}: {record.kept_reason}", f"NOT UNDONE: {kept}: {record.kept_reason}"))
+    if record.signal:
+        late = " after the switch had begun: the release was completed" if record.status == RunStatus.OK else ""
+        facts.append((f"{record.signal} asked the run to stop{late}", f"{record.signal} asked the run to stop{late}"))
     if record.release:
         back = record.release_rolled_back
         facts.append(

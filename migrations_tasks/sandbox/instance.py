@@ -1,6 +1,9 @@
 """The sandbox itself: embedded PostgreSQL with Supabase's objects, behind the Management API imitation.
 
-Start, stop, and create or drop projects (each a copy of the template database).
+Start, stop, and create or drop projects (each a copy of the template database). The cluster's superuser
+is ``supabase_admin`` (the sandbox's own set-up uses it); projects belong to ``postgres``, which API
+requests run as: not a superuser with ``privileges="supabase"`` (the default, as on hosted Supabase), a
+superuser with ``privileges="superuser"`` (the lenient sandbox of earlier versions, for local experiments).
 """
 
 from __future__ import annotations
@@ -8,24 +11,31 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from .api import SandboxApi
+from . import trusted
+from .api import ProjectUrls, SandboxApi
 from .catalog import STAND_IN_ROOT, Inventory, inventory
-from .embedded import EmbeddedPostgres, SandboxError, free_port, share_extension_dir
+from .embedded import EmbeddedPostgres, SandboxError, binaries, free_port, share_extension_dir
 from .faults import Faults
+from .hosting import private_home, server_install, server_user
+from .limits import Limits
 from .server import ApiServer, make_server, random_ref, random_token
-from .template import TEMPLATE_DB, apply_database_settings, bootstrap_sql
+from .template import READ_ONLY_USER, TEMPLATE_DB, apply_database_settings, bootstrap_sql
 
 log = logging.getLogger("migrations_tasks.sandbox")
 STATE_FILE = "sandbox.json"
 EXTENSIONS_DIR = "extensions"
 #: Server settings Supabase has that the sandbox imitates (per-database ones are in template.py).
 SERVER_SETTINGS = {"shared_preload_libraries": "pg_stat_statements"}
+PRIVILEGES = ("supabase", "superuser")
+#: The state file's layout: 2 since the cluster's superuser is supabase_admin.
+LAYOUT = 2
 
 
 def extension_inventory() -> Inventory:
@@ -64,14 +74,21 @@ class Sandbox:
         token: str | None = None,
         ref: str | None = None,
         pg_settings: dict[str, str] | None = None,
+        privileges: str = "supabase",
+        limits: Limits | None = None,
     ) -> None:
+        if privileges not in PRIVILEGES:
+            raise ValueError(f"privileges must be one of {', '.join(PRIVILEGES)}, not {privileges!r}")
         self._temporary = root is None
         self.root = Path(tempfile.mkdtemp(prefix="mt-sandbox-")) if root is None else root.resolve()
         self.port = port
         self.faults = faults or Faults()
+        self.privileges = privileges
+        self.limits = limits or Limits()
         self._want_token, self._want_ref = token, ref
         self._pg_settings = pg_settings or {}
         self.state: dict[str, Any] = {}
+        self.home: Path | None = None
         self.pg: EmbeddedPostgres | None = None
         self.api: SandboxApi | None = None
         self._server: ApiServer | None = None
@@ -84,10 +101,20 @@ class Sandbox:
         path = self.root / STATE_FILE
         if path.exists():
             self.state = json.loads(path.read_text())
+            if self.state.get("layout") != LAYOUT:
+                raise SandboxError(
+                    f"The sandbox in {self.root} was made by an older version (its postgres is a superuser); "
+                    "delete the directory to start afresh."
+                )
         else:
-            import secrets
-
-            self.state = {"token": random_token(), "ref": random_ref(), "password": secrets.token_hex(16)}
+            self.state = {
+                "layout": LAYOUT,
+                "token": random_token(),
+                "ref": random_ref(),
+                "password": secrets.token_hex(16),
+                "admin_password": secrets.token_hex(16),
+                "read_only_password": secrets.token_hex(16),
+            }
         if self._want_token:
             self.state["token"] = self._want_token
         if self._want_ref:
@@ -95,22 +122,51 @@ class Sandbox:
         path.write_text(json.dumps(self.state))
         path.chmod(0o600)
 
+    def _prepare_home(self) -> tuple[Path, dict[str, Any]]:
+        """Return the server's home and how to run it (as us, or as its own user in a private home)."""
+        user = server_user()
+        if user is None:
+            return self.root, {"user": None, "install": binaries().parent}
+        fresh = not (self.root / STATE_FILE).exists()
+        home = private_home(self.root, user)
+        if fresh and (home / "pgdata").exists():  # the state that went with it is gone: start afresh
+            shutil.rmtree(home / "pgdata")
+        return home, {"user": user, "install": server_install(binaries().parent)}
+
     def start(self) -> Sandbox:
         """Start PostgreSQL (initialising and bootstrapping it on first use) and the API server."""
         self.root.mkdir(parents=True, exist_ok=True)
+        if (self.root / "pgdata").exists() and not (self.root / STATE_FILE).exists():
+            raise SandboxError(
+                f"{self.root} holds a database but no {STATE_FILE}; delete the directory to start afresh."
+            )
+        self.home, run_as = self._prepare_home()
         self._load_state()
-        stand_ins = install_stand_ins(self.root)
-        settings = {**SERVER_SETTINGS, "extension_control_path": f"$system:{stand_ins}", **self._pg_settings}
+        stand_ins = install_stand_ins(self.home)
+        sources = (run_as["install"] / "share" / "extension", stand_ins / "extension")
+        trusted_dir = trusted.build(self.home, sources)
+        settings = {
+            **SERVER_SETTINGS,
+            "extension_control_path": f"{trusted_dir}:$system:{stand_ins}",
+            **self._pg_settings,
+        }
         self.pg = EmbeddedPostgres(
-            self.root / "pgdata", password=self.state["password"], port=free_port(), settings=settings
+            self.home / "pgdata", password=self.state["admin_password"], port=free_port(), settings=settings, **run_as
         )
         fresh = not self.pg.initialised
         self.pg.start()
         if fresh:
             self._bootstrap()
+        self._apply_privileges()
         self._discover_projects()
         self.api = SandboxApi(
-            self.state["token"], self._projects.get, self.faults, self.create_project, self.delete_project
+            self.state["token"],
+            self.project_urls,
+            self.faults,
+            self.create_project,
+            self.delete_project,
+            limits=self.limits,
+            emulate=self.privileges == "supabase",
         )
         self._server = make_server(self.api, "127.0.0.1", self.port)
         self.port = self._server.server_address[1]
@@ -119,7 +175,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
-        """Stop the API server and PostgreSQL; remove a temporary directory."""
+        """Stop the API server and PostgreSQL; remove a temporary sandbox's directories."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -130,6 +186,8 @@ class Sandbox:
             self.pg.stop()
         if self._temporary:
             shutil.rmtree(self.root, ignore_errors=True)
+            if self.home is not None and self.home != self.root:
+                shutil.rmtree(self.home, ignore_errors=True)
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -139,6 +197,7 @@ class Sandbox:
 
     # -- databases -------------------------------------------------------------------------------
     def _admin(self, database: str = "postgres") -> Any:
+        """Return a connection as supabase_admin, the sandbox's own superuser."""
         import psycopg
 
         assert self.pg is not None
@@ -151,41 +210,65 @@ class Sandbox:
         projects start identical. (One database copy: cheaper than filling the template and copying
         it back over ``postgres``.)
         """
+        from psycopg import sql as psql
+
         with self._admin("postgres") as conn:
             conn.execute(bootstrap_sql().encode("utf-8"))
+            for role, key in (("postgres", "password"), (READ_ONLY_USER, "read_only_password")):
+                conn.execute(
+                    psql.SQL("ALTER ROLE {} PASSWORD {}").format(psql.Identifier(role), psql.Literal(self.state[key]))
+                )
         with self._admin("template1") as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE_DB} TEMPLATE postgres")
             conn.execute(f"ALTER DATABASE {TEMPLATE_DB} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
             apply_database_settings(conn, "postgres")
 
-    def _discover_projects(self) -> None:
+    def _apply_privileges(self) -> None:
+        """Make postgres a superuser or not, as ``privileges`` asks (a cluster-wide role attribute)."""
+        attribute = "SUPERUSER" if self.privileges == "superuser" else "NOSUPERUSER"
+        with self._admin() as conn:
+            conn.execute(f"ALTER ROLE postgres {attribute}")
+
+    def _url(self, dbname: str, *, read_only: bool = False) -> str:
         assert self.pg is not None
-        self._projects = {self.state["ref"]: self.pg.url("postgres")}
+        if read_only:
+            return self.pg.url(dbname, user=READ_ONLY_USER, password=self.state["read_only_password"])
+        return self.pg.url(dbname, user="postgres", password=self.state["password"])
+
+    def project_urls(self, ref: str) -> ProjectUrls | None:
+        """Return a project's database URLs (as postgres, and as the read-only user), or None."""
+        dbname = self._projects.get(ref)
+        if dbname is None:
+            return None
+        return ProjectUrls(self._url(dbname), self._url(dbname, read_only=True))
+
+    def _discover_projects(self) -> None:
+        self._projects = {self.state["ref"]: "postgres"}
         with self._admin() as conn:
             for (name,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'p\\_%'"):
-                self._projects[name[2:]] = self.pg.url(name)
+                self._projects[name[2:]] = name
 
     def create_project(self) -> dict[str, str]:
-        """Create a fresh project (a copy of the template); return its ref and database URL."""
-        assert self.pg is not None
+        """Create a fresh project (a copy of the template, owned by postgres); return its ref and database URL."""
         ref = random_ref()
         dbname = f"p_{ref}"
         with self._admin_lock, self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE {TEMPLATE_DB}')
+            conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE {TEMPLATE_DB} OWNER postgres')
             apply_database_settings(conn, dbname)
-        self._projects[ref] = self.pg.url(dbname)
-        return {"ref": ref, "db_url": self.pg.url(dbname)}
+        self._projects[ref] = dbname
+        return {"ref": ref, "db_url": self._url(dbname)}
 
     def delete_project(self, ref: str) -> bool:
         """Drop a project made by ``create_project``."""
-        url = self._projects.get(ref)
-        if url is None or ref == self.state["ref"]:
+        dbname = self._projects.get(ref)
+        if dbname is None or ref == self.state["ref"]:
             return False
         del self._projects[ref]
         if self.api is not None:
-            self.api.drop_pool(url)
+            self.api.drop_pool(self._url(dbname))
+            self.api.drop_pool(self._url(dbname, read_only=True))
         with self._admin_lock, self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "p_{ref}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         return True
 
     # -- what clients need -----------------------------------------------------------------------
@@ -202,7 +285,7 @@ class Sandbox:
             "SUPABASE_API_URL": self.api_url,
             "SUPABASE_PROJECT_REF": self.state["ref"],
             "SUPABASE_ACCESS_TOKEN": self.state["token"],
-            "SANDBOX_DB_URL": self.pg.url("postgres"),
+            "SANDBOX_DB_URL": self._url("postgres"),
         }
 
     @property
@@ -215,5 +298,5 @@ class Sandbox:
         assert self.pg is not None
         return (
             f"sandbox: PostgreSQL on 127.0.0.1:{self.pg.port}, Management API on {self.api_url}, "
-            f"project {self.state['ref']}, data in {self.root}"
+            f"project {self.state['ref']}, data in {self.home or self.root}, postgres privileges: {self.privileges}"
         )

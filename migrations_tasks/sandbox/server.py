@@ -3,15 +3,18 @@
 Routes (all but ``/_sandbox/*`` as on api.supabase.com; every one needs ``Authorization: Bearer``):
 
 * ``POST /v1/projects/{ref}/database/query``: ``{"query", "parameters"?, "read_only"?}`` -> 201 rows
-  of the last statement that returned rows; SQL errors -> 400 ``{"message": "Failed to run sql query:
-  ERROR:  <SQLSTATE>: ..."}`` with ``LINE``/``DETAIL``/``HINT``/``CONTEXT`` lines as postgres-meta writes;
-* ``POST /v1/projects/{ref}/database/query/read-only``: the same in a read-only transaction;
+  of the last non-empty result set; SQL errors -> 400 ``{"message": "Failed to run sql query:
+  ERROR:  <SQLSTATE>: ..."}`` with ``LINE``/``DETAIL``/``HINT``/``QUERY``/``CONTEXT`` lines as postgres-meta
+  writes; past the query timeout 408 ``{"message": "Query read timeout"}`` (the statement is cancelled);
+* ``POST /v1/projects/{ref}/database/query/read-only``: the same as ``supabase_read_only_user``, read-only;
 * ``GET /v1/projects/{ref}/health?services=db&...`` -> 200 ``[{"name", "status", ...}]``;
 * ``GET /_sandbox/stats[?ref=]``: requests served, and what the fault injection did;
 * ``POST /_sandbox/projects``: a new, empty project (a fresh database with the Supabase objects);
 * ``DELETE /_sandbox/projects/{ref}``: drop a project made that way.
 
-Every API answer carries ``X-RateLimit-Limit/Remaining/Reset``. Faults (``Faults``) imitate a bad day:
+The token is checked before the body is read; a body over the limit (``Limits.max_body``) is refused with
+fastify's 413 before any SQL runs, a malformed ``Content-Length`` with 400. Every API answer carries
+``X-RateLimit-Limit/Remaining/Reset``. Faults (``Faults``) imitate a bad day:
 a rolling-minute rate limit answered with 429, 503s that run nothing, answers dropped after the SQL has
 committed, and latency with jitter.
 """
@@ -30,12 +33,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .api import SandboxApi, json_default
+from .limits import TOO_LARGE_BODY
 
 log = logging.getLogger("migrations_tasks.sandbox")
 
 ROUTE = re.compile(r"^/v1/projects/([^/]+)/(database/query(?:/read-only)?|health)$")
 SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
-MAX_BODY = 64 * 1024 * 1024
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -65,11 +68,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("request body too large")
-        return self.rfile.read(length) if length else b""
+    def _body_length(self) -> int | None:
+        """Return the announced body length; None (after answering) when it is malformed or too large."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._send(411, {"message": "Length Required"})
+            return None
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not text.isascii() or not text.isdigit():
+            self.close_connection = True  # the body's end is unknown: the connection cannot be reused
+            self._send(400, {"message": "Bad Request: invalid Content-Length"})
+            return None
+        if int(text) > self.api.limits.max_body:
+            self.close_connection = True
+            self._send(413, TOO_LARGE_BODY)
+            return None
+        return int(text)
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -81,17 +95,19 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:
-        try:
-            body = self._read_body() if method in ("POST", "DELETE") else b""
-        except ValueError as exc:
-            self._send(413, {"message": str(exc)})
-            return
+        """Check the token first, then the body's length, and only then read the body."""
         parts = urlsplit(self.path)
         if not self.api.authorised(self.headers.get("Authorization")):
             if parts.path.startswith("/v1/"):
                 self.api.count("-")
+            unread = (self.headers.get("Content-Length") or "0").strip() != "0" or self.headers.get("Transfer-Encoding")
+            self.close_connection = bool(unread)  # a body we will not read: the connection cannot be reused
             self._send(401, {"message": "Unauthorized"})
             return
+        length = self._body_length()
+        if length is None:
+            return
+        body = self.rfile.read(length) if length else b""
         if parts.path.startswith("/_sandbox/"):
             self._sandbox(method, parts.path, parse_qs(parts.query), body)
             return
@@ -117,8 +133,8 @@ class Handler(BaseHTTPRequestHandler):
             api.bump("rate_limited")
             self._send(429, {"message": "Too many requests"}, headers)
             return
-        url = api._projects(ref)
-        if url is None:
+        urls = api.project(ref)
+        if urls is None:
             self._send(404, {"message": "Project not found"}, headers)
             return
         if faults.fail_every and number % faults.fail_every == 0:
@@ -129,7 +145,7 @@ class Handler(BaseHTTPRequestHandler):
             if method != "GET":
                 self._send(405, {"message": "Method Not Allowed"}, headers)
                 return
-            self._health(url, query, headers)
+            self._health(urls.read_only_url, query, headers)
             return
         if method != "POST":
             self._send(405, {"message": "Method Not Allowed"}, headers)
@@ -147,6 +163,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, {"message": "body/parameters must be an array"}, headers)
             return
         read_only = endpoint.endswith("read-only") or payload.get("read_only") is True
+        url = urls.read_only_url if read_only else urls.url
         status, result = api.run_sql(url, payload["query"], parameters, read_only)
         if faults.drop_every and number % faults.drop_every == 0:
             api.bump("dropped")

@@ -12,6 +12,8 @@ from typing import Any
 
 SQL_DIR = Path(__file__).parent / "sql"
 TEMPLATE_DB = "supabase_template"
+#: The role the read-only endpoint runs as (LOGIN BYPASSRLS, member of pg_read_all_data; 00_roles.sql).
+READ_ONLY_USER = "supabase_read_only_user"
 #: Per-database settings Supabase has; CREATE DATABASE ... TEMPLATE does not copy them.
 DATABASE_SETTINGS = {"search_path": '"$user", public, extensions'}
 

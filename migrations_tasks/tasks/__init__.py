@@ -12,10 +12,14 @@ from invoke.collection import Collection
 
 def namespace(**extra: Any) -> Collection:
     """Return a Collection with ``db``, ``deploy``, ``sandbox`` and the ``release`` task, plus any given."""
-    from . import db, deploy, gate, sandbox
+    from . import authoring, db, deploy, gate, preflight, sandbox
 
     ns = Collection()
     ns.add_collection(Collection.from_module(db), name="db")
+    for added in (preflight.lint, preflight.plan):  # db.lint, db.plan
+        ns.collections["db"].add_task(added)
+    for authoring_task in (authoring.new, authoring.pull):  # db.new and db.pull: tasks/authoring.py
+        ns.collections["db"].add_task(authoring_task)
     ns.add_collection(Collection.from_module(deploy), name="deploy")
     ns.add_collection(Collection.from_module(sandbox), name="sandbox")
     ns.add_task(gate.release)

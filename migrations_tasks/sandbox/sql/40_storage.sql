@@ -221,7 +221,10 @@ BEGIN
   LOOP
     EXECUTE format('ALTER TABLE %s OWNER TO supabase_storage_admin', t.rel);
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t.rel);
-    EXECUTE format('GRANT ALL ON TABLE %s TO anon, authenticated, service_role, postgres', t.rel);
+    IF t.rel::text <> 'storage.migrations' THEN
+      EXECUTE format('GRANT ALL ON TABLE %s TO anon, authenticated, service_role', t.rel);
+      EXECUTE format('GRANT ALL ON TABLE %s TO postgres WITH GRANT OPTION', t.rel);
+    END IF;
   END LOOP;
   FOR t IN SELECT p.oid::regprocedure AS fn FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'storage'::regnamespace

@@ -4,6 +4,7 @@
 -- Supabase. No Realtime server reads them here: nothing is delivered.
 
 CREATE PUBLICATION supabase_realtime WITH (publish = 'insert, update, delete, truncate');
+ALTER PUBLICATION supabase_realtime OWNER TO postgres;
 
 CREATE TYPE realtime.action AS ENUM ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'ERROR');
 CREATE TYPE realtime.equality_op AS ENUM ('eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in');
@@ -102,7 +103,9 @@ BEGIN
             WHERE c.relnamespace = 'realtime'::regnamespace AND c.relkind IN ('r', 'p')
   LOOP
     EXECUTE format('ALTER TABLE %s OWNER TO supabase_realtime_admin', t.rel);
-    EXECUTE format('GRANT ALL ON TABLE %s TO postgres, dashboard_user, service_role', t.rel);
+    IF t.rel::text <> 'realtime.schema_migrations' THEN
+      EXECUTE format('GRANT ALL ON TABLE %s TO postgres, dashboard_user, service_role', t.rel);
+    END IF;
   END LOOP;
   FOR t IN SELECT p.oid::regprocedure AS fn FROM pg_catalog.pg_proc p
             WHERE p.pronamespace = 'realtime'::regnamespace

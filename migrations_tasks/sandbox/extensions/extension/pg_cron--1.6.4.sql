@@ -1,6 +1,9 @@
 -- sandbox stand-in for pg_cron 1.6: the cron schema, tables and functions with pg_cron's signatures.
 -- Jobs are validated and recorded; there is no scheduler, so none runs. (On Supabase, supautils
 -- forces schema pg_catalog whatever WITH SCHEMA says; the objects live in schema cron either way.)
+-- pg_cron's C functions write cron.job whatever the caller's table privileges (postgres may only SELECT
+-- it on Supabase), recording the calling user; here the writers are SECURITY DEFINER and record
+-- session_user (the same unless the caller SET ROLE).
 \echo Use "CREATE EXTENSION pg_cron" to load this file. \quit
 
 CREATE SCHEMA IF NOT EXISTS cron;
@@ -90,19 +93,19 @@ END
 $$;
 
 CREATE FUNCTION cron.schedule(schedule text, command text) RETURNS bigint
-LANGUAGE plpgsql STRICT AS $$
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   id bigint;
 BEGIN
   PERFORM cron._sandbox_check_schedule(schedule);
-  INSERT INTO cron.job (schedule, command) VALUES (schedule, command) RETURNING jobid INTO id;
+  INSERT INTO cron.job (schedule, command, username) VALUES (schedule, command, session_user) RETURNING jobid INTO id;
   RETURN id;
 END
 $$;
 COMMENT ON FUNCTION cron.schedule(text, text) IS 'schedule a pg_cron job';
 
 CREATE FUNCTION cron.schedule(job_name text, schedule text, command text) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   id bigint;
 BEGIN
@@ -110,7 +113,7 @@ BEGIN
     RAISE EXCEPTION 'job_name can not be NULL' USING ERRCODE = '22023';
   END IF;
   PERFORM cron._sandbox_check_schedule(schedule);
-  INSERT INTO cron.job (schedule, command, jobname) VALUES (schedule, command, job_name)
+  INSERT INTO cron.job (schedule, command, jobname, username) VALUES (schedule, command, job_name, session_user)
   ON CONFLICT ON CONSTRAINT jobname_username_uniq
   DO UPDATE SET schedule = EXCLUDED.schedule, command = EXCLUDED.command
   RETURNING jobid INTO id;
@@ -122,7 +125,7 @@ COMMENT ON FUNCTION cron.schedule(text, text, text) IS 'schedule a pg_cron job';
 CREATE FUNCTION cron.schedule_in_database(
   job_name text, schedule text, command text, database text, username text DEFAULT NULL,
   active boolean DEFAULT true)
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   id bigint;
 BEGIN
@@ -131,7 +134,7 @@ BEGIN
     RAISE EXCEPTION 'database "%" does not exist', database USING ERRCODE = '3D000';
   END IF;
   INSERT INTO cron.job (schedule, command, jobname, database, username, active)
-  VALUES (schedule, command, job_name, database, coalesce(username, CURRENT_USER), coalesce(active, true))
+  VALUES (schedule, command, job_name, database, coalesce(username, session_user), coalesce(active, true))
   ON CONFLICT ON CONSTRAINT jobname_username_uniq
   DO UPDATE SET schedule = EXCLUDED.schedule, command = EXCLUDED.command, database = EXCLUDED.database,
                 active = EXCLUDED.active
@@ -142,9 +145,9 @@ $$;
 COMMENT ON FUNCTION cron.schedule_in_database(text, text, text, text, text, boolean) IS 'schedule a pg_cron job';
 
 CREATE FUNCTION cron.unschedule(job_id bigint) RETURNS boolean
-LANGUAGE plpgsql STRICT AS $$
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  DELETE FROM cron.job WHERE jobid = job_id;
+  DELETE FROM cron.job WHERE jobid = job_id AND username = session_user;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'could not find valid entry for job %', job_id USING ERRCODE = '22023';
   END IF;
@@ -154,9 +157,9 @@ $$;
 COMMENT ON FUNCTION cron.unschedule(bigint) IS 'unschedule a pg_cron job';
 
 CREATE FUNCTION cron.unschedule(job_name text) RETURNS boolean
-LANGUAGE plpgsql STRICT AS $$
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  DELETE FROM cron.job WHERE jobname = job_name AND username = CURRENT_USER;
+  DELETE FROM cron.job WHERE jobname = job_name AND username = session_user;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'could not find valid entry for job ''%''', job_name USING ERRCODE = '22023';
   END IF;
@@ -168,7 +171,7 @@ COMMENT ON FUNCTION cron.unschedule(text) IS 'unschedule a pg_cron job';
 CREATE FUNCTION cron.alter_job(
   job_id bigint, schedule text DEFAULT NULL, command text DEFAULT NULL, database text DEFAULT NULL,
   username text DEFAULT NULL, active boolean DEFAULT NULL)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF schedule IS NOT NULL THEN
     PERFORM cron._sandbox_check_schedule(schedule);
@@ -179,7 +182,7 @@ BEGIN
          database = coalesce(alter_job.database, j.database),
          username = coalesce(alter_job.username, j.username),
          active = coalesce(alter_job.active, j.active)
-   WHERE j.jobid = job_id;
+   WHERE j.jobid = job_id AND j.username = session_user;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'Job % does not exist or you don''t own it', job_id USING ERRCODE = '22023';
   END IF;

@@ -1,6 +1,8 @@
 -- sandbox stand-in for postgis_tiger_geocoder.
 \echo Use "CREATE EXTENSION postgis_tiger_geocoder" to load this file. \quit
 
+CREATE SCHEMA tiger_data;  -- where the loaders put TIGER's tables (empty here)
+
 CREATE TYPE tiger.norm_addy AS (
   address integer, predirabbrev varchar, streetname varchar, streettypeabbrev varchar, postdirabbrev varchar,
   internal varchar, location varchar, stateabbrev varchar, zip varchar, parsed boolean, zip4 varchar,

@@ -1,0 +1,253 @@
+"""What ``db.pull`` reads of a catalog: the drift check's snapshot, plus what writing statements needs.
+
+The drift snapshot (:func:`migrations_tasks.verify.drift.snapshot_sql`) says *what* differs, exactly as
+``db.verify`` compares; :func:`detail_sql` adds, under the same object names, what turning a difference
+into SQL needs: names quoted by PostgreSQL (``quote_ident``), object ids (to create objects in the order the
+live database created them), whether an object was inherited from a partitioned parent, sequences, and
+grants. Both are read with an empty ``search_path`` (:func:`snapshot_request`), so PostgreSQL prints every
+name schema-qualified and the statements do not depend on the path they run with.
+
+:func:`compare` is the proof's comparison: the drift check's differences plus sequences and grants.
+Grants are compared without ``MAINTAIN`` (PostgreSQL 17+ only) and without the owner's own privileges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...verify import drift
+from ...verify.lints import user_schema_condition
+from ...verify.scripts import as_json
+
+Item = dict[str, Any]
+#: Categories whose objects carry grants, and the GRANT keyword of each.
+GRANTED = {"tables": "TABLE", "views": "TABLE", "sequences": "SEQUENCE", "functions": "FUNCTION", "schemas": "SCHEMA"}
+SEQUENCE_FIELDS = ("type", "start", "increment", "min", "max", "cache", "cycle", "owned_by")
+
+_CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+_REL = "format('%I.%I', n.nspname, c.relname)"
+
+
+def _not_member(catalog: str, oid: str) -> str:
+    """Return the condition that an object does not belong to an extension."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = '{catalog}'::regclass "
+        f"AND dep.objid = {oid} AND dep.deptype = 'e')"
+    )
+
+
+def _acl(acl: str, kind: str, owner: str) -> str:
+    """Return an expression: the JSON array of an object's grants as ``grantee PRIVILEGE [WITH GRANT OPTION]``."""
+    entry = (
+        "CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END "
+        "|| ' ' || x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END"
+    )
+    return (
+        f"(SELECT coalesce(json_agg(DISTINCT {entry}), '[]') "
+        f"FROM aclexplode(coalesce({acl}, acldefault('{kind}', {owner}))) x "
+        f"WHERE x.grantee <> {owner} AND x.privilege_type <> 'MAINTAIN')"
+    )
+
+
+def _columns_sql() -> str:
+    """Return an expression: the JSON array of table ``c``'s columns with their quoted names and type ids."""
+    return """(SELECT coalesce(json_agg(json_build_object(
+        'name', a.attname, 'ident', quote_ident(a.attname), 'default_oid', d.oid::bigint,
+        'type_oid', et.oid::bigint, 'array', t.oid <> et.oid,
+        'elem', format('%I.%I', etn.nspname, et.typname),
+        'collation', CASE WHEN a.attcollation <> t.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname)
+          FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+          WHERE co.oid = a.attcollation) END) ORDER BY a.attnum), '[]')
+      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+      JOIN pg_catalog.pg_type et
+        ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
+      JOIN pg_catalog.pg_namespace etn ON etn.oid = et.typnamespace
+      LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"""
+
+
+def _relations_sql(user: str) -> list[str]:
+    """Return the detail entries of tables, sequences and views."""
+    parent = (
+        "(SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_catalog.pg_inherits i "
+        "JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent "
+        "JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace "
+        "WHERE i.inhrelid = c.oid AND c.relispartition)"
+    )
+    owned = (
+        "(SELECT format('%I.%I.%I', tn.nspname, tc.relname, ta.attname) FROM pg_catalog.pg_depend dep "
+        "JOIN pg_catalog.pg_class tc ON tc.oid = dep.refobjid "
+        "JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace "
+        "JOIN pg_catalog.pg_attribute ta ON ta.attrelid = tc.oid AND ta.attnum = dep.refobjsubid "
+        "WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND dep.deptype = 'a' LIMIT 1)"
+    )
+    identity = (
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = 'pg_class'::regclass "
+        "AND dep.objid = c.oid AND dep.deptype = 'i')"
+    )
+    not_ext = _not_member("pg_class", "c.oid")
+    return [
+        f"""'tables', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
+      'persistence', c.relpersistence, 'partkey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+      'parent', {parent}, 'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
+      'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()})), '[]')
+   FROM {_CLS} WHERE c.relkind IN ('r', 'p', 'f') AND {user} AND {not_ext})""",
+        f"""'sequences', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
+      'type', format_type(s.seqtypid, NULL), 'start', s.seqstart::text, 'increment', s.seqincrement::text,
+      'min', s.seqmin::text, 'max', s.seqmax::text, 'cache', s.seqcache::text, 'cycle', s.seqcycle,
+      'owned_by', {owned}, 'acl', {_acl("c.relacl", "s", "c.relowner")})), '[]')
+   FROM {_CLS} JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+   WHERE {user} AND {not_ext} AND {identity})""",
+        f"""'views', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
+      'acl', {_acl("c.relacl", "r", "c.relowner")})), '[]')
+   FROM {_CLS} WHERE c.relkind IN ('v', 'm') AND {user} AND {not_ext})""",
+    ]
+
+
+def _table_parts_sql(user: str, attached: str, function_user: str) -> list[str]:
+    """Return the detail entries of constraints, indexes, policies and triggers (named as drift names them)."""
+    not_ext = _not_member("pg_class", "c.oid")
+    return [
+        f"""'constraints', (SELECT coalesce(json_agg(json_build_object('name', format('%I on %s', k.conname, {_REL}),
+      'ident', quote_ident(k.conname), 'table', {_REL}, 'type', k.contype, 'oid', k.oid::bigint,
+      'inherited', NOT k.conislocal OR k.conparentid <> 0)), '[]')
+   FROM pg_catalog.pg_constraint k JOIN {_CLS} ON c.oid = k.conrelid
+   WHERE k.contype <> 'n' AND {user} AND {not_ext})""",
+        f"""'indexes', (SELECT coalesce(json_agg(json_build_object('name', format('%I.%I', n.nspname, ic.relname),
+      'ident', quote_ident(ic.relname), 'schema', quote_ident(n.nspname), 'table', {_REL}, 'oid', ic.oid::bigint,
+      'inherited', ic.relispartition, 'partitioned', c.relkind = 'p')), '[]')
+   FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid JOIN {_CLS} ON c.oid = i.indrelid
+   WHERE {user} AND {not_ext})""",
+        f"""'policies', (SELECT coalesce(json_agg(json_build_object('name', format('%I on %s', p.polname, {_REL}),
+      'ident', quote_ident(p.polname), 'table', {_REL}, 'oid', p.oid::bigint,
+      'role_idents', (SELECT coalesce(json_agg(CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END
+                                               ORDER BY 1), '[]') FROM unnest(p.polroles) r))), '[]')
+   FROM pg_catalog.pg_policy p JOIN {_CLS} ON c.oid = p.polrelid WHERE {user} OR {attached})""",
+        f"""'triggers', (SELECT coalesce(json_agg(json_build_object('name', format('%I on %s', t.tgname, {_REL}),
+      'ident', quote_ident(t.tgname), 'table', {_REL}, 'oid', t.oid::bigint, 'inherited', t.tgparentid <> 0)), '[]')
+   FROM pg_catalog.pg_trigger t JOIN {_CLS} ON c.oid = t.tgrelid
+   JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid JOIN pg_catalog.pg_namespace fn ON fn.oid = f.pronamespace
+   WHERE NOT t.tgisinternal AND ({user} OR {function_user}))""",
+    ]
+
+
+def _objects_sql(user: str) -> list[str]:
+    """Return the detail entries of functions, enums, extensions and schemas."""
+    return [
+        f"""'functions', (SELECT coalesce(json_agg(json_build_object(
+      'name', format('%I.%I(%s)', n.nspname, f.proname, pg_get_function_identity_arguments(f.oid)),
+      'oid', f.oid::bigint, 'kind', f.prokind, 'arguments', pg_get_function_arguments(f.oid),
+      'result', pg_get_function_result(f.oid), 'acl', {_acl("f.proacl", "f", "f.proowner")})), '[]')
+   FROM pg_catalog.pg_proc f JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
+   WHERE f.prokind IN ('f', 'p', 'w') AND {user} AND {_not_member("pg_proc", "f.oid")})""",
+        f"""'enums', (SELECT coalesce(json_agg(json_build_object('name', format('%I.%I', n.nspname, ty.typname),
+      'oid', ty.oid::bigint, 'schema', quote_ident(n.nspname), 'typname', ty.typname)), '[]')
+   FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
+   WHERE ty.typtype = 'e' AND {user} AND {_not_member("pg_type", "ty.oid")})""",
+        """'extensions', (SELECT coalesce(json_agg(json_build_object('name', e.extname, 'ident', quote_ident(e.extname),
+      'schema_ident', quote_ident(n.nspname), 'oid', e.oid::bigint)), '[]')
+   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace)""",
+        f"""'schemas', (SELECT coalesce(json_agg(json_build_object('name', n.nspname, 'ident', quote_ident(n.nspname),
+      'oid', n.oid::bigint, 'acl', {_acl("n.nspacl", "n", "n.nspowner")})), '[]')
+   FROM pg_catalog.pg_namespace n WHERE {user} AND n.nspname <> 'public')""",
+    ]
+
+
+def detail_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str:
+    """Return an expression whose value is a JSON object: per category, what generating statements needs."""
+    user = user_schema_condition("n.nspname", schemas, ignore)
+    attached = "n.nspname IN (" + ", ".join(f"'{s}'" for s in drift.ATTACHED_SCHEMAS) + ")"
+    function_user = user_schema_condition("fn.nspname", schemas, ignore)
+    parts = [*_relations_sql(user), *_table_parts_sql(user, attached, function_user), *_objects_sql(user)]
+    return "json_build_object(\n " + ",\n ".join(parts) + "\n)"
+
+
+def snapshot_request(schemas: Sequence[str] = (), ignore: Sequence[str] = (), *, extra: str = "") -> str:
+    """Return the statements that read both snapshots (``catalog``, ``detail``) with an empty search_path."""
+    columns = f"{drift.snapshot_sql(schemas, ignore)} AS catalog,\n  {detail_sql(schemas, ignore)} AS detail"
+    return f"SELECT set_config('search_path', '', true) AS path;\nSELECT {extra}{columns}"
+
+
+@dataclass
+class Snapshot:
+    """One database's catalog: the drift snapshot as read, its normalised form, and the detail by name."""
+
+    raw: Mapping[str, Any]
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.normal = drift.normalise(self.raw)
+        self._items: dict[str, dict[str, Item]] = {}
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Snapshot:
+        """Return the snapshot in a row with ``catalog`` and ``detail`` columns."""
+        return cls(as_json(row.get("catalog")) or {}, as_json(row.get("detail")) or {})
+
+    def items(self, category: str) -> dict[str, Item]:
+        """Return a category's objects by name: what the drift snapshot says, with the detail merged in."""
+        if category not in self._items:
+            merged: dict[str, Item] = {}
+            raw = self.raw.get(category) or []
+            if category == "schemas":
+                raw = [{"name": name} for name in raw]
+            for item in raw:
+                merged[str(item["name"])] = dict(item)
+            for item in self.detail.get(category) or []:
+                name = str(item["name"])
+                if name in merged or category not in self.raw:  # the drift snapshot decides what exists
+                    merged.setdefault(name, {}).update(item)
+            for item in merged.values():
+                _merge_columns(item)
+            self._items[category] = merged
+        return self._items[category]
+
+
+def _merge_columns(table: Item) -> None:
+    """Merge a table's ``column_detail`` into its ``columns`` (both lists of dicts by column name)."""
+    detail = {str(c["name"]): c for c in table.pop("column_detail", None) or []}
+    if detail:
+        table["columns"] = [{**c, **detail.get(str(c["name"]), {})} for c in table.get("columns") or []]
+
+
+def grant_set(item: Mapping[str, Any]) -> set[str]:
+    """Return an object's grants (``grantee PRIVILEGE [WITH GRANT OPTION]``)."""
+    return {str(entry) for entry in item.get("acl") or []}
+
+
+def _sequence_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
+    out = []
+    mine, theirs = want.items("sequences"), have.items("sequences")
+    for name in sorted(set(mine) | set(theirs)):
+        if name not in theirs:
+            out.append(drift.Difference(drift.ONLY_MIGRATIONS, "sequence", name))
+        elif name not in mine:
+            out.append(drift.Difference(drift.ONLY_DATABASE, "sequence", name))
+        else:
+            changed = [f for f in SEQUENCE_FIELDS if mine[name].get(f) != theirs[name].get(f)]
+            if changed:
+                out.append(drift.Difference(drift.DIFFERS, "sequence", name, ", ".join(changed)))
+    return out
+
+
+def _grant_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
+    out = []
+    for category, keyword in GRANTED.items():
+        mine, theirs = want.items(category), have.items(category)
+        for name in sorted(set(mine) & set(theirs)):
+            if "acl" not in mine[name] or "acl" not in theirs[name]:
+                continue
+            ours, live = grant_set(mine[name]), grant_set(theirs[name])
+            only_mine, only_theirs = ours - live, live - ours
+            if only_mine or only_theirs:
+                parts = [f"{g} in migrations only" for g in sorted(only_mine)]
+                parts += [f"{g} in database only" for g in sorted(only_theirs)]
+                out.append(drift.Difference(drift.DIFFERS, "grants", f"{keyword.lower()} {name}", "; ".join(parts)))
+    return out
+
+
+def compare(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
+    """Return every difference: the drift check's, then sequences and grants."""
+    return [*drift.diff(want.normal, have.normal), *_sequence_differences(want, have), *_grant_differences(want, have)]

@@ -1,0 +1,47 @@
+"""Every statement that turns one catalog into another, in an order PostgreSQL accepts (pure).
+
+:func:`ddl` covers every kind of object but grants; :func:`.grants.grants` runs on the catalog a rehearsal
+of the DDL leaves behind (see :mod:`.proof`), so new objects' default privileges are taken into account.
+"""
+
+from __future__ import annotations
+
+from .catalog import Snapshot
+from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
+from .steps import Script
+from .tables import sequences, table_parts, tables
+
+
+def dropped_relations(source: Snapshot, target: Snapshot) -> set[str]:
+    """Return the tables and views the source has and the target lacks (their parts go with them)."""
+    return {
+        name for category in ("tables", "views") for name in set(source.items(category)) - set(target.items(category))
+    }
+
+
+def barriers(source: Snapshot, target: Snapshot) -> list[int]:
+    """Return the object ids of new functions, sequences and tables: a column default after one is set later."""
+    out = []
+    for category in ("functions", "sequences", "tables"):
+        have = source.items(category)
+        out += [int(item.get("oid") or 0) for name, item in target.items(category).items() if name not in have]
+    return sorted(out)
+
+
+def ddl(source: Snapshot, target: Snapshot) -> Script:
+    """Return the statements (grants aside) that turn ``source`` into ``target``; drops are marked."""
+    gone = dropped_relations(source, target)
+    script = Script()
+    for part in (
+        schemas_and_extensions(source, target),
+        enums(source, target),
+        sequences(source, target, gone),
+        tables(source, target, barriers(source, target)),
+        table_parts(source, target, gone),
+        functions(source, target),
+        views(source, target),
+        triggers(source, target, gone),
+        policies(source, target, gone),
+    ):
+        script.extend(part)
+    return script

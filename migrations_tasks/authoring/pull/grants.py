@@ -1,0 +1,76 @@
+"""Grants on user objects: GRANT and REVOKE so each object's privileges match the target's (pure).
+
+The source is the catalog *after* the other statements ran in a rehearsal (so a new table already holds
+what the schema's default privileges gave it); see :mod:`.proof`. An entry is ``grantee PRIVILEGE`` with
+``WITH GRANT OPTION`` when it may be passed on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .catalog import GRANTED, Snapshot, grant_set
+from .steps import Phase, Script
+
+_OPTION = " WITH GRANT OPTION"
+
+
+def _entries(grants: Iterable[str]) -> dict[tuple[str, str], bool]:
+    """Return {(grantee, privilege): grantable} from ``grantee PRIVILEGE [WITH GRANT OPTION]`` entries."""
+    out: dict[tuple[str, str], bool] = {}
+    for entry in grants:
+        option = entry.endswith(_OPTION)
+        grantee, _, privilege = entry.removesuffix(_OPTION).rpartition(" ")
+        out[(grantee, privilege)] = option
+    return out
+
+
+def _object(category: str, keyword: str, name: str, item: Mapping[str, Any]) -> str:
+    if category == "schemas":
+        return f"SCHEMA {item.get('ident') or name}"
+    if category == "functions" and item.get("kind") == "p":
+        return f"PROCEDURE {name}"
+    return f"{keyword} {name}"
+
+
+def _changes(have: dict[tuple[str, str], bool], want: dict[tuple[str, str], bool]) -> dict[tuple[str, str], list[str]]:
+    """Return {(grantee, action): privileges}; actions are GRANT, GRANT+option, REVOKE, REVOKE option."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (grantee, privilege), option in sorted(want.items()):
+        if (grantee, privilege) not in have:
+            out[(grantee, "grant option" if option else "grant")].append(privilege)
+        elif option != have[(grantee, privilege)]:
+            out[(grantee, "grant option" if option else "revoke option")].append(privilege)
+    for (grantee, privilege), _ in sorted(have.items()):
+        if (grantee, privilege) not in want:
+            out[(grantee, "revoke")].append(privilege)
+    return out
+
+
+def _statement(action: str, privileges: list[str], target: str, grantee: str) -> str:
+    listed = ", ".join(privileges)
+    return {
+        "grant": f"GRANT {listed} ON {target} TO {grantee}",
+        "grant option": f"GRANT {listed} ON {target} TO {grantee}{_OPTION}",
+        "revoke": f"REVOKE {listed} ON {target} FROM {grantee}",
+        "revoke option": f"REVOKE GRANT OPTION FOR {listed} ON {target} FROM {grantee}",
+    }[action]
+
+
+def grants(source: Snapshot, target: Snapshot) -> Script:
+    """Return the GRANT and REVOKE statements for objects both catalogs have."""
+    script = Script()
+    for category, keyword in GRANTED.items():
+        have, want = source.items(category), target.items(category)
+        for name in sorted(set(have) & set(want)):
+            if "acl" not in have[name] or "acl" not in want[name]:
+                continue
+            changes = _changes(_entries(grant_set(have[name])), _entries(grant_set(want[name])))
+            target_sql = _object(category, keyword, name, want[name])
+            oid = int(want[name].get("oid") or 0)
+            for (grantee, action), privileges in sorted(changes.items()):
+                statement = _statement(action, privileges, target_sql, grantee)
+                script.add(statement, Phase.GRANT, oid, statement.lower())
+    return script

@@ -1,0 +1,148 @@
+"""The proof, on the throwaway database: rehearse statements, apply the candidate, roll it back, compare.
+
+:class:`Workbench` is a direct connection to the drift check's throwaway database
+(:mod:`migrations_tasks.verify.throwaway`) with an :class:`~migrations_tasks.engine.Engine` on it. The
+migrations are applied and the candidate applied and rolled back through the engine, exactly as
+``db.apply`` and ``db.rollback`` would. A rehearsal runs statements inside a transaction that is always
+rolled back, one statement per call so a failure names its statement, and reads the catalog they leave
+(the grants of new objects come from it). It runs as the throwaway's ``postgres`` and needs no superuser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...engine import Engine
+from ...errors import MigrationFailed, SqlError
+from ...migrations import LocalMigrations, Migration, MigrationFileName, parse_file
+from ...secret import Secret
+from ...settings import Settings
+from ...verify.drift import ONLY_MIGRATIONS, Difference
+from ...verify.throwaway import connect
+from .catalog import Snapshot, compare, snapshot_request
+from .generate import ddl
+from .grants import grants
+from .script import statements_sql
+from .steps import Script, Step
+
+
+class Unproven(Exception):
+    """The generated migration could not be proven; ``remaining`` lists what still differs."""
+
+    def __init__(self, message: str, remaining: Sequence[str] = (), *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.remaining = list(remaining)
+        self.hint = hint
+
+
+@dataclass
+class Generated:
+    """Statements that turn one catalog into another: the DDL, then the grants; and what could not be done."""
+
+    steps: list[Step] = field(default_factory=list)
+    commented: list[Step] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+
+
+class Workbench:
+    """The throwaway database, reached directly, with an engine on it."""
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        secret = Secret(url)
+        self.db = connect(secret, timeout=settings.request_timeout)
+        self.settings = settings.with_overrides(transport="postgres", db_url=secret)
+        self.engine = Engine(self.db, self.settings)
+        vs = settings.verify
+        self._snapshot_sql = snapshot_request(vs.drift_schemas, vs.drift_ignore_schemas)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def snapshot(self) -> Snapshot:
+        """Return the catalog as it is now."""
+        return Snapshot.from_row(self.db.execute(self._snapshot_sql, write=False)[0])
+
+    def rehearse(self, statements: Sequence[str], what: str) -> Snapshot:
+        """Run ``statements`` (``what``: "the migration" or "its down SQL") in a transaction that is rolled
+        back; return the catalog they left behind."""
+        self.db.execute("BEGIN", write=False)
+        try:
+            for number, sql in enumerate(statements, 1):
+                try:
+                    self.db.execute(sql, write=False)
+                except SqlError as exc:
+                    raise Unproven(
+                        f"statement {number} of {len(statements)} of {what} fails on the migrations' database: "
+                        f"{exc.describe()}\n    {_first_line(sql)}",
+                        hint="Write this change by hand (inv db.new NAME), or make it live in smaller steps.",
+                    ) from None
+            return self.snapshot()
+        finally:
+            self.db.execute("ROLLBACK", write=False)
+
+    def apply(self, local: LocalMigrations) -> None:
+        """Apply every pending migration of ``local`` through the engine."""
+        self.engine.apply(local, include_all=True)
+
+    def roll_back(self, local: LocalMigrations, version: str) -> None:
+        """Roll ``version`` back with its down SQL through the engine."""
+        self.engine.rollback(local, version=version)
+
+
+def _first_line(sql: str) -> str:
+    line = sql.strip().splitlines()[0] if sql.strip() else ""
+    return line if len(line) <= 120 else line[:117] + "..."
+
+
+def generate(
+    bench: Workbench, source: Snapshot, target: Snapshot, *, down: bool = False, include_drops: bool
+) -> Generated:
+    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then the grants that remain."""
+    script: Script = ddl(source, target)
+    runs = script.runs(include_drops)
+    what = "its down SQL" if down else "the migration"
+    rehearsed = bench.rehearse(statements_sql(runs), what) if runs else source
+    steps = Script([*runs, *grants(rehearsed, target).steps]).ordered()
+    return Generated(steps, script.commented(include_drops), script.unsupported)
+
+
+def tolerated(initial: Iterable[Difference], include_drops: bool) -> set[tuple[str, str]]:
+    """Return the differences a file may leave: objects the live database lacks, when drops stay commented."""
+    if include_drops:
+        return set()
+    return {(d.category, d.object) for d in initial if d.kind == ONLY_MIGRATIONS}
+
+
+def remaining(after: Snapshot, want: Snapshot, allowed: set[tuple[str, str]]) -> list[str]:
+    """Return the differences left between two catalogs, but the allowed ones."""
+    return [
+        d.describe() for d in compare(after, want) if (d.category, d.object) not in allowed or d.kind != ONLY_MIGRATIONS
+    ]
+
+
+def candidate(directory: Path, version: str, name: str, text: str) -> Migration:
+    """Write ``text`` as ``<version>_<name>.sql`` in ``directory`` and parse it as ``db.apply`` would."""
+    path = directory / f"{version}_{name}.sql"
+    path.write_text(text, encoding="utf-8")
+    return parse_file(MigrationFileName(path, version, name))
+
+
+def apply_candidate(bench: Workbench, local: LocalMigrations, migration: Migration, what: str) -> None:
+    """Apply (or, with ``what`` = "rollback", roll back) the candidate; a failure is Unproven."""
+    together = LocalMigrations(local.directory, (*local.migrations, migration))
+    try:
+        if what == "rollback":
+            bench.roll_back(together, migration.version)
+        else:
+            bench.apply(together)
+    except MigrationFailed as exc:
+        detail = exc.sql_error.describe() if exc.sql_error else exc.message
+        raise Unproven(
+            f"the generated {'down SQL' if what == 'rollback' else 'migration'} fails on the migrations' database: "
+            f"{detail}",
+            hint="Write this change by hand (inv db.new NAME); the statements above show where to start.",
+        ) from None

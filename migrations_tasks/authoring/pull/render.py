@@ -1,0 +1,106 @@
+"""Print what ``db.pull`` did: a short report for people, one JSON document for machines.
+
+With ``--dry-run`` the migration file itself goes to stdout and the report to stderr, so
+``inv db.pull --dry-run > file.sql`` keeps a clean file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...report import Reporter
+from ...wording import plural
+from .results import PullResult, PullStatus
+
+
+def pull_document(result: PullResult) -> dict[str, Any]:
+    """Return a pull result as one JSON-able document."""
+    return {
+        "status": result.status.value,
+        "exit_code": result.exit_code,
+        "target": result.target,
+        "file": str(result.path) if result.path else None,
+        "version": result.version or None,
+        "name": result.name,
+        "changes": result.changes,
+        "commented_drops": result.commented,
+        "down_statements": result.down_statements,
+        "differences": result.differences,
+        "problem": result.problem or None,
+        "remaining": result.remaining,
+        "hint": result.hint or None,
+        "recorded": result.recorded,
+        "where": result.where,
+        "migrations_applied": result.migrations_applied,
+        "requests": result.requests,
+        "seconds": round(result.seconds, 3),
+        "sql": result.text or None,
+    }
+
+
+def _cost(result: PullResult) -> str:
+    return f"({plural(result.requests, 'request')} to {result.target}; {result.seconds:.1f}s in all)"
+
+
+def _say_changes(say: Callable[[str], None], result: PullResult) -> None:
+    for change in result.changes:
+        say(f"  {change}")
+    if result.commented:
+        say("Commented out, the live database lacks these (inv db.pull --include-drops writes them):")
+        for statement in result.commented:
+            say(f"  -- {statement}")
+
+
+def _say_proof(say: Callable[[str], None], result: PullResult) -> None:
+    say(
+        f"Proven on {result.where}: applied on top of {plural(result.migrations_applied, 'migration')} it leaves "
+        f"no difference from the live schema; its down SQL ({plural(result.down_statements, 'statement')}) "
+        "restores the migrations' schema."
+    )
+
+
+def _say_unproven(say: Callable[[str], None], result: PullResult) -> None:
+    say(f"error: Could not produce a proven migration; nothing was written: {result.problem}.")
+    for line in result.remaining:
+        say(f"  {line}")
+    if result.hint:
+        say(f"  hint: {result.hint}")
+
+
+def render_pull(reporter: Reporter, result: PullResult) -> int:
+    """Print a pull result; return its exit code."""
+    if reporter.json:
+        reporter.document(pull_document(result))
+        return result.exit_code
+    say = reporter.say
+    if result.status is PullStatus.NOTHING:
+        if result.commented:
+            say(f"Nothing to pull but drops: the live database lacks {plural(len(result.commented), 'object')}.")
+            _say_changes(say, result)
+        else:
+            built = plural(result.migrations_applied, "migration")
+            say(f"Nothing to pull: the live database is what the {built} build.")
+    elif result.status is PullStatus.UNPROVEN:
+        say = reporter.progress
+        _say_unproven(say, result)
+        if result.changes:
+            say("What was generated (not written):")
+            _say_changes(say, result)
+    elif result.status is PullStatus.DRY_RUN:
+        print(result.text, end="", file=reporter.out, flush=True)
+        say = reporter.progress
+        say(f"Would write {result.filename} ({plural(len(result.changes), 'change')}):")
+        _say_changes(say, result)
+        _say_proof(say, result)
+        say("Nothing was written or recorded (--dry-run).")
+    else:
+        say(f"Pulled {plural(len(result.changes), 'change')} from the live database into {result.path}:")
+        _say_changes(say, result)
+        _say_proof(say, result)
+        if result.recorded:
+            say(f"Recorded {result.version} as applied in the live ledger, as supabase db pull does.")
+        else:
+            say(f"Not recorded (--no-record): `inv db.repair --status applied {result.version}` records it.")
+    say(_cost(result))
+    return result.exit_code

@@ -1,0 +1,250 @@
+"""``pull()``: read the live catalog, build the migrations' database, generate, prove, write and record.
+
+Requests to the live database: one read (the ledger and the catalog, as ``db.verify`` reads them), and
+one write to record the new file as applied (none with ``no_record`` or ``dry_run``). Everything else
+happens on the drift check's throwaway database:
+
+1. the migrations the ledger lists are applied to it; its catalog is the *expected* one;
+2. when it differs from the live catalog, statements are generated and rehearsed (:mod:`.proof`);
+3. the file is applied on top through the engine: no difference from the live catalog may remain (but
+   the objects whose drops stay commented out);
+4. its down SQL is generated from there back to the expected catalog, and the file is rolled back
+   through the engine: no difference from the expected catalog may remain.
+
+Only then is the file written (and recorded). The local history must be in sync with the ledger first.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ... import ledger
+from ...database import Database
+from ...errors import (
+    ConfigError,
+    HistoryConflict,
+    MigrationFailed,
+    MigrationFileError,
+    MigrationsTasksError,
+    ProtocolError,
+)
+from ...migrations import LocalMigrations, Migration
+from ...plan import build
+from ...progress import Notify, quiet
+from ...settings import Settings
+from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
+from ...verify.throwaway import Throwaway, throwaway_database
+from ..new import next_version, normalise_name, taken_versions
+from .catalog import Snapshot, compare, snapshot_request
+from .proof import Unproven, Workbench, apply_candidate, candidate, generate, remaining, tolerated
+from .record import record
+from .results import PullResult, PullStatus
+from .script import file_text, up_text
+
+DEFAULT_NAME = "remote_schema"
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    """What the user asked for."""
+
+    name: str = DEFAULT_NAME
+    include_drops: bool = False
+    record: bool = True
+    dry_run: bool = False
+
+
+def live_request(settings: Settings) -> str:
+    """Return the one read of the live database: the ledger's columns and rows, and both snapshots."""
+    vs = settings.verify
+    extra = f"{LEDGER_COLUMNS},\n  "
+    return f"{LEDGER_ROWS_SQL};\n{snapshot_request(vs.drift_schemas, vs.drift_ignore_schemas, extra=extra)}"
+
+
+def read_live(db: Database, settings: Settings) -> tuple[ledger.Ledger, Snapshot]:
+    """Read the live ledger and catalog in one request."""
+    rows = db.execute(live_request(settings), write=False)
+    if len(rows) != 1:
+        raise ProtocolError(f"db.pull's request returned {len(rows)} rows instead of one.")
+    row = rows[0]
+    history = decode_ledger(row)
+    return history, Snapshot.from_row(row)
+
+
+def _in_sync(local: LocalMigrations, history: ledger.Ledger) -> LocalMigrations:
+    """Return the applied migrations; refuse when files and ledger disagree or migrations are pending."""
+    plan = build(local.migrations, history)
+    odd = [e for e in plan.entries if e.status.value != "applied"]
+    if odd:
+        listed = ", ".join(f"{e.version} ({e.status.value})" for e in odd[:8]) + (", ..." if len(odd) > 8 else "")
+        raise HistoryConflict(
+            f"db.pull needs the local migrations and the live ledger in sync; they are not: {listed}.",
+            hint="Apply pending migrations (inv db.apply) and resolve conflicts (inv db.check lists them), "
+            "then pull again.",
+        )
+    return LocalMigrations(local.directory, tuple(e.migration for e in plan.entries if e.migration is not None))
+
+
+def _version(local: LocalMigrations, history: ledger.Ledger, now: datetime) -> str:
+    """Return a free version newer than every local and recorded one."""
+    try:
+        names = [p.name for p in local.directory.iterdir()]
+    except OSError:
+        names = []
+    known = [v for v in {m.version for m in local.migrations} | history.versions() if len(v) == 14 and v.isdigit()]
+    return next_version(now, taken_versions(names), after=max(known, default=None))
+
+
+def pull(
+    db: Database,
+    local: LocalMigrations,
+    settings: Settings,
+    options: PullOptions = PullOptions(),
+    *,
+    now: datetime | None = None,
+    notify: Notify | None = None,
+) -> PullResult:
+    """Turn the live database's changes into a proven migration file (see the module docstring)."""
+    say = notify or quiet
+    started, before = time.perf_counter(), db.requests
+    moment = now or datetime.now(timezone.utc)
+    result = PullResult(target=db.description, name=normalise_name(options.name))
+    try:
+        history, live = read_live(db, settings)
+        applied = _in_sync(local, history)
+        result.version = _version(local, history, moment)
+        migration = _prove(result, applied, live, settings, options, moment, say)
+        if migration is not None and not options.dry_run:
+            result.path = _write(local.directory / result.filename, result.text)
+            result.status = PullStatus.WRITTEN
+            if options.record:
+                say(f"pull: recording {result.version} as applied in the live ledger ...")
+                _record(db, settings, history, _reparsed(migration, result.path))
+                result.recorded = True
+        elif migration is not None:
+            result.status = PullStatus.DRY_RUN
+    except Unproven as exc:
+        result.status, result.problem, result.remaining, result.hint = (
+            PullStatus.UNPROVEN,
+            exc.message,
+            exc.remaining,
+            exc.hint,
+        )
+    finally:
+        result.requests = db.requests - before
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def _prove(
+    result: PullResult,
+    applied: LocalMigrations,
+    live: Snapshot,
+    settings: Settings,
+    options: PullOptions,
+    now: datetime,
+    say: Notify,
+) -> Migration | None:
+    """Generate the file and prove it; return the proven migration (None: nothing to write)."""
+    info = Throwaway()
+    admin = settings.drift_db_url.reveal() if settings.drift_db_url else None
+    say("pull: applying the migrations to a throwaway database ...")
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_database(admin, info))
+        except ConfigError as exc:
+            raise ConfigError(
+                f"db.pull builds the migrations' schema on the drift check's throwaway database: {exc.message}",
+                hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
+                "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
+            ) from None
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="mt-pull-"))
+        bench = Workbench(url, settings)
+        try:
+            result.where = info.where
+            try:
+                bench.apply(applied)
+            except MigrationFailed as exc:
+                raise Unproven(
+                    f"the migrations do not apply to a fresh database: {exc.version} failed",
+                    [exc.message],
+                    hint="Fix that migration first (inv db.verify shows the same in its drift check).",
+                ) from None
+            result.migrations_applied = len(applied.migrations)
+            return _prove_on(bench, result, applied, live, options, now, Path(scratch), say)
+        finally:
+            bench.close()
+
+
+def _prove_on(
+    bench: Workbench,
+    result: PullResult,
+    applied: LocalMigrations,
+    live: Snapshot,
+    options: PullOptions,
+    now: datetime,
+    scratch: Path,
+    say: Notify,
+) -> Migration | None:
+    expected = bench.snapshot()
+    initial = compare(expected, live)
+    result.differences = [d.describe() for d in initial]
+    if not initial:
+        return None
+    say(f"pull: {len(initial)} difference(s) from the live database; generating and proving a migration ...")
+    up = generate(bench, expected, live, include_drops=options.include_drops)
+    result.changes = [s.summary for s in up.steps if s.summary]
+    result.commented = [f"{s.sql};" for s in up.commented]
+    text = result.text = up_text(result.name, now, up.steps, up.commented)
+    if up.unsupported:
+        raise Unproven("some differences cannot be written as statements", up.unsupported)
+    if not up.steps:
+        return None
+    apply_candidate(bench, applied, candidate(scratch, result.version, result.name, text), "apply")
+    after = bench.snapshot()
+    left = remaining(after, live, tolerated(initial, options.include_drops))
+    if left:
+        raise Unproven("applied on top of the migrations, the generated file leaves differences", left)
+    down = generate(bench, after, expected, down=True, include_drops=True)
+    if down.unsupported:
+        raise Unproven("its down SQL cannot be generated", down.unsupported)
+    result.text = file_text(text, down.steps)
+    result.down_statements = len(down.steps)
+    final = candidate(scratch, result.version, result.name, result.text)
+    apply_candidate(bench, applied, final, "rollback")
+    back = remaining(bench.snapshot(), expected, set())
+    if back:
+        raise Unproven("rolled back with its down SQL, the schema is not the migrations' again", back)
+    return final
+
+
+def _write(path: Path, text: str) -> Path:
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise MigrationFileError(f"{path} already exists; nothing was written.", path=str(path)) from None
+    except OSError as exc:
+        raise MigrationFileError(f"Cannot write {path}: {exc.strerror}; nothing was written.", path=str(path)) from None
+    return path
+
+
+def _record(db: Database, settings: Settings, history: ledger.Ledger, migration: Migration) -> None:
+    try:
+        record(db, settings, history, migration)
+    except MigrationsTasksError as exc:
+        raise MigrationsTasksError(
+            f"{migration.path} was written, but recording it in the live ledger failed: {exc.message}",
+            hint=f"The live database already has its changes: record it with "
+            f"`inv db.repair --status applied {migration.version}`.",
+        ) from None
+
+
+def _reparsed(migration: Migration, path: Path) -> Migration:
+    """Return the proven migration as its written file (the same statements, the real path)."""
+    return Migration(migration.version, migration.name, path, migration.statements, migration.units, migration.down)

@@ -1,0 +1,75 @@
+"""Which files ``db.lint`` lints: the pending migrations (one request for the ledger), every file, or some.
+
+Without any database settings, or when the database cannot be reached, every file is linted and nothing
+is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import MigrationFileError, TransportError
+from ..migrations import FILE_RE, LocalMigrations, Migration, MigrationFileName, parse_file
+from ..progress import Notify, quiet
+from ..settings import Settings
+
+
+@dataclass
+class Selection:
+    """The migrations to lint, in apply order, and how they were chosen."""
+
+    migrations: list[Migration]
+    scope: str  # "pending" | "all" | "files"
+    requests: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def configured(settings: Settings) -> bool:
+    """Return True when settings name a database (a token and project ref, or a database URL)."""
+    return bool((settings.access_token and settings.project_ref) or settings.db_url)
+
+
+def named_files(local: LocalMigrations, files: Sequence[str]) -> list[Migration]:
+    """Return the migrations of the files named (local ones, or other files named like migrations)."""
+    by_path = {m.path.resolve(): m for m in local.migrations}
+    out: list[Migration] = []
+    for name in files:
+        path = Path(name)
+        known = by_path.get(path.resolve())
+        if known is not None:
+            out.append(known)
+            continue
+        match = FILE_RE.match(path.name)
+        if match is None or not path.is_file():
+            raise MigrationFileError(
+                f"{path}: not a migration file (<version>_<name>.sql) that exists.",
+                path=str(path),
+                hint="Name migration files as the Supabase CLI does, or lint them all with --all.",
+            )
+        out.append(parse_file(MigrationFileName(path, match.group(1), match.group(2))))
+    return out
+
+
+def select(
+    settings: Settings, local: LocalMigrations, *, files: Sequence[str] = (), every: bool = False, say: Notify = quiet
+) -> Selection:
+    """Return what to lint: ``files``, every file, or the pending migrations of the configured database."""
+    if files:
+        return Selection(named_files(local, files), "files")
+    if every or not configured(settings):
+        return Selection(list(local.migrations), "all")
+    from ..engine import Engine
+    from ..transports import connect
+
+    db = connect(settings, on_wait=say)
+    try:
+        plan = Engine(db, settings).check(local)
+    except TransportError as exc:
+        warning = f"could not read the ledger ({exc.message}); linting every migration file instead."
+        return Selection(list(local.migrations), "all", db.requests, [warning])
+    finally:
+        db.close()
+    pending = [e.migration for e in plan.pending if e.migration is not None]
+    return Selection(pending, "pending", db.requests)

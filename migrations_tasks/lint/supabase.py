@@ -1,0 +1,166 @@
+"""Our Supabase rules, on PostgreSQL's syntax tree of each statement (pure).
+
+Facts (what a migration running as ``postgres`` may do on hosted Supabase) are in
+``shared/reference/supabase-privileges.md``; each rule's message and help are in :mod:`.rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast, enums
+
+from . import tree
+from .rules import words
+
+#: Schemas whose tables belong to the platform's own roles (postgres is not their owner).
+OWNED_SCHEMAS = frozenset({"auth", "storage", "realtime"})
+#: Storage tables whose rows a statement-level trigger refuses to DELETE (since 2026-01-28).
+STORAGE_TABLES = frozenset({"storage.objects", "storage.buckets"})
+STORAGE_DELETE_SETTING = "storage.allow_delete_query"
+#: Extensions every Supabase project already has: CREATE EXTENSION without IF NOT EXISTS fails (42710).
+PREINSTALLED = frozenset({"plpgsql", "pgcrypto", "uuid-ossp", "pg_graphql", "pg_stat_statements", "supabase_vault"})
+#: supautils' privileged_extensions on hosted projects, and the queue and partition extensions Supabase offers.
+AVAILABLE = PREINSTALLED | words(
+    """
+    address_standardizer address_standardizer_data_us autoinc bloom btree_gin btree_gist citext cube dblink dict_int
+    dict_xsyn earthdistance fuzzystrmatch hstore http hypopg index_advisor insert_username intarray isn ltree
+    moddatetime orioledb pg_buffercache pg_cron pg_hashids pg_jsonschema pg_net pg_partman pg_prewarm pg_repack pgmq
+    pg_stat_monitor pg_tle pg_trgm pg_walinspect pgaudit pgjwt pgroonga pgroonga_database pgrouting pgrowlocks
+    pgsodium pgstattuple pgtap plcoffee pljava plls plpgsql_check plv8 postgis postgis_raster postgis_sfcgal
+    postgis_tiger_geocoder postgis_topology postgres_fdw refint rum seg sslinfo supautils tablefunc tcn timescaledb
+    tsm_system_rows tsm_system_time unaccent vector wrappers
+    """
+)
+_WRITES = frozenset({"insert", "update", "delete", "truncate"})
+_OWNER_ONLY = {
+    enums.AlterTableType.AT_EnableRowSecurity: "ENABLE ROW LEVEL SECURITY",
+    enums.AlterTableType.AT_DisableRowSecurity: "DISABLE ROW LEVEL SECURITY",
+    enums.AlterTableType.AT_ChangeOwner: "OWNER TO",
+}
+
+
+@dataclass
+class Context:
+    """What the rules know beyond one statement: the exposed schemas and the rest of the linted set."""
+
+    exposed_schemas: frozenset[str]
+    #: Tables that get ``ENABLE ROW LEVEL SECURITY`` somewhere in the linted set.
+    rls_enabled: set[str] = field(default_factory=set)
+    #: The current file has run ``SET storage.allow_delete_query`` before this statement.
+    storage_delete_allowed: bool = False
+
+
+Found = tuple[str, str]  # (rule, what exactly, for the message)
+
+
+def _owner_only(node: Any, ctx: Context) -> Iterator[Found]:
+    if isinstance(node, (ast.AlterTableStmt, ast.IndexStmt, ast.RenameStmt)) and node.relation is not None:
+        name = tree.qualified(node.relation)
+        if tree.schema_of(name) in OWNED_SCHEMAS:
+            verb = "CREATE INDEX ON" if isinstance(node, ast.IndexStmt) else "ALTER"
+            what = [_OWNER_ONLY[s] for s in tree.alter_subtypes(node) if s in _OWNER_ONLY]
+            yield "supabase-owner-only-table", f"{verb} {name}" + (f" {what[0]}" if what else "")
+    if isinstance(node, ast.DropStmt):
+        for name in sorted(tree.targets(node)):
+            if tree.schema_of(name) in OWNED_SCHEMAS:
+                yield "supabase-owner-only-table", f"DROP {name}"
+
+
+def _schema_not_writable(node: Any, ctx: Context) -> Iterator[Found]:
+    made = tree.created_object(node)
+    if made is not None and tree.schema_of(made[1]) in OWNED_SCHEMAS:
+        yield "supabase-schema-not-writable", f"{made[0]} {made[1]} in schema {tree.schema_of(made[1])}"
+
+
+def _storage_delete(node: Any, ctx: Context) -> Iterator[Found]:
+    if isinstance(node, ast.DeleteStmt) and not ctx.storage_delete_allowed:
+        name = tree.qualified(node.relation)
+        if name in STORAGE_TABLES:
+            yield "supabase-storage-direct-delete", f"DELETE FROM {name}"
+
+
+def _rls_not_enabled(node: Any, ctx: Context) -> Iterator[Found]:
+    if not isinstance(node, (ast.CreateStmt, ast.CreateTableAsStmt)):
+        return
+    relation: Any = node.relation if isinstance(node, ast.CreateStmt) else getattr(node.into, "rel", None)
+    if (
+        relation is None
+        or relation.relpersistence == "t"
+        or (isinstance(node, ast.CreateTableAsStmt) and node.objtype != enums.ObjectType.OBJECT_TABLE)
+    ):
+        return
+    name = tree.qualified(relation)
+    if tree.schema_of(name) in ctx.exposed_schemas and name not in ctx.rls_enabled:
+        yield "supabase-rls-not-enabled", f"table {name}"
+
+
+def _rls_disabled(node: Any, ctx: Context) -> Iterator[Found]:
+    if enums.AlterTableType.AT_DisableRowSecurity in tree.alter_subtypes(node):
+        yield "supabase-rls-disabled", f"table {tree.qualified(node.relation)}"
+
+
+def _security_definer(node: Any, ctx: Context) -> Iterator[Found]:
+    if not isinstance(node, ast.CreateFunctionStmt):
+        return
+    options: dict[str, Any] = {str(o.defname): o.arg for o in node.options or () if isinstance(o, ast.DefElem)}
+    definer = isinstance(options.get("security"), ast.Boolean) and bool(options["security"].boolval)
+    sets = [o.arg for o in node.options or () if isinstance(o, ast.DefElem) and o.defname == "set"]
+    fixed = any(tree.sets_variable(s, "search_path") for s in sets)
+    if definer and not fixed:
+        yield "supabase-security-definer-search-path", f"function {tree.name_of(node.funcname)}"
+
+
+def _extension(node: Any, ctx: Context) -> Iterator[Found]:
+    if not isinstance(node, ast.CreateExtensionStmt):
+        return
+    name = node.extname
+    if name not in AVAILABLE:
+        yield "supabase-extension-not-available", f"extension {name} is not on Supabase's list"
+    elif name in PREINSTALLED and not node.if_not_exists:
+        yield "supabase-extension-not-available", f"extension {name} is pre-installed: without IF NOT EXISTS, 42710"
+
+
+def _grantees(grant: Any) -> list[str]:
+    out = []
+    for role in grant.grantees or ():
+        if role.roletype == enums.RoleSpecType.ROLESPEC_PUBLIC:
+            out.append("PUBLIC")
+        elif role.rolename == "anon":
+            out.append("anon")
+    return out
+
+
+def _grant_write(node: Any, ctx: Context) -> Iterator[Found]:
+    grant = node.action if isinstance(node, ast.AlterDefaultPrivilegesStmt) else node
+    if not isinstance(grant, ast.GrantStmt) or not grant.is_grant or grant.objtype != enums.ObjectType.OBJECT_TABLE:
+        return
+    privileges = {p.priv_name for p in grant.privileges} if grant.privileges else {"all"}
+    writes = sorted(privileges & (_WRITES | {"all"}))
+    roles = _grantees(grant)
+    if writes and roles:
+        yield "supabase-grant-write-to-anon", f"{', '.join(w.upper() for w in writes)} to {', '.join(roles)}"
+
+
+CHECKS: tuple[Callable[[Any, Context], Iterator[Found]], ...] = (
+    _owner_only,
+    _schema_not_writable,
+    _storage_delete,
+    _rls_not_enabled,
+    _rls_disabled,
+    _security_definer,
+    _extension,
+    _grant_write,
+)
+
+
+def check(node: Any, ctx: Context) -> list[Found]:
+    """Return (rule, what) for every Supabase rule ``node`` breaks."""
+    if node is None:
+        return []
+    found = [item for rule in CHECKS for item in rule(node, ctx)]
+    if tree.sets_variable(node, STORAGE_DELETE_SETTING):
+        ctx.storage_delete_allowed = True
+    return found

@@ -1,0 +1,100 @@
+"""SQL that watches a rehearsal from inside its own transaction, and the decoding of what it saw (pure).
+
+* :data:`RELATIONS_SQL` lists the relations that exist before the pending migrations run (every schema but
+  PostgreSQL's own and the ledger's), with each one's file node;
+* :func:`probe_sql`, sent right after each statement in the same request, saves in a session setting the
+  relation locks this backend holds, their file nodes and this transaction's sequential scans. It takes no
+  lock on a user table. Locks are held until COMMIT, so a statement's own locks are the difference with the
+  previous probe; a file node that changed means the relation was rewritten;
+* :func:`collect_sql` reads the saved probes back in one read request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SETTING = "mt_plan"
+
+RELATIONS_SQL = """SELECT coalesce(json_agg(json_build_array(c.oid::bigint, format('%I.%I', n.nspname, c.relname),
+         c.relkind::text, t.name, pg_catalog.pg_relation_filenode(c.oid)::bigint)), '[]') AS relations
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN LATERAL (SELECT format('%I.%I', tn.nspname, tc.relname) AS name FROM pg_catalog.pg_index i
+                     JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid
+                     JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+                     WHERE i.indexrelid = c.oid) t ON true
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'supabase_migrations')
+   AND n.nspname !~ '^pg_temp_' AND n.nspname !~ '^pg_toast_temp_'
+   AND c.relkind IN ('r', 'p', 'i', 'I', 'S', 'v', 'm', 'f', 't')"""
+
+_PROBE = """(SELECT coalesce(json_agg(json_build_array(l.relation::bigint, l.mode,
+        pg_catalog.pg_relation_filenode(l.relation)::bigint, coalesce(s.seq_scan, 0))), '[]')::text
+   FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_xact_user_tables s ON s.relid = l.relation
+  WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+    AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()))"""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relation that existed before the pending migrations: its name, kind and table (for an index)."""
+
+    oid: int
+    name: str
+    kind: str
+    table: str  # the relation itself, or the table of an index
+
+    @property
+    def label(self) -> str:
+        """Return its name, saying what it is when it is not a table."""
+        return self.name if self.table == self.name else f"{self.name} (index on {self.table})"
+
+
+@dataclass(frozen=True)
+class Held:
+    """One probe's view of one relation: the modes held, its file node and its sequential scans so far."""
+
+    modes: frozenset[str]
+    filenode: int | None
+    scans: int
+
+
+def key(migration: int, statement: int) -> str:
+    """Return the setting name a probe saves to."""
+    return f"{SETTING}.m{migration}_s{statement}"
+
+
+def probe_sql(name: str) -> str:
+    """Return the statement that saves what the transaction holds now under ``name``."""
+    return f"SELECT pg_catalog.set_config('{name}', {_PROBE}, false)"
+
+
+def collect_sql(names: Sequence[str]) -> str:
+    """Return a read of the saved probes, in order (NULL where a probe did not run)."""
+    values = ", ".join(f"current_setting('{n}', true)" for n in names) or "NULL"
+    return f"SELECT json_build_array({values}) AS probes"
+
+
+def decode_relations(raw: Any) -> tuple[dict[int, Relation], dict[int, int | None]]:
+    """Return the relations of :data:`RELATIONS_SQL` by oid, and their file nodes."""
+    items = json.loads(raw) if isinstance(raw, str) else raw or []
+    relations: dict[int, Relation] = {}
+    nodes: dict[int, int | None] = {}
+    for oid, name, kind, table, filenode in items:
+        relations[int(oid)] = Relation(int(oid), str(name), str(kind), str(table or name))
+        nodes[int(oid)] = None if filenode is None else int(filenode)
+    return relations, nodes
+
+
+def decode_probe(raw: Any, known: Mapping[int, Relation]) -> dict[int, Held]:
+    """Return one probe's view of the relations in ``known``."""
+    items = json.loads(raw) if isinstance(raw, str) else raw or []
+    modes: dict[int, set[str]] = {}
+    out: dict[int, Held] = {}
+    for oid, mode, filenode, scans in items:
+        if int(oid) not in known:
+            continue
+        modes.setdefault(int(oid), set()).add(str(mode))
+        out[int(oid)] = Held(frozenset(), None if filenode is None else int(filenode), int(scans or 0))
+    return {oid: Held(frozenset(modes[oid]), held.filenode, held.scans) for oid, held in out.items()}

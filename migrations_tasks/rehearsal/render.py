@@ -1,0 +1,206 @@
+"""Print what ``db.plan`` found: per statement for people, a summary table, Markdown, one JSON document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import github
+from ..lint.render import annotate, finding_dict, finding_lines
+from ..report import Reporter, table
+from ..wording import plural
+from .locks import BLOCKS, impact
+from .results import Estimate, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
+
+VERDICT = {0: "safe", 1: "not safe"}
+
+
+def size(estimate: Estimate | None) -> str:
+    """Return "~1,200 rows, 96 kB live" (or "" when the table is new or unknown)."""
+    if estimate is None:
+        return ""
+    rows = "rows unknown (never analysed)" if estimate.rows is None else f"~{estimate.rows:,} rows"
+    if estimate.bytes is None:
+        return f"{rows} live"
+    kb = estimate.bytes / 1024
+    return f"{rows}, {kb / 1024:.1f} MB live" if kb >= 1024 else f"{rows}, {kb:.0f} kB live"
+
+
+def _sized(name: str, result: PlanResult) -> str:
+    described = size(result.estimates.get(name))
+    return f"{name} ({described})" if described else name
+
+
+def window_text(report: MigrationReport, markdown: bool = False) -> str:
+    """Return the strongest lock on an existing table, what it stops and from which statement."""
+    window = report.window
+    if window is None:
+        return "none"
+    stops = impact(window.mode)
+    mode = f"`{window.mode}`" if markdown else window.mode
+    return f"{mode} {window.table}" + (f" (blocks {stops})" if stops else "") + f" from [{window.statement}] to COMMIT"
+
+
+def proof_text(report: MigrationReport) -> str:
+    """Return the rollback proof's verdict in a few words."""
+    return {
+        Proof.PASS: "pass",
+        Proof.FAIL: "FAIL",
+        Proof.NO_DOWN_SQL: "cannot be undone (no down SQL)",
+        Proof.NOT_RUN: "not run",
+    }[report.proof.status]
+
+
+def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
+    lines = [f"  [{st.index + 1}] line {st.line}  {st.text}"]
+    for lock in st.locks:
+        how = "" if lock.observed else " (documented: it runs outside a transaction)"
+        if lock.relation == lock.table:
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{how}: {BLOCKS[lock.strongest]}")
+        else:
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation} (index on {lock.table}){how}")
+    if st.rewritten:
+        lines.append("      REWRITTEN: " + ", ".join(_sized(name, result) for name in st.rewritten))
+    if st.scanned:
+        lines.append("      scanned: " + ", ".join(_sized(name, result) for name in st.scanned))
+    for finding in st.findings:
+        lines += finding_lines(finding, "      ")
+    return lines
+
+
+def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
+    """Return one migration's rehearsal, statement by statement, with its verdicts."""
+    lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
+    if report.status is Rehearsed.NOT_REHEARSED:
+        return [*lines, "  not rehearsed: an earlier migration failed or could not be applied again"]
+    for st in report.statements:
+        lines += _statement_lines(st, result)
+    if report.failure:
+        lines += ["  FAILED, as db.apply would report it:", *("    " + line for line in report.failure.splitlines())]
+    lines.append(f"  rollback proof: {proof_text(report)}")
+    lines += [f"    {line}" for line in ([report.proof.message] if report.proof.message else [])]
+    lines += [f"    {line}" for line in report.proof.differences]
+    for finding in report.findings:  # what they say is printed just above: where, rule and fix
+        lines += [line for n, line in enumerate(finding_lines(finding, "  ")) if n != 1]
+    return lines
+
+
+def rewrites_text(report: MigrationReport) -> str:
+    """Return the rewritten tables, and how many of their indexes were rebuilt."""
+    tables = [name for name in report.rewrites if " (index on " not in name]
+    indexes = len(report.rewrites) - len(tables)
+    return (
+        ", ".join(tables) + (f" (+{indexes} index{'es' if indexes > 1 else ''})" if indexes else "")
+        if report.rewrites
+        else "none"
+    )
+
+
+def summary_rows(result: PlanResult, markdown: bool = False) -> list[list[str]]:
+    """Return one row per migration: the ten-second summary."""
+    rows = []
+    for m in result.migrations:
+        errors = sum(1 for f in m.findings if f.level == "error") + sum(
+            1 for f in result.lint.of(m.version) if f.level == "error"
+        )
+        warns = len(m.findings) + len(result.lint.of(m.version)) - errors
+        rewrites = rewrites_text(m)
+        status = m.status.value if m.status is not Rehearsed.OK else "applies"
+        rows.append(
+            [m.version, status, window_text(m, markdown), rewrites, f"{errors} error, {warns} warn", proof_text(m)]
+        )
+    return rows
+
+
+HEADERS = ["VERSION", "REHEARSAL", "STRONGEST LOCK ON AN EXISTING TABLE", "REWRITES", "FINDINGS", "ROLLBACK"]
+
+
+def markdown(result: PlanResult) -> str:
+    """Return the plan as Markdown (the GitHub step summary)."""
+    code = result.exit_code
+    lines = [f"### db.plan: {VERDICT.get(code, 'not safe')} (exit {code})", ""]
+    if not result.migrations:
+        return "\n".join([*lines, "Nothing pending."]) + "\n"
+    lines += ["| " + " | ".join(h.lower() for h in HEADERS) + " |", "|---" * len(HEADERS) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in summary_rows(result, markdown=True)]
+    details = [f"- `{f.where}` **{f.level}** `{f.rule}`: {f.message}" for f in result.findings]
+    failures = [f"- `{m.file}` failed: {m.failure.splitlines()[0]}" for m in result.migrations if m.failure]
+    return "\n".join([*lines, "", *failures, *details]) + "\n"
+
+
+def plan_document(result: PlanResult) -> dict[str, Any]:
+    """Return the plan as one JSON-able document, with the same content as the text."""
+    return {
+        "status": VERDICT.get(result.exit_code, "not safe"),
+        "exit_code": result.exit_code,
+        "target": result.target,
+        "requests": result.requests,
+        "throwaway": {"where": result.where, "applied": result.applied, "requests": result.scratch_requests},
+        "seconds": round(result.seconds, 3),
+        "migrations": [_migration_dict(m, result) for m in result.migrations],
+        "findings": [finding_dict(f) for f in result.findings],
+        "notes": result.notes + result.lint.notes,
+    }
+
+
+def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
+    window = m.window
+    return {
+        "version": m.version,
+        "name": m.name,
+        "file": m.file,
+        "status": m.status,
+        "strongest_lock": None if window is None else {**window.__dict__, "blocks": impact(window.mode) or None},
+        "rewrites": m.rewrites,
+        "failure": m.failure or None,
+        "sqlstate": m.sqlstate,
+        "line": m.failure_line,
+        "rollback_proof": {
+            "status": m.proof.status,
+            "message": m.proof.message or None,
+            "differences": m.proof.differences,
+        },
+        "statements": [
+            {
+                "statement": st.index + 1,
+                "line": st.line,
+                "sql": st.text,
+                "locks": [{"relation": k.relation, "modes": list(k.modes), "observed": k.observed} for k in st.locks],
+                "rewritten": st.rewritten,
+                "scanned": st.scanned,
+                "findings": [finding_dict(f) for f in st.findings],
+            }
+            for st in m.statements
+        ],
+        "estimates": {name: e.__dict__ for name, e in result.estimates.items() if name in _names(m)},
+    }
+
+
+def _names(m: MigrationReport) -> set[str]:
+    return {k.table for st in m.statements for k in st.locks}
+
+
+def render_plan(reporter: Reporter, result: PlanResult) -> int:
+    """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
+    annotate(result.findings, "db.plan")
+    for m in result.migrations:
+        if m.failure:
+            github.annotate("error", m.failure, file=m.file, line=m.failure_line, title="db.plan: migration fails")
+    github.summary(markdown(result))
+    if reporter.json:
+        reporter.document(plan_document(result))
+        return result.exit_code
+    for note in result.notes + result.lint.notes:
+        reporter.warn(note)
+    if not result.migrations:
+        reporter.say(f"db.plan: nothing pending ({plural(result.requests, 'request')} to {result.target}).")
+        return result.exit_code
+    for m in result.migrations:
+        reporter.say("\n".join(migration_lines(m, result)) + "\n")
+    reporter.say(table(summary_rows(result), HEADERS))
+    reporter.say(
+        f"\ndb.plan: {VERDICT.get(result.exit_code, 'not safe')} (exit {result.exit_code}); "
+        f"{plural(len(result.migrations), 'pending migration')} rehearsed on {result.where or 'a throwaway database'} "
+        f"after its {plural(result.applied, 'applied migration')}; {plural(result.requests, 'request')} to "
+        f"{result.target}, nothing written there; {result.seconds:.2f}s."
+    )
+    return result.exit_code

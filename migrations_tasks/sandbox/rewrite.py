@@ -1,0 +1,204 @@
+"""Apply supautils' rules to one request's SQL: replace statements in place, map errors back (pure).
+
+Statements Supabase refuses become ``CALL _sandbox.refuse(...)`` (raising Supabase's exact error) and
+statements supautils runs as ``supabase_admin`` become ``CALL _sandbox.run_privileged(...)``, at the same
+place in the text, so the request still runs as one implicit transaction and fails at the same statement
+as on Supabase. Static statements and ``EXECUTE '<constant>'`` inside PL/pgSQL ``DO`` blocks are rewritten
+inside the block (keeping its line numbers); SQL built at run time (``EXECUTE format(...)``) is not seen.
+
+:class:`Rewritten` maps an error's position back to the request's own text and removes the ``CONTEXT``
+lines the helper procedures add, so an error reads as PostgreSQL would have written it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pglast
+from pglast import ast
+from pglast.stream import RawStream
+
+from .supautils import privileged, refusal
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One statement replaced: where it was in the request, and what took its place."""
+
+    start: int
+    end: int
+    text: str
+    #: Inside a rewritten DO block: replacement text -> the statement it stands for.
+    inner: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """A request's SQL as sent to PostgreSQL, and how to map its errors back to the request's text."""
+
+    original: str
+    sql: str
+    replacements: tuple[Replacement, ...] = ()
+
+    def original_position(self, position: int) -> int:
+        """Map a 1-based error position in :attr:`sql` to the request's text (inside a call: its statement)."""
+        offset, shift = position - 1, 0
+        for item in self.replacements:
+            new_start = item.start + shift
+            if offset < new_start:
+                break
+            if offset < new_start + len(item.text):
+                return item.start + 1
+            shift += len(item.text) - (item.end - item.start)
+        return offset - shift + 1
+
+    def clean_context(self, context: str | None) -> str | None:
+        """Drop the CONTEXT lines of the helper procedures; show the original statement inside DO blocks."""
+        if not context or not self.replacements:
+            return context
+        inner = {k: v for r in self.replacements for k, v in r.inner.items()}
+        kept: list[str] = []
+        restored = False
+        for line in context.splitlines():
+            if _OUR_CONTEXT.match(line):
+                if kept and kept[-1].startswith("SQL statement "):
+                    kept.pop()  # the statement run_as_admin EXECUTEd
+                continue
+            if line.startswith('SQL statement "') and line[15:-1] in inner:
+                line, restored = f'SQL statement "{inner[line[15:-1]]}"', True
+            elif restored and line.endswith(" at CALL"):
+                line, restored = line[: -len("CALL")] + "SQL statement", False
+            kept.append(line)
+        return "\n".join(kept) or None
+
+
+_OUR_CONTEXT = re.compile(r"^PL/pgSQL function _sandbox\.\w+\(.*$")
+
+
+def literal(value: str | None) -> str:
+    """Return ``value`` as a standard SQL string literal (or NULL)."""
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def statements(sql: str) -> Iterator[tuple[int, int, Any]]:
+    """Yield (start, end, node or None) for each top-level statement; pieces that do not parse give None.
+
+    A request the PostgreSQL 17 grammar of pglast cannot parse as a whole (PostgreSQL 18 syntax, or a real
+    syntax error, which the server reports) is split with the scanner and parsed piece by piece.
+    """
+    try:
+        for raw in pglast.parse_sql(sql):
+            start = int(raw.stmt_location or 0)
+            yield start, start + raw.stmt_len if raw.stmt_len else len(sql), raw.stmt
+        return
+    except pglast.parser.ParseError:
+        pass
+    for piece in pglast.split(sql, with_parser=False, only_slices=True):
+        try:
+            nodes = pglast.parse_sql(sql[piece])
+        except pglast.parser.ParseError:
+            yield piece.start, piece.stop, None
+            continue
+        yield piece.start, piece.stop, nodes[0].stmt if nodes else None
+
+
+def replacement(node: Any) -> str | None:
+    """Return the call that stands for ``node`` when supautils refuses it or runs it as supabase_admin."""
+    found = refusal(node)
+    if found:
+        code, message, detail, hint = found
+        args = ", ".join(literal(v) for v in (code, message, detail, hint))
+        return f"CALL _sandbox.refuse({args})"
+    special = privileged(node)
+    if special:
+        kind, name = special
+        return f"CALL _sandbox.run_privileged({literal(kind)}, {literal(RawStream()(node))}, {literal(name)})"
+    return None
+
+
+def _plpgsql_statements(tree: Any) -> Iterator[tuple[str, str]]:
+    """Yield ('sql', text) for static SQL and ('execute', expression) for EXECUTE in a PL/pgSQL tree."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if key == "PLpgSQL_stmt_execsql":
+                yield "sql", value["sqlstmt"]["PLpgSQL_expr"]["query"]
+            elif key == "PLpgSQL_stmt_dynexecute":
+                yield "execute", value["query"]["PLpgSQL_expr"]["query"]
+            yield from _plpgsql_statements(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _plpgsql_statements(item)
+
+
+def _constant(expression: str) -> str | None:
+    """Return the string an EXECUTE expression is, when it is one string constant."""
+    try:
+        select: Any = pglast.parse_sql(f"SELECT {expression}")[0].stmt
+        value = select.targetList[0].val
+    except (pglast.parser.ParseError, AttributeError, IndexError, TypeError):
+        return None
+    if isinstance(value, ast.A_Const) and isinstance(value.val, ast.String):
+        return str(value.val.sval)
+    return None
+
+
+def _do_body(node: Any) -> str | None:
+    body, language = None, "plpgsql"
+    for arg in node.args or ():
+        if arg.defname == "as":
+            body = arg.arg.sval
+        elif arg.defname == "language":
+            language = arg.arg.sval
+    return body if body is not None and str(language).lower() == "plpgsql" else None
+
+
+def _rewrite_do(node: Any) -> tuple[str, dict[str, str]] | None:
+    """Rewrite a PL/pgSQL DO block's static statements and EXECUTEs of a constant, inside its body."""
+    body = _do_body(node)
+    if body is None:
+        return None
+    tag = "$do_" + secrets.token_hex(4) + "$"
+    try:
+        tree = pglast.parse_plpgsql(f"CREATE FUNCTION pg_temp.f() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}")
+    except Exception:  # pglast raises several types; the server will report the problem
+        return None
+    new_body, inner = body, {}
+    for kind, text in _plpgsql_statements(tree):
+        statement = _constant(text) if kind == "execute" else text
+        if statement is None:
+            continue
+        try:
+            parsed = pglast.parse_sql(statement)
+        except pglast.parser.ParseError:
+            continue
+        call = replacement(parsed[0].stmt) if len(parsed) == 1 else None
+        if call is None:
+            continue
+        inner[call] = statement
+        padding = "\n" * text.count("\n")  # keep the body's line numbers (CONTEXT says "line N")
+        new_body = new_body.replace(text, (call if kind == "sql" else literal(call)) + padding, 1)
+    return (f"DO {tag}{new_body}{tag}", inner) if inner else None
+
+
+def rewrite(sql: str) -> Rewritten:
+    """Return the request with the statements supautils refuses or runs as supabase_admin replaced."""
+    found: list[Replacement] = []
+    for start, end, node in statements(sql):
+        if node is None:
+            continue
+        if isinstance(node, ast.DoStmt):
+            done = _rewrite_do(node)
+            if done:
+                found.append(Replacement(start, end, done[0], done[1]))
+            continue
+        call = replacement(node)
+        if call:
+            found.append(Replacement(start, end, call))
+    out = sql
+    for item in reversed(found):
+        out = out[: item.start] + item.text + out[item.end :]
+    return Rewritten(sql, out, tuple(found))

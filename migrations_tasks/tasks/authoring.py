@@ -1,0 +1,69 @@
+"""Authoring tasks: a new migration file (``db.new``) and live changes pulled into one (``db.pull``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from ..report import Reporter
+from ._common import exits, settings
+from .db import COMMON_HELP, Where, db_task
+
+
+@task(
+    help={
+        "name": "what the migration does, e.g. add_profiles (lower-cased; spaces and dashes become _)",
+        "migrations_dir": COMMON_HELP["migrations_dir"],
+        "json": COMMON_HELP["json"],
+    },
+    positional=["name"],
+)
+def new(c: Context, name: str | None = None, migrations_dir: str | None = None, json: bool = False) -> Any:
+    """Create an empty migration file named as the Supabase CLI names them (inv db.new NAME)."""
+    from datetime import datetime, timezone
+
+    from ..authoring.new import create
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        s = settings(c, require_database=False, migrations_dir=migrations_dir)
+        path = create(s.migrations_dir, name or "", datetime.now(timezone.utc))
+    if json:
+        reporter.document({"status": "created", "exit_code": 0, "file": str(path)})
+    else:
+        reporter.say(str(path))
+    return path
+
+
+@db_task(
+    help={
+        "name": "the new migration's name (default: remote_schema)",
+        "include_drops": "also drop what the live database lacks (without it, DROP statements are commented out)",
+        "no_record": "do not record the new migration as applied in the live ledger",
+        "dry_run": "generate and prove the migration, print it, write and record nothing",
+    }
+)
+def pull(
+    c: Context,
+    name: str = "remote_schema",
+    include_drops: bool = False,
+    no_record: bool = False,
+    dry_run: bool = False,
+    *,
+    where: Where,
+) -> Any:
+    """Turn changes made in the live database into a new migration, proven before it is written."""
+    from ..authoring.pull.render import render_pull
+    from ..authoring.pull.run import PullOptions
+    from ..authoring.pull.run import pull as run_pull
+
+    options = PullOptions(name=name, include_drops=include_drops, record=not no_record, dry_run=dry_run)
+    with where.session(c) as (reporter, s, local, db):
+        result = run_pull(db, local, s, options, notify=reporter.progress)
+        code = render_pull(reporter, result)
+    if code:
+        raise Exit(code=code)
+    return result

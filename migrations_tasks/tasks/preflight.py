@@ -1,0 +1,67 @@
+"""Know before you apply: ``db.lint`` (static rules, no database) and ``db.plan`` (a rehearsal on a real engine).
+
+Both are added to the ``db`` collection; they take the four flags every database task shares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+
+from ..report import Reporter
+from ._common import exits, settings
+from .db import Where, db_task
+
+
+@db_task(
+    help={
+        "all": "lint every migration file, not only the pending ones (sends nothing)",
+        "files": "lint only this file (repeat the flag for more; sends nothing)",
+    },
+    iterable=["files"],
+)
+def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where: Where) -> Any:
+    """Lint pending migrations with squawk's rules and Supabase's; exit 1 on an error-level finding."""
+    from ..lint.render import render_lint
+    from ..lint.run import levels
+    from ..lint.run import lint as run_lint
+    from ..lint.scope import configured, select
+    from ..migrations import load
+
+    reporter = Reporter(json=where.json)
+    flags: dict[str, Any] = {
+        "migrations_dir": where.migrations_dir,
+        "transport": where.transport,
+        "project_ref": where.project_ref,
+    }
+    with exits(reporter):
+        s = settings(c, require_database=False, **flags)
+        if configured(s) and not (all or files):
+            s = settings(c, **flags)
+        levels(s.lint)  # an unknown rule name stops here, before the ledger is read
+        local = load(s.migrations_dir, s.rollbacks_dir)
+        chosen = select(s, local, files=files or (), every=all, say=reporter.progress)
+        for warning in [*local.warnings, *chosen.warnings]:
+            reporter.warn(warning)
+        result = run_lint(chosen.migrations, s.lint, exposed_schemas=s.verify.exposed_schemas, scope=chosen.scope)
+        result.requests = chosen.requests
+        code = render_lint(reporter, result)
+    if code:
+        raise Exit(code=code)
+    return result
+
+
+@db_task(help={"include_all": "also rehearse migrations older than the newest applied one (as db.apply --include-all)"})
+def plan(c: Context, include_all: bool = False, *, where: Where) -> Any:
+    """Rehearse pending migrations on a throwaway database: locks, rewrites, findings, rollback proof."""
+    from ..rehearsal.render import render_plan
+    from ..rehearsal.run import plan as run_plan
+
+    with where.session(c) as (reporter, s, local, db):
+        result = run_plan(db, local, s, include_all=include_all, notify=reporter.progress)
+        code = render_plan(reporter, result)
+    if code:
+        raise Exit(code=code)
+    return result

@@ -1,0 +1,76 @@
+"""The gate's preflight: db.lint + db.plan before applying, under the environment's plan policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MigrationDir, Project
+from invoke.context import Context
+from test_gate import ledger
+
+from migrations_tasks import gate
+from migrations_tasks.errors import ConfigError
+
+SAFE = (
+    "create table public.items (id int primary key);\nalter table public.items enable row level security;\n"
+    "-- migrate:down\n-- drop table public.items;\n"
+)
+UNSAFE = "create table public.open_door (id int primary key);\n-- migrate:down\n-- drop table public.open_door;\n"
+
+
+def release(project: Project, migrations: MigrationDir, settings: Any, tmp_path: Path, plan: str) -> gate.RunRecord:
+    lines: list[str] = []
+    return gate.run(
+        Context(),
+        settings(migrations.path),
+        None,
+        env="test",
+        policy="apply",
+        plan_policy=plan,
+        record_dir=tmp_path / "records",
+        say=lines.append,
+    )
+
+
+def test_an_unsafe_plan_stops_the_release_before_anything_is_applied(
+    project: Project, migrations: MigrationDir, verify_settings: Any, tmp_path: Path
+) -> None:
+    migrations.write("1_open.sql", UNSAFE)
+    record = release(project, migrations, verify_settings, tmp_path, "block")
+    assert (record.status, record.exit_code) == ("failed", 1)
+    assert [(s.name, s.status) for s in record.steps] == [("db.check", "ok"), ("db.lint + db.plan", "failed")]
+    assert "supabase-rls-not-enabled" in (record.error or "") and "nothing was applied" in (record.error or "")
+    assert record.plan is not None and record.plan["status"] == "not safe"
+    assert project.sql("select to_regclass('supabase_migrations.schema_migrations')") == [(None,)]
+
+
+def test_a_warn_policy_records_the_plan_and_goes_on(
+    project: Project, migrations: MigrationDir, verify_settings: Any, tmp_path: Path
+) -> None:
+    migrations.write("1_open.sql", UNSAFE)
+    record = release(project, migrations, verify_settings, tmp_path, "warn")
+    plan_step = record.steps[1]
+    assert plan_step.name == "db.lint + db.plan" and "plan: warn, going on" in plan_step.detail
+    assert record.steps[2].name == "db.apply" and record.applied == ["1"]
+
+
+def test_a_safe_plan_is_recorded_and_the_release_applies(
+    project: Project, migrations: MigrationDir, verify_settings: Any, tmp_path: Path
+) -> None:
+    migrations.write("1_items.sql", SAFE)
+    record = release(project, migrations, verify_settings, tmp_path, "block")
+    assert (record.status, record.exit_code) == ("ok", 0), record.error
+    assert [s.name for s in record.steps][:3] == ["db.check", "db.lint + db.plan", "db.apply"]
+    assert record.plan is not None and record.plan["migrations"][0]["rollback_proof"]["status"] == "pass"
+    assert ledger(project) == ["1"]
+
+
+def test_the_plan_policy_is_read_per_environment() -> None:
+    assert gate.load_gate_options(None, "staging").plan == "block"
+    config = {"release": {"environments": {"staging": {"plan": False}, "qa": {"plan": "warn"}}}}
+    assert gate.load_gate_options(config, "staging").plan == "off"
+    assert gate.load_gate_options(config, "qa").plan == "warn"
+    with pytest.raises(ConfigError, match="plan must be 'block', 'warn' or 'off', not 'maybe'"):
+        gate.load_gate_options({"release": {"environments": {"qa": {"plan": "maybe"}}}}, "qa")
