@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from .database import Row
+from .dburl import secrets_of
 from .errors import ConfigError, NetworkError, SqlError, answer_lost
 from .rowsets import answer_rows
 from .secret import Secret
@@ -65,14 +66,10 @@ class PostgresDatabase:
             return "PostgreSQL (direct connection)"
 
     def _redact(self, text: str) -> str:
-        text = text.replace(self._url.reveal(), "***")
-        try:
-            from psycopg.conninfo import conninfo_to_dict
-
-            password = conninfo_to_dict(self._url.reveal()).get("password")
-        except Exception:
-            password = None
-        return text.replace(str(password), "***") if password else text
+        """Hide the URL and its password, as written and decoded, in ``text``."""
+        for secret in sorted(secrets_of(self._url.reveal()), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
 
     def _connection(self) -> Any:
         if self._conn is not None and not self._conn.closed:
@@ -91,6 +88,10 @@ class PostgresDatabase:
                 connect_timeout=max(1, int(self._connect_timeout)),
                 application_name="migrations-tasks",
             )
+        except psycopg.ProgrammingError:  # libpq could not parse the URL: its message may quote the password
+            raise ConfigError(
+                f"{ENV_DB_URL} is not a valid PostgreSQL connection URL. Its value is not shown."
+            ) from None
         except psycopg.Error as exc:
             raise NetworkError(
                 f"Cannot connect to PostgreSQL: {self._redact(str(exc)).strip()}",
