@@ -262,17 +262,21 @@ def parse_file(item: MigrationFileName, rollback: MigrationFileName | None = Non
     up, down_text, shifts = split_down_block(text, item.path)
     statements = parse_statements(up, item.path)
     units = plan_units(statements, item.path)
-    down: DownSql | None = None
+    block = None
     if down_text is not None:
-        if rollback is not None:
-            raise MigrationFileError(
-                f"{item.path}: down SQL is written twice, in its migrate:down block and in {rollback.path}.",
-                path=str(item.path),
-                hint="Keep one of them.",
-            )
-        down = parse_down(down_text, origin="block", path=item.path, label=str(item.path), shifts=shifts)
-    elif rollback is not None:
+        block = parse_down(down_text, origin="block", path=item.path, label=str(item.path), shifts=shifts)
+    if block is not None and rollback is not None and block.statements:
+        raise MigrationFileError(
+            f"{item.path}: down SQL is written twice, in its migrate:down block and in {rollback.path}.",
+            path=str(item.path),
+            hint="Keep one of them.",
+        )
+    down = block
+    if rollback is not None and not (block and block.statements):
         down = parse_down(read_text(rollback.path), origin="file", path=rollback.path, label=str(rollback.path))
+    # An empty down block (db.new's template before it is filled) or rollback file is no down SQL at all:
+    # rolling back must refuse, not remove the ledger row and leave the schema as it is.
+    down = down if down is not None and down.statements else None
     return Migration(item.version, item.name, item.path, statements, units, down)
 
 

@@ -87,3 +87,16 @@ def test_the_example_migrations_all_have_down_sql() -> None:
     examples = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
     local = load(examples)
     assert local.migrations and all(m.down is not None and m.down.statements for m in local.migrations)
+
+
+def test_an_empty_down_block_is_no_down_sql_so_a_rollback_file_may_supply_it(
+    migrations: MigrationDir, tmp_path: Path
+) -> None:
+    """db.new writes an empty block to fill: until it is, rolling back must refuse, not just drop the row."""
+    migrations.write("7_seven.sql", "create table seven (id int);\n-- migrate:down\n-- -- write the undo here\n")
+    assert load(migrations.path).migrations[0].down is None
+    rollbacks = tmp_path / "supabase" / "rollbacks"
+    rollbacks.mkdir(parents=True)
+    (rollbacks / "7_seven.sql").write_text("drop table seven;\n")
+    down = load(migrations.path).migrations[0].down
+    assert down is not None and down.origin == "file" and down.texts == ["drop table seven"]

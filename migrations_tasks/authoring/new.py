@@ -66,7 +66,7 @@ def template(name: str, now: datetime) -> str:
         "\n"
         "\n"
         "-- The SQL that undoes it, for inv db.rollback: below the marker, every line commented with `--`\n"
-        "-- (supabase db push ignores it). Until you write it, rolling back only removes the ledger row.\n"
+        "-- (supabase db push ignores it). Until you write it, inv db.rollback refuses to roll this back.\n"
         "-- migrate:down\n"
     )
 
