@@ -553,3 +553,22 @@ def test_the_staging_workflow_installs_in_steps_without_secrets_and_runs_the_gat
     assert "--require-hashes" in runs and "nox -s staging_gate --install-only" in runs
     noxfile = (ROOT / "noxfile.py").read_text()
     assert '"--require-hashes", "--no-deps", "-r", STAGING_GATE_REQUIREMENTS' in noxfile
+
+
+def test_the_sandbox_environment_points_the_drift_check_at_the_sandboxs_own_server() -> None:
+    from migrations_tasks.gate.environment import sandbox_environment
+
+    sandbox = {
+        "SUPABASE_API_URL": "http://127.0.0.1:1",
+        "SUPABASE_PROJECT_REF": "a" * 20,
+        "SUPABASE_ACCESS_TOKEN": "t",
+        "SANDBOX_DB_URL": "postgresql://supabase_admin@127.0.0.1:2/postgres",
+    }
+    environ = {
+        "SUPABASE_DB_URL": "postgresql://elsewhere/db",
+        "MIGRATIONS_DRIFT_DB_URL": "postgresql://other/db",
+        "HOME": "/root",
+    }
+    out = sandbox_environment(environ, sandbox)
+    assert out["MIGRATIONS_DRIFT_DB_URL"] == sandbox["SANDBOX_DB_URL"]
+    assert "SUPABASE_DB_URL" not in out and out["HOME"] == "/root" and out["SUPABASE_PROJECT_REF"] == "a" * 20

@@ -31,9 +31,14 @@ class Prepared:
 
 
 def sandbox_environment(environ: Mapping[str, str], sandbox_env: Mapping[str, str]) -> dict[str, str]:
-    """Return ``environ`` with its ``SUPABASE_*`` values replaced by the sandbox's."""
-    out = {k: v for k, v in environ.items() if not k.startswith("SUPABASE_")}
+    """Return ``environ`` with its ``SUPABASE_*`` values replaced by the sandbox's.
+
+    The drift check and the rehearsal build their throwaway databases on the sandbox's own server
+    (``MIGRATIONS_DRIFT_DB_URL``) instead of starting a second embedded PostgreSQL.
+    """
+    out = {k: v for k, v in environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_DRIFT_DB_URL"))}
     out.update({k: v for k, v in sandbox_env.items() if k.startswith("SUPABASE_")})
+    out["MIGRATIONS_DRIFT_DB_URL"] = sandbox_env["SANDBOX_DB_URL"]
     return out
 
 
