@@ -23,7 +23,7 @@ user for anything below::
     ├── Refused               exit 2  a rollback or repair that would be unsafe as asked; nothing was sent
     ├── MigrationFailed       exit 1  a migration was sent and failed; nothing of it remains
     │   └── RollbackFailed    exit 1  a migration's down SQL failed; its schema and ledger row are unchanged
-    ├── Interrupted           130/143 SIGINT / SIGTERM stopped a run at a migration boundary
+    ├── Interrupted           130/143 SIGINT / SIGTERM stopped a run at a safe point (a migration boundary)
     └── DeployError                   shipping a release over SSH (``migrations_tasks.deploy``)
         ├── SshError                  ssh could not run a command on a host
         │   ├── SshConnectError       refused, timed out, unknown name, connection lost
@@ -240,7 +240,7 @@ class RollbackFailed(MigrationFailed):
 
 
 class Interrupted(MigrationsTasksError):
-    """A signal stopped the run at a migration boundary."""
+    """A signal stopped the run at a safe point: a migration boundary, a step of the gate, before a switch."""
 
     def __init__(self, message: str, *, signal_number: int, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
