@@ -60,6 +60,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"The secret canary token appeared in captured output or failure text of {item.nodeid}."
 
 
+def write_file(directory: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path:
+    """Write a file (text as UTF-8, or bytes as they are) in ``directory``; return its path."""
+    path = directory / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 class SandboxProcess:
     """A running ``python -m migrations_tasks.sandbox`` and what it printed."""
 

@@ -6,19 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import write_file as write
 
 from migrations_tasks import migrations as M
 from migrations_tasks import sqlfile
 from migrations_tasks.errors import MigrationFileError, SqlSyntaxError
-
-
-def write(directory: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path:
-    path = directory / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def units_of(text: str) -> list[tuple[list[str], bool]]:
