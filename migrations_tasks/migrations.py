@@ -3,7 +3,8 @@
 File names follow the Supabase CLI: ``<digits>_<name>.sql`` in ``supabase/migrations``. Every file is
 parsed by PostgreSQL's parser before anything is sent; problems in any file stop everything.
 
-How a file runs is decided here, as a list of *units* (one request each):
+How a file runs is decided here, as a list of *units* (each its own transaction; the engine batches
+transactional units of consecutive migrations into one request):
 
 * an ordinary file is one transactional unit;
 * a file wrapped in its own ``BEGIN; ... COMMIT;`` is the same: its transaction merges into the
