@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from conftest import SandboxProcess, run_inv, user_project
 
+from migrations_tasks.authoring.pull.record import record
 from migrations_tasks.engine import Engine, Event
 from migrations_tasks.migrations import load
 from migrations_tasks.sandbox import workload
@@ -85,6 +86,21 @@ def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twic
     # and a check (a read) goes through dropped answers by retrying
     plan = engine.check(load(tmp_path))
     assert all(e.status.value == "applied" for e in plan.entries)
+
+
+def test_a_lost_answer_while_db_pull_records_its_migration_is_settled_not_reported(
+    dropping: SandboxProcess, tmp_path: Path
+) -> None:
+    project = dropping.new_project()
+    workload.generate(tmp_path, 3)
+    engine = engine_on(dropping, project.ref, tmp_path)
+    engine.create_ledger()
+    history = engine.read_ledger()
+    for migration in load(tmp_path).migrations:  # three writes in a row: the sandbox drops one of every three answers
+        record(engine.db, engine.ctx.settings, history, migration)
+    with psycopg.connect(project.db_url, autocommit=True) as conn:
+        rows = conn.execute("select version from supabase_migrations.schema_migrations order by 1").fetchall()
+    assert [r[0] for r in rows] == [m.version for m in load(tmp_path).migrations]
 
 
 @pytest.mark.parametrize("batch_size", [1, 4])

@@ -194,6 +194,7 @@ def _send(ctx: Context, request: Request, migration: Migration, records: bool) -
         resendable=records,
         busy=f"Migration {migration.version} was not applied",
         migration=migration,
+        done_state=ledger.ALREADY_APPLIED,
     )
     try:
         delivery = deliver(ctx, write)
@@ -211,13 +212,4 @@ def _send(ctx: Context, request: Request, migration: Migration, records: bool) -
         return
     if error.sqlstate != ledger.ALREADY_APPLIED:
         raise error
-    if not delivery.lost:
-        raise AlreadyApplied()
-    ctx.emit(
-        Event(
-            EventKind.WARNING,
-            f"Sending migration {migration.version} again found it recorded: the ledger shows it committed "
-            "(the attempt whose answer was lost applied it).",
-            migration,
-        )
-    )
+    raise AlreadyApplied()

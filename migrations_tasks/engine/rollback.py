@@ -96,18 +96,10 @@ def rollback_one(ctx: Context, step: RollbackStep) -> Outcome:
         settle=lambda: not recorded(ctx, step.version),
         resendable=True,
         busy=f"Migration {step.version} was not rolled back",
+        done_state=ledger.NOT_APPLIED,
     )
-    delivery = deliver(ctx, write)
-    error = delivery.error
-    if error is not None and error.sqlstate == ledger.NOT_APPLIED and delivery.lost:
-        ctx.emit(
-            Event(
-                EventKind.WARNING,
-                f"Sending the rollback of {step.version} again found it done: the ledger shows it committed "
-                "(the attempt whose answer was lost did it).",
-            )
-        )
-    elif error is not None and error.sqlstate == ledger.NOT_APPLIED:
+    error = deliver(ctx, write).error
+    if error is not None and error.sqlstate == ledger.NOT_APPLIED:
         status = OutcomeStatus.ALREADY_ROLLED_BACK
         seconds = time.perf_counter() - started
         ctx.emit(_event(EventKind.SKIPPED, step, "already rolled back by another run", seconds))

@@ -13,9 +13,10 @@ ledger's creation) goes through :func:`deliver`. When no usable answer comes bac
   error) of a ``resendable`` write is settled by sending it again, with jittered backoff, until
   ``retry_deadline`` seconds have passed. That is safe because such a write is guarded: it takes the
   migration lock (a first attempt still running on the server finishes first) and aborts when the ledger
-  already shows it, so a repeat either does the work once or answers with the guard's refusal, which
-  :attr:`Delivery.lost` lets the caller read as "the lost attempt committed". Repairs and the ledger's
-  creation set the same state however often they run;
+  already shows it, so a repeat either does the work once or answers with the guard's refusal
+  (``done_state``). After a lost attempt that refusal is read here, once for every write, as "the lost
+  attempt committed" (:attr:`Delivery.settled`); without one it stays the answer (another run did it).
+  Repairs and the ledger's creation set the same state however often they run;
 * any other write (a statement that runs outside a transaction) cannot be settled: the error goes up.
 
 The guards' own refusal because the lock is busy becomes one message when ``busy`` says what was not done.
@@ -57,6 +58,8 @@ class Write:
     #: Said when the migration lock is busy: "Migration 3 was not applied".
     busy: str = ""
     migration: Migration | None = None
+    #: The SQLSTATE of the guard's refusal when the write's effect is already in the ledger.
+    done_state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,11 @@ class Delivery:
     """How a write went: the SQL error its answer carried (None: it succeeded), and answers lost before."""
 
     error: SqlError | None = None
-    #: Attempts whose answer was lost before this answer came (a guard's refusal then means "it committed").
+    #: Attempts whose answer was lost before this answer came.
     lost: int = 0
+    #: A lost attempt committed the write (the repeat met the guard's ``done_state`` refusal, or a 408 was
+    #: settled through the ledger).
+    settled: bool = False
 
 
 def deliver(ctx: Context, write: Write) -> Delivery:
@@ -115,6 +121,16 @@ def _attempt(ctx: Context, write: Write, lost: int) -> Delivery:
     except SqlError as exc:
         if exc.sqlstate == ledger.LOCK_BUSY and write.busy:
             raise MigrationsTasksError(f"{write.busy}: {exc.message}.", hint=BUSY_HINT) from None
+        if lost and write.done_state is not None and exc.sqlstate == write.done_state:
+            ctx.emit(
+                Event(
+                    EventKind.WARNING,
+                    f"Sending {write.what} again found it done: the ledger shows it committed (the attempt whose "
+                    "answer was lost did it).",
+                    write.migration,
+                )
+            )
+            return Delivery(None, lost, settled=True)
         return Delivery(exc, lost)
     return Delivery(None, lost)
 
@@ -131,7 +147,7 @@ def _settle_timeout(ctx: Context, write: Write, exc: QueryTimeoutError, lost: in
                 write.migration,
             )
         )
-        return Delivery(None, lost + 1)
+        return Delivery(None, lost + 1, settled=True)
     raise MigrationsTasksError(
         f"{write.busy or write.what}: {exc.message} The ledger shows it did not commit; it is not sent again, "
         "as it would time out again.",

@@ -49,6 +49,8 @@ def record(db: Database, settings: Settings, history: ledger.Ledger, migration: 
         record_sql(engine, history, migration),
         f"the ledger row of {version}",
         settle=lambda: recorded(engine.ctx, version),
+        resendable=True,
+        done_state=ledger.ALREADY_APPLIED,
         busy=f"Migration {version} was not recorded as applied",
     )
     try:
