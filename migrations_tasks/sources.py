@@ -6,6 +6,8 @@ The only module that reads them. The settings readers (:mod:`migrations_tasks.se
 everything else receives their typed results.
 
 * :func:`environment`: the process environment over the ``.env`` file (the environment wins);
+* :func:`sandbox_environment`: the same, with the project and how to reach it taken from a sandbox (the
+  gate, ``inv demo`` and the pull-request rehearsal all run this way);
 * :func:`section`: one section of Invoke's configuration as plain dicts and lists;
 * :func:`check_project_config`: a YAML/JSON syntax error in the project's ``invoke.yaml`` as one message.
 """
@@ -52,6 +54,31 @@ def environment(environ: Mapping[str, str] | None = None, dotenv_path: Path | No
         env.update(read_dotenv(dotenv_path))
     env.update(os.environ if environ is None else environ)
     return env
+
+
+#: What a run against a sandbox never takes from the environment or ``.env``: the project and how to reach
+#: it (``SUPABASE_*``), the drift server and the transport.
+SANDBOX_REPLACES = ("SUPABASE_", "MIGRATIONS_DRIFT_DB_URL", "MIGRATIONS_TRANSPORT")
+
+
+def sandbox_environment(
+    sandbox_env: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = Path(".env"),
+) -> dict[str, str]:
+    """Return the environment over ``.env`` with the project and how to reach it taken from a sandbox.
+
+    Everything else (``DEPLOY_*`` secrets kept in ``.env``, say) stays. The transport is pinned to the API,
+    and ``SUPABASE_DB_URL`` and ``MIGRATIONS_DRIFT_DB_URL`` are set empty (which reads as unset): a child
+    process given this environment still reads ``.env``, and must not reach the database or the drift
+    server named there. The drift check and the rehearsal then build their throwaway databases on an
+    embedded PostgreSQL of their own, not on the sandbox's server: roles are shared by a whole server, so
+    a migration's ``CREATE ROLE`` there would reach the sandbox's project.
+    """
+    out = {k: v for k, v in environment(environ, dotenv_path).items() if not k.startswith(SANDBOX_REPLACES)}
+    out.update({k: v for k, v in sandbox_env.items() if k.startswith("SUPABASE_")})
+    out.update({"SUPABASE_DB_URL": "", "MIGRATIONS_DRIFT_DB_URL": "", "MIGRATIONS_TRANSPORT": "api"})
+    return out
 
 
 def plain(value: Any) -> Any:

@@ -555,8 +555,8 @@ def test_the_staging_workflow_installs_in_steps_without_secrets_and_runs_the_gat
     assert '"--require-hashes", "--no-deps", "-r", STAGING_GATE_REQUIREMENTS' in noxfile
 
 
-def test_the_sandbox_environment_points_the_drift_check_at_the_sandboxs_own_server() -> None:
-    from migrations_tasks.gate.environment import sandbox_environment
+def test_the_sandbox_environment_never_reaches_the_database_or_drift_server_of_the_environment() -> None:
+    from migrations_tasks.sources import sandbox_environment
 
     sandbox = {
         "SUPABASE_API_URL": "http://127.0.0.1:1",
@@ -569,6 +569,23 @@ def test_the_sandbox_environment_points_the_drift_check_at_the_sandboxs_own_serv
         "MIGRATIONS_DRIFT_DB_URL": "postgresql://other/db",
         "HOME": "/root",
     }
-    out = sandbox_environment(environ, sandbox)
-    assert out["MIGRATIONS_DRIFT_DB_URL"] == sandbox["SANDBOX_DB_URL"]
-    assert "SUPABASE_DB_URL" not in out and out["HOME"] == "/root" and out["SUPABASE_PROJECT_REF"] == "a" * 20
+    out = sandbox_environment(sandbox, environ, None)
+    assert out["MIGRATIONS_DRIFT_DB_URL"] == "" and out["SUPABASE_DB_URL"] == ""  # empty reads as unset
+    assert out["HOME"] == "/root" and out["SUPABASE_PROJECT_REF"] == "a" * 20 and "SANDBOX_DB_URL" not in out
+
+
+def test_the_sandbox_environment_keeps_dotenv_deploy_secrets_but_never_its_database_or_transport(
+    tmp_path: Path,
+) -> None:
+    from migrations_tasks.sources import sandbox_environment
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "DEPLOY_SSH_KEY=key-from-dotenv\nSUPABASE_DB_URL=postgresql://u:p@prod.example/db\n"
+        "MIGRATIONS_TRANSPORT=postgres\nMIGRATIONS_DIR=db/migrations\n",
+        encoding="utf-8",
+    )
+    sandbox = {"SUPABASE_API_URL": "http://127.0.0.1:1", "SANDBOX_DB_URL": "postgresql://127.0.0.1:2/postgres"}
+    out = sandbox_environment(sandbox, {}, dotenv)
+    assert out["DEPLOY_SSH_KEY"] == "key-from-dotenv" and out["MIGRATIONS_DIR"] == "db/migrations"
+    assert out["SUPABASE_DB_URL"] == "" and out["MIGRATIONS_TRANSPORT"] == "api"

@@ -1,14 +1,14 @@
 """Prepare an environment for the gate: its settings and deploy config, and the sandbox when it is one.
 
 For the ``sandbox`` environment a throwaway sandbox is started first; the run then sees the sandbox's
-``SUPABASE_*`` values instead of the process's (passed down explicitly: nothing changes ``os.environ``), and
+``SUPABASE_*`` values instead of the process's and ``.env``'s (:func:`~migrations_tasks.sources.sandbox_environment`,
+passed down explicitly: nothing changes ``os.environ``), and
 afterwards the environment's ``stop`` command runs and the sandbox stops.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 from .. import github
 from ..progress import Notify, ShouldStop, never
 from ..settings import Settings, load_settings
+from ..sources import sandbox_environment
 from .flow import run
 from .options import GateOptions, load_gate_options
 from .record import RunRecord
@@ -28,18 +29,6 @@ class Prepared:
 
     settings: Settings
     deploy_config: Any
-
-
-def sandbox_environment(environ: Mapping[str, str], sandbox_env: Mapping[str, str]) -> dict[str, str]:
-    """Return ``environ`` with its ``SUPABASE_*`` values replaced by the sandbox's.
-
-    The drift check and the rehearsal build their throwaway databases on the sandbox's own server
-    (``MIGRATIONS_DRIFT_DB_URL``) instead of starting a second embedded PostgreSQL.
-    """
-    out = {k: v for k, v in environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_DRIFT_DB_URL"))}
-    out.update({k: v for k, v in sandbox_env.items() if k.startswith("SUPABASE_")})
-    out["MIGRATIONS_DRIFT_DB_URL"] = sandbox_env["SANDBOX_DB_URL"]
-    return out
 
 
 @contextmanager
@@ -58,7 +47,7 @@ def prepared(c: Any, options: GateOptions, *, migrations_dir: str | None, say: N
 
             say("Starting the sandbox (embedded PostgreSQL + local Management API)...")
             sandbox = Sandbox().start()
-            environ, dotenv, flags["project_ref"] = sandbox_environment(os.environ, sandbox.env), None, None
+            environ, dotenv, flags["project_ref"] = sandbox_environment(sandbox.env), None, None
         settings = load_settings(config, flags=flags, environ=environ, dotenv_path=dotenv)
         github.mask(settings.secrets())
         deploy_config = None

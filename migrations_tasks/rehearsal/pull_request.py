@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import EXIT_CANNOT_RUN
+from ..sources import sandbox_environment
 from ..wording import plural
 
 ENV_BASE_REF = "GITHUB_BASE_REF"
@@ -63,9 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: could not start the sandbox: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_"))}
-        env.update({k: v for k, v in sandbox.env.items() if k.startswith("SUPABASE_")})
-        env["MIGRATIONS_DRIFT_DB_URL"] = sandbox.env["SANDBOX_DB_URL"]
+        env = sandbox_environment(sandbox.env)
         if args.base:
             with tempfile.TemporaryDirectory(prefix="mt-base-") as scratch:
                 try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
+
+from ..sources import sandbox_environment
 
 
 @task(
@@ -46,9 +47,7 @@ def demo(c: Context, migrations_dir: str = "supabase/migrations") -> Any:
         print(f"error: {exc}", file=sys.stderr)
         raise Exit(code=3) from None
     try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_"))}
-        env.update({k: v for k, v in sandbox.env.items() if k.startswith("SUPABASE_")})
-        env["MIGRATIONS_DRIFT_DB_URL"] = sandbox.env["SANDBOX_DB_URL"]  # db.verify's drift check reuses it
+        env = sandbox_environment(sandbox.env)
         print(sandbox.describe(), flush=True)
         codes = []
         for step in (["db.check"], ["db.apply"], ["db.check"], ["db.verify"]):
