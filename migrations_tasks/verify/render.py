@@ -6,8 +6,9 @@ from typing import Any
 
 from ..report import Reporter
 from ..wording import plural
+from .results import ERROR, FAIL, PASS, SKIPPED
 
-_VERDICT = {"pass": "PASS", "fail": "FAIL", "error": "COULD NOT RUN", "skipped": "SKIPPED"}
+_VERDICT = {PASS: "PASS", FAIL: "FAIL", ERROR: "COULD NOT RUN", SKIPPED: "SKIPPED"}
 _TITLES = {"history": "History", "expectations": "Expectations", "advisories": "Advisories", "drift": "Drift"}
 
 
@@ -24,7 +25,7 @@ def verify_document(result: Any) -> dict[str, Any]:
         "seconds": round(result.seconds, 3),
         "timings": {"total": round(result.seconds, 3), "drift": round(drift.seconds, 3)},
         "server_version": result.server_version,
-        "checks": {c.name: {"status": c.status, "summary": c.summary} for c in result.checks},
+        "checks": {c.name: {"status": c.status.value, "summary": c.summary} for c in result.checks},
         "history": [
             {"version": e.version, "name": e.name, "status": e.status.value} for e in (plan.entries if plan else ())
         ],
@@ -56,7 +57,7 @@ def verify_document(result: Any) -> dict[str, Any]:
             for f in result.findings
         ],
         "drift": {
-            "status": drift.status,
+            "status": drift.status.value,
             "where": drift.where,
             "migrations_applied": drift.migrations_applied,
             "seconds": round(drift.seconds, 3),
@@ -145,7 +146,7 @@ def render_verify(reporter: Reporter, result: Any) -> int:
     }[code]
     drift = result.drift
     drift_cost = (
-        f"; drift: a throwaway local PostgreSQL, {drift.seconds:.1f}s" if drift.status in ("pass", "fail") else ""
+        f"; drift: a throwaway local PostgreSQL, {drift.seconds:.1f}s" if drift.status in (PASS, FAIL) else ""
     )
     say(
         f"\n{verdict} ({plural(result.requests, 'request')} to {result.target}{drift_cost}; "

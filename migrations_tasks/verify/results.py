@@ -7,9 +7,20 @@ from pathlib import Path
 
 from ..plan import Plan
 from ..sqlfile import Statement
+from ..wording import TextEnum
 from . import drift as catalog
 
-PASS, FAIL, ERROR, SKIPPED = "pass", "fail", "error", "skipped"
+
+class CheckStatus(TextEnum):
+    """How one of db.verify's checks (or the drift comparison) came out; the value is what JSON shows."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+PASS, FAIL, ERROR, SKIPPED = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.ERROR, CheckStatus.SKIPPED
 CHECKS = ("history", "expectations", "advisories", "drift")
 
 
@@ -63,7 +74,7 @@ class Finding:
 class DriftResult:
     """What the drift check found."""
 
-    status: str = SKIPPED
+    status: CheckStatus = SKIPPED
     differences: list[catalog.Difference] = field(default_factory=list)
     migrations_applied: int = 0
     seconds: float = 0.0
@@ -77,7 +88,7 @@ class CheckOutcome:
     """One check's verdict and a one-line summary."""
 
     name: str
-    status: str
+    status: CheckStatus
     summary: str
 
 
