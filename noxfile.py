@@ -1,6 +1,6 @@
 """nox sessions: the CI gate and the project's checks, reproducible on a laptop.
 
-nox -s tests lint typing     # what .ci/run runs (through dev.py)
+nox -s lint tests                # what .ci/run runs (through dev.py; lint includes mypy)
 nox -s demo                  # the README's main job on a throwaway sandbox
 nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migrations to compare)
 nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table

@@ -141,3 +141,61 @@ def long_functions() -> list[str]:
 
 def test_no_function_is_over_60_lines_except_sql_text_builders() -> None:
     assert long_functions() == []
+
+
+#: The layers of docs/architecture.md, lowest first: a module may import its own layer and the ones before.
+#: A name is a module or a package (all of its modules); the longest name that matches a module wins, and
+#: every ``render`` module is output.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("leaves", ("errors", "secret", "progress", "wording", "_version", "sql", "database", "rowsets")),
+    (
+        "inputs",
+        (
+            *("sources", "validate", "dburl", "settings"),
+            *("deploy.config", "deploy.parse", "deploy.parse_ssh", "deploy.settings"),
+            *("gate.options", "lint.rules"),
+        ),
+    ),
+    ("files and history", ("sqlfile", "down", "migrations", "ledger", "plan")),
+    ("transports", ("management_api", "postgres", "transports")),
+    ("engine", ("engine",)),
+    ("proving and shipping", ("verify", "lint", "rehearsal", "deploy", "authoring")),
+    ("output", ("report", "github")),
+    ("gate", ("gate",)),
+    ("tasks", ("tasks",)),
+)
+#: What the sandbox (which stands apart) may import from the package.
+SANDBOX_IMPORTS = {"migrations_tasks.errors", "migrations_tasks.rowsets"}
+
+
+def layer(module: str) -> int | None:
+    """Return the index in LAYERS of a package module (None: the package itself or the sandbox)."""
+    name = module.removeprefix("migrations_tasks.")
+    if name.endswith(".render"):
+        return 6
+    found: tuple[int, int] | None = None
+    for index, (_, names) in enumerate(LAYERS):
+        for prefix in names:
+            if (name == prefix or name.startswith(prefix + ".")) and (found is None or len(prefix) > found[1]):
+                found = (index, len(prefix))
+    return None if found is None else found[0]
+
+
+def test_every_module_belongs_to_a_layer_or_the_sandbox() -> None:
+    unplaced = [m for m in modules() if m.count(".") and layer(m) is None and ".sandbox" not in f".{m}"]
+    assert unplaced == []
+
+
+def test_no_module_imports_from_a_later_layer() -> None:
+    upward = [
+        f"{a} ({LAYERS[la][0]}) imports {b} ({LAYERS[lb][0]})"
+        for a, targets in graph().items()
+        for b in targets
+        if (la := layer(a)) is not None and (lb := layer(b)) is not None and lb > la
+    ]
+    assert upward == []
+
+
+def test_the_sandbox_imports_only_leaves_of_the_package() -> None:
+    imports = {b for a, targets in graph().items() if a.startswith("migrations_tasks.sandbox") for b in targets}
+    assert {b for b in imports if not b.startswith("migrations_tasks.sandbox")} <= SANDBOX_IMPORTS
