@@ -179,6 +179,40 @@ def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_w
     assert project.sql("SELECT st FROM lands_here") == [(alone[0]["statement_timeout"],)]
 
 
+@pytest.mark.parametrize("transport", ["api", "postgres"])
+def test_a_temp_table_of_one_migration_in_a_batch_never_shadows_the_next_one_s_table(
+    project: Project, migrations: MigrationDir, transport: str
+) -> None:
+    migrations.write("1_settings.sql", "create table public.settings (k text primary key, v text);\n")
+    migrations.write(
+        "2_stage.sql",
+        "create temp table settings (k text, v text);\ninsert into settings values ('theme', 'dark');\n"
+        "insert into public.settings select * from settings;\n",
+    )
+    migrations.write("3_lang.sql", "insert into settings values ('lang', 'en');\n")
+    result = engine_for(project, migrations.path, transport).apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"] * 3
+    assert result.requests == 3  # read, create the ledger, one batch
+    assert project.sql("SELECT k FROM public.settings ORDER BY k") == [("lang",), ("theme",)]
+
+
+@pytest.mark.parametrize("transport", ["api", "postgres"])
+def test_migrations_in_one_batch_may_each_create_the_same_temp_table_prepared_statement_and_cursor(
+    project: Project, migrations: MigrationDir, transport: str
+) -> None:
+    for n in (1, 2):
+        migrations.write(
+            f"{n}_stage.sql",
+            "create temp table staging (id int);\nprepare ins(int) as insert into staging values ($1);\n"
+            "execute ins(1);\ndeclare c cursor with hold for select 1;\nlisten channel;\n"
+            f"select pg_advisory_lock(4242);\ncreate table kept_{n} as select count(*) as n from staging;\n",
+        )
+    result = engine_for(project, migrations.path, transport).apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"] * 2 and result.requests == 3
+    assert project.sql("SELECT n FROM kept_1 UNION ALL SELECT n FROM kept_2") == [(1,), (1,)]
+    assert versions(project) == ["1", "2"]
+
+
 def test_a_dropped_connection_after_half_a_batch_committed_is_settled_and_nothing_is_applied_twice(
     project: Project, interposer: Interposer, tmp_path: Path
 ) -> None:
