@@ -43,6 +43,7 @@ from .errors import (
     ProtocolError,
     QueryTimeoutError,
     RateLimitError,
+    RequestTooLargeError,
     ServerError,
     SqlError,
     TransportError,
@@ -382,7 +383,7 @@ class ManagementApi:
                 hint=f"Check {ENV_REF} (Project Settings > General > Reference ID) and {ENV_API_URL}.",
             )
         if status == 413:
-            raise TransportError(
+            raise RequestTooLargeError(
                 f"The Management API refused the request as too large (413{': ' + message if message else ''}); "
                 "nothing ran.",
                 hint="Lower migrations.request_max_bytes to the API's limit, apply over a direct connection "

@@ -33,6 +33,14 @@ def prefixed() -> Iterator[SandboxProcess]:
     process.stop()
 
 
+@pytest.fixture(scope="module")
+def small_body() -> Iterator[SandboxProcess]:
+    """A sandbox whose API refuses bodies over 9,000 bytes with 413, as fastify's bodyLimit does."""
+    process = SandboxProcess("--max-body", "9000")
+    yield process
+    process.stop()
+
+
 @pytest.fixture(params=["plain", "prefixed"])
 def sandbox(request: pytest.FixtureRequest, sandbox: SandboxProcess) -> SandboxProcess:
     """The session sandbox, then the one with the prefix: every ``project`` here is made on both."""
@@ -268,6 +276,24 @@ def test_a_408_sends_the_rest_in_smaller_requests_down_to_one_migration(
     assert [blocks(q) for q in interposer.queries if batches(q)] == [8, 4, 2]
     smaller = [s.rsplit("sending the rest ", 1)[1] for s in said if "per request" in s]
     assert smaller == ["4 per request.", "2 per request.", "1 per request."]
+
+
+def test_a_413_for_a_batch_sends_it_in_smaller_requests_down_to_one_migration(
+    small_body: SandboxProcess, migrations: MigrationDir
+) -> None:
+    project = small_body.new_project()
+    for n in range(1, 5):  # each alone is about 3.5 KB: one fits, two do not
+        migrations.write(f"{n}_t{n}.sql", f"create table t{n} (id int);\ncomment on table t{n} is '{'x' * 1500}';\n")
+    events: list[Event] = []
+    settings = project.settings(migrations.path)
+    try:
+        result = Engine(connect(settings), settings, on_event=events.append).apply(load(migrations.path))
+        assert len(result.applied) == 4 and versions(project) == ["1", "2", "3", "4"]
+    finally:
+        project.close()
+    said = [e.message for e in events if e.kind == "warning"]
+    assert [s.rsplit("sending them ", 1)[1] for s in said] == ["2 per request.", "1 per request."]
+    assert all("as too large (413); nothing ran" in s for s in said)
 
 
 def test_a_408_on_a_migration_alone_that_did_not_commit_stops_naming_the_limit_and_the_ways_out(
