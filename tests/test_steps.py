@@ -362,6 +362,24 @@ def test_a_file_over_the_request_size_limit_is_refused_before_anything_is_writte
     assert versions(project) == [] and tables(project, "small") == [False]
 
 
+def test_create_index_concurrently_through_an_endpoint_with_a_prefix_names_the_cause_and_the_way_out(
+    prefixed: SandboxProcess, migrations: MigrationDir
+) -> None:
+    project = prefixed.new_project()
+    migrations.write("1_idx.sql", "create index concurrently users_idx on auth.users (email);\n")
+    try:
+        with pytest.raises(MigrationFailed) as caught:
+            engine_for(project, migrations.path).apply(load(migrations.path))
+        assert project.sql("SELECT to_regclass('auth.users_idx') IS NULL") == [(True,)]
+    finally:
+        project.close()
+    message, hint = caught.value.message, caught.value.hint or ""
+    assert "25001" in message and "the endpoint runs every request in a transaction block" in message
+    assert "nothing of it ran" in hint and "Editing the file cannot fix this" in hint
+    assert "--transport postgres" in hint and "db.repair --status applied 1" in hint
+    assert "lines none" not in hint and "Finish by hand" not in hint
+
+
 def test_the_sandbox_prefix_behaves_as_postgres_meta_s(prefixed: SandboxProcess, sandbox: SandboxProcess) -> None:
     def query(sql: str) -> tuple[int, object]:
         return sandbox.call("POST", f"/v1/projects/{sandbox.ref}/database/query", {"query": sql})
