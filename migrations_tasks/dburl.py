@@ -7,14 +7,22 @@ variable and the rule broken, never the value. When psycopg is installed, libpq'
 too (its text is dropped), so nothing this module lets through fails to parse later.
 
 Besides parsing, a URL to a host that is not on this machine must ask for TLS (``sslmode=require`` or
-stronger): libpq's default ``prefer`` falls back to plaintext without a word.
+stronger): libpq's default ``prefer`` falls back to plaintext without a word. Where it connects is decided
+as libpq decides it: a URL without a host (``postgresql://u:pw@/db``, ``postgresql:///db?service=prod``)
+takes it from the ``service``'s entry in ``pg_service.conf``, then from ``PGHOST``/``PGHOSTADDR``; a
+``hostaddr`` is where the connection goes, whatever ``host`` says; ``sslmode`` likewise falls back to the
+service, then ``PGSSLMODE``. A service whose entry cannot be read counts as another machine.
 """
 
 from __future__ import annotations
 
+import configparser
 import ipaddress
+import os
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import unquote
 
 from .errors import ConfigError
@@ -34,11 +42,20 @@ class ConnectionUrl:
     #: Every password the URL holds (in the credentials, in ``?password=``), as written and percent-decoded.
     passwords: tuple[str, ...] = ()
     sslmode: str | None = None
+    #: Where the connection goes instead of ``hosts`` (libpq's ``hostaddr``), when set.
+    hostaddrs: tuple[str, ...] = ()
+    #: The ``service`` parameter: more settings come from its entry in ``pg_service.conf``.
+    service: str | None = None
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Return where the connection goes: ``hostaddrs`` when set, else ``hosts``."""
+        return self.hostaddrs or self.hosts
 
     @property
     def local(self) -> bool:
         """Return whether every host is this machine: a loopback address, ``localhost`` or a Unix socket."""
-        return all(is_local_host(h) for h in self.hosts)
+        return all(is_local_host(h) for h in self.targets)
 
 
 class _Bad(Exception):
@@ -113,11 +130,58 @@ def _parse(value: str) -> ConnectionUrl:
     params = _params(query)
     passwords += params.get("password", ())
     hosts = _hosts(hostspec)
-    override = (params.get("hostaddr") or params.get("host") or ("", ""))[1]
-    if override:
-        hosts = tuple(h.strip() for h in override.split(","))
-    sslmode = params["sslmode"][1] if "sslmode" in params else None
-    return ConnectionUrl(hosts=hosts, passwords=tuple(dict.fromkeys(p for p in passwords if p)), sslmode=sslmode)
+    if params.get("host", ("", ""))[1]:
+        hosts = _split(params["host"][1])
+    return ConnectionUrl(
+        hosts=hosts if any(hosts) else (),
+        passwords=tuple(dict.fromkeys(p for p in passwords if p)),
+        sslmode=params["sslmode"][1] or None if "sslmode" in params else None,
+        hostaddrs=_split(params.get("hostaddr", ("", ""))[1]),
+        service=params["service"][1] or None if "service" in params else None,
+    )
+
+
+def _split(value: str) -> tuple[str, ...]:
+    """Return the items of a comma-separated ``host`` or ``hostaddr`` value (empty: none)."""
+    return tuple(h.strip() for h in value.split(",")) if value.strip() else ()
+
+
+def _service_entry(name: str, environ: Mapping[str, str]) -> dict[str, str] | None:
+    """Return the settings of service ``name`` from the files libpq reads, or None when none has it."""
+    files = [environ.get("PGSERVICEFILE") or str(Path(environ.get("HOME", "~")).expanduser() / ".pg_service.conf")]
+    if environ.get("PGSYSCONFDIR"):
+        files.append(str(Path(environ["PGSYSCONFDIR"]) / "pg_service.conf"))
+    for file in files:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(file, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            return None
+        if parser.has_section(name):
+            return dict(parser.items(name))
+    return None
+
+
+def resolve(url: ConnectionUrl, environ: Mapping[str, str] | None = None) -> ConnectionUrl:
+    """Return ``url`` with what libpq adds to it: its service's entry, then ``PGHOST``, ``PGHOSTADDR``, ``PGSSLMODE``.
+
+    ``environ`` is the environment libpq will see (default: this process's).
+    """
+    env = os.environ if environ is None else environ
+    hosts, hostaddrs, sslmode = url.hosts, url.hostaddrs, url.sslmode
+    service = url.service or env.get("PGSERVICE") or None
+    if service is not None:
+        entry = _service_entry(service, env)
+        if entry is None:  # libpq may find it where we cannot look: assume the worst
+            hosts, hostaddrs = hosts or (f"the host of service {service!r}",), hostaddrs
+        else:
+            hosts = hosts or _split(entry.get("host", ""))
+            hostaddrs = hostaddrs or _split(entry.get("hostaddr", ""))
+            sslmode = sslmode or entry.get("sslmode") or None
+    hosts = hosts or _split(env.get("PGHOST", ""))
+    hostaddrs = hostaddrs or _split(env.get("PGHOSTADDR", ""))
+    sslmode = sslmode or env.get("PGSSLMODE") or None
+    return replace(url, hosts=hosts or ("",), hostaddrs=hostaddrs, sslmode=sslmode, service=service)
 
 
 def _libpq_accepts(value: str) -> bool:
@@ -152,11 +216,15 @@ def parse_url(value: str, source: str) -> ConnectionUrl:
     return url
 
 
-def require_tls(url: ConnectionUrl, source: str) -> None:
-    """Raise ConfigError when ``url`` reaches another machine without ``sslmode=require`` or stronger."""
+def require_tls(url: ConnectionUrl, source: str, environ: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError when ``url`` reaches another machine without ``sslmode=require`` or stronger.
+
+    Where it goes and its sslmode are what libpq makes of it in ``environ`` (:func:`resolve`).
+    """
+    url = resolve(url, environ)
     if url.local or url.sslmode in TLS_MODES:
         return
-    remote = next(h for h in url.hosts if not is_local_host(h))
+    remote = next(h for h in url.targets if not is_local_host(h))
     mode = f"sslmode={url.sslmode}" if url.sslmode else "no sslmode (libpq's default 'prefer')"
     raise ConfigError(
         f"{source} connects to {remote} with {mode}: the connection may fall back to plaintext, password "

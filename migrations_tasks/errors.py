@@ -154,6 +154,10 @@ class ServerError(TransportError):
         self.status = status
 
 
+class RequestTooLargeError(TransportError):
+    """The API refused a request body as too large (413): nothing ran."""
+
+
 class ProtocolError(TransportError):
     """The answer is not what the API promises."""
 

@@ -43,6 +43,7 @@ from .errors import (
     ProtocolError,
     QueryTimeoutError,
     RateLimitError,
+    RequestTooLargeError,
     ServerError,
     SqlError,
     TransportError,
@@ -280,7 +281,10 @@ class ManagementApi:
         return self._rows(response)
 
     def _refuse_ambiguous(self, response: httpx.Response) -> None:
-        """Raise for an answer to a write that does not say whether the SQL ran (408, 5xx, a 400 without SQLSTATE)."""
+        """Raise for an answer to a write that does not say whether the SQL ran (408, 5xx, a 400 without SQLSTATE).
+
+        A 400 whose body carries no message at all (empty, an HTML page, JSON without ``message``) counts too.
+        """
         status, message = response.status_code, self._message(response)
         said = f"{status}{': ' + message if message else ''}"
         if status == 408:
@@ -289,7 +293,8 @@ class ManagementApi:
                 hint="The SQL may still be running, or have committed: the engine settles this through the "
                 "ledger; run `inv db.check` to see where things are.",
             )
-        no_sqlstate = status == 400 and bool(message) and parse_sql_error(message).sqlstate is None
+        # an empty, HTML or message-less 400 says nothing about the SQL either: it may have committed
+        no_sqlstate = status == 400 and (not message or parse_sql_error(message).sqlstate is None)
         if (status >= 500 and "ERROR:" not in message) or no_sqlstate:
             raise AmbiguousWriteError(
                 f"The Management API answered {said} after the SQL was sent, without a SQL error: "
@@ -382,7 +387,7 @@ class ManagementApi:
                 hint=f"Check {ENV_REF} (Project Settings > General > Reference ID) and {ENV_API_URL}.",
             )
         if status == 413:
-            raise TransportError(
+            raise RequestTooLargeError(
                 f"The Management API refused the request as too large (413{': ' + message if message else ''}); "
                 "nothing ran.",
                 hint="Lower migrations.request_max_bytes to the API's limit, apply over a direct connection "

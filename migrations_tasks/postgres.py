@@ -5,8 +5,11 @@ with the simple-query protocol (several statements run in one implicit transacti
 connection, and the rows of the last statement that returned rows come back. Like every API request,
 each write starts from a clean session: the connection is reused, but ``DISCARD ALL`` first undoes what the
 calls before left behind (settings such as ``session_replication_role`` or ``search_path``, ``SET ROLE``,
-temporary tables, session locks), so a migration never sees what the one before it set. A read
-(``write=False``) shares the session of the write before it (the rehearsal reads back what a write noted).
+temporary tables, session locks), so a migration never sees what the one before it set. After each write
+the session is tidied as well (:data:`TIDY_SQL`), so a read that follows (``inv release`` verifies on the
+connection that applied) does not run with the ``search_path`` or role a migration left: a pg_dump baseline
+ends with ``set_config('search_path', '', false)``. Custom settings (names with a dot) are kept until the
+next write: the rehearsal notes what a write held under such names and reads them back.
 """
 
 from __future__ import annotations
@@ -20,6 +23,17 @@ from .errors import ConfigError, NetworkError, SqlError, answer_lost
 from .rowsets import answer_rows
 from .secret import Secret
 from .settings import ENV_DB_URL
+
+#: After a write: the session as a new connection has it, except custom (dotted) settings.
+TIDY_SQL = (
+    "DO $mt_tidy$\nDECLARE\n  item record;\nBEGIN\n"
+    "  SET SESSION AUTHORIZATION DEFAULT;\n"
+    "  FOR item IN SELECT name FROM pg_catalog.pg_settings WHERE source = 'session' AND name NOT LIKE '%.%' LOOP\n"
+    "    EXECUTE format('RESET %I', item.name);\n"
+    "  END LOOP;\n"
+    "END $mt_tidy$;\n"
+    "DISCARD TEMP; DEALLOCATE ALL; CLOSE ALL; UNLISTEN *; SELECT pg_catalog.pg_advisory_unlock_all()"
+)
 
 
 def _sql_error(exc: Any) -> SqlError:
@@ -142,8 +156,23 @@ class PostgresDatabase:
             self._rollback_if_needed(conn)
             raise _sql_error(exc) from None
         finally:
+            if write:
+                self._tidy(conn)
             self.network_seconds += time.perf_counter() - started
         return rows
+
+    def _tidy(self, conn: Any) -> None:
+        """Undo what a write left in the session (:data:`TIDY_SQL`); on failure, drop the connection."""
+        import psycopg
+        from psycopg.pq import TransactionStatus
+
+        if conn.closed or conn.info.transaction_status != TransactionStatus.IDLE:
+            return
+        try:
+            conn.execute(TIDY_SQL.encode("utf-8"), prepare=False)
+        except psycopg.Error:
+            conn.close()
+            self._conn = None
 
     @staticmethod
     def _rollback_if_needed(conn: Any) -> None:

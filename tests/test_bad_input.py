@@ -287,6 +287,13 @@ CASES = [
         3,
         "invoke.yaml migrations.batch_size must be a whole number, not 'many'.",
     ),
+    Case("batch-size-zero", lambda c: c.args.extend(["--batch-size", "0"]), 3, "--batch-size must be at least 1."),
+    Case(
+        "batch-size-flag-not-a-number",
+        lambda c: c.args.extend(["--batch-size", "many"]),
+        3,
+        "--batch-size must be a whole number, not 'many'.",
+    ),
 ]
 
 # -- deploy settings (issue 12): a local host, so no sshd is needed -------------------------------------------

@@ -35,14 +35,14 @@ def test_each_migration_is_its_own_transaction_block_after_the_baseline() -> Non
         own = [p for p in batch.parts if p.owner == owner]
         assert [p.role for p in own] == [
             "transaction",
-            "session reset",
+            *["session reset"] * 6,
             "lock and guard",
             "statement",
             "ledger row",
             "transaction",
         ]
         assert own[0].text == "BEGIN" and own[-1].text == "COMMIT" and own[1].text == RESET_SQL
-    assert len(parser.parse_sql(batch.sql)) == 13
+    assert len(parser.parse_sql(batch.sql)) == 23
 
 
 def test_the_session_sql_is_valid_plpgsql() -> None:

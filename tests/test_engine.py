@@ -169,6 +169,17 @@ def test_a_failing_non_transactional_migration_says_what_ran_and_how_to_finish(
     assert project.sql(f"SELECT count(*) FROM {TABLE}") == [(0,)]
 
 
+def test_a_non_transactional_migration_failing_before_anything_committed_says_so(
+    project: Project, migrations: MigrationDir
+) -> None:
+    migrations.write("1_idx.sql", "create index concurrently gone_idx on missing (id);\ncreate table after (id int);\n")
+    with pytest.raises(MigrationFailed) as caught:
+        engine_for(project, migrations.path).apply(load(migrations.path))
+    hint = caught.value.hint or ""
+    assert "nothing of it is committed" in hint and "lines 2 did not run" in hint and "db.apply again" in hint
+    assert "lines none" not in hint and not table_exists(project, "after")
+
+
 def test_a_self_wrapped_file_merges_into_the_migration_transaction(
     project: Project, migrations: MigrationDir, transport: str
 ) -> None:

@@ -252,20 +252,20 @@ def test_a_413_says_the_request_was_too_large_and_nothing_ran(client: Management
     assert "too large (413" in str(error) and "request_max_bytes" in (error.hint or "")
 
 
-def test_a_400_that_is_not_json_is_a_protocol_error(client: ManagementApi, mock: respx.MockRouter) -> None:
+def test_a_400_that_is_not_json_on_a_read_is_a_protocol_error(client: ManagementApi, mock: respx.MockRouter) -> None:
     mock.post(QUERY_URL).mock(
         return_value=httpx.Response(
             400, text="<html><body>Bad Request</body></html>", headers={"content-type": "text/html"}
         )
     )
-    error = raised(client)
+    error = raised(client, write=False)
     assert isinstance(error, ProtocolError)
     assert "not JSON (text/html)" in str(error)
 
 
-def test_a_400_without_a_message_is_a_protocol_error(client: ManagementApi, mock: respx.MockRouter) -> None:
+def test_a_400_without_a_message_on_a_read_is_a_protocol_error(client: ManagementApi, mock: respx.MockRouter) -> None:
     mock.post(QUERY_URL).mock(return_value=httpx.Response(400, json={"error": "Bad Request", "statusCode": 400}))
-    error = raised(client)
+    error = raised(client, write=False)
     assert isinstance(error, ProtocolError)
     assert "400 without an error message" in str(error)
 
@@ -595,3 +595,48 @@ def test_one_client_reuses_one_connection_for_many_requests() -> None:
     assert len(_Handler.peers) == 1
     assert _Handler.authorizations == [f"Bearer {CANARY}"] * 5
     assert api.requests == 5
+
+
+class _Answer400(BaseHTTPRequestHandler):
+    """A local server answering every query with a 400 whose body says nothing about the SQL."""
+
+    protocol_version = "HTTP/1.1"
+    body: ClassVar[tuple[str, bytes]] = ("text/html", b"")
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        kind, body = type(self).body
+        self.send_response(400)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ("text/html", b""),
+        ("text/html", b"<html><body><h1>400 Bad Request</h1></body></html>"),
+        ("application/json", b'{"error": "Bad Request"}'),
+    ],
+)
+def test_a_400_that_says_nothing_after_a_write_is_ambiguous_not_a_protocol_error(body: tuple[str, bytes]) -> None:
+    _Answer400.body = body
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer400)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    api = ManagementApi(f"http://127.0.0.1:{server.server_port}", REF, Secret(CANARY), timeout=5)
+    try:
+        with pytest.raises(AmbiguousWriteError) as written:
+            api.execute("create table t (id int)")
+        with pytest.raises(ProtocolError):  # a read: nothing changed, so the answer is simply wrong
+            api.execute("select 1", write=False)
+    finally:
+        api.close()
+        server.shutdown()
+        server.server_close()
+    assert "may still be running, or have committed" in str(written.value)

@@ -33,6 +33,14 @@ def prefixed() -> Iterator[SandboxProcess]:
     process.stop()
 
 
+@pytest.fixture(scope="module")
+def small_body() -> Iterator[SandboxProcess]:
+    """A sandbox whose API refuses bodies over 9,000 bytes with 413, as fastify's bodyLimit does."""
+    process = SandboxProcess("--max-body", "9000")
+    yield process
+    process.stop()
+
+
 @pytest.fixture(params=["plain", "prefixed"])
 def sandbox(request: pytest.FixtureRequest, sandbox: SandboxProcess) -> SandboxProcess:
     """The session sandbox, then the one with the prefix: every ``project`` here is made on both."""
@@ -179,6 +187,40 @@ def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_w
     assert project.sql("SELECT st FROM lands_here") == [(alone[0]["statement_timeout"],)]
 
 
+@pytest.mark.parametrize("transport", ["api", "postgres"])
+def test_a_temp_table_of_one_migration_in_a_batch_never_shadows_the_next_one_s_table(
+    project: Project, migrations: MigrationDir, transport: str
+) -> None:
+    migrations.write("1_settings.sql", "create table public.settings (k text primary key, v text);\n")
+    migrations.write(
+        "2_stage.sql",
+        "create temp table settings (k text, v text);\ninsert into settings values ('theme', 'dark');\n"
+        "insert into public.settings select * from settings;\n",
+    )
+    migrations.write("3_lang.sql", "insert into settings values ('lang', 'en');\n")
+    result = engine_for(project, migrations.path, transport).apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"] * 3
+    assert result.requests == 3  # read, create the ledger, one batch
+    assert project.sql("SELECT k FROM public.settings ORDER BY k") == [("lang",), ("theme",)]
+
+
+@pytest.mark.parametrize("transport", ["api", "postgres"])
+def test_migrations_in_one_batch_may_each_create_the_same_temp_table_prepared_statement_and_cursor(
+    project: Project, migrations: MigrationDir, transport: str
+) -> None:
+    for n in (1, 2):
+        migrations.write(
+            f"{n}_stage.sql",
+            "create temp table staging (id int);\nprepare ins(int) as insert into staging values ($1);\n"
+            "execute ins(1);\ndeclare c cursor with hold for select 1;\nlisten channel;\n"
+            f"select pg_advisory_lock(4242);\ncreate table kept_{n} as select count(*) as n from staging;\n",
+        )
+    result = engine_for(project, migrations.path, transport).apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"] * 2 and result.requests == 3
+    assert project.sql("SELECT n FROM kept_1 UNION ALL SELECT n FROM kept_2") == [(1,), (1,)]
+    assert versions(project) == ["1", "2"]
+
+
 def test_a_dropped_connection_after_half_a_batch_committed_is_settled_and_nothing_is_applied_twice(
     project: Project, interposer: Interposer, tmp_path: Path
 ) -> None:
@@ -234,6 +276,24 @@ def test_a_408_sends_the_rest_in_smaller_requests_down_to_one_migration(
     assert [blocks(q) for q in interposer.queries if batches(q)] == [8, 4, 2]
     smaller = [s.rsplit("sending the rest ", 1)[1] for s in said if "per request" in s]
     assert smaller == ["4 per request.", "2 per request.", "1 per request."]
+
+
+def test_a_413_for_a_batch_sends_it_in_smaller_requests_down_to_one_migration(
+    small_body: SandboxProcess, migrations: MigrationDir
+) -> None:
+    project = small_body.new_project()
+    for n in range(1, 5):  # each alone is about 3.5 KB: one fits, two do not
+        migrations.write(f"{n}_t{n}.sql", f"create table t{n} (id int);\ncomment on table t{n} is '{'x' * 1500}';\n")
+    events: list[Event] = []
+    settings = project.settings(migrations.path)
+    try:
+        result = Engine(connect(settings), settings, on_event=events.append).apply(load(migrations.path))
+        assert len(result.applied) == 4 and versions(project) == ["1", "2", "3", "4"]
+    finally:
+        project.close()
+    said = [e.message for e in events if e.kind == "warning"]
+    assert [s.rsplit("sending them ", 1)[1] for s in said] == ["2 per request.", "1 per request."]
+    assert all("as too large (413); nothing ran" in s for s in said)
 
 
 def test_a_408_on_a_migration_alone_that_did_not_commit_stops_naming_the_limit_and_the_ways_out(
@@ -300,6 +360,24 @@ def test_a_file_over_the_request_size_limit_is_refused_before_anything_is_writte
     assert "--transport postgres" in text and "split" in text
     assert len(interposer.queries) == 1  # the ledger read: nothing was written
     assert versions(project) == [] and tables(project, "small") == [False]
+
+
+def test_create_index_concurrently_through_an_endpoint_with_a_prefix_names_the_cause_and_the_way_out(
+    prefixed: SandboxProcess, migrations: MigrationDir
+) -> None:
+    project = prefixed.new_project()
+    migrations.write("1_idx.sql", "create index concurrently users_idx on auth.users (email);\n")
+    try:
+        with pytest.raises(MigrationFailed) as caught:
+            engine_for(project, migrations.path).apply(load(migrations.path))
+        assert project.sql("SELECT to_regclass('auth.users_idx') IS NULL") == [(True,)]
+    finally:
+        project.close()
+    message, hint = caught.value.message, caught.value.hint or ""
+    assert "25001" in message and "the endpoint runs every request in a transaction block" in message
+    assert "nothing of it ran" in hint and "Editing the file cannot fix this" in hint
+    assert "--transport postgres" in hint and "db.repair --status applied 1" in hint
+    assert "lines none" not in hint and "Finish by hand" not in hint
 
 
 def test_the_sandbox_prefix_behaves_as_postgres_meta_s(prefixed: SandboxProcess, sandbox: SandboxProcess) -> None:

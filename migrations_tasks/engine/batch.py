@@ -16,8 +16,12 @@ it is absent, the later ones never ran.
 
 Each block first puts the session back as the request found it: ``SET SESSION AUTHORIZATION DEFAULT``
 (also ending a ``SET ROLE``), ``RESET ALL``, then the settings the request started with (the endpoint's
-``statement_timeout``, say), remembered by the first statement. So a migration's ``SET`` never reaches the
-next one: each starts from the session it would have had in a request of its own.
+``statement_timeout``, say), remembered by the first statement; then it drops what a migration may leave
+in the session besides settings (:data:`CLEAN_SQL`: temporary tables, prepared statements, cursors held
+open, ``LISTEN`` registrations, session-level advisory locks; the migration lock is transaction-scoped, so it is not
+one of them). So neither a migration's ``SET`` nor its ``CREATE TEMP TABLE`` reaches the next one: each
+starts from the session it would have had in a request of its own. (``DISCARD ALL`` would do all of it in
+one statement, but it cannot run inside a transaction block; each of these can.)
 
 Everything here is pure: SQL text, and what an error says about the form.
 """
@@ -54,6 +58,9 @@ RESET_SQL = (
     "END $mt_session$"
 )
 
+#: Drop what a migration may leave in the session besides settings; each runs inside a transaction block.
+CLEAN_SQL = ("DISCARD TEMP", "DEALLOCATE ALL", "CLOSE ALL", "UNLISTEN *", "SELECT pg_catalog.pg_advisory_unlock_all()")
+
 #: SQLSTATEs of a server that refuses explicit transaction blocks in one request.
 REFUSING_STATES = frozenset({"2D000", "25001", "25P01"})
 
@@ -61,6 +68,8 @@ REFUSING_STATES = frozenset({"2D000", "25001", "25P01"})
 def block(request: Request) -> Request:
     """Return ``request`` as one block of a batch: in its own transaction, from a clean session."""
     out = Request().add("BEGIN", role="transaction").add(RESET_SQL, role="session reset")
+    for text in CLEAN_SQL:
+        out.add(text, role="session reset")
     for part in request.parts:
         out.add(part.text, part.statement, part.role)
     return out.add("COMMIT", role="transaction")

@@ -123,17 +123,15 @@ def apply_failure(
         parts.append(
             "  (the server did not say which statement failed; it may be a deferred constraint checked at commit)"
         )
-    if migration.atomic:
-        hint = "Nothing of this migration was applied. Fix the file and run db.apply again."
-    else:
-        ran = ", ".join(str(s.line) for s in done) or "none"
-        left = [s.line for r in remaining for s in r.statements()]
-        hint = (
-            f"This migration runs outside a single transaction: the statements starting at lines {ran} "
-            "ran and are committed; the failing unit was rolled back"
-            + (f"; lines {', '.join(map(str, left))} did not run" if left else "")
-            + f". Finish by hand, then record it with `inv db.repair --status applied {migration.version}`."
-        )
+    hint = "Nothing of this migration was applied. Fix the file and run db.apply again."
+    if not migration.atomic:
+        hint = _unfinished(migration, request, error, done, remaining)
+        if error.sqlstate == IN_TRANSACTION_BLOCK and _outside_transaction(request):
+            parts.append(
+                "  (the endpoint runs every request in a transaction block: it puts its own "
+                "`SET statement_timeout ...;` before the query, so a statement that cannot run in a transaction "
+                "cannot run through it, whatever the file says)"
+            )
     return MigrationFailed(
         "\n".join(parts),
         version=migration.version,
@@ -141,6 +139,48 @@ def apply_failure(
         line=located.line,
         sql_error=error,
         hint=hint,
+    )
+
+
+#: "cannot run inside a transaction block".
+IN_TRANSACTION_BLOCK = "25001"
+
+
+def _outside_transaction(request: Request) -> bool:
+    """Return True for a request of statements sent alone, outside a transaction (no lock, no guard)."""
+    return bool(request.statements()) and all(p.role != "lock and guard" for p in request.parts)
+
+
+def _unfinished(
+    migration: Migration, request: Request, error: SqlError, done: list[Statement], remaining: list[Request]
+) -> str:
+    """Return what to do after a unit of a migration that runs outside one transaction failed."""
+    left = [s.line for r in remaining for s in r.statements()]
+    not_run = f"; lines {', '.join(map(str, left))} did not run" if left else ""
+    repair = f"`inv db.repair --status applied {migration.version}`"
+    if error.sqlstate == IN_TRANSACTION_BLOCK and _outside_transaction(request):
+        if done:
+            ran = ", ".join(str(s.line) for s in done)
+            return (
+                f"The failing statement did not run; lines {ran} ran and are committed{not_run}. Editing the file "
+                f"cannot fix this. Run the rest by hand over a direct connection (psql), then record it with {repair}."
+            )
+        return (
+            f"The failing statement did not run; nothing of it ran{not_run}. Editing the file cannot fix this. "
+            "Apply it over a direct connection (`--transport postgres` with SUPABASE_DB_URL), which sends it alone, "
+            f"or run it by hand (psql) and record it with {repair}."
+        )
+    if not done:
+        return (
+            "This migration runs outside a single transaction; nothing of it is committed (the failing unit "
+            f"was rolled back{not_run}). Fix the file and run db.apply again (a failed CREATE INDEX "
+            "CONCURRENTLY may leave an invalid index: drop it first)."
+        )
+    ran = ", ".join(str(s.line) for s in done)
+    return (
+        f"This migration runs outside a single transaction: the statements starting at lines {ran} "
+        f"ran and are committed; the failing unit was rolled back{not_run}. Finish by hand, then record it "
+        f"with {repair}."
     )
 
 

@@ -14,6 +14,8 @@ cannot run in a transaction) goes in a request of its own, by :meth:`Flow.one`. 
   for the rest of the run, said once;
 * a 408 (the API's per-request time limit): what committed is read from the ledger, the rest is sent in
   requests half as large, down to one step per request, whose own 408 stops the run;
+* a 413 (the body is over the API's limit, which ``request_max_bytes`` did not know): nothing ran; the
+  steps are sent in requests half as large, down to one step per request, whose own 413 stops the run;
 * any other lost answer: the batch is sent again (:mod:`.send`); its guards make that harmless.
 """
 
@@ -23,7 +25,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from ..errors import MigrationsTasksError, QueryTimeoutError, SqlError
+from ..errors import MigrationsTasksError, QueryTimeoutError, RequestTooLargeError, SqlError
 from ..ledger import LOCK_BUSY, guarded_version
 from ..wording import plural
 from .batch import BASELINE_SQL, batch_request, block, refuses_the_form
@@ -143,6 +145,16 @@ def _batch(ctx: Context, flow: Flow, members: range, outcomes: list[Outcome]) ->
         delivery = deliver(ctx, Write(request.sql, f"the request carrying {span}", resendable=True))
     except QueryTimeoutError as exc:
         return _timed_out(ctx, flow, members, exc, outcomes, started, before)
+    except RequestTooLargeError:
+        ctx.batching.size = max(1, len(members) // 2)
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"The API refused the request carrying {span} as too large (413); nothing ran; sending them "
+                f"{ctx.batching.size} per request.",
+            )
+        )
+        return 0
     share = Share((time.perf_counter() - started) / len(members), ctx.db.requests - before, delivery.lost > 0)
     if delivery.error is None:
         outcomes.extend(flow.finished(i, share) for i in members)

@@ -114,13 +114,13 @@ _ROLLBACK = _Operation(
 
 
 def _run_engine(
-    c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any], batch_size: int = 0
+    c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any], batch_size: str | None
 ) -> Any:
     """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
     from ..engine import Engine
     from ..errors import Interrupted, MigrationsTasksError
 
-    flags = {"batch_size": batch_size or None}
+    flags = {"batch_size": batch_size}  # as given: the settings refuse 0, -3 and "many" alike
     with where.session(c, flags=flags) as (reporter, s, local, db), stop_on_signals(reporter, STOPPING) as stop:
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e), should_stop=stop)
         try:
@@ -166,7 +166,9 @@ BATCH_HELP = (
         "batch_size": BATCH_HELP,
     }
 )
-def apply(c: Context, dry_run: bool = False, include_all: bool = False, batch_size: int = 0, *, where: Where) -> Any:
+def apply(
+    c: Context, dry_run: bool = False, include_all: bool = False, batch_size: str | None = None, *, where: Where
+) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
     return _run_engine(
         c,
@@ -196,7 +198,7 @@ def rollback(
     force: bool = False,
     record_only: bool = False,
     dry_run: bool = False,
-    batch_size: int = 0,
+    batch_size: str | None = None,
     *,
     where: Where,
 ) -> Any:
