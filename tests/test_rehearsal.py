@@ -11,6 +11,7 @@ from conftest import MigrationDir, Project
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import HistoryConflict
 from migrations_tasks.migrations import load
+from migrations_tasks.rehearsal.render import migration_lines
 from migrations_tasks.rehearsal.results import Lock, PlanResult, Proof, Rehearsed
 from migrations_tasks.rehearsal.run import plan
 from migrations_tasks.transports import connect
@@ -218,3 +219,31 @@ def test_the_rehearsal_applies_supabases_privileges_so_dropping_a_trigger_on_aut
     )
     result = rehearse()
     assert result.migrations[0].proof.status == Proof.PASS, result.migrations[0].proof.message
+
+
+def test_a_weaker_lock_under_a_stronger_one_already_held_shows_the_mode_in_force_and_since_when(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_two.sql",
+        "alter table public.todos add column m int;\nalter table public.todos alter column title type varchar(300);\n",
+    )
+    result = rehearse()
+    report = result.migrations[0]
+    second = next(lock for lock in report.statements[1].locks if lock.relation == "public.todos")
+    assert (second.held, second.since, second.in_force) == ("AccessExclusiveLock", 1, "AccessExclusiveLock")
+    text = "\n".join(migration_lines(report, result))
+    assert "ShareLock on public.todos (AccessExclusiveLock, held since [1]): blocks reads and writes" in text
+    assert "reads go on" not in text
+
+
+def test_only_a_statement_that_reads_a_table_through_is_said_to_scan_it(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_meta.sql",
+        "grant select on public.todos to anon;\ncomment on table public.todos is 'todos';\n"
+        "alter table public.todos add column m int;\ncreate index todos_title_idx on public.todos (title);\n",
+    )
+    report = rehearse().migrations[0]
+    assert [st.scanned for st in report.statements] == [[], [], [], ["public.todos"]]

@@ -9,7 +9,7 @@ from ..lint.render import annotate, finding_dict, finding_lines
 from ..report import Reporter, table
 from ..wording import plural
 from .locks import BLOCKS, impact
-from .results import Estimate, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
+from .results import Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
 VERDICT = {0: "safe", 1: "not safe"}
 
@@ -54,10 +54,11 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
     lines = [f"  [{st.index + 1}] line {st.line}  {st.text}"]
     for lock in st.locks:
         how = "" if lock.observed else " (documented: it runs outside a transaction)"
+        held = f" ({lock.held}, held since [{lock.since}])" if lock.held else ""
         if lock.relation == lock.table:
-            lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{how}: {BLOCKS[lock.strongest]}")
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{held}{how}: {BLOCKS[lock.in_force]}")
         else:
-            lines.append(f"      {', '.join(lock.modes)} on {lock.relation} (index on {lock.table}){how}")
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation} (index on {lock.table}){held}{how}")
     if st.rewritten:
         lines.append("      REWRITTEN: " + ", ".join(_sized(name, result) for name in st.rewritten))
     if st.scanned:
@@ -164,7 +165,7 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
                 "statement": st.index + 1,
                 "line": st.line,
                 "sql": st.text,
-                "locks": [{"relation": k.relation, "modes": list(k.modes), "observed": k.observed} for k in st.locks],
+                "locks": [_lock_dict(k) for k in st.locks],
                 "rewritten": st.rewritten,
                 "scanned": st.scanned,
                 "findings": [finding_dict(f) for f in st.findings],
@@ -172,6 +173,16 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
             for st in m.statements
         ],
         "estimates": {name: e.__dict__ for name, e in result.estimates.items() if name in _names(m)},
+    }
+
+
+def _lock_dict(lock: Lock) -> dict[str, Any]:
+    return {
+        "relation": lock.relation,
+        "modes": list(lock.modes),
+        "observed": lock.observed,
+        "in_force": lock.in_force,
+        "held_since": lock.since,
     }
 
 
