@@ -247,3 +247,30 @@ def test_only_a_statement_that_reads_a_table_through_is_said_to_scan_it(
     )
     report = rehearse().migrations[0]
     assert [st.scanned for st in report.statements] == [[], [], [], ["public.todos"]]
+
+
+def test_migrations_after_a_failure_keep_their_lint_and_down_sql_findings_and_say_why_they_were_not_rehearsed(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write("20250102000000_bad.sql", "insert into nowhere values (1);\n-- migrate:down\n-- select 1;\n")
+    migrations.write("20250103000000_next.sql", "create index todos_title_idx on public.todos (title);\n")
+    result = rehearse(lint={"rules": {"down-sql-missing": "error"}})
+    after = result.migrations[1]
+    assert after.status is Rehearsed.NOT_REHEARSED and "20250102000000_bad.sql failed" in after.reason
+    assert [(f.rule, f.level) for f in after.findings] == [("down-sql-missing", "error")]
+    text = "\n".join(migration_lines(after, result))
+    assert "not rehearsed: " in text and "20250102000000_bad.sql failed" in text
+    assert "warn require-concurrent-index-creation" in text and "error down-sql-missing" in text
+
+
+def test_a_migration_that_does_not_apply_again_stops_the_rehearsal_and_says_so(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_mood.sql", MOOD_UP + "-- migrate:down\n-- alter table public.todos drop column mood;\n"
+    )
+    migrations.write("20250103000000_next.sql", "alter table public.todos add column n int;\n")
+    result = rehearse()
+    after = result.migrations[1]
+    assert after.status is Rehearsed.NOT_REHEARSED and "did not apply again after its down SQL" in after.reason
+    assert "did not apply again after its down SQL" in "\n".join(migration_lines(after, result))

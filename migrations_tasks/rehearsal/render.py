@@ -70,11 +70,22 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
 
 def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
     """Return one migration's rehearsal, statement by statement, with its verdicts."""
-    lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
     if report.status is Rehearsed.NOT_REHEARSED:
-        return [*lines, "  not rehearsed: an earlier migration failed or could not be applied again"]
-    for st in report.statements:
-        lines += _statement_lines(st, result)
+        lines = [f"{report.file}  (not rehearsed)", f"  not rehearsed: {report.reason or 'the rehearsal stopped'}"]
+        for st in report.statements:
+            if st.findings:
+                lines += [f"  [{st.index + 1}] line {st.line}  {st.text}"]
+                lines += [line for finding in st.findings for line in finding_lines(finding, "      ")]
+    else:
+        lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
+        for st in report.statements:
+            lines += _statement_lines(st, result)
+    for finding in result.lint.of(report.version):
+        if finding.statement is None:
+            lines += finding_lines(finding, "  ")
+    if report.status is Rehearsed.NOT_REHEARSED:
+        lines += [line for finding in report.findings for line in finding_lines(finding, "  ")]
+        return lines
     if report.failure:
         lines += ["  FAILED, as db.apply would report it:", *("    " + line for line in report.failure.splitlines())]
     lines.append(f"  rollback proof: {proof_text(report)}")
@@ -125,6 +136,7 @@ def markdown(result: PlanResult) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in summary_rows(result, markdown=True)]
     details = [f"- `{f.where}` **{f.level}** `{f.rule}`: {f.message}" for f in result.findings]
     failures = [f"- `{m.file}` failed: {m.failure.splitlines()[0]}" for m in result.migrations if m.failure]
+    failures += [f"- `{m.file}` not rehearsed: {m.reason}" for m in result.migrations if m.reason]
     return "\n".join([*lines, "", *failures, *details]) + "\n"
 
 
@@ -150,6 +162,7 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
         "name": m.name,
         "file": m.file,
         "status": m.status,
+        "not_rehearsed_because": m.reason or None,
         "strongest_lock": None if window is None else {**window.__dict__, "blocks": impact(window.mode) or None},
         "rewrites": m.rewrites,
         "failure": m.failure or None,

@@ -95,6 +95,8 @@ class MigrationReport:
     proof: ProofResult = field(default_factory=ProofResult)
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    #: Why it was not rehearsed (an earlier migration failed, or could not be applied again).
+    reason: str = ""
 
     @property
     def window(self) -> Window | None:
