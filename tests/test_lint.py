@@ -180,6 +180,33 @@ def test_a_lint_ignore_without_a_reason_or_with_an_unknown_rule_silences_nothing
     ]
 
 
+def test_squawks_own_ignore_comments_silence_nothing_and_are_reported(migrations: MigrationDir) -> None:
+    migrations.write(
+        "1_x.sql",
+        "-- squawk-ignore-file\ncreate index a on public.todos (user_id);\n"
+        "-- squawk-ignore require-concurrent-index-creation\ncreate index b on public.todos (title);\n",
+    )
+    local = load(migrations.path)
+    result = lint(local.migrations, LintSettings(), exposed_schemas=("public",))
+    found = [(f.rule, f.line) for f in result.findings]
+    assert found == [
+        ("lint-ignore-invalid", 1),
+        ("require-concurrent-index-creation", 2),
+        ("lint-ignore-invalid", 3),
+        ("require-concurrent-index-creation", 4),
+    ]
+    assert result.findings[0].file == str(local.migrations[0].path) and result.silenced == []
+    assert "write `-- lint-ignore rule-name: reason`" in result.findings[0].message
+
+
+def test_an_opt_in_squawk_rule_given_a_level_in_invoke_yaml_runs(migrations: MigrationDir) -> None:
+    migrations.write(
+        "1_x.sql", "create table fresh (id bigint primary key);\nalter table fresh enable row level security;\n"
+    )
+    assert ("require-table-schema", "error", 1, 14) in run(migrations, **{"require-table-schema": "error"})
+    assert "require-table-schema" not in rules_of(run(migrations))
+
+
 def test_a_comment_that_only_mentions_lint_ignore_is_not_an_ignore_comment(migrations: MigrationDir) -> None:
     migrations.write("1_x.sql", "-- see docs/lint.md about lint-ignore comments\nselect 1;\n")
     assert run(migrations) == []

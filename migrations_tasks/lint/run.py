@@ -6,7 +6,7 @@
 2. our Supabase rules run on each statement's syntax tree (:mod:`.supabase`);
 3. ``-- lint-ignore rule: reason`` comments silence rules per statement (:mod:`.ignores`);
 4. levels come from invoke.yaml over the defaults (:mod:`.rules`); ``off`` rules are dropped (squawk's are
-   not even run).
+   not even run); squawk's opt-in rules run when invoke.yaml gives them a level.
 """
 
 from __future__ import annotations
@@ -163,7 +163,9 @@ def lint(
     result = LintResult(scope, [str(m.path) for m in migrations])
     files = [_File.read(m) for m in migrations]
     exclude = sorted(rule for rule in SQUAWK_RULES if level_of[rule] == OFF)
-    found = squawk.run([str(m.path) for m in migrations], pg_version=settings.pg_version, exclude=exclude)
+    include = sorted(rule for rule in SQUAWK_RULES if settings.rules.get(rule, OFF) != OFF)  # opt-in ones too
+    paths = [str(m.path) for m in migrations]
+    found = squawk.run(paths, pg_version=settings.pg_version, exclude=exclude, include=include)
     collect = _Collector(result, level_of)
     _squawk_findings(files, found, collect, scope == "pending")
     _supabase_findings(files, frozenset(exposed_schemas), collect)
