@@ -1,8 +1,9 @@
 """GitHub Actions output: log groups, masks, annotations, the step summary and step outputs.
 
 Active only when ``GITHUB_ACTIONS=true``; everywhere else every function here does nothing, so the
-tasks can call them unconditionally. Workflow commands go to stdout (where the runner reads them);
-the summary and outputs go to the files GitHub names in ``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT``.
+tasks can call them unconditionally. Workflow commands go to stdout, or to stderr once a task asked for
+one JSON document on stdout (:func:`commands_to`): the runner reads workflow commands from both. The
+summary and outputs go to the files GitHub names in ``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ def active(environ: Mapping[str, str] | None = None) -> bool:
     return (environ if environ is not None else os.environ).get("GITHUB_ACTIONS") == "true"
 
 
+_commands: list[IO[str] | None] = [None]
+
+
+def commands_to(stream: IO[str] | None) -> None:
+    """Send later workflow commands to ``stream`` (None: stdout), so that stdout can stay pure JSON."""
+    _commands[0] = stream
+
+
+def _stream(out: IO[str] | None) -> IO[str]:
+    return out or _commands[0] or sys.stdout
+
+
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -32,7 +45,7 @@ def mask(values: Iterable[str | None], out: IO[str] | None = None) -> None:
     """Ask the runner to hide these values in every later log line (``::add-mask::``)."""
     if not active():
         return
-    stream = out or sys.stdout
+    stream = _stream(out)
     for value in values:
         if value:
             for line in value.splitlines() or [value]:
@@ -46,7 +59,7 @@ def group(title: str, out: IO[str] | None = None) -> Iterator[None]:
     if not active():
         yield
         return
-    stream = out or sys.stdout
+    stream = _stream(out)
     print(f"::group::{_escape_data(title)}", file=stream, flush=True)
     try:
         yield
@@ -77,7 +90,7 @@ def annotate(
     if title:
         props.append(f"title={_escape_property(title)}")
     head = f"::{level} {','.join(props)}" if props else f"::{level}"
-    print(f"{head}::{_escape_data(message)}", file=out or sys.stdout, flush=True)
+    print(f"{head}::{_escape_data(message)}", file=_stream(out), flush=True)
 
 
 def summary(markdown: str) -> None:

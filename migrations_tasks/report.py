@@ -48,6 +48,12 @@ class Reporter:
     #: A progress line was started and not finished ("applying X ..." awaiting its result).
     line_open: bool = False
 
+    def __post_init__(self) -> None:
+        from . import github
+
+        # With --json stdout carries one JSON document: GitHub's workflow commands go to stderr.
+        github.commands_to(self.err if self.json else None)
+
     def say(self, text: str) -> None:
         """Print a result line (stdout), unless JSON output was asked for."""
         if not self.json:

@@ -20,11 +20,13 @@ SAFE = (
 UNSAFE = "create table public.open_door (id int primary key);\n-- migrate:down\n-- drop table public.open_door;\n"
 
 
-def release(project: Project, migrations: MigrationDir, settings: Any, tmp_path: Path, plan: str) -> gate.RunRecord:
+def release(
+    project: Project, migrations: MigrationDir, settings: Any, tmp_path: Path, plan: str, **config: Any
+) -> gate.RunRecord:
     lines: list[str] = []
     return gate.run(
         Context(),
-        settings(migrations.path),
+        settings(migrations.path, **config),
         None,
         env="test",
         policy="apply",
@@ -74,3 +76,33 @@ def test_the_plan_policy_is_read_per_environment() -> None:
     assert gate.load_gate_options(config, "qa").plan == "warn"
     with pytest.raises(ConfigError, match="plan must be 'block', 'warn' or 'off', not 'maybe'"):
         gate.load_gate_options({"release": {"environments": {"qa": {"plan": "maybe"}}}}, "qa")
+
+
+def unreachable_throwaway(migrations_dir: Path, *, project: Project) -> Any:
+    from migrations_tasks.settings import load_settings
+
+    env = {**project.env, "MIGRATIONS_DRIFT_DB_URL": "postgresql://postgres:pw@127.0.0.1:9/postgres"}
+    flags = {"migrations_dir": str(migrations_dir), "transport": "api"}
+    return load_settings({"migrations": {}}, flags=flags, environ=env, dotenv_path=None)
+
+
+def test_a_warn_policy_records_a_plan_that_cannot_run_as_a_warning_and_the_release_goes_on(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_items.sql", SAFE)
+    record = release(project, migrations, lambda d: unreachable_throwaway(d, project=project), tmp_path, "warn")
+    plan_step = record.steps[1]
+    assert plan_step.status == "ok" and "could not run" in plan_step.detail and "going on" in plan_step.detail
+    assert record.plan is not None and record.plan["status"] == "could not run"
+    assert (record.steps[2].name, record.steps[2].status) == ("db.apply", "ok")  # db.verify's drift then needs it
+
+
+def test_a_block_policy_stops_on_a_plan_that_cannot_run_with_one_line_and_nothing_applied(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_items.sql", SAFE)
+    record = release(project, migrations, lambda d: unreachable_throwaway(d, project=project), tmp_path, "block")
+    assert (record.status, record.exit_code) == ("failed", 3)
+    assert (record.error or "").startswith("db.plan could not run: ") and "\n" not in (record.error or "")
+    assert "nothing was applied" in (record.error or "")
+    assert project.sql("select to_regclass('supabase_migrations.schema_migrations')") == [(None,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -55,6 +56,17 @@ def test_pending_migrations_are_annotated_on_their_files_and_summarised(
     assert f"::warning file={path},line=1,title=db.check%3A pending::1 is pending" in result.stdout
     assert "| 1 | a | pending |" in summary.read_text()
     assert "state=pending" in outputs.read_text() and "pending=1" in outputs.read_text()
+
+
+def test_with_json_stdout_is_one_json_document_and_masks_and_annotations_go_to_stderr(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_a.sql", "create table a (id int);")
+    result, _summary, _outputs = run_in_actions(user_project(tmp_path), project.env, "db.check", "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["status"] == "pending" and "::" not in result.stdout
+    assert "::warning file=supabase/migrations/1_a.sql,line=1,title=db.check%3A pending::1 is pending" in result.stderr
+    assert "::add-mask::" in result.stderr
 
 
 def test_a_failed_migration_is_an_error_annotation_on_its_file_and_line(

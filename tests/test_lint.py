@@ -54,6 +54,17 @@ def test_statements_on_a_table_an_earlier_pending_migration_creates_are_not_lock
     assert rules_of(run(migrations, scope="all")) == {"require-concurrent-index-creation"}
 
 
+def test_statements_on_a_table_created_earlier_in_the_same_file_are_not_lock_hazards(
+    migrations: MigrationDir,
+) -> None:
+    migrations.write(
+        "1_fresh.sql",
+        "create table public.fresh (id int primary key, n int);\nalter table public.fresh enable row level security;\n"
+        "alter table public.fresh alter column n type bigint;\ncreate index fresh_n on public.fresh (n);\n",
+    )
+    assert run(migrations) == [] and run(migrations, scope="all") == []
+
+
 def test_rules_the_engine_already_satisfies_are_not_reported(migrations: MigrationDir) -> None:
     migrations.write("1_a.sql", "alter table public.todos add column done boolean;\ncreate table x (a int);\n")
     found = rules_of(run(migrations, scope="all"))
@@ -85,6 +96,19 @@ def test_rls_enabled_by_a_later_migration_of_the_same_set_counts(migrations: Mig
         ("create table auth.extra (id int);", "supabase-schema-not-writable"),
         ("create function storage.f() returns int language sql as 'select 1';", "supabase-schema-not-writable"),
         ("delete from storage.objects where bucket_id = 'x';", "supabase-storage-direct-delete"),
+        (
+            "set local storage.allow_delete_query = 'false';\ndelete from storage.objects where bucket_id = 'x';",
+            "supabase-storage-direct-delete",
+        ),
+        (
+            "set storage.allow_delete_query = 'true';\nreset storage.allow_delete_query;\n"
+            "delete from storage.objects where bucket_id = 'x';",
+            "supabase-storage-direct-delete",
+        ),
+        (
+            "with gone as (delete from storage.buckets where id = 'x' returning id) select count(*) from gone;",
+            "supabase-storage-direct-delete",
+        ),
         ("alter table public.todos disable row level security;", "supabase-rls-disabled"),
         (
             "create function public.f() returns int language sql security definer as 'select 1';",
@@ -109,6 +133,9 @@ def test_each_supabase_rule_catches_what_hosted_supabase_refuses_or_exposes(
         "create trigger t after insert on auth.users for each row execute function public.f();",
         "create policy p on storage.objects for select to authenticated using (true);",
         "set local storage.allow_delete_query = 'true';\ndelete from storage.objects where bucket_id = 'x';",
+        "select set_config('storage.allow_delete_query', 'true', true);\ndelete from storage.objects where id is null;",
+        "create function public.f() returns int language sql security definer as 'select 1';\n"
+        "alter function public.f() set search_path = '';",
         "create function public.f() returns int language sql security definer set search_path = '' as 'select 1';",
         "create extension if not exists pgcrypto with schema extensions;",
         "create extension if not exists vector with schema extensions;",
@@ -151,6 +178,33 @@ def test_a_lint_ignore_without_a_reason_or_with_an_unknown_rule_silences_nothing
         ("require-concurrent-index-creation", "warn", 2, 1),
         ("require-concurrent-index-creation", "warn", 4, 1),
     ]
+
+
+def test_squawks_own_ignore_comments_silence_nothing_and_are_reported(migrations: MigrationDir) -> None:
+    migrations.write(
+        "1_x.sql",
+        "-- squawk-ignore-file\ncreate index a on public.todos (user_id);\n"
+        "-- squawk-ignore require-concurrent-index-creation\ncreate index b on public.todos (title);\n",
+    )
+    local = load(migrations.path)
+    result = lint(local.migrations, LintSettings(), exposed_schemas=("public",))
+    found = [(f.rule, f.line) for f in result.findings]
+    assert found == [
+        ("lint-ignore-invalid", 1),
+        ("require-concurrent-index-creation", 2),
+        ("lint-ignore-invalid", 3),
+        ("require-concurrent-index-creation", 4),
+    ]
+    assert result.findings[0].file == str(local.migrations[0].path) and result.silenced == []
+    assert "write `-- lint-ignore rule-name: reason`" in result.findings[0].message
+
+
+def test_an_opt_in_squawk_rule_given_a_level_in_invoke_yaml_runs(migrations: MigrationDir) -> None:
+    migrations.write(
+        "1_x.sql", "create table fresh (id bigint primary key);\nalter table fresh enable row level security;\n"
+    )
+    assert ("require-table-schema", "error", 1, 14) in run(migrations, **{"require-table-schema": "error"})
+    assert "require-table-schema" not in rules_of(run(migrations))
 
 
 def test_a_comment_that_only_mentions_lint_ignore_is_not_an_ignore_comment(migrations: MigrationDir) -> None:

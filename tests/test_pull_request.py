@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import leaked, user_project
+
+from migrations_tasks.rehearsal.pull_request import base_migrations, main
 
 BASE = (
     "create table public.todos (id bigint primary key, title text);\n"
@@ -45,3 +48,36 @@ def test_only_the_pull_requests_migrations_are_linted_and_rehearsed_on_top_of_th
     assert "in 1 file (pending migrations" in result.stdout
     assert "ShareLock on public.todos" in result.stdout
     assert "db.plan: safe (exit 0); 1 pending migration rehearsed" in result.stdout
+
+
+def committed(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    return tmp_path
+
+
+def test_a_base_without_the_migrations_folder_gives_the_sandbox_no_migrations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(committed(tmp_path / "repo", {"README.md": "first pull request adds supabase/\n"}))
+    assert base_migrations("main", "supabase/migrations", tmp_path / "out") == 0
+
+
+def test_the_base_gives_only_its_own_sql_files_of_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"supabase/migrations/1_a.sql": "select 1;\n", "supabase/migrations/old/2_b.sql": "select 2;\n"}
+    monkeypatch.chdir(committed(tmp_path / "repo", files))
+    assert base_migrations("main", "supabase/migrations/", tmp_path / "out") == 1
+    assert (tmp_path / "out" / "1_a.sql").read_text() == "select 1;\n"
+
+
+def test_an_unknown_base_ref_stops_with_gits_one_line_reason_before_any_sandbox_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(committed(tmp_path / "repo", {"README.md": "x\n"}))
+    assert main(["--base", "origin/nowhere"]) == 3
+    err = capsys.readouterr().err
+    assert "error: cannot read the migrations of origin/nowhere: git says fatal:" in err and "Traceback" not in err

@@ -11,6 +11,7 @@ from conftest import MigrationDir, Project
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import HistoryConflict
 from migrations_tasks.migrations import load
+from migrations_tasks.rehearsal.render import migration_lines
 from migrations_tasks.rehearsal.results import Lock, PlanResult, Proof, Rehearsed
 from migrations_tasks.rehearsal.run import plan
 from migrations_tasks.transports import connect
@@ -218,3 +219,58 @@ def test_the_rehearsal_applies_supabases_privileges_so_dropping_a_trigger_on_aut
     )
     result = rehearse()
     assert result.migrations[0].proof.status == Proof.PASS, result.migrations[0].proof.message
+
+
+def test_a_weaker_lock_under_a_stronger_one_already_held_shows_the_mode_in_force_and_since_when(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_two.sql",
+        "alter table public.todos add column m int;\nalter table public.todos alter column title type varchar(300);\n",
+    )
+    result = rehearse()
+    report = result.migrations[0]
+    second = next(lock for lock in report.statements[1].locks if lock.relation == "public.todos")
+    assert (second.held, second.since, second.in_force) == ("AccessExclusiveLock", 1, "AccessExclusiveLock")
+    text = "\n".join(migration_lines(report, result))
+    assert "ShareLock on public.todos (AccessExclusiveLock, held since [1]): blocks reads and writes" in text
+    assert "reads go on" not in text
+
+
+def test_only_a_statement_that_reads_a_table_through_is_said_to_scan_it(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_meta.sql",
+        "grant select on public.todos to anon;\ncomment on table public.todos is 'todos';\n"
+        "alter table public.todos add column m int;\ncreate index todos_title_idx on public.todos (title);\n",
+    )
+    report = rehearse().migrations[0]
+    assert [st.scanned for st in report.statements] == [[], [], [], ["public.todos"]]
+
+
+def test_migrations_after_a_failure_keep_their_lint_and_down_sql_findings_and_say_why_they_were_not_rehearsed(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write("20250102000000_bad.sql", "insert into nowhere values (1);\n-- migrate:down\n-- select 1;\n")
+    migrations.write("20250103000000_next.sql", "create index todos_title_idx on public.todos (title);\n")
+    result = rehearse(lint={"rules": {"down-sql-missing": "error"}})
+    after = result.migrations[1]
+    assert after.status is Rehearsed.NOT_REHEARSED and "20250102000000_bad.sql failed" in after.reason
+    assert [(f.rule, f.level) for f in after.findings] == [("down-sql-missing", "error")]
+    text = "\n".join(migration_lines(after, result))
+    assert "not rehearsed: " in text and "20250102000000_bad.sql failed" in text
+    assert "warn require-concurrent-index-creation" in text and "error down-sql-missing" in text
+
+
+def test_a_migration_that_does_not_apply_again_stops_the_rehearsal_and_says_so(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_mood.sql", MOOD_UP + "-- migrate:down\n-- alter table public.todos drop column mood;\n"
+    )
+    migrations.write("20250103000000_next.sql", "alter table public.todos add column n int;\n")
+    result = rehearse()
+    after = result.migrations[1]
+    assert after.status is Rehearsed.NOT_REHEARSED and "did not apply again after its down SQL" in after.reason
+    assert "did not apply again after its down SQL" in "\n".join(migration_lines(after, result))

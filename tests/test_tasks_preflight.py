@@ -113,7 +113,7 @@ def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
     env = {**project.env, "MIGRATIONS_DRIFT_DB_URL": sandbox.db_url}
     result, summary, _outputs = run_in_actions(cwd, env, "db.plan", "--json")
     assert result.returncode == 1, result.stderr
-    doc = json.loads(result.stdout[result.stdout.index("\n{") :])
+    doc = json.loads(result.stdout)  # stdout is one JSON document; the workflow commands went to stderr
     migration = doc["migrations"][0]
     assert doc["status"] == "not safe" and doc["requests"] == 1
     assert migration["strongest_lock"]["mode"] == "AccessExclusiveLock"
@@ -123,8 +123,18 @@ def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
     assert "### db.plan: not safe (exit 1)" in text and "| 2 | applies | `AccessExclusiveLock` public.todos" in text
     assert (
         "::error file=supabase/migrations/2_mood.sql,line=1,col=1,title=db.plan%3A rollback-proof-failed::"
-        in result.stdout
+        in result.stderr
     )
+
+
+def test_lint_json_stays_one_json_document_in_github_actions_with_annotations_on_stderr(
+    migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_index.sql", "create index todos_title_idx on public.todos (title);\n")
+    result = run_inv("db.lint", "--all", "--json", cwd=user_project(tmp_path), env={"GITHUB_ACTIONS": "true"})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["findings"][0]["rule"] == "require-concurrent-index-creation"
+    assert "::warning file=supabase/migrations/1_index.sql,line=1,col=1," in result.stderr
 
 
 def test_plan_exits_2_on_a_history_conflict_with_the_error_as_json(
@@ -156,7 +166,8 @@ def test_lint_lints_every_file_with_a_warning_when_the_ledger_cannot_be_read(
     env = {"SUPABASE_API_URL": "http://127.0.0.1:9", "SUPABASE_PROJECT_REF": "a" * 20, "SUPABASE_ACCESS_TOKEN": "x"}
     result = run_inv("db.lint", cwd=cwd, env=env)
     assert result.returncode == 0, result.stderr
-    assert "could not read the ledger" in result.stderr and "linting every migration file instead" in result.stderr
+    assert "could not read the ledger" in result.stderr and "gave up after" in result.stderr
+    assert "linting every migration file instead, nothing more sent" in result.stderr
     assert "in 1 file (migration files;" in result.stdout
 
 

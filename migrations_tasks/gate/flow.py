@@ -62,6 +62,10 @@ class StepFailed(MigrationsTasksError):
     exit_code = EXIT_FAILED
 
 
+class PlanCouldNotRun(MigrationsTasksError):
+    """db.plan could not run under the "block" policy (exit 3): the release stops before applying."""
+
+
 class _Gate:
     """One run: the record it fills, and the database it talks to."""
 
@@ -122,7 +126,19 @@ class _Gate:
         from ..rehearsal.run import plan
 
         with self.step("db.lint + db.plan") as step:
-            result = plan(self.db, self.local, self.settings, notify=self.say)
+            try:
+                result = plan(self.db, self.local, self.settings, notify=self.say)
+            except (MigrationsTasksError, OSError) as exc:  # could not run (no throwaway database...)
+                if isinstance(exc, Interrupted):
+                    raise
+                reason = " ".join((exc.message if isinstance(exc, MigrationsTasksError) else str(exc)).split())
+                if policy == "block":
+                    hint = exc.hint if isinstance(exc, MigrationsTasksError) else None
+                    raise PlanCouldNotRun(f"db.plan could not run: {reason}; nothing was applied.", hint=hint) from None
+                self.record.plan = {"status": "could not run", "error": reason}
+                step.detail = f"could not run: {reason} (plan: warn, going on)"
+                self.say(f"  warning: db.plan could not run: {reason} (plan: warn, going on)")
+                return
             self.record.plan = plan_document(result)
             github.summary(markdown(result))
             errors = [f"{f.where} {f.rule}" for f in result.findings if f.level == "error"]

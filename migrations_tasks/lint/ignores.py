@@ -3,7 +3,8 @@
 One syntax for squawk's rules and ours. A comment silences the rules it names for the statement that
 follows it (any comment between the previous statement and the end of this one counts, so a statement
 spanning many lines is covered whole). The reason after ``:`` is required; a comment without one, or naming
-an unknown rule, silences nothing and is itself reported (``lint-ignore-invalid``).
+an unknown rule, silences nothing and is itself reported (``lint-ignore-invalid``). So is squawk's own
+``-- squawk-ignore`` / ``-- squawk-ignore-file``, which squawk never sees (:mod:`.squawk`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ MARKER = "lint-ignore"
 _COMMENT_RE = re.compile(r"^--\s*lint-ignore\b\s*(?P<rules>[^:]*?)\s*(?::\s*(?P<reason>.*?))?\s*$")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _START_RE = re.compile(r"^--\s*lint-ignore\b")
+_SQUAWK_RE = re.compile(r"^(--|/\*)\s*squawk-ignore")
+SQUAWKS = "squawk's own ignore comment silences nothing here: write `-- lint-ignore rule-name: reason`"
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,13 @@ def _parse(text: str, offset: int, known: frozenset[str]) -> tuple[dict[str, str
 def find(text: str, spans: Sequence[tuple[int, int]], known: frozenset[str]) -> Ignores:
     """Return the ignores of a file's statements (``spans``: each statement's start and end offsets)."""
     out = Ignores(rules=[{} for _ in spans])
-    if MARKER not in text:
+    if MARKER not in text and "squawk-ignore" not in text:
         return out
     for start, end in sql.comment_spans(text):
         comment = text[start:end]
+        if _SQUAWK_RE.match(comment.strip()):
+            out.invalid.append(Invalid(start, SQUAWKS))
+            continue
         if not _START_RE.match(comment.strip()):
             continue  # only comments that start with lint-ignore are ignore comments
         rules, invalid = _parse(comment, start, known)

@@ -150,7 +150,8 @@ OWN_RULES = _rules(
     Rule(
         "lint-ignore-invalid",
         WARN,
-        "This lint-ignore comment names an unknown rule or gives no reason, so it silences nothing.",
+        "This ignore comment (lint-ignore naming an unknown rule or giving no reason, or squawk's own"
+        " squawk-ignore) silences nothing.",
         "Write `-- lint-ignore rule-name, other-rule: why it is safe here` right above the statement.",
     ),
     Rule(

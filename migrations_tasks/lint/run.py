@@ -2,11 +2,11 @@
 
 1. squawk runs once over every file (:mod:`.squawk`); each finding is placed on the statement our parser
    (PostgreSQL's own) split, and dropped when squawk's "existing table" rules hit a table an earlier
-   migration of the same pending set creates (squawk only knows the same file);
+   migration of the same pending set, or an earlier statement of the same file, creates;
 2. our Supabase rules run on each statement's syntax tree (:mod:`.supabase`);
 3. ``-- lint-ignore rule: reason`` comments silence rules per statement (:mod:`.ignores`);
 4. levels come from invoke.yaml over the defaults (:mod:`.rules`); ``off`` rules are dropped (squawk's are
-   not even run).
+   not even run); squawk's opt-in rules run when invoke.yaml gives them a level.
 """
 
 from __future__ import annotations
@@ -123,18 +123,24 @@ def _squawk_findings(
             index = file.statement_at(offset)
             node = file.nodes[index] if index is not None else None
             hit = tree.targets(node) if node is not None else set()
-            if pending_set and item.rule in EXISTING_TABLE_RULES and hit and hit <= created_before:
-                continue  # the table is new: an earlier pending migration creates it
+            new = (created_before if pending_set else set()) | _created(file.nodes[: index or 0])
+            if item.rule in EXISTING_TABLE_RULES and hit and hit <= new:
+                continue  # the table is new: this file, or an earlier pending migration, creates it
             fix = item.help or f"See {SQUAWK_DOCS}{item.rule}"
             collect.add(file, offset, item.rule, item.message, fix, "squawk")
         for node in file.nodes:
             created_before |= tree.created(node)
 
 
+def _created(nodes: Sequence[Any]) -> set[str]:
+    return {name for node in nodes for name in tree.created(node)}
+
+
 def _supabase_findings(files: Sequence[_File], exposed: frozenset[str], collect: _Collector) -> None:
     enabled = {name for file in files for node in file.nodes if (name := tree.enables_rls(node))}
+    fixed = {name for file in files for node in file.nodes if (name := tree.function_search_path_set(node))}
     for file in files:
-        ctx = supabase.Context(exposed, enabled)
+        ctx = supabase.Context(exposed, enabled, fixed)
         for (start, _end), node in zip(file.spans, file.nodes):
             for rule, what in supabase.check(node, ctx):
                 spec = SUPABASE_RULES[rule]
@@ -157,7 +163,9 @@ def lint(
     result = LintResult(scope, [str(m.path) for m in migrations])
     files = [_File.read(m) for m in migrations]
     exclude = sorted(rule for rule in SQUAWK_RULES if level_of[rule] == OFF)
-    found = squawk.run([str(m.path) for m in migrations], pg_version=settings.pg_version, exclude=exclude)
+    include = sorted(rule for rule in SQUAWK_RULES if settings.rules.get(rule, OFF) != OFF)  # opt-in ones too
+    paths = [str(m.path) for m in migrations]
+    found = squawk.run(paths, pg_version=settings.pg_version, exclude=exclude, include=include)
     collect = _Collector(result, level_of)
     _squawk_findings(files, found, collect, scope == "pending")
     _supabase_findings(files, frozenset(exposed_schemas), collect)

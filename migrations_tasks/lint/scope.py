@@ -1,7 +1,8 @@
 """Which files ``db.lint`` lints: the pending migrations (one request for the ledger), every file, or some.
 
-Without any database settings, or when the database cannot be reached, every file is linted and nothing
-is sent.
+Without any database settings every file is linted and nothing is sent. The ledger read is quick: it
+gives up after :data:`LEDGER_DEADLINE` seconds of retries (each request bounded by
+:data:`LEDGER_TIMEOUT`), then every file is linted and nothing more is sent.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from ..errors import MigrationFileError, TransportError
 from ..migrations import FILE_RE, LocalMigrations, Migration, MigrationFileName, parse_file
 from ..progress import Notify, quiet
 from ..settings import Settings
+from ..wording import plural
+
+#: How long db.lint keeps retrying the ledger read before it lints every file instead (seconds).
+LEDGER_DEADLINE = 5.0
+#: The longest one ledger request may take (seconds).
+LEDGER_TIMEOUT = 10.0
 
 
 @dataclass
@@ -63,11 +70,19 @@ def select(
     from ..engine import Engine
     from ..transports import connect
 
-    db = connect(settings, on_wait=say)
+    quick = settings.with_overrides(
+        retry_deadline=min(settings.retry_deadline, LEDGER_DEADLINE),
+        request_timeout=min(settings.request_timeout, LEDGER_TIMEOUT),
+    )
+    db = connect(quick, on_wait=say)
     try:
-        plan = Engine(db, settings).check(local)
+        plan = Engine(db, quick).check(local)
     except TransportError as exc:
-        warning = f"could not read the ledger ({exc.message}); linting every migration file instead."
+        tried = f"{plural(db.requests, 'request')} in {quick.retry_deadline:g}s" if db.requests else "no request"
+        warning = (
+            f"could not read the ledger ({' '.join(exc.message.split()).rstrip('.')}; gave up after {tried}); "
+            "linting every migration file instead, nothing more sent."
+        )
         return Selection(list(local.migrations), "all", db.requests, [warning])
     finally:
         db.close()

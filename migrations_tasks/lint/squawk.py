@@ -3,16 +3,22 @@
 Always: ``--reporter json``, ``--config /dev/null`` (no ``.squawk.toml`` found by walking up from the
 current directory changes the result), ``--assume-in-transaction`` (the engine runs each migration in one
 transaction), the PostgreSQL major version, ``--exclude`` for the rules that are off, and no standard input
-(squawk reads stdin when it gets no path). Its positions are 0-based lines and 0-based UTF-8 byte columns;
-:func:`run` returns them as they are. Nothing is downloaded: the binary comes with the installed wheel.
+(squawk reads stdin when it gets no path), and ``--include`` for the opt-in rules invoke.yaml gives a level.
+squawk's own ignore comments (``-- squawk-ignore rule``, ``-- squawk-ignore-file``) would silence findings
+with no reason given: a file that has one is linted from a copy where they are neutralised (same length,
+so positions do not move), and :mod:`.ignores` reports them. Its positions are 0-based lines and 0-based
+UTF-8 byte columns; :func:`run` returns them as they are. Nothing is downloaded: the binary comes with the
+installed wheel.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sysconfig
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +29,8 @@ from ..errors import MigrationsTasksError
 TIMEOUT_SECONDS = 120.0
 #: The rule squawk reports when its own parser fails; no other rule runs on that file.
 SYNTAX_ERROR = "syntax-error"
+#: squawk's own ignore comments (``-- squawk-ignore rule``, ``-- squawk-ignore-file``), which we do not honour.
+OWN_IGNORE_RE = re.compile(r"(--|/\*)(\s*)squawk-ignore")
 
 
 class SquawkError(MigrationsTasksError):
@@ -61,13 +69,41 @@ def binary() -> str:
     )
 
 
-def command(paths: Sequence[str], *, pg_version: int, exclude: Sequence[str]) -> list[str]:
+def command(paths: Sequence[str], *, pg_version: int, exclude: Sequence[str], include: Sequence[str] = ()) -> list[str]:
     """Return the squawk command line for ``paths``."""
     args = [binary(), "--reporter", "json", "--config", os.devnull, "--assume-in-transaction"]
     args += ["--pg-version", str(pg_version)]
     if exclude:
         args += ["--exclude", ",".join(sorted(exclude))]
+    if include:
+        args += ["--include", ",".join(sorted(include))]
     return [*args, *paths]
+
+
+def neutralise(text: str) -> str:
+    """Return ``text`` with squawk's own ignore comments made inert (same length: positions do not move)."""
+    return OWN_IGNORE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}squawk-unused", text)
+
+
+def _inputs(paths: Sequence[str], scratch: str) -> tuple[list[str], dict[str, str]]:
+    """Return the paths to give squawk (copies without squawk's ignore comments), and copy -> original."""
+    given, original = [], {}
+    for number, path in enumerate(paths):
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            given.append(path)  # squawk reports what it cannot read
+            continue
+        if b"squawk-ignore" not in raw:
+            given.append(path)
+            continue
+        text = raw.decode("utf-8", "surrogateescape")
+        copy = Path(scratch) / str(number) / Path(path).name
+        copy.parent.mkdir()
+        copy.write_bytes(neutralise(text).encode("utf-8", "surrogateescape"))
+        given.append(str(copy))
+        original[str(copy)] = path
+    return given, original
 
 
 def decode(stdout: str) -> list[RawFinding]:
@@ -96,11 +132,22 @@ def decode(stdout: str) -> list[RawFinding]:
     return out
 
 
-def run(paths: Sequence[str], *, pg_version: int, exclude: Sequence[str]) -> list[RawFinding]:
+def run(
+    paths: Sequence[str], *, pg_version: int, exclude: Sequence[str], include: Sequence[str] = ()
+) -> list[RawFinding]:
     """Lint ``paths`` with one squawk process; return its findings (nothing is run for no path)."""
     if not paths:
         return []
-    args = command(paths, pg_version=pg_version, exclude=exclude)
+    with tempfile.TemporaryDirectory(prefix="mt-squawk-") as scratch:
+        given, original = _inputs(paths, scratch)
+        found = _run(command(given, pg_version=pg_version, exclude=exclude, include=include))
+    return [
+        RawFinding(original.get(f.file, f.file), f.line, f.column, f.rule, f.message, f.help) if original else f
+        for f in found
+    ]
+
+
+def _run(args: list[str]) -> list[RawFinding]:
     try:
         done = subprocess.run(
             args, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False

@@ -49,7 +49,10 @@ class Context:
     exposed_schemas: frozenset[str]
     #: Tables that get ``ENABLE ROW LEVEL SECURITY`` somewhere in the linted set.
     rls_enabled: set[str] = field(default_factory=set)
-    #: The current file has run ``SET storage.allow_delete_query`` before this statement.
+    #: Functions that get ``ALTER FUNCTION ... SET search_path`` somewhere in the linted set.
+    search_path_fixed: set[str] = field(default_factory=set)
+    #: The current file has set ``storage.allow_delete_query`` to 'true' (SET, SET LOCAL or set_config())
+    #: before this statement, and not set it to anything else since.
     storage_delete_allowed: bool = False
 
 
@@ -76,9 +79,10 @@ def _schema_not_writable(node: Any, ctx: Context) -> Iterator[Found]:
 
 
 def _storage_delete(node: Any, ctx: Context) -> Iterator[Found]:
-    if isinstance(node, ast.DeleteStmt) and not ctx.storage_delete_allowed:
-        name = tree.qualified(node.relation)
-        if name in STORAGE_TABLES:
+    if ctx.storage_delete_allowed:
+        return
+    for sub in tree.walk(node):  # also a DELETE in a CTE
+        if isinstance(sub, ast.DeleteStmt) and (name := tree.qualified(sub.relation)) in STORAGE_TABLES:
             yield "supabase-storage-direct-delete", f"DELETE FROM {name}"
 
 
@@ -109,6 +113,7 @@ def _security_definer(node: Any, ctx: Context) -> Iterator[Found]:
     definer = isinstance(options.get("security"), ast.Boolean) and bool(options["security"].boolval)
     sets = [o.arg for o in node.options or () if isinstance(o, ast.DefElem) and o.defname == "set"]
     fixed = any(tree.sets_variable(s, "search_path") for s in sets)
+    fixed = fixed or tree.name_of(node.funcname) in ctx.search_path_fixed
     if definer and not fixed:
         yield "supabase-security-definer-search-path", f"function {tree.name_of(node.funcname)}"
 
@@ -161,6 +166,7 @@ def check(node: Any, ctx: Context) -> list[Found]:
     if node is None:
         return []
     found = [item for rule in CHECKS for item in rule(node, ctx)]
-    if tree.sets_variable(node, STORAGE_DELETE_SETTING):
-        ctx.storage_delete_allowed = True
+    value = tree.setting_value(node, STORAGE_DELETE_SETTING)
+    if value is not None:  # the storage trigger lets a DELETE through only when it reads exactly 'true'
+        ctx.storage_delete_allowed = value == "true"
     return found

@@ -6,7 +6,7 @@ Unqualified names are taken as ``public``: Supabase's search path puts it first 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from pglast import ast, enums, parse_sql
@@ -127,3 +127,48 @@ def enables_rls(node: Any) -> str | None:
 def sets_variable(node: Any, name: str) -> bool:
     """Return True when a statement is ``SET name = ...`` (also SET LOCAL)."""
     return isinstance(node, ast.VariableSetStmt) and (node.name or "").lower() == name
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Yield ``node`` and every node under it (CTEs, subqueries, expressions...)."""
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            yield from walk(item)
+        return
+    if not isinstance(node, ast.Node):
+        return
+    yield node
+    for slot in getattr(type(node), "__slots__", ()):
+        yield from walk(getattr(node, slot, None))
+
+
+def function_search_path_set(node: Any) -> str | None:
+    """Return the function an ``ALTER FUNCTION ... SET search_path`` fixes (None: not one)."""
+    if not isinstance(node, ast.AlterFunctionStmt) or node.func is None:
+        return None
+    sets = [a.arg for a in node.actions or () if isinstance(a, ast.DefElem) and a.defname == "set"]
+    return name_of(node.func.objname) if any(sets_variable(s, "search_path") for s in sets) else None
+
+
+def _text(node: Any) -> str | None:
+    value = getattr(node, "val", None) if isinstance(node, ast.A_Const) else None
+    return str(value.sval) if isinstance(value, ast.String) else None
+
+
+def setting_value(node: Any, name: str) -> str | None:
+    """Return the value a statement gives setting ``name`` (SET, SET LOCAL, set_config(); "" for RESET).
+
+    None when the statement does not change it.
+    """
+    if isinstance(node, ast.VariableSetStmt) and (node.name or "").lower() == name:
+        if node.kind != enums.VariableSetKind.VAR_SET_VALUE:
+            return ""
+        values = [_text(a) or str(getattr(getattr(a, "val", None), "ival", "")) for a in node.args or ()]
+        return ",".join(values)
+    found = None
+    for sub in walk(node):
+        if isinstance(sub, ast.FuncCall) and name_of(sub.funcname).split(".")[-1] == "set_config":
+            args = list(sub.args or ())
+            if len(args) >= 2 and (_text(args[0]) or "").lower() == name:
+                found = _text(args[1]) or ""
+    return found

@@ -3,9 +3,12 @@
 * :data:`RELATIONS_SQL` lists the relations that exist before the pending migrations run (every schema but
   PostgreSQL's own and the ledger's), with each one's file node;
 * :func:`probe_sql`, sent right after each statement in the same request, saves in a session setting the
-  relation locks this backend holds, their file nodes and this transaction's sequential scans. It takes no
+  relation locks this backend holds, their file nodes and the sequential scans counted so far. It takes no
   lock on a user table. Locks are held until COMMIT, so a statement's own locks are the difference with the
   previous probe; a file node that changed means the relation was rewritten;
+* :func:`baseline_sql`, sent right before each statement, saves the sequential scans counted so far on every
+  table. PostgreSQL's per-transaction counters also hold counts not yet flushed from earlier work of the
+  session, so a statement scanned a table only when its count grew past this baseline;
 * :func:`collect_sql` reads the saved probes back in one read request.
 """
 
@@ -68,6 +71,21 @@ def key(migration: int, statement: int) -> str:
 def probe_sql(name: str) -> str:
     """Return the statement that saves what the transaction holds now under ``name``."""
     return f"SELECT pg_catalog.set_config('{name}', {_PROBE}, false)"
+
+
+_BASELINE = """(SELECT coalesce(json_agg(json_build_array(s.relid::bigint, s.seq_scan)), '[]')::text
+   FROM pg_catalog.pg_stat_xact_user_tables s WHERE s.seq_scan > 0)"""
+
+
+def baseline_sql(name: str) -> str:
+    """Return the statement that saves the sequential scans counted so far under ``name``."""
+    return f"SELECT pg_catalog.set_config('{name}', {_BASELINE}, false)"
+
+
+def decode_baseline(raw: Any) -> dict[int, int]:
+    """Return a baseline's sequential scans by table oid."""
+    items = json.loads(raw) if isinstance(raw, str) else raw or []
+    return {int(oid): int(scans or 0) for oid, scans in items}
 
 
 def collect_sql(names: Sequence[str]) -> str:

@@ -39,11 +39,14 @@ def git(*args: str) -> str:
 
 
 def base_migrations(base: str, directory: str, target: Path) -> int:
-    """Write the base ref's migration files into ``target``; return how many."""
-    names = [n for n in git("ls-tree", "--name-only", f"{base}:{directory}").splitlines() if n.endswith(".sql")]
+    """Write the base ref's migration files into ``target``; return how many (0: the base has no such folder)."""
+    commit = git("rev-parse", "--verify", "--end-of-options", f"{base}^{{commit}}").strip()
+    folder = directory.strip("/")
+    listed = git("ls-tree", "--name-only", "-z", commit, "--", f"{folder}/").split("\0")
+    names = [n.rsplit("/", 1)[-1] for n in listed if n.endswith(".sql") and "/" not in n[len(folder) + 1 :]]
     target.mkdir(parents=True, exist_ok=True)
     for name in names:
-        (target / name).write_text(git("show", f"{base}:{directory}/{name}"), encoding="utf-8")
+        (target / name).write_text(git("show", f"{commit}:{folder}/{name}"), encoding="utf-8")
     return len(names)
 
 
@@ -53,32 +56,44 @@ def invoke(*args: str, env: dict[str, str]) -> int:
     return subprocess.call([sys.executable, "-m", "invoke", *args], env=env)
 
 
+def read_base(base: str, directory: str, target: Path) -> int | None:
+    """Write the base's migrations into ``target``; return how many, or None after saying why it cannot."""
+    try:
+        return base_migrations(base, directory, target)
+    except subprocess.CalledProcessError as exc:
+        why = (exc.stderr or "").strip().splitlines()[:1] or [str(exc)]
+        print(f"error: cannot read the migrations of {base}: git says {why[0]}", file=sys.stderr)
+        print("Fetch the base branch first (actions/checkout with fetch-depth: 0).", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: cannot read the migrations of {base}: {exc}", file=sys.stderr)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Start a sandbox, give it the base's migrations, then lint and plan the working tree's."""
+    """Read the base's migrations, start a sandbox with them applied, then lint and plan the working tree's."""
     args = parser().parse_args(argv)
     from ..sandbox import Sandbox, SandboxError
 
-    try:
-        sandbox = Sandbox().start()
-    except (SandboxError, OSError) as exc:
-        print(f"error: could not start the sandbox: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_RUN
-    try:
-        env = sandbox_environment(sandbox.env)
-        if args.base:
-            with tempfile.TemporaryDirectory(prefix="mt-base-") as scratch:
-                try:
-                    count = base_migrations(args.base, args.migrations_dir, Path(scratch) / "migrations")
-                except (subprocess.CalledProcessError, OSError) as exc:
-                    print(f"error: cannot read the migrations of {args.base}: {exc}", file=sys.stderr)
-                    return EXIT_CANNOT_RUN
+    with tempfile.TemporaryDirectory(prefix="mt-base-") as scratch:
+        base_dir = Path(scratch) / "migrations"
+        count = read_base(args.base, args.migrations_dir, base_dir) if args.base else 0
+        if count is None:
+            return EXIT_CANNOT_RUN
+        try:
+            sandbox = Sandbox().start()
+        except (SandboxError, OSError) as exc:
+            print(f"error: could not start the sandbox: {exc}", file=sys.stderr)
+            return EXIT_CANNOT_RUN
+        try:
+            env = sandbox_environment(sandbox.env)
+            if args.base:
                 print(f"The sandbox gets {plural(count, 'migration')} of {args.base} first.", flush=True)
-                if count and invoke("db.apply", "--migrations-dir", f"{scratch}/migrations", env=env):
-                    print(f"error: the migrations of {args.base} do not apply to the sandbox.", file=sys.stderr)
-                    return EXIT_CANNOT_RUN
-        codes = [invoke(task, "--migrations-dir", args.migrations_dir, env=env) for task in ("db.lint", "db.plan")]
-    finally:
-        sandbox.stop()
+            if count and invoke("db.apply", "--migrations-dir", str(base_dir), env=env):
+                print(f"error: the migrations of {args.base} do not apply to the sandbox.", file=sys.stderr)
+                return EXIT_CANNOT_RUN
+            codes = [invoke(t, "--migrations-dir", args.migrations_dir, env=env) for t in ("db.lint", "db.plan")]
+        finally:
+            sandbox.stop()
     return max(codes)
 
 

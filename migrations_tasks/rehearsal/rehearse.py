@@ -10,7 +10,7 @@ it (file, line, SQLSTATE, message).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import ledger
 from ..engine.apply import migration_requests
@@ -24,7 +24,7 @@ from ..migrations import Migration
 from ..sqlfile import Statement
 from ..wording import first_line
 from .locks import OUTSIDE_TRANSACTION_MODE, RANK
-from .probe import Relation, collect_sql, decode_probe, key, probe_sql
+from .probe import Relation, baseline_sql, collect_sql, decode_baseline, decode_probe, key, probe_sql
 from .results import Lock, MigrationReport, Rehearsed, StatementReport
 
 
@@ -45,7 +45,7 @@ class _Probed:
     """One request with its probes, and which statement each probe follows."""
 
     request: Request
-    keys: list[str]
+    keys: list[str]  # per statement: its baseline's key, then its probe's
     indexes: list[int]
 
 
@@ -53,8 +53,12 @@ def _with_probes(request: Request, number: int, index_of: Mapping[int, int]) -> 
     transactional = any(part.role == "lock and guard" for part in request.parts)
     out = _Probed(Request(), [], [])
     for part in request.parts:
+        probed = transactional and part.statement is not None
+        if probed:
+            out.keys.append(key(number, index_of[id(part.statement)]) + "b")
+            out.request.add(baseline_sql(out.keys[-1]), role="probe")
         out.request.add(part.text, part.statement, part.role)
-        if transactional and part.statement is not None:
+        if probed:
             index = index_of[id(part.statement)]
             out.keys.append(key(number, index))
             out.indexes.append(index)
@@ -65,24 +69,31 @@ def _with_probes(request: Request, number: int, index_of: Mapping[int, int]) -> 
 def _attribute(statements: Sequence[StatementReport], probed: _Probed, probes: Sequence[object], watch: Watch) -> None:
     """Give each statement the locks it was first to take, the rewrites and the scans it caused."""
     held_before: dict[int, frozenset[str]] = {}
-    scans_before: dict[int, int] = {}
-    for index, raw in zip(probed.indexes, probes):
+    strongest: dict[int, tuple[str, int]] = {}  # the strongest mode held so far, and the statement that took it
+    for position, index in enumerate(probed.indexes):
+        baseline, raw = probes[2 * position : 2 * position + 2] if len(probes) >= 2 * position + 2 else (None, None)
         if raw is None:
             break
+        scans_before = decode_baseline(baseline)
         view = decode_probe(raw, watch.relations)
         report = statements[index]
         for oid, held in sorted(view.items(), key=lambda item: watch.relations[item[0]].name):
             relation = watch.relations[oid]
             new = held.modes - held_before.get(oid, frozenset())
             if new:
-                report.locks.append(Lock(relation.name, tuple(sorted(new, key=RANK.__getitem__)), relation.table))
+                lock = Lock(relation.name, tuple(sorted(new, key=RANK.__getitem__)), relation.table)
+                earlier = strongest.get(oid)
+                if earlier is not None and RANK[earlier[0]] > RANK[lock.strongest]:
+                    lock = replace(lock, held=earlier[0], since=earlier[1])
+                else:
+                    strongest[oid] = (lock.strongest, index + 1)
+                report.locks.append(lock)
             if held.filenode is not None and held.filenode != watch.filenodes.get(oid):
                 report.rewritten.append(relation.label)
                 watch.filenodes[oid] = held.filenode
             if held.scans > scans_before.get(oid, 0):
                 report.scanned.append(relation.name)
         held_before = {oid: held.modes for oid, held in view.items()}
-        scans_before = {oid: held.scans for oid, held in view.items()}
 
 
 def _outside_transaction(report: StatementReport, statement: Statement, watch: Watch) -> None:

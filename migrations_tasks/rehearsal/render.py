@@ -9,7 +9,7 @@ from ..lint.render import annotate, finding_dict, finding_lines
 from ..report import Reporter, table
 from ..wording import plural
 from .locks import BLOCKS, impact
-from .results import Estimate, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
+from .results import Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
 VERDICT = {0: "safe", 1: "not safe"}
 
@@ -54,10 +54,11 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
     lines = [f"  [{st.index + 1}] line {st.line}  {st.text}"]
     for lock in st.locks:
         how = "" if lock.observed else " (documented: it runs outside a transaction)"
+        held = f" ({lock.held}, held since [{lock.since}])" if lock.held else ""
         if lock.relation == lock.table:
-            lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{how}: {BLOCKS[lock.strongest]}")
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{held}{how}: {BLOCKS[lock.in_force]}")
         else:
-            lines.append(f"      {', '.join(lock.modes)} on {lock.relation} (index on {lock.table}){how}")
+            lines.append(f"      {', '.join(lock.modes)} on {lock.relation} (index on {lock.table}){held}{how}")
     if st.rewritten:
         lines.append("      REWRITTEN: " + ", ".join(_sized(name, result) for name in st.rewritten))
     if st.scanned:
@@ -69,11 +70,22 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
 
 def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
     """Return one migration's rehearsal, statement by statement, with its verdicts."""
-    lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
     if report.status is Rehearsed.NOT_REHEARSED:
-        return [*lines, "  not rehearsed: an earlier migration failed or could not be applied again"]
-    for st in report.statements:
-        lines += _statement_lines(st, result)
+        lines = [f"{report.file}  (not rehearsed)", f"  not rehearsed: {report.reason or 'the rehearsal stopped'}"]
+        for st in report.statements:
+            if st.findings:
+                lines += [f"  [{st.index + 1}] line {st.line}  {st.text}"]
+                lines += [line for finding in st.findings for line in finding_lines(finding, "      ")]
+    else:
+        lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
+        for st in report.statements:
+            lines += _statement_lines(st, result)
+    for finding in result.lint.of(report.version):
+        if finding.statement is None:
+            lines += finding_lines(finding, "  ")
+    if report.status is Rehearsed.NOT_REHEARSED:
+        lines += [line for finding in report.findings for line in finding_lines(finding, "  ")]
+        return lines
     if report.failure:
         lines += ["  FAILED, as db.apply would report it:", *("    " + line for line in report.failure.splitlines())]
     lines.append(f"  rollback proof: {proof_text(report)}")
@@ -124,6 +136,7 @@ def markdown(result: PlanResult) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in summary_rows(result, markdown=True)]
     details = [f"- `{f.where}` **{f.level}** `{f.rule}`: {f.message}" for f in result.findings]
     failures = [f"- `{m.file}` failed: {m.failure.splitlines()[0]}" for m in result.migrations if m.failure]
+    failures += [f"- `{m.file}` not rehearsed: {m.reason}" for m in result.migrations if m.reason]
     return "\n".join([*lines, "", *failures, *details]) + "\n"
 
 
@@ -149,6 +162,7 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
         "name": m.name,
         "file": m.file,
         "status": m.status,
+        "not_rehearsed_because": m.reason or None,
         "strongest_lock": None if window is None else {**window.__dict__, "blocks": impact(window.mode) or None},
         "rewrites": m.rewrites,
         "failure": m.failure or None,
@@ -164,7 +178,7 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
                 "statement": st.index + 1,
                 "line": st.line,
                 "sql": st.text,
-                "locks": [{"relation": k.relation, "modes": list(k.modes), "observed": k.observed} for k in st.locks],
+                "locks": [_lock_dict(k) for k in st.locks],
                 "rewritten": st.rewritten,
                 "scanned": st.scanned,
                 "findings": [finding_dict(f) for f in st.findings],
@@ -172,6 +186,16 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
             for st in m.statements
         ],
         "estimates": {name: e.__dict__ for name, e in result.estimates.items() if name in _names(m)},
+    }
+
+
+def _lock_dict(lock: Lock) -> dict[str, Any]:
+    return {
+        "relation": lock.relation,
+        "modes": list(lock.modes),
+        "observed": lock.observed,
+        "in_force": lock.in_force,
+        "held_since": lock.since,
     }
 
 

@@ -31,11 +31,19 @@ class Lock:
     modes: tuple[str, ...]
     table: str  # the table, for an index: what the lock stops
     observed: bool = True  # False: documented mode of a statement that runs outside a transaction
+    #: A stronger mode the transaction already held on the relation, and the statement (1-based) that took it
+    held: str | None = None
+    since: int | None = None
 
     @property
     def strongest(self) -> str:
         """Return the strongest of the modes."""
         return max(self.modes, key=RANK.__getitem__)
+
+    @property
+    def in_force(self) -> str:
+        """Return the strongest mode held on the relation once the statement ran (what other sessions meet)."""
+        return self.held if self.held is not None and RANK[self.held] > RANK[self.strongest] else self.strongest
 
 
 @dataclass
@@ -87,6 +95,8 @@ class MigrationReport:
     proof: ProofResult = field(default_factory=ProofResult)
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    #: Why it was not rehearsed (an earlier migration failed, or could not be applied again).
+    reason: str = ""
 
     @property
     def window(self) -> Window | None:

@@ -6,7 +6,9 @@
 3. A throwaway database (the drift check's, :mod:`migrations_tasks.verify.throwaway`) gets the applied
    migrations, exactly as the engine applies them; the relations that exist then are watched.
 4. Each pending migration is rehearsed statement by statement (:mod:`.rehearse`), then its rollback is
-   proven (:mod:`.proof`). The first migration that fails ends the rehearsal.
+   proven (:mod:`.proof`). The first migration that fails, or that does not apply again after its down
+   SQL, ends the rehearsal; the ones after it are reported with their lint findings and why they were not
+   rehearsed.
 
 The live database is never written.
 """
@@ -30,10 +32,11 @@ from ..progress import Notify, quiet
 from ..secret import Secret
 from ..settings import Settings
 from ..verify.throwaway import Throwaway, connect, throwaway_database
+from ..wording import first_line
 from . import live, proof
 from .probe import RELATIONS_SQL, decode_relations
 from .rehearse import Watch, rehearse
-from .results import MigrationReport, PlanResult, Proof, Rehearsed
+from .results import MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
 
 class CouldNotRehearse(MigrationsTasksError):
@@ -62,6 +65,33 @@ def _judge(report: MigrationReport, migration: Migration, settings: Settings) ->
         report.findings.append(finding)
 
 
+def _stopped(reports: Sequence[MigrationReport]) -> str:
+    """Return why the rehearsal cannot go on after ``reports`` ("" when it can)."""
+    if not reports:
+        return ""
+    last = reports[-1]
+    if last.status is Rehearsed.NOT_REHEARSED:
+        return last.reason
+    if last.status is Rehearsed.FAILED:
+        return f"{last.file} failed, so the migrations after it were not applied to the throwaway database"
+    if not last.proof.in_place:
+        return (
+            f"{last.file} did not apply again after its down SQL, so the throwaway database no longer holds "
+            "what the migrations after it expect"
+        )
+    return ""
+
+
+def _not_rehearsed(migration: Migration, settings: Settings, reason: str) -> MigrationReport:
+    """Return the report of a migration the rehearsal did not reach: its statements, and no down SQL if so."""
+    report = MigrationReport(migration.version, migration.name, str(migration.path), reason=reason)
+    report.statements = [StatementReport(i, st.line, first_line(st.text)) for i, st in enumerate(migration.statements)]
+    if migration.down is None:
+        report.proof.status = Proof.NO_DOWN_SQL
+    _judge(report, migration, settings)
+    return report
+
+
 def _rehearse_all(
     engine: Engine, local: LocalMigrations, applied: Sequence[Migration], pending: Sequence[Migration], say: Notify
 ) -> list[MigrationReport]:
@@ -72,8 +102,9 @@ def _rehearse_all(
     columns = dict(ctx.read_ledger().columns)
     reports: list[MigrationReport] = []
     for number, migration in enumerate(pending, 1):
-        if reports and (reports[-1].status is not Rehearsed.OK or not reports[-1].proof.in_place):
-            reports.append(MigrationReport(migration.version, migration.name, str(migration.path)))
+        reason = _stopped(reports)
+        if reason:
+            reports.append(_not_rehearsed(migration, settings, reason))
             continue
         say(f"plan: rehearsing {migration.filename} ...")
         started = time.perf_counter()
