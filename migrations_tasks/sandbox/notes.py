@@ -71,6 +71,8 @@ def restriction(sqlstate: str | None, message: str) -> str | None:
         return _SUPAUTILS.format("reserved_roles and reserved_memberships")
     if _EXTENSION.match(message):
         return _SUPAUTILS.format("privileged_extensions")
-    if message.startswith(("permission denied to set parameter", "permission denied to COPY to or from")):
+    if message.startswith("permission denied to set parameter"):
+        return _SUPAUTILS.format("privileged_role; only privileged_role_allowed_configs may be set")
+    if message.startswith("permission denied to COPY to or from"):
         return _SUPAUTILS.format("privileged_role")
     return None

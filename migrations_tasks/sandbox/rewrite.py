@@ -22,7 +22,7 @@ import pglast
 from pglast import ast
 from pglast.stream import RawStream
 
-from .supautils import privileged, refusal
+from .supautils import extension_command, privileged, refusal
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,8 @@ def replacement(node: Any) -> str | None:
     if special:
         kind, name = special
         return f"CALL _sandbox.run_privileged({literal(kind)}, {literal(RawStream()(node))}, {literal(name)})"
+    if extension_command(node):
+        return f"CALL _sandbox.run_extension({literal(RawStream()(node))})"
     return None
 
 
