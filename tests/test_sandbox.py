@@ -176,6 +176,11 @@ def test_the_rate_limit_answers_429_with_headers_and_no_retry_after(limited: San
     assert "Retry-After" not in last[1]
 
 
+def test_the_read_only_endpoint_answers_many_identical_requests_on_pooled_connections(project: Project) -> None:
+    answers = [query(project, "select 1 as one", "query/read-only") for _ in range(12)]
+    assert answers == [(201, [{"one": 1}])] * 12
+
+
 def test_the_read_only_endpoint_runs_as_supabase_read_only_user_and_reads_everything(project: Project) -> None:
     query(
         project,

@@ -122,7 +122,10 @@ class Pool:
                 try:
                     candidate = self._idle.get_nowait()
                 except queue.Empty:
-                    candidate = psycopg.connect(self.url, autocommit=True, application_name="sandbox-api")
+                    # no automatic prepared statements: DISCARD ALL drops them behind psycopg's back
+                    candidate = psycopg.connect(
+                        self.url, autocommit=True, application_name="sandbox-api", prepare_threshold=None
+                    )
                 if not candidate.closed:
                     conn = candidate
             yield conn
