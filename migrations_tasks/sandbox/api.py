@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import hmac
+import json
 import queue
 import threading
 import uuid
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from pglast.parser import scan
 from psycopg.pq import TransactionStatus
 
 from ..rowsets import answer_rows
@@ -46,6 +48,39 @@ def json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     return str(value)
+
+
+def _text(value: Any, *, nested: bool = False) -> str | None:
+    """Return a parameter as node-postgres sends it (text): JSON for objects, an array literal for lists."""
+    if value is None:
+        return None if not nested else "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        value = json.dumps(value)
+    elif isinstance(value, list):
+        return "{" + ",".join(str(_text(item, nested=True)) for item in value) + "}"
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' if nested else text
+
+
+def bind(sql: str, parameters: list[Any]) -> tuple[bytes, dict[str, str | None]]:
+    """Return ``sql`` with its ``$n`` placeholders in psycopg's form, and the values as postgres-meta sends them.
+
+    postgres-meta passes ``parameters`` to node-postgres: ``$1``, ``$2`` ... in one statement (the extended
+    protocol), every value as untyped text. Outside the placeholders ``%`` is doubled for psycopg.
+    """
+    data = sql.encode("utf-8")
+    try:
+        places = [(t.start, t.end + 1) for t in scan(sql) if t.name == "PARAM"]
+    except Exception:  # the scanner's errors: the server reports the syntax error
+        places = []
+    out, last = bytearray(), 0
+    for start, end in places:
+        out += data[last:start].replace(b"%", b"%%") + b"%(p" + data[start + 1 : end] + b")s"
+        last = end
+    out += data[last:].replace(b"%", b"%%")
+    return bytes(out), {f"p{n}": _text(value) for n, value in enumerate(parameters, 1)}
 
 
 def _pointer(query: str, position: int) -> list[str]:
@@ -232,7 +267,7 @@ class SandboxApi:
 
     def prepare(self, query: str, parameters: list[Any] | None, read_only: bool) -> Rewritten:
         """Return the SQL to send for a request: supautils' rules applied when they apply."""
-        if not self.emulate or parameters is not None or read_only:
+        if not self.emulate or read_only:
             return Rewritten(query, query)
         return rewrite(query)
 
@@ -260,7 +295,7 @@ class SandboxApi:
                 conn.execute("SET default_transaction_read_only = on")
             with conn.cursor() as cur, timer:
                 if parameters is not None:
-                    cur.execute(sent.sql, parameters, prepare=False)
+                    cur.execute(*bind(sent.sql, parameters), prepare=False)
                 else:
                     cur.execute(sent.sql.encode("utf-8"), prepare=False)
                 rows = answer_rows(cur)
