@@ -493,3 +493,18 @@ def test_an_event_trigger_of_postgres_cannot_make_postgres_a_superuser() -> None
         finally:
             with sandbox._admin() as conn:
                 conn.execute("alter role postgres nosuperuser")
+
+
+def test_an_error_inside_a_statement_run_as_supabase_admin_points_at_its_line(project: Project) -> None:
+    status, body = api(project, "select 1;\ncreate policy p on storage.objects using (no_such_column = 1)")
+    assert status == 400
+    error = error_of(body)
+    assert (error.sqlstate, error.line) == ("42703", 2), body
+    assert "QUERY:" not in str(body)
+
+
+def test_postgresqls_hint_and_the_sandbox_note_make_one_hint_field(project: Project) -> None:
+    status, body = api(project, "create extension file_fdw")
+    assert status == 400
+    assert str(body).count("HINT:") == 1, body
+    assert error_of(body).hint is not None and "Must be superuser" in str(error_of(body).hint)

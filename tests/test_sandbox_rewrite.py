@@ -175,6 +175,12 @@ def test_errors_of_the_reference_name_their_restriction(sqlstate: str, message: 
     assert words in str(restriction(sqlstate, message))
 
 
+def test_an_owner_error_about_a_table_of_the_same_name_elsewhere_gets_no_note() -> None:
+    message = "must be owner of table users"
+    assert restriction("42501", message, "alter table public.users add column x int") is None
+    assert "2025-04-21" in str(restriction("42501", message, 'alter table "auth".users add column x int'))
+
+
 @pytest.mark.parametrize(
     ("sqlstate", "message"),
     [("42501", "must be owner of table invoices"), ("42P01", 'relation "users" does not exist'), (None, "boom")],

@@ -13,6 +13,7 @@ import decimal
 import hmac
 import json
 import queue
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ from ..rowsets import answer_rows
 from .faults import Faults, RateWindow
 from .limits import TIMEOUT_BODY, Limits, QueryTimer
 from .notes import restriction
-from .rewrite import Replacement, Rewritten, rewrite
+from .rewrite import Replacement, Rewritten, literal, rewrite
 
 POOL_SIZE = 16
 
@@ -103,20 +104,42 @@ def format_error(exc: psycopg.Error, sent: Rewritten) -> str:
     sqlstate = diag.sqlstate or "XX000"
     message = diag.message_primary or str(exc).strip()
     lines = [f"Failed to run sql query: ERROR:  {sqlstate}: {message}"]
+    inside = _inside_call((diag.internal_query, diag.context), sent) if not diag.statement_position else None
     if diag.statement_position:
         lines += _pointer(sent.original, sent.original_position(int(diag.statement_position)))
-    note = restriction(sqlstate, message)
-    context = sent.clean_context(diag.context)
+    elif inside is not None:  # raised by a statement run_privileged EXECUTEd: point at that statement
+        lines += _pointer(sent.original, inside)
+    hint = "\n".join(
+        h for h in (diag.message_hint, restriction(sqlstate, message, sent.original)) if h
+    )  # one HINT field
     for field, value in (
         ("DETAIL", diag.message_detail),
-        ("HINT", diag.message_hint),
-        ("HINT", note),
-        ("QUERY", diag.internal_query),
-        ("CONTEXT", context),
+        ("HINT", hint),
+        ("QUERY", None if inside is not None else diag.internal_query),
+        ("CONTEXT", sent.clean_context(diag.context)),
     ):
         if value:
             lines.append(f"{field}:  {value}")
     return "\n".join(lines) + "\n"
+
+
+def _inside_call(where: tuple[str | None, str | None], sent: Rewritten) -> int | None:
+    """Return the 1-based start of the replaced statement whose call EXECUTEd the failing statement, if any.
+
+    ``where``: the error's internal query and CONTEXT (its ``SQL statement "..."`` lines).
+    """
+    query, context = where
+    candidates = [query] if query else []
+    candidates += _CONTEXT_STATEMENT.findall(context or "")
+    for statement in candidates:
+        quoted = literal(statement)
+        found = next((item.start + 1 for item in sent.replacements if quoted in item.text), None)
+        if found is not None:
+            return found
+    return None
+
+
+_CONTEXT_STATEMENT = re.compile(r'^SQL statement "(.*)"$', re.MULTILINE)
 
 
 def behind_prefix(prefix: str, sent: Rewritten) -> Rewritten:
