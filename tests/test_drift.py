@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import shutil
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from conftest import MigrationDir, Project
 
@@ -252,3 +254,66 @@ def catalog_of(url: str) -> tuple[Any, ...]:
                 "select count(*) from pg_namespace",
             )
         )
+
+
+def test_the_throwaway_leaves_a_shared_servers_roles_as_it_found_them(sandbox: Any) -> None:
+    from migrations_tasks.secret import Secret
+    from migrations_tasks.verify.throwaway import connect as connect_throwaway
+
+    role = "app_reader_" + secrets.token_hex(4)
+    migration = (
+        f"create role {role} nologin; grant anon to {role}; alter role authenticated set statement_timeout = '7s'; "
+        "alter role authenticator set pgrst.db_schemas = 'public, api'; revoke authenticated from authenticator"
+    )
+    for fail in (False, True):
+        info = Throwaway()
+        with (
+            pytest.raises(RuntimeError) if fail else contextlib.nullcontext(),
+            throwaway_database(sandbox.db_url, info) as url,
+        ):
+            db = connect_throwaway(Secret(url), timeout=30)
+            db.execute(migration)
+            db.close()
+            if fail:
+                raise RuntimeError("the migration run stops here")
+        assert info.extra.get("roles_not_restored") is None
+        with psycopg.connect(sandbox.db_url, autocommit=True) as conn:
+            assert conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None
+            settings = conn.execute(
+                "select r.rolname, s.setconfig from pg_db_role_setting s join pg_roles r on r.oid = s.setrole "
+                "where s.setdatabase = 0 and r.rolname in ('authenticated', 'authenticator') order by 1"
+            ).fetchall()
+            assert ("authenticated", ["statement_timeout=8s"]) in settings
+            assert all("pgrst.db_schemas" not in str(config) for _, config in settings)
+            assert conn.execute("select pg_has_role('authenticator', 'authenticated', 'member')").fetchone() == (True,)
+
+
+def test_a_superuser_drift_server_is_refused_with_one_message() -> None:
+    from migrations_tasks.sandbox import Sandbox
+
+    with Sandbox(privileges="superuser") as lenient:
+        url = lenient.create_project()["db_url"]
+        with pytest.raises(ConfigError) as refused, throwaway_database(url, Throwaway()):
+            pass
+    assert "connects as a superuser" in refused.value.message
+    assert refused.value.exit_code == 3
+
+
+def test_an_interrupt_while_the_embedded_server_starts_stops_it_and_removes_its_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from migrations_tasks.sandbox import Sandbox
+
+    started: list[Any] = []
+    real_start = Sandbox.start
+
+    def start_then_interrupt(self: Any) -> Any:
+        started.append(self)
+        real_start(self)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Sandbox, "start", start_then_interrupt)
+    with pytest.raises(KeyboardInterrupt), throwaway_database(None, Throwaway()):
+        pass
+    (sandbox,) = started
+    assert not Path(sandbox.root).exists() and not (sandbox.home and Path(sandbox.home).exists())

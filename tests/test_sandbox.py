@@ -176,6 +176,29 @@ def test_the_rate_limit_answers_429_with_headers_and_no_retry_after(limited: San
     assert "Retry-After" not in last[1]
 
 
+def parameterised(project: Project, sql: str, parameters: list[object]) -> tuple[int, object]:
+    body = {"query": sql, "parameters": parameters}
+    return project.sandbox.call("POST", f"/v1/projects/{project.ref}/database/query", body)
+
+
+def test_parameters_bind_dollar_placeholders_as_postgres_meta_does(project: Project) -> None:
+    sql = "select $1::int + $2::int as n, $1 as again, '%' as pct, $3::jsonb ->> 'k' as k, $4::text[] as a"
+    assert parameterised(project, sql, [2, "3", {"k": "v"}, ["x", 'y"']]) == (
+        201,
+        [{"n": 5, "again": 2, "pct": "%", "k": "v", "a": ["x", 'y"']}],
+    )
+
+
+def test_parameterised_requests_get_supautils_rules_too(project: Project) -> None:
+    status, body = parameterised(project, "drop role anon", [])
+    assert status == 400 and '"anon" is a reserved role' in str(body), body
+
+
+def test_the_read_only_endpoint_answers_many_identical_requests_on_pooled_connections(project: Project) -> None:
+    answers = [query(project, "select 1 as one", "query/read-only") for _ in range(12)]
+    assert answers == [(201, [{"one": 1}])] * 12
+
+
 def test_the_read_only_endpoint_runs_as_supabase_read_only_user_and_reads_everything(project: Project) -> None:
     query(
         project,

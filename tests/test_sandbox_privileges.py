@@ -371,7 +371,33 @@ EXTRAS = [
             ),
         ),
     ),
-    Row("allowed-configs", (Check("set log_statement = 'all'; set pg_stat_statements.track = 'all'", OK),)),
+    Row(
+        "allowed-configs",
+        (
+            Check("set log_statement = 'all'; set pg_stat_statements.track = 'all'", OK),
+            Check(
+                "alter role authenticator set pgrst.db_aggregates_enabled = 'true'; "
+                "alter role authenticator set pgrst.db_schemas = 'public, storage'; "
+                "alter role authenticated set auto_explain.log_min_duration = '1s'; "
+                "alter role authenticator reset pgrst.db_aggregates_enabled; "
+                "alter role authenticator reset pgrst.db_schemas; "
+                "alter role authenticated reset auto_explain.log_min_duration",
+                OK,
+            ),
+            Check("alter role supabase_admin set pgrst.db_schemas = 'x'", ("42501", RESERVED.format("supabase_admin"))),
+        ),
+    ),
+    Row(
+        "extension-set-schema",
+        (
+            Check("create extension pg_trgm with schema public; alter extension pg_trgm set schema extensions", OK),
+            Check(
+                "do $$ begin if (select extnamespace::regnamespace::text from pg_extension where extname = 'pg_trgm')"
+                " <> 'extensions' then raise exception 'not moved'; end if; end $$",
+                OK,
+            ),
+        ),
+    ),
 ]
 
 
@@ -411,3 +437,74 @@ def test_the_superuser_sandbox_accepts_what_supabase_refuses() -> None:
         urls = sandbox.project_urls(project["ref"])
         assert urls is not None and sandbox.api is not None
         assert sandbox.api.run_sql(urls.url, "alter table auth.users add column x int", None, False) == (201, [])
+
+
+SEARCH_PATH_RULE = """
+create function public.require_search_path() returns event_trigger language plpgsql as $$
+declare c record;
+begin
+  for c in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE FUNCTION' loop
+    if (select proconfig is null from pg_proc where oid = c.objid) then
+      raise exception 'function % must set search_path', c.object_identity;
+    end if;
+  end loop;
+end $$;
+create event trigger require_search_path on ddl_command_end execute function public.require_search_path();
+"""
+
+
+def test_an_event_trigger_of_postgres_checks_its_ddl_but_not_what_supautils_runs_as_a_superuser(
+    project: Project,
+) -> None:
+    assert api(project, SEARCH_PATH_RULE)[0] == 201
+    status, body = api(project, "create function public.f() returns int language sql as 'select 1'")
+    assert status == 400 and "function public.f() must set search_path" in str(body), body
+    assert (
+        api(project, "create function public.g() returns int language sql set search_path = '' as 'select 1'")[0] == 201
+    )
+    # pg_trgm's script creates functions without search_path: Supabase runs it as a superuser, trigger skipped
+    assert api(project, "create extension pg_trgm with schema extensions")[0] == 201
+    assert api(project, "create policy p on storage.objects using (true)")[0] == 201
+    enabled = project.sql("select evtenabled from pg_event_trigger where evtname = 'require_search_path'")
+    assert enabled == [("O",)]
+
+
+ESCALATION = """
+create function public.et_esc() returns event_trigger language plpgsql as $$
+begin if current_user = 'supabase_admin' then execute 'alter role postgres superuser'; end if; end $$;
+create event trigger et_esc on ddl_command_end execute function public.et_esc();
+"""
+
+
+def test_an_event_trigger_of_postgres_cannot_make_postgres_a_superuser() -> None:
+    with Sandbox() as sandbox:
+        ref = sandbox.create_project()["ref"]
+        urls = sandbox.project_urls(ref)
+        assert urls is not None and sandbox.api is not None
+        try:
+            for sql in (
+                ESCALATION,
+                "create extension if not exists seg",
+                "create policy p on storage.objects using (true)",
+            ):
+                assert sandbox.api.run_sql(urls.url, sql, None, False)[0] == 201, sql
+            with sandbox._admin() as conn:
+                assert conn.execute("select rolsuper from pg_roles where rolname = 'postgres'").fetchone() == (False,)
+        finally:
+            with sandbox._admin() as conn:
+                conn.execute("alter role postgres nosuperuser")
+
+
+def test_an_error_inside_a_statement_run_as_supabase_admin_points_at_its_line(project: Project) -> None:
+    status, body = api(project, "select 1;\ncreate policy p on storage.objects using (no_such_column = 1)")
+    assert status == 400
+    error = error_of(body)
+    assert (error.sqlstate, error.line) == ("42703", 2), body
+    assert "QUERY:" not in str(body)
+
+
+def test_postgresqls_hint_and_the_sandbox_note_make_one_hint_field(project: Project) -> None:
+    status, body = api(project, "create extension file_fdw")
+    assert status == 400
+    assert str(body).count("HINT:") == 1, body
+    assert error_of(body).hint is not None and "Must be superuser" in str(error_of(body).hint)

@@ -126,6 +126,28 @@ def test_static_statements_and_constant_executes_in_do_blocks_are_rewritten_keep
     )
 
 
+def test_a_commented_out_copy_in_a_do_block_is_left_alone_and_the_statement_itself_is_rewritten() -> None:
+    statement = "ALTER ROLE authenticated CONNECTION LIMIT 7"
+    for sql in (
+        f"DO $$ BEGIN -- {statement}\n {statement}; END $$",
+        f"DO $$ BEGIN /* {statement}; */ {statement}; END $$",
+        f"DO $$ BEGIN RAISE NOTICE '{statement}'; {statement}; END $$",
+    ):
+        sent = rewrite(sql).sql
+        assert sent.count(statement) == 1 and "_sandbox.refuse" in sent, sent
+        assert sent.index(statement) < sent.index("_sandbox.refuse"), sent
+
+
+def test_a_do_block_inside_a_constant_execute_is_rewritten_too() -> None:
+    sent = rewrite("DO $$ BEGIN EXECUTE 'DO $x$ BEGIN DROP ROLE anon; END $x$'; END $$").sql
+    assert "DROP ROLE anon" not in sent and "_sandbox.refuse" in sent
+
+
+def test_extension_statements_run_with_postgres_event_triggers_quiet() -> None:
+    assert rewrite("create extension seg").sql == "CALL _sandbox.run_extension('CREATE EXTENSION seg')"
+    assert rewrite("alter extension seg update").sql.startswith("CALL _sandbox.run_extension(")
+
+
 def test_the_helpers_context_lines_are_removed() -> None:
     sent = rewrite("create policy p on storage.objects using (true)")
     context = (
@@ -151,6 +173,12 @@ def test_the_helpers_context_lines_are_removed() -> None:
 )
 def test_errors_of_the_reference_name_their_restriction(sqlstate: str, message: str, words: str) -> None:
     assert words in str(restriction(sqlstate, message))
+
+
+def test_an_owner_error_about_a_table_of_the_same_name_elsewhere_gets_no_note() -> None:
+    message = "must be owner of table users"
+    assert restriction("42501", message, "alter table public.users add column x int") is None
+    assert "2025-04-21" in str(restriction("42501", message, 'alter table "auth".users add column x int'))
 
 
 @pytest.mark.parametrize(

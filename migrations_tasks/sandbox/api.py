@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime
 import decimal
 import hmac
+import json
 import queue
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from pglast.parser import scan
 from psycopg.pq import TransactionStatus
 
 from ..rowsets import answer_rows
 from .faults import Faults, RateWindow
 from .limits import TIMEOUT_BODY, Limits, QueryTimer
 from .notes import restriction
-from .rewrite import Replacement, Rewritten, rewrite
+from .rewrite import Replacement, Rewritten, literal, rewrite
 
 POOL_SIZE = 16
 
@@ -46,6 +49,39 @@ def json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     return str(value)
+
+
+def _text(value: Any, *, nested: bool = False) -> str | None:
+    """Return a parameter as node-postgres sends it (text): JSON for objects, an array literal for lists."""
+    if value is None:
+        return None if not nested else "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        value = json.dumps(value)
+    elif isinstance(value, list):
+        return "{" + ",".join(str(_text(item, nested=True)) for item in value) + "}"
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' if nested else text
+
+
+def bind(sql: str, parameters: list[Any]) -> tuple[bytes, dict[str, str | None]]:
+    """Return ``sql`` with its ``$n`` placeholders in psycopg's form, and the values as postgres-meta sends them.
+
+    postgres-meta passes ``parameters`` to node-postgres: ``$1``, ``$2`` ... in one statement (the extended
+    protocol), every value as untyped text. Outside the placeholders ``%`` is doubled for psycopg.
+    """
+    data = sql.encode("utf-8")
+    try:
+        places = [(t.start, t.end + 1) for t in scan(sql) if t.name == "PARAM"]
+    except Exception:  # the scanner's errors: the server reports the syntax error
+        places = []
+    out, last = bytearray(), 0
+    for start, end in places:
+        out += data[last:start].replace(b"%", b"%%") + b"%(p" + data[start + 1 : end] + b")s"
+        last = end
+    out += data[last:].replace(b"%", b"%%")
+    return bytes(out), {f"p{n}": _text(value) for n, value in enumerate(parameters, 1)}
 
 
 def _pointer(query: str, position: int) -> list[str]:
@@ -68,20 +104,42 @@ def format_error(exc: psycopg.Error, sent: Rewritten) -> str:
     sqlstate = diag.sqlstate or "XX000"
     message = diag.message_primary or str(exc).strip()
     lines = [f"Failed to run sql query: ERROR:  {sqlstate}: {message}"]
+    inside = _inside_call((diag.internal_query, diag.context), sent) if not diag.statement_position else None
     if diag.statement_position:
         lines += _pointer(sent.original, sent.original_position(int(diag.statement_position)))
-    note = restriction(sqlstate, message)
-    context = sent.clean_context(diag.context)
+    elif inside is not None:  # raised by a statement run_privileged EXECUTEd: point at that statement
+        lines += _pointer(sent.original, inside)
+    hint = "\n".join(
+        h for h in (diag.message_hint, restriction(sqlstate, message, sent.original)) if h
+    )  # one HINT field
     for field, value in (
         ("DETAIL", diag.message_detail),
-        ("HINT", diag.message_hint),
-        ("HINT", note),
-        ("QUERY", diag.internal_query),
-        ("CONTEXT", context),
+        ("HINT", hint),
+        ("QUERY", None if inside is not None else diag.internal_query),
+        ("CONTEXT", sent.clean_context(diag.context)),
     ):
         if value:
             lines.append(f"{field}:  {value}")
     return "\n".join(lines) + "\n"
+
+
+def _inside_call(where: tuple[str | None, str | None], sent: Rewritten) -> int | None:
+    """Return the 1-based start of the replaced statement whose call EXECUTEd the failing statement, if any.
+
+    ``where``: the error's internal query and CONTEXT (its ``SQL statement "..."`` lines).
+    """
+    query, context = where
+    candidates = [query] if query else []
+    candidates += _CONTEXT_STATEMENT.findall(context or "")
+    for statement in candidates:
+        quoted = literal(statement)
+        found = next((item.start + 1 for item in sent.replacements if quoted in item.text), None)
+        if found is not None:
+            return found
+    return None
+
+
+_CONTEXT_STATEMENT = re.compile(r'^SQL statement "(.*)"$', re.MULTILINE)
 
 
 def behind_prefix(prefix: str, sent: Rewritten) -> Rewritten:
@@ -122,7 +180,10 @@ class Pool:
                 try:
                     candidate = self._idle.get_nowait()
                 except queue.Empty:
-                    candidate = psycopg.connect(self.url, autocommit=True, application_name="sandbox-api")
+                    # no automatic prepared statements: DISCARD ALL drops them behind psycopg's back
+                    candidate = psycopg.connect(
+                        self.url, autocommit=True, application_name="sandbox-api", prepare_threshold=None
+                    )
                 if not candidate.closed:
                     conn = candidate
             yield conn
@@ -229,7 +290,7 @@ class SandboxApi:
 
     def prepare(self, query: str, parameters: list[Any] | None, read_only: bool) -> Rewritten:
         """Return the SQL to send for a request: supautils' rules applied when they apply."""
-        if not self.emulate or parameters is not None or read_only:
+        if not self.emulate or read_only:
             return Rewritten(query, query)
         return rewrite(query)
 
@@ -257,7 +318,7 @@ class SandboxApi:
                 conn.execute("SET default_transaction_read_only = on")
             with conn.cursor() as cur, timer:
                 if parameters is not None:
-                    cur.execute(sent.sql, parameters, prepare=False)
+                    cur.execute(*bind(sent.sql, parameters), prepare=False)
                 else:
                     cur.execute(sent.sql.encode("utf-8"), prepare=False)
                 rows = answer_rows(cur)

@@ -77,7 +77,7 @@ class SupautilsDatabase:
 
 def restore(error: SqlError, sent: Rewritten) -> SqlError:
     """Return ``error`` as it reads about the request's own text, with the ``sandbox:`` hint when one applies."""
-    note = restriction(error.sqlstate, error.message)
+    note = restriction(error.sqlstate, error.message, sent.original)
     hint = "\n".join(h for h in (error.hint, note) if h) or None
     return SqlError(
         error.message,

@@ -54,14 +54,25 @@ _ROLES = re.compile(
 _EXTENSION = re.compile(r'^permission denied to create extension "[^"]+"$')
 
 
-def restriction(sqlstate: str | None, message: str) -> str | None:
-    """Return the ``sandbox:`` note for an error of the reference's statement table, else None."""
+def _names(sql: str | None, schema: str, table: str) -> bool:
+    """Return True when ``sql`` is unknown or names ``schema.table`` (the error names the bare table)."""
+    if sql is None:
+        return True
+    return re.search(rf'(?i)(?<![\w$]){schema}"?\s*\.\s*"?{re.escape(table)}(?![\w$])', sql) is not None
+
+
+def restriction(sqlstate: str | None, message: str, sql: str | None = None) -> str | None:
+    """Return the ``sandbox:`` note for an error of the reference's statement table, else None.
+
+    ``sql``, the request: PostgreSQL names the table without its schema, so an error about ``public.users``
+    gets no note when the request never names ``auth.users``.
+    """
     if sqlstate == "XX000" and message.startswith("Non-superuser owned event trigger"):
         return _SUPAUTILS.format("event trigger rules")
     if sqlstate != "42501":
         return None
     owner = _OWNER.match(message)
-    if owner and owner.group(1) in PLATFORM_TABLES:
+    if owner and owner.group(1) in PLATFORM_TABLES and _names(sql, PLATFORM_TABLES[owner.group(1)], owner.group(1)):
         return _REALTIME_2026 if PLATFORM_TABLES[owner.group(1)] == "realtime" else _OWNERSHIP_2025
     if _OWNER_OF_OBJECT.match(message) or _SCHEMA.match(message):
         return _OWNERSHIP_2025
@@ -71,6 +82,8 @@ def restriction(sqlstate: str | None, message: str) -> str | None:
         return _SUPAUTILS.format("reserved_roles and reserved_memberships")
     if _EXTENSION.match(message):
         return _SUPAUTILS.format("privileged_extensions")
-    if message.startswith(("permission denied to set parameter", "permission denied to COPY to or from")):
+    if message.startswith("permission denied to set parameter"):
+        return _SUPAUTILS.format("privileged_role; only privileged_role_allowed_configs may be set")
+    if message.startswith("permission denied to COPY to or from"):
         return _SUPAUTILS.format("privileged_role")
     return None

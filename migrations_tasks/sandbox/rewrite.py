@@ -3,8 +3,9 @@
 Statements Supabase refuses become ``CALL _sandbox.refuse(...)`` (raising Supabase's exact error) and
 statements supautils runs as ``supabase_admin`` become ``CALL _sandbox.run_privileged(...)``, at the same
 place in the text, so the request still runs as one implicit transaction and fails at the same statement
-as on Supabase. Static statements and ``EXECUTE '<constant>'`` inside PL/pgSQL ``DO`` blocks are rewritten
-inside the block (keeping its line numbers); SQL built at run time (``EXECUTE format(...)``) is not seen.
+as on Supabase. Static statements and ``EXECUTE '<constant>'`` inside PL/pgSQL ``DO`` blocks (and ``DO`` blocks nested
+there) are rewritten inside the block, found by line and token (never a copy in a comment or a string),
+keeping its line numbers; SQL built at run time (``EXECUTE format(...)``) is not seen.
 
 :class:`Rewritten` maps an error's position back to the request's own text and removes the ``CONTEXT``
 lines the helper procedures add, so an error reads as PostgreSQL would have written it.
@@ -20,9 +21,10 @@ from typing import Any
 
 import pglast
 from pglast import ast
+from pglast.parser import scan
 from pglast.stream import RawStream
 
-from .supautils import privileged, refusal
+from .supautils import extension_command, privileged, refusal
 
 
 @dataclass(frozen=True)
@@ -117,21 +119,39 @@ def replacement(node: Any) -> str | None:
     if special:
         kind, name = special
         return f"CALL _sandbox.run_privileged({literal(kind)}, {literal(RawStream()(node))}, {literal(name)})"
+    if extension_command(node):
+        return f"CALL _sandbox.run_extension({literal(RawStream()(node))})"
     return None
 
 
-def _plpgsql_statements(tree: Any) -> Iterator[tuple[str, str]]:
-    """Yield ('sql', text) for static SQL and ('execute', expression) for EXECUTE in a PL/pgSQL tree."""
+def _plpgsql_statements(tree: Any, lineno: int = 1) -> Iterator[tuple[str, str, int]]:
+    """Yield (kind, text, line) for static SQL ('sql') and EXECUTE expressions ('execute') in a PL/pgSQL tree."""
     if isinstance(tree, dict):
+        lineno = int(tree.get("lineno", lineno))
         for key, value in tree.items():
             if key == "PLpgSQL_stmt_execsql":
-                yield "sql", value["sqlstmt"]["PLpgSQL_expr"]["query"]
+                yield "sql", value["sqlstmt"]["PLpgSQL_expr"]["query"], int(value.get("lineno", lineno))
             elif key == "PLpgSQL_stmt_dynexecute":
-                yield "execute", value["query"]["PLpgSQL_expr"]["query"]
-            yield from _plpgsql_statements(value)
+                yield "execute", value["query"]["PLpgSQL_expr"]["query"], int(value.get("lineno", lineno))
+            yield from _plpgsql_statements(value, lineno)
     elif isinstance(tree, list):
         for item in tree:
-            yield from _plpgsql_statements(item)
+            yield from _plpgsql_statements(item, lineno)
+
+
+def _locate(body: str, text: str, line: int, taken: int) -> int | None:
+    """Return where ``text`` starts in ``body``: from ``line`` on, at a token (not in a comment or string)."""
+    data, needle = body.encode("utf-8"), text.encode("utf-8")
+    try:
+        starts = {t.start for t in scan(body)}
+    except Exception:  # the scanner's errors: fall back to the line
+        starts = None
+    at = max(taken, len("\n".join(body.split("\n")[: line - 1]).encode("utf-8")) if line > 1 else 0)
+    while (at := data.find(needle, at)) >= 0:
+        if starts is None or at in starts:
+            return len(data[:at].decode("utf-8", "replace"))
+        at += 1
+    return None
 
 
 def _constant(expression: str) -> str | None:
@@ -166,22 +186,42 @@ def _rewrite_do(node: Any) -> tuple[str, dict[str, str]] | None:
         tree = pglast.parse_plpgsql(f"CREATE FUNCTION pg_temp.f() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}")
     except Exception:  # pglast raises several types; the server will report the problem
         return None
-    new_body, inner = body, {}
-    for kind, text in _plpgsql_statements(tree):
+    inner: dict[str, str] = {}
+    edits: list[tuple[int, int, str]] = []
+    taken: dict[int, int] = {}  # line -> where the last statement replaced on it ended (bytes)
+    for kind, text, line in _plpgsql_statements(tree):
         statement = _constant(text) if kind == "execute" else text
-        if statement is None:
+        call = _inner_call(statement, inner) if statement is not None else None
+        if call is None or statement is None:
             continue
-        try:
-            parsed = pglast.parse_sql(statement)
-        except pglast.parser.ParseError:
-            continue
-        call = replacement(parsed[0].stmt) if len(parsed) == 1 else None
-        if call is None:
+        where = _locate(body, text, line, taken.get(line, 0))
+        if where is None:
             continue
         inner[call] = statement
         padding = "\n" * text.count("\n")  # keep the body's line numbers (CONTEXT says "line N")
-        new_body = new_body.replace(text, (call if kind == "sql" else literal(call)) + padding, 1)
+        edits.append((where, where + len(text), (call if kind == "sql" else literal(call)) + padding))
+        taken[line] = len(body[: where + len(text)].encode("utf-8"))
+    new_body = body
+    for start, end, new_text in sorted(edits, reverse=True):
+        new_body = new_body[:start] + new_text + new_body[end:]
     return (f"DO {tag}{new_body}{tag}", inner) if inner else None
+
+
+def _inner_call(statement: str, inner: dict[str, str]) -> str | None:
+    """Return what stands for one statement inside a DO block (a nested DO block rewritten in turn)."""
+    try:
+        parsed = pglast.parse_sql(statement)
+    except pglast.parser.ParseError:
+        return None
+    if len(parsed) != 1:
+        return None
+    if isinstance(parsed[0].stmt, ast.DoStmt):
+        done = _rewrite_do(parsed[0].stmt)
+        if done is None:
+            return None
+        inner.update(done[1])
+        return done[0]
+    return replacement(parsed[0].stmt)
 
 
 def rewrite(sql: str) -> Rewritten:

@@ -18,6 +18,8 @@ from typing import Any
 
 from pglast import ast, enums
 
+from .trusted import PRIVILEGED_EXTENSIONS
+
 PRIVILEGED_ROLE = "postgres"
 #: supautils.reserved_roles: nobody but a superuser may change them.
 RESERVED_ROLES = (
@@ -76,6 +78,32 @@ POLICY_GRANT_TABLES = frozenset(
             "s3_multipart_uploads_parts",
         )
     ]
+)
+#: supautils.privileged_role_allowed_configs: a name, or a prefix ending in ``.`` (``pgaudit.log`` also covers
+#: ``pgaudit.log_*``).
+ALLOWED_CONFIGS = (
+    "auto_explain.",
+    "deadlock_timeout",
+    "log_duration",
+    "log_lock_waits",
+    "log_min_duration_statement",
+    "log_min_error_statement",
+    "log_min_messages",
+    "log_parameter_max_length",
+    "log_replication_commands",
+    "log_statement",
+    "log_temp_files",
+    "pg_net.batch_size",
+    "pg_net.ttl",
+    "pg_stat_statements.",
+    "pgaudit.log",
+    "pgaudit.role",
+    "pgrst.",
+    "plan_filter.",
+    "safeupdate.enabled",
+    "session_replication_role",
+    "track_io_timing",
+    "wal_compression",
 )
 #: Roles every sandbox database has: CREATE ROLE of one of them fails in PostgreSQL first (42710).
 EXISTING_ROLES = frozenset((*RESERVED_ROLES, *CONFIGURABLE_RESERVED_ROLES, PRIVILEGED_ROLE))
@@ -239,6 +267,34 @@ def _comment(stmt: Any) -> tuple[str, str] | None:
     return ("COMMENT ON POLICY", table) if len(names) == 3 and table in POLICY_GRANT_TABLES else None
 
 
+def allowed_config(name: str | None) -> bool:
+    """Return True for a parameter of privileged_role_allowed_configs."""
+    if not name:
+        return False
+    name = name.lower()
+    return any(
+        name.startswith(item)
+        if item.endswith(".")
+        else name == item or (item == "pgaudit.log" and name.startswith(item))
+        for item in ALLOWED_CONFIGS
+    )
+
+
+def _config_for_role(stmt: Any) -> tuple[str, str] | None:
+    name = role_name(stmt.role)
+    setting = stmt.setstmt.name if stmt.setstmt is not None else None
+    if name is None or name == PRIVILEGED_ROLE or not allowed_config(setting):
+        return None
+    return ("ALTER ROLE SET", name)
+
+
+def _set_schema(stmt: Any) -> tuple[str, str] | None:
+    if stmt.objectType != enums.ObjectType.OBJECT_EXTENSION:
+        return None
+    name = str(stmt.object.sval)
+    return ("ALTER EXTENSION", name) if name in PRIVILEGED_EXTENSIONS else None
+
+
 _PRIVILEGED: dict[type, Callable[[Any], tuple[str, str] | None]] = {
     ast.CreatePolicyStmt: _policy,
     ast.AlterPolicyStmt: _policy,
@@ -249,6 +305,8 @@ _PRIVILEGED: dict[type, Callable[[Any], tuple[str, str] | None]] = {
     ast.CreatePublicationStmt: lambda s: ("CREATE PUBLICATION", str(s.pubname)),
     ast.AlterPublicationStmt: lambda s: ("ALTER PUBLICATION", str(s.pubname)),
     ast.AlterRoleStmt: lambda s: ("ALTER ROLE", role_name(s.role) or ""),
+    ast.AlterRoleSetStmt: _config_for_role,
+    ast.AlterObjectSchemaStmt: _set_schema,
 }
 
 
@@ -256,8 +314,18 @@ def privileged(stmt: Any) -> tuple[str, str] | None:
     """Return (kind, object) for a statement supautils runs as supabase_admin, else None.
 
     Policies and ``DROP TRIGGER`` on the listed tables (policy_grants, drop_trigger_grants; the table must
-    be schema-qualified), event triggers, foreign data wrappers, publications and ``ALTER ROLE`` (not
-    refused by :func:`refusal`; no ADMIN OPTION is needed on Supabase).
+    be schema-qualified), event triggers, foreign data wrappers, publications, ``ALTER ROLE`` (not
+    refused by :func:`refusal`; no ADMIN OPTION is needed on Supabase), ``ALTER ROLE ... SET`` of an allowed
+    config, and ``ALTER EXTENSION ... SET SCHEMA`` of a privileged extension.
     """
     rule = _PRIVILEGED.get(type(stmt))
     return rule(stmt) if rule else None
+
+
+def extension_command(stmt: Any) -> bool:
+    """Return True for ``CREATE EXTENSION`` and ``ALTER EXTENSION ... UPDATE``, which supautils runs as a superuser.
+
+    The sandbox runs them as the caller (trusted control files), with postgres's event triggers quiet: on
+    Supabase no event trigger function of a non-superuser runs while the current user is a superuser.
+    """
+    return isinstance(stmt, (ast.CreateExtensionStmt, ast.AlterExtensionStmt))

@@ -4,8 +4,11 @@ A fresh copy of the sandbox's Supabase template: on the server ``MIGRATIONS_DRIF
 running sandbox's ``SANDBOX_DB_URL``), else on an embedded sandbox started for the run (the ``sandbox``
 extra: nothing but pip). It belongs to the URL's user (the sandbox's ``postgres``, not a superuser, as on
 hosted Supabase), and :func:`connect` applies supautils' rules as the sandbox's API does. It is dropped (and
-the server stopped) afterwards. A server without the sandbox's template is refused: the tool never sets
-up a server it did not start.
+the server stopped) afterwards. A server without the sandbox's template, or a URL whose user is a superuser
+(a ``--privileges superuser`` sandbox), is refused: the tool never sets up a server it did not start, and
+never checks migrations more leniently than Supabase. Roles are cluster-wide: on a shared server the roles
+a migration created are dropped afterwards, and the memberships and cluster-wide settings it changed are
+restored (role attributes, passwords and grants on other databases are not).
 """
 
 from __future__ import annotations
@@ -74,16 +77,15 @@ def _embedded(info: Throwaway) -> Iterator[str]:
 
     started = time.perf_counter()
     sandbox = Sandbox()
-    try:
-        sandbox.start()
-    except (SandboxError, OSError) as exc:
-        sandbox.stop()
-        raise ConfigError(
-            f"Could not start the embedded PostgreSQL for the drift check: {exc}",
-            hint=f"Set {ENV_DRIFT_DB_URL} to a running sandbox, or skip the check that needs it "
-            "(db.verify --no-drift).",
-        ) from None
-    try:
+    try:  # stopped (its directory, passwords included, removed) whatever stops the run, Ctrl-C included
+        try:
+            sandbox.start()
+        except (SandboxError, OSError) as exc:
+            raise ConfigError(
+                f"Could not start the embedded PostgreSQL for the drift check: {exc}",
+                hint=f"Set {ENV_DRIFT_DB_URL} to a running sandbox, or skip the check that needs it "
+                "(db.verify --no-drift).",
+            ) from None
         url = sandbox.create_project()["db_url"]
         info.where, info.started_server = "an embedded PostgreSQL started for this run", True
         info.seconds_to_start = time.perf_counter() - started
@@ -142,6 +144,14 @@ def _copy_of_template(admin_url: str, info: Throwaway) -> Iterator[str]:
                 "the drift check only uses a server the sandbox started and never sets one up.",
                 hint="Point it at a running sandbox (its SANDBOX_DB_URL), or unset it to let the check start its own.",
             )
+        if admin.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+            raise ConfigError(
+                f"{ENV_DRIFT_DB_URL} connects as a superuser (a --privileges superuser sandbox?): migrations there "
+                "would skip hosted Supabase's rules, so the check would pass what Supabase refuses.",
+                hint="Point it at a sandbox started with the default --privileges supabase (its SANDBOX_DB_URL), "
+                "or unset it to let the check start its own.",
+            )
+        before = roles_snapshot(admin)
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE {TEMPLATE_DB}')
         try:
             apply_database_settings(admin, name)
@@ -149,6 +159,9 @@ def _copy_of_template(admin_url: str, info: Throwaway) -> Iterator[str]:
             yield make_conninfo(admin_url, dbname=name)
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            left = restore_roles(admin, before)
+            if left:
+                info.extra["roles_not_restored"] = left
     except psycopg.Error as exc:
         raise ConfigError(
             f"The drift check's database on {ENV_DRIFT_DB_URL}'s server failed: {redact(str(exc), admin_url).strip()}",
@@ -156,3 +169,76 @@ def _copy_of_template(admin_url: str, info: Throwaway) -> Iterator[str]:
         ) from None
     finally:
         admin.close()
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The cluster-wide role state a migration may change: roles, their settings, memberships."""
+
+    names: frozenset[str]
+    settings: dict[str, dict[str, str]]
+    members: frozenset[tuple[str, str]]
+
+
+#: Parameters whose stored value is a list to write back as it is (pg_dump's GUC_LIST_QUOTE ones).
+_LIST_PARAMETERS = ("search_path", "temp_tablespaces", "local_preload_libraries", "session_preload_libraries")
+
+
+def roles_snapshot(conn: Any) -> Roles:
+    """Return the server's roles, their cluster-wide settings and memberships."""
+    names = frozenset(r[0] for r in conn.execute("SELECT rolname FROM pg_roles"))
+    settings: dict[str, dict[str, str]] = {}
+    for role, config in conn.execute(
+        "SELECT r.rolname, s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+        "WHERE s.setdatabase = 0"
+    ):
+        settings[role] = dict(item.split("=", 1) for item in config or ())
+    members = frozenset(
+        (r[0], r[1])
+        for r in conn.execute(
+            "SELECT g.rolname, m.rolname FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid "
+            "JOIN pg_roles m ON m.oid = a.member"
+        )
+    )
+    return Roles(names, settings, members)
+
+
+def _setting(role: str, key: str, value: str | None) -> str:
+    from psycopg import sql
+
+    ident = sql.Identifier(role).as_string(None)
+    if value is None:
+        return f"ALTER ROLE {ident} RESET {key}"
+    shown = value if key in _LIST_PARAMETERS else sql.Literal(value).as_string(None)
+    return f"ALTER ROLE {ident} SET {key} TO {shown}"
+
+
+def _undo(before: Roles, after: Roles) -> list[str]:
+    """Return the statements that take the server's roles from ``after`` back to ``before``."""
+    from psycopg import sql
+
+    def q(name: str) -> str:
+        return sql.Identifier(name).as_string(None)
+
+    undo = [f"DROP ROLE IF EXISTS {q(r)}" for r in sorted(after.names - before.names)]
+    undo += [f"REVOKE {q(g)} FROM {q(m)}" for g, m in sorted(after.members - before.members) if {g, m} <= before.names]
+    undo += [f"GRANT {q(g)} TO {q(m)}" for g, m in sorted(before.members - after.members) if {g, m} <= after.names]
+    for role in sorted(before.names & after.names):
+        old, new = before.settings.get(role, {}), after.settings.get(role, {})
+        undo += [_setting(role, k, old.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
+    return undo
+
+
+def restore_roles(conn: Any, before: Roles) -> list[str]:
+    """Undo what a migration changed in the server's roles (supautils' rules apply); return what failed."""
+    import psycopg
+
+    from ..sandbox.rewrite import rewrite
+
+    failed: list[str] = []
+    for statement in _undo(before, roles_snapshot(conn)):
+        try:
+            conn.execute(rewrite(statement).sql)
+        except psycopg.Error as exc:
+            failed.append(f"{statement}: {str(exc).strip()}")
+    return failed

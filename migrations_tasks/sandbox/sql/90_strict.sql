@@ -4,8 +4,10 @@
 -- CALL _sandbox.run_privileged(...); see docs/sandbox.md, "What postgres may do".
 
 -- 1. privileged_role_allowed_configs: postgres may SET (and ALTER ROLE ... SET) these superuser-only
---    parameters. Wildcards (auto_explain.*, pgrst.*, ...) are placeholders unless their module is loaded;
---    only loaded ones (pg_stat_statements.*) need a grant.
+--    parameters. A plain SET of a placeholder (auto_explain.*, pgrst.*, ... while their module is not loaded)
+--    needs nothing; loaded superuser-only ones (pg_stat_statements.*) get a grant here. ALTER ROLE ... SET of
+--    any allowed config (placeholders included) is what supautils runs as supabase_admin: sandbox/rewrite.py
+--    sends it through run_privileged ('ALTER ROLE SET', checked by _sandbox.allowed_config below).
 DO $params$
 DECLARE
   p record;
@@ -86,10 +88,69 @@ BEGIN
             || ident || ' +ON +';
   ELSE
     target := quote_ident(objname);
-    head := CASE kind WHEN 'ALTER ROLE' THEN 'ALTER +(ROLE|USER|GROUP) +' ELSE replace(kind, ' ', ' +') || ' +' END;
+    head := CASE WHEN kind LIKE 'ALTER ROLE%' THEN 'ALTER +(ROLE|USER|GROUP) +' ELSE replace(kind, ' ', ' +') || ' +' END;
   END IF;
   RETURN stmt ~* ('^' || head || regexp_replace(target, '([^A-Za-z0-9_ ])', '\\\1', 'g') || '( |$)');
 END
+$$;
+
+-- supautils never runs an event trigger function owned by a non-superuser while the current user is a
+-- superuser (skip_event_trigger / force_noop). PostgreSQL cannot skip one trigger, so the paths that run DDL
+-- as a superuser (run_as_admin, CREATE/ALTER EXTENSION) disable the event triggers whose function a
+-- non-superuser owns for the statement, and restore them after it (same transaction: no other session ever
+-- sees them disabled; on error the rollback restores them).
+CREATE FUNCTION _sandbox.quiet_event_triggers() RETURNS text[]
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  t record;
+  was text[] := '{}';
+BEGIN
+  FOR t IN SELECT e.evtname, e.evtenabled FROM pg_catalog.pg_event_trigger e
+             JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
+            WHERE NOT r.rolsuper AND e.evtenabled <> 'D' ORDER BY e.evtname
+  LOOP
+    EXECUTE format('ALTER EVENT TRIGGER %I DISABLE', t.evtname);
+    was := was || ARRAY[t.evtname::text, t.evtenabled::text];
+  END LOOP;
+  RETURN was;
+END
+$$;
+
+CREATE FUNCTION _sandbox.wake_event_triggers(was text[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  FOR i IN 1 .. coalesce(array_length(was, 1), 0) BY 2 LOOP
+    EXECUTE format('ALTER EVENT TRIGGER %I %s', was[i],
+                   CASE was[i + 1] WHEN 'R' THEN 'ENABLE REPLICA' WHEN 'A' THEN 'ENABLE ALWAYS' ELSE 'ENABLE' END);
+  END LOOP;
+END
+$$;
+
+-- CREATE EXTENSION / ALTER EXTENSION ... UPDATE: supautils runs them as supabase_admin, so no event trigger of
+-- postgres fires. The sandbox runs them as the caller (trusted control files) with those triggers quiet.
+CREATE PROCEDURE _sandbox.run_extension(stmt text) LANGUAGE plpgsql AS $$
+DECLARE
+  was text[];
+BEGIN
+  IF NOT pg_catalog.pg_has_role(current_user, 'postgres', 'USAGE') THEN
+    EXECUTE stmt;  -- not the privileged role: PostgreSQL's own checks
+    RETURN;
+  END IF;
+  was := _sandbox.quiet_event_triggers();
+  EXECUTE stmt;
+  PERFORM _sandbox.wake_event_triggers(was);
+END
+$$;
+GRANT EXECUTE ON PROCEDURE _sandbox.run_extension(text) TO PUBLIC;
+
+-- privileged_role_allowed_configs, as a pattern on the parameter name.
+CREATE FUNCTION _sandbox.allowed_config(name text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+  SELECT lower(name) ~ ('^(auto_explain\.[a-z0-9_.]+|deadlock_timeout|log_duration|log_lock_waits'
+    || '|log_min_duration_statement|log_min_error_statement|log_min_messages|log_parameter_max_length'
+    || '|log_replication_commands|log_statement|log_temp_files|pg_net\.batch_size|pg_net\.ttl'
+    || '|pg_stat_statements\.[a-z0-9_.]+|pgaudit\.log[a-z0-9_.]*|pgaudit\.role|pgrst\.[a-z0-9_.]+'
+    || '|plan_filter\.[a-z0-9_.]+|safeupdate\.enabled|session_replication_role|track_io_timing'
+    || '|wal_compression)$')
 $$;
 
 -- run_privileged (invoker): supautils' condition on the CURRENT user; run_as_admin (definer): the statement as
@@ -111,21 +172,46 @@ BEGIN
 END
 $$;
 
+-- What run_as_admin refuses to run (the API never sends it; a direct CALL might).
+CREATE FUNCTION _sandbox.unexpected(kind text, stmt text, objname text) RETURNS boolean
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF session_user <> 'postgres' OR NOT _sandbox.is_expected(kind, stmt, objname) THEN
+    RETURN true;
+  END IF;
+  IF kind = 'ALTER ROLE' THEN
+    RETURN objname = ANY (_sandbox.protected_roles())
+           OR coalesce((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = objname), false);
+  ELSIF kind = 'ALTER ROLE SET' THEN  -- the reserved roles marked * stay configurable
+    RETURN objname = ANY (_sandbox.protected_roles())
+             AND objname NOT IN ('service_role', 'authenticator', 'authenticated', 'anon')
+           OR coalesce((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = objname), false)
+           OR NOT _sandbox.allowed_config(substring(stmt from '(?i) (?:SET|RESET) +([A-Za-z0-9_.]+)'));
+  ELSIF kind = 'ALTER EXTENSION' THEN  -- privileged extensions: the sandbox marks them trusted
+    RETURN NOT coalesce((SELECT bool_or(trusted) FROM pg_catalog.pg_available_extension_versions
+                          WHERE name = objname), false)
+           OR stmt !~* ' SET +SCHEMA +("([^"]|"")*"|[^ "]+)$';
+  END IF;
+  RETURN false;
+END
+$$;
+
 CREATE PROCEDURE _sandbox.run_as_admin(kind text, stmt text, objname text, caller_path text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET standard_conforming_strings = on AS $$
 DECLARE
   obj oid;
   fn record;
+  was text[];
   superusers oid[] := ARRAY(SELECT oid FROM pg_catalog.pg_roles WHERE rolsuper ORDER BY oid);
 BEGIN
-  IF session_user <> 'postgres' OR NOT _sandbox.is_expected(kind, stmt, objname)
-     OR (kind = 'ALTER ROLE' AND (objname = ANY (_sandbox.protected_roles())
-                                  OR (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = objname))) THEN
+  IF _sandbox.unexpected(kind, stmt, objname) THEN
     RAISE EXCEPTION 'sandbox: _sandbox.run_as_admin only runs the statements the sandbox API rewrote';
   END IF;
+  was := _sandbox.quiet_event_triggers();  -- supautils: no event trigger of postgres runs as a superuser
   PERFORM pg_catalog.set_config('search_path', caller_path, true);
   EXECUTE stmt;
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  PERFORM _sandbox.wake_event_triggers(was);
   IF superusers IS DISTINCT FROM ARRAY(SELECT oid FROM pg_catalog.pg_roles WHERE rolsuper ORDER BY oid) THEN
     RAISE EXCEPTION 'sandbox: _sandbox.run_as_admin does not make superusers';
   END IF;
