@@ -145,9 +145,7 @@ def render_verify(reporter: Reporter, result: Any) -> int:
         3: "Could not verify everything (see above).",
     }[code]
     drift = result.drift
-    drift_cost = (
-        f"; drift: a throwaway local PostgreSQL, {drift.seconds:.1f}s" if drift.status in (PASS, FAIL) else ""
-    )
+    drift_cost = f"; drift: a throwaway local PostgreSQL, {drift.seconds:.1f}s" if drift.status in (PASS, FAIL) else ""
     say(
         f"\n{verdict} ({plural(result.requests, 'request')} to {result.target}{drift_cost}; "
         f"{result.seconds:.1f}s in all)"
