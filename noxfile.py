@@ -79,7 +79,10 @@ def migrations_pr(session: nox.Session) -> None:
     """Lint and rehearse the migrations a pull request adds, on a sandbox holding the base's (no secrets).
 
     `nox -s migrations_pr -- --base origin/main`: the sandbox gets the base ref's migrations, then db.lint and
-    db.plan run on the working tree's; in GitHub Actions they annotate files and write the plan summary.
+    db.plan run on the working tree's; in GitHub Actions each finding is annotated once and the plan is the
+    step summary. Every dependency is pinned and hash-checked (the staging gate's list, which holds the
+    sandbox's), and the project is built from this checkout with the pinned setuptools.
     """
-    session.install(".[sandbox]")
+    session.install("--require-hashes", "--no-deps", "-r", STAGING_GATE_REQUIREMENTS)
+    session.install("--no-deps", "--no-build-isolation", ".")
     session.run("python", "-m", "migrations_tasks.rehearsal.pull_request", *session.posargs)

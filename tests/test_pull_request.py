@@ -22,7 +22,9 @@ def git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
-def test_only_the_pull_requests_migrations_are_linted_and_rehearsed_on_top_of_the_base(tmp_path: Path) -> None:
+def test_only_the_pull_requests_migrations_are_linted_and_rehearsed_and_each_finding_annotated_once(
+    tmp_path: Path,
+) -> None:
     cwd = user_project(tmp_path)
     migrations = cwd / "supabase" / "migrations"
     migrations.mkdir(parents=True)
@@ -32,6 +34,7 @@ def test_only_the_pull_requests_migrations_are_linted_and_rehearsed_on_top_of_th
     git(cwd, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
     (migrations / "2_index.sql").write_text("create index todos_title_idx on public.todos (title);\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_", "GITHUB_"))}
+    env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
     result = subprocess.run(
         [sys.executable, "-m", "migrations_tasks.rehearsal.pull_request", "--base", "main"],
         cwd=cwd,
@@ -48,6 +51,12 @@ def test_only_the_pull_requests_migrations_are_linted_and_rehearsed_on_top_of_th
     assert "in 1 file (pending migrations" in result.stdout
     assert "ShareLock on public.todos" in result.stdout
     assert "db.plan: safe (exit 0); 1 pending migration rehearsed" in result.stdout
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::warning ")]
+    assert [a.split("title=")[1].split("::")[0] for a in annotations] == [
+        "db.plan%3A require-concurrent-index-creation",
+        "db.plan%3A down-sql-missing",
+    ]
+    assert "### db.plan: safe (exit 0)" in (tmp_path / "summary.md").read_text()
 
 
 def committed(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -81,3 +90,15 @@ def test_an_unknown_base_ref_stops_with_gits_one_line_reason_before_any_sandbox_
     assert main(["--base", "origin/nowhere"]) == 3
     err = capsys.readouterr().err
     assert "error: cannot read the migrations of origin/nowhere: git says fatal:" in err and "Traceback" not in err
+
+
+def test_the_pull_request_workflow_installs_only_pinned_hashed_packages_and_uses_no_secrets() -> None:
+    root = Path(__file__).resolve().parent.parent
+    workflow = (root / ".github" / "workflows" / "migrations-pr.yml").read_text()
+    installs = [line.strip() for line in workflow.splitlines() if "pip install" in line]
+    assert installs == ["run: python -m pip install --require-hashes --no-deps -r .github/requirements/nox.txt"]
+    assert "secrets." not in workflow
+    noxfile = (root / "noxfile.py").read_text()
+    session = noxfile[noxfile.index("def migrations_pr(") :]
+    assert '"--require-hashes", "--no-deps", "-r", STAGING_GATE_REQUIREMENTS' in session
+    assert 'session.install("--no-deps", "--no-build-isolation", ".")' in session

@@ -1,9 +1,12 @@
 """``nox -s migrations_pr``: lint and rehearse a pull request's migrations with no secrets, on a sandbox.
 
 A sandbox (embedded PostgreSQL behind the Management API imitation) gets the base branch's migrations
-(``git show <base>:<file>``), applied with ``db.apply``; then ``db.lint`` and ``db.plan`` run on the working
-tree's migrations, so the pending ones are exactly those the pull request adds. In GitHub Actions the tasks
-annotate files and lines and write the plan as the step summary. Exit: the highest of the two tasks' codes.
+(``git show <base>:<file>``; none when the base has no migrations folder), applied with ``db.apply``; then
+``db.lint`` and ``db.plan`` run on the working tree's migrations, so the pending ones are exactly those the
+pull request adds. The tasks get the sandbox's environment (:func:`~migrations_tasks.sources.sandbox_environment`):
+no database or drift server named in ``.env`` is reached, and the throwaway databases are an embedded
+PostgreSQL of their own. In GitHub Actions each finding is annotated once (by ``db.plan``) and the plan is the
+step summary. Exit: the highest of the two tasks' codes.
 
     python -m migrations_tasks.rehearsal.pull_request [--base origin/main] [--migrations-dir supabase/migrations]
 """
@@ -56,6 +59,22 @@ def invoke(*args: str, env: dict[str, str]) -> int:
     return subprocess.call([sys.executable, "-m", "invoke", *args], env=env)
 
 
+def lint_and_plan(directory: str, env: dict[str, str]) -> int:
+    """Run db.lint then db.plan; return the higher exit code.
+
+    In GitHub Actions each finding is annotated once, by db.plan (which carries db.lint's findings too):
+    db.lint runs without annotations, unless db.plan could not run, when db.lint annotates them after all.
+    """
+    quiet = {k: v for k, v in env.items() if k != "GITHUB_ACTIONS"}
+    codes = [invoke("db.lint", "--migrations-dir", directory, env=quiet)]
+    codes.append(invoke("db.plan", "--migrations-dir", directory, env=env))
+    if codes[-1] == EXIT_CANNOT_RUN and env.get("GITHUB_ACTIONS") == "true":
+        print("db.plan could not run: db.lint annotates the findings instead.", flush=True)
+        argv = [sys.executable, "-m", "invoke", "db.lint", "--json", "--migrations-dir", directory]
+        subprocess.call(argv, env=env, stdout=subprocess.DEVNULL)  # annotations go to stderr with --json
+    return max(codes)
+
+
 def read_base(base: str, directory: str, target: Path) -> int | None:
     """Write the base's migrations into ``target``; return how many, or None after saying why it cannot."""
     try:
@@ -91,10 +110,9 @@ def main(argv: list[str] | None = None) -> int:
             if count and invoke("db.apply", "--migrations-dir", str(base_dir), env=env):
                 print(f"error: the migrations of {args.base} do not apply to the sandbox.", file=sys.stderr)
                 return EXIT_CANNOT_RUN
-            codes = [invoke(t, "--migrations-dir", args.migrations_dir, env=env) for t in ("db.lint", "db.plan")]
+            return lint_and_plan(args.migrations_dir, env)
         finally:
             sandbox.stop()
-    return max(codes)
 
 
 if __name__ == "__main__":
