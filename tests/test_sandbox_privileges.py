@@ -488,6 +488,12 @@ def test_an_event_trigger_of_postgres_cannot_make_postgres_a_superuser() -> None
                 "create policy p on storage.objects using (true)",
             ):
                 assert sandbox.api.run_sql(urls.url, sql, None, False)[0] == 201, sql
+            with psycopg.connect(urls.url, autocommit=True) as direct:  # not seen by the pre-check
+                direct.execute("do $$ begin execute 'create extension cube'; end $$")
+                direct.execute("create extension earthdistance")
+                assert direct.execute(
+                    "select evtenabled from pg_event_trigger where evtname = 'et_esc'"
+                ).fetchone() == ("O",)
             with sandbox._admin() as conn:
                 assert conn.execute("select rolsuper from pg_roles where rolname = 'postgres'").fetchone() == (False,)
         finally:

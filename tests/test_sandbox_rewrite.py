@@ -175,6 +175,11 @@ def test_errors_of_the_reference_name_their_restriction(sqlstate: str, message: 
     assert words in str(restriction(sqlstate, message))
 
 
+def test_a_refused_parameter_note_names_the_allowed_configs() -> None:
+    note = restriction("42501", 'permission denied to set parameter "wal_level"')
+    assert note is not None and "privileged_role_allowed_configs" in note
+
+
 def test_an_owner_error_about_a_table_of_the_same_name_elsewhere_gets_no_note() -> None:
     message = "must be owner of table users"
     assert restriction("42501", message, "alter table public.users add column x int") is None

@@ -5,7 +5,8 @@ The drift check applies the migrations to a throwaway sandbox database over a di
 so a migration fails there exactly as ``db.apply`` through the sandbox's API makes it fail (same SQLSTATE,
 message, position and ``sandbox:`` hint). The rules apply only when the connection's role is not a
 superuser and the database has the emulation's ``_sandbox`` schema (a ``--privileges superuser`` sandbox,
-or a superuser URL, gets PostgreSQL's own checks, as supautils leaves superusers alone).
+or a superuser URL, gets PostgreSQL's own checks, as supautils leaves superusers alone; the drift check's
+throwaway refuses such a server, :mod:`..verify.throwaway`).
 """
 
 from __future__ import annotations

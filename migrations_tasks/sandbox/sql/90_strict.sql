@@ -303,3 +303,52 @@ REVOKE ALL ON FUNCTION _sandbox.after_create_extension() FROM PUBLIC;
 CREATE EVENT TRIGGER _sandbox_after_create_extension ON ddl_command_end WHEN TAG IN ('CREATE EXTENSION')
   EXECUTE FUNCTION _sandbox.after_create_extension();
 ALTER EVENT TRIGGER _sandbox_after_create_extension ENABLE ALWAYS;
+
+-- 7. The same for a CREATE/ALTER EXTENSION the pre-check did not see (built at run time, or sent over a direct
+--    connection): at its ddl_command_start the event triggers whose function a non-superuser owns are disabled,
+--    and at its ddl_command_end (after the extension's script, run as supabase_admin, and after the custom
+--    scripts above) enabled again. A counter in a transaction-local setting handles extensions created from an
+--    extension's script; an error rolls both back.
+CREATE FUNCTION _sandbox.quiet_for_extension() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  depth int := coalesce(nullif(pg_catalog.current_setting('sandbox.extension_depth', true), ''), '0')::int;
+BEGIN
+  IF depth = 0 THEN
+    PERFORM pg_catalog.set_config('sandbox.quieted', _sandbox.quiet_event_triggers()::text, true);
+  END IF;
+  PERFORM pg_catalog.set_config('sandbox.extension_depth', (depth + 1)::text, true);
+END
+$$;
+REVOKE ALL ON FUNCTION _sandbox.quiet_for_extension() FROM PUBLIC;
+
+CREATE FUNCTION _sandbox.wake_after_extension() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  depth int := coalesce(nullif(pg_catalog.current_setting('sandbox.extension_depth', true), ''), '0')::int;
+  was text[];
+  kept text[] := '{}';
+BEGIN
+  IF depth <> 1 THEN
+    PERFORM pg_catalog.set_config('sandbox.extension_depth', greatest(depth - 1, 0)::text, true);
+    RETURN;
+  END IF;
+  was := coalesce(nullif(pg_catalog.current_setting('sandbox.quieted', true), ''), '{}')::text[];
+  FOR i IN 1 .. coalesce(array_length(was, 1), 0) BY 2 LOOP  -- only event triggers of non-superusers
+    IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid
+                 JOIN pg_catalog.pg_roles r ON r.oid = p.proowner WHERE e.evtname = was[i] AND NOT r.rolsuper) THEN
+      kept := kept || ARRAY[was[i], was[i + 1]];
+    END IF;
+  END LOOP;
+  PERFORM _sandbox.wake_event_triggers(kept);
+  PERFORM pg_catalog.set_config('sandbox.quieted', '', true);
+  PERFORM pg_catalog.set_config('sandbox.extension_depth', '0', true);
+END
+$$;
+REVOKE ALL ON FUNCTION _sandbox.wake_after_extension() FROM PUBLIC;
+CREATE EVENT TRIGGER _sandbox_quiet_for_extension ON ddl_command_start WHEN TAG IN ('CREATE EXTENSION', 'ALTER EXTENSION')
+  EXECUTE FUNCTION _sandbox.quiet_for_extension();
+ALTER EVENT TRIGGER _sandbox_quiet_for_extension ENABLE ALWAYS;
+CREATE EVENT TRIGGER _sandbox_wake_after_extension ON ddl_command_end WHEN TAG IN ('CREATE EXTENSION', 'ALTER EXTENSION')
+  EXECUTE FUNCTION _sandbox.wake_after_extension();
+ALTER EVENT TRIGGER _sandbox_wake_after_extension ENABLE ALWAYS;
