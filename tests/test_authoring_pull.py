@@ -260,3 +260,29 @@ def test_a_first_pull_into_an_empty_folder_creates_the_ledger_in_its_one_write(l
     ]
     verify = live.inv("db.verify", "--drift")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_column_and_public_schema_grants_are_pulled_and_a_fresh_project_gets_them(
+    live: Live, sandbox: SandboxProcess
+) -> None:
+    live.changed(
+        "revoke select on public.profiles from anon; grant select (id, username) on public.profiles to anon;"
+        "grant usage on schema public to supabase_auth_admin;"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    up, down = doc["sql"].split("-- migrate:down")
+    assert "GRANT SELECT (id) ON TABLE public.profiles TO anon;" in up
+    assert "GRANT USAGE ON SCHEMA public TO supabase_auth_admin;" in up
+    assert "-- REVOKE SELECT (id) ON TABLE public.profiles FROM anon;" in down
+    assert live.differences_from_a_fresh_project(sandbox) == []
+    verify = live.inv("db.verify", "--drift")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    fresh = sandbox.new_project()
+    try:
+        apply_all(fresh, live.migrations.path)
+        username = "select has_column_privilege('anon', 'public.profiles', 'username', 'SELECT')"
+        assert fresh.sql(username) == [(True,)]
+    finally:
+        fresh.close()
+        sandbox.call("DELETE", f"/_sandbox/projects/{fresh.ref}")

@@ -252,3 +252,12 @@ def catalog_of(url: str) -> tuple[Any, ...]:
                 "select count(*) from pg_namespace",
             )
         )
+
+
+def test_column_privileges_granted_out_of_band_are_reported(project: Project, verify_settings: Any) -> None:
+    settings = applied(project, EXAMPLES, verify_settings)
+    project.sql("revoke select on public.profiles from anon; grant select (id, username) on public.profiles to anon;")
+    assert {d.describe() for d in drift_of(settings, EXAMPLES).differences if d.category == "column grants"} == {
+        "only in database: column grants public.profiles.id",
+        "only in database: column grants public.profiles.username",
+    }

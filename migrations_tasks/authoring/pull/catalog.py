@@ -8,7 +8,9 @@ grants. Both are read with an empty ``search_path`` (:func:`snapshot_request`), 
 name schema-qualified and the statements do not depend on the path they run with.
 
 :func:`compare` is the proof's comparison: the drift check's differences plus sequences and grants.
-Grants are compared without ``MAINTAIN`` (PostgreSQL 17+ only) and without the owner's own privileges.
+Grants are compared without ``MAINTAIN`` (PostgreSQL 17+ only) and without the owner's own privileges;
+schemas' grants include ``public``'s (``schema_grants``); column privileges are the drift check's own
+(``column_grants``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from ...verify.scripts import as_json
 
 Item = dict[str, Any]
 #: Categories whose objects carry grants, and the GRANT keyword of each.
-GRANTED = {"tables": "TABLE", "views": "TABLE", "sequences": "SEQUENCE", "functions": "FUNCTION", "schemas": "SCHEMA"}
+GRANTED = {
+    "tables": "TABLE",
+    "views": "TABLE",
+    "sequences": "SEQUENCE",
+    "functions": "FUNCTION",
+    "schema_grants": "SCHEMA",
+}
 SEQUENCE_FIELDS = ("type", "start", "increment", "min", "max", "cache", "cycle", "owned_by")
 
 _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -150,8 +158,15 @@ def _objects_sql(user: str) -> list[str]:
       'schema_ident', quote_ident(n.nspname), 'oid', e.oid::bigint)), '[]')
    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace)""",
         f"""'schemas', (SELECT coalesce(json_agg(json_build_object('name', n.nspname, 'ident', quote_ident(n.nspname),
-      'oid', n.oid::bigint, 'acl', {_acl("n.nspacl", "n", "n.nspowner")})), '[]')
+      'oid', n.oid::bigint)), '[]')
    FROM pg_catalog.pg_namespace n WHERE {user} AND n.nspname <> 'public')""",
+        f"""'schema_grants', (SELECT coalesce(json_agg(json_build_object('name', n.nspname,
+      'ident', quote_ident(n.nspname), 'oid', n.oid::bigint, 'acl', {_acl("n.nspacl", "n", "n.nspowner")})), '[]')
+   FROM pg_catalog.pg_namespace n WHERE {user})""",
+        f"""'column_grants', (SELECT coalesce(json_agg(json_build_object('name', format('%s.%I', {_REL}, a.attname),
+      'table', {_REL}, 'column', a.attname, 'ident', quote_ident(a.attname), 'oid', c.oid::bigint)), '[]')
+   FROM pg_catalog.pg_attribute a JOIN {_CLS} ON c.oid = a.attrelid
+   WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND {user})""",
     ]
 
 
