@@ -286,3 +286,13 @@ def test_column_and_public_schema_grants_are_pulled_and_a_fresh_project_gets_the
     finally:
         fresh.close()
         sandbox.call("DELETE", f"/_sandbox/projects/{fresh.ref}")
+
+
+def test_two_new_tables_that_reference_each_other_are_pulled_and_rolled_back(live: Live) -> None:
+    live.changed(
+        "create table public.a (id int primary key, b int); create table public.b (id int primary key, "
+        "a int references public.a); alter table public.a add foreign key (b) references public.b;"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    assert "-- ALTER TABLE public.a DROP CONSTRAINT a_b_fkey;" in doc["sql"].split("-- migrate:down")[1]

@@ -239,3 +239,25 @@ def test_the_file_keeps_its_statements_above_the_down_block_and_every_down_line_
     assert statements[1].endswith("$$\n\nselect 1\n$$")
     assert down_sql is not None
     assert [s.text for s in parse_statements(down_sql, Path("x.sql"))] == ["DROP FUNCTION public.f()"]
+
+
+def foreign_key(table_name: str, ident: str, oid: int, references: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    name = f"{ident} on {table_name}"
+    raw = {"name": name, "definition": f"FOREIGN KEY (other) REFERENCES {references}(id)"}
+    return raw, {"name": name, "ident": ident, "table": table_name, "type": "f", "oid": oid}
+
+
+def test_two_dropped_tables_that_reference_each_other_lose_their_foreign_keys_first() -> None:
+    source = snap(
+        tables=[table("public.a", 20001, column("id")), table("public.b", 20002, column("id"))],
+        constraints=[
+            foreign_key("public.a", "a_b", 20003, "public.b"),
+            foreign_key("public.b", "b_a", 20004, "public.a"),
+        ],
+    )
+    assert sqls(ddl(source, snap()), include_drops=True) == [
+        "ALTER TABLE public.b DROP CONSTRAINT b_a",
+        "ALTER TABLE public.a DROP CONSTRAINT a_b",
+        "DROP TABLE public.b",
+        "DROP TABLE public.a",
+    ]
