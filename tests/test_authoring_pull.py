@@ -296,3 +296,39 @@ def test_two_new_tables_that_reference_each_other_are_pulled_and_rolled_back(liv
     code, stderr, doc = live.pull()
     assert code == 0, stderr + str(doc)
     assert "-- ALTER TABLE public.a DROP CONSTRAINT a_b_fkey;" in doc["sql"].split("-- migrate:down")[1]
+
+
+def test_an_added_enum_value_used_by_policies_and_views_old_and_new_rolls_back(live: Live) -> None:
+    used = ENUM_MIGRATION[1] + (
+        "create policy \"Open todos\" on public.todos for select to authenticated using (status = 'open');\n"
+        "create view public.open_todos with (security_invoker = true) as select id, status from public.todos;\n"
+    )
+    live.changed(
+        "alter type public.todo_status add value 'archived';"
+        "create view public.todo_states with (security_invoker = true) as select id, status from public.todos;",
+        (ENUM_MIGRATION[0], used),
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    down = doc["sql"].split("-- migrate:down")[1]
+    assert "-- DROP VIEW public.todo_states;" in down
+    assert "-- CREATE VIEW public.open_todos WITH (security_invoker=true) AS" in down
+    assert live.inv("db.rollback").returncode == 0
+
+
+def test_a_column_added_to_a_view_and_one_removed_from_another_are_pulled(live: Live) -> None:
+    views = (
+        "20251103090000_views.sql",
+        "create view public.a_todos with (security_invoker = true) as select id from public.todos;\n"
+        "create view public.b_todos with (security_invoker = true) as select id, title from public.todos;\n",
+    )
+    live.changed(
+        "create or replace view public.a_todos with (security_invoker = true) as select id, title from public.todos;"
+        "drop view public.b_todos; create view public.b_todos with (security_invoker = true) as "
+        "select title from public.todos;",
+        views,
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    assert "CREATE OR REPLACE VIEW public.a_todos" in doc["sql"].split("-- migrate:down")[0]
+    assert live.inv("db.rollback").returncode == 0

@@ -261,3 +261,15 @@ def test_two_dropped_tables_that_reference_each_other_lose_their_foreign_keys_fi
         "DROP TABLE public.b",
         "DROP TABLE public.a",
     ]
+
+
+def view(name: str, oid: int, definition: str, *columns: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    raw = {"name": name, "kind": "v", "definition": definition, "options": []}
+    return raw, {"name": name, "oid": oid, "acl": [], "view_columns": list(columns)}
+
+
+def test_a_view_that_gains_a_column_at_the_end_is_replaced_and_one_that_loses_a_column_is_made_again() -> None:
+    narrow = snap(views=[view("public.v", 20001, " SELECT id FROM public.t;", "id integer")])
+    wide = snap(views=[view("public.v", 20001, " SELECT id, title FROM public.t;", "id integer", "title text")])
+    assert sqls(ddl(narrow, wide)) == ["CREATE OR REPLACE VIEW public.v AS\nSELECT id, title FROM public.t"]
+    assert sqls(ddl(wide, narrow)) == ["DROP VIEW public.v", "CREATE VIEW public.v AS\nSELECT id FROM public.t"]

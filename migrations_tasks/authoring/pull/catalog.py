@@ -38,6 +38,22 @@ _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnam
 _REL = "format('%I.%I', n.nspname, c.relname)"
 
 
+#: The views and policies that use enum ``ty`` or a column of it (a recreated enum needs them out of the way).
+_ENUM_DEPENDANTS = """(SELECT coalesce(json_agg(DISTINCT CASE WHEN d.classid = 'pg_rewrite'::regclass
+          THEN (SELECT format('%I.%I', vn.nspname, vc.relname) FROM pg_catalog.pg_rewrite r
+                JOIN pg_catalog.pg_class vc ON vc.oid = r.ev_class
+                JOIN pg_catalog.pg_namespace vn ON vn.oid = vc.relnamespace WHERE r.oid = d.objid)
+          ELSE (SELECT format('%I on %I.%I', p.polname, pn.nspname, pc.relname) FROM pg_catalog.pg_policy p
+                JOIN pg_catalog.pg_class pc ON pc.oid = p.polrelid
+                JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE p.oid = d.objid) END), '[]')
+      FROM pg_catalog.pg_depend d
+      WHERE d.classid IN ('pg_rewrite'::regclass, 'pg_policy'::regclass)
+        AND ((d.refclassid = 'pg_type'::regclass AND d.refobjid IN (ty.oid, ty.typarray))
+          OR (d.refclassid = 'pg_class'::regclass AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                  AND a.atttypid IN (ty.oid, ty.typarray)))))"""
+
+
 def _not_member(catalog: str, oid: str) -> str:
     """Return the condition that an object does not belong to an extension."""
     return (
@@ -109,7 +125,9 @@ def _relations_sql(user: str) -> list[str]:
    FROM {_CLS} JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
    WHERE {user} AND {not_ext} AND {identity})""",
         f"""'views', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
-      'acl', {_acl("c.relacl", "r", "c.relowner")})), '[]')
+      'acl', {_acl("c.relacl", "r", "c.relowner")}, 'view_columns', (SELECT coalesce(json_agg(
+        format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum), '[]')
+        FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped))), '[]')
    FROM {_CLS} WHERE c.relkind IN ('v', 'm') AND {user} AND {not_ext})""",
     ]
 
@@ -151,7 +169,8 @@ def _objects_sql(user: str) -> list[str]:
    FROM pg_catalog.pg_proc f JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
    WHERE f.prokind IN ('f', 'p', 'w') AND {user} AND {_not_member("pg_proc", "f.oid")})""",
         f"""'enums', (SELECT coalesce(json_agg(json_build_object('name', format('%I.%I', n.nspname, ty.typname),
-      'oid', ty.oid::bigint, 'schema', quote_ident(n.nspname), 'typname', ty.typname)), '[]')
+      'oid', ty.oid::bigint, 'schema', quote_ident(n.nspname), 'typname', ty.typname,
+      'dependants', {_ENUM_DEPENDANTS})), '[]')
    FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
    WHERE ty.typtype = 'e' AND {user} AND {_not_member("pg_type", "ty.oid")})""",
         """'extensions', (SELECT coalesce(json_agg(json_build_object('name', e.extname, 'ident', quote_ident(e.extname),
