@@ -332,3 +332,15 @@ def test_a_column_added_to_a_view_and_one_removed_from_another_are_pulled(live: 
     assert code == 0, stderr + str(doc)
     assert "CREATE OR REPLACE VIEW public.a_todos" in doc["sql"].split("-- migrate:down")[0]
     assert live.inv("db.rollback").returncode == 0
+
+
+def test_a_renamed_column_and_a_not_null_column_without_default_are_warned_about(live: Live) -> None:
+    live.changed("alter table public.todos rename column title to heading;")
+    code, stderr, doc = live.pull("--dry-run")
+    assert code == 0, stderr + str(doc)
+    rename, not_null = doc["warnings"]
+    assert "public.todos: column title dropped and heading added (text, same position): probably a rename" in rename
+    assert "ADD COLUMN heading is NOT NULL without a default: it fails (23502) on a table with rows" in not_null
+    assert f"--   {rename}" in doc["sql"] and "-- WARNING: the proof has no rows" in doc["sql"]
+    human = live.inv("db.pull", "--dry-run")
+    assert "warning: public.todos: column title dropped and heading added" in human.stderr
