@@ -195,7 +195,11 @@ def test_nothing_to_pull_reads_once_and_writes_nothing(live: Live) -> None:
     before = live.changed("").files()
     result = live.inv("db.pull")
     assert result.returncode == 0, result.stderr
-    assert "Nothing to pull: the live database is what the 4 migrations build." in result.stdout
+    assert (
+        "Nothing to pull: the live schema matches what the 4 migrations build, in what db.pull compares"
+        in result.stdout
+    )
+    assert "not compared: identity sequence options" in result.stdout
     assert "(1 request to" in result.stdout
     assert live.files() == before
 
@@ -344,3 +348,29 @@ def test_a_renamed_column_and_a_not_null_column_without_default_are_warned_about
     assert f"--   {rename}" in doc["sql"] and "-- WARNING: the proof has no rows" in doc["sql"]
     human = live.inv("db.pull", "--dry-run")
     assert "warning: public.todos: column title dropped and heading added" in human.stderr
+
+
+def test_realtime_membership_replica_identity_comments_and_table_options_are_pulled(
+    live: Live, sandbox: SandboxProcess
+) -> None:
+    live.changed(
+        "alter publication supabase_realtime add table public.todos; alter table public.todos replica identity full;"
+        "comment on table public.todos is 'What users must do'; comment on column public.todos.title is 'Short';"
+        "alter table public.profiles set (fillfactor = 70);"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    up = doc["sql"].split("-- migrate:down")[0]
+    for statement in (
+        "ALTER PUBLICATION supabase_realtime ADD TABLE public.todos;",
+        "ALTER TABLE public.todos REPLICA IDENTITY FULL;",
+        "COMMENT ON TABLE public.todos IS 'What users must do';",
+        "COMMENT ON COLUMN public.todos.title IS 'Short';",
+        "ALTER TABLE public.profiles SET (fillfactor=70);",
+    ):
+        assert statement in up
+    assert live.differences_from_a_fresh_project(sandbox) == []
+    assert live.inv("db.rollback").returncode == 0
+    members = "select count(*) from pg_publication_tables where pubname = 'supabase_realtime'"
+    assert live.project.sql(members) == [(0,)]
+    assert live.project.sql("select relreplident from pg_class where oid = 'public.todos'::regclass") == [("d",)]

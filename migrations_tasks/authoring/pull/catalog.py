@@ -32,6 +32,12 @@ GRANTED = {
     "functions": "FUNCTION",
     "schema_grants": "SCHEMA",
 }
+#: The objects whose comments db.pull compares (``pg_identify_object`` types; COMMENT ON takes them upper-cased,
+#: but for columns, whose type is "table column").
+COMMENTED = (
+    "('table', 'table column', 'view', 'materialized view', 'function', 'procedure', 'schema', 'type', 'sequence')"
+)
+_COMMENT_KIND = "CASE o.type WHEN 'table column' THEN 'COLUMN' ELSE upper(o.type) END"
 SEQUENCE_FIELDS = ("type", "start", "increment", "min", "max", "cache", "cycle", "owned_by")
 
 _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -116,7 +122,10 @@ def _relations_sql(user: str) -> list[str]:
         f"""'tables', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
       'persistence', c.relpersistence, 'partkey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
       'parent', {parent}, 'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
-      'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()})), '[]')
+      'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()},
+      'replica', c.relreplident, 'replica_index', (SELECT quote_ident(ri.relname) FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident),
+      'options', (SELECT coalesce(json_agg(o ORDER BY o), '[]') FROM unnest(c.reloptions) o))), '[]')
    FROM {_CLS} WHERE c.relkind IN ('r', 'p', 'f') AND {user} AND {not_ext})""",
         f"""'sequences', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
       'type', format_type(s.seqtypid, NULL), 'start', s.seqstart::text, 'increment', s.seqincrement::text,
@@ -189,12 +198,32 @@ def _objects_sql(user: str) -> list[str]:
     ]
 
 
+def _properties_sql(user: str) -> list[str]:
+    """Return the detail entries of publication membership and comments (not in the drift check)."""
+    return [
+        f"""'publications', (SELECT coalesce(json_agg(json_build_object(
+      'name', format('%s: %s', quote_ident(pub.pubname), {_REL}), 'pub', quote_ident(pub.pubname),
+      'table', {_REL})), '[]')
+   FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pub ON pub.oid = pr.prpubid
+   JOIN {_CLS} ON c.oid = pr.prrelid WHERE {user})""",
+        f"""'comments', (SELECT coalesce(json_agg(json_build_object(
+      'name', format('%s %s', {_COMMENT_KIND}, o.identity),
+      'text', d.description, 'relation', CASE WHEN d.classoid = 'pg_class'::regclass THEN
+        (SELECT format('%I.%I', n.nspname, c.relname) FROM {_CLS} WHERE c.oid = d.objoid) END)), '[]')
+   FROM pg_catalog.pg_description d CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+   WHERE o.type IN {COMMENTED} AND d.objoid >= 16384
+     AND CASE WHEN o.type = 'schema' THEN {user.replace("n.nspname", "o.identity")}
+              ELSE {user.replace("n.nspname", "o.schema")} END)""",
+    ]
+
+
 def detail_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str:
     """Return an expression whose value is a JSON object: per category, what generating statements needs."""
     user = user_schema_condition("n.nspname", schemas, ignore)
     attached = "n.nspname IN (" + ", ".join(f"'{s}'" for s in drift.ATTACHED_SCHEMAS) + ")"
     function_user = user_schema_condition("fn.nspname", schemas, ignore)
     parts = [*_relations_sql(user), *_table_parts_sql(user, attached, function_user), *_objects_sql(user)]
+    parts += _properties_sql(user)
     return "json_build_object(\n " + ",\n ".join(parts) + "\n)"
 
 
@@ -282,6 +311,35 @@ def _grant_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]
     return out
 
 
+#: Table properties db.pull compares beyond the drift check: replica identity and storage parameters.
+TABLE_PROPERTIES = {"replica": "replica identity", "replica_index": "replica identity index", "options": "options"}
+
+
+def _property_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
+    """Return the differences in publication membership, comments, replica identity and storage parameters."""
+    out = []
+    for category, label in (("publications", "publication membership"), ("comments", "comment")):
+        mine, theirs = want.items(category), have.items(category)
+        for name in sorted(set(mine) | set(theirs)):
+            if name not in theirs:
+                out.append(drift.Difference(drift.ONLY_MIGRATIONS, label, name))
+            elif name not in mine:
+                out.append(drift.Difference(drift.ONLY_DATABASE, label, name))
+            elif mine[name].get("text") != theirs[name].get("text"):
+                out.append(drift.Difference(drift.DIFFERS, label, name))
+    mine, theirs = want.items("tables"), have.items("tables")
+    for name in sorted(set(mine) & set(theirs)):
+        changed = [label for key, label in TABLE_PROPERTIES.items() if mine[name].get(key) != theirs[name].get(key)]
+        if changed:
+            out.append(drift.Difference(drift.DIFFERS, "table", name, ", ".join(changed)))
+    return out
+
+
 def compare(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
-    """Return every difference: the drift check's, then sequences and grants."""
-    return [*drift.diff(want.normal, have.normal), *_sequence_differences(want, have), *_grant_differences(want, have)]
+    """Return every difference: the drift check's, then sequences, grants and the other properties."""
+    return [
+        *drift.diff(want.normal, have.normal),
+        *_sequence_differences(want, have),
+        *_grant_differences(want, have),
+        *_property_differences(want, have),
+    ]

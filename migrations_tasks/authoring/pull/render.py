@@ -83,7 +83,11 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
             _say_changes(say, result)
         else:
             built = plural(result.migrations_applied, "migration")
-            say(f"Nothing to pull: the live database is what the {built} build.")
+            say(
+                f"Nothing to pull: the live schema matches what the {built} build, in what db.pull compares "
+                "(not compared: identity sequence options, owners, statistics targets, some comments; "
+                "see docs/pull.md)."
+            )
     elif result.status is PullStatus.UNPROVEN:
         say = reporter.progress
         _say_unproven(say, result)

@@ -1,0 +1,65 @@
+"""Publication membership, comments, replica identity and storage parameters: differences into SQL (pure).
+
+Realtime reads ``supabase_realtime``'s tables and, for old row values, ``REPLICA IDENTITY FULL``; both are
+often set in the dashboard. Comments are compared on tables, columns, views, functions, schemas, types and
+sequences. A dropped table's membership and comments go with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from ...sql import quote_literal
+from .catalog import Snapshot
+from .steps import Phase, Script
+
+_REPLICA = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
+
+
+def _publications(source: Snapshot, target: Snapshot, gone: Collection[str], script: Script) -> None:
+    have, want = source.items("publications"), target.items("publications")
+    for name, item in sorted(want.items()):
+        if name not in have:
+            sql = f"ALTER PUBLICATION {item['pub']} ADD TABLE {item['table']}"
+            script.add(sql, Phase.FLAGS, 0, f"add {item['table']} to publication {item['pub']}")
+    for name, item in sorted(have.items()):
+        if name not in want and item.get("table") not in gone:
+            sql = f"ALTER PUBLICATION {item['pub']} DROP TABLE {item['table']}"
+            script.add(sql, Phase.FLAGS, 0, f"remove {item['table']} from publication {item['pub']}")
+
+
+def _comments(source: Snapshot, target: Snapshot, gone: Collection[str], script: Script) -> None:
+    have, want = source.items("comments"), target.items("comments")
+    for name, item in sorted(want.items()):
+        if have.get(name, {}).get("text") != item.get("text"):
+            script.add(f"COMMENT ON {name} IS {quote_literal(str(item['text']))}", Phase.FLAGS, 0, f"comment on {name}")
+    for name, item in sorted(have.items()):
+        if name not in want and item.get("relation") not in gone:
+            script.add(f"COMMENT ON {name} IS NULL", Phase.FLAGS, 0, f"remove the comment on {name}")
+
+
+def _table(name: str, want: Mapping[str, Any], have: Mapping[str, Any], script: Script) -> None:
+    kind = str(want.get("replica") or "d")
+    if (kind, want.get("replica_index")) != (str(have.get("replica") or "d"), have.get("replica_index")):
+        identity = f"USING INDEX {want['replica_index']}" if kind == "i" else _REPLICA.get(kind, "DEFAULT")
+        script.add(f"ALTER TABLE {name} REPLICA IDENTITY {identity}", Phase.FLAGS, 0, f"replica identity of {name}")
+    before, after = [str(o) for o in have.get("options") or []], [str(o) for o in want.get("options") or []]
+    if before != after:
+        keys = {o.partition("=")[0] for o in after}
+        reset = [o.partition("=")[0] for o in before if o.partition("=")[0] not in keys]
+        if reset:
+            script.add(f"ALTER TABLE {name} RESET ({', '.join(reset)})", Phase.FLAGS, 0, f"reset options of {name}")
+        if after:
+            script.add(f"ALTER TABLE {name} SET ({', '.join(after)})", Phase.FLAGS, 0, f"set options of {name}")
+
+
+def properties(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Script:
+    """Return the statements for publication membership, comments, replica identity and table options."""
+    script = Script()
+    _publications(source, target, gone, script)
+    _comments(source, target, gone, script)
+    have = source.items("tables")
+    for name, item in target.items("tables").items():
+        _table(name, item, have.get(name, {}), script)
+    return script
