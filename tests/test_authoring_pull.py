@@ -374,3 +374,16 @@ def test_realtime_membership_replica_identity_comments_and_table_options_are_pul
     members = "select count(*) from pg_publication_tables where pubname = 'supabase_realtime'"
     assert live.project.sql(members) == [(0,)]
     assert live.project.sql("select relreplident from pg_class where oid = 'public.todos'::regclass") == [("d",)]
+
+
+def test_an_added_enum_value_that_a_function_signature_uses_is_refused_with_what_to_do(live: Live) -> None:
+    used = ENUM_MIGRATION[1] + (
+        "create function public.is_open(s public.todo_status) returns boolean language sql immutable "
+        "set search_path = '' as $$ select s = 'open' $$;\n"
+    )
+    live.changed("alter type public.todo_status add value 'archived';", (ENUM_MIGRATION[0], used))
+    result = live.inv("db.pull")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "2BP01: cannot drop type todo_status_mt_old because other objects depend on it" in result.stderr
+    assert "functions, other types and defaults it does not (docs/pull.md, Enums)" in result.stderr
+    assert "Traceback" not in result.stderr
