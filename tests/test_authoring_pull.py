@@ -199,7 +199,7 @@ def test_nothing_to_pull_reads_once_and_writes_nothing(live: Live) -> None:
         "Nothing to pull: the live schema matches what the 4 migrations build, in what db.pull compares"
         in result.stdout
     )
-    assert "not compared: identity sequence options" in result.stdout
+    assert "not compared: owners, statistics targets" in result.stdout
     assert "(1 request to" in result.stdout
     assert live.files() == before
 
@@ -387,3 +387,17 @@ def test_an_added_enum_value_that_a_function_signature_uses_is_refused_with_what
     assert "2BP01: cannot drop type todo_status_mt_old because other objects depend on it" in result.stderr
     assert "functions, other types and defaults it does not (docs/pull.md, Enums)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_identity_options_of_an_old_and_a_new_column_are_pulled(live: Live, sandbox: SandboxProcess) -> None:
+    live.changed(
+        "create table public.tickets (id bigint generated always as identity (start with 100 increment by 5));"
+        "alter table public.todos alter column id set increment by 10;"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    up, down = doc["sql"].split("-- migrate:down")
+    assert "ALTER TABLE public.todos ALTER COLUMN id SET INCREMENT BY 10 " in up
+    assert "ALTER TABLE public.tickets ALTER COLUMN id SET INCREMENT BY 5 " in up
+    assert "-- ALTER TABLE public.todos ALTER COLUMN id SET INCREMENT BY 1 " in down
+    assert live.differences_from_a_fresh_project(sandbox) == []

@@ -35,7 +35,8 @@ GRANTED = {
 #: The objects whose comments db.pull compares (``pg_identify_object`` types; COMMENT ON takes them upper-cased,
 #: but for columns, whose type is "table column").
 COMMENTED = (
-    "('table', 'table column', 'view', 'materialized view', 'function', 'procedure', 'schema', 'type', 'sequence')"
+    "('table', 'table column', 'view', 'materialized view', 'function', 'procedure', 'schema', 'type', 'sequence', "
+    "'index')"
 )
 _COMMENT_KIND = "CASE o.type WHEN 'table column' THEN 'COLUMN' ELSE upper(o.type) END"
 SEQUENCE_FIELDS = ("type", "start", "increment", "min", "max", "cache", "cycle", "owned_by")
@@ -81,15 +82,23 @@ def _acl(acl: str, kind: str, owner: str) -> str:
     )
 
 
+#: An identity column's sequence options (``SET INCREMENT BY`` and friends), else null.
+_IDENTITY_OPTIONS = """(SELECT json_build_object('start', s.seqstart::text, 'increment', s.seqincrement::text,
+        'min', s.seqmin::text, 'max', s.seqmax::text, 'cache', s.seqcache::text, 'cycle', s.seqcycle)
+        FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid
+        WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass AND dep.refobjid = c.oid
+          AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' LIMIT 1)"""
+
+
 def _columns_sql() -> str:
     """Return an expression: the JSON array of table ``c``'s columns with their quoted names and type ids."""
-    return """(SELECT coalesce(json_agg(json_build_object(
+    return f"""(SELECT coalesce(json_agg(json_build_object(
         'name', a.attname, 'ident', quote_ident(a.attname), 'default_oid', d.oid::bigint,
         'type_oid', et.oid::bigint, 'array', t.oid <> et.oid,
         'elem', format('%I.%I', etn.nspname, et.typname),
         'collation', CASE WHEN a.attcollation <> t.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname)
           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE co.oid = a.attcollation) END) ORDER BY a.attnum), '[]')
+          WHERE co.oid = a.attcollation) END, 'identity_options', {_IDENTITY_OPTIONS}) ORDER BY a.attnum), '[]')
       FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
       JOIN pg_catalog.pg_type et
         ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
@@ -330,6 +339,12 @@ def _property_differences(want: Snapshot, have: Snapshot) -> list[drift.Differen
     mine, theirs = want.items("tables"), have.items("tables")
     for name in sorted(set(mine) & set(theirs)):
         changed = [label for key, label in TABLE_PROPERTIES.items() if mine[name].get(key) != theirs[name].get(key)]
+        options = {str(c["name"]): c.get("identity_options") for c in theirs[name].get("columns") or []}
+        changed += [
+            f"identity options of {c['name']}"
+            for c in mine[name].get("columns") or []
+            if str(c["name"]) in options and c.get("identity_options") != options[str(c["name"])]
+        ]
         if changed:
             out.append(drift.Difference(drift.DIFFERS, "table", name, ", ".join(changed)))
     return out

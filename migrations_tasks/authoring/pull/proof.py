@@ -24,6 +24,7 @@ from ...verify.throwaway import connect
 from .catalog import Snapshot, compare, snapshot_request
 from .generate import ddl
 from .grants import grants
+from .properties import identity_options
 from .script import statements_sql
 from .steps import Script, Step
 
@@ -122,7 +123,8 @@ def generate(
     runs = script.runs(include_drops)
     what = "its down SQL" if down else "the migration"
     rehearsed = bench.rehearse(statements_sql(runs), what) if runs else source
-    steps = Script([*runs, *grants(rehearsed, target).steps]).ordered()
+    after = [*grants(rehearsed, target).steps, *identity_options(rehearsed, target).steps]
+    steps = Script([*runs, *after]).ordered()
     return Generated(steps, script.commented(include_drops), script.unsupported)
 
 

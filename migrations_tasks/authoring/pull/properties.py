@@ -1,8 +1,10 @@
 """Publication membership, comments, replica identity and storage parameters: differences into SQL (pure).
 
 Realtime reads ``supabase_realtime``'s tables and, for old row values, ``REPLICA IDENTITY FULL``; both are
-often set in the dashboard. Comments are compared on tables, columns, views, functions, schemas, types and
-sequences. A dropped table's membership and comments go with it.
+often set in the dashboard. Comments are compared on tables, columns, views, functions, schemas, types,
+sequences and indexes. A dropped table's membership and comments go with it. Identity columns' sequence options
+(:func:`identity_options`) are compared after a rehearsal, like grants, so new columns start from what
+PostgreSQL gave them.
 """
 
 from __future__ import annotations
@@ -62,4 +64,27 @@ def properties(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Scr
     have = source.items("tables")
     for name, item in target.items("tables").items():
         _table(name, item, have.get(name, {}), script)
+    return script
+
+
+def _identity_sql(table: str, ident: str, options: Mapping[str, Any]) -> str:
+    cycle = "SET CYCLE" if options.get("cycle") else "SET NO CYCLE"
+    return (
+        f"ALTER TABLE {table} ALTER COLUMN {ident} SET INCREMENT BY {options['increment']} "
+        f"SET MINVALUE {options['min']} SET MAXVALUE {options['max']} SET START WITH {options['start']} "
+        f"SET CACHE {options['cache']} {cycle}"
+    )
+
+
+def identity_options(source: Snapshot, target: Snapshot) -> Script:
+    """Return ``ALTER COLUMN ... SET INCREMENT BY ...`` for identity columns both catalogs have, where they differ."""
+    script = Script()
+    have = source.items("tables")
+    for name, table in target.items("tables").items():
+        before = {str(c["name"]): c for c in (have.get(name) or {}).get("columns") or []}
+        for column in table.get("columns") or []:
+            options, old = column.get("identity_options"), before.get(str(column["name"]))
+            if options and old is not None and old.get("identity_options") and old["identity_options"] != options:
+                sql = _identity_sql(name, str(column["ident"]), options)
+                script.add(sql, Phase.FLAGS, 0, f"set the identity options of {name}.{column['ident']}")
     return script

@@ -85,7 +85,7 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
             built = plural(result.migrations_applied, "migration")
             say(
                 f"Nothing to pull: the live schema matches what the {built} build, in what db.pull compares "
-                "(not compared: identity sequence options, owners, statistics targets, some comments; "
+                "(not compared: owners, statistics targets, comments on policies, triggers and constraints; "
                 "see docs/pull.md)."
             )
     elif result.status is PullStatus.UNPROVEN:
