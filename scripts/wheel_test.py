@@ -4,7 +4,8 @@
     python scripts/wheel_test.py            # with the tools beside this Python (python3 dev.py wheel: .venv)
 
 1. ``python -m build`` makes the sdist and the wheel in a temporary directory; ``twine check`` checks both;
-   the wheel must hold the sandbox's SQL, the stand-in extensions and ``py.typed``.
+   the wheel must hold the sandbox's SQL, the stand-in extensions, ``py.typed`` and the LICENSE (so must
+   the sdist).
 2. A fresh virtualenv **outside the repository** gets the wheel with the ``sandbox`` extra.
 3. A new project directory holds only ``tasks.py`` (``ns = namespace()``) and a migrations folder (the
    example migrations); the sandbox is started from the installed package (``python -m
@@ -20,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import venv
@@ -61,6 +63,12 @@ def build(work: Path) -> Path:
     wheel = next(f for f in files if f.suffix == ".whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     missing = [n for n in REQUIRED_IN_WHEEL if n not in names]
+    if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):
+        missing.append("*.dist-info/licenses/LICENSE")
+    sdist = next(f for f in files if f.name.endswith(".tar.gz"))
+    with tarfile.open(sdist) as archive:
+        if not any(n.count("/") == 1 and n.endswith("/LICENSE") for n in archive.getnames()):
+            raise Failed(f"the sdist {sdist.name} lacks LICENSE")
     if missing:
         raise Failed(f"the wheel lacks {', '.join(missing)}")
     print(f"wheel: {wheel.name}: {len(names)} files, {wheel.stat().st_size // 1024} KiB", flush=True)

@@ -195,7 +195,11 @@ def test_nothing_to_pull_reads_once_and_writes_nothing(live: Live) -> None:
     before = live.changed("").files()
     result = live.inv("db.pull")
     assert result.returncode == 0, result.stderr
-    assert "Nothing to pull: the live database is what the 4 migrations build." in result.stdout
+    assert (
+        "Nothing to pull: the live schema matches what the 4 migrations build, in what db.pull compares"
+        in result.stdout
+    )
+    assert "not compared: owners, statistics targets" in result.stdout
     assert "(1 request to" in result.stdout
     assert live.files() == before
 
@@ -260,3 +264,140 @@ def test_a_first_pull_into_an_empty_folder_creates_the_ledger_in_its_one_write(l
     ]
     verify = live.inv("db.verify", "--drift")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_column_and_public_schema_grants_are_pulled_and_a_fresh_project_gets_them(
+    live: Live, sandbox: SandboxProcess
+) -> None:
+    live.changed(
+        "revoke select on public.profiles from anon; grant select (id, username) on public.profiles to anon;"
+        "grant usage on schema public to supabase_auth_admin;"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    up, down = doc["sql"].split("-- migrate:down")
+    assert "GRANT SELECT (id) ON TABLE public.profiles TO anon;" in up
+    assert "GRANT USAGE ON SCHEMA public TO supabase_auth_admin;" in up
+    assert "-- REVOKE SELECT (id) ON TABLE public.profiles FROM anon;" in down
+    assert live.differences_from_a_fresh_project(sandbox) == []
+    verify = live.inv("db.verify", "--drift")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    fresh = sandbox.new_project()
+    try:
+        apply_all(fresh, live.migrations.path)
+        username = "select has_column_privilege('anon', 'public.profiles', 'username', 'SELECT')"
+        assert fresh.sql(username) == [(True,)]
+    finally:
+        fresh.close()
+        sandbox.call("DELETE", f"/_sandbox/projects/{fresh.ref}")
+
+
+def test_two_new_tables_that_reference_each_other_are_pulled_and_rolled_back(live: Live) -> None:
+    live.changed(
+        "create table public.a (id int primary key, b int); create table public.b (id int primary key, "
+        "a int references public.a); alter table public.a add foreign key (b) references public.b;"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    assert "-- ALTER TABLE public.a DROP CONSTRAINT a_b_fkey;" in doc["sql"].split("-- migrate:down")[1]
+
+
+def test_an_added_enum_value_used_by_policies_and_views_old_and_new_rolls_back(live: Live) -> None:
+    used = ENUM_MIGRATION[1] + (
+        "create policy \"Open todos\" on public.todos for select to authenticated using (status = 'open');\n"
+        "create view public.open_todos with (security_invoker = true) as select id, status from public.todos;\n"
+    )
+    live.changed(
+        "alter type public.todo_status add value 'archived';"
+        "create view public.todo_states with (security_invoker = true) as select id, status from public.todos;",
+        (ENUM_MIGRATION[0], used),
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    down = doc["sql"].split("-- migrate:down")[1]
+    assert "-- DROP VIEW public.todo_states;" in down
+    assert "-- CREATE VIEW public.open_todos WITH (security_invoker=true) AS" in down
+    assert live.inv("db.rollback").returncode == 0
+
+
+def test_a_column_added_to_a_view_and_one_removed_from_another_are_pulled(live: Live) -> None:
+    views = (
+        "20251103090000_views.sql",
+        "create view public.a_todos with (security_invoker = true) as select id from public.todos;\n"
+        "create view public.b_todos with (security_invoker = true) as select id, title from public.todos;\n",
+    )
+    live.changed(
+        "create or replace view public.a_todos with (security_invoker = true) as select id, title from public.todos;"
+        "drop view public.b_todos; create view public.b_todos with (security_invoker = true) as "
+        "select title from public.todos;",
+        views,
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    assert "CREATE OR REPLACE VIEW public.a_todos" in doc["sql"].split("-- migrate:down")[0]
+    assert live.inv("db.rollback").returncode == 0
+
+
+def test_a_renamed_column_and_a_not_null_column_without_default_are_warned_about(live: Live) -> None:
+    live.changed("alter table public.todos rename column title to heading;")
+    code, stderr, doc = live.pull("--dry-run")
+    assert code == 0, stderr + str(doc)
+    rename, not_null = doc["warnings"]
+    assert "public.todos: column title dropped and heading added (text, same position): probably a rename" in rename
+    assert "ADD COLUMN heading is NOT NULL without a default: it fails (23502) on a table with rows" in not_null
+    assert f"--   {rename}" in doc["sql"] and "-- WARNING: the proof has no rows" in doc["sql"]
+    human = live.inv("db.pull", "--dry-run")
+    assert "warning: public.todos: column title dropped and heading added" in human.stderr
+
+
+def test_realtime_membership_replica_identity_comments_and_table_options_are_pulled(
+    live: Live, sandbox: SandboxProcess
+) -> None:
+    live.changed(
+        "alter publication supabase_realtime add table public.todos; alter table public.todos replica identity full;"
+        "comment on table public.todos is 'What users must do'; comment on column public.todos.title is 'Short';"
+        "alter table public.profiles set (fillfactor = 70);"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    up = doc["sql"].split("-- migrate:down")[0]
+    for statement in (
+        "ALTER PUBLICATION supabase_realtime ADD TABLE public.todos;",
+        "ALTER TABLE public.todos REPLICA IDENTITY FULL;",
+        "COMMENT ON TABLE public.todos IS 'What users must do';",
+        "COMMENT ON COLUMN public.todos.title IS 'Short';",
+        "ALTER TABLE public.profiles SET (fillfactor=70);",
+    ):
+        assert statement in up
+    assert live.differences_from_a_fresh_project(sandbox) == []
+    assert live.inv("db.rollback").returncode == 0
+    members = "select count(*) from pg_publication_tables where pubname = 'supabase_realtime'"
+    assert live.project.sql(members) == [(0,)]
+    assert live.project.sql("select relreplident from pg_class where oid = 'public.todos'::regclass") == [("d",)]
+
+
+def test_an_added_enum_value_that_a_function_signature_uses_is_refused_with_what_to_do(live: Live) -> None:
+    used = ENUM_MIGRATION[1] + (
+        "create function public.is_open(s public.todo_status) returns boolean language sql immutable "
+        "set search_path = '' as $$ select s = 'open' $$;\n"
+    )
+    live.changed("alter type public.todo_status add value 'archived';", (ENUM_MIGRATION[0], used))
+    result = live.inv("db.pull")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "2BP01: cannot drop type todo_status_mt_old because other objects depend on it" in result.stderr
+    assert "functions, other types and defaults it does not (docs/pull.md, Enums)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_identity_options_of_an_old_and_a_new_column_are_pulled(live: Live, sandbox: SandboxProcess) -> None:
+    live.changed(
+        "create table public.tickets (id bigint generated always as identity (start with 100 increment by 5));"
+        "alter table public.todos alter column id set increment by 10;"
+    )
+    code, stderr, doc = live.pull()
+    assert code == 0, stderr + str(doc)
+    up, down = doc["sql"].split("-- migrate:down")
+    assert "ALTER TABLE public.todos ALTER COLUMN id SET INCREMENT BY 10 " in up
+    assert "ALTER TABLE public.tickets ALTER COLUMN id SET INCREMENT BY 5 " in up
+    assert "-- ALTER TABLE public.todos ALTER COLUMN id SET INCREMENT BY 1 " in down
+    assert live.differences_from_a_fresh_project(sandbox) == []

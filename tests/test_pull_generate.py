@@ -239,3 +239,37 @@ def test_the_file_keeps_its_statements_above_the_down_block_and_every_down_line_
     assert statements[1].endswith("$$\n\nselect 1\n$$")
     assert down_sql is not None
     assert [s.text for s in parse_statements(down_sql, Path("x.sql"))] == ["DROP FUNCTION public.f()"]
+
+
+def foreign_key(table_name: str, ident: str, oid: int, references: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    name = f"{ident} on {table_name}"
+    raw = {"name": name, "definition": f"FOREIGN KEY (other) REFERENCES {references}(id)"}
+    return raw, {"name": name, "ident": ident, "table": table_name, "type": "f", "oid": oid}
+
+
+def test_two_dropped_tables_that_reference_each_other_lose_their_foreign_keys_first() -> None:
+    source = snap(
+        tables=[table("public.a", 20001, column("id")), table("public.b", 20002, column("id"))],
+        constraints=[
+            foreign_key("public.a", "a_b", 20003, "public.b"),
+            foreign_key("public.b", "b_a", 20004, "public.a"),
+        ],
+    )
+    assert sqls(ddl(source, snap()), include_drops=True) == [
+        "ALTER TABLE public.b DROP CONSTRAINT b_a",
+        "ALTER TABLE public.a DROP CONSTRAINT a_b",
+        "DROP TABLE public.b",
+        "DROP TABLE public.a",
+    ]
+
+
+def view(name: str, oid: int, definition: str, *columns: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    raw = {"name": name, "kind": "v", "definition": definition, "options": []}
+    return raw, {"name": name, "oid": oid, "acl": [], "view_columns": list(columns)}
+
+
+def test_a_view_that_gains_a_column_at_the_end_is_replaced_and_one_that_loses_a_column_is_made_again() -> None:
+    narrow = snap(views=[view("public.v", 20001, " SELECT id FROM public.t;", "id integer")])
+    wide = snap(views=[view("public.v", 20001, " SELECT id, title FROM public.t;", "id integer", "title text")])
+    assert sqls(ddl(narrow, wide)) == ["CREATE OR REPLACE VIEW public.v AS\nSELECT id, title FROM public.t"]
+    assert sqls(ddl(wide, narrow)) == ["DROP VIEW public.v", "CREATE VIEW public.v AS\nSELECT id FROM public.t"]

@@ -17,7 +17,7 @@ from .db import COMMON_HELP, Where, db_task
     help={
         "name": "what the migration does, e.g. add_profiles (lower-cased; spaces and dashes become _)",
         "migrations_dir": COMMON_HELP["migrations_dir"],
-        "json": COMMON_HELP["json"],
+        "json": "print one JSON document (status, exit_code, file) instead of the file's path",
     },
     positional=["name"],
 )

@@ -10,7 +10,8 @@ The throwaway database comes from :mod:`.throwaway`. Compared, in the user schem
 tables (RLS flags; columns with types, nullability, defaults, identity, generation), constraints (NOT NULL
 is compared as a column's nullability, so PostgreSQL 18's named NOT NULL constraints are left out), indexes,
 policies, functions, triggers (also those on platform tables such as ``auth.users`` calling user
-functions), views, enums and extensions. Definitions are compared as PostgreSQL prints them
+functions), views, enums, extensions and column privileges (``GRANT SELECT (col) ON ...``, which a
+table-level comparison cannot see). Definitions are compared as PostgreSQL prints them
 (``pg_get_*def``), ignoring whitespace and case where SQL does.
 """
 
@@ -41,6 +42,12 @@ PLATFORM_EXTENSIONS = frozenset(
         "pg_net",
         "pg_cron",
     }
+)
+
+#: A column privilege as ``db.verify`` shows it: ``grantee PRIVILEGE [WITH GRANT OPTION]``.
+COLUMN_GRANT = (
+    "CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END "
+    "|| ' ' || x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END"
 )
 
 #: Platform schemas whose tables migrations commonly attach policies or triggers to.
@@ -109,7 +116,14 @@ def snapshot_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str
    FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
    WHERE ty.typtype = 'e' AND {user} AND {not_ext.format(cls="pg_type", oid="ty.oid")}),
  'extensions', (SELECT coalesce(json_agg(json_build_object('name', e.extname, 'schema', n.nspname)), '[]')
-   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace)
+   FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace),
+ 'column_grants', (SELECT coalesce(json_agg(json_build_object(
+      'name', format('%s.%I', {rel}, a.attname), 'grants', g.grants)), '[]')
+   FROM pg_catalog.pg_attribute a JOIN {cls} ON c.oid = a.attrelid
+   CROSS JOIN LATERAL (SELECT json_agg(DISTINCT {COLUMN_GRANT}) AS grants FROM aclexplode(a.attacl) x
+                       WHERE x.grantee <> c.relowner) g
+   WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND g.grants IS NOT NULL
+     AND c.relkind IN ('r', 'p', 'f', 'v', 'm') AND {user} AND {not_ext.format(cls="pg_class", oid="c.oid")})
 )"""
 
 
@@ -139,6 +153,7 @@ _CATEGORIES = {
     "views": "view",
     "enums": "enum",
     "extensions": "extension",
+    "column_grants": "column grants",
 }
 _KIND_NAMES = {"r": "table", "p": "partitioned table", "f": "foreign table", "v": "view", "m": "materialized view"}
 _POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
@@ -170,8 +185,9 @@ def normalise(raw: Mapping[str, Any]) -> Catalog:
             if key == "tables":
                 for column in item["columns"].values():
                     column["default"] = _canonical(column.get("default"))
-            if key == "policies" and isinstance(item.get("roles"), list):
-                item["roles"] = sorted(item["roles"])
+            for attr in ("roles", "grants"):
+                if isinstance(item.get(attr), list):
+                    item[attr] = sorted(item[attr])
             items[name] = item
         out[key] = items
     return out

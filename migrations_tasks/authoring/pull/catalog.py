@@ -8,7 +8,9 @@ grants. Both are read with an empty ``search_path`` (:func:`snapshot_request`), 
 name schema-qualified and the statements do not depend on the path they run with.
 
 :func:`compare` is the proof's comparison: the drift check's differences plus sequences and grants.
-Grants are compared without ``MAINTAIN`` (PostgreSQL 17+ only) and without the owner's own privileges.
+Grants are compared without ``MAINTAIN`` (PostgreSQL 17+ only) and without the owner's own privileges;
+schemas' grants include ``public``'s (``schema_grants``); column privileges are the drift check's own
+(``column_grants``).
 """
 
 from __future__ import annotations
@@ -23,11 +25,40 @@ from ...verify.scripts import as_json
 
 Item = dict[str, Any]
 #: Categories whose objects carry grants, and the GRANT keyword of each.
-GRANTED = {"tables": "TABLE", "views": "TABLE", "sequences": "SEQUENCE", "functions": "FUNCTION", "schemas": "SCHEMA"}
+GRANTED = {
+    "tables": "TABLE",
+    "views": "TABLE",
+    "sequences": "SEQUENCE",
+    "functions": "FUNCTION",
+    "schema_grants": "SCHEMA",
+}
+#: The objects whose comments db.pull compares (``pg_identify_object`` types; COMMENT ON takes them upper-cased,
+#: but for columns, whose type is "table column").
+COMMENTED = (
+    "('table', 'table column', 'view', 'materialized view', 'function', 'procedure', 'schema', 'type', 'sequence', "
+    "'index')"
+)
+_COMMENT_KIND = "CASE o.type WHEN 'table column' THEN 'COLUMN' ELSE upper(o.type) END"
 SEQUENCE_FIELDS = ("type", "start", "increment", "min", "max", "cache", "cycle", "owned_by")
 
 _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 _REL = "format('%I.%I', n.nspname, c.relname)"
+
+
+#: The views and policies that use enum ``ty`` or a column of it (a recreated enum needs them out of the way).
+_ENUM_DEPENDANTS = """(SELECT coalesce(json_agg(DISTINCT CASE WHEN d.classid = 'pg_rewrite'::regclass
+          THEN (SELECT format('%I.%I', vn.nspname, vc.relname) FROM pg_catalog.pg_rewrite r
+                JOIN pg_catalog.pg_class vc ON vc.oid = r.ev_class
+                JOIN pg_catalog.pg_namespace vn ON vn.oid = vc.relnamespace WHERE r.oid = d.objid)
+          ELSE (SELECT format('%I on %I.%I', p.polname, pn.nspname, pc.relname) FROM pg_catalog.pg_policy p
+                JOIN pg_catalog.pg_class pc ON pc.oid = p.polrelid
+                JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace WHERE p.oid = d.objid) END), '[]')
+      FROM pg_catalog.pg_depend d
+      WHERE d.classid IN ('pg_rewrite'::regclass, 'pg_policy'::regclass)
+        AND ((d.refclassid = 'pg_type'::regclass AND d.refobjid IN (ty.oid, ty.typarray))
+          OR (d.refclassid = 'pg_class'::regclass AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                  AND a.atttypid IN (ty.oid, ty.typarray)))))"""
 
 
 def _not_member(catalog: str, oid: str) -> str:
@@ -51,15 +82,23 @@ def _acl(acl: str, kind: str, owner: str) -> str:
     )
 
 
+#: An identity column's sequence options (``SET INCREMENT BY`` and friends), else null.
+_IDENTITY_OPTIONS = """(SELECT json_build_object('start', s.seqstart::text, 'increment', s.seqincrement::text,
+        'min', s.seqmin::text, 'max', s.seqmax::text, 'cache', s.seqcache::text, 'cycle', s.seqcycle)
+        FROM pg_catalog.pg_depend dep JOIN pg_catalog.pg_sequence s ON s.seqrelid = dep.objid
+        WHERE a.attidentity <> '' AND dep.classid = 'pg_class'::regclass AND dep.refobjid = c.oid
+          AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' LIMIT 1)"""
+
+
 def _columns_sql() -> str:
     """Return an expression: the JSON array of table ``c``'s columns with their quoted names and type ids."""
-    return """(SELECT coalesce(json_agg(json_build_object(
+    return f"""(SELECT coalesce(json_agg(json_build_object(
         'name', a.attname, 'ident', quote_ident(a.attname), 'default_oid', d.oid::bigint,
         'type_oid', et.oid::bigint, 'array', t.oid <> et.oid,
         'elem', format('%I.%I', etn.nspname, et.typname),
         'collation', CASE WHEN a.attcollation <> t.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname)
           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE co.oid = a.attcollation) END) ORDER BY a.attnum), '[]')
+          WHERE co.oid = a.attcollation) END, 'identity_options', {_IDENTITY_OPTIONS}) ORDER BY a.attnum), '[]')
       FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
       JOIN pg_catalog.pg_type et
         ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END
@@ -92,7 +131,10 @@ def _relations_sql(user: str) -> list[str]:
         f"""'tables', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
       'persistence', c.relpersistence, 'partkey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
       'parent', {parent}, 'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
-      'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()})), '[]')
+      'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()},
+      'replica', c.relreplident, 'replica_index', (SELECT quote_ident(ri.relname) FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident),
+      'options', (SELECT coalesce(json_agg(o ORDER BY o), '[]') FROM unnest(c.reloptions) o))), '[]')
    FROM {_CLS} WHERE c.relkind IN ('r', 'p', 'f') AND {user} AND {not_ext})""",
         f"""'sequences', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
       'type', format_type(s.seqtypid, NULL), 'start', s.seqstart::text, 'increment', s.seqincrement::text,
@@ -101,7 +143,9 @@ def _relations_sql(user: str) -> list[str]:
    FROM {_CLS} JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
    WHERE {user} AND {not_ext} AND {identity})""",
         f"""'views', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
-      'acl', {_acl("c.relacl", "r", "c.relowner")})), '[]')
+      'acl', {_acl("c.relacl", "r", "c.relowner")}, 'view_columns', (SELECT coalesce(json_agg(
+        format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum), '[]')
+        FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped))), '[]')
    FROM {_CLS} WHERE c.relkind IN ('v', 'm') AND {user} AND {not_ext})""",
     ]
 
@@ -143,15 +187,42 @@ def _objects_sql(user: str) -> list[str]:
    FROM pg_catalog.pg_proc f JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
    WHERE f.prokind IN ('f', 'p', 'w') AND {user} AND {_not_member("pg_proc", "f.oid")})""",
         f"""'enums', (SELECT coalesce(json_agg(json_build_object('name', format('%I.%I', n.nspname, ty.typname),
-      'oid', ty.oid::bigint, 'schema', quote_ident(n.nspname), 'typname', ty.typname)), '[]')
+      'oid', ty.oid::bigint, 'schema', quote_ident(n.nspname), 'typname', ty.typname,
+      'dependants', {_ENUM_DEPENDANTS})), '[]')
    FROM pg_catalog.pg_type ty JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
    WHERE ty.typtype = 'e' AND {user} AND {_not_member("pg_type", "ty.oid")})""",
         """'extensions', (SELECT coalesce(json_agg(json_build_object('name', e.extname, 'ident', quote_ident(e.extname),
       'schema_ident', quote_ident(n.nspname), 'oid', e.oid::bigint)), '[]')
    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace)""",
         f"""'schemas', (SELECT coalesce(json_agg(json_build_object('name', n.nspname, 'ident', quote_ident(n.nspname),
-      'oid', n.oid::bigint, 'acl', {_acl("n.nspacl", "n", "n.nspowner")})), '[]')
+      'oid', n.oid::bigint)), '[]')
    FROM pg_catalog.pg_namespace n WHERE {user} AND n.nspname <> 'public')""",
+        f"""'schema_grants', (SELECT coalesce(json_agg(json_build_object('name', n.nspname,
+      'ident', quote_ident(n.nspname), 'oid', n.oid::bigint, 'acl', {_acl("n.nspacl", "n", "n.nspowner")})), '[]')
+   FROM pg_catalog.pg_namespace n WHERE {user})""",
+        f"""'column_grants', (SELECT coalesce(json_agg(json_build_object('name', format('%s.%I', {_REL}, a.attname),
+      'table', {_REL}, 'column', a.attname, 'ident', quote_ident(a.attname), 'oid', c.oid::bigint)), '[]')
+   FROM pg_catalog.pg_attribute a JOIN {_CLS} ON c.oid = a.attrelid
+   WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND {user})""",
+    ]
+
+
+def _properties_sql(user: str) -> list[str]:
+    """Return the detail entries of publication membership and comments (not in the drift check)."""
+    return [
+        f"""'publications', (SELECT coalesce(json_agg(json_build_object(
+      'name', format('%s: %s', quote_ident(pub.pubname), {_REL}), 'pub', quote_ident(pub.pubname),
+      'table', {_REL})), '[]')
+   FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pub ON pub.oid = pr.prpubid
+   JOIN {_CLS} ON c.oid = pr.prrelid WHERE {user})""",
+        f"""'comments', (SELECT coalesce(json_agg(json_build_object(
+      'name', format('%s %s', {_COMMENT_KIND}, o.identity),
+      'text', d.description, 'relation', CASE WHEN d.classoid = 'pg_class'::regclass THEN
+        (SELECT format('%I.%I', n.nspname, c.relname) FROM {_CLS} WHERE c.oid = d.objoid) END)), '[]')
+   FROM pg_catalog.pg_description d CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) o
+   WHERE o.type IN {COMMENTED} AND d.objoid >= 16384
+     AND CASE WHEN o.type = 'schema' THEN {user.replace("n.nspname", "o.identity")}
+              ELSE {user.replace("n.nspname", "o.schema")} END)""",
     ]
 
 
@@ -161,6 +232,7 @@ def detail_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str:
     attached = "n.nspname IN (" + ", ".join(f"'{s}'" for s in drift.ATTACHED_SCHEMAS) + ")"
     function_user = user_schema_condition("fn.nspname", schemas, ignore)
     parts = [*_relations_sql(user), *_table_parts_sql(user, attached, function_user), *_objects_sql(user)]
+    parts += _properties_sql(user)
     return "json_build_object(\n " + ",\n ".join(parts) + "\n)"
 
 
@@ -248,6 +320,41 @@ def _grant_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]
     return out
 
 
+#: Table properties db.pull compares beyond the drift check: replica identity and storage parameters.
+TABLE_PROPERTIES = {"replica": "replica identity", "replica_index": "replica identity index", "options": "options"}
+
+
+def _property_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
+    """Return the differences in publication membership, comments, replica identity and storage parameters."""
+    out = []
+    for category, label in (("publications", "publication membership"), ("comments", "comment")):
+        mine, theirs = want.items(category), have.items(category)
+        for name in sorted(set(mine) | set(theirs)):
+            if name not in theirs:
+                out.append(drift.Difference(drift.ONLY_MIGRATIONS, label, name))
+            elif name not in mine:
+                out.append(drift.Difference(drift.ONLY_DATABASE, label, name))
+            elif mine[name].get("text") != theirs[name].get("text"):
+                out.append(drift.Difference(drift.DIFFERS, label, name))
+    mine, theirs = want.items("tables"), have.items("tables")
+    for name in sorted(set(mine) & set(theirs)):
+        changed = [label for key, label in TABLE_PROPERTIES.items() if mine[name].get(key) != theirs[name].get(key)]
+        options = {str(c["name"]): c.get("identity_options") for c in theirs[name].get("columns") or []}
+        changed += [
+            f"identity options of {c['name']}"
+            for c in mine[name].get("columns") or []
+            if str(c["name"]) in options and c.get("identity_options") != options[str(c["name"])]
+        ]
+        if changed:
+            out.append(drift.Difference(drift.DIFFERS, "table", name, ", ".join(changed)))
+    return out
+
+
 def compare(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
-    """Return every difference: the drift check's, then sequences and grants."""
-    return [*drift.diff(want.normal, have.normal), *_sequence_differences(want, have), *_grant_differences(want, have)]
+    """Return every difference: the drift check's, then sequences, grants and the other properties."""
+    return [
+        *drift.diff(want.normal, have.normal),
+        *_sequence_differences(want, have),
+        *_grant_differences(want, have),
+        *_property_differences(want, have),
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .catalog import Snapshot
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
+from .properties import properties
 from .steps import Script
 from .tables import sequences, table_parts, tables
 
@@ -42,6 +43,7 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         views(source, target),
         triggers(source, target, gone),
         policies(source, target, gone),
+        properties(source, target, gone),
     ):
         script.extend(part)
     return script

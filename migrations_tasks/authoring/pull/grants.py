@@ -28,7 +28,7 @@ def _entries(grants: Iterable[str]) -> dict[tuple[str, str], bool]:
 
 
 def _object(category: str, keyword: str, name: str, item: Mapping[str, Any]) -> str:
-    if category == "schemas":
+    if category == "schema_grants":
         return f"SCHEMA {item.get('ident') or name}"
     if category == "functions" and item.get("kind") == "p":
         return f"PROCEDURE {name}"
@@ -49,8 +49,8 @@ def _changes(have: dict[tuple[str, str], bool], want: dict[tuple[str, str], bool
     return out
 
 
-def _statement(action: str, privileges: list[str], target: str, grantee: str) -> str:
-    listed = ", ".join(privileges)
+def _statement(action: str, privileges: list[str], target: str, grantee: str, column: str = "") -> str:
+    listed = ", ".join(f"{p} ({column})" if column else p for p in privileges)
     return {
         "grant": f"GRANT {listed} ON {target} TO {grantee}",
         "grant option": f"GRANT {listed} ON {target} TO {grantee}{_OPTION}",
@@ -73,4 +73,35 @@ def grants(source: Snapshot, target: Snapshot) -> Script:
             for (grantee, action), privileges in sorted(changes.items()):
                 statement = _statement(action, privileges, target_sql, grantee)
                 script.add(statement, Phase.GRANT, oid, statement.lower())
+    _column_grants(source, target, script)
     return script
+
+
+def _has_column(snapshot: Snapshot, table: str, column: str) -> bool:
+    for category in ("tables", "views"):
+        item = snapshot.items(category).get(table)
+        if item is not None:
+            return category == "views" or any(str(c.get("name")) == column for c in item.get("columns") or [])
+    return False
+
+
+def _column_grants(source: Snapshot, target: Snapshot, script: Script) -> None:
+    """Add column privileges (``GRANT SELECT (col) ON TABLE ...``), after the tables' own grants.
+
+    A column without privileges of its own is missing from a catalog: it counts as having none when its
+    table and column exist on both sides. Revoking a table privilege revokes it on every column, so the
+    column statements come after the table's (same key, added later).
+    """
+    have, want = source.items("column_grants"), target.items("column_grants")
+    for name in sorted(set(have) | set(want)):
+        item = want.get(name) or have[name]
+        table, column = str(item.get("table")), str(item.get("column"))
+        if not (_has_column(source, table, column) and _has_column(target, table, column)):
+            continue
+        before = _entries(have.get(name, {}).get("grants") or [])
+        after = _entries(want.get(name, {}).get("grants") or [])
+        owner = target.items("tables").get(table) or target.items("views").get(table) or {}
+        oid = int(owner.get("oid") or 0)
+        for (grantee, action), privileges in sorted(_changes(before, after).items()):
+            statement = _statement(action, privileges, f"TABLE {table}", grantee, str(item.get("ident")))
+            script.add(statement, Phase.GRANT, oid, statement.lower())

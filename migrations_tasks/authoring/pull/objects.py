@@ -3,7 +3,9 @@
 Definitions are PostgreSQL's own: ``pg_get_functiondef``, ``pg_get_viewdef``, ``pg_get_triggerdef`` and
 ``pg_get_expr`` for policies. An enum that gained values gets ``ALTER TYPE ... ADD VALUE`` (in place); one
 that lost or reordered values is made again under its name and its columns are moved to it (which is also
-how an added value is taken back).
+how an added value is taken back); the views and policies that use it are dropped first and created again
+from the target's definitions (:func:`rebuilt`). A view whose column list changes other than by columns
+added at the end is dropped and created again (CREATE OR REPLACE VIEW cannot do it).
 """
 
 from __future__ import annotations
@@ -87,9 +89,43 @@ def _is_subsequence(old: Sequence[str], new: Sequence[str]) -> bool:
     return all(label in rest for label in old)
 
 
+def _unhook(dependants: Collection[str], source: Snapshot, key: int, script: Script) -> None:
+    """Drop the views and policies that use an enum about to be made again, newest first.
+
+    :func:`views` and :func:`policies` create again those the target has (see :func:`rebuilt`).
+    """
+    found = [("views", source.items("views").get(n), n) for n in dependants]
+    found += [("policies", source.items("policies").get(n), n) for n in dependants]
+    for category, item, name in sorted((f for f in found if f[1]), key=lambda f: -_oid(f[1])):
+        assert item is not None
+        if category == "views":
+            script.add(_view_drop(name, item), Phase.TYPE, key, f"drop {_view_kind(item)} {name} (uses the enum)")
+        else:
+            script.add(f"DROP POLICY {item['ident']} ON {item['table']}", Phase.TYPE, key, f"drop policy {name}")
+
+
+def _recreated(source: Snapshot, target: Snapshot) -> dict[str, Item]:
+    """Return the enums (by name, the source's item) that are made again rather than altered in place."""
+    have, want = source.items("enums"), target.items("enums")
+    out = {}
+    for name, item in want.items():
+        if name not in have:
+            continue
+        old, new = [str(v) for v in have[name].get("labels") or []], [str(v) for v in item.get("labels") or []]
+        if old != new and not _is_subsequence(old, new) and not _renames(old, new):
+            out[name] = have[name]
+    return out
+
+
+def rebuilt(source: Snapshot, target: Snapshot) -> set[str]:
+    """Return the views and policies dropped around an enum made again (created again when the target has them)."""
+    return {str(d) for item in _recreated(source, target).values() for d in item.get("dependants") or []}
+
+
 def _recreate_enum(name: str, item: Item, labels: Sequence[str], source: Snapshot, script: Script) -> None:
     """Make an enum again with ``labels`` and move the columns of the source's tables that use it."""
     key = _oid(item)
+    _unhook([str(d) for d in item.get("dependants") or []], source, key, script)
     old = f"{item['schema']}.{quote_ident(str(item['typname']) + _OLD_SUFFIX)}"
     script.add(
         f"ALTER TYPE {name} RENAME TO {quote_ident(str(item['typname']) + _OLD_SUFFIX)}",
@@ -190,20 +226,33 @@ def _view_drop(name: str, item: Mapping[str, Any]) -> str:
     return f"DROP {_view_kind(item).upper()} {name}"
 
 
+def _appends(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Return True when ``after``'s columns are ``before``'s (same names and types) with others at the end.
+
+    Only then may CREATE OR REPLACE VIEW change a view; otherwise it is dropped and made again (its
+    grants are then brought back with the others).
+    """
+    old, new = list(before.get("view_columns") or []), list(after.get("view_columns") or [])
+    return new[: len(old)] == old
+
+
 def views(source: Snapshot, target: Snapshot) -> Script:
     """Return the statements for views and materialized views."""
     script = Script()
     have, want = source.items("views"), target.items("views")
+    again = rebuilt(source, target)
     for name, item in want.items():
-        if name not in have:
+        if name in again and name in have:
+            script.add(_view_create(name, item), Phase.CHANGE, _oid(item), f"create {_view_kind(item)} {name} again")
+        elif name not in have:
             script.add(_view_create(name, item), Phase.CREATE, _oid(item), f"create {_view_kind(item)} {name}")
         elif _changed(source, target, "views", name):
-            in_place = item.get("kind") == "v" and have[name].get("kind") == "v"
+            in_place = item.get("kind") == "v" and have[name].get("kind") == "v" and _appends(have[name], item)
             if not in_place:
                 script.add(_view_drop(name, have[name]), Phase.CHANGE, _oid(item))
             script.add(_view_create(name, item, replace=in_place), Phase.CHANGE, _oid(item), f"replace view {name}")
     for name, item in have.items():
-        if name not in want:
+        if name not in want and name not in again:
             script.drop(_view_drop(name, item), "view", _oid(item), f"drop view {name}")
     return script
 
@@ -258,8 +307,11 @@ def policies(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Scrip
     """Return the statements for row level security policies (also on auth and storage tables)."""
     script = Script()
     have, want = source.items("policies"), target.items("policies")
+    again = rebuilt(source, target)
     for name, item in want.items():
-        if name not in have:
+        if name in again and name in have:
+            script.add(_policy_create(item), Phase.CHANGE, _oid(item), f"create policy {name} again")
+        elif name not in have:
             script.add(_policy_create(item), Phase.CREATE, _oid(item), f"create policy {name}")
         elif _changed(source, target, "policies", name):
             before = have[name]
@@ -271,6 +323,6 @@ def policies(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Scrip
             )
             script.add(_policy_create(item), Phase.CHANGE, _oid(item))
     for name, item in have.items():
-        if name not in want and item.get("table") not in gone:
+        if name not in want and item.get("table") not in gone and name not in again:
             script.drop(f"DROP POLICY {item['ident']} ON {item['table']}", "policy", _oid(item), f"drop policy {name}")
     return script

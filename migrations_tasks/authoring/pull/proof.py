@@ -24,6 +24,7 @@ from ...verify.throwaway import connect
 from .catalog import Snapshot, compare, snapshot_request
 from .generate import ddl
 from .grants import grants
+from .properties import identity_options
 from .script import statements_sql
 from .steps import Script, Step
 
@@ -78,7 +79,7 @@ class Workbench:
                     raise Unproven(
                         f"statement {number} of {len(statements)} of {what} fails on the migrations' database: "
                         f"{exc.describe()}\n    {_first_line(sql)}",
-                        hint="Write this change by hand (inv db.new NAME), or make it live in smaller steps.",
+                        hint=_hint(sql, exc),
                     ) from None
             return self.snapshot()
         finally:
@@ -91,6 +92,22 @@ class Workbench:
     def roll_back(self, local: LocalMigrations, version: str) -> None:
         """Roll ``version`` back with its down SQL through the engine."""
         self.engine.rollback(local, version=version)
+
+
+#: The hint of a failing statement that moves a column to an enum made again (see docs/pull.md, "Enums").
+ENUM_HINT = (
+    "The enum is made again (a value was removed, or this is the down SQL of an added value), and something "
+    "db.pull does not drop and create again uses it: views and policies it handles, functions, other types "
+    "and defaults it does not (docs/pull.md, Enums). Write this change by hand (inv db.new NAME)."
+)
+
+
+def _hint(sql: str, exc: SqlError) -> str:
+    """Return what to do about a statement that fails in a rehearsal."""
+    moving = sql.startswith("ALTER TABLE") and "::text::" in sql and " TYPE " in sql
+    if moving or (sql.startswith("DROP TYPE") and exc.sqlstate == "2BP01"):
+        return ENUM_HINT
+    return "Write this change by hand (inv db.new NAME), or make it live in smaller steps."
 
 
 def _first_line(sql: str) -> str:
@@ -106,7 +123,8 @@ def generate(
     runs = script.runs(include_drops)
     what = "its down SQL" if down else "the migration"
     rehearsed = bench.rehearse(statements_sql(runs), what) if runs else source
-    steps = Script([*runs, *grants(rehearsed, target).steps]).ordered()
+    after = [*grants(rehearsed, target).steps, *identity_options(rehearsed, target).steps]
+    steps = Script([*runs, *after]).ordered()
     return Generated(steps, script.commented(include_drops), script.unsupported)
 
 

@@ -26,6 +26,7 @@ def pull_document(result: PullResult) -> dict[str, Any]:
         "changes": result.changes,
         "commented_drops": result.commented,
         "down_statements": result.down_statements,
+        "warnings": result.warnings,
         "differences": result.differences,
         "problem": result.problem or None,
         "remaining": result.remaining,
@@ -46,6 +47,8 @@ def _cost(result: PullResult) -> str:
 def _say_changes(say: Callable[[str], None], result: PullResult) -> None:
     for change in result.changes:
         say(f"  {change}")
+    for warning in result.warnings:
+        say(f"warning: {warning}")
     if result.commented:
         say("Commented out, the live database lacks these (inv db.pull --include-drops writes them):")
         for statement in result.commented:
@@ -80,7 +83,11 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
             _say_changes(say, result)
         else:
             built = plural(result.migrations_applied, "migration")
-            say(f"Nothing to pull: the live database is what the {built} build.")
+            say(
+                f"Nothing to pull: the live schema matches what the {built} build, in what db.pull compares "
+                "(not compared: owners, statistics targets, comments on policies, triggers and constraints; "
+                "see docs/pull.md)."
+            )
     elif result.status is PullStatus.UNPROVEN:
         say = reporter.progress
         _say_unproven(say, result)

@@ -34,6 +34,8 @@ class PullResult:
     #: Drops written commented out (the live database lacks these objects).
     commented: list[str] = field(default_factory=list)
     down_statements: int = 0
+    #: What the proof cannot see (it has no rows): probable renames, NOT NULL columns added without a default.
+    warnings: list[str] = field(default_factory=list)
     #: The live database's differences from the migrations before the pull.
     differences: list[str] = field(default_factory=list)
     #: Why it is not proven, what still differs, and what to do.

@@ -45,6 +45,7 @@ from .proof import Unproven, Workbench, apply_candidate, candidate, generate, re
 from .record import record
 from .results import PullResult, PullStatus
 from .script import file_text, up_text
+from .warnings import data_warnings
 
 DEFAULT_NAME = "remote_schema"
 
@@ -200,7 +201,8 @@ def _prove_on(
     up = generate(bench, expected, live, include_drops=options.include_drops)
     result.changes = [s.summary for s in up.steps if s.summary]
     result.commented = [f"{s.sql};" for s in up.commented]
-    text = result.text = up_text(result.name, now, up.steps, up.commented)
+    result.warnings = data_warnings(expected, live)
+    text = result.text = up_text(result.name, now, up.steps, up.commented, result.warnings)
     if up.unsupported:
         raise Unproven("some differences cannot be written as statements", up.unsupported)
     if not up.steps:

@@ -44,8 +44,10 @@ def _summary(steps: Sequence[Step]) -> list[str]:
     return lines
 
 
-def up_text(name: str, now: datetime, steps: Sequence[Step], commented: Sequence[Step]) -> str:
-    """Return the migration file up to (not including) its down block."""
+def up_text(
+    name: str, now: datetime, steps: Sequence[Step], commented: Sequence[Step], warnings: Sequence[str] = ()
+) -> str:
+    """Return the migration file up to (not including) its down block (``warnings``: see :mod:`.warnings`)."""
     stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     header = [
         f"-- {name}: changes made in the live database, pulled by inv db.pull on {stamp}.",
@@ -56,6 +58,9 @@ def up_text(name: str, now: datetime, steps: Sequence[Step], commented: Sequence
         "-- What it does:",
         *_summary(steps),
     ]
+    if warnings:
+        header += ["--", "-- WARNING: the proof has no rows, so it cannot see these; read them before applying:"]
+        header += [f"--   {line}" for line in warnings]
     parts = ["\n".join(header), *(f"{sql};" for sql in statements_sql(steps))]
     if commented:
         parts.append(_DROPS_NOTE + "\n".join(_comment(f"{s.sql};") for s in commented))

@@ -221,11 +221,21 @@ def table_parts(source: Snapshot, target: Snapshot, gone: Collection[str]) -> Sc
                 script.add(_part(category, name, have[name])[1], Phase.CHANGE, _oid(item), f"replace {label} {name}")
                 script.add(create, Phase.CHANGE, _oid(item))
         for name, item in have.items():
-            if name in want or item.get("inherited") or item.get("type") == "t" or item.get("table") in gone:
+            if name in want or item.get("inherited") or item.get("type") == "t":
+                continue
+            if item.get("table") in gone and not _references_other(item, gone):
                 continue
             rank = "foreign key" if item.get("type") == "f" else label
             script.drop(_part(category, name, item)[1], rank, _oid(item), f"drop {label} {name}")
     return script
+
+
+def _references_other(item: Mapping[str, Any], gone: Collection[str]) -> bool:
+    """Return True for a foreign key to another dropped table: it goes first, whichever table is dropped first."""
+    definition = str(item.get("definition") or "")
+    return item.get("type") == "f" and any(
+        f"REFERENCES {other}(" in definition for other in gone if other != item.get("table")
+    )
 
 
 def _sequence_options(item: Mapping[str, Any]) -> str:
