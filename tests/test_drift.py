@@ -317,6 +317,8 @@ def test_an_interrupt_while_the_embedded_server_starts_stops_it_and_removes_its_
         pass
     (sandbox,) = started
     assert not Path(sandbox.root).exists() and not (sandbox.home and Path(sandbox.home).exists())
+
+
 def test_column_privileges_granted_out_of_band_are_reported(project: Project, verify_settings: Any) -> None:
     settings = applied(project, EXAMPLES, verify_settings)
     project.sql("revoke select on public.profiles from anon; grant select (id, username) on public.profiles to anon;")
