@@ -169,6 +169,9 @@ class _Gate:
                 self._record_deploy(result)
                 step.detail = f"{getattr(result, 'status', 'failed')}: {exc.message}"
                 raise
+            except KeyboardInterrupt as exc:  # a second signal: the deploy says what it left live
+                self._record_deploy(getattr(exc, "deploy_result", None))
+                raise
             self._record_deploy(result)
             step.detail = f"release {result.release} live on {', '.join(result.deployed_to) or 'no host'}"
 
@@ -184,6 +187,7 @@ class _Gate:
         went_live = (HostStatus.DEPLOYED, HostStatus.ROLLED_BACK, HostStatus.FAILED_LIVE)
         self.record.release_live_on = [h.host for h in hosts if h.status in went_live]
         self.record.release_still_live_on = [h.host for h in hosts if h.status == HostStatus.FAILED_LIVE]
+        self.record.live = {h.host: h.live for h in hosts}
 
     def keep(self, reason: str) -> None:
         """Leave this run's migrations applied on purpose: say why, and record it."""
@@ -315,7 +319,14 @@ def _steps(
         record.steps.append(Step("deploy.vps", StepStatus.SKIPPED, 0.0, "no deploy section for this environment"))
     else:
         gate.deploy(c, deploy_config, deploy_fn)
-    _note_signal(record, gate.should_stop())
+    signum = gate.should_stop()
+    if signum:  # it came after the switch had begun, and the deploy completed: an orderly stop all the same
+        _note_signal(record, signum)
+        where = ", ".join(record.release_live_on) or "no host"
+        late = f"after the switch had begun: the release {record.release} was completed (live on {where})"
+        return finish(
+            record, record_dir, RunStatus.STOPPED, 128 + signum, f"{record.signal} asked the run to stop {late}"
+        )
     return finish(record, record_dir, RunStatus.OK, EXIT_OK, None)
 
 
