@@ -35,7 +35,7 @@ from .config import (
     clean_revision,
     normal_path,
 )
-from .parse_ssh import Inspect, parse_ssh
+from .parse_ssh import Inspect, Unwritable, parse_ssh
 
 _HINT = "Fix the deploy section of invoke.yaml (see invoke.yaml.example and the README's 'Deploying over SSH')."
 
@@ -294,11 +294,13 @@ def parse_deploy_config(
     require_hosts: bool = True,
     ci: bool = False,
     inspect_known_hosts: Inspect | None = None,
+    unwritable_known_hosts: Unwritable | None = None,
 ) -> DeployConfig:
     """Return the validated deploy configuration, or raise one ConfigError listing every problem.
 
-    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none). ``ci``
-    and ``inspect_known_hosts`` are for the host key rules of :func:`~.parse_ssh.parse_ssh`.
+    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none). ``ci``,
+    ``inspect_known_hosts`` and ``unwritable_known_hosts`` are for the host key rules of
+    :func:`~.parse_ssh.parse_ssh`.
     """
     errors = Problems(heading="invoke.yaml", hint=_HINT)
     unknown = set(spec) - KNOWN_KEYS
@@ -335,6 +337,7 @@ def parse_deploy_config(
             private_key=private_key,
             ci=ci,
             inspect=inspect_known_hosts,
+            unwritable=unwritable_known_hosts,
         ),
         health=_health(errors, spec.get("health"), supabase, hosts),
         env=_env(errors, "deploy.env", spec.get("env")),
