@@ -283,6 +283,14 @@ def _restart(errors: Problems, value: Any) -> str | None:
     return commands[0] if commands else None
 
 
+def _transfer(errors: Problems, value: Any) -> str:
+    """Return how to ship the build: auto, rsync or tar."""
+    transfer = (errors.text("deploy.transfer", value) or "auto").strip().lower()
+    if transfer not in TRANSFERS:
+        errors.add("deploy.transfer", f"must be one of {', '.join(TRANSFERS)}, not {transfer!r}.")
+    return transfer
+
+
 def parse_deploy_config(
     spec: Mapping[str, Any],
     *,
@@ -298,9 +306,8 @@ def parse_deploy_config(
 ) -> DeployConfig:
     """Return the validated deploy configuration, or raise one ConfigError listing every problem.
 
-    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none). ``ci``,
-    ``inspect_known_hosts`` and ``unwritable_known_hosts`` are for the host key rules of
-    :func:`~.parse_ssh.parse_ssh`.
+    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none); ``ci`` and
+    ``*_known_hosts`` are for the host key rules of :func:`~.parse_ssh.parse_ssh`.
     """
     errors = Problems(heading="invoke.yaml", hint=_HINT)
     unknown = set(spec) - KNOWN_KEYS
@@ -311,9 +318,7 @@ def parse_deploy_config(
     archive = errors.text("deploy.archive", spec.get("archive"))
     if build_dir and archive:
         errors.add("deploy", "has both build_dir and archive; ship one of them.")
-    transfer = (errors.text("deploy.transfer", spec.get("transfer")) or "auto").strip().lower()
-    if transfer not in TRANSFERS:
-        errors.add("deploy.transfer", f"must be one of {', '.join(TRANSFERS)}, not {transfer!r}.")
+    transfer = _transfer(errors, spec.get("transfer"))
     keep = int(
         errors.number("deploy.keep_releases", spec.get("keep_releases"), DEFAULT_KEEP_RELEASES, minimum=1, integer=True)
     )
