@@ -64,9 +64,11 @@ def deploy(
 
     ``runtime.should_stop`` returns a signal number once someone asked the run to stop: before the switch
     the run then ends the command in flight (upload, ``before_switch``), removes the new release, releases
-    its locks and raises ``Interrupted``; once switching has begun it completes (or rolls back) first. A
-    KeyboardInterrupt (a second signal) aborts: the command in flight is ended, a release never switched to
-    is removed, the locks are released, and it is raised again.
+    its locks and raises ``Interrupted``; once switching has begun the command in flight completes, health
+    polling stops (or is not started) and every host is switched back as after failed health checks
+    (``DeployFailed``), unless health had passed or none is configured. A KeyboardInterrupt (a second
+    signal) aborts: the command in flight is ended, a release never switched to is removed, the locks are
+    released, and it is raised again carrying ``deploy_result`` (what is live where).
     """
     notify = notify or stderr
     runtime = runtime or Runtime()

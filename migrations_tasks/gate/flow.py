@@ -16,8 +16,10 @@ Rollback is try/except style, because Invoke's post-tasks do not run after a fai
 
 ``should_stop`` (SIGINT / SIGTERM, from the task) stops the run between steps, at a migration boundary
 inside ``db.apply``, and at the deploy's safe points; what this run did is then undone as above (the
-status is ``stopped``, the exit code 128 + the signal). Once switching has begun the deploy completes or
-rolls back first. A KeyboardInterrupt (a second signal) aborts: nothing more is undone.
+status is ``stopped``, the exit code 128 + the signal). Once switching has begun the command in flight
+completes, then the deploy switches every host back unless health had passed (or none is configured), and
+the run still ends ``stopped`` with 128 + the signal. A KeyboardInterrupt (a second signal) aborts: nothing
+more is undone, and the record keeps what the deploy left live (its ``deploy_result``).
 
 The record (steps with results and times, applied versions, the release, what was undone or kept) is
 written as JSON to ``<record_dir>/<env>-<UTC timestamp>.json`` and summarised (:mod:`.record`), also when

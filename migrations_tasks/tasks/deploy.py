@@ -32,8 +32,8 @@ COMMON_HELP = {
 VERBOSE_HELP = {"verbose": "print every command line before running it"}
 STOPPING = (
     "stopping at the next safe point: before the switch the command in flight is ended and the new release "
-    "removed; after it the deploy finishes or rolls back first (send it again to abort at once: the command "
-    "in flight is ended, the locks are still released)."
+    "removed; after it the command in flight finishes, then every host is switched back unless health checks "
+    "had passed (send it again to abort at once: the command in flight is ended, the locks are still released)."
 )
 #: What a second signal leaves behind, and how to look.
 ABORTED = "Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock."
