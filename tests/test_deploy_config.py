@@ -182,7 +182,10 @@ def test_accept_new_in_ci_needs_host_keys_from_the_environment_or_a_file_that_ho
             load_ssh(ssh, environ)
         assert "DEPLOY_SSH_KNOWN_HOSTS" in str(info.value)
     accepted = [
-        (accept_new, {"CI": "true", "DEPLOY_SSH_KNOWN_HOSTS": "[h]:22 ssh-ed25519 AAAA"}),
+        (
+            {**accept_new, "known_hosts_file": str(empty)},
+            {"CI": "true", "DEPLOY_SSH_KNOWN_HOSTS": "[h]:22 ssh-ed25519 A"},
+        ),
         ({**accept_new, "known_hosts_file": [str(empty), str(keys)]}, {"CI": "true"}),
         ({**accept_new, "options": {"UserKnownHostsFile": str(keys)}}, {"CI": "true"}),
         (accept_new, {"CI": "false"}),
@@ -191,6 +194,26 @@ def test_accept_new_in_ci_needs_host_keys_from_the_environment_or_a_file_that_ho
     ]
     for ssh, environ in accepted:
         assert load_ssh(ssh, environ).host_key_checking in ("accept-new", "yes")
+
+
+def test_accept_new_needs_a_known_hosts_file_it_can_write_to_or_create(tmp_path: Path) -> None:
+    accept_new = {"host_key_checking": "accept-new"}
+    missing_dir = {**accept_new, "known_hosts_file": "/nonexistent/dir/known_hosts"}
+    with pytest.raises(ConfigError) as info:
+        load_ssh(missing_dir, {})
+    assert str(info.value).count("/nonexistent/dir/known_hosts") == 1
+    assert "does not exist, nor does its directory /nonexistent/dir" in str(info.value)
+    assert load_ssh({**missing_dir, "host_key_checking": "yes"}, {}).known_hosts_files  # yes only reads it
+    created_later = {**accept_new, "known_hosts_file": str(tmp_path / "known_hosts")}
+    assert load_ssh(created_later, {}).host_key_checking == "accept-new"
+
+
+def test_accept_new_with_only_deploy_ssh_known_hosts_is_refused_because_it_would_forget_accepted_keys() -> None:
+    environ = {"DEPLOY_SSH_KNOWN_HOSTS": "[other]:22 ssh-ed25519 AAAA"}
+    for extra in ({}, {"CI": "true"}):
+        with pytest.raises(ConfigError, match=r"the only known_hosts is DEPLOY_SSH_KNOWN_HOSTS, copied to a temp"):
+            load_ssh({"host_key_checking": "accept-new"}, {**environ, **extra})
+    assert load_ssh({"host_key_checking": "yes"}, environ).known_hosts is not None
 
 
 def test_health_checks_accept_plain_urls_or_expectations_and_per_host_urls() -> None:

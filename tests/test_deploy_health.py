@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -128,6 +129,23 @@ def test_still_unhealthy_at_the_deadline_is_a_failure_with_the_last_reason() -> 
     assert not result.healthy and result.reason == "http://app.test/health: 503, expected 200"
     assert clock.now == 3.5 and result.rounds == 5  # at 0, 1, 2, 3 and the last one at the deadline
     assert clock.sleeps[-1] == 0.5
+
+
+def test_a_stop_request_ends_polling_within_a_tenth_of_a_second_as_unhealthy_naming_the_signal() -> None:
+    clock = FakeClock()
+    config = HealthConfig(interval=1.0, timeout=2.0, deadline=30.0)
+    target = http_target(HealthCheck(url="http://app.test/health"))
+    result = poll(
+        config,
+        [target],
+        clock=clock,
+        sleep=clock.sleep,
+        transport=answers((503, "")),
+        should_stop=lambda: signal.SIGINT if clock.now >= 2.45 else 0,
+    )
+    assert not result.healthy and result.stopped == "SIGINT" and result.rounds == 3
+    assert result.reason == "stopped by SIGINT before the health checks passed"
+    assert clock.now == pytest.approx(2.5) and max(clock.sleeps) <= 0.1
 
 
 def test_a_flapping_endpoint_never_counts_as_healthy_when_two_rounds_in_a_row_are_needed() -> None:

@@ -6,16 +6,20 @@ refusal naming its holder. The sites are those of ``deploy_sites`` (paths with s
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from invoke import Context
+from invoke.config import Config
 
 from migrations_tasks.deploy import releases as rel
 from migrations_tasks.deploy.operations import status
 from migrations_tasks.deploy.parse import parse_deploy_config
+from migrations_tasks.deploy.settings import load_deploy_settings
 from migrations_tasks.errors import DeployLockHeld, HostKeyError, SshAuthError, SshConnectError
 from migrations_tasks.secret import Secret
 
@@ -25,7 +29,7 @@ from migrations_tasks.secret import Secret
 pytest_plugins = ("sshd_fixtures", "deploy_sites")
 pytest.register_assert_rewrite("sshd_fixtures", "deploy_sites")
 from deploy_sites import Output, Site, Sites, run_deploy, spec_for  # noqa: E402
-from sshd_fixtures import SshClient, Sshd, free_port, write_client_config  # noqa: E402
+from sshd_fixtures import SshClient, Sshd, free_port, start_sshd, write_client_config  # noqa: E402
 
 # -- the lock ------------------------------------------------------------------------------------------------------
 
@@ -106,6 +110,47 @@ def test_known_hosts_from_the_environment_let_ci_connect_without_a_known_hosts_f
     config = parse_deploy_config(spec, known_hosts=ssh_client.known_hosts_text())
     report = status(Context(), config, notify=lambda _: None)
     assert report.hosts[0].host == "web1" and not report.hosts[0].exists
+
+
+def restart_with_host_key(server: Sshd, key: Path) -> Sshd:
+    """Start the same sshd (same port, same config) again, presenting ``key`` (a swapped host key)."""
+    from sshd_fixtures import wait_for_port
+
+    config = server.log.parent / "sshd_config"
+    server.stop()
+    config.write_text(re.sub(r"(?m)^HostKey .*$", f"HostKey {key}", config.read_text()))
+    proc = subprocess.Popen(
+        [str(shutil.which("sshd")), "-D", "-e", "-f", str(config), "-p", str(server.port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(server.port, proc=proc)
+    return Sshd(port=server.port, host_pub=Path(f"{key}.pub").read_text().strip(), process=proc, log=server.log)
+
+
+def test_accept_new_in_ci_remembers_the_key_in_the_known_hosts_file_so_a_swapped_key_is_refused_next_run(
+    tmp_path: Path, ssh_client: SshClient, ssh_keys: Any, sites: Sites, app_build: Any
+) -> None:
+    server = start_sshd(tmp_path / "sshd", ssh_keys, "swap")
+    try:
+        site = sites.make("web1", server)
+        kh2 = tmp_path / "kh2"
+        kh2.write_text("")
+        ssh = {"config_file": str(client_with(tmp_path, ssh_client, "")), "multiplex": False}
+        ssh.update(host_key_checking="accept-new", known_hosts_file=str(kh2))
+        spec = spec_for(ssh_client, app_build(), site, ssh=ssh)
+        unrelated = f"[127.0.0.1]:1 {' '.join(ssh_keys.other_host_pub.split()[:2])}\n"  # another host's line
+        environ = {"CI": "true", "DEPLOY_SSH_KNOWN_HOSTS": unrelated}
+        config = load_deploy_settings(Config(overrides={"deploy": spec}), environ=environ, dotenv_path=None)
+        status(Context(), config, notify=lambda _: None)  # the first run accepts the key and keeps it
+        assert server.host_pub.split()[1] in kh2.read_text()
+        server = restart_with_host_key(server, ssh_keys.other_host_key)
+        with pytest.raises(HostKeyError) as info:
+            status(Context(), config, notify=lambda _: None)
+        assert info.value.changed
+    finally:
+        server.stop()
 
 
 def test_a_key_the_server_does_not_accept_is_an_auth_failure(

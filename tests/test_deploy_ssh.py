@@ -80,10 +80,11 @@ def test_commands_share_one_connection_that_a_master_opens_after_authenticating(
     assert "ControlPath" not in " ".join(ssh.remote_argv(HOST, SshConfig(multiplex=False), FILES, "true"))
 
 
-def test_known_hosts_files_with_spaces_are_quoted_for_ssh() -> None:
-    config = SshConfig(known_hosts_files=("/home/me/my hosts",))
+def test_configured_known_hosts_files_come_first_so_accept_new_keeps_keys_there_and_are_quoted() -> None:
+    config = SshConfig(known_hosts_files=("/home/me/my hosts",), options=(("UserKnownHostsFile", "/etc/kh"),))
     argv = ssh.remote_argv(HOST, config, FILES, "true")
-    assert f'UserKnownHostsFile={FILES.known_hosts} "/home/me/my hosts"' in argv
+    assert f'UserKnownHostsFile="/home/me/my hosts" /etc/kh {FILES.known_hosts}' in argv
+    assert sum(a.startswith("UserKnownHostsFile=") for a in argv) == 1
 
 
 def test_session_files_are_private_and_removed_afterwards() -> None:

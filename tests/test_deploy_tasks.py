@@ -255,6 +255,36 @@ def test_sigterm_during_a_deploy_stops_it_before_the_switch_and_releases_the_loc
     assert sorted(p.name for p in (deploy_project.deploy_path / "releases").iterdir()) == [good]
 
 
+def test_sigint_while_health_is_polled_after_the_switch_switches_back_and_exits_130(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd
+) -> None:
+    assert deploy_project.inv("deploy.vps").returncode == 0
+    good = deploy_project.serving()
+    make_build(deploy_project.root / "broken", health="broken")  # /health answers 503
+    health = {"urls": [f"http://127.0.0.1:{deploy_project.port}/health"], "interval": 0.05, "deadline": 30}
+    deploy_project.write_config(section(ssh_client, sshd, deploy_project, build_dir="broken", health=health))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "deploy.vps"],
+        cwd=deploy_project.root,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen = ""
+    for line in proc.stderr:
+        seen += line
+        if line.startswith("health: polling"):
+            proc.send_signal(signal.SIGINT)  # GitHub's cancel; its SIGTERM would follow ~7.5 s later
+            break
+    _, err = proc.communicate(timeout=60)
+    err = seen + err
+    assert proc.returncode == 130, err
+    assert "SIGINT asked to stop before the health checks passed" in err and "rolled back: live: " + good in err
+    assert deploy_project.serving() == good and not (deploy_project.deploy_path / ".deploy" / "lock").exists()
+
+
 def test_an_unknown_host_key_exits_3_with_the_next_step(
     deploy_project: Project, ssh_client: SshClient, sshd: Sshd, tmp_path: Path
 ) -> None:

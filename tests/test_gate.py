@@ -447,23 +447,83 @@ def test_a_second_signal_aborts_at_once_and_still_releases_the_lock_removes_the_
     assert (record["status"], record["error"]) == ("aborted", "Aborted by SIGTERM (a second signal).")
     assert record["kept"] == ["1"] and "aborted; nothing more was undone" in record["kept_reason"]
     assert ledger(project) == ["1"] and "Hosts switched to" in out and "Aborted: nothing more was undone." in err
+    live = record["release"]  # the record says which release is live where, also when aborted
+    assert live is not None and remote.live() == live and record["hosts"] == ["web"]
+    assert record["release_live_on"] == record["release_still_live_on"] == ["web"] and record["live"] == {"web": live}
     assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()
     assert "### Release to ci: aborted" in release.summary.read_text()
 
 
-def test_the_terminals_ctrl_c_reaches_only_the_release_so_a_restart_in_flight_completes(
+def deploy_first(remote: Host) -> str:
+    """Put a good release live on ``remote`` (the one to go back to); return its id."""
+    from migrations_tasks.deploy import deploy
+
+    return deploy(Context(), parse_deploy_config(remote.spec(), actor="tester@ci"), notify=lambda _: None).release
+
+
+def test_the_terminals_ctrl_c_reaches_only_the_release_so_a_restart_in_flight_completes_then_it_is_switched_back(
     project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
 ) -> None:
+    good = deploy_first(remote)
     release = Release(project, migrations, tmp_path, remote, restart="echo restarting; sleep 2; python3 restart.py")
     proc = release.start(own_group=True)
     release.wait_for("[web] restart: echo restarting")
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: every process of the foreground group
     code, out, err, record = release.finish()
-    assert code == 0, out[-3000:] + err
-    assert (record["status"], record["signal"]) == ("ok", "SIGINT")
-    assert remote.live() == record["release"] and ledger(project) == ["1"]
-    assert "SIGINT asked the run to stop after the switch had begun: the release was completed" in out
+    assert code == 130, out[-3000:] + err
+    assert "[web] restart: echo restarting" in out and "[web] rolled back: live: " + good in out
+    assert (record["status"], record["signal"], record["release_rolled_back"]) == ("stopped", "SIGINT", True)
+    assert remote.live() == good and record["live"] == {"web": good} and record["release"] != good
+    assert record["kept"] == ["1"] and ledger(project) == ["1"]  # it went live: never undone by default
     assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()
+
+
+def test_a_cancel_while_health_is_polled_after_the_switch_switches_back_before_the_sigterm_and_exits_130(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
+) -> None:
+    good = deploy_first(remote)
+    broken = make_build(tmp_path / "broken", health="broken")  # /health answers 503
+    health = {"interval": 0.05, "timeout": 2, "deadline": 30}
+    release = Release(project, migrations, tmp_path, remote, build_dir=str(broken), health=health)
+    proc = release.start()
+    release.wait_for("health: polling")
+    proc.send_signal(signal.SIGINT)  # GitHub's cancel: SIGINT, then SIGTERM about 7.5 s later
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=7.5)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    code, out, err, record = release.finish()
+    assert code == 130, out[-3000:] + err
+    assert remote.live() == good and record["release"] not in (None, good)
+    assert (record["status"], record["signal"], record["hosts"]) == ("stopped", "SIGINT", ["web"])
+    assert record["release_live_on"] == ["web"] and record["release_still_live_on"] == []
+    assert record["release_rolled_back"] is True and record["live"] == {"web": good}
+    assert "SIGINT asked to stop before the health checks passed" in record["error"]
+    assert record["kept"] == ["1"] and ledger(project) == ["1"]
+    assert f"live now: web: {good}" in out
+    assert key_copies(release.key) == [] and not (remote.path / ".deploy" / "lock").exists()
+
+
+def test_a_signal_after_the_switch_of_a_release_without_health_checks_completes_it_and_exits_143(
+    project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
+) -> None:
+    release = Release(
+        project,
+        migrations,
+        tmp_path,
+        remote,
+        restart="echo restarting; sleep 2; python3 restart.py",
+        health={"enabled": False},
+    )
+    proc = release.start()
+    release.wait_for("[web] restart: echo restarting")
+    proc.send_signal(signal.SIGTERM)
+    code, out, err, record = release.finish()
+    assert code == 143, out[-3000:] + err
+    assert (record["status"], record["signal"]) == ("stopped", "SIGTERM")
+    assert remote.live() == record["release"] and record["live"] == {"web": record["release"]}
+    assert "SIGTERM asked the run to stop after the switch had begun: the release" in out
+    assert ledger(project) == ["1"] and record["kept"] == [] and record["rolled_back_migrations"] == []
 
 
 # -- secrets: a database password never reaches stdout, the run record or the step summary -------------------

@@ -20,11 +20,13 @@ The Supabase token travels only in the Authorization header; nothing here prints
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from ..progress import ShouldStop, never
 from ..wording import plural
 from .config import HealthCheck, HealthConfig, SupabaseHealth
 
@@ -90,10 +92,13 @@ class HealthResult:
     seconds: float = 0.0
     reason: str = ""
     targets: tuple[str, ...] = field(default=())
+    #: The signal (SIGINT / SIGTERM) that stopped polling before the checks passed, if one did.
+    stopped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "healthy": self.healthy,
+            "stopped": self.stopped,
             "rounds": self.rounds,
             "seconds": round(self.seconds, 3),
             "reason": self.reason,
@@ -336,11 +341,14 @@ def poll(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
+    should_stop: ShouldStop = never,
 ) -> HealthResult:
     """Poll every target each round until ``healthy_after`` rounds in a row pass, or the deadline passes.
 
-    At least one round always runs. Each request's timeout is the configured one, cut short by the
-    deadline. Rounds start ``interval`` seconds apart at most; the last one runs at the deadline.
+    A stop request (``should_stop``, checked before each request and during the waits, every 0.1 s) ends
+    polling at once: the result is unhealthy, ``stopped`` names the signal. Otherwise at least one round
+    runs. Each request's timeout is the configured one, cut short by the deadline. Rounds start
+    ``interval`` seconds apart at most; the last one runs at the deadline.
     ``notify`` hears of changes and summaries (:class:`Condenser`), of every attempt with ``verbose``.
     """
     import httpx
@@ -358,19 +366,10 @@ def poll(
         while True:
             rounds += 1
             round_start = clock()
-            failures: list[str] = []
-            final = False
-            for target in targets:
-                timeout = max(0.05, min(config.timeout, ends - clock()))
-                began = clock()
-                verdict = target.probe(client, timeout)
-                done = clock()
-                attempt = Attempt(rounds, target.label, verdict.ok, verdict.detail, (done - began) * 1000)
-                attempts.append(attempt)
-                condenser.attempt(attempt, began, done)
-                if not verdict.ok:
-                    failures.append(f"{target.label}: {verdict.detail}")
-                    final = final or verdict.final
+            probed = _round(client, targets, rounds, (config.timeout, ends), clock, condenser, attempts, should_stop)
+            if probed is None:  # a stop request came before the round was done
+                return _stopped(should_stop(), condenser, attempts, rounds - 1, (start, clock()), labels)
+            failures, final = probed
             if failures:
                 streak = 0
                 reason = "; ".join(failures)
@@ -386,4 +385,65 @@ def poll(
                         f"healthy in {plural(streak, 'round')} in a row at the deadline; {config.healthy_after} needed"
                     )
                 return HealthResult(False, rounds, tuple(attempts), now - start, reason, labels)
-            sleep(max(0.0, min(config.interval - (now - round_start), ends - now)))
+            if _wait(max(0.0, min(config.interval - (now - round_start), ends - now)), clock, sleep, should_stop):
+                return _stopped(should_stop(), condenser, attempts, rounds, (start, clock()), labels)
+
+
+def _round(
+    client: httpx.Client,
+    targets: Sequence[Target],
+    number: int,
+    limits: tuple[float, float],
+    clock: Callable[[], float],
+    condenser: Condenser,
+    attempts: list[Attempt],
+    should_stop: ShouldStop,
+) -> tuple[list[str], bool] | None:
+    """Probe every target once; return the failures and whether one is final (None: a stop request came).
+
+    ``limits``: the configured timeout and the deadline, which cuts each request's timeout short.
+    """
+    failures: list[str] = []
+    final = False
+    for target in targets:
+        if should_stop():
+            return None
+        began = clock()
+        verdict = target.probe(client, max(0.05, min(limits[0], limits[1] - began)))
+        done = clock()
+        attempt = Attempt(number, target.label, verdict.ok, verdict.detail, (done - began) * 1000)
+        attempts.append(attempt)
+        condenser.attempt(attempt, began, done)
+        if not verdict.ok:
+            failures.append(f"{target.label}: {verdict.detail}")
+            final = final or verdict.final
+    return failures, final
+
+
+def _wait(seconds: float, clock: Callable[[], float], sleep: Callable[[float], None], should_stop: ShouldStop) -> int:
+    """Sleep ``seconds`` in slices of 0.1 s; return the signal that asked to stop meanwhile (0: none)."""
+    if should_stop is never:  # nobody can ask: one sleep
+        sleep(seconds)
+        return 0
+    ends = clock() + seconds
+    while not should_stop():
+        left = ends - clock()
+        if left <= 0:
+            return 0
+        sleep(min(0.1, left))
+    return should_stop()
+
+
+def _stopped(
+    signum: int,
+    condenser: Condenser,
+    attempts: list[Attempt],
+    rounds: int,
+    span: tuple[float, float],
+    labels: tuple[str, ...],
+) -> HealthResult:
+    """Return the unhealthy result of polling that a signal ended (``span``: start, now) before the checks passed."""
+    name = signal.Signals(signum).name
+    condenser.finish(span[1])
+    reason = f"stopped by {name} before the health checks passed"
+    return HealthResult(False, rounds, tuple(attempts), span[1] - span[0], reason, labels, stopped=name)

@@ -64,9 +64,11 @@ def deploy(
 
     ``runtime.should_stop`` returns a signal number once someone asked the run to stop: before the switch
     the run then ends the command in flight (upload, ``before_switch``), removes the new release, releases
-    its locks and raises ``Interrupted``; once switching has begun it completes (or rolls back) first. A
-    KeyboardInterrupt (a second signal) aborts: the command in flight is ended, a release never switched to
-    is removed, the locks are released, and it is raised again.
+    its locks and raises ``Interrupted``; once switching has begun the command in flight completes, health
+    polling stops (or is not started) and every host is switched back as after failed health checks
+    (``DeployFailed``), unless health had passed or none is configured. A KeyboardInterrupt (a second
+    signal) aborts: the command in flight is ended, a release never switched to is removed, the locks are
+    released, and it is raised again carrying ``deploy_result`` (what is live where).
     """
     notify = notify or stderr
     runtime = runtime or Runtime()
@@ -84,23 +86,37 @@ def deploy(
             try:
                 _lock_for_deploy(run, release_id)
                 return _deploy_locked(run, release_id, upload, check_health=check_health, started=started)
-            except KeyboardInterrupt:
-                _aborted(run, release_id)
+            except KeyboardInterrupt as exc:
+                exc.deploy_result = _aborted(run, release_id, started)  # type: ignore[attr-defined]
                 raise
             finally:
                 unlock_all(run)
 
 
-def _aborted(run: Run, release_id: str) -> None:
-    """After a KeyboardInterrupt: remove the new release where it never went live, and say what is live."""
+def _aborted(run: Run, release_id: str, started: float) -> DeployResult:
+    """After a KeyboardInterrupt: remove the new release where it never went live, say and return what is live.
+
+    A host that was switched (or may have been) and not switched back counts as ``failed-live``: the
+    release may be live there, unverified (a host whose deploy had finished stays ``deployed``).
+    """
     switched = [h.name for h in run.hosts if h.switched is not False]
     if not switched:
         for h in run.hosts:
             discard(run, h, release_id)
+    for h in run.hosts:
+        if h.switched is False or h.status is not HostStatus.NOT_SWITCHED:
+            continue
+        if h.switched and h.live != release_id:  # switched back, aborted before its restart or log line
+            h.status = HostStatus.ROLLED_BACK
+        else:
+            h.status, h.live = HostStatus.FAILED_LIVE, release_id
+            h.error = h.error or "aborted after the switch: this release may be live, unverified"
     run.say(
         f"Interrupted: check what is live with inv deploy.status; the locks this run took are released. "
         f"Hosts switched to {release_id}: {', '.join(switched) or 'none (its release directories are removed)'}."
     )
+    status = DeployStatus.ROLLBACK_FAILED if switched else DeployStatus.FAILED
+    return run.result(release_id, status, started, error="aborted by a second signal")
 
 
 def _lock_for_deploy(run: Run, release_id: str) -> None:
@@ -130,7 +146,10 @@ def _deploy_locked(run: Run, release_id: str, upload: Upload, *, check_health: b
     health: HealthResult | None = None
     if failure is None and check_health and config.health.enabled and config.health.configured:
         health = _health_after_switch(run)
-        if health is not None and not health.healthy:
+        if health is not None and health.stopped:  # the safe path: the release is unverified, switch back
+            reason = f"{health.stopped} asked to stop before the health checks passed"
+            failure = DeployError(reason)
+        elif health is not None and not health.healthy:
             reason = f"health checks failed: {health.reason}"
             failure = DeployError(reason)
     if failure is not None:
@@ -165,6 +184,7 @@ def _health_after_switch(run: Run) -> HealthResult | None:
         clock=rt.clock,
         sleep=rt.sleep,
         transport=rt.http_transport,
+        should_stop=rt.should_stop,
     )
 
 

@@ -35,7 +35,7 @@ from .config import (
     clean_revision,
     normal_path,
 )
-from .parse_ssh import Inspect, parse_ssh
+from .parse_ssh import Inspect, Unwritable, parse_ssh
 
 _HINT = "Fix the deploy section of invoke.yaml (see invoke.yaml.example and the README's 'Deploying over SSH')."
 
@@ -283,6 +283,14 @@ def _restart(errors: Problems, value: Any) -> str | None:
     return commands[0] if commands else None
 
 
+def _transfer(errors: Problems, value: Any) -> str:
+    """Return how to ship the build: auto, rsync or tar."""
+    transfer = (errors.text("deploy.transfer", value) or "auto").strip().lower()
+    if transfer not in TRANSFERS:
+        errors.add("deploy.transfer", f"must be one of {', '.join(TRANSFERS)}, not {transfer!r}.")
+    return transfer
+
+
 def parse_deploy_config(
     spec: Mapping[str, Any],
     *,
@@ -294,11 +302,12 @@ def parse_deploy_config(
     require_hosts: bool = True,
     ci: bool = False,
     inspect_known_hosts: Inspect | None = None,
+    unwritable_known_hosts: Unwritable | None = None,
 ) -> DeployConfig:
     """Return the validated deploy configuration, or raise one ConfigError listing every problem.
 
-    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none). ``ci``
-    and ``inspect_known_hosts`` are for the host key rules of :func:`~.parse_ssh.parse_ssh`.
+    ``require_hosts=False`` accepts a section without hosts (``deploy.health --url`` needs none); ``ci`` and
+    ``*_known_hosts`` are for the host key rules of :func:`~.parse_ssh.parse_ssh`.
     """
     errors = Problems(heading="invoke.yaml", hint=_HINT)
     unknown = set(spec) - KNOWN_KEYS
@@ -309,9 +318,7 @@ def parse_deploy_config(
     archive = errors.text("deploy.archive", spec.get("archive"))
     if build_dir and archive:
         errors.add("deploy", "has both build_dir and archive; ship one of them.")
-    transfer = (errors.text("deploy.transfer", spec.get("transfer")) or "auto").strip().lower()
-    if transfer not in TRANSFERS:
-        errors.add("deploy.transfer", f"must be one of {', '.join(TRANSFERS)}, not {transfer!r}.")
+    transfer = _transfer(errors, spec.get("transfer"))
     keep = int(
         errors.number("deploy.keep_releases", spec.get("keep_releases"), DEFAULT_KEEP_RELEASES, minimum=1, integer=True)
     )
@@ -335,6 +342,7 @@ def parse_deploy_config(
             private_key=private_key,
             ci=ci,
             inspect=inspect_known_hosts,
+            unwritable=unwritable_known_hosts,
         ),
         health=_health(errors, spec.get("health"), supabase, hosts),
         env=_env(errors, "deploy.env", spec.get("env")),

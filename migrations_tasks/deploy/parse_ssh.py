@@ -9,7 +9,12 @@ Host keys are always verified. What would quietly undo that is refused here:
   (a symlink to ``/dev/null``);
 - ``accept-new`` in CI (``ci``) when no host keys are provided: neither ``DEPLOY_SSH_KNOWN_HOSTS`` nor a
   known_hosts file that holds keys. A CI runner starts with an empty known_hosts, so every run would trust
-  whatever key answers.
+  whatever key answers;
+- ``accept-new`` where ssh could not remember an accepted key: ssh adds it to the first known_hosts file
+  (a configured one comes before ``DEPLOY_SSH_KNOWN_HOSTS``' temporary copy, see
+  :func:`~.ssh.ssh_options`), so with ``DEPLOY_SSH_KNOWN_HOSTS`` and no configured file, or (with an
+  ``unwritable`` callable, the settings reader's) a first file that cannot be written or created, the key
+  would be forgotten and any key trusted again on the next run.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ KNOWN_KEYS = {
 }
 #: Reads what a known_hosts path holds (I/O: the settings reader passes one; None trusts the paths).
 Inspect = Callable[[str], KnownHostsFile]
+#: Says why ssh could not add a key to a known_hosts path, or None (I/O: the settings reader passes one).
+Unwritable = Callable[[str], "str | None"]
 
 
 def _checking(errors: Problems, spec: Mapping[str, Any]) -> str:
@@ -97,6 +104,31 @@ def _known_files(errors: Problems, files: list[tuple[str, str]], inspect: Inspec
     return holds_keys
 
 
+def _remembered(
+    errors: Problems, first: tuple[str, str] | None, *, from_environment: bool, unwritable: Unwritable | None
+) -> None:
+    """Refuse ``accept-new`` when ssh could not remember the keys it accepts (``first``: where it writes them)."""
+    if first is None:
+        if from_environment:
+            errors.add(
+                "deploy.ssh.host_key_checking",
+                "is accept-new, but the only known_hosts is DEPLOY_SSH_KNOWN_HOSTS, copied to a temporary file "
+                "removed after the run: a key accepted for a host it does not list would be forgotten, and any "
+                "key trusted on every run. Set ssh.known_hosts_file to a writable file (accepted keys are kept "
+                "there), or list every host in DEPLOY_SSH_KNOWN_HOSTS and use host_key_checking: yes.",
+            )
+        return
+    where, path = first
+    problem = unwritable(path) if unwritable is not None and not null_device(path) else None
+    if problem:
+        errors.add(
+            where,
+            f"= {path} {problem}: with host_key_checking accept-new, ssh adds accepted host keys there; it "
+            "could not, and would trust any key on every run. Create the directory (or make the file "
+            "writable), or name a writable known_hosts file.",
+        )
+
+
 def parse_ssh(
     errors: Problems,
     value: Any,
@@ -105,6 +137,7 @@ def parse_ssh(
     private_key: Secret | None,
     ci: bool = False,
     inspect: Inspect | None = None,
+    unwritable: Unwritable | None = None,
 ) -> SshConfig:
     """Return the ssh settings, recording every problem in ``errors`` (see the module docstring)."""
     spec = errors.mapping("deploy.ssh", value)
@@ -115,10 +148,13 @@ def parse_ssh(
     options = _options(errors, spec.get("options"))
     known_files = errors.strings("deploy.ssh.known_hosts_file", spec.get("known_hosts_file"))
     listed = [(f"deploy.ssh.known_hosts_file[{i}]", p) for i, p in enumerate(known_files)]
-    holds_keys = _known_files(errors, [*listed, *_option_files(options)], inspect)
+    files = [*listed, *_option_files(options)]
+    holds_keys = _known_files(errors, files, inspect)
     known: Secret | None = None
     if known_hosts is not None and known_hosts.strip():
         known = Secret(known_hosts.replace("\r\n", "\n").strip() + "\n")
+    if checking == "accept-new":
+        _remembered(errors, files[0] if files else None, from_environment=known is not None, unwritable=unwritable)
     if ci and checking == "accept-new" and known is None and not holds_keys:
         errors.add(
             "deploy.ssh.host_key_checking",

@@ -36,6 +36,17 @@ def in_ci(env: Mapping[str, str]) -> bool:
     return env.get(ENV_CI, "").strip().lower() not in ("", "0", "false", "no")
 
 
+def known_hosts_unwritable(path: str) -> str | None:
+    """Return why ssh could not add a key to a known_hosts path (``~`` expanded), or None when it can."""
+    full = os.path.expanduser(path)
+    if os.path.exists(full):
+        return None if os.access(full, os.W_OK) else "cannot be written"
+    parent = os.path.dirname(os.path.abspath(full))
+    if not os.path.isdir(parent):
+        return f"does not exist, nor does its directory {parent}"
+    return None if os.access(parent, os.W_OK | os.X_OK) else f"does not exist and {parent} cannot be written"
+
+
 def inspect_known_hosts(path: str) -> KnownHostsFile:
     """Return what a known_hosts path holds (``~`` expanded, symlinks followed): keys, none, or not a file."""
     full = os.path.expanduser(path)
@@ -155,6 +166,7 @@ def load_deploy_settings(
         require_hosts=require_hosts,
         ci=in_ci(env),
         inspect_known_hosts=inspect_known_hosts,
+        unwritable_known_hosts=known_hosts_unwritable,
     )
     names = given.get("hosts")
     return deploy_config.only([names] if isinstance(names, str) else list(names)) if names else deploy_config

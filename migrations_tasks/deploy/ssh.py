@@ -62,8 +62,11 @@ def ssh_options(ssh: SshConfig, files: SessionFiles | None, *, control: str = "n
     argv += ["-o", f"StrictHostKeyChecking={ssh.host_key_checking}"]
     if ssh.batch_mode:
         argv += ["-o", "BatchMode=yes"]
-    known = [files.known_hosts] if files is not None and files.known_hosts else []
-    known += ssh.known_hosts_files
+    # ssh adds a key accepted by accept-new to the first file: a configured one, never the temporary copy of
+    # DEPLOY_SSH_KNOWN_HOSTS that is removed after the run (the next run would trust any key again).
+    # A UserKnownHostsFile in options joins this one list (ssh keeps the first value of an option given twice).
+    known = [*ssh.known_hosts_files, *_option_known_hosts(ssh)]
+    known += [files.known_hosts] if files is not None and files.known_hosts else []
     if known:
         argv += ["-o", "UserKnownHostsFile=" + " ".join(option_value(k) for k in known)]
     identity = (files.identity if files else None) or ssh.identity_file
@@ -75,8 +78,21 @@ def ssh_options(ssh: SshConfig, files: SessionFiles | None, *, control: str = "n
     if ssh.multiplex and files is not None:
         argv += ["-o", f"ControlMaster={control}", "-o", f"ControlPath={option_value(files.control_path)}"]
     for key, value in ssh.options:
-        argv += ["-o", f"{key}={option_value(value)}"]
+        if key.lower() != "userknownhostsfile":
+            argv += ["-o", f"{key}={option_value(value)}"]
     return argv
+
+
+def _option_known_hosts(ssh: SshConfig) -> list[str]:
+    """Return the files of ``UserKnownHostsFile`` in ``ssh.options`` (ssh splits the value on blanks)."""
+    found: list[str] = []
+    for key, value in ssh.options:
+        if key.lower() == "userknownhostsfile":
+            try:
+                found += shlex.split(value)
+            except ValueError:
+                found += value.split()
+    return found
 
 
 def host_options(host: Host) -> list[str]:

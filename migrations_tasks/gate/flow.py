@@ -16,8 +16,10 @@ Rollback is try/except style, because Invoke's post-tasks do not run after a fai
 
 ``should_stop`` (SIGINT / SIGTERM, from the task) stops the run between steps, at a migration boundary
 inside ``db.apply``, and at the deploy's safe points; what this run did is then undone as above (the
-status is ``stopped``, the exit code 128 + the signal). Once switching has begun the deploy completes or
-rolls back first. A KeyboardInterrupt (a second signal) aborts: nothing more is undone.
+status is ``stopped``, the exit code 128 + the signal). Once switching has begun the command in flight
+completes, then the deploy switches every host back unless health had passed (or none is configured), and
+the run still ends ``stopped`` with 128 + the signal. A KeyboardInterrupt (a second signal) aborts: nothing
+more is undone, and the record keeps what the deploy left live (its ``deploy_result``).
 
 The record (steps with results and times, applied versions, the release, what was undone or kept) is
 written as JSON to ``<record_dir>/<env>-<UTC timestamp>.json`` and summarised (:mod:`.record`), also when
@@ -185,6 +187,9 @@ class _Gate:
                 self._record_deploy(result)
                 step.detail = f"{getattr(result, 'status', 'failed')}: {exc.message}"
                 raise
+            except KeyboardInterrupt as exc:  # a second signal: the deploy says what it left live
+                self._record_deploy(getattr(exc, "deploy_result", None))
+                raise
             self._record_deploy(result)
             step.detail = f"release {result.release} live on {', '.join(result.deployed_to) or 'no host'}"
 
@@ -200,6 +205,7 @@ class _Gate:
         went_live = (HostStatus.DEPLOYED, HostStatus.ROLLED_BACK, HostStatus.FAILED_LIVE)
         self.record.release_live_on = [h.host for h in hosts if h.status in went_live]
         self.record.release_still_live_on = [h.host for h in hosts if h.status == HostStatus.FAILED_LIVE]
+        self.record.live = {h.host: h.live for h in hosts}
 
     def keep(self, reason: str) -> None:
         """Leave this run's migrations applied on purpose: say why, and record it."""
@@ -331,7 +337,14 @@ def _steps(
         record.steps.append(Step("deploy.vps", StepStatus.SKIPPED, 0.0, "no deploy section for this environment"))
     else:
         gate.deploy(c, deploy_config, deploy_fn)
-    _note_signal(record, gate.should_stop())
+    signum = gate.should_stop()
+    if signum:  # it came after the switch had begun, and the deploy completed: an orderly stop all the same
+        _note_signal(record, signum)
+        where = ", ".join(record.release_live_on) or "no host"
+        late = f"after the switch had begun: the release {record.release} was completed (live on {where})"
+        return finish(
+            record, record_dir, RunStatus.STOPPED, 128 + signum, f"{record.signal} asked the run to stop {late}"
+        )
     return finish(record, record_dir, RunStatus.OK, EXIT_OK, None)
 
 

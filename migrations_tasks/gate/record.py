@@ -63,6 +63,8 @@ class RunRecord:
     release_live_on: list[str] = field(default_factory=list)
     #: Hosts where the failed release may still be live (a rollback that did not complete: exit 4).
     release_still_live_on: list[str] = field(default_factory=list)
+    #: Which release is live on each host now, as far as this run knows (written also when stopped or aborted).
+    live: dict[str, str | None] = field(default_factory=dict)
     #: This run's migrations left applied on purpose (newest first), and why.
     kept: list[str] = field(default_factory=list)
     kept_reason: str | None = None
@@ -123,9 +125,8 @@ def _facts(record: RunRecord) -> list[tuple[str, str]]:
     if record.kept:
         kept = listed(record.kept)
         facts.append((f"**Not undone:** {kept}: {record.kept_reason}", f"NOT UNDONE: {kept}: {record.kept_reason}"))
-    if record.signal:
-        late = " after the switch had begun: the release was completed" if record.status == RunStatus.OK else ""
-        facts.append((f"{record.signal} asked the run to stop{late}", f"{record.signal} asked the run to stop{late}"))
+    if record.signal and not (record.error or "").startswith(f"{record.signal} asked the run to stop"):
+        facts.append((f"{record.signal} asked the run to stop", f"{record.signal} asked the run to stop"))
     if record.release:
         back = record.release_rolled_back
         facts.append(
@@ -135,6 +136,9 @@ def _facts(record: RunRecord) -> list[tuple[str, str]]:
                 + (" (rolled back to the previous release)" if back else ""),
             )
         )
+    if record.live:
+        live = listed([f"{host}: {release or 'nothing'}" for host, release in record.live.items()])
+        facts.append((f"Live now: {live}", f"live now: {live}"))
     if record.error:
         facts.append((f"Error: {record.error}", f"error: {record.error}"))
     return facts

@@ -2,11 +2,13 @@
 
 Thin on purpose: read settings, call :mod:`migrations_tasks.deploy` (imported only when a task runs),
 render, and turn errors into the documented exit codes (0 ok, 1 failed and rolled back or unhealthy,
-3 could not run, 4 failed and not rolled back everywhere, 130/143 stopped by a signal before the switch).
+3 could not run, 4 failed and not rolled back everywhere, 130/143 stopped by SIGINT/SIGTERM: before the switch,
+while health was unverified (switched back), or after it completed).
 """
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -15,7 +17,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..errors import DeployFailed, MigrationsTasksError
+from ..errors import DeployFailed, MigrationsTasksError, RollbackIncomplete
 from ..report import Reporter
 from ._common import stoppable
 
@@ -30,8 +32,8 @@ COMMON_HELP = {
 VERBOSE_HELP = {"verbose": "print every command line before running it"}
 STOPPING = (
     "stopping at the next safe point: before the switch the command in flight is ended and the new release "
-    "removed; after it the deploy finishes or rolls back first (send it again to abort at once: the command "
-    "in flight is ended, the locks are still released)."
+    "removed; after it the command in flight finishes, then every host is switched back unless health checks "
+    "had passed (send it again to abort at once: the command in flight is ended, the locks are still released)."
 )
 #: What a second signal leaves behind, and how to look.
 ABORTED = "Aborted; inv deploy.status shows what is live, inv deploy.unlock who holds the lock."
@@ -100,17 +102,24 @@ def _switching(
             )
         except DeployFailed as exc:
             show(reporter, exc.result if isinstance(exc.result, kind) else None, exc)
-            _fail(reporter, exc)
+            _fail(reporter, exc, stop())
         show(reporter, result)
+        if stop():  # it came after the switch had begun: the run completed first, and still exits as stopped
+            reporter.progress(f"Stopped by {signal.Signals(stop()).name} after the switch had begun; it completed.")
+            raise Exit(code=128 + stop())
         return result
 
 
-def _fail(reporter: Reporter, exc: MigrationsTasksError) -> NoReturn:
-    """Print a failure whose result was already rendered (stderr), and exit with its code."""
+def _fail(reporter: Reporter, exc: MigrationsTasksError, signum: int = 0) -> NoReturn:
+    """Print a failure whose result was already rendered (stderr), and exit with its code.
+
+    A run a signal stopped exits 128 + that signal, unless a host may still serve the failed release (4).
+    """
     reporter.progress(f"error: {exc.message}")
     if exc.hint:
         reporter.progress(f"  hint: {exc.hint}")
-    raise Exit(code=exc.exit_code)
+    stopped = signum and not isinstance(exc, RollbackIncomplete)
+    raise Exit(code=128 + signum if stopped else exc.exit_code)
 
 
 @task(auto_shortflags=False, iterable=["host"], help=VPS_HELP)
