@@ -40,14 +40,24 @@ from .send import BUSY_HINT, Write, deliver, ledger_versions
 TAG_SHAPE = "0" * 32
 
 
-@dataclass(frozen=True)
+@dataclass
 class Share:
-    """One batch's cost, shared by the steps it settled: seconds each, the requests it took."""
+    """One batch's cost, shared by the steps it settled: seconds each, the requests it took.
+
+    The requests are counted once, on the first step the batch settled (:meth:`take`); the others get 0,
+    so the steps' counts add up to the requests sent, as in ``db.apply --json``.
+    """
 
     seconds: float
     requests: int
     #: An attempt's answer was lost before the one that came (a guard's refusal means we committed it).
     lost: bool = False
+    _taken: bool = False
+
+    def take(self) -> int:
+        """Return the batch's requests the first time, then 0."""
+        taken, self._taken = self._taken, True
+        return 0 if taken else self.requests
 
 
 class Flow(ABC):
