@@ -170,5 +170,5 @@ def test_a_tagged_batch_names_itself_in_its_first_statement_and_the_wait_for_it_
     assert batch.sql.startswith(f"/* migrations-tasks request {tag} */\n")
     wait = _request_wait_sql(tag, 60)
     assert parser.parse_sql(batch.sql) and parser.parse_sql(wait) and parser.parse_plpgsql_json(wait)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="letters and digits"):
         batch_request([one("1", "select 1")], "x'; drop table t; --")
