@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from pglast import parser
 
-from migrations_tasks.engine.batch import BASELINE_SQL, RESET_SQL, batch_request, refuses_the_form
+from migrations_tasks.engine.batch import BASELINE_SQL, RESET_SQL, baseline_sql, batch_request, refuses_the_form
 from migrations_tasks.engine.context import Context
 from migrations_tasks.engine.request import Part, Request
 from migrations_tasks.engine.results import Outcome
-from migrations_tasks.engine.steps import Flow, Share, plan
+from migrations_tasks.engine.steps import TAG_SHAPE, Flow, Share, plan
 from migrations_tasks.errors import MigrationsTasksError, SqlError
 from migrations_tasks.settings import Settings
 from migrations_tasks.sqlfile import Statement
@@ -142,7 +142,7 @@ def test_a_batch_holds_at_most_batch_size_steps() -> None:
 
 def test_a_batch_stops_before_the_size_limit_and_a_step_too_big_to_share_goes_alone() -> None:
     block = len(batch_request([Request().add("x" * 100)]).sql) - len(BASELINE_SQL) - 2
-    ctx = context(len(BASELINE_SQL) + 2 + block * 3)
+    ctx = context(len(baseline_sql(TAG_SHAPE)) + 2 + block * 3)  # a real batch's baseline carries its tag
     flow = Listed(ctx, [100, 100, 100, 100, 5000, 100])
     assert plan(ctx, flow, 0) == 3
     assert plan(ctx, flow, 4) == 5  # alone: over the limit in a batch (the engine checked it fits alone)
@@ -160,3 +160,15 @@ def test_after_the_server_refused_the_form_every_step_goes_alone() -> None:
     ctx = context(None)
     ctx.batching.refused = True
     assert plan(ctx, Listed(ctx, [10] * 4), 0) == 1
+
+
+def test_a_tagged_batch_names_itself_in_its_first_statement_and_the_wait_for_it_is_valid_sql() -> None:
+    from migrations_tasks.engine.send import _request_wait_sql
+
+    tag = "ab" * 16
+    batch = batch_request([one("1", "select 1")], tag)
+    assert batch.sql.startswith(f"/* migrations-tasks request {tag} */\n")
+    wait = _request_wait_sql(tag, 60)
+    assert parser.parse_sql(batch.sql) and parser.parse_sql(wait) and parser.parse_plpgsql_json(wait)
+    with pytest.raises(ValueError, match="letters and digits"):
+        batch_request([one("1", "select 1")], "x'; drop table t; --")

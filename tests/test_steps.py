@@ -8,13 +8,24 @@ a connection lost after half a batch committed, a server refusing transaction bl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from api_interposer import Interposer, answer, batches, blocks, engine_through, first_blocks, writes_of
+from api_interposer import (
+    Interposer,
+    answer,
+    batches,
+    blocks,
+    engine_through,
+    failure,
+    first_blocks,
+    writes_of,
+)
 from conftest import MigrationDir, Project, SandboxProcess
 
 from migrations_tasks.engine import Engine, Event
@@ -266,6 +277,33 @@ def test_a_408_after_a_batch_committed_is_settled_through_the_ledger_without_res
     said = apply_all_through(interposer, project, tmp_path, 4)
     assert sum(map(batches, interposer.queries)) == 1  # never resent
     assert any("shows 4 committed" in s for s in said)
+
+
+def test_a_408_while_the_batch_still_runs_waits_for_all_of_it_and_calls_nothing_another_run_s(
+    project: Project, interposer: Interposer, migrations: MigrationDir
+) -> None:
+    for n in range(1, 5):  # the lock is free between blocks: a settle that only took it would see a part
+        migrations.write(f"{n}_slow.sql", f"create table slow_{n} (id int);\nselect pg_sleep(0.4);\n")
+    running: list[threading.Thread] = []
+
+    def answer_before_it_finishes(query: str, forward: Callable[[str], httpx.Response]) -> httpx.Response:
+        if not batches(query) or running:
+            return forward(query)
+        running.append(threading.Thread(target=forward, args=(query,)))
+        running[0].start()
+        time.sleep(0.2)
+        return failure(408, "Query read timeout")
+
+    interposer.rule = answer_before_it_finishes
+    events: list[Event] = []
+    try:
+        result = engine_through(interposer, project, migrations.path, events).apply(load(migrations.path))
+    finally:
+        for thread in running:
+            thread.join()
+    assert [o.status for o in result.outcomes] == ["applied"] * 4
+    assert any("shows 4 committed" in e.message for e in events)
+    assert sum(map(batches, interposer.queries)) == 1
 
 
 def test_a_408_sends_the_rest_in_smaller_requests_down_to_one_migration(

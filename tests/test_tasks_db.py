@@ -127,12 +127,16 @@ def test_batch_size_comes_from_the_flag_over_invoke_yaml_and_1_is_one_request_pe
     (cwd / "invoke.yaml").write_text("migrations:\n  batch_size: 2\n")
     applied = run_inv("db.apply", "--json", cwd=cwd, env=project.env)
     assert applied.returncode == 0, applied.stderr
-    assert json.loads(applied.stdout)["requests"] == 2 + 3  # read, create, then 2 + 2 + 1
+    doc = json.loads(applied.stdout)
+    assert doc["requests"] == 2 + 3  # read, create, then 2 + 2 + 1
+    assert [m["requests"] for m in doc["migrations"]] == [1, 0, 1, 0, 1]  # each request counted once
     undone = run_inv("db.rollback", "--to", "0", "--batch-size", "1", "--json", cwd=cwd, env=project.env)
     assert undone.returncode == 0, undone.stderr
     assert json.loads(undone.stdout)["requests"] == 1 + 5  # today's behaviour: one request per migration
     again = run_inv("db.apply", "--batch-size", "50", "--json", cwd=cwd, env=project.env)
-    assert json.loads(again.stdout)["requests"] == 2  # the flag wins over invoke.yaml: read, one request
+    doc = json.loads(again.stdout)
+    assert doc["requests"] == 2  # the flag wins over invoke.yaml: read, one request
+    assert [m["requests"] for m in doc["migrations"]] == [1, 0, 0, 0, 0]
 
 
 def test_a_batch_size_that_is_not_a_positive_whole_number_exits_3_naming_where_it_came_from(
@@ -142,6 +146,8 @@ def test_a_batch_size_that_is_not_a_positive_whole_number_exits_3_naming_where_i
     env = {"SUPABASE_DB_URL": "postgresql://u@127.0.0.1:9/db"}
     flag = run_inv("db.apply", "--batch-size", "-3", cwd=cwd, env=env)
     assert flag.returncode == 3 and "--batch-size must be at least 1." in flag.stderr
+    zero = run_inv("db.apply", "--batch-size", "0", cwd=cwd, env=env)  # not "not given"
+    assert zero.returncode == 3 and "--batch-size must be at least 1." in zero.stderr
     (cwd / "invoke.yaml").write_text("migrations:\n  request_max_bytes: lots\n")
     config = run_inv("db.apply", cwd=cwd, env=env)
     assert config.returncode == 3

@@ -125,14 +125,14 @@ class ApplyFlow(Flow):
         migration = self.migrations[index]
         self.ctx.emit(Event(EventKind.START, migration=migration))
         self.ctx.emit(Event(EventKind.APPLIED, migration=migration, seconds=share.seconds))
-        return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, share.seconds, share.requests)
+        return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, share.seconds, share.take())
 
     def skipped(self, index: int, share: Share) -> Outcome:
         """Report migration ``index`` as applied by another run."""
         migration = self.migrations[index]
         self.ctx.emit(Event(EventKind.START, migration=migration))
         self.ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, share.seconds))
-        return Outcome(migration.version, migration.name, OutcomeStatus.ALREADY_APPLIED, share.seconds, share.requests)
+        return Outcome(migration.version, migration.name, OutcomeStatus.ALREADY_APPLIED, share.seconds, share.take())
 
     def failure(self, index: int, error: SqlError, sent: Request) -> MigrationsTasksError:
         """Return the error naming the migration's file, statement, line and SQLSTATE."""

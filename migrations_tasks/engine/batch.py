@@ -2,6 +2,7 @@
 
 ::
 
+    /* migrations-tasks request TAG */       -- names the request in pg_stat_activity (see below)
     DO $mt_baseline$ ... $mt_baseline$;      -- remember the session the request started with
     BEGIN; <session reset>; <lock and guard>; <statements>; <ledger row>; COMMIT;
     BEGIN; <session reset>; ...; COMMIT;
@@ -23,6 +24,10 @@ one of them). So neither a migration's ``SET`` nor its ``CREATE TEMP TABLE`` rea
 starts from the session it would have had in a request of its own. (``DISCARD ALL`` would do all of it in
 one statement, but it cannot run inside a transaction block; each of these can.)
 
+The migration lock is transaction-scoped, so it is free between two blocks of a request still running.
+A reader that must know the request has finished (settling a lost answer: :func:`.send.ledger_versions`)
+waits until no other session is running a query carrying the request's tag (:func:`running_sql`).
+
 Everything here is pure: SQL text, and what an error says about the form.
 """
 
@@ -43,6 +48,23 @@ BASELINE_SQL = (
     "     FROM pg_catalog.pg_settings WHERE source = 'session' AND context IN ('user', 'superuser')), false);\n"
     "END $mt_baseline$"
 )
+
+#: Starts the comment naming a batch request; a tag (32 hex digits) follows.
+TAG_MARK = "migrations-tasks request"
+
+
+def baseline_sql(tag: str = "") -> str:
+    """Return the batch's first statement: :data:`BASELINE_SQL`, after a comment naming request ``tag``."""
+    return f"/* {TAG_MARK} {tag} */\n{BASELINE_SQL}" if tag else BASELINE_SQL
+
+
+def running_sql(tag: str) -> str:
+    """Return a condition true while another session runs the request tagged ``tag``."""
+    return (
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid <> pg_catalog.pg_backend_pid() "
+        f"AND state <> 'idle' AND position('{TAG_MARK} {tag}' IN query) > 0)"
+    )
+
 
 #: Put the session back as the request found it, inside each block.
 RESET_SQL = (
@@ -75,9 +97,14 @@ def block(request: Request) -> Request:
     return out.add("COMMIT", role="transaction")
 
 
-def batch_request(requests: Sequence[Request]) -> Request:
-    """Return the request carrying ``requests`` (each one migration's or step's), one block each."""
-    batch = Request().add(BASELINE_SQL, role="session baseline")
+def batch_request(requests: Sequence[Request], tag: str = "") -> Request:
+    """Return the request carrying ``requests`` (each one migration's or step's), one block each.
+
+    ``tag`` (hex digits) names the request in ``pg_stat_activity``, for :func:`running_sql`.
+    """
+    if not tag.isalnum() and tag:
+        raise ValueError("a request tag is letters and digits")
+    batch = Request().add(baseline_sql(tag), role="session baseline")
     for owner, request in enumerate(requests):
         batch.extend(block(request), owner)
     return batch

@@ -140,14 +140,14 @@ class RollbackFlow(Flow):
         self.ctx.emit(_event(EventKind.START_ROLLBACK, step))
         self.ctx.emit(_event(EventKind.ROLLED_BACK, step, seconds=share.seconds))
         status = OutcomeStatus.RECORD_REMOVED if step.record_only else OutcomeStatus.ROLLED_BACK
-        return Outcome(step.version, step.name, status, share.seconds, share.requests)
+        return Outcome(step.version, step.name, status, share.seconds, share.take())
 
     def skipped(self, index: int, share: Share) -> Outcome:
         """Report step ``index`` as rolled back by another run."""
         step = self.steps[index]
         self.ctx.emit(_event(EventKind.START_ROLLBACK, step))
         self.ctx.emit(_event(EventKind.SKIPPED, step, "already rolled back by another run", share.seconds))
-        return Outcome(step.version, step.name, OutcomeStatus.ALREADY_ROLLED_BACK, share.seconds, share.requests)
+        return Outcome(step.version, step.name, OutcomeStatus.ALREADY_ROLLED_BACK, share.seconds, share.take())
 
     def failure(self, index: int, error: SqlError, sent: Request) -> MigrationsTasksError:
         """Return the error naming the down SQL's file, statement, line and SQLSTATE (or the refusal)."""

@@ -34,6 +34,7 @@ from .. import ledger
 from ..errors import AmbiguousWriteError, MigrationsTasksError, QueryTimeoutError, SqlError
 from ..migrations import Migration
 from ..sql import text_array
+from .batch import running_sql
 from .context import Context
 from .events import Event, EventKind
 
@@ -163,13 +164,17 @@ def send(ctx: Context, write: Write) -> Delivery:
     return delivery
 
 
-def ledger_versions(ctx: Context, versions: Sequence[str], *, wait: bool) -> set[str]:
-    """Return which of ``versions`` the ledger records (one request).
+def ledger_versions(ctx: Context, versions: Sequence[str], *, wait: bool, request: str = "") -> set[str]:
+    """Return which of ``versions`` the ledger records (one request; it changes nothing, safe to repeat).
 
-    With ``wait`` the migration lock is taken first, so a request still running on the server has finished
-    and the answer is final; the request changes nothing and is safe to repeat.
+    With ``wait`` the migration lock is taken first, so the transaction of a write still running on the
+    server has finished. A batch releases that lock between its migrations, so the answer is final for it
+    only when ``request`` (the batch's tag) is given too: then the read first waits, up to
+    ``lock_wait_seconds``, until no session is running that request any more.
     """
     lock = f"{ledger.lock_sql(ctx.settings.lock_wait_seconds)};\n" if wait else ""
+    if wait and request:
+        lock = _request_wait_sql(request, ctx.settings.lock_wait_seconds) + lock
     probe = (
         f"{lock}SELECT coalesce(json_agg(version::text), '[]'::json) AS found FROM {ledger.TABLE} "
         f"WHERE version::text = ANY({text_array(list(versions))})"
@@ -182,11 +187,31 @@ def ledger_versions(ctx: Context, versions: Sequence[str], *, wait: bool) -> set
         if exc.sqlstate == ledger.LOCK_BUSY:
             raise MigrationsTasksError(
                 f"Could not learn whether {', '.join(versions)} committed: {exc.message}.",
-                hint="Another run holds the migration lock; when it is done, run db.check.",
+                hint="A request (this run's, or another run's) still holds the migration lock or is still running; "
+                "when it is done, run db.check.",
             ) from None
         raise
     found = rows[0].get("found") if rows else None
     return {str(v) for v in found} if isinstance(found, list) else set()
+
+
+def _request_wait_sql(tag: str, seconds: float) -> str:
+    """Return a statement that waits until no other session runs the request ``tag`` (else raises LOCK_BUSY)."""
+    running = running_sql(tag)
+    return (
+        "DO $mt_wait$\nBEGIN\n"
+        f"  FOR i IN 1..{max(1, int(seconds * 5))} LOOP\n"
+        "    PERFORM pg_catalog.pg_stat_clear_snapshot();\n"
+        f"    EXIT WHEN NOT {running};\n"
+        "    PERFORM pg_catalog.pg_sleep(0.2);\n"
+        "  END LOOP;\n"
+        "  PERFORM pg_catalog.pg_stat_clear_snapshot();\n"
+        f"  IF {running} THEN\n"
+        f"    RAISE EXCEPTION 'the request that carried them is still running after {seconds:g}s' "
+        f"USING ERRCODE = '{ledger.LOCK_BUSY}';\n"
+        "  END IF;\n"
+        "END $mt_wait$;\n"
+    )
 
 
 def recorded(ctx: Context, version: str) -> bool:

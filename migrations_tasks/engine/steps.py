@@ -22,28 +22,42 @@ cannot run in a transaction) goes in a request of its own, by :meth:`Flow.one`. 
 from __future__ import annotations
 
 import time
+import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from ..errors import MigrationsTasksError, QueryTimeoutError, RequestTooLargeError, SqlError
 from ..ledger import LOCK_BUSY, guarded_version
 from ..wording import plural
-from .batch import BASELINE_SQL, batch_request, block, refuses_the_form
+from .batch import baseline_sql, batch_request, block, refuses_the_form
 from .context import Context
 from .events import Event, EventKind
 from .request import Request
 from .results import Outcome
 from .send import BUSY_HINT, Write, deliver, ledger_versions
 
+#: What a request tag looks like (for sizes).
+TAG_SHAPE = "0" * 32
 
-@dataclass(frozen=True)
+
+@dataclass
 class Share:
-    """One batch's cost, shared by the steps it settled: seconds each, the requests it took."""
+    """One batch's cost, shared by the steps it settled: seconds each, the requests it took.
+
+    The requests are counted once, on the first step the batch settled (:meth:`take`); the others get 0,
+    so the steps' counts add up to the requests sent, as in ``db.apply --json``.
+    """
 
     seconds: float
     requests: int
     #: An attempt's answer was lost before the one that came (a guard's refusal means we committed it).
     lost: bool = False
+    _taken: bool = False
+
+    def take(self) -> int:
+        """Return the batch's requests the first time, then 0."""
+        taken, self._taken = self._taken, True
+        return 0 if taken else self.requests
 
 
 class Flow(ABC):
@@ -123,7 +137,7 @@ def plan(ctx: Context, flow: Flow, start: int) -> int:
     """Return the end of the batch starting at ``start`` (``start + 1``: that step goes alone)."""
     size = 1 if ctx.batching.refused else ctx.batching.size
     limit = ctx.db.max_request_bytes
-    total = ctx.db.request_bytes(BASELINE_SQL) if limit is not None else 0
+    total = ctx.db.request_bytes(baseline_sql(TAG_SHAPE)) if limit is not None else 0
     end = start
     while end < flow.count and end - start < size and not flow.alone(end):
         if limit is not None:
@@ -138,13 +152,14 @@ def _batch(ctx: Context, flow: Flow, members: range, outcomes: list[Outcome]) ->
     """Send ``members`` in one request; record what it settled; return how many steps that is."""
     versions = [flow.version(i) for i in members]
     span = f"{plural(len(members), flow.noun)} ({versions[0]} to {versions[-1]})"
-    request = batch_request([flow.request(i) for i in members])
+    tag = uuid.uuid4().hex
+    request = batch_request([flow.request(i) for i in members], tag)
     ctx.emit(Event(EventKind.INFO, f"Sending {span} in one request."))
     started, before = time.perf_counter(), ctx.db.requests
     try:
         delivery = deliver(ctx, Write(request.sql, f"the request carrying {span}", resendable=True))
     except QueryTimeoutError as exc:
-        return _timed_out(ctx, flow, members, exc, outcomes, started, before)
+        return _timed_out(ctx, flow, members, exc, outcomes, started, before, tag)
     except RequestTooLargeError:
         ctx.batching.size = max(1, len(members) // 2)
         ctx.emit(
@@ -159,7 +174,7 @@ def _batch(ctx: Context, flow: Flow, members: range, outcomes: list[Outcome]) ->
     if delivery.error is None:
         outcomes.extend(flow.finished(i, share) for i in members)
         return len(members)
-    return _failed(ctx, flow, members, request, delivery.error, share, outcomes)
+    return _failed(ctx, flow, members, request, delivery.error, share, outcomes, tag)
 
 
 def _failed(
@@ -170,13 +185,16 @@ def _failed(
     error: SqlError,
     share: Share,
     outcomes: list[Outcome],
+    tag: str,
 ) -> int:
     """Read a batch's SQL error: record what committed, go on after a guard's refusal, else raise."""
     versions = [flow.version(i) for i in members]
     if error.sqlstate == flow.refusal:
         named = guarded_version(error.message)
         first = members.start + versions.index(named) if named in versions else None
-        return _settle(ctx, flow, members, ledger_versions(ctx, versions, wait=False), first, share, outcomes)
+        # after a lost answer, the attempt that was lost may still be running: wait for all of it
+        recorded = ledger_versions(ctx, versions, wait=share.lost, request=tag)
+        return _settle(ctx, flow, members, recorded, first, share, outcomes)
     part = request.part_at(error)
     if part is not None and part.owner is not None and error.sqlstate != LOCK_BUSY:
         failing = members.start + part.owner
@@ -241,9 +259,10 @@ def _timed_out(
     outcomes: list[Outcome],
     started: float,
     before: int,
+    tag: str,
 ) -> int:
     """Settle a batch that timed out through the ledger; send the rest in requests half as large."""
-    recorded = ledger_versions(ctx, [flow.version(i) for i in members], wait=True)
+    recorded = ledger_versions(ctx, [flow.version(i) for i in members], wait=True, request=tag)
     share = Share((time.perf_counter() - started) / len(members), ctx.db.requests - before, True)
     settled = 0
     for index in members:
