@@ -53,11 +53,22 @@ def small_body() -> Iterator[SandboxProcess]:
 
 
 @pytest.fixture(params=["plain", "prefixed"])
-def sandbox(request: pytest.FixtureRequest, sandbox: SandboxProcess) -> SandboxProcess:
-    """The session sandbox, then the one with the prefix: every ``project`` here is made on both."""
-    if request.param == "plain":
-        return sandbox
-    return request.getfixturevalue("prefixed")  # type: ignore[no-any-return]
+def server(request: pytest.FixtureRequest, sandbox: SandboxProcess, prefixed: SandboxProcess) -> SandboxProcess:
+    """The session sandbox, then the one with the prefix: every ``project`` here is made on both.
+
+    (A parametrized override of ``sandbox`` itself would give the session fixture a new cache key at each
+    switch, restarting the session sandbox for every test.)
+    """
+    return sandbox if request.param == "plain" else prefixed
+
+
+@pytest.fixture
+def project(server: SandboxProcess) -> Iterator[Project]:
+    """A fresh project on ``server`` for one test."""
+    made = server.new_project()
+    yield made
+    made.close()
+    server.call("DELETE", f"/_sandbox/projects/{made.ref}")
 
 
 @pytest.fixture
@@ -418,12 +429,12 @@ def test_create_index_concurrently_through_an_endpoint_with_a_prefix_names_the_c
     assert "lines none" not in hint and "Finish by hand" not in hint
 
 
-def test_the_sandbox_prefix_behaves_as_postgres_meta_s(prefixed: SandboxProcess, sandbox: SandboxProcess) -> None:
+def test_the_sandbox_prefix_behaves_as_postgres_meta_s(prefixed: SandboxProcess, server: SandboxProcess) -> None:
     def query(sql: str) -> tuple[int, object]:
-        return sandbox.call("POST", f"/v1/projects/{sandbox.ref}/database/query", {"query": sql})
+        return server.call("POST", f"/v1/projects/{server.ref}/database/query", {"query": sql})
 
     status, body = query("DO $$ BEGIN COMMIT; END $$")
-    if sandbox is prefixed:  # the user's SQL runs in an implicit transaction block
+    if server is prefixed:  # the user's SQL runs in an implicit transaction block
         assert status == 400 and "2D000" in str(body)
         assert query("SHOW statement_timeout") == (201, [{"statement_timeout": "30s"}])
     else:
