@@ -152,7 +152,14 @@ def single_scenario(sandbox: Sandbox, name: str, count: int, runs: int = 1, appl
         out, err = process.communicate()
         found = project.audit()
         judge(row, sandbox.state["token"], [out, err], found)
-        row.failed_runs += process.returncode != 0 or len(found.applied) != count
+        failed = process.returncode != 0 or len(found.applied) != count
+        row.failed_runs += failed
+        if failed:  # say what went wrong, not only that something did
+            tail = "\n    ".join((out + err).strip().splitlines()[-8:])
+            print(
+                f"  {name}: exit {process.returncode}, {len(found.applied)} of {count} applied:\n    {tail}",
+                file=sys.stderr,
+            )
         paced = paced or "for the window to reset" in out + err
     row.seconds = time.monotonic() - started
     assert sandbox.api is not None
