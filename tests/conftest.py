@@ -199,13 +199,18 @@ def sandbox() -> Iterator[SandboxProcess]:
     process.stop()
 
 
+def fresh_project(server: SandboxProcess) -> Iterator[Project]:
+    """Yield a fresh, empty Supabase-like project on ``server``; close and drop it afterwards (a fixture body)."""
+    proj = server.new_project()
+    yield proj
+    proj.close()
+    server.call("DELETE", f"/_sandbox/projects/{proj.ref}")
+
+
 @pytest.fixture
 def project(sandbox: SandboxProcess) -> Iterator[Project]:
     """A fresh, empty Supabase-like project for one test."""
-    proj = sandbox.new_project()
-    yield proj
-    proj.close()
-    sandbox.call("DELETE", f"/_sandbox/projects/{proj.ref}")
+    yield from fresh_project(sandbox)
 
 
 class MigrationDir:

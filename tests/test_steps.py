@@ -26,7 +26,7 @@ from api_interposer import (
     first_blocks,
     writes_of,
 )
-from conftest import MigrationDir, Project, SandboxProcess
+from conftest import MigrationDir, Project, SandboxProcess, fresh_project
 
 from migrations_tasks.engine import Engine, Event
 from migrations_tasks.errors import MigrationFailed, MigrationFileError, MigrationsTasksError
@@ -65,10 +65,7 @@ def server(request: pytest.FixtureRequest, sandbox: SandboxProcess, prefixed: Sa
 @pytest.fixture
 def project(server: SandboxProcess) -> Iterator[Project]:
     """A fresh project on ``server`` for one test."""
-    made = server.new_project()
-    yield made
-    made.close()
-    server.call("DELETE", f"/_sandbox/projects/{made.ref}")
+    yield from fresh_project(server)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ ledger's creation) goes through :func:`deliver`. When no usable answer comes bac
   migration lock (a first attempt still running on the server finishes first) and aborts when the ledger
   already shows it, so a repeat either does the work once or answers with the guard's refusal
   (``done_state``). After a lost attempt that refusal is read here, once for every write, as "the lost
-  attempt committed" (:attr:`Delivery.settled`); without one it stays the answer (another run did it).
+  attempt committed" (no error); without one it stays the answer (another run did it).
   Repairs and the ledger's creation set the same state however often they run;
 * any other write (a statement that runs outside a transaction) cannot be settled: the error goes up.
 
@@ -70,9 +70,6 @@ class Delivery:
     error: SqlError | None = None
     #: Attempts whose answer was lost before this answer came.
     lost: int = 0
-    #: A lost attempt committed the write (the repeat met the guard's ``done_state`` refusal, or a 408 was
-    #: settled through the ledger).
-    settled: bool = False
 
 
 def deliver(ctx: Context, write: Write) -> Delivery:
@@ -131,7 +128,7 @@ def _attempt(ctx: Context, write: Write, lost: int) -> Delivery:
                     write.migration,
                 )
             )
-            return Delivery(None, lost, settled=True)
+            return Delivery(None, lost)
         return Delivery(exc, lost)
     return Delivery(None, lost)
 
@@ -148,7 +145,7 @@ def _settle_timeout(ctx: Context, write: Write, exc: QueryTimeoutError, lost: in
                 write.migration,
             )
         )
-        return Delivery(None, lost + 1, settled=True)
+        return Delivery(None, lost + 1)
     raise MigrationsTasksError(
         f"{write.busy or write.what}: {exc.message} The ledger shows it did not commit; it is not sent again, "
         "as it would time out again.",
