@@ -26,8 +26,8 @@ def namespace(**collections: Any) -> Any:
     import sys
     from pathlib import Path
 
+    from .config.sources import check_project_config
     from .errors import ConfigError
-    from .sources import check_project_config
     from .tasks import namespace as build
 
     caller = sys._getframe(1).f_globals.get("__file__")

@@ -47,11 +47,11 @@ from typing import Any
 
 import psycopg
 
+from migrations_tasks.config.settings import load_settings
 from migrations_tasks.engine import Engine
-from migrations_tasks.migrations import load
+from migrations_tasks.history.migrations import load
 from migrations_tasks.sandbox import Faults, Sandbox, workload
-from migrations_tasks.settings import load_settings
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 TASKS_PY = "from migrations_tasks import namespace\n\nns = namespace()\n"
@@ -96,9 +96,9 @@ def local_work(count: int, directory: Path) -> Row:
         "import resource, time, sys\n"
         "from pathlib import Path\n"
         "t = time.perf_counter()\n"
-        "from migrations_tasks.migrations import load\n"
-        "from migrations_tasks.ledger import Ledger\n"
-        "from migrations_tasks.plan import build\n"
+        "from migrations_tasks.history.migrations import load\n"
+        "from migrations_tasks.history.ledger import Ledger\n"
+        "from migrations_tasks.history.status import build\n"
         f"local = load(Path({str(directory)!r}))\n"
         "plan = build(local.migrations, Ledger(exists=False))\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"

@@ -18,8 +18,8 @@ import httpx
 from conftest import Project
 
 from migrations_tasks.engine import Engine, Event
-from migrations_tasks.management_api import ManagementApi
 from migrations_tasks.secret import Secret
+from migrations_tasks.transport.management_api import ManagementApi
 
 #: Decides the answer to one request: (its SQL, a function that forwards it and returns the real answer).
 Rule = Callable[[str, Callable[[str], httpx.Response]], httpx.Response]

@@ -160,7 +160,7 @@ class Project:
         self, migrations_dir: Path | str = "supabase/migrations", transport: str = "api", **config: Any
     ) -> Any:
         """Return Settings for this project."""
-        from migrations_tasks.settings import load_settings
+        from migrations_tasks.config.settings import load_settings
 
         return load_settings(
             {"migrations": config},
@@ -272,7 +272,7 @@ def verify_settings(project: Project, sandbox: SandboxProcess) -> Any:
     ``make(migrations_dir, transport="api", drift_server=True, **config)``: ``config`` is the
     ``migrations`` section of invoke.yaml (e.g. ``verify={"critical_tables": [...]}``).
     """
-    from migrations_tasks.settings import load_settings
+    from migrations_tasks.config.settings import load_settings
 
     def make(migrations_dir: Path | str, transport: str = "api", drift_server: bool = True, **config: Any) -> Any:
         env = dict(project.env)

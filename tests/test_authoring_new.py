@@ -11,7 +11,7 @@ from conftest import run_inv, user_project
 
 from migrations_tasks.authoring.new import create, next_version, normalise_name, taken_versions, template
 from migrations_tasks.errors import Refused
-from migrations_tasks.migrations import discover, load
+from migrations_tasks.history.migrations import discover, load
 
 NOW = datetime(2025, 11, 1, 9, 30, 59, tzinfo=timezone.utc)
 #: The Supabase CLI's rule (supabase/cli, pkg/migration/file.go): what `supabase db push` picks up.

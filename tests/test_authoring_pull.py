@@ -14,10 +14,10 @@ from conftest import MigrationDir, Project, SandboxProcess, run_inv, user_projec
 
 from migrations_tasks.authoring.pull.catalog import Snapshot, compare, snapshot_request
 from migrations_tasks.engine import Engine
-from migrations_tasks.migrations import load
-from migrations_tasks.postgres import PostgresDatabase
+from migrations_tasks.history.migrations import load
 from migrations_tasks.secret import Secret
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
+from migrations_tasks.transport.postgres import PostgresDatabase
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
 ENUM_MIGRATION = (

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from pglast import parser
 
+from migrations_tasks.config.settings import Settings
 from migrations_tasks.engine.batch import BASELINE_SQL, RESET_SQL, baseline_sql, batch_request, refuses_the_form
 from migrations_tasks.engine.context import Context
 from migrations_tasks.engine.request import Part, Request
 from migrations_tasks.engine.results import Outcome
 from migrations_tasks.engine.steps import TAG_SHAPE, Flow, Share, plan
 from migrations_tasks.errors import MigrationsTasksError, SqlError
-from migrations_tasks.settings import Settings
-from migrations_tasks.sqlfile import Statement
+from migrations_tasks.history.sqlfile import Statement
 
 
 def statement(text: str, line: int = 1) -> Statement:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from migrations_tasks.dburl import parse_url, require_tls
+from migrations_tasks.config.dburl import parse_url, require_tls
 from migrations_tasks.errors import ConfigError
 
 SOURCE = "SUPABASE_DB_URL"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import MigrationDir
 
-from migrations_tasks.down import split_down_block
 from migrations_tasks.errors import MigrationFileError, SqlSyntaxError
-from migrations_tasks.migrations import load
+from migrations_tasks.history.down import split_down_block
+from migrations_tasks.history.migrations import load
 from migrations_tasks.sql import same_statements
 
 

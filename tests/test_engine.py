@@ -11,11 +11,11 @@ from conftest import MigrationDir, Project
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import AuthError, HistoryConflict, MigrationFailed, SqlSyntaxError
-from migrations_tasks.ledger import TABLE
-from migrations_tasks.migrations import load
-from migrations_tasks.plan import Status
+from migrations_tasks.history.ledger import TABLE
+from migrations_tasks.history.migrations import load
+from migrations_tasks.history.status import Status
 from migrations_tasks.secret import Secret
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
 
@@ -291,7 +291,7 @@ def test_remote_only_and_out_of_order_migrations_are_conflicts(project: Project,
 def test_a_wrong_token_is_an_auth_error_that_does_not_show_the_token(
     project: Project, migrations: MigrationDir
 ) -> None:
-    from migrations_tasks.settings import load_settings
+    from migrations_tasks.config.settings import load_settings
 
     wrong = "sbp_wrong0123456789abcdef"
     env = dict(project.env, SUPABASE_ACCESS_TOKEN=wrong)
@@ -343,7 +343,7 @@ def test_a_held_migration_lock_makes_apply_wait_then_stop_with_a_clear_message(
     import psycopg
 
     from migrations_tasks.errors import MigrationsTasksError
-    from migrations_tasks.ledger import LOCK_KEY
+    from migrations_tasks.history.ledger import LOCK_KEY
 
     migrations.write("1_a.sql", "create table locked_out (id int);")
     holder = psycopg.connect(project.db_url)  # a transaction holding the lock, like a long apply elsewhere

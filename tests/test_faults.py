@@ -16,11 +16,11 @@ import pytest
 from conftest import SandboxProcess, run_inv, user_project
 
 from migrations_tasks.authoring.pull.record import record
+from migrations_tasks.config.settings import load_settings
 from migrations_tasks.engine import Engine, Event
-from migrations_tasks.migrations import load
+from migrations_tasks.history.migrations import load
 from migrations_tasks.sandbox import workload
-from migrations_tasks.settings import load_settings
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
 
 
 def engine_on(

@@ -618,7 +618,7 @@ def test_the_staging_workflow_installs_in_steps_without_secrets_and_runs_the_gat
 
 
 def test_the_sandbox_environment_never_reaches_the_database_or_drift_server_of_the_environment() -> None:
-    from migrations_tasks.sources import sandbox_environment
+    from migrations_tasks.config.sources import sandbox_environment
 
     sandbox = {
         "SUPABASE_API_URL": "http://127.0.0.1:1",
@@ -639,7 +639,7 @@ def test_the_sandbox_environment_never_reaches_the_database_or_drift_server_of_t
 def test_the_sandbox_environment_keeps_dotenv_deploy_secrets_but_never_its_database_or_transport(
     tmp_path: Path,
 ) -> None:
-    from migrations_tasks.sources import sandbox_environment
+    from migrations_tasks.config.sources import sandbox_environment
 
     dotenv = tmp_path / ".env"
     dotenv.write_text(

@@ -79,7 +79,7 @@ def test_the_plan_policy_is_read_per_environment() -> None:
 
 
 def unreachable_throwaway(migrations_dir: Path, *, project: Project) -> Any:
-    from migrations_tasks.settings import load_settings
+    from migrations_tasks.config.settings import load_settings
 
     env = {**project.env, "MIGRATIONS_DRIFT_DB_URL": "postgresql://postgres:pw@127.0.0.1:9/postgres"}
     flags = {"migrations_dir": str(migrations_dir), "transport": "api"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CANARY, MigrationDir, Project, user_project
 
-from migrations_tasks import github
+from migrations_tasks.output import github
 
 
 def run_in_actions(cwd: Path, env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], Path, Path]:

@@ -1,4 +1,4 @@
-"""Unit tests for migrations_tasks.ledger: decoding the ledger read and building its SQL (pure)."""
+"""Unit tests for migrations_tasks.history.ledger: decoding the ledger read and building its SQL (pure)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pglast import parser
 
-from migrations_tasks import ledger as L
 from migrations_tasks.errors import LedgerError
+from migrations_tasks.history import ledger as L
 
 # Column lists as READ_SQL returns them (recorded from PostgreSQL 18).
 CLI_SHAPE = [

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest import MigrationDir
 
+from migrations_tasks.config.settings import LintSettings
 from migrations_tasks.errors import ConfigError
+from migrations_tasks.history.migrations import load
 from migrations_tasks.lint import squawk
 from migrations_tasks.lint.rules import KNOWN_RULES, SQUAWK_RULES, SUPABASE_RULES
 from migrations_tasks.lint.run import lint
-from migrations_tasks.migrations import load
-from migrations_tasks.settings import LintSettings
 
 TODOS = "create table public.todos (id bigint primary key, user_id uuid, title text);\n"
 RLS = "alter table public.todos enable row level security;\n"

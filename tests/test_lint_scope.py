@@ -7,9 +7,9 @@ from pathlib import Path
 import stamina
 from conftest import MigrationDir
 
+from migrations_tasks.config.settings import load_settings
+from migrations_tasks.history.migrations import load
 from migrations_tasks.lint.scope import LEDGER_DEADLINE, select
-from migrations_tasks.migrations import load
-from migrations_tasks.settings import load_settings
 
 
 def test_an_unreachable_ledger_is_given_up_quickly_and_every_file_is_linted_with_what_was_tried(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from migrations_tasks.config.settings import LintSettings, lint_settings, load_settings
 from migrations_tasks.errors import ConfigError
-from migrations_tasks.settings import LintSettings, lint_settings, load_settings
 
 
 def test_levels_are_read_and_a_yaml_off_counts_as_off() -> None:

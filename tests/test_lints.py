@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project
 
-from migrations_tasks.migrations import load
-from migrations_tasks.transports import connect
+from migrations_tasks.history.migrations import load
+from migrations_tasks.transport.connect import connect
 from migrations_tasks.verify import verify
 from migrations_tasks.verify.lints import RULES
 

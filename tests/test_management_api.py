@@ -1,4 +1,4 @@
-"""Unit tests for migrations_tasks.management_api: Supabase's exact answers, mocked with respx.
+"""Unit tests for migrations_tasks.transport.management_api: Supabase's exact answers, mocked with respx.
 
 respx is right here: these are answers a local server cannot easily produce on demand (Supabase's
 error bodies, gateway pages, timeouts at a chosen moment). One test uses a real loopback HTTP server
@@ -32,8 +32,8 @@ from migrations_tasks.errors import (
     SqlError,
     TransportError,
 )
-from migrations_tasks.management_api import ManagementApi, parse_sql_error
 from migrations_tasks.secret import Secret
+from migrations_tasks.transport.management_api import ManagementApi, parse_sql_error
 
 CANARY = "sbp_CANARY_0badc0ffee0badc0ffee0badc0ffee0badc0ff"
 REF = "abcdefghijklmnopqrst"

@@ -1,4 +1,4 @@
-"""Unit tests for migrations_tasks.migrations: discovering, reading, parsing and planning files."""
+"""Unit tests for migrations_tasks.history.migrations: discovering, reading, parsing and planning files."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import write_file as write
 
-from migrations_tasks import migrations as M
-from migrations_tasks import sqlfile
 from migrations_tasks.errors import MigrationFileError, SqlSyntaxError
+from migrations_tasks.history import migrations as M
+from migrations_tasks.history import sqlfile
 
 
 def units_of(text: str) -> list[tuple[list[str], bool]]:

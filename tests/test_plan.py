@@ -1,4 +1,4 @@
-"""Unit tests for migrations_tasks.plan: local files vs the ledger (pure)."""
+"""Unit tests for migrations_tasks.history.status: local files vs the ledger (pure)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from migrations_tasks import ledger as L
-from migrations_tasks import migrations as M
-from migrations_tasks.plan import CONFLICTS, OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
+from migrations_tasks.history import ledger as L
+from migrations_tasks.history import migrations as M
+from migrations_tasks.history.status import CONFLICTS, OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
 
 
 def migration(version: str, text: str = "CREATE TABLE t (id int);", name: str = "change") -> M.Migration:

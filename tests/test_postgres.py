@@ -11,10 +11,10 @@ from conftest import Project
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import ConfigError, NetworkError
-from migrations_tasks.migrations import load
-from migrations_tasks.postgres import PostgresDatabase
+from migrations_tasks.history.migrations import load
 from migrations_tasks.secret import Secret
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
+from migrations_tasks.transport.postgres import PostgresDatabase
 from migrations_tasks.verify import verify
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"

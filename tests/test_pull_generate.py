@@ -11,8 +11,8 @@ from migrations_tasks.authoring.pull.generate import ddl
 from migrations_tasks.authoring.pull.grants import grants
 from migrations_tasks.authoring.pull.script import FUNCTION_BODIES_OFF, file_text, up_text
 from migrations_tasks.authoring.pull.steps import Phase, Script
-from migrations_tasks.down import split_down_block
-from migrations_tasks.sqlfile import parse_statements
+from migrations_tasks.history.down import split_down_block
+from migrations_tasks.history.sqlfile import parse_statements
 
 NOW = datetime(2025, 11, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -10,11 +10,11 @@ from conftest import MigrationDir, Project
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import HistoryConflict
-from migrations_tasks.migrations import load
+from migrations_tasks.history.migrations import load
 from migrations_tasks.rehearsal.render import migration_lines
 from migrations_tasks.rehearsal.results import Lock, PlanResult, Proof, Rehearsed
 from migrations_tasks.rehearsal.run import plan
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
 from migrations_tasks.verify.drift import snapshot_sql
 
 BASE = """create table public.todos (

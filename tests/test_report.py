@@ -1,4 +1,4 @@
-"""Unit tests for migrations_tasks.report: tables, exit codes, JSON documents and error output."""
+"""Unit tests for migrations_tasks.output.reporter: tables, exit codes, JSON documents and error output."""
 
 from __future__ import annotations
 
@@ -10,8 +10,14 @@ from typing import Any
 
 import pytest
 
-from migrations_tasks import ledger as L
-from migrations_tasks import migrations as M
+from migrations_tasks.engine.render import (
+    check_status,
+    plan_rows,
+    render_apply,
+    render_check,
+    render_event,
+    render_partial,
+)
 from migrations_tasks.errors import (
     AuthError,
     HistoryConflict,
@@ -20,19 +26,11 @@ from migrations_tasks.errors import (
     SqlError,
     SqlSyntaxError,
 )
-from migrations_tasks.plan import Plan, Status, build
-from migrations_tasks.report import (
-    Reporter,
-    check_status,
-    error_document,
-    plan_rows,
-    plural,
-    render_apply,
-    render_check,
-    render_event,
-    render_partial,
-    table,
-)
+from migrations_tasks.history import ledger as L
+from migrations_tasks.history import migrations as M
+from migrations_tasks.history.status import Plan, Status, build
+from migrations_tasks.output.reporter import Reporter, error_document, table
+from migrations_tasks.wording import plural
 
 
 def migration(version: str, name: str = "change") -> M.Migration:

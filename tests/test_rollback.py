@@ -12,9 +12,9 @@ from conftest import MigrationDir, Project, run_inv, user_project
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import ConfigError, Refused, RollbackFailed, SqlSyntaxError
-from migrations_tasks.ledger import TABLE
-from migrations_tasks.migrations import load
-from migrations_tasks.transports import connect
+from migrations_tasks.history.ledger import TABLE
+from migrations_tasks.history.migrations import load
+from migrations_tasks.transport.connect import connect
 
 
 @pytest.fixture(params=["api", "postgres"])

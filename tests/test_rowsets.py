@@ -6,7 +6,7 @@ from typing import Any
 
 from conftest import Project
 
-from migrations_tasks.rowsets import answer_rows
+from migrations_tasks.transport.rowsets import answer_rows
 
 
 class Column:
@@ -56,8 +56,8 @@ def test_the_sandbox_api_answers_the_last_non_empty_result_set(project: Project)
 
 
 def test_the_direct_transport_answers_alike(project: Project) -> None:
-    from migrations_tasks.postgres import PostgresDatabase
     from migrations_tasks.secret import Secret
+    from migrations_tasks.transport.postgres import PostgresDatabase
 
     db = PostgresDatabase(Secret(project.db_url))
     try:

@@ -25,13 +25,13 @@ import pytest
 from conftest import Project, SandboxProcess, run_inv, user_project
 
 from migrations_tasks.engine import Engine
-from migrations_tasks.migrations import load
-from migrations_tasks.plan import Status
+from migrations_tasks.history.migrations import load
+from migrations_tasks.history.status import Status
 from migrations_tasks.sandbox import extension_inventory
 from migrations_tasks.sandbox.catalog import PREINSTALLED, SUPABASE_EXTENSIONS, stand_in_comment
 from migrations_tasks.sandbox.embedded import share_extension_dir
 from migrations_tasks.sandbox.trusted import REFUSED_EXTENSIONS
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SUPABASE_CORPUS = CORPUS / "supabase_migrations"

@@ -1,4 +1,4 @@
-"""Unit tests for migrations_tasks.settings: precedence, validation and secrecy.
+"""Unit tests for migrations_tasks.config.settings: precedence, validation and secrecy.
 
 Every call passes ``environ=`` and ``dotenv_path=`` so the real environment and any ``.env`` in the
 working directory cannot leak in.
@@ -12,15 +12,10 @@ from typing import Any
 import invoke
 import pytest
 
+from migrations_tasks.config.settings import DEFAULT_API_URL, load_settings, validate_api_url, validate_token
+from migrations_tasks.config.sources import read_dotenv
 from migrations_tasks.errors import ConfigError
 from migrations_tasks.secret import Secret
-from migrations_tasks.settings import (
-    DEFAULT_API_URL,
-    load_settings,
-    validate_api_url,
-    validate_token,
-)
-from migrations_tasks.sources import read_dotenv
 
 CANARY = "sbp_CANARY_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 REF = "abcdefghijklmnopqrst"

@@ -1,4 +1,4 @@
-"""Unit tests for migrations_tasks.sqlfile: reading a SQL file and splitting it into located statements."""
+"""Unit tests for migrations_tasks.history.sqlfile: reading a SQL file and splitting it into located statements."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import write_file as write
 
-from migrations_tasks import sqlfile
 from migrations_tasks.errors import MigrationFileError, SqlSyntaxError
+from migrations_tasks.history import sqlfile
 
 # -- reading ----------------------------------------------------------------------------------------
 

@@ -30,10 +30,10 @@ from conftest import MigrationDir, Project, SandboxProcess, fresh_project
 
 from migrations_tasks.engine import Engine, Event
 from migrations_tasks.errors import MigrationFailed, MigrationFileError, MigrationsTasksError
-from migrations_tasks.ledger import TABLE
-from migrations_tasks.migrations import load
+from migrations_tasks.history.ledger import TABLE
+from migrations_tasks.history.migrations import load
 from migrations_tasks.sandbox import workload
-from migrations_tasks.transports import connect
+from migrations_tasks.transport.connect import connect
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from conftest import MigrationDir, Project, SandboxProcess, run_inv, user_projec
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import SqlSyntaxError
-from migrations_tasks.migrations import load
-from migrations_tasks.transports import connect
+from migrations_tasks.history.migrations import load
+from migrations_tasks.transport.connect import connect
 from migrations_tasks.verify import verify
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
@@ -131,7 +131,7 @@ def test_critical_tables_and_columns_from_config_are_checked(
 def test_drift_that_cannot_run_makes_verify_exit_3_without_showing_the_password(
     project: Project, migrations: MigrationDir, verify_settings: Any
 ) -> None:
-    from migrations_tasks.settings import load_settings
+    from migrations_tasks.config.settings import load_settings
 
     env = dict(project.env, MIGRATIONS_DRIFT_DB_URL="postgresql://postgres:hunter2secret@127.0.0.1:1/postgres")
     settings = load_settings(None, flags={"migrations_dir": str(migrations.path)}, environ=env, dotenv_path=None)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from migrations_tasks.config.settings import CriticalTable, Silence, load_settings, verify_settings
 from migrations_tasks.errors import ConfigError
-from migrations_tasks.settings import CriticalTable, Silence, load_settings, verify_settings
 
 
 def test_defaults_expose_public_and_graphql_public_and_find_scripts_beside_the_migrations() -> None:

@@ -1,7 +1,7 @@
 """``db.new``: a new migration file named by the Supabase CLI's rule, with an empty down block to fill.
 
 The file is ``<UTC YYYYMMDDHHMMSS>_<name>.sql`` (what ``supabase migration new`` writes, and what
-:data:`migrations_tasks.migrations.FILE_RE` discovers). The name is lower-cased, runs of spaces and dashes
+:data:`migrations_tasks.history.migrations.FILE_RE` discovers). The name is lower-cased, runs of spaces and dashes
 become ``_``; an empty name, a path separator or a control character is refused. When the version is taken
 the next free second is used. Everything here but :func:`create` is pure.
 """
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..errors import MigrationFileError, Refused
-from ..migrations import FILE_RE
+from ..history.migrations import FILE_RE
 
 VERSION_FORMAT = "%Y%m%d%H%M%S"
 _SEPARATORS = re.compile(r"[\s\-]+")

@@ -2,7 +2,7 @@
 
 :func:`parse_deploy_config` turns a plain mapping (read by :mod:`~migrations_tasks.deploy.settings`) into a
 :class:`~.config.DeployConfig`. It does no I/O; every problem found is collected
-(:class:`~migrations_tasks.validate.Problems`) and raised as one :class:`~migrations_tasks.errors.ConfigError`
+(:class:`~migrations_tasks.config.validate.Problems`) and raised as one :class:`~migrations_tasks.errors.ConfigError`
 naming the key at fault, e.g. ``deploy.hosts[1].port``.
 """
 
@@ -13,9 +13,9 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config.validate import Problems
 from ..errors import ConfigError
 from ..secret import Secret
-from ..validate import Problems
 from .config import (
     ADDRESS_RE,
     DEFAULT_KEEP_RELEASES,

@@ -23,8 +23,8 @@ import shlex
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ..config.validate import Problems
 from ..secret import Secret
-from ..validate import Problems
 from .config import HOST_KEY_CHECKING, INSECURE_OPTIONS, SSH_OPTION_RE, KnownHostsFile, SshConfig, null_device
 
 KNOWN_KEYS = {

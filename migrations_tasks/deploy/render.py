@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import MigrationsTasksError
-from ..report import Reporter, table
+from ..output.reporter import Reporter, table
 from ..wording import plural
 from . import releases as rel
 from .health import HealthResult

@@ -1,6 +1,6 @@
 """Settings of the ``deploy`` section: invoke.yaml, flags and secrets -> :class:`~.config.DeployConfig`.
 
-Raw values come from :mod:`migrations_tasks.sources`; :func:`~.parse.parse_deploy_config` validates them.
+Raw values come from :mod:`migrations_tasks.config.sources`; :func:`~.parse.parse_deploy_config` validates them.
 Secrets come only from the environment or ``.env``: ``DEPLOY_SSH_KNOWN_HOSTS`` (known_hosts lines, for CI),
 ``DEPLOY_SSH_KEY`` (a private key, for CI), and the Supabase token for the project health check. ``CI``
 says the run is in CI (``accept-new`` then needs host keys); :func:`inspect_known_hosts` reads what a
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import sources
+from ..config import sources
 from ..errors import ConfigError
 from ..secret import Secret
 from .config import DeployConfig, KnownHostsFile, SupabaseSecrets
@@ -111,7 +111,7 @@ def _supabase_secrets(config: Any, spec: Mapping[str, Any], env: Mapping[str, st
     health = spec.get("health")
     if not isinstance(health, Mapping) or health.get("supabase") in (None, False):
         return None
-    from ..settings import load_settings
+    from ..config.settings import load_settings
 
     base = load_settings(config, environ=env, dotenv_path=None, require_database=False)
     return SupabaseSecrets(project_ref=base.project_ref, api_url=base.api_url, token=base.access_token)

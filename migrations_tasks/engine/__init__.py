@@ -1,4 +1,4 @@
-"""Check, apply, roll back and repair migrations through the :class:`~migrations_tasks.database.Database`
+"""Check, apply, roll back and repair migrations through the :class:`~migrations_tasks.transport.database.Database`
 protocol.
 
 Modules: ``engine`` (the :class:`Engine` facade), ``apply``, ``rollback``, ``repair``, ``steps`` (run

@@ -4,7 +4,7 @@ Each migration is one transaction holding the migration lock, a guard that abort
 already recorded, the migration's statements and its ledger row: they commit together or not at all, and
 concurrent runs apply it exactly once. Consecutive migrations share a request (:mod:`.steps`, in the form of
 :mod:`.batch`), each still its own transaction. A migration that cannot run in one transaction is one
-request per unit (see :mod:`migrations_tasks.migrations`); its ledger row goes with its last transactional
+request per unit (see :mod:`migrations_tasks.history.migrations`); its ledger row goes with its last transactional
 unit.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-from .. import ledger
 from ..errors import (
     AmbiguousWriteError,
     HistoryConflict,
@@ -21,9 +20,10 @@ from ..errors import (
     MigrationsTasksError,
     SqlError,
 )
-from ..migrations import Migration
-from ..plan import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status
-from ..sqlfile import Statement
+from ..history import ledger
+from ..history.migrations import Migration
+from ..history.sqlfile import Statement
+from ..history.status import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status
 from .context import Context
 from .events import Event, EventKind
 from .failures import apply_failure, too_large

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import ledger
-from ..database import Database
+from ..config.settings import Settings
 from ..errors import SqlError
+from ..history import ledger
 from ..progress import ShouldStop
-from ..settings import Settings
+from ..transport.database import Database
 from .events import Event, EventSink
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from .. import ledger
-from ..database import Database
-from ..migrations import LocalMigrations
-from ..plan import Plan, build, select_rollback
+from ..config.settings import Settings
+from ..history import ledger
+from ..history.migrations import LocalMigrations
+from ..history.status import Plan, build, select_rollback
 from ..progress import ShouldStop, never
-from ..settings import Settings
+from ..transport.database import Database
 from .apply import ApplyFlow, check_sizes, refuse_conflicts
 from .context import Context
 from .events import EventSink, ignore

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..migrations import Migration
+from ..history.migrations import Migration
 from ..wording import TextEnum
 
 

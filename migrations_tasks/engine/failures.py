@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import ledger
 from ..errors import MigrationFailed, MigrationFileError, RollbackFailed, SqlError, TransportError
-from ..migrations import Migration
-from ..sqlfile import Statement
+from ..history import ledger
+from ..history.migrations import Migration
+from ..history.sqlfile import Statement
 from ..wording import first_line
 from .context import Context
 from .request import Request

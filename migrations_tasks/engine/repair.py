@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import ledger
 from ..errors import ConfigError, Refused
-from ..migrations import LocalMigrations
+from ..history import ledger
+from ..history.migrations import LocalMigrations
 from .context import Context
 from .request import Request
 from .results import Outcome, OutcomeStatus, RepairResult

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import SqlError
-from ..sqlfile import Statement
+from ..history.sqlfile import Statement
 
 
 @dataclass

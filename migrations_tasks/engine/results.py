@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..down import DownSql
-from ..migrations import Migration
-from ..plan import Plan
+from ..history.down import DownSql
+from ..history.migrations import Migration
+from ..history.status import Plan
 from ..wording import TextEnum
 from .request import Request
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import time
 
-from .. import ledger
-from ..down import DOWN_HINT, DownSql, parse_down
 from ..errors import MigrationsTasksError, Refused, SqlError
-from ..plan import Entry, Status
+from ..history import ledger
+from ..history.down import DOWN_HINT, DownSql, parse_down
+from ..history.status import Entry, Status
 from ..sql import same_statements
 from .context import Context
 from .events import Event, EventKind

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import stamina
 
-from .. import ledger
 from ..errors import AmbiguousWriteError, MigrationsTasksError, QueryTimeoutError, SqlError
-from ..migrations import Migration
+from ..history import ledger
+from ..history.migrations import Migration
 from ..sql import text_array
 from .batch import running_sql
 from .context import Context
@@ -77,7 +77,7 @@ def deliver(ctx: Context, write: Write) -> Delivery:
     lost: list[AmbiguousWriteError] = []
     deadline = time.monotonic() + ctx.settings.retry_deadline
 
-    def again(exc: Exception) -> bool:
+    def again(exc: BaseException) -> bool:
         if isinstance(exc, QueryTimeoutError) or not isinstance(exc, AmbiguousWriteError) or not write.resendable:
             return False
         lost.append(exc)

@@ -27,7 +27,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from ..errors import MigrationsTasksError, QueryTimeoutError, RequestTooLargeError, SqlError
-from ..ledger import LOCK_BUSY, guarded_version
+from ..history.ledger import LOCK_BUSY, guarded_version
 from ..wording import plural
 from .batch import baseline_sql, batch_request, block, refuses_the_form
 from .context import Context

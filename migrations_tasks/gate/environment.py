@@ -1,7 +1,7 @@
 """Prepare an environment for the gate: its settings and deploy config, and the sandbox when it is one.
 
 For the ``sandbox`` environment a throwaway sandbox is started first; the run then sees the sandbox's
-``SUPABASE_*`` values instead of the process's and ``.env``'s (:func:`~migrations_tasks.sources.sandbox_environment`,
+``SUPABASE_*`` values instead of the process's and ``.env``'s (:func:`~.config.sources.sandbox_environment`,
 passed down explicitly: nothing changes ``os.environ``), and
 afterwards the environment's ``stop`` command runs and the sandbox stops.
 """
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import github
+from ..config.settings import Settings, load_settings
+from ..config.sources import sandbox_environment
+from ..output import github
 from ..progress import Notify, ShouldStop, never
-from ..settings import Settings, load_settings
-from ..sources import sandbox_environment
 from .flow import run
 from .options import GateOptions, load_gate_options
 from .record import RunRecord

@@ -36,8 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .. import github
-from ..database import Database
+from ..config.settings import Settings
 from ..engine import Engine, Event, EventKind
 from ..errors import (
     EXIT_CANNOT_RUN,
@@ -48,11 +47,12 @@ from ..errors import (
     MigrationsTasksError,
     RollbackIncomplete,
 )
-from ..migrations import load
-from ..plan import Entry
+from ..history.migrations import load
+from ..history.status import Entry
+from ..output import github
 from ..progress import Notify, ShouldStop, never
-from ..settings import Settings
-from ..transports import connect
+from ..transport.connect import connect
+from ..transport.database import Database
 from ..verify import verify
 from .options import POLICIES
 from .record import RunRecord, RunStatus, Step, StepStatus, finish, now

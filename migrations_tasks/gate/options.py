@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import sources
+from ..config import sources
+from ..config.settings import validate_project_ref
 from ..errors import ConfigError
-from ..settings import validate_project_ref
 
 RELEASE_SECTION = "release"
 POLICIES = ("block", "apply")

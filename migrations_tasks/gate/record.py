@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import github
 from ..errors import EXIT_OK
+from ..output import github
 from ..wording import TextEnum
 
 

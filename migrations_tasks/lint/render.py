@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import github
-from ..report import Reporter
+from ..output import github
+from ..output.reporter import Reporter
 from ..wording import plural
 from .results import Finding, LintResult
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import sql
-from ..down import split_down_block
+from ..config.settings import LintSettings
 from ..errors import ConfigError
-from ..migrations import Migration
-from ..settings import LintSettings
-from ..sqlfile import read_text
+from ..history.down import split_down_block
+from ..history.migrations import Migration
+from ..history.sqlfile import read_text
 from . import ignores, squawk, supabase, tree
 from .results import Finding, LintResult
 from .rules import (

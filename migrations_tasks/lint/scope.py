@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config.settings import Settings
 from ..errors import MigrationFileError, TransportError
-from ..migrations import FILE_RE, LocalMigrations, Migration, MigrationFileName, parse_file
+from ..history.migrations import FILE_RE, LocalMigrations, Migration, MigrationFileName, parse_file
 from ..progress import Notify, quiet
-from ..settings import Settings
 from ..wording import plural
 
 #: How long db.lint keeps retrying the ledger read before it lints every file instead (seconds).
@@ -68,7 +68,7 @@ def select(
     if every or not configured(settings):
         return Selection(list(local.migrations), "all")
     from ..engine import Engine
-    from ..transports import connect
+    from ..transport.connect import connect
 
     quick = settings.with_overrides(
         retry_deadline=min(settings.retry_deadline, LEDGER_DEADLINE),

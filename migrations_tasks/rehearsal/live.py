@@ -12,10 +12,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .. import ledger
 from ..errors import ProtocolError
+from ..history import ledger
+from ..history.migrations import Migration
 from ..lint import tree
-from ..migrations import Migration
 from ..sql import quote_ident, text_array
 from ..verify.request import LEDGER_ROWS_SQL
 from ..verify.scripts import SETTING

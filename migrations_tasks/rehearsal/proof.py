@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..database import Database
+from ..config.settings import Settings
 from ..engine import Engine
 from ..errors import MigrationFailed, MigrationsTasksError
-from ..migrations import LocalMigrations, Migration
-from ..settings import Settings
+from ..history.migrations import LocalMigrations, Migration
+from ..transport.database import Database
 from ..verify import drift
 from .results import Proof, ProofResult
 

@@ -3,7 +3,7 @@
 A sandbox (embedded PostgreSQL behind the Management API imitation) gets the base branch's migrations
 (``git show <base>:<file>``; none when the base has no migrations folder), applied with ``db.apply``; then
 ``db.lint`` and ``db.plan`` run on the working tree's migrations, so the pending ones are exactly those the
-pull request adds. The tasks get the sandbox's environment (:func:`~migrations_tasks.sources.sandbox_environment`):
+pull request adds. The tasks get the sandbox's environment (:func:`~.config.sources.sandbox_environment`):
 no database or drift server named in ``.env`` is reached, and the throwaway databases are an embedded
 PostgreSQL of their own. In GitHub Actions each finding is annotated once (by ``db.plan``) and the plan is the
 step summary. Exit: the highest of the two tasks' codes.
@@ -20,8 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..config.sources import sandbox_environment
 from ..errors import EXIT_CANNOT_RUN
-from ..sources import sandbox_environment
 from ..wording import plural
 
 ENV_BASE_REF = "GITHUB_BASE_REF"

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .. import ledger
 from ..engine.apply import migration_requests
 from ..engine.context import Context
 from ..engine.failures import apply_failure
 from ..engine.request import Request
 from ..engine.send import Write, send
 from ..errors import SqlError
+from ..history import ledger
+from ..history.migrations import Migration
+from ..history.sqlfile import Statement
 from ..lint import tree
-from ..migrations import Migration
-from ..sqlfile import Statement
 from ..wording import first_line
 from .locks import OUTSIDE_TRANSACTION_MODE, RANK
 from .probe import Relation, baseline_sql, collect_sql, decode_baseline, decode_probe, key, probe_sql

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import github
 from ..lint.render import annotate, finding_dict, finding_lines
-from ..report import Reporter, table
+from ..output import github
+from ..output.reporter import Reporter, table
 from ..wording import plural
 from .locks import BLOCKS, impact
 from .results import Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport

@@ -18,19 +18,19 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from ..database import Database
+from ..config.settings import Settings
 from ..engine import Engine
 from ..engine.apply import refuse_conflicts
 from ..errors import MigrationFailed, MigrationsTasksError
+from ..history.migrations import LocalMigrations, Migration
+from ..history.status import Status, build
 from ..lint.results import Finding
 from ..lint.rules import OFF, OWN_RULES
 from ..lint.run import levels
 from ..lint.run import lint as run_lint
-from ..migrations import LocalMigrations, Migration
-from ..plan import Status, build
 from ..progress import Notify, quiet
 from ..secret import Secret
-from ..settings import Settings
+from ..transport.database import Database
 from ..verify.throwaway import Throwaway, connect, throwaway_database
 from ..wording import first_line
 from . import live, proof

@@ -25,7 +25,7 @@ import psycopg
 from pglast.parser import scan
 from psycopg.pq import TransactionStatus
 
-from ..rowsets import answer_rows
+from ..transport.rowsets import answer_rows
 from .faults import Faults, RateWindow
 from .limits import TIMEOUT_BODY, Limits, QueryTimer
 from .notes import restriction

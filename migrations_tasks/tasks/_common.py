@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 from invoke.context import Context
 from invoke.exceptions import Exit
 
-from .. import github
+from ..config.settings import Settings, load_settings
 from ..errors import MigrationFileError, MigrationsTasksError
+from ..output import github
+from ..output.reporter import Reporter
 from ..progress import StopRequest
-from ..report import Reporter
-from ..settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from ..database import Database
-    from ..migrations import LocalMigrations
+    from ..history.migrations import LocalMigrations
+    from ..transport.database import Database
 
 
 def settings(c: Context, require_database: bool = True, **flags: Any) -> Settings:
@@ -39,8 +39,8 @@ def database(
     c: Context, reporter: Reporter, *, warn: bool = True, **flags: Any
 ) -> Iterator[tuple[Settings, LocalMigrations, Database]]:
     """Read settings, load the migrations (printing their warnings), connect; close the connection after."""
-    from ..migrations import load
-    from ..transports import connect
+    from ..history.migrations import load
+    from ..transport.connect import connect
 
     s = settings(c, **flags)
     local = load(s.migrations_dir, s.rollbacks_dir)

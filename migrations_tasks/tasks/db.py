@@ -18,15 +18,9 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..report import (
-    Reporter,
-    render_apply,
-    render_event,
-    render_partial,
-    render_rollback,
-    render_rollback_partial,
-)
-from ..settings import Settings
+from ..config.settings import Settings
+from ..engine.render import render_apply, render_event, render_partial, render_rollback, render_rollback_partial
+from ..output.reporter import Reporter
 from ._common import database, exits, stop_on_signals
 
 COMMON_HELP = {
@@ -143,7 +137,7 @@ def _run_engine(
 def check(c: Context, where: Where) -> Any:
     """Compare local migrations with the project's ledger; exit 1 when some are pending."""
     from ..engine import Engine
-    from ..report import render_check
+    from ..engine.render import render_check
 
     with where.session(c, warn=False) as (reporter, s, local, db):
         plan = Engine(db, s).check(local)
@@ -220,7 +214,7 @@ def rollback(
 def repair(c: Context, versions: str | None = None, status: str = "", dry_run: bool = False, *, where: Where) -> Any:
     """Rewrite ledger rows without running migration SQL (inv db.repair --status applied VERSION[,VERSION])."""
     from ..engine import Engine
-    from ..report import render_event, render_repair
+    from ..engine.render import render_event, render_repair
 
     with where.session(c, warn=False) as (reporter, s, local, db):
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e))

@@ -18,7 +18,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from ..errors import DeployFailed, MigrationsTasksError, RollbackIncomplete
-from ..report import Reporter
+from ..output.reporter import Reporter
 from ._common import stoppable
 
 if TYPE_CHECKING:

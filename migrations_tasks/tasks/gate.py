@@ -9,7 +9,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..report import Reporter
+from ..output.reporter import Reporter
 from ._common import stoppable
 
 STOPPING = (

@@ -10,7 +10,7 @@ from typing import Any
 from invoke.context import Context
 from invoke.exceptions import Exit
 
-from ..report import Reporter
+from ..output.reporter import Reporter
 from ._common import exits, settings
 from .db import Where, db_task
 
@@ -24,11 +24,11 @@ from .db import Where, db_task
 )
 def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where: Where) -> Any:
     """Lint pending migrations with squawk's rules and Supabase's; exit 1 on an error-level finding."""
+    from ..history.migrations import load
     from ..lint.render import render_lint
     from ..lint.run import levels
     from ..lint.run import lint as run_lint
     from ..lint.scope import configured, select
-    from ..migrations import load
 
     reporter = Reporter(json=where.json)
     flags: dict[str, Any] = {

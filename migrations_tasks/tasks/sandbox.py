@@ -10,7 +10,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from ..sources import sandbox_environment
+from ..config.sources import sandbox_environment
 
 
 @task(

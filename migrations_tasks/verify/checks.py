@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..plan import Plan
-from ..settings import Settings
+from ..config.settings import Settings
+from ..history.status import Plan
 from ..wording import plural
 from . import lints
 from .results import ERROR, FAIL, PASS, SKIPPED, CheckOutcome, DriftResult, VerifyResult

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..report import Reporter
+from ..output.reporter import Reporter
 from ..wording import plural
 from .results import ERROR, FAIL, PASS, SKIPPED
 

@@ -13,8 +13,8 @@ import fnmatch
 from collections.abc import Sequence
 from typing import Any
 
-from .. import ledger
-from ..settings import CriticalTable, Settings, Silence
+from ..config.settings import CriticalTable, Settings, Silence
+from ..history import ledger
 from ..sql import quote_literal
 from . import lints
 from .drift import snapshot_sql

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..plan import Plan
-from ..sqlfile import Statement
+from ..history.sqlfile import Statement
+from ..history.status import Plan
 from ..wording import TextEnum
 from . import drift as catalog
 

@@ -17,15 +17,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import ledger
-from ..database import Database
+from ..config.settings import Settings
 from ..engine import Engine
 from ..errors import MigrationFailed, MigrationsTasksError, ProtocolError
-from ..migrations import LocalMigrations
-from ..plan import build
+from ..history import ledger
+from ..history.migrations import LocalMigrations
+from ..history.status import build
 from ..progress import Notify
 from ..secret import Secret
-from ..settings import Settings
+from ..transport.database import Database
 from . import checks, lints
 from . import drift as catalog
 from .request import decode_findings, decode_ledger, request_sql

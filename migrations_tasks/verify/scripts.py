@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import ledger
 from ..errors import MigrationFileError
+from ..history import ledger
+from ..history.sqlfile import Statement, combine, parse_statements, read_text
 from ..sql import quote_literal
-from ..sqlfile import Statement, combine, parse_statements, read_text
 from .results import ScriptResult
 
 #: The prefix of the transaction-local settings verify's request keeps its outcomes in.

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..database import Database
 from ..errors import ConfigError
 from ..secret import Secret
+from ..transport.database import Database
 
 ENV_DRIFT_DB_URL = "MIGRATIONS_DRIFT_DB_URL"
 
@@ -47,8 +47,8 @@ def sandbox_available() -> bool:
 
 def connect(url: Secret, *, timeout: float) -> Database:
     """Return a direct connection to a throwaway database, with supautils' rules applied as the API does."""
-    from ..postgres import PostgresDatabase
     from ..sandbox.direct import SupautilsDatabase
+    from ..transport.postgres import PostgresDatabase
 
     return SupautilsDatabase(PostgresDatabase(url, timeout=timeout))
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...config.settings import Settings
 from ...engine import Engine
 from ...errors import MigrationFailed, SqlError
-from ...migrations import LocalMigrations, Migration, MigrationFileName, parse_file
+from ...history.migrations import LocalMigrations, Migration, MigrationFileName, parse_file
 from ...secret import Secret
-from ...settings import Settings
 from ...verify.drift import ONLY_MIGRATIONS, Difference
 from ...verify.throwaway import connect
 from .catalog import Snapshot, compare, snapshot_request

@@ -8,14 +8,14 @@ statements and down SQL. A lost answer is settled through the ledger (:mod:`migr
 
 from __future__ import annotations
 
-from ... import ledger
-from ...database import Database
+from ...config.settings import Settings
 from ...engine import Engine
 from ...engine.request import Request
 from ...engine.send import Write, recorded, send
 from ...errors import MigrationsTasksError, SqlError
-from ...migrations import Migration
-from ...settings import Settings
+from ...history import ledger
+from ...history.migrations import Migration
+from ...transport.database import Database
 
 
 def record_sql(engine: Engine, history: ledger.Ledger, migration: Migration) -> str:

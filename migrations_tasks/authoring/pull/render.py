@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ...report import Reporter
+from ...output.reporter import Reporter
 from ...wording import plural
 from .results import PullResult, PullStatus
 

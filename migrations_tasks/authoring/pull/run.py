@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ... import ledger
-from ...database import Database
+from ...config.settings import Settings
 from ...errors import (
     ConfigError,
     HistoryConflict,
@@ -33,10 +32,11 @@ from ...errors import (
     MigrationsTasksError,
     ProtocolError,
 )
-from ...migrations import LocalMigrations, Migration
-from ...plan import build
+from ...history import ledger
+from ...history.migrations import LocalMigrations, Migration
+from ...history.status import build
 from ...progress import Notify, quiet
-from ...settings import Settings
+from ...transport.database import Database
 from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
 from ...verify.throwaway import Throwaway, throwaway_database
 from ..new import next_version, normalise_name, taken_versions

@@ -1,6 +1,6 @@
 """The pulled migration's text: a header, the statements, the drops commented out, the down block (pure).
 
-The down SQL goes after a ``-- migrate:down`` line with every line commented (:mod:`migrations_tasks.down`),
+The down SQL goes after a ``-- migrate:down`` line with every line commented (:mod:`migrations_tasks.history.down`),
 so ``supabase db push`` runs only the statements above it. The text above the marker is the same with or
 without the down block, so the statements the proof applied are the ones the ledger records.
 """

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import sql
-from .errors import MigrationFileError, SqlSyntaxError
+from .. import sql
+from ..errors import MigrationFileError, SqlSyntaxError
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 

@@ -2,7 +2,7 @@
 
 Every database task receives a :class:`Settings` value. Precedence, highest first: task flags, the process
 environment, the ``.env`` file (never overriding the environment), Invoke configuration (the
-``migrations`` section of ``invoke.yaml``), defaults. Raw values come from :mod:`migrations_tasks.sources`.
+``migrations`` section of ``invoke.yaml``), defaults. Raw values come from :mod:`migrations_tasks.config.sources`.
 
 Secrets (the access token, a database URL that may hold a password) are held as
 :class:`~migrations_tasks.secret.Secret`; they are read only from the environment or ``.env``.
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import ConfigError
+from ..secret import Secret
 from . import dburl, sources
-from .errors import ConfigError
-from .secret import Secret
 from .validate import Problems
 
 DEFAULT_API_URL = "https://api.supabase.com"
@@ -185,7 +185,7 @@ def validate_project_ref(value: str, source: str = ENV_REF) -> str:
 def validate_db_url(value: str, source: str = ENV_DB_URL) -> Secret:
     """Return the connection URL as a Secret, or raise ConfigError naming ``source`` without echoing it.
 
-    The URL is parsed here (:mod:`~migrations_tasks.dburl`), never first by libpq, whose parse errors quote
+    The URL is parsed here (:mod:`~migrations_tasks.config.dburl`), never first by libpq, whose parse errors quote
     the password; a host other than this machine needs ``sslmode=require`` or stronger.
     """
     if not value.strip().lower().startswith(tuple(f"{s}://" for s in dburl.SCHEMES)):

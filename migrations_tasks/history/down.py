@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import sql
-from .errors import MigrationFileError
+from .. import sql
+from ..errors import MigrationFileError
 from .sqlfile import Statement, parse_statements
 
 _ONE_TRANSACTION = "a rollback runs in one transaction with the migration lock and the deletion of its ledger row."

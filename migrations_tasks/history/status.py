@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..sql import same_statements
+from ..wording import TextEnum
 from .ledger import Ledger, LedgerRow
 from .migrations import Migration, version_key
-from .sql import same_statements
-from .wording import TextEnum
 
 
 class Status(TextEnum):
@@ -125,7 +125,7 @@ def select_rollback(
     """Choose what a rollback undoes: the newest applied migration, the newest ``steps``, everything
     newer than ``to`` (``"0"``: everything), or exactly ``version`` (which needs ``force`` when newer
     migrations are applied after it). Raise Refused or ConfigError when the request cannot be met."""
-    from .errors import ConfigError, Refused
+    from ..errors import ConfigError, Refused
 
     if sum(x is not None for x in (steps, to, version)) > 1:
         raise ConfigError("Give at most one of --steps, --to and --version.")

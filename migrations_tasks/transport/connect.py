@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..config.settings import Settings
+from ..progress import Notify
 from .database import Database
-from .progress import Notify
-from .settings import Settings
 
 
 def connect(settings: Settings, on_wait: Notify | None = None) -> Database:

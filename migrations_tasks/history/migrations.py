@@ -14,8 +14,8 @@ transactional units of consecutive migrations into one request):
   (and each run of statements between them) as its own transaction, in file order;
 * ``ROLLBACK``, savepoints and two-phase commit statements are refused.
 
-Down SQL is found and parsed by :mod:`migrations_tasks.down`; statements are read by
-:mod:`migrations_tasks.sqlfile`.
+Down SQL is found and parsed by :mod:`migrations_tasks.history.down`; statements are read by
+:mod:`migrations_tasks.history.sqlfile`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import MigrationFileError
 from .down import DownSql, parse_down, split_down_block
-from .errors import MigrationFileError
 from .sqlfile import Statement, combine, parse_statements, read_text
 
 FILE_RE = re.compile(r"^([0-9]+)_(.*)\.sql$")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 SCHEMES = ("postgresql", "postgres")
 #: sslmode values that never send anything in plaintext.

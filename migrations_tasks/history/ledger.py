@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LedgerError
-from .sql import quote_literal, text_array
+from ..errors import LedgerError
+from ..sql import quote_literal, text_array
 
 SCHEMA = "supabase_migrations"
 TABLE = f"{SCHEMA}.schema_migrations"

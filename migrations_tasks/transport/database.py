@@ -1,8 +1,8 @@
 """The one interface the engine knows: run SQL, get the rows of the last statement that returned rows.
 
-Two transports implement it: :mod:`migrations_tasks.management_api` (Supabase's Management API SQL
-endpoint) and :mod:`migrations_tasks.postgres` (a direct PostgreSQL connection);
-:func:`migrations_tasks.transports.connect` picks one. Both follow the API's
+Two transports implement it: :mod:`migrations_tasks.transport.management_api` (Supabase's Management API SQL
+endpoint) and :mod:`migrations_tasks.transport.postgres` (a direct PostgreSQL connection);
+:func:`migrations_tasks.transport.connect.connect` picks one. Both follow the API's
 semantics: several statements in one call run in one implicit transaction; no session state survives
 between calls that the engine relies on; errors are :class:`~migrations_tasks.errors.SqlError` (the SQL
 failed) or :class:`~migrations_tasks.errors.TransportError` (no usable answer).

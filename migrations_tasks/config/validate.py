@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 T = TypeVar("T")
 

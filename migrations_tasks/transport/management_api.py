@@ -1,4 +1,4 @@
-"""The Supabase Management API SQL endpoint as a :class:`~migrations_tasks.database.Database`.
+"""The Supabase Management API SQL endpoint as a :class:`~migrations_tasks.transport.database.Database`.
 
 ``POST {api}/v1/projects/{ref}/database/query`` with ``{"query": sql}`` and a personal access token.
 One HTTP connection is reused for every request. Status codes are turned into the errors of
@@ -33,9 +33,9 @@ from typing import Any
 import httpx
 import stamina
 
-from ._version import __version__
-from .database import Row
-from .errors import (
+from .._version import __version__
+from ..config.settings import ENV_API_URL, ENV_REF, ENV_TOKEN
+from ..errors import (
     AmbiguousWriteError,
     AuthError,
     NetworkError,
@@ -49,8 +49,8 @@ from .errors import (
     TransportError,
     answer_lost,
 )
-from .secret import Secret
-from .settings import ENV_API_URL, ENV_REF, ENV_TOKEN
+from ..secret import Secret
+from .database import Row
 
 _ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
 _FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")
@@ -223,10 +223,10 @@ class ManagementApi:
         self.rate_limit_reset = _reset_seconds(response)
         self._reset_at = (time.monotonic() + self.rate_limit_reset) if self.rate_limit_reset is not None else None
 
-    def _retry_hook(self, write: bool) -> Callable[[Exception], bool | float]:
+    def _retry_hook(self, write: bool) -> Callable[[BaseException], bool | float]:
         """Return stamina's backoff hook: retry what is safe to repeat, announce each wait."""
 
-        def hook(exc: Exception) -> bool | float:
+        def hook(exc: BaseException) -> bool | float:
             if isinstance(exc, RateLimitError):
                 wait = (exc.reset_seconds or 1.0) + 0.05
                 self.retries += 1

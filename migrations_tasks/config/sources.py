@@ -1,6 +1,6 @@
 """Where settings come from: the process environment, ``.env``, and Invoke's configuration.
 
-The only module that reads them. The settings readers (:mod:`migrations_tasks.settings` for the
+The only module that reads them. The settings readers (:mod:`migrations_tasks.config.settings` for the
 ``migrations`` section, :mod:`migrations_tasks.deploy.settings` for ``deploy``,
 :mod:`migrations_tasks.gate.options` for ``release``) get plain values from here and validate them;
 everything else receives their typed results.
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 PROJECT_CONFIG_NAMES = ("invoke.yaml", "invoke.yml", "invoke.json")
 

@@ -1,4 +1,4 @@
-"""A direct PostgreSQL connection as a :class:`~migrations_tasks.database.Database` (psycopg 3).
+"""A direct PostgreSQL connection as a :class:`~migrations_tasks.transport.database.Database` (psycopg 3).
 
 It follows the Management API's semantics so the engine cannot tell the difference: each call is sent
 with the simple-query protocol (several statements run in one implicit transaction) on an autocommit
@@ -17,12 +17,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..config.dburl import secrets_of
+from ..config.settings import ENV_DB_URL
+from ..errors import ConfigError, NetworkError, SqlError, answer_lost
+from ..secret import Secret
 from .database import Row
-from .dburl import secrets_of
-from .errors import ConfigError, NetworkError, SqlError, answer_lost
 from .rowsets import answer_rows
-from .secret import Secret
-from .settings import ENV_DB_URL
 
 #: After a write: the session as a new connection has it, except custom (dotted) settings.
 TIDY_SQL = (
