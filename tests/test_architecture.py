@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "migrations_tasks"
-MAX_MODULE_LINES = 450
+MAX_MODULE_LINES = 400
+#: Modules that may sit loose at the package's top level: the leaves every layer uses, and the entry point.
+TOP_LEVEL = {"__init__", "_version", "errors", "secret", "progress", "wording", "sql"}
 MAX_FUNCTION_LINES = 60
 #: Functions that are one SQL (or shell) text and nothing else: long by nature, simple by construction.
 TEXT_BUILDERS = {
@@ -121,9 +123,16 @@ def test_a_subpackage_init_is_imported_only_from_outside_it() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(modules()))
-def test_every_module_is_at_most_450_lines(name: str) -> None:
+def test_every_module_is_at_most_400_lines(name: str) -> None:
     lines = modules()[name].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_MODULE_LINES, f"{name}: {lines} lines"
+
+
+def test_only_the_leaves_sit_loose_at_the_top_level() -> None:
+    """Everything else lives in the folder of its layer (config, history, transport, output, the wings)."""
+    loose = {path.stem for path in PACKAGE.glob("*.py")}
+    assert loose <= TOP_LEVEL, sorted(loose - TOP_LEVEL)
+    assert len(TOP_LEVEL) <= 9
 
 
 def long_functions() -> list[str]:

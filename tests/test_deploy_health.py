@@ -16,13 +16,12 @@ from migrations_tasks.deploy.config import HealthCheck, HealthConfig, SupabaseHe
 from migrations_tasks.deploy.health import (
     Attempt,
     HealthResult,
-    format_attempt,
     http_target,
     judge_http,
     judge_supabase,
-    poll,
     supabase_target,
 )
+from migrations_tasks.deploy.polling import format_attempt, poll
 from migrations_tasks.secret import Secret
 
 CANARY = "sbp_canary0123456789abcdef"

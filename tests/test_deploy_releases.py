@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from migrations_tasks.deploy import releases as rel
+from migrations_tasks.deploy.remote_state import RemoteState, parse_state, prune_candidates, rollback_target
 from migrations_tasks.errors import NoRollbackTarget
 
 NOW = dt.datetime(2025, 11, 26, 15, 58, 0, 123456, tzinfo=dt.timezone.utc)
@@ -36,10 +37,10 @@ def layout(tmp_path: Path) -> rel.Layout:
     return rel.Layout(str(tmp_path / 'it\'s a "deploy" $(path)' / "app"))
 
 
-def begin(layout: rel.Layout, token: str = "t1", release: str | None = None) -> rel.RemoteState:
+def begin(layout: rel.Layout, token: str = "t1", release: str | None = None) -> RemoteState:
     result = sh(rel.begin_script(layout, lock(token), check_rsync=True, release_id=release))
     assert result.returncode == 0, result.stderr
-    return rel.parse_state(result.stdout)
+    return parse_state(result.stdout)
 
 
 def make_release(layout: rel.Layout, name: str, state: str | None = rel.LIVE) -> None:
@@ -186,7 +187,7 @@ def test_user_commands_run_in_the_release_with_its_paths_in_the_environment(layo
 
 
 def test_the_probe_reports_a_missing_deploy_path_without_creating_it(layout: rel.Layout) -> None:
-    state = rel.parse_state(sh(rel.probe_script(layout)).stdout)
+    state = parse_state(sh(rel.probe_script(layout)).stdout)
     assert not state.exists and state.current is None
     assert not Path(layout.root).exists()
 
@@ -197,7 +198,7 @@ def test_the_probe_reads_current_releases_states_and_ignores_foreign_names(layou
     make_release(layout, "r3", None)
     Path(layout.releases, "old copy").mkdir()
     sh(rel.switch_script(layout, "r1", "tok"))
-    state = rel.parse_state(sh(rel.probe_script(layout)).stdout)
+    state = parse_state(sh(rel.probe_script(layout)).stdout)
     assert state.current == "r1"
     assert state.releases == ("r1", "r2", "r3") and state.ignored == ("old copy",)
     assert state.states == {"r1": rel.LIVE, "r2": rel.FAILED}
@@ -206,7 +207,7 @@ def test_the_probe_reads_current_releases_states_and_ignores_foreign_names(layou
 
 def test_a_current_that_is_not_a_release_link_is_reported(layout: rel.Layout) -> None:
     Path(layout.current).mkdir(parents=True)
-    assert rel.parse_state(sh(rel.probe_script(layout)).stdout).current_raw == "(a directory, not a symlink)"
+    assert parse_state(sh(rel.probe_script(layout)).stdout).current_raw == "(a directory, not a symlink)"
 
 
 def test_log_lines_are_json_appended_one_per_event(layout: rel.Layout) -> None:
@@ -237,26 +238,26 @@ def test_finish_prunes_logs_and_unlocks_in_one_script(layout: rel.Layout) -> Non
     assert Path(layout.log).read_text() == '{"x": 1}\n'
 
 
-def state_of(current: str | None, **states: str) -> rel.RemoteState:
-    return rel.RemoteState(current=current, releases=tuple(sorted(states)), states=states)
+def state_of(current: str | None, **states: str) -> RemoteState:
+    return RemoteState(current=current, releases=tuple(sorted(states)), states=states)
 
 
 def test_rollback_goes_to_the_newest_good_release_skipping_failed_and_never_live_ones() -> None:
     state = state_of("r5", r1=rel.LIVE, r2=rel.LIVE, r3=rel.FAILED, r4=rel.PREPARED, r5=rel.LIVE)
-    assert rel.rollback_target(state, "web1") == "r2"
-    assert rel.rollback_target(state, "web1", to="r3") == "r3"
+    assert rollback_target(state, "web1") == "r2"
+    assert rollback_target(state, "web1", to="r3") == "r3"
 
 
 def test_rollback_without_a_target_explains_why_and_changes_nothing() -> None:
     with pytest.raises(NoRollbackTarget, match="no release other than the current one was ever live"):
-        rel.rollback_target(state_of("r1", r1=rel.LIVE, r2=rel.PREPARED), "web1")
+        rollback_target(state_of("r1", r1=rel.LIVE, r2=rel.PREPARED), "web1")
     with pytest.raises(NoRollbackTarget, match="every other release that was live is marked failed"):
-        rel.rollback_target(state_of("r3", r1=rel.FAILED, r2=rel.FAILED, r3=rel.LIVE), "web1")
+        rollback_target(state_of("r3", r1=rel.FAILED, r2=rel.FAILED, r3=rel.LIVE), "web1")
     with pytest.raises(NoRollbackTarget, match="no release 'r9'"):
-        rel.rollback_target(state_of("r1", r1=rel.LIVE), "web1", to="r9")
+        rollback_target(state_of("r1", r1=rel.LIVE), "web1", to="r9")
 
 
 def test_pruning_keeps_the_newest_and_never_the_live_or_previous_release() -> None:
     state = state_of("r2", **{f"r{i}": rel.LIVE for i in range(1, 8)})
-    assert rel.prune_candidates(state, 3, protect=["r1"]) == ["r3", "r4"]
-    assert rel.prune_candidates(state, 1) == ["r1", "r3", "r4", "r5", "r6"]
+    assert prune_candidates(state, 3, protect=["r1"]) == ["r3", "r4"]
+    assert prune_candidates(state, 1) == ["r1", "r3", "r4", "r5", "r6"]

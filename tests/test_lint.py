@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import MigrationDir
 
-from migrations_tasks.config.settings import LintSettings
+from migrations_tasks.config.subsections import LintSettings
 from migrations_tasks.errors import ConfigError
 from migrations_tasks.history.migrations import load
 from migrations_tasks.lint import squawk

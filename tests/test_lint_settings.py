@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from migrations_tasks.config.settings import LintSettings, lint_settings, load_settings
+from migrations_tasks.config.settings import load_settings
+from migrations_tasks.config.subsections import LintSettings, lint_settings
 from migrations_tasks.errors import ConfigError
 
 

@@ -33,7 +33,8 @@ from migrations_tasks.errors import (
     TransportError,
 )
 from migrations_tasks.secret import Secret
-from migrations_tasks.transport.management_api import ManagementApi, parse_sql_error
+from migrations_tasks.transport.management_api import ManagementApi
+from migrations_tasks.transport.sql_errors import parse_sql_error
 
 CANARY = "sbp_CANARY_0badc0ffee0badc0ffee0badc0ffee0badc0ff"
 REF = "abcdefghijklmnopqrst"

@@ -18,7 +18,7 @@ from conftest import Project
 
 from migrations_tasks.errors import SqlError
 from migrations_tasks.sandbox import Sandbox
-from migrations_tasks.transport.management_api import parse_sql_error
+from migrations_tasks.transport.sql_errors import parse_sql_error
 
 OK = "ok"
 OWNER = "must be owner of table {}"

@@ -12,8 +12,9 @@ from typing import Any
 import invoke
 import pytest
 
-from migrations_tasks.config.settings import DEFAULT_API_URL, load_settings, validate_api_url, validate_token
+from migrations_tasks.config.settings import load_settings
 from migrations_tasks.config.sources import read_dotenv
+from migrations_tasks.config.values import DEFAULT_API_URL, validate_api_url, validate_token
 from migrations_tasks.errors import ConfigError
 from migrations_tasks.secret import Secret
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from migrations_tasks.config.settings import CriticalTable, Silence, load_settings, verify_settings
+from migrations_tasks.config.settings import load_settings
+from migrations_tasks.config.subsections import CriticalTable, Silence, verify_settings
 from migrations_tasks.errors import ConfigError
 
 

@@ -10,74 +10,35 @@ Secrets (the access token, a database URL that may hold a password) are held as
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import ConfigError
 from ..secret import Secret
-from . import dburl, sources
+from . import sources
+from .subsections import LintSettings, VerifySettings, lint_settings, verify_settings
 from .validate import Problems
-
-DEFAULT_API_URL = "https://api.supabase.com"
-DEFAULT_MIGRATIONS_DIR = "supabase/migrations"
-PROJECT_REF_RE = re.compile(r"^[a-z]{20}$")
-LOCK_TIMEOUT_RE = re.compile(r"^[0-9]+(ms|s|min)?$")
-TRANSPORTS = ("api", "postgres")
-CONFIG_SECTION = "migrations"
-
-ENV_TOKEN = "SUPABASE_ACCESS_TOKEN"
-ENV_REF = "SUPABASE_PROJECT_REF"
-ENV_REF_ALIASES = ("SUPABASE_STAGING_PROJECT_ID",)
-ENV_API_URL = "SUPABASE_API_URL"
-ENV_DB_URL = "SUPABASE_DB_URL"
-ENV_TRANSPORT = "MIGRATIONS_TRANSPORT"
-ENV_DRIFT_DB_URL = "MIGRATIONS_DRIFT_DB_URL"
-DEFAULT_EXPOSED_SCHEMAS = ("public", "graphql_public")
-DRIFT_MODES = ("auto", "on", "off")
-
-
-@dataclass(frozen=True)
-class CriticalTable:
-    """A table ``db.verify`` requires, and the columns it must have."""
-
-    name: str
-    columns: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Silence:
-    """An advisory finding the team accepts: by rule and object (globs allowed), with the reason why."""
-
-    rule: str
-    object: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class VerifySettings:
-    """What ``db.verify`` checks beyond the history (``migrations: verify:`` in invoke.yaml)."""
-
-    exposed_schemas: tuple[str, ...] = DEFAULT_EXPOSED_SCHEMAS
-    critical_tables: tuple[CriticalTable, ...] = ()
-    silence: tuple[Silence, ...] = ()
-    verify_dir: Path | None = None
-    drift: str = "auto"  # "auto" (when the sandbox extra is installed) | "on" | "off"
-    drift_schemas: tuple[str, ...] = ()  # compare only these schemas (default: every user schema)
-    drift_ignore_schemas: tuple[str, ...] = ()  # ... besides the platform's own schemas
-
-
-@dataclass(frozen=True)
-class LintSettings:
-    """How ``db.lint`` and ``db.plan`` judge migrations (``migrations: lint:`` in invoke.yaml)."""
-
-    #: Level per rule name: "error", "warn" or "off" (rules not named keep their default level).
-    rules: Mapping[str, str] = field(default_factory=dict)
-    #: The PostgreSQL major version squawk assumes (Supabase runs 15 and 17; their rules agree).
-    pg_version: int = 17
+from .values import (
+    CONFIG_SECTION,
+    DEFAULT_API_URL,
+    DEFAULT_MIGRATIONS_DIR,
+    ENV_API_URL,
+    ENV_DB_URL,
+    ENV_DRIFT_DB_URL,
+    ENV_REF,
+    ENV_REF_ALIASES,
+    ENV_TOKEN,
+    ENV_TRANSPORT,
+    LOCK_TIMEOUT_RE,
+    TRANSPORTS,
+    url_secrets,
+    validate_api_url,
+    validate_db_url,
+    validate_project_ref,
+    validate_token,
+)
 
 
 @dataclass(frozen=True)
@@ -116,89 +77,6 @@ class Settings:
         return replace(self, **changes)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def validate_api_url(value: str) -> str:
-    """Return the API URL without a trailing slash, or raise ConfigError."""
-    try:
-        parts = urlsplit(value.strip())
-        host = parts.hostname
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_API_URL} is not a valid URL ({exc}).") from None
-    if parts.scheme not in ("https", "http") or not host:
-        raise ConfigError(
-            f"{ENV_API_URL} must be an https:// URL such as {DEFAULT_API_URL}.",
-            hint="Unset it to use the default Supabase API.",
-        )
-    if parts.username or parts.password:
-        raise ConfigError(
-            f"{ENV_API_URL} must not contain credentials (user:password@).",
-            hint=f"Put the personal access token in {ENV_TOKEN} instead.",
-        )
-    if parts.scheme == "http" and not _is_loopback(host):
-        raise ConfigError(
-            f"{ENV_API_URL} uses plain http:// to {host}: the token would travel unencrypted.",
-            hint="Use https://, or http:// only to a loopback address such as the local sandbox.",
-        )
-    if parts.query or parts.fragment:
-        raise ConfigError(f"{ENV_API_URL} must not have a query string or fragment.")
-    return value.strip().rstrip("/")
-
-
-def validate_token(value: str, source: str = ENV_TOKEN) -> Secret:
-    """Return the token as a Secret, or raise ConfigError without echoing it."""
-    if not value:
-        raise ConfigError(
-            f"{source} is empty.",
-            hint="Create a personal access token at https://supabase.com/dashboard/account/tokens.",
-        )
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ConfigError(
-            f"{source} contains whitespace or control characters (a pasted newline?).",
-            hint="Set it again with only the token's characters.",
-        )
-    return Secret(value)
-
-
-def validate_project_ref(value: str, source: str = ENV_REF) -> str:
-    """Return the project ref, or raise ConfigError."""
-    ref = value.strip()
-    if not PROJECT_REF_RE.match(ref):
-        # Echo a near miss, but not a long value: it may be a token or URL pasted into the wrong variable.
-        shown = repr(ref) if len(ref) <= 24 and ref.isprintable() else f"(a {len(ref)}-character value, not shown)"
-        raise ConfigError(
-            f"{source} {shown} is not a Supabase project ref: expected exactly 20 lowercase letters.",
-            hint="Copy it from the dashboard: Project Settings > General > Reference ID.",
-        )
-    return ref
-
-
-def validate_db_url(value: str, source: str = ENV_DB_URL) -> Secret:
-    """Return the connection URL as a Secret, or raise ConfigError naming ``source`` without echoing it.
-
-    The URL is parsed here (:mod:`~migrations_tasks.config.dburl`), never first by libpq, whose parse errors quote
-    the password; a host other than this machine needs ``sslmode=require`` or stronger.
-    """
-    if not value.strip().lower().startswith(tuple(f"{s}://" for s in dburl.SCHEMES)):
-        raise ConfigError(f"{source} must be a postgresql:// connection string.", hint=f"Example: {dburl.EXAMPLE}")
-    dburl.require_tls(dburl.parse_url(value.strip(), source), source)
-    return Secret(value.strip())
-
-
-def url_secrets(url: Secret) -> list[str]:
-    """Return what to mask (and redact) of a connection URL: the URL, its password as written and decoded."""
-    return dburl.secrets_of(url.reveal())
-
-
 def _as_float(name: str, value: Any) -> float:
     try:
         number = float(value)
@@ -207,120 +85,6 @@ def _as_float(name: str, value: Any) -> float:
     if number <= 0:
         raise ConfigError(f"{name} must be greater than zero.")
     return number
-
-
-_NAME_RE = re.compile(r'^("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(\.("[^"]+"|[A-Za-z_][A-Za-z0-9_$]*))?$')
-
-
-def _string_list(where: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{where} must be a list of names.")
-    return tuple(v.strip() for v in value)
-
-
-def _critical_tables(where: str, value: Any) -> tuple[CriticalTable, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"{where} must be a list: `- public.todos` or `- public.todos: [id, title]`.")
-    out: list[CriticalTable] = []
-    for item in value:
-        columns: tuple[str, ...]
-        if isinstance(item, str):
-            name, columns = item.strip(), ()
-        elif hasattr(item, "keys") and len(list(item.keys())) == 1:
-            name = str(next(iter(item.keys()))).strip()
-            columns = _string_list(f"{where}: the columns of {name}", item[name])
-        else:
-            raise ConfigError(f"{where}: {item!r} is neither a table name nor `table: [columns]`.")
-        if not _NAME_RE.match(name):
-            raise ConfigError(f"{where}: {name!r} is not a table name such as public.todos.")
-        out.append(CriticalTable(name if "." in name else f"public.{name}", columns))
-    return tuple(out)
-
-
-def _silences(where: str, value: Any) -> tuple[Silence, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"{where} must be a list of {{rule, object, reason}} entries.")
-    out: list[Silence] = []
-    for number, item in enumerate(value, 1):
-        if not hasattr(item, "keys"):
-            raise ConfigError(f"{where} entry {number} must be a mapping with rule, object and reason.")
-        entry = {str(k): item[k] for k in item.keys()}
-        missing = [k for k in ("rule", "object", "reason") if not str(entry.get(k) or "").strip()]
-        if missing:
-            raise ConfigError(
-                f"{where} entry {number} lacks {', '.join(missing)}: a silenced finding needs the "
-                "rule, the object (globs allowed) and the reason, which db.verify prints."
-            )
-        out.append(Silence(str(entry["rule"]).strip(), str(entry["object"]).strip(), str(entry["reason"]).strip()))
-    return tuple(out)
-
-
-def verify_settings(section: Any, migrations_dir: Path) -> VerifySettings:
-    """Read and validate the ``verify`` part of the ``migrations`` configuration section."""
-    where = f"invoke.yaml {CONFIG_SECTION}.verify"
-    if section is None:
-        section = {}
-    if not hasattr(section, "keys"):
-        raise ConfigError(f"{where} must be a mapping.")
-    cfg = {str(k): section[k] for k in section.keys()}
-    known = {
-        "exposed_schemas",
-        "critical_tables",
-        "silence",
-        "verify_dir",
-        "drift",
-        "drift_schemas",
-        "drift_ignore_schemas",
-    }
-    unknown = sorted(set(cfg) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where} has unknown keys: {', '.join(unknown)}.", hint=f"Known keys: {', '.join(sorted(known))}."
-        )
-    drift = cfg.get("drift", "auto")
-    drift = {True: "on", False: "off"}.get(drift, drift) if isinstance(drift, bool) else str(drift).lower()
-    if drift not in DRIFT_MODES:
-        raise ConfigError(f"{where}.drift must be auto, on or off, not {cfg['drift']!r}.")
-    verify_dir = cfg.get("verify_dir")
-    return VerifySettings(
-        exposed_schemas=_string_list(f"{where}.exposed_schemas", cfg["exposed_schemas"])
-        if "exposed_schemas" in cfg
-        else DEFAULT_EXPOSED_SCHEMAS,
-        critical_tables=_critical_tables(f"{where}.critical_tables", cfg.get("critical_tables") or []),
-        silence=_silences(f"{where}.silence", cfg.get("silence") or []),
-        verify_dir=Path(str(verify_dir)) if verify_dir else migrations_dir.parent / "verify",
-        drift=drift,
-        drift_schemas=_string_list(f"{where}.drift_schemas", cfg["drift_schemas"]) if cfg.get("drift_schemas") else (),
-        drift_ignore_schemas=_string_list(f"{where}.drift_ignore_schemas", cfg["drift_ignore_schemas"])
-        if cfg.get("drift_ignore_schemas")
-        else (),
-    )
-
-
-LINT_LEVELS = ("error", "warn", "off")
-_RULE_NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-def lint_settings(section: Any) -> LintSettings:
-    """Read and validate the ``lint`` part of the ``migrations`` section (rule names are checked by db.lint)."""
-    where = f"invoke.yaml {CONFIG_SECTION}.lint"
-    problems = Problems()
-    cfg = problems.mapping(where, section)
-    problems.unknown_keys(where, cfg, {"rules", "pg_version"})
-    rules: dict[str, str] = {}
-    for name, level in problems.mapping(f"{where}.rules", cfg.get("rules")).items():
-        text = str(level).lower() if isinstance(level, str) else {False: "off"}.get(level, repr(level))
-        if not _RULE_NAME_RE.match(str(name)):
-            problems.add(f"{where}.rules", f"has {name!r}, which is not a rule name such as ban-drop-column.")
-        elif text not in LINT_LEVELS:
-            problems.add(f"{where}.rules.{name}", f"must be error, warn or off, not {level!r}.")
-        else:
-            rules[str(name)] = text
-    version = problems.number(f"{where}.pg_version", cfg.get("pg_version"), 17, minimum=10, integer=True)
-    problems.raise_if_any()
-    return LintSettings(rules=rules, pg_version=int(version))
 
 
 @dataclass

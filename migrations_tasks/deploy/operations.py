@@ -32,8 +32,10 @@ from ..errors import ConfigError, DeployError, DeployLockHeld, RollbackIncomplet
 from ..progress import Notify
 from . import releases as rel
 from .config import DeployConfig, HealthCheck
-from .health import HealthResult, format_attempt, poll, targets_for
+from .health import HealthResult, targets_for
+from .polling import format_attempt, poll
 from .prepare import Upload, discard, prepare_all, stage, transfer_for
+from .remote_state import rollback_target
 from .results import DeployResult, DeployStatus, HostReport, HostStatus, RollbackResult, StatusReport, UnlockOutcome
 from .runner import stopped
 from .runtime import Runtime
@@ -273,7 +275,7 @@ def _rollback_locked(run: Run, to: str | None, started: float) -> RollbackResult
     plan: list[tuple[HostRun, str]] = []
     for h in run.hosts:
         h.previous = h.live = h.state.current
-        target = (to or "<the previous good release>") if run.dry_run else rel.rollback_target(h.state, h.name, to)
+        target = (to or "<the previous good release>") if run.dry_run else rollback_target(h.state, h.name, to)
         plan.append((h, target))
     failed_hosts = [h.name for h, target in plan if not roll_to(run, h, target, to)]
     outcomes = tuple(h.outcome(target) for h, target in plan)

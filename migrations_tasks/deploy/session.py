@@ -22,6 +22,7 @@ from ..errors import ConfigError, DeployError, DeployLockHeld
 from ..progress import Notify
 from . import releases as rel
 from .config import DeployConfig, Host
+from .remote_state import RemoteState, parse_state
 from .results import DeployResult, DeployStatus, HostOutcome, HostStatus
 from .runner import Runner, stopped
 from .runtime import Runtime
@@ -48,7 +49,7 @@ class HostRun:
     host: Host
     runner: Runner
     layout: rel.Layout
-    state: rel.RemoteState = field(default_factory=rel.RemoteState)
+    state: RemoteState = field(default_factory=RemoteState)
     locked: bool = False
     prepared: bool = False
     #: True: current points at the new release; None: unknown (the switch command failed midway).
@@ -221,7 +222,7 @@ def lock_all(run: Run, action: str, release: str, *, check_rsync: bool = False, 
         if run.dry_run:
             h.locked = h.prepared = True
             continue
-        h.state = rel.parse_state(result.stdout)
+        h.state = parse_state(result.stdout)
         if not h.state.locked:
             raise _held(run, h)
         h.locked = True
@@ -279,6 +280,6 @@ def unlock_all(run: Run) -> None:
             run.say(f"warning: {h.name}: the deploy lock is now held by someone else; left in place.")
 
 
-def probe(h: HostRun, what: str = "read the state") -> rel.RemoteState:
+def probe(h: HostRun, what: str = "read the state") -> RemoteState:
     """Read a host's state (releases, current, lock holder) without taking the lock."""
-    return rel.parse_state(h.runner.run(rel.probe_script(h.layout), what=what).stdout)
+    return parse_state(h.runner.run(rel.probe_script(h.layout), what=what).stdout)

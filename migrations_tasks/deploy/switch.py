@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from ..errors import DeployError, DeployFailed, MigrationsTasksError, RollbackIncomplete
 from . import releases as rel
 from .prepare import discard
+from .remote_state import prune_candidates
 from .results import DeployStatus, HostStatus
 from .session import HostRun, Run, probe
 
@@ -182,7 +183,7 @@ def finish(run: Run, h: HostRun, release_id: str) -> None:
         doomed: list[str] = []
     else:
         after = replace(h.state, current=release_id, releases=tuple(sorted({*h.state.releases, release_id})))
-        doomed = rel.prune_candidates(after, keep, protect=[release_id, h.previous])
+        doomed = prune_candidates(after, keep, protect=[release_id, h.previous])
     try:
         result = h.runner.run(
             rel.finish_script(h.layout, run.token, log=line, remove=doomed),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import sources
-from ..config.settings import validate_project_ref
+from ..config.values import validate_project_ref
 from ..errors import ConfigError
 
 RELEASE_SECTION = "release"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import sql
-from ..config.settings import LintSettings
+from ..config.subsections import LintSettings
 from ..errors import ConfigError
 from ..history.down import split_down_block
 from ..history.migrations import Migration

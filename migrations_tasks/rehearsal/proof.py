@@ -16,7 +16,7 @@ from ..engine import Engine
 from ..errors import MigrationFailed, MigrationsTasksError
 from ..history.migrations import LocalMigrations, Migration
 from ..transport.database import Database
-from ..verify import drift
+from ..verify import drift, rollback_parts
 from .results import Proof, ProofResult
 
 _WORDS = {
@@ -31,7 +31,7 @@ def snapshot_sql(settings: Settings) -> str:
     vs = settings.verify
     return (
         f"SELECT {drift.snapshot_sql(vs.drift_schemas, vs.drift_ignore_schemas)} AS catalog, "
-        f"{drift.rollback_parts_sql()} AS extra"
+        f"{rollback_parts.rollback_parts_sql()} AS extra"
     )
 
 
@@ -44,7 +44,7 @@ def read(db: Database, settings: Settings) -> dict[str, Any]:
 def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """Return every way ``after`` (apply + down) differs from ``before``, one line each."""
     found = drift.diff(before["catalog"], after["catalog"])
-    found += drift.rollback_differences(before["extra"], after["extra"])
+    found += rollback_parts.rollback_differences(before["extra"], after["extra"])
     lines = []
     for d in found:
         detail = d.detail.replace(" in migrations", " before").replace(" in database", " after")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +33,7 @@ import httpx
 import stamina
 
 from .._version import __version__
-from ..config.settings import ENV_API_URL, ENV_REF, ENV_TOKEN
+from ..config.values import ENV_API_URL, ENV_REF, ENV_TOKEN
 from ..errors import (
     AmbiguousWriteError,
     AuthError,
@@ -45,15 +44,13 @@ from ..errors import (
     RateLimitError,
     RequestTooLargeError,
     ServerError,
-    SqlError,
     TransportError,
     answer_lost,
 )
 from ..secret import Secret
 from .database import Row
+from .sql_errors import parse_sql_error
 
-_ERROR_HEAD = re.compile(r"(?:ERROR|FATAL|PANIC):\s+([0-9A-Z]{5}):\s?(.*)")
-_FIELD = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT|LINE (\d+)):\s?(.*)$")
 _TOKENS_URL = "https://supabase.com/dashboard/account/tokens"
 _RETRY_STATUSES = frozenset({408, 502, 503, 504})
 #: What a 408 means for a write, and the ways out.
@@ -62,46 +59,6 @@ QUERY_TIMEOUT = "the Management API stops waiting for a request after about 55 s
 # stamina logs each retry through logging; without a configured handler Python would print those
 # records on stderr. We announce waits ourselves (on_wait), so keep the library quiet by default.
 logging.getLogger("stamina").addHandler(logging.NullHandler())
-
-
-def parse_sql_error(message: str) -> SqlError:
-    """Parse postgres-meta's error text (``Failed to run sql query: ERROR:  42P01: ...``)."""
-    lines = message.splitlines() or [message]
-    head = _ERROR_HEAD.search(lines[0])
-    if head is None:
-        text = lines[0].removeprefix("Failed to run sql query:").strip() or message.strip()
-        return SqlError(text or "The SQL failed without a message.")
-    # QUERY (the internal query of a PL/pgSQL error) is recognised so it does not run into the field
-    # before it, and dropped: the direct PostgreSQL transport does not report it either.
-    fields: dict[str, list[str]] = {"DETAIL": [], "HINT": [], "QUERY": [], "CONTEXT": []}
-    primary = [head.group(2)]
-    current: list[str] | None = primary
-    line: int | None = None
-    for raw in lines[1:]:
-        match = _FIELD.match(raw)
-        if match is None:
-            if current is not None and raw.strip() and not raw.strip().startswith("^"):
-                current.append(raw)
-            continue
-        if match.group(2):
-            line = int(match.group(2))
-            current = None
-            continue
-        current = fields[match.group(1)]
-        current.append(match.group(3))
-
-    def joined(items: list[str]) -> str | None:
-        text = "\n".join(items).strip()
-        return text or None
-
-    return SqlError(
-        joined(primary) or "",
-        sqlstate=head.group(1),
-        detail=joined(fields["DETAIL"]),
-        hint=joined(fields["HINT"]),
-        context=joined(fields["CONTEXT"]),
-        line=line,
-    )
 
 
 def _reset_seconds(response: httpx.Response) -> float | None:

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from ..config.dburl import secrets_of
-from ..config.settings import ENV_DB_URL
+from ..config.values import ENV_DB_URL
 from ..errors import ConfigError, NetworkError, SqlError, answer_lost
 from ..secret import Secret
 from .database import Row

@@ -13,7 +13,8 @@ import fnmatch
 from collections.abc import Sequence
 from typing import Any
 
-from ..config.settings import CriticalTable, Settings, Silence
+from ..config.settings import Settings
+from ..config.subsections import CriticalTable, Silence
 from ..history import ledger
 from ..sql import quote_literal
 from . import lints
