@@ -21,7 +21,7 @@ from migrations_tasks.verify import verify
 from migrations_tasks.verify.drift import DIFFERS, ONLY_DATABASE, ONLY_MIGRATIONS, Difference, diff, normalise
 from migrations_tasks.verify.throwaway import Throwaway, throwaway_database
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
+EXAMPLES = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
 
 
 def table(name: str, **columns: dict[str, Any]) -> dict[str, Any]:

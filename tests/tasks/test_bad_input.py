@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import CANARY, Project, run_inv, user_project
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
 LEDGER = "supabase_migrations.schema_migrations"
 
 

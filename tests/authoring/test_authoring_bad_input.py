@@ -15,7 +15,7 @@ import pytest
 from conftest import Project, SandboxProcess, run_inv, user_project
 from test_authoring_pull import EXAMPLES, apply_all
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "bad-input.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
 
 
 @dataclass

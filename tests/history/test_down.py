@@ -84,7 +84,7 @@ def test_a_rollback_file_supplies_down_sql_and_both_sources_at_once_are_an_error
 
 
 def test_the_example_migrations_all_have_down_sql() -> None:
-    examples = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
+    examples = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
     local = load(examples)
     assert local.migrations and all(m.down is not None and m.down.statements for m in local.migrations)
 

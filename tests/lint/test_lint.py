@@ -240,7 +240,7 @@ def test_squawks_answer_in_an_unknown_shape_is_a_could_not_run_error() -> None:
 
 
 def test_every_rule_has_a_message_a_fix_and_a_docs_entry() -> None:
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "lint.md").read_text(encoding="utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "lint.md").read_text(encoding="utf-8")
     for rule in SUPABASE_RULES.values():
         assert rule.message and rule.help and f"### {rule.name}" in docs
     assert "lint-ignore-invalid" in KNOWN_RULES and "down-sql-missing" in docs

@@ -19,7 +19,7 @@ from migrations_tasks.secret import Secret
 from migrations_tasks.transport.connect import connect
 from migrations_tasks.transport.postgres import PostgresDatabase
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
+EXAMPLES = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
 ENUM_MIGRATION = (
     "20251103090000_todo_status.sql",
     "create type public.todo_status as enum ('open', 'closed');\n"

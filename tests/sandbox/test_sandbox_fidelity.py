@@ -33,7 +33,7 @@ from migrations_tasks.sandbox.embedded import share_extension_dir
 from migrations_tasks.sandbox.trusted import REFUSED_EXTENSIONS
 from migrations_tasks.transport.connect import connect
 
-CORPUS = Path(__file__).resolve().parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 SUPABASE_CORPUS = CORPUS / "supabase_migrations"
 DRIZZLE_CORPUS = CORPUS / "drizzle_migrations"
 DEMO_USER = "a1b2c3d4-0000-4000-8000-000000000001"
@@ -320,7 +320,7 @@ def test_every_extension_on_supabases_list_is_real_or_a_stand_in_and_none_is_mis
 def test_every_stand_in_and_bootstrap_file_is_shipped_as_package_data() -> None:
     import fnmatch
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     line = re.search(r"^migrations_tasks = \[(.*)\]$", (root / "pyproject.toml").read_text(), re.MULTILINE)
     assert line, "pyproject.toml declares the package data"
     patterns = re.findall(r'"([^"]+)"', line.group(1))
@@ -619,7 +619,7 @@ def test_http_functions_exist_but_make_no_network_request(project: Project) -> N
 
 
 def test_the_sandbox_docs_name_every_extension_as_the_sandbox_provides_it() -> None:
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sandbox.md").read_text(encoding="utf-8")
     section = doc.split("## Extensions: real or stand-in", 1)[1]
     real = re.search(r"\*\*Real\*\* \([^)]*\): (.*?)\.\n\n", section, re.DOTALL)
     assert real, "docs/sandbox.md lists the real extensions"

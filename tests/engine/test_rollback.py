@@ -292,7 +292,7 @@ def test_the_rollback_and_repair_tasks_work_from_the_command_line(
 
 
 def test_the_example_migrations_roll_back_completely(project: Project) -> None:
-    examples = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
+    examples = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
     settings = project.settings(examples)
     engine = Engine(connect(settings), settings)
     local = load(examples)

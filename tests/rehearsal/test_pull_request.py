@@ -93,7 +93,7 @@ def test_an_unknown_base_ref_stops_with_gits_one_line_reason_before_any_sandbox_
 
 
 def test_the_pull_request_workflow_installs_only_pinned_hashed_packages_and_uses_no_secrets() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     workflow = (root / ".github" / "workflows" / "migrations-pr.yml").read_text()
     installs = [line.strip() for line in workflow.splitlines() if "pip install" in line]
     assert installs == ["run: python -m pip install --require-hashes --no-deps -r .github/requirements/nox.txt"]

@@ -17,7 +17,7 @@ from migrations_tasks.transport.connect import connect
 from migrations_tasks.transport.postgres import PostgresDatabase
 from migrations_tasks.verify import verify
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
+EXAMPLES = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
 
 PASSWORD = "Hunter2%41zzSecret"  # %41 decodes to "A": both spellings must stay hidden
 

@@ -15,7 +15,7 @@ from migrations_tasks.history.migrations import load
 from migrations_tasks.transport.connect import connect
 from migrations_tasks.verify import verify
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
+EXAMPLES = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
 
 
 @pytest.fixture(params=["api", "postgres"])

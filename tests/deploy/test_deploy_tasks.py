@@ -34,7 +34,7 @@ pytest_plugins = ("sshd_fixtures",)
 pytest.register_assert_rewrite("sshd_fixtures")
 from sshd_fixtures import SshClient, Sshd, free_port, kill_apps, make_build, write_client_config  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def clean_env() -> dict[str, str]:

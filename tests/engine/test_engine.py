@@ -17,7 +17,7 @@ from migrations_tasks.history.status import Status
 from migrations_tasks.secret import Secret
 from migrations_tasks.transport.connect import connect
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "supabase" / "migrations"
+EXAMPLES = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
 
 
 @pytest.fixture(params=["api", "postgres"])

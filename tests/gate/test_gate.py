@@ -565,7 +565,7 @@ def test_a_database_password_never_reaches_output_the_record_or_the_summary(
 
 # -- CI: .github/workflows/deploy-staging.yml installs only pinned, hashed packages, and never with secrets -----
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / ".github" / "requirements"
 
 
