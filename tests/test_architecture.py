@@ -208,3 +208,40 @@ def test_no_module_imports_from_a_later_layer() -> None:
 def test_the_sandbox_imports_only_leaves_of_the_package() -> None:
     imports = {b for a, targets in graph().items() if a.startswith("migrations_tasks.sandbox") for b in targets}
     assert {b for b in imports if not b.startswith("migrations_tasks.sandbox")} <= SANDBOX_IMPORTS
+
+
+#: How deep the folders may import each other (each folder one room, each top-level module its own): 11 before
+#: the loose modules were grouped into layer folders, 9 after.
+MAX_ROOM_DEPTH = 9
+
+
+def rooms(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Return the import graph between rooms: the package's first-level folders and top-level modules."""
+    out: dict[str, set[str]] = {}
+    for a, targets in edges.items():
+        room = ".".join(a.split(".")[:2])
+        out.setdefault(room, set()).update(".".join(b.split(".")[:2]) for b in targets)
+        out[room].discard(room)
+    return out
+
+
+def depth(edges: dict[str, set[str]]) -> int:
+    """Return the number of nodes on the longest import chain of an acyclic graph."""
+    memo: dict[str, int] = {}
+
+    def of(node: str) -> int:
+        if node not in memo:
+            memo[node] = 1 + max((of(other) for other in edges.get(node, ())), default=0)
+        return memo[node]
+
+    return max((of(node) for node in edges), default=0)
+
+
+def test_the_depth_counter_counts_the_longest_chain() -> None:
+    assert depth({"a": {"b", "c"}, "b": {"c"}, "c": set(), "d": {"c"}}) == 3
+
+
+def test_the_folders_import_each_other_at_most_nine_deep() -> None:
+    graph_of_rooms = rooms(graph())
+    assert cycles(graph_of_rooms) == []
+    assert depth(graph_of_rooms) <= MAX_ROOM_DEPTH
