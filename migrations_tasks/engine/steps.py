@@ -121,7 +121,7 @@ def run_steps(ctx: Context, flow: Flow, outcomes: list[Outcome]) -> None:
     """Do every step of ``flow`` in order, batched where possible; stop at a failure or when asked to."""
     index, stalled = 0, False
     while index < flow.count and not ctx.should_stop():
-        end = index + 1 if stalled else plan(ctx, flow, index)
+        end = index + 1 if stalled else batch_end(ctx, flow, index)
         if end - index == 1:
             outcomes.append(flow.one(index))
             index, stalled = index + 1, False
@@ -133,7 +133,7 @@ def run_steps(ctx: Context, flow: Flow, outcomes: list[Outcome]) -> None:
         stalled = settled == 0 and size == ctx.batching.size and not ctx.batching.refused
 
 
-def plan(ctx: Context, flow: Flow, start: int) -> int:
+def batch_end(ctx: Context, flow: Flow, start: int) -> int:
     """Return the end of the batch starting at ``start`` (``start + 1``: that step goes alone)."""
     size = 1 if ctx.batching.refused else ctx.batching.size
     limit = ctx.db.max_request_bytes

@@ -12,7 +12,7 @@ from migrations_tasks.engine.batch import BASELINE_SQL, RESET_SQL, baseline_sql,
 from migrations_tasks.engine.context import Context
 from migrations_tasks.engine.request import Part, Request
 from migrations_tasks.engine.results import Outcome
-from migrations_tasks.engine.steps import TAG_SHAPE, Flow, Share, plan
+from migrations_tasks.engine.steps import TAG_SHAPE, Flow, Share, batch_end
 from migrations_tasks.errors import MigrationsTasksError, SqlError
 from migrations_tasks.history.sqlfile import Statement
 
@@ -137,29 +137,29 @@ def context(limit: int | None, batch_size: int = 50) -> Context:
 def test_a_batch_holds_at_most_batch_size_steps() -> None:
     ctx = context(None, batch_size=3)
     flow = Listed(ctx, [10] * 7)
-    assert [plan(ctx, flow, start) for start in (0, 3, 6)] == [3, 6, 7]
+    assert [batch_end(ctx, flow, start) for start in (0, 3, 6)] == [3, 6, 7]
 
 
 def test_a_batch_stops_before_the_size_limit_and_a_step_too_big_to_share_goes_alone() -> None:
     block = len(batch_request([Request().add("x" * 100)]).sql) - len(BASELINE_SQL) - 2
     ctx = context(len(baseline_sql(TAG_SHAPE)) + 2 + block * 3)  # a real batch's baseline carries its tag
     flow = Listed(ctx, [100, 100, 100, 100, 5000, 100])
-    assert plan(ctx, flow, 0) == 3
-    assert plan(ctx, flow, 4) == 5  # alone: over the limit in a batch (the engine checked it fits alone)
+    assert batch_end(ctx, flow, 0) == 3
+    assert batch_end(ctx, flow, 4) == 5  # alone: over the limit in a batch (the engine checked it fits alone)
 
 
 def test_a_step_that_must_run_alone_ends_the_batch_before_it_and_goes_alone() -> None:
     ctx = context(None)
     flow = Listed(ctx, [10] * 6, alone=frozenset({2}))
-    assert plan(ctx, flow, 0) == 2
-    assert plan(ctx, flow, 2) == 3
-    assert plan(ctx, flow, 3) == 6
+    assert batch_end(ctx, flow, 0) == 2
+    assert batch_end(ctx, flow, 2) == 3
+    assert batch_end(ctx, flow, 3) == 6
 
 
 def test_after_the_server_refused_the_form_every_step_goes_alone() -> None:
     ctx = context(None)
     ctx.batching.refused = True
-    assert plan(ctx, Listed(ctx, [10] * 4), 0) == 1
+    assert batch_end(ctx, Listed(ctx, [10] * 4), 0) == 1
 
 
 def test_a_tagged_batch_names_itself_in_its_first_statement_and_the_wait_for_it_is_valid_sql() -> None:
