@@ -23,7 +23,7 @@ from ..errors import (
 from ..history import ledger
 from ..history.migrations import Migration
 from ..history.sqlfile import Statement
-from ..history.status import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status
+from ..history.status import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Comparison, Status
 from .context import Context
 from .events import Event, EventKind
 from .failures import apply_failure, too_large
@@ -69,7 +69,7 @@ def migration_requests(ctx: Context, migration: Migration, columns: Mapping[str,
     return requests
 
 
-def refuse_conflicts(plan: Plan, include_all: bool) -> None:
+def refuse_conflicts(plan: Comparison, include_all: bool) -> None:
     """Raise HistoryConflict when the plan has conflicts that block an apply."""
     blocking = plan.blocking_conflicts(include_all)
     if not blocking:

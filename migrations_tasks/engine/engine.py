@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from ..config.settings import Settings
 from ..history import ledger
 from ..history.migrations import LocalMigrations
-from ..history.status import Plan, build, select_rollback
+from ..history.status import Comparison, build, select_rollback
 from ..progress import ShouldStop, never
 from ..transport.database import Database
 from .apply import ApplyFlow, check_sizes, refuse_conflicts
@@ -69,7 +69,7 @@ class Engine:
         """Read the ledger in one request; a missing table is an empty history."""
         return self.ctx.read_ledger()
 
-    def check(self, local: LocalMigrations) -> Plan:
+    def check(self, local: LocalMigrations) -> Comparison:
         """Return every version's status (one request)."""
         return build(local.migrations, self.ctx.read_ledger())
 

@@ -13,7 +13,7 @@ from ..output.reporter import Reporter, table
 from ..wording import plural
 
 if TYPE_CHECKING:  # status imports the parser; keep `inv --list` from paying for it
-    from ..history.status import Plan, Status
+    from ..history.status import Comparison, Status
 
 _MARK = {
     "applied": "applied",
@@ -24,7 +24,7 @@ _MARK = {
 }
 
 
-def check_status(plan: Plan) -> tuple[str, int]:
+def check_status(plan: Comparison) -> tuple[str, int]:
     """Return the overall state of a plan and the exit code ``db.check`` uses for it."""
     if plan.conflicts:
         return "conflict", 2
@@ -33,12 +33,12 @@ def check_status(plan: Plan) -> tuple[str, int]:
     return "in-sync", 0
 
 
-def plan_rows(plan: Plan) -> list[list[str]]:
+def plan_rows(plan: Comparison) -> list[list[str]]:
     """Return a plan as table rows."""
     return [[e.version, e.name, _MARK[e.status.value]] for e in plan.entries]
 
 
-def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Sequence[str], target: str) -> int:
+def render_check(reporter: Reporter, plan: Comparison, *, requests: int, warnings: Sequence[str], target: str) -> int:
     """Print a check's result; return its exit code."""
     state, code = check_status(plan)
     for warning in warnings:
@@ -85,7 +85,7 @@ def render_check(reporter: Reporter, plan: Plan, *, requests: int, warnings: Seq
     return code
 
 
-def _github_check(plan: Plan, state: str, requests: int) -> None:
+def _github_check(plan: Comparison, state: str, requests: int) -> None:
     """In GitHub Actions: annotate conflicts and pending files, summarise, and set step outputs."""
     from ..output import github
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..history.down import DownSql
 from ..history.migrations import Migration
-from ..history.status import Plan
+from ..history.status import Comparison
 from ..wording import TextEnum
 from .request import Request
 
@@ -38,7 +38,7 @@ class Outcome:
 class ApplyResult:
     """What an apply did."""
 
-    plan: Plan
+    plan: Comparison
     outcomes: list[Outcome] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0

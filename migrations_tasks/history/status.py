@@ -53,7 +53,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Comparison:
     """Every version's status, in version order."""
 
     entries: tuple[Entry, ...]
@@ -83,7 +83,7 @@ class Plan:
         return [e for e in self.conflicts if not (include_all and e.status is Status.OUT_OF_ORDER)]
 
 
-def build(local: Sequence[Migration], ledger: Ledger) -> Plan:
+def build(local: Sequence[Migration], ledger: Ledger) -> Comparison:
     """Return the status of every local and recorded version."""
     rows = {r.version: r for r in ledger.rows}
     newest_applied = max((version_key(v) for v in rows), default=None)
@@ -103,7 +103,7 @@ def build(local: Sequence[Migration], ledger: Ledger) -> Plan:
         if version not in local_versions:
             entries.append(Entry(version, Status.REMOTE_ONLY, None, row))
     entries.sort(key=lambda e: version_key(e.version))
-    return Plan(tuple(entries), ledger.exists)
+    return Comparison(tuple(entries), ledger.exists)
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class RollbackSelection:
 
 
 def select_rollback(
-    plan: Plan,
+    plan: Comparison,
     *,
     steps: int | None = None,
     to: str | None = None,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..config.settings import Settings
-from ..history.status import Plan
+from ..history.status import Comparison
 from ..wording import plural
 from . import lints
 from .results import ERROR, FAIL, PASS, SKIPPED, CheckOutcome, DriftResult, VerifyResult
 from .throwaway import sandbox_available
 
 
-def history(plan: Plan) -> CheckOutcome:
+def history(plan: Comparison) -> CheckOutcome:
     conflicts, pending = plan.conflicts, plan.pending
     applied = [e for e in plan.entries if e.status.value == "applied"]
     if not conflicts and not pending:

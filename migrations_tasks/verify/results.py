@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..history.sqlfile import Statement
-from ..history.status import Plan
+from ..history.status import Comparison
 from ..wording import TextEnum
 from . import drift as catalog
 
@@ -97,7 +97,7 @@ class VerifyResult:
     """Everything ``db.verify`` learned."""
 
     target: str
-    plan: Plan | None = None
+    plan: Comparison | None = None
     scripts: list[ScriptResult] = field(default_factory=list)
     critical: list[CriticalResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

@@ -8,7 +8,14 @@ import pytest
 
 from migrations_tasks.history import ledger as L
 from migrations_tasks.history import migrations as M
-from migrations_tasks.history.status import CONFLICTS, OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Plan, Status, build
+from migrations_tasks.history.status import (
+    CONFLICTS,
+    OUT_OF_ORDER_MESSAGE,
+    REMOTE_ONLY_MESSAGE,
+    Comparison,
+    Status,
+    build,
+)
 
 
 def migration(version: str, text: str = "CREATE TABLE t (id int);", name: str = "change") -> M.Migration:
@@ -25,7 +32,7 @@ def row(version: str, statements: list[str] | None = None, name: str | None = "c
     return L.LedgerRow(version, name, tuple(statements) if statements is not None else None)
 
 
-def statuses(plan: Plan) -> list[tuple[str, Status]]:
+def statuses(plan: Comparison) -> list[tuple[str, Status]]:
     return [(e.version, e.status) for e in plan.entries]
 
 

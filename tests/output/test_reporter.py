@@ -28,7 +28,7 @@ from migrations_tasks.errors import (
 )
 from migrations_tasks.history import ledger as L
 from migrations_tasks.history import migrations as M
-from migrations_tasks.history.status import Plan, Status, build
+from migrations_tasks.history.status import Comparison, Status, build
 from migrations_tasks.output.reporter import Reporter, error_document, table
 from migrations_tasks.wording import plural
 
@@ -39,7 +39,7 @@ def migration(version: str, name: str = "change") -> M.Migration:
     return M.Migration(version, name, path, statements, M.plan_units(statements, path))
 
 
-def plan_of(local: list[str], applied: list[str], changed: tuple[str, ...] = ()) -> Plan:
+def plan_of(local: list[str], applied: list[str], changed: tuple[str, ...] = ()) -> Comparison:
     rows = tuple(L.LedgerRow(v, "change", ("SELECT 'different'",) if v in changed else None) for v in applied)
     return build([migration(v) for v in local], L.Ledger(True, dict(L.CLI_COLUMNS), rows))
 
