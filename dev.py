@@ -7,8 +7,12 @@
     python3 dev.py wheel   build the sdist and wheel, install the wheel outside the repo, run the sandbox cycle
     python3 dev.py gate    the release gate on the sandbox (nox -s staging_gate -- --env sandbox)
     python3 dev.py bench   the benchmark (prints a table)
+    python3 dev.py lock    recompile every lock file with uv (requirements/, .github/requirements/); arguments pass
+                           to each uv pip compile: --upgrade takes the newest versions allowed, --upgrade-package P one
 
-Only the standard library is used here, so it runs with nothing but Python 3.10+ and pip.
+.venv holds exactly what requirements/dev.txt pins (hash-checked, installed by the pip requirements/pip.txt pins)
+and the project itself (editable); a change of either lock makes .venv anew, a change of pyproject.toml reinstalls
+the project. Only the standard library is used here, so it runs with nothing but Python 3.10+ and pip.
 """
 
 from __future__ import annotations
@@ -33,19 +37,74 @@ def run(*args: str | Path, **kwargs: object) -> int:
     return subprocess.call([str(a) for a in args], cwd=ROOT, **kwargs)  # type: ignore[arg-type]
 
 
-def ensure_venv() -> None:
-    """Create .venv and install the project with its dev extras, once per pyproject change."""
-    if not PY.exists():
-        venv.EnvBuilder(with_pip=True).create(VENV)
+#: The pip each venv gets first, then everything .venv holds, pinned with the hash of each file (uv pip compile).
+PIP_LOCK = ROOT / "requirements" / "pip.txt"
+DEV_LOCK = ROOT / "requirements" / "dev.txt"
+#: Every lock file of the project, as `python3 dev.py lock` compiles them, in this order (benchmark.txt takes
+#: dev.txt's versions): each one's header records the same command. uv comes from .venv (requirements/dev.in).
+COMPILE = "uv pip compile --universal --python-version 3.10 --generate-hashes"
+LOCKS = (
+    "requirements/pip.in -o requirements/pip.txt",
+    "pyproject.toml requirements/dev.in --extra dev -o requirements/dev.txt",
+    "pyproject.toml requirements/benchmark.in --extra sandbox -c requirements/dev.txt -o requirements/benchmark.txt",
+    "pyproject.toml .github/requirements/build.in --extra sandbox -o .github/requirements/staging-gate.txt",
+    ".github/requirements/nox.in -o .github/requirements/nox.txt",
+    ".github/requirements/release.in -o .github/requirements/release.txt",
+)
+
+
+def digest(*paths: Path) -> str:
+    sha = hashlib.sha256()
+    for path in paths:
+        sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+def pip(*args: str | Path, failure: str) -> None:
+    if run(PY, "-m", "pip", "install", "--quiet", *args) != 0:
+        sys.exit(f"dev.py: {failure}")
+
+
+def ensure_venv(*, strict: bool = True) -> None:
+    """Make .venv hold exactly the locked packages and the project, once per lock or pyproject.toml change.
+
+    A .venv whose locks differ (or one an earlier dev.py filled with whatever was newest) is made anew, so
+    nothing the lock does not list stays; a pyproject.toml change reinstalls the project only. Every package
+    is hash-checked and the project is installed without build isolation (setuptools comes from the lock),
+    so nothing unpinned is fetched. `pip check` then tells when pyproject.toml wants what the lock lacks
+    (`strict`: stop there; `python3 dev.py lock` goes on, to recompile it).
+    """
     stamp = VENV / ".installed"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
+    locks = f"locks {digest(PIP_LOCK, DEV_LOCK)}\n"
+    want = f"{locks}project {digest(ROOT / 'pyproject.toml')}\n"
+    have = stamp.read_text() if stamp.exists() and PY.exists() else ""
+    if have == want:
         return
-    if run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip") != 0:
-        sys.exit("dev.py: could not upgrade pip in .venv")
-    if run(PY, "-m", "pip", "install", "--quiet", "-e", ".[dev]") != 0:
-        sys.exit("dev.py: pip install -e .[dev] failed")
-    stamp.write_text(digest)
+    if not have.startswith(locks):
+        print(f"dev.py: making {VENV.name} anew from {DEV_LOCK.relative_to(ROOT)}", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+        pip("--require-hashes", "--no-deps", "-r", PIP_LOCK, failure=f"could not install {PIP_LOCK.name}'s pip")
+        pip("--require-hashes", "--no-deps", "-r", DEV_LOCK, failure=f"could not install {DEV_LOCK.name}")
+    stamp.write_text(locks)  # the locked packages are in; the project is not yet
+    pip("--no-deps", "--no-build-isolation", "-e", ".", failure="could not install the project (editable)")
+    if run(PY, "-m", "pip", "check") != 0:
+        message = "dev.py: pyproject.toml wants what requirements/dev.txt lacks (above): run python3 dev.py lock"
+        if strict:
+            sys.exit(message)
+        print(message, file=sys.stderr)
+        return
+    stamp.write_text(want)
+
+
+def lock(extra: list[str]) -> int:
+    """Recompile every lock file with uv from .venv (it keeps each pin that still fits unless told --upgrade)."""
+    ensure_venv(strict=False)
+    for args in LOCKS:
+        if run(BIN / "uv", *COMPILE.split()[1:], "--quiet", *args.split(), *extra) != 0:
+            print(f"dev.py: {COMPILE} {args} failed", file=sys.stderr)
+            return 1
+    print("dev.py: locks compiled; the next dev.py command makes .venv anew if requirements/ changed")
+    return 0
 
 
 def sshd_path() -> str | None:
@@ -93,6 +152,8 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         ensure_venv()
         return run(PY, "scripts/benchmark.py", *rest)
+    if command == "lock":
+        return lock(rest)
     print(__doc__)
     return 0 if command in ("help", "-h", "--help") else 2
 
