@@ -3,10 +3,13 @@
 
     python scripts/wheel_test.py            # with the tools beside this Python (python3 dev.py wheel: .venv)
 
-1. ``python -m build`` makes the sdist and the wheel in a temporary directory; ``twine check`` checks both;
-   the wheel must hold the sandbox's SQL, the stand-in extensions, ``py.typed`` and the LICENSE (so must
-   the sdist).
-2. A fresh virtualenv **outside the repository** gets the wheel with the ``sandbox`` extra.
+1. ``python -m build --no-isolation`` makes the sdist and the wheel in a temporary directory with the
+   setuptools beside this Python (the locked one in .venv); ``twine check`` checks both; the wheel must hold
+   the sandbox's SQL, the stand-in extensions, ``py.typed`` and the LICENSE (so must the sdist).
+2. A fresh virtualenv **outside the repository** gets the pinned pip (requirements/pip.txt), then the wheel
+   with the ``sandbox`` extra: pip resolves the wheel's own requirements, each held to the version and hashes
+   that requirements/dev.txt pins (``--require-hashes`` with it as constraints), so a requirement the lock
+   lacks fails the test and nothing unpinned is installed.
 3. A new project directory holds only ``tasks.py`` (``ns = namespace()``) and a migrations folder (the
    example migrations); the sandbox is started from the installed package (``python -m
    migrations_tasks.sandbox``) and ``inv`` runs db.check -> db.apply -> db.check -> db.verify there; then a
@@ -17,6 +20,7 @@ Only the standard library is used here. Each step prints its time; nothing asser
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -29,6 +33,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PIP_LOCK = ROOT / "requirements" / "pip.txt"
+DEV_LOCK = ROOT / "requirements" / "dev.txt"
 REQUIRED_IN_WHEEL = (
     "migrations_tasks/py.typed",
     "migrations_tasks/sandbox/sql/30_auth.sql",
@@ -57,7 +63,8 @@ def step(title: str, args: list[str | Path], *, cwd: Path, env: dict[str, str] |
 
 def build(work: Path) -> Path:
     dist = work / "dist"
-    step("python -m build (sdist and wheel)", [sys.executable, "-m", "build", "--outdir", dist, ROOT], cwd=work)
+    command: list[str | Path] = [sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, ROOT]
+    step("python -m build --no-isolation (sdist and wheel)", command, cwd=work)
     files = sorted(dist.iterdir())
     step("twine check", [Path(sys.executable).parent / "twine", "check", "--strict", *files], cwd=work)
     wheel = next(f for f in files if f.suffix == ".whl")
@@ -80,8 +87,13 @@ def install(work: Path, wheel: Path) -> Path:
     venv.EnvBuilder(with_pip=True).create(work / "venv")
     print(f"wheel: fresh virtualenv in {time.perf_counter() - started:.1f}s", flush=True)
     bin_dir = work / "venv" / ("Scripts" if os.name == "nt" else "bin")
-    pip = [bin_dir / "python", "-m", "pip", "install", "-q", f"{wheel}[sandbox]"]
-    step("pip install the wheel [sandbox]", pip, cwd=work)
+    pip: list[str | Path] = [bin_dir / "python", "-m", "pip", "install", "-q", "--require-hashes"]
+    step("pip install the pinned pip", [*pip, "--no-deps", "-r", PIP_LOCK], cwd=work)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    requirements = work / "requirements.txt"
+    requirements.write_text(f"migrations-tasks[sandbox] @ {wheel.as_uri()} --hash=sha256:{digest}\n")
+    locked = [*pip, "-c", DEV_LOCK, "-r", requirements]
+    step("pip install the wheel [sandbox] (its requirements as the lock pins them)", locked, cwd=work)
     return bin_dir
 
 
