@@ -1,25 +1,43 @@
-"""What every task shares: settings from the context, the reporter, signals, errors turned into exit codes."""
+"""What every task shares: the task class, settings from the context, the reporter, signals, exit codes."""
 
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+import invoke.tasks
 from invoke.context import Context
 from invoke.exceptions import Exit
 
 from ..config.settings import Settings, load_settings
 from ..errors import MigrationFileError, MigrationsTasksError
-from ..output import github
+from ..output import github, streams
 from ..output.reporter import Reporter
 from ..progress import StopRequest
 
 if TYPE_CHECKING:
     from ..history.migrations import LocalMigrations
     from ..transport.database import Database
+
+
+class Task(invoke.tasks.Task[Any]):
+    """Invoke's Task, for every task here (made by :func:`task`).
+
+    The body runs with stdout and stderr guarded (:func:`migrations_tasks.output.streams.guarded`): a reader
+    that leaves early (``inv db.lint --json | head -c 600``) costs the rest of the output, not a traceback.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with streams.guarded():
+            return super().__call__(*args, **kwargs)
+
+
+def task(**options: Any) -> Callable[[Callable[..., Any]], Task]:
+    """Invoke's ``@task(...)`` making a :class:`Task`."""
+    return cast(Callable[[Callable[..., Any]], Task], invoke.tasks.task(klass=Task, **options))
 
 
 def settings(c: Context, require_database: bool = True, **flags: Any) -> Settings:

@@ -6,10 +6,9 @@ from typing import Any
 
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from ..output.reporter import Reporter
-from ._common import exits, settings
+from ._common import exits, settings, task
 from .db import COMMON_HELP, Where, db_task
 
 

@@ -16,12 +16,11 @@ from typing import Any
 
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from ..config.settings import Settings
 from ..engine.render import render_apply, render_event, render_partial, render_rollback, render_rollback_partial
 from ..output.reporter import Reporter
-from ._common import database, exits, stop_on_signals
+from ._common import database, exits, stop_on_signals, task
 
 COMMON_HELP = {
     "migrations_dir": "directory of migration files (default: supabase/migrations)",

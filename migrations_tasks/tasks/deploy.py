@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from ..errors import DeployFailed, MigrationsTasksError, RollbackIncomplete
 from ..output.reporter import Reporter
-from ._common import stoppable
+from ._common import stoppable, task
 
 if TYPE_CHECKING:
     from ..deploy.config import DeployConfig

@@ -7,10 +7,9 @@ from typing import Any
 
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from ..output.reporter import Reporter
-from ._common import stoppable
+from ._common import stoppable, task
 
 STOPPING = (
     "stopping at the next safe point: the step in flight finishes (a command before the switch is ended), "

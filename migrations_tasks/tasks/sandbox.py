@@ -8,9 +8,9 @@ from typing import Any
 
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
 
 from ..config.sources import sandbox_environment
+from ._common import task
 
 
 @task(
