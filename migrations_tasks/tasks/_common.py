@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import invoke.tasks
 from invoke.context import Context
 from invoke.exceptions import Exit
+from invoke.parser.argument import Argument
 
 from ..config.settings import Settings, load_settings
 from ..errors import MigrationFileError, MigrationsTasksError
@@ -23,12 +24,50 @@ if TYPE_CHECKING:
     from ..transport.database import Database
 
 
-class Task(invoke.tasks.Task[Any]):
-    """Invoke's Task, for every task here (made by :func:`task`).
+class WholeNumber(Argument):
+    """An option shown as ``=INT``; a value that is not a whole number reaches the task as written.
 
-    The body runs with stdout and stderr guarded (:func:`migrations_tasks.output.streams.guarded`): a reader
-    that leaves early (``inv db.lint --json | head -c 600``) costs the rest of the output, not a traceback.
+    Invoke would raise a bare ValueError (a traceback) for it; the task's settings refuse it instead, naming
+    the option, with the documented exit code (``--batch-size must be a whole number, not 'many'.``, exit 3).
     """
+
+    def set_value(self, value: Any, cast: bool = True) -> None:
+        try:
+            super().set_value(value, cast=cast)
+        except ValueError:
+            super().set_value(value, cast=False)
+
+
+class Task(invoke.tasks.Task[Any]):
+    """Invoke's Task, for every task here (made by :func:`task`), plus two things.
+
+    * ``whole_numbers``: options that take a whole number, shown as ``--batch-size=INT`` in ``--help`` also
+      when their default is None (Invoke takes an option's type from its default, and None reads as a
+      string). None stays "not given", so a setting from the environment or invoke.yaml still applies.
+    * The body runs with stdout and stderr guarded (:func:`migrations_tasks.output.streams.guarded`): a reader
+      that leaves early (``inv db.lint --json | head -c 600``) costs the rest of the output, not a traceback.
+    """
+
+    def __init__(self, body: Callable[..., Any], *, whole_numbers: Iterable[str] = (), **options: Any) -> None:
+        super().__init__(body, **options)
+        self.whole_numbers = frozenset(whole_numbers)
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        return [
+            WholeNumber(
+                names=a.names,
+                kind=int,
+                default=a.default,
+                help=a.help,
+                positional=a.positional,
+                optional=a.optional,
+                incrementable=a.incrementable,
+                attr_name=a.attr_name,
+            )
+            if a.name in self.whole_numbers
+            else a
+            for a in super().get_arguments(ignore_unknown_help)
+        ]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with streams.guarded():
@@ -36,7 +75,7 @@ class Task(invoke.tasks.Task[Any]):
 
 
 def task(**options: Any) -> Callable[[Callable[..., Any]], Task]:
-    """Invoke's ``@task(...)`` making a :class:`Task`."""
+    """Invoke's ``@task(...)`` making a :class:`Task` (which also takes ``whole_numbers=[...]``)."""
     return cast(Callable[[Callable[..., Any]], Task], invoke.tasks.task(klass=Task, **options))
 
 

@@ -107,13 +107,13 @@ _ROLLBACK = _Operation(
 
 
 def _run_engine(
-    c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any], batch_size: str | None
+    c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any], batch_size: int | str | None
 ) -> Any:
     """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
     from ..engine import Engine
     from ..errors import Interrupted, MigrationsTasksError
 
-    flags = {"batch_size": batch_size}  # as given: the settings refuse 0, -3 and "many" alike
+    flags = {"batch_size": batch_size}  # None: not given; else as given: the settings refuse 0, -3 and "many" alike
     with where.session(c, flags=flags) as (reporter, s, local, db), stop_on_signals(reporter, STOPPING) as stop:
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e), should_stop=stop)
         try:
@@ -157,10 +157,11 @@ BATCH_HELP = (
         "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
         "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
         "batch_size": BATCH_HELP,
-    }
+    },
+    whole_numbers=["batch_size"],
 )
 def apply(
-    c: Context, dry_run: bool = False, include_all: bool = False, batch_size: str | None = None, *, where: Where
+    c: Context, dry_run: bool = False, include_all: bool = False, batch_size: int | None = None, *, where: Where
 ) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
     return _run_engine(
@@ -181,7 +182,8 @@ def apply(
         "record_only": "only delete the ledger rows; run no down SQL (the schema stays as it is)",
         "dry_run": "find and parse the down SQL, print what each rollback would send, write nothing",
         "batch_size": BATCH_HELP.replace("migrations per request", "rollback steps per request"),
-    }
+    },
+    whole_numbers=["steps", "batch_size"],
 )
 def rollback(
     c: Context,
@@ -191,11 +193,16 @@ def rollback(
     force: bool = False,
     record_only: bool = False,
     dry_run: bool = False,
-    batch_size: str | None = None,
+    batch_size: int | None = None,
     *,
     where: Where,
 ) -> Any:
     """Undo the newest applied migration (or more) with its down SQL, atomically with its ledger row."""
+    if not isinstance(steps, int):  # --steps many: Invoke passes what it could not read as a number
+        from ..errors import ConfigError
+
+        with exits(Reporter(json=where.json)):
+            raise ConfigError(f"--steps must be a whole number, not {steps!r}.")
     options = {"steps": steps or None, "to": to, "version": version, "force": force, "record_only": record_only}
     return _run_engine(
         c, where, _ROLLBACK, lambda engine, local: engine.rollback(local, dry_run=dry_run, **options), batch_size

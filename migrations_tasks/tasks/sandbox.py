@@ -19,10 +19,11 @@ from ._common import task
         "data_dir": "keep the database in this directory between runs (default: temporary)",
         "latency_ms": "delay added to every API request, in milliseconds",
         "privileges": "'supabase' (default: postgres as on hosted Supabase) or 'superuser' (lenient, for experiments)",
-    }
+    },
+    whole_numbers=["port", "latency_ms"],  # a value that is not one goes to the sandbox's parser, which says so
 )
 def serve(
-    c: Context, port: int = 0, data_dir: str | None = None, latency_ms: float = 0.0, privileges: str = "supabase"
+    c: Context, port: int = 0, data_dir: str | None = None, latency_ms: int = 0, privileges: str = "supabase"
 ) -> None:
     """Run the sandbox in the foreground and print its settings in .env format."""
     args = [sys.executable, "-m", "migrations_tasks.sandbox", "--port", str(port), "--latency-ms", str(latency_ms)]

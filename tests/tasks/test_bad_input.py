@@ -294,6 +294,13 @@ CASES = [
         3,
         "--batch-size must be a whole number, not 'many'.",
     ),
+    Case(
+        "steps-flag-not-a-number",
+        lambda c: c.args.extend(["--steps", "many"]),
+        3,
+        "--steps must be a whole number, not 'many'.",
+        task="db.rollback",
+    ),
 ]
 
 # -- deploy settings (issue 12): a local host, so no sshd is needed -------------------------------------------
