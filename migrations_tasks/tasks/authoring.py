@@ -9,7 +9,7 @@ from invoke.exceptions import Exit
 
 from ..output.reporter import Reporter
 from ._common import exits, settings, task
-from .db import COMMON_HELP, Where, db_task
+from .db import COMMON_HELP, Where, db_task, json_help
 
 
 @task(
@@ -43,6 +43,7 @@ def new(c: Context, name: str | None = None, migrations_dir: str | None = None, 
         "include_drops": "also drop what the live database lacks (without it, DROP statements are commented out)",
         "no_record": "do not record the new migration as applied in the live ledger",
         "dry_run": "generate and prove the migration, print it, write and record nothing",
+        **json_help("the report (and, with --dry-run, the file's text: the document holds it as sql)"),
     }
 )
 def pull(
@@ -54,7 +55,14 @@ def pull(
     *,
     where: Where,
 ) -> Any:
-    """Turn changes made in the live database into a new migration, proven before it is written."""
+    """Turn changes made in the live database into a new migration, proven before it is written.
+
+    The proof runs on the drift check's throwaway database: on the server MIGRATIONS_DRIFT_DB_URL points
+    at, else on an embedded PostgreSQL started for this run (the sandbox extra).
+
+    Exit 0 written (or nothing to pull, or --dry-run); 1 no proven migration could be produced (nothing is
+    written); 2 history not in sync (run db.check) or a bad --name; 3 could not run.
+    """
     from ..authoring.pull.render import render_pull
     from ..authoring.pull.run import PullOptions
     from ..authoring.pull.run import pull as run_pull

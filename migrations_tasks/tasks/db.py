@@ -23,12 +23,21 @@ from ..output.reporter import Reporter
 from ._common import database, exits, stop_on_signals, task
 
 COMMON_HELP = {
-    "migrations_dir": "directory of migration files (default: supabase/migrations)",
-    "transport": "'api' (Management API) or 'postgres' (SUPABASE_DB_URL); default: api when a token "
-    "and project ref are set",
-    "project_ref": "Supabase project ref (default: SUPABASE_PROJECT_REF)",
-    "json": "print one JSON document instead of the table",
+    "migrations_dir": "directory of migration files (default: MIGRATIONS_DIR, else invoke.yaml "
+    "migrations.migrations_dir, else supabase/migrations)",
+    "transport": "'api' (Management API) or 'postgres' (SUPABASE_DB_URL); default: MIGRATIONS_TRANSPORT or "
+    "migrations.transport, else api when a token and project ref are set, else postgres when SUPABASE_DB_URL is",
+    "project_ref": "Supabase project ref (default: SUPABASE_PROJECT_REF or SUPABASE_STAGING_PROJECT_ID, else "
+    "invoke.yaml migrations.project_ref)",
+    "json": "print one JSON document on stdout instead of the report",
 }
+
+
+def json_help(instead_of: str) -> dict[str, str]:
+    """Return the ``--json`` help of a task whose report is ``instead_of`` (what it prints without it)."""
+    return {"json": f"print one JSON document on stdout instead of {instead_of}"}
+
+
 STOPPING = "stopping after the request in flight is settled (send it again to abort at once)."
 
 
@@ -56,7 +65,10 @@ class Where:
 
 
 def db_task(help: Mapping[str, str] | None = None, **options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Make an Invoke task of ``func(c, ..., where: Where)``: its own flags, then the four shared ones."""
+    """Make an Invoke task of ``func(c, ..., where: Where)``: its own flags, then the four shared ones.
+
+    ``help`` is the task's own flags' help; it may replace a shared flag's (``json``: what it prints instead).
+    """
 
     def decorate(func: Callable[..., Any]) -> Any:
         own = list(inspect.signature(func).parameters.values())
@@ -77,7 +89,7 @@ def db_task(help: Mapping[str, str] | None = None, **options: Any) -> Callable[[
             return func(*given.values(), where=where)
 
         body.__signature__ = signature  # type: ignore[attr-defined]  # what Invoke reads the flags from
-        return task(help={**(help or {}), **COMMON_HELP}, **options)(body)
+        return task(help={**COMMON_HELP, **(help or {})}, **options)(body)
 
     return decorate
 
@@ -132,7 +144,7 @@ def _run_engine(
     return result
 
 
-@db_task()
+@db_task(help=json_help("the table"))
 def check(c: Context, where: Where) -> Any:
     """Compare local migrations with the project's ledger; exit 1 when some are pending."""
     from ..engine import Engine
@@ -157,6 +169,7 @@ BATCH_HELP = (
         "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
         "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
         "batch_size": BATCH_HELP,
+        **json_help("the progress lines and the summary (per migration: status, seconds, requests)"),
     },
     whole_numbers=["batch_size"],
 )
@@ -182,6 +195,7 @@ def apply(
         "record_only": "only delete the ledger rows; run no down SQL (the schema stays as it is)",
         "dry_run": "find and parse the down SQL, print what each rollback would send, write nothing",
         "batch_size": BATCH_HELP.replace("migrations per request", "rollback steps per request"),
+        **json_help("the progress lines and the summary"),
     },
     whole_numbers=["steps", "batch_size"],
 )
@@ -214,6 +228,7 @@ def rollback(
         "status": "'applied' (record the versions from their local files) or 'reverted' (delete their rows)",
         "versions": "the versions to repair, separated by commas or spaces (also accepted as the first argument)",
         "dry_run": "print the SQL that would rewrite the ledger, write nothing",
+        **json_help("a line per version and the summary (with --dry-run, the SQL too)"),
     },
     positional=["versions"],
 )
@@ -233,6 +248,7 @@ def repair(c: Context, versions: str | None = None, status: str = "", dry_run: b
     help={
         "no_drift": "skip the drift check (no throwaway database): history, expectations and advisories only",
         "drift": "require the drift check even when migrations.verify.drift is off",
+        **json_help("the report grouped by check"),
     }
 )
 def verify(c: Context, no_drift: bool = False, drift: bool = False, *, where: Where) -> Any:

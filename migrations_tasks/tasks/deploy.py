@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..deploy.config import DeployConfig
 
 COMMON_HELP = {
-    "host": "deploy host name from invoke.yaml deploy.hosts (repeat for several; default: every host)",
+    "host": "takes a name from invoke.yaml deploy.hosts: only that host (repeat for several; default: every host)",
     "env": "deploy environment: lay invoke.yaml deploy.environments.<ENV> over the deploy section",
     "json": "print one JSON document instead of the table",
 }
@@ -49,12 +49,13 @@ VPS_HELP = {
 }
 HEALTH_HELP = {
     **COMMON_HELP,
-    "url": "URL to poll (repeat for several; replaces the configured ones): expects 200",
+    "url": "takes a URL to poll (repeat for several; replaces the configured ones): expects 200",
     "supabase": "also require the Supabase project's services to be ACTIVE_HEALTHY",
     "deadline": "give up after this many seconds (default: deploy.health.deadline, 60)",
     "interval": "seconds between rounds (default: deploy.health.interval, 2)",
     "timeout": "seconds per request (default: deploy.health.timeout, 5)",
     "verbose": "print every poll (default: each change, and a summary every 5 s while failing)",
+    "json": "print one JSON document instead of the verdict",
 }
 ROLLBACK_HELP = {
     **COMMON_HELP,
@@ -66,6 +67,7 @@ UNLOCK_HELP = {
     **COMMON_HELP,
     "force": "break the lock even though someone holds it (only when that deploy is dead)",
     "dry_run": "print the commands and run none",
+    "json": "print one JSON document instead of a line per host",
 }
 
 

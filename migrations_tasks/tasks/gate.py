@@ -10,6 +10,7 @@ from invoke.exceptions import Exit
 
 from ..output.reporter import Reporter
 from ._common import stoppable, task
+from .db import COMMON_HELP
 
 STOPPING = (
     "stopping at the next safe point: the step in flight finishes (a command before the switch is ended), "
@@ -26,7 +27,7 @@ ABORTED = (
         "env": "environment: staging (default), production, sandbox, or any name under release.environments",
         "apply_migrations": "apply pending migrations instead of blocking on them (overrides the environment's policy)",
         "record_dir": "directory for the JSON run record (default: .release)",
-        "migrations_dir": "directory of migration files (default: supabase/migrations)",
+        "migrations_dir": COMMON_HELP["migrations_dir"],
     }
 )
 def release(

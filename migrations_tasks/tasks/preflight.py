@@ -12,13 +12,14 @@ from invoke.exceptions import Exit
 
 from ..output.reporter import Reporter
 from ._common import exits, settings
-from .db import Where, db_task
+from .db import Where, db_task, json_help
 
 
 @db_task(
     help={
         "all": "lint every migration file, not only the pending ones (sends nothing)",
-        "files": "lint only this file (repeat the flag for more; sends nothing)",
+        "files": "takes a path: lint only this file (repeat the flag for more; sends nothing)",
+        **json_help("the findings and the summary"),
     },
     iterable=["files"],
 )
@@ -53,9 +54,22 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
     return result
 
 
-@db_task(help={"include_all": "also rehearse migrations older than the newest applied one (as db.apply --include-all)"})
+@db_task(
+    help={
+        "include_all": "also rehearse migrations older than the newest applied one (as db.apply --include-all)",
+        **json_help("the report per migration and the table (the same content)"),
+    }
+)
 def plan(c: Context, include_all: bool = False, *, where: Where) -> Any:
-    """Rehearse pending migrations on a throwaway database: locks, rewrites, findings, rollback proof."""
+    """Rehearse pending migrations on a throwaway database: locks, rewrites, findings, rollback proof.
+
+    The throwaway database is the drift check's: a copy of the sandbox's Supabase template on the server
+    MIGRATIONS_DRIFT_DB_URL points at, else on an embedded PostgreSQL started for this run (the sandbox
+    extra). The live project gets one read request (ledger and table sizes) and is never written.
+
+    Exit 0 safe; 1 a migration fails there, an error-level finding or a failed rollback proof; 2 history
+    conflict (as db.check); 3 could not run (settings, network, no throwaway database).
+    """
     from ..rehearsal.render import render_plan
     from ..rehearsal.run import plan as run_plan
 

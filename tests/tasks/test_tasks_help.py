@@ -56,3 +56,36 @@ def test_steps_that_is_not_a_whole_number_exits_3_naming_the_flag(tmp_path: Path
     result = run_inv("db.rollback", "--steps", "many", cwd=user_project(tmp_path))
     assert result.returncode == 3
     assert re.search(r"error: --steps must be a whole number, not 'many'\.", result.stderr)
+
+
+#: The tasks whose report is (or ends with) a table: db.check's versions, db.plan's verdicts, the deploy
+#: tasks' hosts; the others print lines.
+TABLES = {"db.check", "db.plan", "deploy.vps", "deploy.rollback", "deploy.status"}
+
+
+def test_json_help_names_what_the_task_prints_without_it() -> None:
+    helps = {name.split(" ")[0]: arg.help for name, arg in every_argument() if name.endswith(" --json")}
+    assert {name for name, text in helps.items() if "table" in text} == TABLES
+    assert "the report" in helps["db.pull"] and "table" not in helps["db.pull"]
+
+
+def test_every_repeatable_option_says_it_takes_a_value() -> None:
+    """Invoke shows a repeatable option (`--files`, `--host`, `--url`) like a flag; its help says what it takes."""
+    lists = {name: arg.help for name, arg in every_argument() if arg.kind is list}
+    assert len(lists) >= 3
+    assert [name for name, text in lists.items() if not text.startswith("takes a")] == []
+
+
+@pytest.mark.parametrize(
+    ("task", "says"),
+    [
+        ("db.plan", ["MIGRATIONS_DRIFT_DB_URL", "an embedded PostgreSQL started for this run", "one read request"]),
+        ("db.pull", ["MIGRATIONS_DRIFT_DB_URL", "an embedded PostgreSQL started for this run"]),
+    ],
+)
+def test_plan_and_pull_help_say_where_the_throwaway_database_is_and_every_exit_code(
+    tmp_path: Path, task: str, says: list[str]
+) -> None:
+    text = " ".join(run_inv("--help", task, cwd=user_project(tmp_path)).stdout.split())
+    for phrase in [*says, "Exit 0 ", "; 1 ", "; 2 ", "; 3 could not run"]:
+        assert phrase in text, phrase
