@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from actions import run_in_actions
 from conftest import MigrationDir, Project, SandboxProcess, run_inv, user_project
-from test_github import run_in_actions
 
 BASE = (
     "create table public.todos (id bigint primary key, title text);\n"
