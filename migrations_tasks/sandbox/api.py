@@ -16,17 +16,17 @@ import queue
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from pglast.parser import scan
 from psycopg.pq import TransactionStatus
 
 from ..transport.rowsets import answer_rows
-from .faults import Faults, RateWindow
+from .faults import Admission, Faults, RateWindow
 from .limits import TIMEOUT_BODY, Limits, QueryTimer
 from .notes import restriction
 from .rewrite import Replacement, Rewritten, literal, rewrite
@@ -161,6 +161,19 @@ class ProjectUrls:
     read_only_url: str
 
 
+class Projects(Protocol):
+    """The projects the API serves: find one by ref, create a fresh one, drop one (the :class:`.Sandbox`)."""
+
+    def project_urls(self, ref: str) -> ProjectUrls | None:
+        """Return a project's database URLs, or None for an unknown ref."""
+
+    def create_project(self) -> dict[str, str]:
+        """Create a fresh, empty project; return its ref and database URL."""
+
+    def delete_project(self, ref: str) -> bool:
+        """Drop a project made by ``create_project``; return whether there was one."""
+
+
 class Pool:
     """Idle connections to one database; at most POOL_SIZE in use."""
 
@@ -215,18 +228,17 @@ class Pool:
 class SandboxApi:
     """The API's behaviour, independent of the HTTP plumbing.
 
-    ``projects(ref)`` gives a project's database URLs (as ``postgres``, and as ``supabase_read_only_user``
-    for the read-only endpoint). With ``emulate`` (``--privileges supabase``) every request's SQL goes
-    through :func:`.rewrite.rewrite`, supautils' hook; ``limits`` are the endpoint's (:mod:`.limits`).
+    ``projects`` finds, creates and drops projects (their database URLs as ``postgres``, and as
+    ``supabase_read_only_user`` for the read-only endpoint). With ``emulate`` (``--privileges supabase``)
+    every request's SQL goes through :func:`.rewrite.rewrite`, supautils' hook; ``limits`` are the
+    endpoint's (:mod:`.limits`).
     """
 
     def __init__(
         self,
         token: str,
-        projects: Callable[[str], ProjectUrls | None],
+        projects: Projects,
         faults: Faults | None = None,
-        create_project: Callable[[], dict[str, str]] | None = None,
-        delete_project: Callable[[str], bool] | None = None,
         *,
         limits: Limits | None = None,
         emulate: bool = True,
@@ -236,8 +248,6 @@ class SandboxApi:
         self.faults = faults or Faults()
         self.limits = limits or Limits()
         self.emulate = emulate
-        self._create_project = create_project
-        self._delete_project = delete_project
         self._pools: dict[str, Pool] = {}
         self._pools_lock = threading.Lock()
         self._window = RateWindow(self.faults.rate_limit, self.faults.rate_window)
@@ -284,9 +294,31 @@ class SandboxApi:
         with self._counter_lock:
             self.stats[key] += 1
 
+    def counts(self, ref: str | None = None) -> dict[str, Any]:
+        """Return a copy of the request and fault counters; with ``ref``, that project's requests only."""
+        with self._counter_lock:
+            if ref is not None:
+                return {"requests": self.stats["by_project"].get(ref, 0), "ref": ref}
+            return dict(self.stats, by_project=dict(self.stats["by_project"]))
+
+    def admit(self) -> Admission:
+        """Count a request against the rate limit; return whether it may go on, with the headers to answer."""
+        admission = self._window.admit()
+        if not admission.admitted:
+            self.bump("rate_limited")
+        return admission
+
     def project(self, ref: str) -> ProjectUrls | None:
         """Return a project's database URLs, or None for an unknown ref."""
-        return self._projects(ref)
+        return self._projects.project_urls(ref)
+
+    def create_project(self) -> dict[str, str]:
+        """Create a fresh, empty project; return its ref and database URL."""
+        return self._projects.create_project()
+
+    def delete_project(self, ref: str) -> bool:
+        """Drop a project made by ``create_project``; return whether there was one."""
+        return self._projects.delete_project(ref)
 
     def prepare(self, query: str, parameters: list[Any] | None, read_only: bool) -> Rewritten:
         """Return the SQL to send for a request: supautils' rules applied when they apply."""

@@ -52,6 +52,25 @@ class Faults:
         return f"SET statement_timeout='{seconds}'; SET idle_session_timeout='{seconds}';"
 
 
+@dataclass(frozen=True)
+class Admission:
+    """Whether the rate limit lets a request go on, and the budget its answer's headers show."""
+
+    admitted: bool
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window frees a request
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Return the ``X-RateLimit-*`` headers every API answer carries."""
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset),
+        }
+
+
 class RateWindow:
     """A rolling one-minute request log."""
 
@@ -61,8 +80,8 @@ class RateWindow:
         self._times: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
 
-    def admit(self) -> tuple[bool, int, int, int]:
-        """Record a request; return (admitted, limit, remaining, reset seconds)."""
+    def admit(self) -> Admission:
+        """Record a request; return whether it is admitted, and the budget left."""
         now = time.monotonic()
         limit = self.limit or NOMINAL_LIMIT
         with self._lock:
@@ -70,11 +89,11 @@ class RateWindow:
                 self._times.popleft()
             if self.limit and len(self._times) >= self.limit:
                 reset = max(1, math.ceil(self.window - (now - self._times[0])))
-                return False, limit, 0, reset
+                return Admission(False, limit, 0, reset)
             if self.limit:
                 self._times.append(now)
                 remaining = self.limit - len(self._times)
                 reset = max(1, math.ceil(self.window - (now - self._times[0])))
             else:
                 remaining, reset = limit, math.ceil(self.window)
-            return True, limit, remaining, reset
+            return Admission(True, limit, remaining, reset)

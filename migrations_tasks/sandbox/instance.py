@@ -160,13 +160,7 @@ class Sandbox:
         self._apply_privileges()
         self._discover_projects()
         self.api = SandboxApi(
-            self.state["token"],
-            self.project_urls,
-            self.faults,
-            self.create_project,
-            self.delete_project,
-            limits=self.limits,
-            emulate=self.privileges == "supabase",
+            self.state["token"], self, self.faults, limits=self.limits, emulate=self.privileges == "supabase"
         )
         self._server = make_server(self.api, "127.0.0.1", self.port)
         self.port = self._server.server_address[1]

@@ -123,14 +123,9 @@ class Handler(BaseHTTPRequestHandler):
         number = api.count(ref)
         if faults.latency_ms or faults.jitter_ms:
             time.sleep(max(0.0, faults.latency_ms + random.uniform(0, faults.jitter_ms)) / 1000)  # noqa: S311
-        admitted, limit, remaining, reset = api._window.admit()
-        headers = {
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(reset),
-        }
-        if not admitted:
-            api.bump("rate_limited")
+        admission = api.admit()
+        headers = admission.headers
+        if not admission.admitted:
             self._send(429, {"message": "Too many requests"}, headers)
             return
         urls = api.project(ref)
@@ -197,18 +192,14 @@ class Handler(BaseHTTPRequestHandler):
     def _sandbox(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> None:
         api = self.api
         if path == "/_sandbox/stats" and method == "GET":
-            ref = query["ref"][0] if query.get("ref") else None
-            stats = dict(api.stats, by_project=dict(api.stats["by_project"]))
-            if ref is not None:
-                stats = {"requests": api.stats["by_project"].get(ref, 0), "ref": ref}
-            self._send(200, stats)
+            self._send(200, api.counts(query["ref"][0] if query.get("ref") else None))
             return
-        if path == "/_sandbox/projects" and method == "POST" and api._create_project:
-            self._send(201, api._create_project())
+        if path == "/_sandbox/projects" and method == "POST":
+            self._send(201, api.create_project())
             return
         match = re.match(r"^/_sandbox/projects/([a-z]{20})$", path)
-        if match and method == "DELETE" and api._delete_project:
-            found = api._delete_project(match.group(1))
+        if match and method == "DELETE":
+            found = api.delete_project(match.group(1))
             self._send(200 if found else 404, {"deleted": found})
             return
         self._send(404, {"message": "Not Found"})
