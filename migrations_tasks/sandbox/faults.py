@@ -1,5 +1,8 @@
 """What the sandbox does wrong on purpose, to rehearse a bad day: rate limits, 503s, lost answers, latency.
 
+The rate limit's own bookkeeping is :mod:`.ratelimit`; this module says how strict it is, which requests
+fail or lose their answer, and how long each one waits.
+
 It also imitates what postgres-meta may put around a query: ``statement_timeout_prefix`` prepends
 ``SET statement_timeout='Ns'; SET idle_session_timeout='Ns';`` to every query, as postgres-meta does
 when its caller passes a statement timeout (the user's SQL then runs in an implicit transaction block).
@@ -7,15 +10,10 @@ when its caller passes a statement timeout (the user's SQL then runs in an impli
 
 from __future__ import annotations
 
-import collections
-import math
 import random
 import threading
 import time
 from dataclasses import dataclass, field
-
-#: The budget the rate-limit headers show when no limit is set (Supabase: 120 per minute).
-NOMINAL_LIMIT = 120
 
 
 @dataclass
@@ -37,6 +35,19 @@ class Faults:
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)  # noqa: S311 - fault injection, not security
 
+    def delay(self) -> None:
+        """Wait as a slow network would: ``latency_ms`` plus up to ``jitter_ms``."""
+        if self.latency_ms or self.jitter_ms:
+            time.sleep(max(0.0, self.latency_ms + random.uniform(0, self.jitter_ms)) / 1000)  # noqa: S311
+
+    def fails(self, number: int) -> bool:
+        """Return True when the API request ``number`` (1-based) answers 503 unrun (``fail_every``)."""
+        return bool(self.fail_every) and number % self.fail_every == 0
+
+    def drops(self, number: int) -> bool:
+        """Return True when the API request ``number`` (1-based) loses its answer after running (``drop_every``)."""
+        return bool(self.drop_every) and number % self.drop_every == 0
+
     def random_failure(self) -> bool:
         """Return True when this request should answer 503 (``fail_rate``), drawing from the seeded sequence."""
         if self.fail_rate <= 0:
@@ -50,50 +61,3 @@ class Faults:
             return ""
         seconds = f"{self.statement_timeout_prefix:g}s"
         return f"SET statement_timeout='{seconds}'; SET idle_session_timeout='{seconds}';"
-
-
-@dataclass(frozen=True)
-class Admission:
-    """Whether the rate limit lets a request go on, and the budget its answer's headers show."""
-
-    admitted: bool
-    limit: int
-    remaining: int
-    reset: int  # seconds until the window frees a request
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Return the ``X-RateLimit-*`` headers every API answer carries."""
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset),
-        }
-
-
-class RateWindow:
-    """A rolling one-minute request log."""
-
-    def __init__(self, limit: int, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._times: collections.deque[float] = collections.deque()
-        self._lock = threading.Lock()
-
-    def admit(self) -> Admission:
-        """Record a request; return whether it is admitted, and the budget left."""
-        now = time.monotonic()
-        limit = self.limit or NOMINAL_LIMIT
-        with self._lock:
-            while self._times and now - self._times[0] >= self.window:
-                self._times.popleft()
-            if self.limit and len(self._times) >= self.limit:
-                reset = max(1, math.ceil(self.window - (now - self._times[0])))
-                return Admission(False, limit, 0, reset)
-            if self.limit:
-                self._times.append(now)
-                remaining = self.limit - len(self._times)
-                reset = max(1, math.ceil(self.window - (now - self._times[0])))
-            else:
-                remaining, reset = limit, math.ceil(self.window)
-            return Admission(True, limit, remaining, reset)

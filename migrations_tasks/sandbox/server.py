@@ -17,32 +17,34 @@ fastify's 413 before any SQL runs, a malformed ``Content-Length`` with 400. Ever
 ``X-RateLimit-Limit/Remaining/Reset``. Faults (``Faults``) imitate a bad day:
 a rolling-minute rate limit answered with 429, 503s that run nothing, answers dropped after the SQL has
 committed, and latency with jitter.
+
+This module is the HTTP plumbing and the order of the checks; the checks themselves are
+:mod:`.validation`, the paths :mod:`.routing`, the rate limit :mod:`.ratelimit`, and what a request does
+:class:`.api.SandboxApi`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
-import re
 import secrets
 import socket
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .api import SandboxApi, json_default
-from .limits import TOO_LARGE_BODY
+from .api import SandboxApi
+from .postgres_meta import json_default
+from .ratelimit import TOO_MANY_REQUESTS
+from .routing import Endpoint, Route, route
+from .validation import Refusal, body_length, health_services, query_body, unauthorised
 
 log = logging.getLogger("migrations_tasks.sandbox")
-
-ROUTE = re.compile(r"^/v1/projects/([^/]+)/(database/query(?:/read-only)?|health)$")
-SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
+NOT_FOUND = {"message": "Not Found"}
 
 
 class Handler(BaseHTTPRequestHandler):
-    """One HTTP connection (keep-alive)."""
+    """One HTTP connection (keep-alive): read a request, check it in order, answer it as JSON."""
 
     protocol_version = "HTTP/1.1"
     server_version = "supabase-sandbox"
@@ -68,22 +70,10 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _body_length(self) -> int | None:
-        """Return the announced body length; None (after answering) when it is malformed or too large."""
-        if self.headers.get("Transfer-Encoding"):
+    def _refuse(self, refusal: Refusal, headers: dict[str, str] | None = None) -> None:
+        if refusal.close:
             self.close_connection = True
-            self._send(411, {"message": "Length Required"})
-            return None
-        text = (self.headers.get("Content-Length") or "0").strip()
-        if not text.isascii() or not text.isdigit():
-            self.close_connection = True  # the body's end is unknown: the connection cannot be reused
-            self._send(400, {"message": "Bad Request: invalid Content-Length"})
-            return None
-        if int(text) > self.api.limits.max_body:
-            self.close_connection = True
-            self._send(413, TOO_LARGE_BODY)
-            return None
-        return int(text)
+        self._send(refusal.status, refusal.body, headers)
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -95,114 +85,77 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:
-        """Check the token first, then the body's length, and only then read the body."""
+        """Check the token first, then the body's length, and only then read the body and route it."""
         parts = urlsplit(self.path)
         if not self.api.authorised(self.headers.get("Authorization")):
             if parts.path.startswith("/v1/"):
                 self.api.count("-")
-            unread = (self.headers.get("Content-Length") or "0").strip() != "0" or self.headers.get("Transfer-Encoding")
-            self.close_connection = bool(unread)  # a body we will not read: the connection cannot be reused
-            self._send(401, {"message": "Unauthorized"})
+            self._refuse(unauthorised(self.headers))
             return
-        length = self._body_length()
-        if length is None:
+        length = body_length(self.headers, self.api.limits.max_body)
+        if isinstance(length, Refusal):
+            self._refuse(length)
             return
         body = self.rfile.read(length) if length else b""
-        if parts.path.startswith("/_sandbox/"):
-            self._sandbox(method, parts.path, parse_qs(parts.query), body)
-            return
-        route = ROUTE.match(parts.path)
-        if route is None:
-            self._send(404, {"message": "Not Found"})
-            return
-        ref, endpoint = route.group(1), route.group(2)
-        self._api(method, ref, endpoint, parse_qs(parts.query), body)
+        found = route(parts.path)
+        if found is None:
+            self._send(404, NOT_FOUND)
+        elif found.sandbox:
+            self._sandbox(method, found, parse_qs(parts.query))
+        else:
+            self._api(method, found, parse_qs(parts.query), body)
 
-    def _api(self, method: str, ref: str, endpoint: str, query: dict[str, list[str]], body: bytes) -> None:
+    def _api(self, method: str, found: Route, query: dict[str, list[str]], body: bytes) -> None:
+        """Answer a Management API request, with the faults and limits of a bad day, in api.supabase.com's order."""
         api, faults = self.api, self.api.faults
-        number = api.count(ref)
-        if faults.latency_ms or faults.jitter_ms:
-            time.sleep(max(0.0, faults.latency_ms + random.uniform(0, faults.jitter_ms)) / 1000)  # noqa: S311
+        number = api.count(found.ref)
+        faults.delay()
         admission = api.admit()
         headers = admission.headers
         if not admission.admitted:
-            self._send(429, {"message": "Too many requests"}, headers)
+            self._send(429, TOO_MANY_REQUESTS, headers)
             return
-        urls = api.project(ref)
+        urls = api.project(found.ref)
         if urls is None:
             self._send(404, {"message": "Project not found"}, headers)
             return
-        if faults.fail_every and number % faults.fail_every == 0:
+        if faults.fails(number):
             api.bump("failed")
             self._send(503, {"message": "Service Unavailable"}, headers)
             return
-        if endpoint == "health":
-            if method != "GET":
-                self._send(405, {"message": "Method Not Allowed"}, headers)
-                return
-            self._health(urls.read_only_url, query, headers)
-            return
-        if method != "POST":
+        if method != found.method:
             self._send(405, {"message": "Method Not Allowed"}, headers)
             return
-        try:
-            payload = json.loads(body or b"null")
-        except ValueError:
-            self._send(400, {"message": "Body is not valid JSON"}, headers)
+        if found.endpoint is Endpoint.HEALTH:
+            services = health_services(query)
+            if isinstance(services, Refusal):
+                self._refuse(services, headers)
+            else:
+                self._send(200, api.health(urls.read_only_url, services), headers)
             return
-        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-            self._send(400, {"message": "body/query must be a string"}, headers)
+        request = query_body(body, read_only_endpoint=found.endpoint is Endpoint.READ_ONLY_QUERY)
+        if isinstance(request, Refusal):
+            self._refuse(request, headers)
             return
-        parameters = payload.get("parameters")
-        if parameters is not None and not isinstance(parameters, list):
-            self._send(400, {"message": "body/parameters must be an array"}, headers)
-            return
-        read_only = endpoint.endswith("read-only") or payload.get("read_only") is True
-        url = urls.read_only_url if read_only else urls.url
-        status, result = api.run_sql(url, payload["query"], parameters, read_only)
-        if faults.drop_every and number % faults.drop_every == 0:
+        url = urls.read_only_url if request.read_only else urls.url
+        status, result = api.run_sql(url, request.query, request.parameters, request.read_only)
+        if faults.drops(number):
             api.bump("dropped")
             self.close_connection = True
             return
         self._send(status, result, headers)
 
-    def _health(self, url: str, query: dict[str, list[str]], headers: dict[str, str]) -> None:
-        services = query.get("services") or []
-        unknown = [s for s in services if s not in SERVICES]
-        if not services or unknown:
-            self._send(400, {"message": f"services must be some of {', '.join(SERVICES)}"}, headers)
-            return
-        out = []
-        for service in services:
-            if service in ("db", "db_postgres_user"):
-                status, _ = self.api.run_sql(url, "SELECT 1", None, True)
-                healthy = status == 201
-                out.append(
-                    {
-                        "name": service,
-                        "healthy": healthy,
-                        "status": "ACTIVE_HEALTHY" if healthy else "UNHEALTHY",
-                        **({} if healthy else {"error": "database did not answer"}),
-                    }
-                )
-            else:
-                out.append({"name": service, "healthy": True, "status": "ACTIVE_HEALTHY"})
-        self._send(200, out, headers)
-
-    def _sandbox(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> None:
-        api = self.api
-        if path == "/_sandbox/stats" and method == "GET":
-            self._send(200, api.counts(query["ref"][0] if query.get("ref") else None))
-            return
-        if path == "/_sandbox/projects" and method == "POST":
-            self._send(201, api.create_project())
-            return
-        match = re.match(r"^/_sandbox/projects/([a-z]{20})$", path)
-        if match and method == "DELETE":
-            found = api.delete_project(match.group(1))
-            self._send(200 if found else 404, {"deleted": found})
-            return
-        self._send(404, {"message": "Not Found"})
+    def _sandbox(self, method: str, found: Route, query: dict[str, list[str]]) -> None:
+        """Answer one of the sandbox's own endpoints: the counters, a new project, a project dropped."""
+        if method != found.method:
+            self._send(404, NOT_FOUND)
+        elif found.endpoint is Endpoint.STATS:
+            self._send(200, self.api.counts(query["ref"][0] if query.get("ref") else None))
+        elif found.endpoint is Endpoint.NEW_PROJECT:
+            self._send(201, self.api.create_project())
+        else:
+            deleted = self.api.delete_project(found.ref)
+            self._send(200 if deleted else 404, {"deleted": deleted})
 
 
 class ApiServer(ThreadingHTTPServer):
