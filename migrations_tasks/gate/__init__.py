@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from .environment import run_gate
 from .flow import StepFailed, run
-from .options import GateOptions, load_gate_options
+from .options import GateOptions, MigrationsPolicy, PlanPolicy, load_gate_options
 from .record import RunRecord, RunStatus, Step, StepStatus, summary_markdown, summary_text
 
 __all__ = [
     "GateOptions",
+    "MigrationsPolicy",
+    "PlanPolicy",
     "RunRecord",
     "RunStatus",
     "Step",

@@ -19,7 +19,7 @@ from ..config.sources import sandbox_environment
 from ..output import github
 from ..progress import Notify, ShouldStop, never
 from .flow import run
-from .options import GateOptions, load_gate_options
+from .options import GateOptions, MigrationsPolicy, load_gate_options
 from .record import RunRecord
 
 
@@ -76,7 +76,7 @@ def run_gate(
 ) -> RunRecord:
     """Run the gate for the environment ``env`` of invoke.yaml (``release.environments``)."""
     options = load_gate_options(getattr(c, "config", None), env)
-    policy = "apply" if apply_migrations else options.policy
+    policy = MigrationsPolicy.APPLY if apply_migrations else options.policy
     with prepared(c, options, migrations_dir=migrations_dir, say=say) as ready:
         return run(
             c,

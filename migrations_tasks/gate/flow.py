@@ -2,7 +2,7 @@
 
 Plain functions with a typed :class:`~.record.RunRecord`, so teams can call them from their own tasks::
 
-    record = gate.run(c, settings, deploy_config, env="staging", policy="block")
+    record = gate.run(c, settings, deploy_config, env="staging", policy=MigrationsPolicy.BLOCK)
 
 Rollback is try/except style, because Invoke's post-tasks do not run after a failure:
 
@@ -54,7 +54,7 @@ from ..progress import Notify, ShouldStop, never
 from ..transport.connect import connect
 from ..transport.database import Database
 from ..verify import verify
-from .options import POLICIES
+from .options import MIGRATIONS_POLICIES, PLAN_POLICIES, MigrationsPolicy, PlanPolicy
 from .record import RunRecord, RunStatus, Step, StepStatus, finish, now
 
 
@@ -122,7 +122,7 @@ class _Gate:
             step.detail = f"{len(plan.pending)} pending, {len(plan.conflicts)} conflicts"
         return plan.conflicts, plan.pending
 
-    def preflight(self, policy: str) -> None:
+    def preflight(self, policy: PlanPolicy) -> None:
         """Run db.lint and db.plan on the pending migrations; a plan that is not safe stops the run under "block"."""
         from ..rehearsal.render import VERDICT, markdown, plan_document
         from ..rehearsal.run import plan
@@ -134,7 +134,7 @@ class _Gate:
                 if isinstance(exc, Interrupted):
                     raise
                 reason = " ".join((exc.message if isinstance(exc, MigrationsTasksError) else str(exc)).split())
-                if policy == "block":
+                if policy is PlanPolicy.BLOCK:
                     hint = exc.hint if isinstance(exc, MigrationsTasksError) else None
                     raise PlanCouldNotRun(f"db.plan could not run: {reason}; nothing was applied.", hint=hint) from None
                 self.record.plan = {"status": "could not run", "error": reason}
@@ -147,7 +147,7 @@ class _Gate:
             failed = [m.version for m in result.migrations if m.failure]
             verdict = VERDICT.get(result.exit_code, "not safe")
             step.detail = f"{verdict}; {len(errors)} error(s)" + (f"; fails: {', '.join(failed)}" if failed else "")
-            if result.exit_code and policy == "block":
+            if result.exit_code and policy is PlanPolicy.BLOCK:
                 raise StepFailed(f"db.plan: {verdict} ({'; '.join(failed + errors)[:500]}); nothing was applied.")
             if result.exit_code:
                 step.detail += " (plan: warn, going on)"
@@ -270,8 +270,8 @@ def run(
     deploy_config: Any,
     *,
     env: str,
-    policy: str = "block",
-    plan_policy: str = "off",
+    policy: MigrationsPolicy = MigrationsPolicy.BLOCK,
+    plan_policy: PlanPolicy = PlanPolicy.OFF,
     record_dir: Path = Path(".release"),
     say: Notify = print,
     deploy_fn: Callable[..., Any] | None = None,
@@ -280,10 +280,13 @@ def run(
 ) -> RunRecord:
     """Run the whole flow; return the record (its ``exit_code`` says how it ended), written whatever happens.
 
-    ``undo_after_switch``: undo this run's migrations also after a failed deploy whose release went live.
-    """
-    if policy not in POLICIES:
+    ``policy``, ``plan_policy``: enums, or their words. ``undo_after_switch``: undo this run's migrations also
+    after a failed deploy whose release went live."""
+    if policy not in MIGRATIONS_POLICIES:
         raise MigrationsTasksError(f"Unknown migrations policy {policy!r}: use 'block' or 'apply'.")
+    if plan_policy not in PLAN_POLICIES:
+        raise MigrationsTasksError(f"Unknown plan policy {plan_policy!r}: use 'block', 'warn' or 'off'.")
+    policy, plan_policy = MigrationsPolicy(policy), PlanPolicy(plan_policy)
     record = RunRecord(env=env, policy=policy, started_at=now())
     db = connect(settings, on_wait=say)
     try:
@@ -299,7 +302,12 @@ def run(
 
 
 def _steps(
-    gate: _Gate, c: Any, deploy_config: Any, deploy_fn: Callable[..., Any] | None, record_dir: Path, plan_policy: str
+    gate: _Gate,
+    c: Any,
+    deploy_config: Any,
+    deploy_fn: Callable[..., Any] | None,
+    record_dir: Path,
+    plan_policy: PlanPolicy,
 ) -> RunRecord:
     """Check, lint + plan, apply (or block), verify and deploy; stop between steps when asked to."""
     record = gate.record
@@ -312,7 +320,7 @@ def _steps(
             EXIT_CONFLICT,
             "History conflict: " + ", ".join(f"{e.version} {e.status.value}" for e in conflicts),
         )
-    if pending and record.policy == "block":
+    if pending and record.policy is MigrationsPolicy.BLOCK:
         record.steps.append(
             Step("db.apply", StepStatus.BLOCKED, 0.0, "pending: " + ", ".join(e.version for e in pending))
         )
@@ -324,7 +332,7 @@ def _steps(
             f"{len(pending)} pending migration(s) block the release; apply them first or run with --apply-migrations.",
         )
     gate.stop_point("after db.check")
-    if pending and plan_policy != "off":
+    if pending and plan_policy is not PlanPolicy.OFF:
         gate.preflight(plan_policy)
         gate.stop_point("after db.lint + db.plan")
     if pending:

@@ -9,6 +9,9 @@ have written rows), whether this run's migrations are still undone with their do
 and for any environment that does not say (a ``DROP`` can lose what real users wrote); on for staging (its
 data is disposable, and undoing leaves it matching the release that is live again, so the next attempt
 replays the same migrations) and the sandbox (thrown away).
+
+The policies are enums (:class:`MigrationsPolicy`, :class:`PlanPolicy`) whose values are invoke.yaml's words,
+as the run record's JSON shows them too; a new policy (the contract phase's) gets its enum here.
 """
 
 from __future__ import annotations
@@ -19,15 +22,34 @@ from typing import Any
 from ..config import sources
 from ..config.values import validate_project_ref
 from ..errors import ConfigError
+from ..wording import TextEnum
+
+
+class MigrationsPolicy(TextEnum):
+    """What pending migrations do to a release (``release.environments.<name>.migrations``)."""
+
+    BLOCK = "block"  # the release stops before applying anything (exit 1)
+    APPLY = "apply"  # they are applied (after db.lint + db.plan), then verified and deployed
+
+
+class PlanPolicy(TextEnum):
+    """What db.lint + db.plan do before applying (``release.environments.<name>.plan``)."""
+
+    BLOCK = "block"  # a plan that is not safe, or cannot run, stops the release before applying
+    WARN = "warn"  # it is recorded and said; the release goes on
+    OFF = "off"  # no rehearsal
+
+
+#: Each policy's words, in order (for checking a value read from invoke.yaml or given by a caller).
+MIGRATIONS_POLICIES = tuple(p.value for p in MigrationsPolicy)
+PLAN_POLICIES = tuple(p.value for p in PlanPolicy)
 
 RELEASE_SECTION = "release"
-POLICIES = ("block", "apply")
 UNDO_AFTER_SWITCH = "undo_migrations_after_switch"
-PLAN_POLICIES = ("block", "warn", "off")  # db.lint + db.plan before applying: stop, go on, or skip
 DEFAULT_ENVIRONMENTS: dict[str, dict[str, Any]] = {
-    "staging": {"migrations": "block", UNDO_AFTER_SWITCH: True},
-    "production": {"migrations": "block", UNDO_AFTER_SWITCH: False},
-    "sandbox": {"migrations": "apply", "sandbox": True, UNDO_AFTER_SWITCH: True},
+    "staging": {"migrations": MigrationsPolicy.BLOCK, UNDO_AFTER_SWITCH: True},
+    "production": {"migrations": MigrationsPolicy.BLOCK, UNDO_AFTER_SWITCH: False},
+    "sandbox": {"migrations": MigrationsPolicy.APPLY, "sandbox": True, UNDO_AFTER_SWITCH: True},
 }
 
 
@@ -36,7 +58,7 @@ class GateOptions:
     """One environment of the release gate (``release.environments.<name>`` in invoke.yaml)."""
 
     env: str
-    policy: str = "block"
+    policy: MigrationsPolicy = MigrationsPolicy.BLOCK
     project_ref: str | None = None
     sandbox: bool = False
     deploy: bool = True
@@ -44,7 +66,7 @@ class GateOptions:
     stop: str | None = None
     #: Undo this run's migrations after a failed deploy whose release went live (see the module docstring).
     undo_after_switch: bool = False
-    plan: str = "block"
+    plan: PlanPolicy = PlanPolicy.BLOCK
 
 
 def _environments(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -71,11 +93,11 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         )
     spec = environments[env]
     policy = str(spec.get("migrations", "block"))
-    if policy not in POLICIES:
+    if policy not in MIGRATIONS_POLICIES:
         raise ConfigError(
             f"invoke.yaml {RELEASE_SECTION}.environments.{env}.migrations must be 'block' or 'apply', not {policy!r}."
         )
-    plan = {False: "off"}.get(spec.get("plan", "block"), str(spec.get("plan", "block")))
+    plan = {False: "off"}.get(spec.get("plan", "block"), str(spec.get("plan", "block")))  # YAML reads `off` as false
     if plan not in PLAN_POLICIES:
         raise ConfigError(
             f"invoke.yaml {RELEASE_SECTION}.environments.{env}.plan must be 'block', 'warn' or 'off', not {plan!r}."
@@ -89,12 +111,12 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         )
     return GateOptions(
         env=env,
-        policy=policy,
+        policy=MigrationsPolicy(policy),
         project_ref=validate_project_ref(str(ref), where) if ref else None,
         sandbox=bool(spec.get("sandbox", False)),
         deploy=bool(spec.get("deploy", True)),
         record_dir=str(section.get("record_dir", ".release")),
         stop=str(spec["stop"]) if spec.get("stop") else None,
         undo_after_switch=undo,
-        plan=plan,
+        plan=PlanPolicy(plan),
     )

@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import EXIT_OK
 from ..output import github
 from ..wording import TextEnum
+from .options import MigrationsPolicy
 
 
 class StepStatus(TextEnum):
@@ -47,7 +48,7 @@ class RunRecord:
     """What one release run did, in order: enough to undo exactly that, and to audit it later."""
 
     env: str
-    policy: str
+    policy: MigrationsPolicy
     started_at: str
     finished_at: str = ""
     status: RunStatus = RunStatus.RUNNING
