@@ -30,14 +30,11 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..config.settings import Settings
-from ..engine import Engine, Event, EventKind
 from ..errors import (
     EXIT_CANNOT_RUN,
     EXIT_CONFLICT,
@@ -47,200 +44,11 @@ from ..errors import (
     MigrationsTasksError,
     RollbackIncomplete,
 )
-from ..history.migrations import load
-from ..history.status import Entry
-from ..output import github
 from ..progress import Notify, ShouldStop, never
 from ..transport.connect import connect
-from ..transport.database import Database
-from ..verify import verify
 from .options import MIGRATIONS_POLICIES, PLAN_POLICIES, MigrationsPolicy, PlanPolicy
 from .record import RunRecord, RunStatus, Step, StepStatus, finish, now
-
-
-class StepFailed(MigrationsTasksError):
-    """A step of the flow ran and said no (verify found problems)."""
-
-    exit_code = EXIT_FAILED
-
-
-class PlanCouldNotRun(MigrationsTasksError):
-    """db.plan could not run under the "block" policy (exit 3): the release stops before applying."""
-
-
-class _Gate:
-    """One run: the record it fills, and the database it talks to."""
-
-    def __init__(
-        self, record: RunRecord, say: Notify, settings: Settings, db: Database, should_stop: ShouldStop = never
-    ) -> None:
-        self.record = record
-        self.say = say
-        self.settings = settings
-        self.db = db
-        self.should_stop = should_stop
-        self.local = load(settings.migrations_dir, settings.rollbacks_dir)
-        self.engine = Engine(db, settings, on_event=self._event, should_stop=should_stop)
-
-    def stop_point(self, what: str) -> None:
-        """Raise Interrupted when a signal asked the run to stop (nothing deployed yet)."""
-        from ..deploy.runner import stopped
-
-        signum = self.should_stop()
-        if signum:
-            raise stopped(signum, what, "nothing was deployed", "Run inv release again when you are ready.")
-
-    def _event(self, event: Event) -> None:
-        if event.kind is EventKind.APPLIED and event.migration is not None:
-            self.say(f"  applied {event.migration.version} {event.migration.name} ({event.seconds:.2f}s)")
-        elif event.kind in (EventKind.WARNING, EventKind.INFO) and event.message:
-            self.say(f"  {event.message}")
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[Step]:
-        """Run one step: announce it, time it, record how it went (failed when it raises)."""
-        step = Step(name)
-        self.record.steps.append(step)
-        started = time.perf_counter()
-        self.say(f"==> {name}")
-        with github.group(f"release: {name}"):
-            try:
-                yield step
-            except BaseException as exc:
-                step.status = StepStatus.STOPPED if isinstance(exc, Interrupted) else StepStatus.FAILED
-                step.detail = step.detail or (exc.message if isinstance(exc, MigrationsTasksError) else str(exc))
-                raise
-            finally:
-                step.seconds = round(time.perf_counter() - started, 3)
-        if step.status is StepStatus.PENDING:
-            step.status = StepStatus.OK
-
-    def check(self) -> tuple[list[Entry], list[Entry]]:
-        """Run db.check; return the conflicts and the pending migrations."""
-        with self.step("db.check") as step:
-            plan = self.engine.check(self.local)
-            step.detail = f"{len(plan.pending)} pending, {len(plan.conflicts)} conflicts"
-        return plan.conflicts, plan.pending
-
-    def preflight(self, policy: PlanPolicy) -> None:
-        """Run db.lint and db.plan on the pending migrations; a plan that is not safe stops the run under "block"."""
-        from ..rehearsal.render import VERDICT, markdown, plan_document
-        from ..rehearsal.run import plan
-
-        with self.step("db.lint + db.plan") as step:
-            try:
-                result = plan(self.db, self.local, self.settings, notify=self.say)
-            except (MigrationsTasksError, OSError) as exc:  # could not run (no throwaway database...)
-                if isinstance(exc, Interrupted):
-                    raise
-                reason = " ".join((exc.message if isinstance(exc, MigrationsTasksError) else str(exc)).split())
-                if policy is PlanPolicy.BLOCK:
-                    hint = exc.hint if isinstance(exc, MigrationsTasksError) else None
-                    raise PlanCouldNotRun(f"db.plan could not run: {reason}; nothing was applied.", hint=hint) from None
-                self.record.plan = {"status": "could not run", "error": reason}
-                step.detail = f"could not run: {reason} (plan: warn, going on)"
-                self.say(f"  warning: db.plan could not run: {reason} (plan: warn, going on)")
-                return
-            self.record.plan = plan_document(result)
-            github.summary(markdown(result))
-            errors = [f"{f.where} {f.rule}" for f in result.findings if f.level == "error"]
-            failed = [m.version for m in result.migrations if m.failure]
-            verdict = VERDICT.get(result.exit_code, "not safe")
-            step.detail = f"{verdict}; {len(errors)} error(s)" + (f"; fails: {', '.join(failed)}" if failed else "")
-            if result.exit_code and policy is PlanPolicy.BLOCK:
-                raise StepFailed(f"db.plan: {verdict} ({'; '.join(failed + errors)[:500]}); nothing was applied.")
-            if result.exit_code:
-                step.detail += " (plan: warn, going on)"
-
-    def apply(self) -> None:
-        """Run db.apply, recording what this run applied (also when it fails midway)."""
-        with self.step("db.apply") as step:
-            try:
-                self.engine.apply(self.local, include_all=False)
-            finally:
-                partial = self.engine.result
-                if partial is not None:
-                    self.record.applied = [o.version for o in partial.applied]
-            step.detail = f"applied {', '.join(self.record.applied) or 'nothing'}"
-            self.stop_point(f"after applying {len(self.record.applied)} migration(s), at a migration boundary")
-
-    def verify(self) -> None:
-        """Run db.verify; a failed check stops the run."""
-        with self.step("db.verify") as step:
-            outcome = verify(self.db, self.local, self.settings, notify=self.say)
-            step.detail = f"exit {outcome.exit_code}; {outcome.requests} request(s)"
-            if outcome.exit_code != 0:
-                failed = [f"{c.name} ({c.summary})" for c in outcome.checks if c.status not in ("pass", "skipped")]
-                raise StepFailed(f"db.verify failed: {'; '.join(failed) or 'see above'}.")
-
-    def deploy(self, c: Any, deploy_config: Any, deploy_fn: Callable[..., Any] | None) -> None:
-        """Ship the release (deploy.vps + deploy.health), recording where it went."""
-        from ..deploy import DeployFailed, deploy
-        from ..deploy.runtime import Runtime
-
-        run_deploy = deploy_fn or deploy
-        with self.step("deploy.vps + deploy.health") as step:
-            try:
-                result = run_deploy(c, deploy_config, notify=self.say, runtime=Runtime(should_stop=self.should_stop))
-            except DeployFailed as exc:
-                result = exc.result
-                self._record_deploy(result)
-                step.detail = f"{getattr(result, 'status', 'failed')}: {exc.message}"
-                raise
-            except KeyboardInterrupt as exc:  # a second signal: the deploy says what it left live
-                self._record_deploy(getattr(exc, "deploy_result", None))
-                raise
-            self._record_deploy(result)
-            step.detail = f"release {result.release} live on {', '.join(result.deployed_to) or 'no host'}"
-
-    def _record_deploy(self, result: Any) -> None:
-        from ..deploy.results import HostStatus
-
-        if result is None:
-            return
-        hosts = getattr(result, "hosts", ())
-        self.record.release = getattr(result, "release", None)
-        self.record.hosts = [h.host for h in hosts]
-        self.record.release_rolled_back = bool(getattr(result, "rolled_back", False))
-        went_live = (HostStatus.DEPLOYED, HostStatus.ROLLED_BACK, HostStatus.FAILED_LIVE)
-        self.record.release_live_on = [h.host for h in hosts if h.status in went_live]
-        self.record.release_still_live_on = [h.host for h in hosts if h.status == HostStatus.FAILED_LIVE]
-        self.record.live = {h.host: h.live for h in hosts}
-
-    def keep(self, reason: str) -> None:
-        """Leave this run's migrations applied on purpose: say why, and record it."""
-        self.record.kept, self.record.kept_reason = list(reversed(self.record.applied)), reason
-        self.say(f"==> db.rollback (this run's migrations): not run. {reason}")
-        self.record.steps.append(Step("db.rollback (this run's migrations)", StepStatus.SKIPPED, 0.0, reason))
-
-    def undo(self) -> None:
-        """Roll back this run's migrations, newest first, while they have down SQL; name the rest."""
-        record = self.record
-        if not record.applied:
-            return
-        by_version = self.local.by_version()
-        todo = list(reversed(record.applied))
-        engine = Engine(self.db, self.settings, on_event=self._event)  # no stop request: undoing is the stop
-        with self.step("db.rollback (this run's migrations)") as step:
-            for index, version in enumerate(todo):
-                migration = by_version.get(version)
-                if migration is None or migration.down is None:
-                    record.not_undone = todo[index:]
-                    break
-                try:
-                    engine.rollback(self.local, version=version, force=True)
-                except MigrationsTasksError as exc:
-                    record.not_undone = todo[index:]
-                    step.detail = f"rollback of {version} failed: {exc.message}"
-                    break
-                record.rolled_back_migrations.append(version)
-            step.status = StepStatus.UNDONE if not record.not_undone else StepStatus.FAILED
-            if record.not_undone:
-                step.detail = (step.detail + "; " if step.detail else "") + (
-                    "could not be undone (no down SQL or a failed rollback): " + ", ".join(record.not_undone)
-                )
-            else:
-                step.detail = "rolled back " + ", ".join(record.rolled_back_migrations)
+from .steps import GateRun
 
 
 def keep_reason(record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_after_switch: bool) -> str | None:
@@ -290,7 +98,7 @@ def run(
     record = RunRecord(env=env, policy=policy, started_at=now())
     db = connect(settings, on_wait=say)
     try:
-        gate = _Gate(record, say, settings, db, should_stop)
+        gate = GateRun(record, say, settings, db, should_stop)
         try:
             return _steps(gate, c, deploy_config, deploy_fn, record_dir, plan_policy)
         except MigrationsTasksError as exc:
@@ -302,7 +110,7 @@ def run(
 
 
 def _steps(
-    gate: _Gate,
+    gate: GateRun,
     c: Any,
     deploy_config: Any,
     deploy_fn: Callable[..., Any] | None,
@@ -361,7 +169,7 @@ def _note_signal(record: RunRecord, signum: int) -> None:
         record.signal = signal.Signals(signum).name
 
 
-def _failed(gate: _Gate, exc: MigrationsTasksError, record_dir: Path, *, undo_after_switch: bool) -> RunRecord:
+def _failed(gate: GateRun, exc: MigrationsTasksError, record_dir: Path, *, undo_after_switch: bool) -> RunRecord:
     """Undo this run as far as allowed after ``exc``, and close the record."""
     record = gate.record
     record.error = exc.message
