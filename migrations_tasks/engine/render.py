@@ -14,6 +14,8 @@ from ..wording import plural
 
 if TYPE_CHECKING:  # status imports the parser; keep `inv --list` from paying for it
     from ..history.status import Comparison, Status
+    from .events import Event
+    from .results import ApplyResult, Outcome, RepairResult, RollbackResult
 
 _MARK = {
     "applied": "applied",
@@ -117,7 +119,7 @@ def _explain(status: Status) -> str:
     }.get(status.value, status.value)
 
 
-def render_event(reporter: Reporter, event: Any) -> None:
+def render_event(reporter: Reporter, event: Event) -> None:
     """Print one line of apply progress."""
     stream = reporter.err if reporter.json else reporter.out
     m = event.migration
@@ -144,7 +146,7 @@ def render_event(reporter: Reporter, event: Any) -> None:
         print(event.message, file=stream, flush=True)
 
 
-def _outcomes(result: Any) -> list[dict[str, Any]]:
+def _outcomes(result: ApplyResult | RollbackResult | RepairResult) -> list[dict[str, Any]]:
     return [
         {
             "version": o.version,
@@ -157,7 +159,9 @@ def _outcomes(result: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _document(result: Any, target: str, done: str, *, did: bool, **extra: Any) -> dict[str, Any]:
+def _document(
+    result: ApplyResult | RollbackResult, target: str, done: str, *, did: bool, **extra: Any
+) -> dict[str, Any]:
     """Return the JSON document of an apply or a rollback (its status is ``done`` when it ``did`` something)."""
     status = "dry-run" if result.dry_run else (done if did else "nothing-to-do")
     return {
@@ -171,7 +175,7 @@ def _document(result: Any, target: str, done: str, *, did: bool, **extra: Any) -
     }
 
 
-def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
+def render_apply(reporter: Reporter, result: ApplyResult, *, target: str) -> None:
     """Print what an apply did (or, for a dry run, would do)."""
     applied = result.applied
     skipped = [o for o in result.outcomes if o.status == "already-applied"]
@@ -208,7 +212,7 @@ def render_apply(reporter: Reporter, result: Any, *, target: str) -> None:
     )
 
 
-def _github_apply(result: Any) -> None:
+def _github_apply(result: ApplyResult) -> None:
     from ..output import github
 
     if not github.active() or result.dry_run:
@@ -221,7 +225,7 @@ def _github_apply(result: Any) -> None:
     github.set_outputs({"applied": " ".join(o.version for o in result.applied)})
 
 
-def _render_partial(reporter: Reporter, done: list[Any], what: str) -> None:
+def _render_partial(reporter: Reporter, done: list[Outcome], what: str) -> None:
     """After a failure, close the open progress line and say what was done before it (it stays done)."""
     if reporter.json:
         return
@@ -236,13 +240,13 @@ def _render_partial(reporter: Reporter, done: list[Any], what: str) -> None:
         )
 
 
-def render_partial(reporter: Reporter, result: Any) -> None:
+def render_partial(reporter: Reporter, result: ApplyResult | None) -> None:
     """After a failure, say what did get applied before it."""
     if result is not None:
         _render_partial(reporter, result.applied, "applied")
 
 
-def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
+def render_rollback(reporter: Reporter, result: RollbackResult, *, target: str) -> None:
     """Print what a rollback did (or, for a dry run, would do)."""
     for warning in result.warnings:
         reporter.warn(warning)
@@ -291,13 +295,13 @@ def render_rollback(reporter: Reporter, result: Any, *, target: str) -> None:
     )
 
 
-def render_rollback_partial(reporter: Reporter, result: Any) -> None:
+def render_rollback_partial(reporter: Reporter, result: RollbackResult | None) -> None:
     """After a failure, say what was rolled back before it."""
     if result is not None:
         _render_partial(reporter, result.done, "rolled back")
 
 
-def render_repair(reporter: Reporter, result: Any, *, target: str) -> None:
+def render_repair(reporter: Reporter, result: RepairResult, *, target: str) -> None:
     """Print what a repair wrote."""
     words = {
         "recorded": "recorded as applied",
