@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..config.settings import Settings, load_settings
 from ..config.sources import sandbox_environment
@@ -22,22 +22,27 @@ from .flow import run
 from .options import GateOptions, MigrationsPolicy, load_gate_options
 from .record import RunRecord
 
+if TYPE_CHECKING:  # the deploy modules load when the environment deploys
+    from invoke.context import Context
+
+    from ..deploy.config import DeployConfig
+
 
 @dataclass(frozen=True)
 class Prepared:
     """What a gate run needs: settings, and the deploy config (None: this environment does not deploy)."""
 
     settings: Settings
-    deploy_config: Any
+    deploy_config: DeployConfig | None
 
 
 @contextmanager
-def prepared(c: Any, options: GateOptions, *, migrations_dir: str | None, say: Notify) -> Iterator[Prepared]:
+def prepared(c: Context, options: GateOptions, *, migrations_dir: str | None, say: Notify) -> Iterator[Prepared]:
     """Yield the environment's settings and deploy config; start (and afterwards stop) a sandbox for it."""
     from ..deploy.settings import load_deploy_settings
 
     config = getattr(c, "config", None)
-    flags: dict[str, Any] = {"migrations_dir": migrations_dir, "project_ref": options.project_ref}
+    flags: dict[str, str | None] = {"migrations_dir": migrations_dir, "project_ref": options.project_ref}
     environ: dict[str, str] | None = None
     dotenv: Path | None = Path(".env")
     sandbox = None
@@ -52,10 +57,10 @@ def prepared(c: Any, options: GateOptions, *, migrations_dir: str | None, say: N
         github.mask(settings.secrets())
         deploy_config = None
         if options.deploy:
-            deploy_config = load_deploy_settings(
+            loaded = load_deploy_settings(
                 config, environment=options.env, require_hosts=False, environ=environ, dotenv_path=dotenv
             )
-            deploy_config = deploy_config if deploy_config.hosts else None
+            deploy_config = loaded if loaded.hosts else None
         yield Prepared(settings, deploy_config)
     finally:
         if sandbox is not None:
@@ -65,7 +70,7 @@ def prepared(c: Any, options: GateOptions, *, migrations_dir: str | None, say: N
 
 
 def run_gate(
-    c: Any,
+    c: Context,
     *,
     env: str,
     apply_migrations: bool = False,

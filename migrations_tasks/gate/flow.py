@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..config.settings import Settings
 from ..errors import (
@@ -48,7 +47,12 @@ from ..progress import Notify, ShouldStop, never
 from ..transport.connect import connect
 from .options import MIGRATIONS_POLICIES, PLAN_POLICIES, MigrationsPolicy, PlanPolicy
 from .record import RunRecord, RunStatus, Step, StepStatus, finish, now
-from .steps import GateRun
+from .steps import DeployFunction, GateRun
+
+if TYPE_CHECKING:  # the deploy modules load when the deploy step runs
+    from invoke.context import Context
+
+    from ..deploy.config import DeployConfig
 
 
 def keep_reason(record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_after_switch: bool) -> str | None:
@@ -73,16 +77,16 @@ def keep_reason(record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_
 
 
 def run(
-    c: Any,
+    c: Context,
     settings: Settings,
-    deploy_config: Any,
+    deploy_config: DeployConfig | None,
     *,
     env: str,
     policy: MigrationsPolicy = MigrationsPolicy.BLOCK,
     plan_policy: PlanPolicy = PlanPolicy.OFF,
     record_dir: Path = Path(".release"),
     say: Notify = print,
-    deploy_fn: Callable[..., Any] | None = None,
+    deploy_fn: DeployFunction | None = None,
     should_stop: ShouldStop = never,
     undo_after_switch: bool = False,
 ) -> RunRecord:
@@ -111,9 +115,9 @@ def run(
 
 def _steps(
     gate: GateRun,
-    c: Any,
-    deploy_config: Any,
-    deploy_fn: Callable[..., Any] | None,
+    c: Context,
+    deploy_config: DeployConfig | None,
+    deploy_fn: DeployFunction | None,
     record_dir: Path,
     plan_policy: PlanPolicy,
 ) -> RunRecord:

@@ -7,9 +7,9 @@ database it talks to, and the engine over it. The order of the steps, and how a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from ..config.settings import Settings
 from ..engine import Engine, Event, EventKind
@@ -22,6 +22,21 @@ from ..transport.database import Database
 from ..verify import verify
 from .options import PlanPolicy
 from .record import RunRecord, Step, StepStatus
+
+if TYPE_CHECKING:  # the deploy modules load when the deploy step runs
+    from invoke.context import Context
+
+    from ..deploy.config import DeployConfig
+    from ..deploy.results import DeployResult
+    from ..deploy.runtime import Runtime
+
+
+class DeployFunction(Protocol):
+    """Ship a release as :func:`migrations_tasks.deploy.deploy` does (the gate's seam for another deploy)."""
+
+    def __call__(self, c: Context, config: DeployConfig, /, *, notify: Notify, runtime: Runtime) -> DeployResult:
+        """Deploy ``config``'s release; raise ``DeployFailed`` (its ``result`` a DeployResult) when it fails."""
+        ...
 
 
 class StepFailed(MigrationsTasksError):
@@ -139,19 +154,19 @@ class GateRun:
                 failed = [f"{c.name} ({c.summary})" for c in outcome.checks if c.status not in ("pass", "skipped")]
                 raise StepFailed(f"db.verify failed: {'; '.join(failed) or 'see above'}.")
 
-    def deploy(self, c: Any, deploy_config: Any, deploy_fn: Callable[..., Any] | None) -> None:
+    def deploy(self, c: Context, deploy_config: DeployConfig, deploy_fn: DeployFunction | None) -> None:
         """Ship the release (deploy.vps + deploy.health), recording where it went."""
-        from ..deploy import DeployFailed, deploy
+        from ..deploy import DeployFailed, DeployResult, deploy
         from ..deploy.runtime import Runtime
 
-        run_deploy = deploy_fn or deploy
+        run_deploy: DeployFunction = deploy_fn or deploy
         with self.step("deploy.vps + deploy.health") as step:
             try:
                 result = run_deploy(c, deploy_config, notify=self.say, runtime=Runtime(should_stop=self.should_stop))
             except DeployFailed as exc:
-                result = exc.result
-                self._record_deploy(result)
-                step.detail = f"{getattr(result, 'status', 'failed')}: {exc.message}"
+                failed = exc.result if isinstance(exc.result, DeployResult) else None
+                self._record_deploy(failed)
+                step.detail = f"{failed.status if failed else 'failed'}: {exc.message}"
                 raise
             except KeyboardInterrupt as exc:  # a second signal: the deploy says what it left live
                 self._record_deploy(getattr(exc, "deploy_result", None))
@@ -159,15 +174,15 @@ class GateRun:
             self._record_deploy(result)
             step.detail = f"release {result.release} live on {', '.join(result.deployed_to) or 'no host'}"
 
-    def _record_deploy(self, result: Any) -> None:
+    def _record_deploy(self, result: DeployResult | None) -> None:
         from ..deploy.results import HostStatus
 
         if result is None:
             return
-        hosts = getattr(result, "hosts", ())
-        self.record.release = getattr(result, "release", None)
+        hosts = result.hosts
+        self.record.release = result.release
         self.record.hosts = [h.host for h in hosts]
-        self.record.release_rolled_back = bool(getattr(result, "rolled_back", False))
+        self.record.release_rolled_back = result.rolled_back
         went_live = (HostStatus.DEPLOYED, HostStatus.ROLLED_BACK, HostStatus.FAILED_LIVE)
         self.record.release_live_on = [h.host for h in hosts if h.status in went_live]
         self.record.release_still_live_on = [h.host for h in hosts if h.status == HostStatus.FAILED_LIVE]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from invoke.context import Context
 from invoke.exceptions import Exit
@@ -11,6 +11,9 @@ from invoke.exceptions import Exit
 from ..output.reporter import Reporter
 from ._common import stoppable, task
 from .db import COMMON_HELP
+
+if TYPE_CHECKING:  # the gate loads when the task runs
+    from ..gate.record import RunRecord
 
 STOPPING = (
     "stopping at the next safe point: the step in flight finishes (a command before the switch is ended), "
@@ -36,7 +39,7 @@ def release(
     apply_migrations: bool = False,
     record_dir: str | None = None,
     migrations_dir: str | None = None,
-) -> Any:
+) -> RunRecord:
     """Release: db.check -> (db.lint, db.plan, db.apply) -> db.verify -> deploy.vps/health; undo on failure."""
     from .. import gate
 
