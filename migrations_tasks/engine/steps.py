@@ -148,18 +148,48 @@ def batch_end(ctx: Context, flow: Flow, start: int) -> int:
     return max(end, start + 1)
 
 
+@dataclass(frozen=True)
+class Batch:
+    """Consecutive steps of a flow sent in one request: which, the request carrying them, and when it was sent."""
+
+    flow: Flow
+    #: The steps' indexes in the flow.
+    members: range
+    #: Their requests joined in the batch form (:func:`.batch.batch_request`), each part marked with its step.
+    request: Request
+    #: The request's tag: a settle read waits until no request carrying it is still running.
+    tag: str
+    #: ``time.perf_counter()`` and the database's request count just before it was sent.
+    started: float
+    requests_before: int
+
+    @property
+    def versions(self) -> list[str]:
+        """Return the versions of the steps, in order."""
+        return [self.flow.version(i) for i in self.members]
+
+    def share(self, ctx: Context, *, lost: bool) -> Share:
+        """Return the batch's cost so far, shared by its steps (``lost``: an attempt's answer was lost)."""
+        seconds = (time.perf_counter() - self.started) / len(self.members)
+        return Share(seconds, ctx.db.requests - self.requests_before, lost)
+
+
+def _span(flow: Flow, members: range) -> str:
+    """Return how progress lines name a batch: "3 migrations (1 to 3)"."""
+    return f"{plural(len(members), flow.noun)} ({flow.version(members[0])} to {flow.version(members[-1])})"
+
+
 def _batch(ctx: Context, flow: Flow, members: range, outcomes: list[Outcome]) -> int:
     """Send ``members`` in one request; record what it settled; return how many steps that is."""
-    versions = [flow.version(i) for i in members]
-    span = f"{plural(len(members), flow.noun)} ({versions[0]} to {versions[-1]})"
+    span = _span(flow, members)
     tag = uuid.uuid4().hex
     request = batch_request([flow.request(i) for i in members], tag)
     ctx.emit(Event(EventKind.INFO, f"Sending {span} in one request."))
-    started, before = time.perf_counter(), ctx.db.requests
+    batch = Batch(flow, members, request, tag, time.perf_counter(), ctx.db.requests)
     try:
         delivery = deliver(ctx, Write(request.sql, f"the request carrying {span}", resendable=True))
     except QueryTimeoutError as exc:
-        return _timed_out(ctx, flow, members, exc, outcomes, started, before, tag)
+        return _timed_out(ctx, batch, exc, outcomes)
     except RequestTooLargeError:
         ctx.batching.size = max(1, len(members) // 2)
         ctx.emit(
@@ -170,32 +200,23 @@ def _batch(ctx: Context, flow: Flow, members: range, outcomes: list[Outcome]) ->
             )
         )
         return 0
-    share = Share((time.perf_counter() - started) / len(members), ctx.db.requests - before, delivery.lost > 0)
+    share = batch.share(ctx, lost=delivery.lost > 0)
     if delivery.error is None:
         outcomes.extend(flow.finished(i, share) for i in members)
         return len(members)
-    return _failed(ctx, flow, members, request, delivery.error, share, outcomes, tag)
+    return _failed(ctx, batch, delivery.error, share, outcomes)
 
 
-def _failed(
-    ctx: Context,
-    flow: Flow,
-    members: range,
-    request: Request,
-    error: SqlError,
-    share: Share,
-    outcomes: list[Outcome],
-    tag: str,
-) -> int:
+def _failed(ctx: Context, batch: Batch, error: SqlError, share: Share, outcomes: list[Outcome]) -> int:
     """Read a batch's SQL error: record what committed, go on after a guard's refusal, else raise."""
-    versions = [flow.version(i) for i in members]
+    flow, members, versions = batch.flow, batch.members, batch.versions
     if error.sqlstate == flow.refusal:
         named = guarded_version(error.message)
         first = members.start + versions.index(named) if named in versions else None
         # after a lost answer, the attempt that was lost may still be running: wait for all of it
-        recorded = ledger_versions(ctx, versions, wait=share.lost, request=tag)
-        return _settle(ctx, flow, members, recorded, first, share, outcomes)
-    part = request.part_at(error)
+        recorded = ledger_versions(ctx, versions, wait=share.lost, request=batch.tag)
+        return _settle(ctx, batch, recorded, first, share, outcomes)
+    part = batch.request.part_at(error)
     if part is not None and part.owner is not None and error.sqlstate != LOCK_BUSY:
         failing = members.start + part.owner
     else:  # the server did not say where (a guard's or a runtime error): the ledger says what committed
@@ -217,21 +238,16 @@ def _failed(
         return 0
     if error.sqlstate == LOCK_BUSY:
         raise MigrationsTasksError(f"{flow.busy(failing)}: {error.message}.", hint=BUSY_HINT)
-    raise flow.failure(failing, error, request)
+    raise flow.failure(failing, error, batch.request)
 
 
 def _settle(
-    ctx: Context,
-    flow: Flow,
-    members: range,
-    recorded: set[str],
-    refused: int | None,
-    share: Share,
-    outcomes: list[Outcome],
+    ctx: Context, batch: Batch, recorded: set[str], refused: int | None, share: Share, outcomes: list[Outcome]
 ) -> int:
     """Record a batch a guard stopped at ``refused``: ours before it, then what the ledger shows done."""
+    flow = batch.flow
     settled, theirs = 0, 0
-    for index in members:
+    for index in batch.members:
         if refused is not None and index < refused:
             outcomes.append(flow.finished(index, share))
         elif flow.done(index, recorded):
@@ -251,19 +267,11 @@ def _settle(
     return settled
 
 
-def _timed_out(
-    ctx: Context,
-    flow: Flow,
-    members: range,
-    exc: QueryTimeoutError,
-    outcomes: list[Outcome],
-    started: float,
-    before: int,
-    tag: str,
-) -> int:
+def _timed_out(ctx: Context, batch: Batch, exc: QueryTimeoutError, outcomes: list[Outcome]) -> int:
     """Settle a batch that timed out through the ledger; send the rest in requests half as large."""
-    recorded = ledger_versions(ctx, [flow.version(i) for i in members], wait=True, request=tag)
-    share = Share((time.perf_counter() - started) / len(members), ctx.db.requests - before, True)
+    flow, members = batch.flow, batch.members
+    recorded = ledger_versions(ctx, batch.versions, wait=True, request=batch.tag)
+    share = batch.share(ctx, lost=True)
     settled = 0
     for index in members:
         if not flow.done(index, recorded):
