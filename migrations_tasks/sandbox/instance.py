@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import trusted
 from .api import ProjectUrls, SandboxApi
@@ -27,6 +27,9 @@ from .hosting import private_home, server_install, server_user
 from .limits import Limits
 from .server import ApiServer, make_server, random_ref, random_token
 from .template import READ_ONLY_USER, TEMPLATE_DB, apply_database_settings, bootstrap_sql
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger("migrations_tasks.sandbox")
 STATE_FILE = "sandbox.json"
@@ -190,8 +193,8 @@ class Sandbox:
         self.stop()
 
     # -- databases -------------------------------------------------------------------------------
-    def _admin(self, database: str = "postgres") -> Any:
-        """Return a connection as supabase_admin, the sandbox's own superuser."""
+    def admin(self, database: str = "postgres") -> psycopg.Connection[Any]:
+        """Connect to ``database`` as supabase_admin, the sandbox's own superuser (its set-up; tests' checks)."""
         import psycopg
 
         assert self.pg is not None
@@ -206,13 +209,13 @@ class Sandbox:
         """
         from psycopg import sql as psql
 
-        with self._admin("postgres") as conn:
+        with self.admin("postgres") as conn:
             conn.execute(bootstrap_sql().encode("utf-8"))
             for role, key in (("postgres", "password"), (READ_ONLY_USER, "read_only_password")):
                 conn.execute(
                     psql.SQL("ALTER ROLE {} PASSWORD {}").format(psql.Identifier(role), psql.Literal(self.state[key]))
                 )
-        with self._admin("template1") as conn:
+        with self.admin("template1") as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE_DB} TEMPLATE postgres")
             conn.execute(f"ALTER DATABASE {TEMPLATE_DB} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
             apply_database_settings(conn, "postgres")
@@ -220,7 +223,7 @@ class Sandbox:
     def _apply_privileges(self) -> None:
         """Make postgres a superuser or not, as ``privileges`` asks (a cluster-wide role attribute)."""
         attribute = "SUPERUSER" if self.privileges == "superuser" else "NOSUPERUSER"
-        with self._admin() as conn:
+        with self.admin() as conn:
             conn.execute(f"ALTER ROLE postgres {attribute}")
 
     def _url(self, dbname: str, *, read_only: bool = False) -> str:
@@ -238,7 +241,7 @@ class Sandbox:
 
     def _discover_projects(self) -> None:
         self._projects = {self.state["ref"]: "postgres"}
-        with self._admin() as conn:
+        with self.admin() as conn:
             for (name,) in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'p\\_%'"):
                 self._projects[name[2:]] = name
 
@@ -246,7 +249,7 @@ class Sandbox:
         """Create a fresh project (a copy of the template, owned by postgres); return its ref and database URL."""
         ref = random_ref()
         dbname = f"p_{ref}"
-        with self._admin_lock, self._admin() as conn:
+        with self._admin_lock, self.admin() as conn:
             conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE {TEMPLATE_DB} OWNER postgres')
             apply_database_settings(conn, dbname)
         self._projects[ref] = dbname
@@ -261,7 +264,7 @@ class Sandbox:
         if self.api is not None:
             self.api.drop_pool(self._url(dbname))
             self.api.drop_pool(self._url(dbname, read_only=True))
-        with self._admin_lock, self._admin() as conn:
+        with self._admin_lock, self.admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         return True
 

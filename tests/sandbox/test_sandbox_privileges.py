@@ -494,10 +494,10 @@ def test_an_event_trigger_of_postgres_cannot_make_postgres_a_superuser() -> None
                 assert direct.execute(
                     "select evtenabled from pg_event_trigger where evtname = 'et_esc'"
                 ).fetchone() == ("O",)
-            with sandbox._admin() as conn:
+            with sandbox.admin() as conn:
                 assert conn.execute("select rolsuper from pg_roles where rolname = 'postgres'").fetchone() == (False,)
         finally:
-            with sandbox._admin() as conn:
+            with sandbox.admin() as conn:
                 conn.execute("alter role postgres nosuperuser")
 
 
