@@ -18,7 +18,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,12 +191,34 @@ class Project:
             self._conn = None
 
 
+#: Start a sandbox with these command-line flags, or return the one already started with them.
+SandboxFactory = Callable[..., SandboxProcess]
+
+
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxProcess]:
-    """One sandbox for the whole session; its token is the canary."""
-    process = SandboxProcess()
-    yield process
-    process.stop()
+def sandbox_factory() -> Iterator[SandboxFactory]:
+    """Return ``start(*flags)``: a sandbox started with those flags (``--drop-every 3``...), one per distinct
+    set of flags for the whole session (under pytest-xdist: per worker), all stopped at the session's end.
+
+    Projects are what keeps tests apart (each test makes its own); a test that counts the fault injection's
+    requests (``--fail-every``...) gets a set of flags no other module uses.
+    """
+    started: dict[tuple[str, ...], SandboxProcess] = {}
+
+    def start(*flags: str) -> SandboxProcess:
+        if flags not in started:
+            started[flags] = SandboxProcess(*flags)
+        return started[flags]
+
+    yield start
+    for process in started.values():
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    """One sandbox for the whole session (per xdist worker); its token is the canary."""
+    return sandbox_factory()
 
 
 def fresh_project(server: SandboxProcess) -> Iterator[Project]:

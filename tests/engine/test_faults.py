@@ -8,12 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import SandboxProcess, run_inv, user_project
+from conftest import SandboxFactory, SandboxProcess, run_inv, user_project
 
 from migrations_tasks.authoring.pull.record import record
 from migrations_tasks.config.settings import load_settings
@@ -42,25 +41,19 @@ def engine_on(
     return Engine(db, settings, on_event=(events.append if events is not None else None))
 
 
-@pytest.fixture(scope="module")
-def dropping() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--drop-every", "3")
-    yield process
-    process.stop()
+@pytest.fixture
+def dropping(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--drop-every", "3")
 
 
-@pytest.fixture(scope="module")
-def failing() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--fail-every", "4")
-    yield process
-    process.stop()
+@pytest.fixture
+def failing(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--fail-every", "4")
 
 
-@pytest.fixture(scope="module")
-def limited() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--rate-limit", "6", "--rate-window", "2")
-    yield process
-    process.stop()
+@pytest.fixture
+def limited(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--rate-limit", "6", "--rate-window", "2")
 
 
 def audit(db_url: str, count: int) -> workload.Audit:
@@ -164,11 +157,9 @@ def test_a_429_from_someone_else_spending_the_budget_is_waited_out(limited: Sand
     assert any("Rate limited (429)" in w for w in waits)
 
 
-@pytest.fixture(scope="module")
-def slow() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--latency-ms", "40")
-    yield process
-    process.stop()
+@pytest.fixture
+def slow(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--latency-ms", "40")
 
 
 def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path, *args: str) -> subprocess.Popen[str]:
@@ -251,11 +242,9 @@ def test_sigkill_at_random_moments_leaves_a_migration_boundary_and_a_rerun_compl
     assert found.consistent and len(found.applied) == 12
 
 
-@pytest.fixture(scope="module")
-def alternating() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--fail-every", "2")
-    yield process
-    process.stop()
+@pytest.fixture
+def alternating(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--fail-every", "2")
 
 
 def apply_each_once(sandbox: SandboxProcess, directory: Path, count: int, batch_size: int) -> None:
@@ -275,11 +264,9 @@ def test_503s_on_every_other_request_do_not_lock_writes_into_the_failing_slots(
     apply_each_once(alternating, tmp_path, count, batch_size)
 
 
-@pytest.fixture(scope="module")
-def random_503s() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--fail-rate", "0.5", "--seed", "178")  # a seed without long runs of 503s
-    yield process
-    process.stop()
+@pytest.fixture
+def random_503s(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--fail-rate", "0.5", "--seed", "178")  # a seed without long runs of 503s
 
 
 @pytest.mark.parametrize(("batch_size", "count"), [(1, 4), (5, 15)])

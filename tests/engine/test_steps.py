@@ -26,7 +26,7 @@ from api_interposer import (
     first_blocks,
     writes_of,
 )
-from conftest import MigrationDir, Project, SandboxProcess, fresh_project
+from conftest import MigrationDir, Project, SandboxFactory, SandboxProcess, fresh_project
 
 from migrations_tasks.engine import Engine, Event
 from migrations_tasks.errors import MigrationFailed, MigrationFileError, MigrationsTasksError
@@ -36,20 +36,16 @@ from migrations_tasks.sandbox import workload
 from migrations_tasks.transport.connect import connect
 
 
-@pytest.fixture(scope="module")
-def prefixed() -> Iterator[SandboxProcess]:
+@pytest.fixture
+def prefixed(sandbox_factory: SandboxFactory) -> SandboxProcess:
     """A sandbox that prefixes every query with postgres-meta's statement and idle-session timeouts."""
-    process = SandboxProcess("--statement-timeout-prefix", "30")
-    yield process
-    process.stop()
+    return sandbox_factory("--statement-timeout-prefix", "30")
 
 
-@pytest.fixture(scope="module")
-def small_body() -> Iterator[SandboxProcess]:
+@pytest.fixture
+def small_body(sandbox_factory: SandboxFactory) -> SandboxProcess:
     """A sandbox whose API refuses bodies over 9,000 bytes with 413, as fastify's bodyLimit does."""
-    process = SandboxProcess("--max-body", "9000")
-    yield process
-    process.stop()
+    return sandbox_factory("--max-body", "9000")
 
 
 @pytest.fixture(params=["plain", "prefixed"])

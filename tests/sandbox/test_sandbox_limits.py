@@ -7,20 +7,17 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SandboxProcess
+from conftest import SandboxFactory, SandboxProcess
 
 from migrations_tasks.sandbox.limits import TOO_LARGE_BODY
 
 
-@pytest.fixture(scope="module")
-def strict() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--query-timeout", "1", "--max-body", "4096")
-    yield process
-    process.stop()
+@pytest.fixture
+def strict(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--query-timeout", "1", "--max-body", "4096")
 
 
 def raw(sandbox: SandboxProcess, head: str, body: bytes = b"", timeout: float = 5.0) -> tuple[int, bytes, float]:
