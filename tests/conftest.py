@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -29,6 +29,7 @@ import pytest
 pytest_plugins = ("sshd_fixtures",)
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 CANARY = "sbp_canary" + secrets.token_hex(16)
 # The canary is in the environment of the whole session, as a CI secret would be.
 os.environ["MIGRATIONS_TASKS_TEST_CANARY"] = CANARY
@@ -233,6 +234,31 @@ def fresh_project(server: SandboxProcess) -> Iterator[Project]:
 def project(sandbox: SandboxProcess) -> Iterator[Project]:
     """A fresh, empty Supabase-like project for one test."""
     yield from fresh_project(sandbox)
+
+
+def run_together(action: Callable[[], T], count: int = 4) -> list[T]:
+    """Run ``action`` in ``count`` threads released at the same moment (a barrier); return what each returned.
+
+    Any exception in a thread fails the test, all of them listed.
+    """
+    barrier = threading.Barrier(count)
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=60)
+            results.append(action())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [], errors
+    return results
 
 
 class MigrationDir:

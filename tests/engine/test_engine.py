@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MigrationDir, Project
+from conftest import MigrationDir, Project, run_together
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import AuthError, HistoryConflict, MigrationFailed, SqlSyntaxError
@@ -113,21 +112,7 @@ def test_concurrent_applies_apply_each_migration_exactly_once(
     for n in range(1, 9):
         migrations.write(f"{n}_m{n}.sql", f"create table conc_{n} (id int);\ninsert into conc_{n} values ({n});")
     local = load(migrations.path)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            results.append(engine_for(project, migrations.path, transport, batch_size=batch_size).apply(local))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_together(lambda: engine_for(project, migrations.path, transport, batch_size=batch_size).apply(local))
     applied = [o.version for r in results for o in r.outcomes if o.status == "applied"]
     assert sorted(applied, key=int) == [str(n) for n in range(1, 9)]
     assert project.sql(f"SELECT count(*) FROM {TABLE}") == [(8,)]
