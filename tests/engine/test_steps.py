@@ -176,9 +176,12 @@ def test_a_migration_another_run_applied_mid_batch_is_skipped_after_one_ledger_r
     assert project.sql("SELECT count(*) FROM c") == [(0,)]  # 3's SQL ran once, by the other run
 
 
-def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_with(
-    project: Project, migrations: MigrationDir
+@pytest.mark.parametrize("batch_size", [1, 50])
+@pytest.mark.parametrize("transport", ["api", "postgres"])
+def test_each_migration_starts_from_the_session_the_request_started_with_whatever_the_one_before_set(
+    project: Project, migrations: MigrationDir, transport: str, batch_size: int
 ) -> None:
+    """In a batch of one request (api) and on the one connection every request shares (postgres)."""
     migrations.write(
         "1_setup.sql",
         "create table parent (id int primary key);\ncreate table child (parent_id int references parent);\n"
@@ -186,20 +189,27 @@ def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_w
     )
     migrations.write(
         "2_leaky.sql",
-        "set session_replication_role = replica;\nset search_path = elsewhere;\nset statement_timeout = 0;\n",
+        "set session_replication_role = replica;\nset search_path = elsewhere;\nset statement_timeout = '17s';\n",
     )
     migrations.write("3_where.sql", "create table lands_here as select current_setting('statement_timeout') as st;\n")
     migrations.write("4_orphan.sql", "insert into child values (42);\n")
-    status, alone = project.sandbox.call(
-        "POST", f"/v1/projects/{project.ref}/database/query", {"query": "SHOW statement_timeout"}
-    )
-    assert status == 201  # what a request of its own sees: the endpoint's timeout (30s with the prefix)
-    engine = engine_for(project, migrations.path)
+    if transport == "api":  # what a request of its own sees: the endpoint's timeout (30s with the prefix)
+        status, answer = project.sandbox.call(
+            "POST", f"/v1/projects/{project.ref}/database/query", {"query": "SHOW statement_timeout"}
+        )
+        assert status == 201
+        alone = answer[0]["statement_timeout"]
+    else:  # what a connection of its own sees
+        alone = project.sql("SHOW statement_timeout")[0][0]
+    engine = engine_for(project, migrations.path, transport, batch_size=batch_size)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
-    assert caught.value.version == "4" and "23503" in caught.value.message  # the foreign key held
+    # migration 2's replica role did not switch off migration 4's foreign key, nor its search_path move 3
+    assert caught.value.version == "4" and caught.value.sql_error is not None
+    assert caught.value.sql_error.sqlstate == "23503" and "23503" in caught.value.message
     assert tables(project, "public.lands_here", "elsewhere.lands_here") == [True, False]
-    assert project.sql("SELECT st FROM lands_here") == [(alone[0]["statement_timeout"],)]
+    assert project.sql("SELECT st FROM lands_here") == [(alone,)]  # nor its statement_timeout reach 3
+    assert versions(project) == ["1", "2", "3"]
 
 
 @pytest.mark.parametrize("transport", ["api", "postgres"])
