@@ -130,7 +130,7 @@ class Sandbox:
         if user is None:
             return self.root, {"user": None, "install": binaries().parent}
         fresh = not (self.root / STATE_FILE).exists()
-        home = private_home(self.root, user)
+        home = private_home(self.root, user, temporary=self._temporary)
         if fresh and (home / "pgdata").exists():  # the state that went with it is gone: start afresh
             shutil.rmtree(home / "pgdata")
         return home, {"user": user, "install": server_install(binaries().parent)}
