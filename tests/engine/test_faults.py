@@ -8,10 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+import stamina
 from conftest import SandboxFactory, SandboxProcess, run_inv, user_project
 
 from migrations_tasks.authoring.pull.record import record
@@ -56,11 +58,23 @@ def limited(sandbox_factory: SandboxFactory) -> SandboxProcess:
     return sandbox_factory("--rate-limit", "6", "--rate-window", "2")
 
 
+@pytest.fixture
+def no_backoff() -> Iterator[None]:
+    """stamina's test mode: every retry still happens (up to 20 a request), without its backoff's waits.
+
+    For the tests whose claim is the outcome (each migration applied once); the pacing and 429 tests keep the
+    real waits, which are what they check.
+    """
+    with stamina.set_testing(True, attempts=20):
+        yield
+
+
 def audit(db_url: str, count: int) -> workload.Audit:
     with psycopg.connect(db_url, autocommit=True) as conn:
         return workload.audit(conn, count)
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize("batch_size", [1, 4])
 def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twice(
     dropping: SandboxProcess, tmp_path: Path, batch_size: int
@@ -81,6 +95,7 @@ def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twic
     assert all(e.status.value == "applied" for e in plan.entries)
 
 
+@pytest.mark.usefixtures("no_backoff")
 def test_a_lost_answer_while_db_pull_records_its_migration_is_settled_not_reported(
     dropping: SandboxProcess, tmp_path: Path
 ) -> None:
@@ -96,6 +111,7 @@ def test_a_lost_answer_while_db_pull_records_its_migration_is_settled_not_report
     assert [r[0] for r in rows] == [m.version for m in load(tmp_path).migrations]
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize("batch_size", [1, 4])
 def test_503s_on_writes_are_settled_by_resending_and_on_reads_retried(
     failing: SandboxProcess, tmp_path: Path, batch_size: int
@@ -257,6 +273,7 @@ def apply_each_once(sandbox: SandboxProcess, directory: Path, count: int, batch_
     assert found.consistent and len(found.applied) == count
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize(("batch_size", "count"), [(1, 6), (50, 10)])
 def test_503s_on_every_other_request_do_not_lock_writes_into_the_failing_slots(
     alternating: SandboxProcess, tmp_path: Path, batch_size: int, count: int
@@ -269,6 +286,7 @@ def random_503s(sandbox_factory: SandboxFactory) -> SandboxProcess:
     return sandbox_factory("--fail-rate", "0.5", "--seed", "178")  # a seed without long runs of 503s
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize(("batch_size", "count"), [(1, 4), (5, 15)])
 def test_random_503s_at_half_of_all_requests_still_apply_everything_once(
     random_503s: SandboxProcess, tmp_path: Path, batch_size: int, count: int
