@@ -431,22 +431,40 @@ def key_copies(marker: str) -> list[Path]:
     return found
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
+class SilentServer:
     """A loopback port that accepts TCP connections and never says a word: ssh waits for its banner."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    yield int(server.getsockname()[1])
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.port = int(self.socket.getsockname()[1])
+        self.clients: list[socket.socket] = []
+
+    def wait_for_client(self, timeout: float = 30) -> None:
+        """Return once a client has connected (it then waits for a banner that never comes)."""
+        self.socket.settimeout(timeout)
+        self.clients.append(self.socket.accept()[0])
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.socket.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
     server.close()
 
 
 @pytest.mark.parametrize("task", ["deploy.vps", "deploy.rollback", "deploy.status", "deploy.unlock"])
 def test_sigterm_while_connecting_ends_ssh_removes_the_key_copy_and_exits_143(
-    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, silent_port: int, task: str
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, silent: SilentServer, task: str
 ) -> None:
     spec = section(ssh_client, sshd, deploy_project)
-    spec["hosts"][0]["port"] = silent_port
+    spec["hosts"][0]["port"] = silent.port
     spec["ssh"]["connect_timeout"] = 60
     deploy_project.write_config(spec)
     marker = secrets.token_hex(16)
@@ -464,11 +482,11 @@ def test_sigterm_while_connecting_ends_ssh_removes_the_key_copy_and_exits_143(
     while not key_copies(marker) and time.monotonic() < ends:
         time.sleep(0.05)
     assert key_copies(marker), "the run's copy of DEPLOY_SSH_KEY should exist while it connects"
-    time.sleep(0.5)  # ssh is waiting for the banner now
+    silent.wait_for_client()  # ssh is waiting for the banner now
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
-    where = f"web1 ({ssh_client.user}@127.0.0.1:{silent_port})"
+    where = f"web1 ({ssh_client.user}@127.0.0.1:{silent.port})"
     assert f"Stopped by SIGTERM while 'connect to {where}' ran on web1 (it was ended)" in err, err
     assert "Traceback" not in err and marker not in out + err
     assert key_copies(marker) == []
