@@ -393,7 +393,9 @@ class Release:
             text=True,
             start_new_session=own_group,
         )
-        threading.Timer(240, self.proc.kill).start()
+        self.deadline = threading.Timer(240, self.proc.kill)  # a run that hangs fails the test, not the session
+        self.deadline.daemon = True  # nor does it keep the interpreter up for 240 s at exit
+        self.deadline.start()
         return self.proc
 
     def wait_for(self, marker: str) -> None:
@@ -418,6 +420,7 @@ class Release:
         """Return the exit code, stdout, stderr and the run record."""
         assert self.proc is not None
         out, err = self.proc.communicate(timeout=120)
+        self.deadline.cancel()
         out, err = self.seen + out, self.seen_err + err
         masked = "\n".join(line for line in out.splitlines() if not line.startswith("::add-mask::"))
         assert CANARY not in masked + err and "Traceback" not in err, err
