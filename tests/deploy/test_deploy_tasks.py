@@ -88,7 +88,8 @@ def section(client: SshClient, server: Sshd, deploy_project: Project, **override
         "restart": "python3 restart.py",
         # The user's ssh config shares a connection per server across tests (see sshd_fixtures).
         "ssh": {"config_file": str(client.config_file), "multiplex": False},
-        "health": {"urls": [f"http://127.0.0.1:{deploy_project.port}/health"], "interval": 0.05, "deadline": 0.3},
+        # a healthy release passes the first round: the deadline only bounds a hang (deploy_sites.HEALTHY)
+        "health": {"urls": [f"http://127.0.0.1:{deploy_project.port}/health"], "interval": 0.05, "deadline": 30},
     }
     spec.update(overrides)
     return spec
@@ -104,6 +105,12 @@ def deploy_project(tmp_path: Path, ssh_client: SshClient, sshd: Sshd) -> Iterato
     made.write_config(section(ssh_client, sshd, made))
     yield made
     kill_apps(made.deploy_path)
+
+
+def expect_unhealthy(client: SshClient, server: Sshd, deploy_project: Project) -> None:
+    """Give the project's health checks a short deadline: its next release answers 503 until then."""
+    health = {"urls": [f"http://127.0.0.1:{deploy_project.port}/health"], "interval": 0.05, "deadline": 1.0}
+    deploy_project.write_config(section(client, server, deploy_project, health=health))
 
 
 def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
@@ -158,10 +165,13 @@ def test_deploy_vps_deploys_and_prints_a_table_per_host(
     assert deploy_project.serving() == release and f"Deployed {release} to 1 host" in result.stdout
 
 
-def test_an_unhealthy_release_exits_1_after_rolling_back(deploy_project: Project) -> None:
+def test_an_unhealthy_release_exits_1_after_rolling_back(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd
+) -> None:
     assert deploy_project.inv("deploy.vps").returncode == 0
     good = deploy_project.serving()
     make_build(deploy_project.root / "broken", health="broken")
+    expect_unhealthy(ssh_client, sshd, deploy_project)
     result = deploy_project.inv("deploy.vps", "--build-dir", "broken")
     assert result.returncode == 1
     no_traceback(result)
@@ -337,9 +347,12 @@ def test_json_output_is_one_document_with_per_host_results(deploy_project: Proje
     assert status["hosts"][0]["releases"] == [{"release": doc["release"], "state": "live"}]
 
 
-def test_a_failed_deploy_in_json_is_still_one_document(deploy_project: Project, task: Any) -> None:
+def test_a_failed_deploy_in_json_is_still_one_document(
+    deploy_project: Project, task: Any, ssh_client: SshClient, sshd: Sshd
+) -> None:
     assert task(deploy_project, "vps").returncode == 0
     make_build(deploy_project.root / "broken", health="broken")
+    expect_unhealthy(ssh_client, sshd, deploy_project)
     result = task(deploy_project, "vps", build_dir="broken", json=True)
     assert result.returncode == 1
     doc = json.loads(result.stdout)

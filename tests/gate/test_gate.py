@@ -57,7 +57,8 @@ class Host:
             "hosts": [host],
             "build_dir": str(build),
             "restart": "python3 restart.py",
-            "health": {"interval": 0.05, "timeout": 2, "deadline": 1.0},
+            # healthy: passes the first round, the deadline only bounds a hang; broken: polled until the deadline
+            "health": {"interval": 0.05, "timeout": 2, "deadline": 30 if health == "ok" else 1.0},
         }
         if self.server is None:
             host["local"] = True
