@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -193,18 +194,19 @@ def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path, *args: str) -> sub
     )
 
 
-def wait_for_progress(process: subprocess.Popen[str], db_url: str, at_least: int) -> None:
-    """Wait (by polling the database, not the clock) until some migrations are applied."""
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        for _ in range(2000):
-            if process.poll() is not None:
-                return
-            exists = conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone()
-            if exists and exists[0] is not None:
-                row = conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
-                if row and row[0] >= at_least:
-                    return
-            time.sleep(0.01)
+#: An advisory lock the test holds while migration 10 asks for it: the run is in that request until released.
+GATE_KEY = 4242
+
+
+def wait_until_blocked(process: subprocess.Popen[str], conn: psycopg.Connection[Any]) -> None:
+    """Wait (by polling the database, not the clock) until a migration waits for the test's lock."""
+    query = "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+    for _ in range(6000):
+        assert process.poll() is None, "db.apply ended before it reached migration 10"
+        if conn.execute(query, (GATE_KEY,)).fetchone() != (0,):
+            return
+        time.sleep(0.01)
+    raise AssertionError("no migration ever waited for the test's lock")
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -213,19 +215,28 @@ def test_a_signal_stops_apply_at_a_migration_boundary_and_says_what_was_applied(
 ) -> None:
     project = slow.new_project()
     cwd = user_project(tmp_path)
-    workload.generate(cwd / "supabase" / "migrations", 30)
-    process = start_apply(slow, project.ref, cwd, "--batch-size", "3")  # stops between requests of 3
-    wait_for_progress(process, project.db_url, 3)
-    process.send_signal(signum)
-    out, err = process.communicate(timeout=120)
+    files = workload.generate(cwd / "supabase" / "migrations", 30)
+    with files[9].open("a") as tenth:  # the signal comes while the request holding 10, 11 and 12 is in flight
+        tenth.write(f"select pg_advisory_xact_lock({GATE_KEY});\n")
+    with psycopg.connect(project.db_url, autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(%s)", (GATE_KEY,))
+        process = start_apply(slow, project.ref, cwd, "--batch-size", "3")  # stops between requests of 3
+        wait_until_blocked(process, holder)
+        process.send_signal(signum)
+        assert process.stderr is not None
+        for line in process.stderr:  # the run took the signal: now let the request in flight finish
+            if "received" in line:
+                break
+        holder.execute("select pg_advisory_unlock(%s)", (GATE_KEY,))
+        out, err = process.communicate(timeout=120)
     assert process.returncode == code, err
     assert "Traceback" not in err
-    assert "stopping after the request in flight" in err
+    assert "stopping after the request in flight" in line + err
     assert "the database is at a migration boundary" in err
     found = audit(project.db_url, 30)
     assert found.consistent
-    assert 3 <= len(found.applied) < 30
-    assert f"Applied {len(found.applied)} migration" in out
+    assert len(found.applied) == 12  # the requests of 1-3, 4-6, 7-9, and the one in flight: 10-12
+    assert "Applied 12 migration" in out
     rerun = run_inv(
         "db.apply",
         cwd=cwd,

@@ -293,6 +293,16 @@ def test_a_408_after_a_batch_committed_is_settled_through_the_ledger_without_res
     assert any("shows 4 committed" in s for s in said)
 
 
+def wait_until_sleeping(project: Project) -> None:
+    """Wait (by polling the server, not the clock) until a request sleeps in pg_sleep on ``project``'s database."""
+    query = "select count(*) from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'"
+    for _ in range(6000):
+        if project.sql(query) != [(0,)]:
+            return
+        time.sleep(0.01)
+    raise AssertionError("no request ever reached a migration's pg_sleep")
+
+
 def test_a_408_while_the_batch_still_runs_waits_for_all_of_it_and_calls_nothing_another_run_s(
     project: Project, interposer: Interposer, migrations: MigrationDir
 ) -> None:
@@ -305,7 +315,7 @@ def test_a_408_while_the_batch_still_runs_waits_for_all_of_it_and_calls_nothing_
             return forward(query)
         running.append(threading.Thread(target=forward, args=(query,)))
         running[0].start()
-        time.sleep(0.2)
+        wait_until_sleeping(project)  # the batch is on the server, in its first migration
         return failure(408, "Query read timeout")
 
     interposer.rule = answer_before_it_finishes
