@@ -2,7 +2,7 @@
 """One entry point for a fresh machine: makes .venv, installs what is needed, runs the job.
 
     python3 dev.py demo    check -> apply -> check against a throwaway local sandbox
-    python3 dev.py test    the whole test suite (installs openssh-server and rsync when root)
+    python3 dev.py test    the whole test suite, four workers (installs openssh-server and rsync when root)
     python3 dev.py lint    format, lint, typing, the import test, the workflows (scripts/checks.py)
     python3 dev.py wheel   build the sdist and wheel, install the wheel outside the repo, run the sandbox cycle
     python3 dev.py gate    the release gate on the sandbox (nox -s staging_gate -- --env sandbox)
@@ -139,7 +139,9 @@ def main(argv: list[str]) -> int:
     if command == "test":
         ensure_venv()
         ensure_system_tools()
-        return run(PY, "-m", "pytest", *rest)
+        # Four workers on two cores: most of a test's time is spent waiting on servers and subprocesses.
+        workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest) else ["-n", "4"]
+        return run(PY, "-m", "pytest", *workers, *rest)
     if command == "lint":
         ensure_venv()
         return run(PY, "scripts/checks.py")

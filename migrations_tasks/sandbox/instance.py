@@ -18,15 +18,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import trusted
+from . import clusters, trusted
 from .api import ProjectUrls, SandboxApi
 from .catalog import STAND_IN_ROOT, Inventory, inventory
-from .embedded import EmbeddedPostgres, SandboxError, binaries, free_port, share_extension_dir
+from .embedded import INITDB_OPTIONS, EmbeddedPostgres, SandboxError, binaries, free_port, share_extension_dir
 from .faults import Faults
 from .hosting import private_home, server_install, server_user
 from .limits import Limits
 from .server import ApiServer, make_server, random_ref, random_token
-from .template import READ_ONLY_USER, TEMPLATE_DB, apply_database_settings, bootstrap_sql
+from .template import READ_ONLY_USER, SQL_DIR, TEMPLATE_DB, apply_database_settings, bootstrap_sql
 
 if TYPE_CHECKING:
     import psycopg
@@ -79,6 +79,7 @@ class Sandbox:
         pg_settings: dict[str, str] | None = None,
         privileges: str = "supabase",
         limits: Limits | None = None,
+        cache: Path | None = None,
     ) -> None:
         if privileges not in PRIVILEGES:
             raise ValueError(f"privileges must be one of {', '.join(PRIVILEGES)}, not {privileges!r}")
@@ -90,6 +91,7 @@ class Sandbox:
         self.limits = limits or Limits()
         self._want_token, self._want_ref = token, ref
         self._pg_settings = pg_settings or {}
+        self._cache = cache
         self.state: dict[str, Any] = {}
         self.home: Path | None = None
         self.pg: EmbeddedPostgres | None = None
@@ -131,7 +133,7 @@ class Sandbox:
         if user is None:
             return self.root, {"user": None, "install": binaries().parent}
         fresh = not (self.root / STATE_FILE).exists()
-        home = private_home(self.root, user)
+        home = private_home(self.root, user, temporary=self._temporary)
         if fresh and (home / "pgdata").exists():  # the state that went with it is gone: start afresh
             shutil.rmtree(home / "pgdata")
         return home, {"user": user, "install": server_install(binaries().parent)}
@@ -156,10 +158,10 @@ class Sandbox:
         self.pg = EmbeddedPostgres(
             self.home / "pgdata", password=self.state["admin_password"], port=free_port(), settings=settings, **run_as
         )
-        fresh = not self.pg.initialised
-        self.pg.start()
-        if fresh:
-            self._bootstrap()
+        if self.pg.initialised:
+            self.pg.start()
+        else:
+            self._new_cluster(self._recipe(settings))
         self._apply_privileges()
         self._discover_projects()
         self.api = SandboxApi(
@@ -192,6 +194,43 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def _recipe(self, settings: dict[str, str]) -> dict[str, object]:
+        """Return what a fresh cluster depends on: the key of its entry in the cache (:mod:`.clusters`)."""
+        assert self.pg is not None
+        install = self.pg.install
+        binaries_ = [install / "bin" / name for name in ("initdb", "postgres")]
+        code = [Path(__file__).parent / f"{name}.py" for name in ("instance", "template", "trusted", "embedded")]
+        return {
+            "install": [str(install), *[(b.stat().st_size, b.stat().st_mtime_ns) for b in binaries_]],
+            "initdb": INITDB_OPTIONS,
+            "user": self.pg.user,
+            "settings": {k: v for k, v in settings.items() if k != "extension_control_path"},
+            "sandbox": clusters.digest_files([SQL_DIR, STAND_IN_ROOT, *code]),
+        }
+
+    def _new_cluster(self, recipe: dict[str, object]) -> None:
+        """Start a new cluster: a copy of the cached one made from the same recipe, else made and cached."""
+        assert self.pg is not None
+        cache = self._cache or clusters.cache_dir(self.pg.user)
+        key = clusters.recipe_key(recipe)
+        if cache and not self.pg.data_dir.exists() and clusters.restore(cache, key, self.pg.data_dir, self.pg.user):
+            try:
+                self.pg.set_admin_password()
+                self.pg.start()
+                self._set_passwords()
+                return
+            except (SandboxError, OSError) as exc:  # a damaged entry: drop it, make the cluster as if it were not there
+                log.warning("sandbox: the cached cluster %s did not start (%s); making a new one", key, exc)
+                self.pg.stop()
+                shutil.rmtree(self.pg.data_dir, ignore_errors=True)
+                clusters.discard(cache, key)
+        self.pg.start()
+        self._bootstrap()
+        if cache and clusters.wanted(cache, key):
+            self.pg.stop()  # a stopped cluster is what a copy can start from
+            clusters.save(cache, key, self.pg.data_dir)
+            self.pg.start()
+
     # -- databases -------------------------------------------------------------------------------
     def admin(self, database: str = "postgres") -> psycopg.Connection[Any]:
         """Connect to ``database`` as supabase_admin, the sandbox's own superuser (its set-up; tests' checks)."""
@@ -207,18 +246,23 @@ class Sandbox:
         projects start identical. (One database copy: cheaper than filling the template and copying
         it back over ``postgres``.)
         """
-        from psycopg import sql as psql
-
         with self.admin("postgres") as conn:
             conn.execute(bootstrap_sql().encode("utf-8"))
-            for role, key in (("postgres", "password"), (READ_ONLY_USER, "read_only_password")):
-                conn.execute(
-                    psql.SQL("ALTER ROLE {} PASSWORD {}").format(psql.Identifier(role), psql.Literal(self.state[key]))
-                )
+        self._set_passwords()
         with self.admin("template1") as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE_DB} TEMPLATE postgres")
             conn.execute(f"ALTER DATABASE {TEMPLATE_DB} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
             apply_database_settings(conn, "postgres")
+
+    def _set_passwords(self) -> None:
+        """Give postgres and the read-only user this sandbox's passwords."""
+        from psycopg import sql as psql
+
+        with self.admin("postgres") as conn:
+            for role, key in (("postgres", "password"), (READ_ONLY_USER, "read_only_password")):
+                conn.execute(
+                    psql.SQL("ALTER ROLE {} PASSWORD {}").format(psql.Identifier(role), psql.Literal(self.state[key]))
+                )
 
     def _apply_privileges(self) -> None:
         """Make postgres a superuser or not, as ``privileges`` asks (a cluster-wide role attribute)."""

@@ -18,7 +18,6 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 
 from ..config.settings import Settings
-from ..engine.render import render_apply, render_event, render_partial, render_rollback, render_rollback_partial
 from ..output.reporter import Reporter
 from ._common import database, exits, stop_on_signals, task
 
@@ -100,19 +99,22 @@ class _Operation:
 
     task: str
     verb: str
-    render: Callable[..., None]
-    partial: Callable[[Reporter, Any], None]
+    #: Its two renderers, by name in engine/render.py: imported when the task runs, so `inv --list` stays light.
+    render: str
+    partial: str
     #: The engine's (partial) result of this operation, and how many migrations it has done.
     result_of: Callable[[Any], Any]
     count: Callable[[Any], int]
 
 
-_APPLY = _Operation("db.apply", "applying", render_apply, render_partial, lambda e: e.result, lambda r: len(r.applied))
+_APPLY = _Operation(
+    "db.apply", "applying", "render_apply", "render_partial", lambda e: e.result, lambda r: len(r.applied)
+)
 _ROLLBACK = _Operation(
     "db.rollback",
     "rolling back",
-    render_rollback,
-    render_rollback_partial,
+    "render_rollback",
+    "render_rollback_partial",
     lambda e: e.rollback_result,
     lambda r: len(r.done),
 )
@@ -122,18 +124,18 @@ def _run_engine(
     c: Context, where: Where, operation: _Operation, work: Callable[[Any, Any], Any], batch_size: int | str | None
 ) -> Any:
     """Run an engine operation with stop-at-boundary signals; report what happened, also on failure."""
-    from ..engine import Engine
+    from ..engine import Engine, render
     from ..errors import Interrupted, MigrationsTasksError
 
     flags = {"batch_size": batch_size}  # None: not given; else as given: the settings refuse 0, -3 and "many" alike
     with where.session(c, flags=flags) as (reporter, s, local, db), stop_on_signals(reporter, STOPPING) as stop:
-        engine = Engine(db, s, on_event=lambda e: render_event(reporter, e), should_stop=stop)
+        engine = Engine(db, s, on_event=lambda e: render.render_event(reporter, e), should_stop=stop)
         try:
             result = work(engine, local)
         except MigrationsTasksError:
-            operation.partial(reporter, operation.result_of(engine))
+            getattr(render, operation.partial)(reporter, operation.result_of(engine))
             raise
-        operation.render(reporter, result, target=db.description)
+        getattr(render, operation.render)(reporter, result, target=db.description)
         if stop.signal_number:
             raise Interrupted(
                 f"Stopped by {signal.Signals(stop.signal_number).name} after {operation.verb} "

@@ -34,7 +34,7 @@ DEPLOYED, FAILED_LIVE, NOT_SWITCHED, ROLLED_BACK = (
 # rewriting as the plugin loader would.
 pytest_plugins = ("sshd_fixtures", "deploy_sites")
 pytest.register_assert_rewrite("sshd_fixtures", "deploy_sites")
-from deploy_sites import Output, Site, Sites, failed_deploy, run_deploy, spec_for  # noqa: E402
+from deploy_sites import UNHEALTHY, Output, Site, Sites, failed_deploy, run_deploy, spec_for  # noqa: E402
 from sshd_fixtures import SshClient  # noqa: E402
 
 # -- deploying ------------------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_failing_health_rolls_back_automatically_and_the_previous_release_serves
 ) -> None:
     good = run_deploy(spec_for(ssh_client, app_build(), web1))
     out = Output()
-    error = failed_deploy(spec_for(ssh_client, app_build(health="broken"), web1), out)
+    error = failed_deploy(spec_for(ssh_client, app_build(health="broken"), web1, health=UNHEALTHY), out)
 
     result = error.result
     assert isinstance(result, DeployResult)
@@ -185,7 +185,7 @@ def test_one_unhealthy_host_rolls_every_host_back(
 ) -> None:
     good = run_deploy(spec_for(ssh_client, app_build(), web1, web2))
     hosts = [web1.host(ssh_client), web2.host(ssh_client, env={"APP_BROKEN": "1"})]
-    error = failed_deploy(spec_for(ssh_client, app_build(), hosts=hosts))
+    error = failed_deploy(spec_for(ssh_client, app_build(), hosts=hosts, health=UNHEALTHY))
     assert isinstance(error.result, DeployResult)
     assert [h.status for h in error.result.hosts] == [ROLLED_BACK, ROLLED_BACK]
     assert web1.current() == web2.current() == good.release
@@ -213,7 +213,7 @@ def test_a_failed_first_deploy_has_nothing_to_roll_back_to_and_says_so(
     ssh_client: SshClient, web1: Site, app_build: Any
 ) -> None:
     with pytest.raises(RollbackIncomplete) as info:
-        run_deploy(spec_for(ssh_client, app_build(health="broken"), web1))
+        run_deploy(spec_for(ssh_client, app_build(health="broken"), web1, health=UNHEALTHY))
     error = info.value
     assert error.exit_code == 4 and isinstance(error.result, DeployResult)
     assert error.result.status == "rollback-failed" and error.result.hosts[0].status == FAILED_LIVE

@@ -88,7 +88,8 @@ def section(client: SshClient, server: Sshd, deploy_project: Project, **override
         "restart": "python3 restart.py",
         # The user's ssh config shares a connection per server across tests (see sshd_fixtures).
         "ssh": {"config_file": str(client.config_file), "multiplex": False},
-        "health": {"urls": [f"http://127.0.0.1:{deploy_project.port}/health"], "interval": 0.05, "deadline": 0.3},
+        # a healthy release passes the first round: the deadline only bounds a hang (deploy_sites.HEALTHY)
+        "health": {"urls": [f"http://127.0.0.1:{deploy_project.port}/health"], "interval": 0.05, "deadline": 30},
     }
     spec.update(overrides)
     return spec
@@ -104,6 +105,12 @@ def deploy_project(tmp_path: Path, ssh_client: SshClient, sshd: Sshd) -> Iterato
     made.write_config(section(ssh_client, sshd, made))
     yield made
     kill_apps(made.deploy_path)
+
+
+def expect_unhealthy(client: SshClient, server: Sshd, deploy_project: Project) -> None:
+    """Give the project's health checks a short deadline: its next release answers 503 until then."""
+    health = {"urls": [f"http://127.0.0.1:{deploy_project.port}/health"], "interval": 0.05, "deadline": 1.0}
+    deploy_project.write_config(section(client, server, deploy_project, health=health))
 
 
 def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
@@ -158,10 +165,13 @@ def test_deploy_vps_deploys_and_prints_a_table_per_host(
     assert deploy_project.serving() == release and f"Deployed {release} to 1 host" in result.stdout
 
 
-def test_an_unhealthy_release_exits_1_after_rolling_back(deploy_project: Project) -> None:
+def test_an_unhealthy_release_exits_1_after_rolling_back(
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd
+) -> None:
     assert deploy_project.inv("deploy.vps").returncode == 0
     good = deploy_project.serving()
     make_build(deploy_project.root / "broken", health="broken")
+    expect_unhealthy(ssh_client, sshd, deploy_project)
     result = deploy_project.inv("deploy.vps", "--build-dir", "broken")
     assert result.returncode == 1
     no_traceback(result)
@@ -337,9 +347,12 @@ def test_json_output_is_one_document_with_per_host_results(deploy_project: Proje
     assert status["hosts"][0]["releases"] == [{"release": doc["release"], "state": "live"}]
 
 
-def test_a_failed_deploy_in_json_is_still_one_document(deploy_project: Project, task: Any) -> None:
+def test_a_failed_deploy_in_json_is_still_one_document(
+    deploy_project: Project, task: Any, ssh_client: SshClient, sshd: Sshd
+) -> None:
     assert task(deploy_project, "vps").returncode == 0
     make_build(deploy_project.root / "broken", health="broken")
+    expect_unhealthy(ssh_client, sshd, deploy_project)
     result = task(deploy_project, "vps", build_dir="broken", json=True)
     assert result.returncode == 1
     doc = json.loads(result.stdout)
@@ -367,12 +380,13 @@ def test_deploy_health_polls_urls_from_flags_without_any_deploy_config(
     assert "connection refused" in down.stderr and down.stdout.startswith("Unhealthy:")
 
 
-def test_inv_list_does_not_import_the_deploy_machinery() -> None:
+def test_inv_list_does_not_import_the_deploy_machinery_the_engine_the_parser_or_a_transport(tmp_path: Path) -> None:
+    heavy = ("migrations_tasks.deploy", "migrations_tasks.engine", "httpx", "pglast", "psycopg", "stamina")
     code = (
         "import sys; from migrations_tasks import namespace; namespace(); "
-        "print(sorted(m for m in sys.modules if m.startswith('migrations_tasks.deploy') or m == 'httpx'))"
+        f"print(sorted(m for m in sys.modules if m.startswith({heavy!r})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
 
 
@@ -432,22 +446,40 @@ def key_copies(marker: str) -> list[Path]:
     return found
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
+class SilentServer:
     """A loopback port that accepts TCP connections and never says a word: ssh waits for its banner."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    yield int(server.getsockname()[1])
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.port = int(self.socket.getsockname()[1])
+        self.clients: list[socket.socket] = []
+
+    def wait_for_client(self, timeout: float = 30) -> None:
+        """Return once a client has connected (it then waits for a banner that never comes)."""
+        self.socket.settimeout(timeout)
+        self.clients.append(self.socket.accept()[0])
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        self.socket.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
     server.close()
 
 
 @pytest.mark.parametrize("task", ["deploy.vps", "deploy.rollback", "deploy.status", "deploy.unlock"])
 def test_sigterm_while_connecting_ends_ssh_removes_the_key_copy_and_exits_143(
-    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, silent_port: int, task: str
+    deploy_project: Project, ssh_client: SshClient, sshd: Sshd, silent: SilentServer, task: str
 ) -> None:
     spec = section(ssh_client, sshd, deploy_project)
-    spec["hosts"][0]["port"] = silent_port
+    spec["hosts"][0]["port"] = silent.port
     spec["ssh"]["connect_timeout"] = 60
     deploy_project.write_config(spec)
     marker = secrets.token_hex(16)
@@ -465,11 +497,11 @@ def test_sigterm_while_connecting_ends_ssh_removes_the_key_copy_and_exits_143(
     while not key_copies(marker) and time.monotonic() < ends:
         time.sleep(0.05)
     assert key_copies(marker), "the run's copy of DEPLOY_SSH_KEY should exist while it connects"
-    time.sleep(0.5)  # ssh is waiting for the banner now
+    silent.wait_for_client()  # ssh is waiting for the banner now
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 143, err
-    where = f"web1 ({ssh_client.user}@127.0.0.1:{silent_port})"
+    where = f"web1 ({ssh_client.user}@127.0.0.1:{silent.port})"
     assert f"Stopped by SIGTERM while 'connect to {where}' ran on web1 (it was ended)" in err, err
     assert "Traceback" not in err and marker not in out + err
     assert key_copies(marker) == []

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MigrationDir, Project
+from conftest import MigrationDir, Project, run_together
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import AuthError, HistoryConflict, MigrationFailed, SqlSyntaxError
@@ -113,21 +112,7 @@ def test_concurrent_applies_apply_each_migration_exactly_once(
     for n in range(1, 9):
         migrations.write(f"{n}_m{n}.sql", f"create table conc_{n} (id int);\ninsert into conc_{n} values ({n});")
     local = load(migrations.path)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            results.append(engine_for(project, migrations.path, transport, batch_size=batch_size).apply(local))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_together(lambda: engine_for(project, migrations.path, transport, batch_size=batch_size).apply(local))
     applied = [o.version for r in results for o in r.outcomes if o.status == "applied"]
     assert sorted(applied, key=int) == [str(n) for n in range(1, 9)]
     assert project.sql(f"SELECT count(*) FROM {TABLE}") == [(8,)]
@@ -358,28 +343,6 @@ def test_a_held_migration_lock_makes_apply_wait_then_stop_with_a_clear_message(
         holder.close()
     engine_for(project, migrations.path, transport).apply(load(migrations.path))
     assert table_exists(project, "locked_out")
-
-
-@pytest.mark.parametrize("batch_size", [1, 50])
-def test_each_migration_starts_from_a_clean_session_whatever_the_one_before_set(
-    project: Project, migrations: MigrationDir, transport: str, batch_size: int
-) -> None:
-    migrations.write(
-        "1_setup.sql",
-        "create table parent (id int primary key);\ncreate table child (parent_id int references parent);\n"
-        "create schema elsewhere;\n",
-    )
-    migrations.write("2_leaky.sql", "set session_replication_role = replica;\nset search_path = elsewhere;\n")
-    migrations.write("3_where.sql", "create table lands_here (id int);\n")
-    migrations.write("4_orphan.sql", "insert into child values (42);\n")
-    engine = engine_for(project, migrations.path, transport, batch_size=batch_size)
-    with pytest.raises(MigrationFailed) as caught:
-        engine.apply(load(migrations.path))
-    # migration 2's replica role did not switch off migration 4's foreign key, nor its search_path move 3
-    assert caught.value.version == "4" and caught.value.sql_error is not None
-    assert caught.value.sql_error.sqlstate == "23503"
-    assert table_exists(project, "public.lands_here") and not table_exists(project, "elsewhere.lands_here")
-    assert [r[0] for r in ledger_rows(project)] == ["1", "2", "3"]
 
 
 def test_ledger_rows_do_not_depend_on_standard_conforming_strings(project: Project, migrations: MigrationDir) -> None:

@@ -10,10 +10,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-from conftest import SandboxProcess, run_inv, user_project
+import stamina
+from conftest import SandboxFactory, SandboxProcess, run_inv, user_project
 
 from migrations_tasks.authoring.pull.record import record
 from migrations_tasks.config.settings import load_settings
@@ -42,25 +44,30 @@ def engine_on(
     return Engine(db, settings, on_event=(events.append if events is not None else None))
 
 
-@pytest.fixture(scope="module")
-def dropping() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--drop-every", "3")
-    yield process
-    process.stop()
+@pytest.fixture
+def dropping(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--drop-every", "3")
 
 
-@pytest.fixture(scope="module")
-def failing() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--fail-every", "4")
-    yield process
-    process.stop()
+@pytest.fixture
+def failing(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--fail-every", "4")
 
 
-@pytest.fixture(scope="module")
-def limited() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--rate-limit", "6", "--rate-window", "2")
-    yield process
-    process.stop()
+@pytest.fixture
+def limited(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--rate-limit", "6", "--rate-window", "2")
+
+
+@pytest.fixture
+def no_backoff() -> Iterator[None]:
+    """stamina's test mode: every retry still happens (up to 20 a request), without its backoff's waits.
+
+    For the tests whose claim is the outcome (each migration applied once); the pacing and 429 tests keep the
+    real waits, which are what they check.
+    """
+    with stamina.set_testing(True, attempts=20):
+        yield
 
 
 def audit(db_url: str, count: int) -> workload.Audit:
@@ -68,6 +75,7 @@ def audit(db_url: str, count: int) -> workload.Audit:
         return workload.audit(conn, count)
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize("batch_size", [1, 4])
 def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twice(
     dropping: SandboxProcess, tmp_path: Path, batch_size: int
@@ -88,6 +96,7 @@ def test_lost_answers_are_settled_through_the_ledger_and_nothing_is_applied_twic
     assert all(e.status.value == "applied" for e in plan.entries)
 
 
+@pytest.mark.usefixtures("no_backoff")
 def test_a_lost_answer_while_db_pull_records_its_migration_is_settled_not_reported(
     dropping: SandboxProcess, tmp_path: Path
 ) -> None:
@@ -103,6 +112,7 @@ def test_a_lost_answer_while_db_pull_records_its_migration_is_settled_not_report
     assert [r[0] for r in rows] == [m.version for m in load(tmp_path).migrations]
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize("batch_size", [1, 4])
 def test_503s_on_writes_are_settled_by_resending_and_on_reads_retried(
     failing: SandboxProcess, tmp_path: Path, batch_size: int
@@ -164,11 +174,9 @@ def test_a_429_from_someone_else_spending_the_budget_is_waited_out(limited: Sand
     assert any("Rate limited (429)" in w for w in waits)
 
 
-@pytest.fixture(scope="module")
-def slow() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--latency-ms", "40")
-    yield process
-    process.stop()
+@pytest.fixture
+def slow(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--latency-ms", "40")
 
 
 def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path, *args: str) -> subprocess.Popen[str]:
@@ -186,18 +194,19 @@ def start_apply(sandbox: SandboxProcess, ref: str, cwd: Path, *args: str) -> sub
     )
 
 
-def wait_for_progress(process: subprocess.Popen[str], db_url: str, at_least: int) -> None:
-    """Wait (by polling the database, not the clock) until some migrations are applied."""
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        for _ in range(2000):
-            if process.poll() is not None:
-                return
-            exists = conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone()
-            if exists and exists[0] is not None:
-                row = conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
-                if row and row[0] >= at_least:
-                    return
-            time.sleep(0.01)
+#: An advisory lock the test holds while migration 10 asks for it: the run is in that request until released.
+GATE_KEY = 4242
+
+
+def wait_until_blocked(process: subprocess.Popen[str], conn: psycopg.Connection[Any]) -> None:
+    """Wait (by polling the database, not the clock) until a migration waits for the test's lock."""
+    query = "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+    for _ in range(6000):
+        assert process.poll() is None, "db.apply ended before it reached migration 10"
+        if conn.execute(query, (GATE_KEY,)).fetchone() != (0,):
+            return
+        time.sleep(0.01)
+    raise AssertionError("no migration ever waited for the test's lock")
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -206,19 +215,28 @@ def test_a_signal_stops_apply_at_a_migration_boundary_and_says_what_was_applied(
 ) -> None:
     project = slow.new_project()
     cwd = user_project(tmp_path)
-    workload.generate(cwd / "supabase" / "migrations", 30)
-    process = start_apply(slow, project.ref, cwd, "--batch-size", "3")  # stops between requests of 3
-    wait_for_progress(process, project.db_url, 3)
-    process.send_signal(signum)
-    out, err = process.communicate(timeout=120)
+    files = workload.generate(cwd / "supabase" / "migrations", 30)
+    with files[9].open("a") as tenth:  # the signal comes while the request holding 10, 11 and 12 is in flight
+        tenth.write(f"select pg_advisory_xact_lock({GATE_KEY});\n")
+    with psycopg.connect(project.db_url, autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(%s)", (GATE_KEY,))
+        process = start_apply(slow, project.ref, cwd, "--batch-size", "3")  # stops between requests of 3
+        wait_until_blocked(process, holder)
+        process.send_signal(signum)
+        assert process.stderr is not None
+        for line in process.stderr:  # the run took the signal: now let the request in flight finish
+            if "received" in line:
+                break
+        holder.execute("select pg_advisory_unlock(%s)", (GATE_KEY,))
+        out, err = process.communicate(timeout=120)
     assert process.returncode == code, err
     assert "Traceback" not in err
-    assert "stopping after the request in flight" in err
+    assert "stopping after the request in flight" in line + err
     assert "the database is at a migration boundary" in err
     found = audit(project.db_url, 30)
     assert found.consistent
-    assert 3 <= len(found.applied) < 30
-    assert f"Applied {len(found.applied)} migration" in out
+    assert len(found.applied) == 12  # the requests of 1-3, 4-6, 7-9, and the one in flight: 10-12
+    assert "Applied 12 migration" in out
     rerun = run_inv(
         "db.apply",
         cwd=cwd,
@@ -251,11 +269,9 @@ def test_sigkill_at_random_moments_leaves_a_migration_boundary_and_a_rerun_compl
     assert found.consistent and len(found.applied) == 12
 
 
-@pytest.fixture(scope="module")
-def alternating() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--fail-every", "2")
-    yield process
-    process.stop()
+@pytest.fixture
+def alternating(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--fail-every", "2")
 
 
 def apply_each_once(sandbox: SandboxProcess, directory: Path, count: int, batch_size: int) -> None:
@@ -268,6 +284,7 @@ def apply_each_once(sandbox: SandboxProcess, directory: Path, count: int, batch_
     assert found.consistent and len(found.applied) == count
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize(("batch_size", "count"), [(1, 6), (50, 10)])
 def test_503s_on_every_other_request_do_not_lock_writes_into_the_failing_slots(
     alternating: SandboxProcess, tmp_path: Path, batch_size: int, count: int
@@ -275,13 +292,12 @@ def test_503s_on_every_other_request_do_not_lock_writes_into_the_failing_slots(
     apply_each_once(alternating, tmp_path, count, batch_size)
 
 
-@pytest.fixture(scope="module")
-def random_503s() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--fail-rate", "0.5", "--seed", "178")  # a seed without long runs of 503s
-    yield process
-    process.stop()
+@pytest.fixture
+def random_503s(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--fail-rate", "0.5", "--seed", "178")  # a seed without long runs of 503s
 
 
+@pytest.mark.usefixtures("no_backoff")
 @pytest.mark.parametrize(("batch_size", "count"), [(1, 4), (5, 15)])
 def test_random_503s_at_half_of_all_requests_still_apply_everything_once(
     random_503s: SandboxProcess, tmp_path: Path, batch_size: int, count: int

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MigrationDir, Project, run_inv, user_project
+from conftest import MigrationDir, Project, run_inv, run_together, user_project
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import ConfigError, Refused, RollbackFailed, SqlSyntaxError
@@ -208,21 +207,7 @@ def test_concurrent_rollbacks_never_undo_a_migration_twice(
     write_chain(migrations, 6)
     local = load(migrations.path)
     engine_for(project, migrations, transport).apply(local)
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            results.append(engine_for(project, migrations, transport).rollback(local, to="2"))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_together(lambda: engine_for(project, migrations, transport).rollback(local, to="2"))
     undone = [o.version for r in results for o in r.outcomes if o.status == "rolled-back"]
     assert sorted(undone) == ["3", "4", "5", "6"]  # each exactly once; a second drop table would have failed
     assert tables(project) == {"t1", "t2"} and versions(project) == ["1", "2"]

@@ -26,7 +26,7 @@ from api_interposer import (
     first_blocks,
     writes_of,
 )
-from conftest import MigrationDir, Project, SandboxProcess, fresh_project
+from conftest import MigrationDir, Project, SandboxFactory, SandboxProcess, fresh_project
 
 from migrations_tasks.engine import Engine, Event
 from migrations_tasks.errors import MigrationFailed, MigrationFileError, MigrationsTasksError
@@ -36,20 +36,16 @@ from migrations_tasks.sandbox import workload
 from migrations_tasks.transport.connect import connect
 
 
-@pytest.fixture(scope="module")
-def prefixed() -> Iterator[SandboxProcess]:
+@pytest.fixture
+def prefixed(sandbox_factory: SandboxFactory) -> SandboxProcess:
     """A sandbox that prefixes every query with postgres-meta's statement and idle-session timeouts."""
-    process = SandboxProcess("--statement-timeout-prefix", "30")
-    yield process
-    process.stop()
+    return sandbox_factory("--statement-timeout-prefix", "30")
 
 
-@pytest.fixture(scope="module")
-def small_body() -> Iterator[SandboxProcess]:
+@pytest.fixture
+def small_body(sandbox_factory: SandboxFactory) -> SandboxProcess:
     """A sandbox whose API refuses bodies over 9,000 bytes with 413, as fastify's bodyLimit does."""
-    process = SandboxProcess("--max-body", "9000")
-    yield process
-    process.stop()
+    return sandbox_factory("--max-body", "9000")
 
 
 @pytest.fixture(params=["plain", "prefixed"])
@@ -180,9 +176,12 @@ def test_a_migration_another_run_applied_mid_batch_is_skipped_after_one_ledger_r
     assert project.sql("SELECT count(*) FROM c") == [(0,)]  # 3's SQL ran once, by the other run
 
 
-def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_with(
-    project: Project, migrations: MigrationDir
+@pytest.mark.parametrize("batch_size", [1, 50])
+@pytest.mark.parametrize("transport", ["api", "postgres"])
+def test_each_migration_starts_from_the_session_the_request_started_with_whatever_the_one_before_set(
+    project: Project, migrations: MigrationDir, transport: str, batch_size: int
 ) -> None:
+    """In a batch of one request (api) and on the one connection every request shares (postgres)."""
     migrations.write(
         "1_setup.sql",
         "create table parent (id int primary key);\ncreate table child (parent_id int references parent);\n"
@@ -190,20 +189,27 @@ def test_each_migration_in_a_batch_starts_from_the_session_the_request_started_w
     )
     migrations.write(
         "2_leaky.sql",
-        "set session_replication_role = replica;\nset search_path = elsewhere;\nset statement_timeout = 0;\n",
+        "set session_replication_role = replica;\nset search_path = elsewhere;\nset statement_timeout = '17s';\n",
     )
     migrations.write("3_where.sql", "create table lands_here as select current_setting('statement_timeout') as st;\n")
     migrations.write("4_orphan.sql", "insert into child values (42);\n")
-    status, alone = project.sandbox.call(
-        "POST", f"/v1/projects/{project.ref}/database/query", {"query": "SHOW statement_timeout"}
-    )
-    assert status == 201  # what a request of its own sees: the endpoint's timeout (30s with the prefix)
-    engine = engine_for(project, migrations.path)
+    if transport == "api":  # what a request of its own sees: the endpoint's timeout (30s with the prefix)
+        status, answer = project.sandbox.call(
+            "POST", f"/v1/projects/{project.ref}/database/query", {"query": "SHOW statement_timeout"}
+        )
+        assert status == 201
+        alone = answer[0]["statement_timeout"]
+    else:  # what a connection of its own sees
+        alone = project.sql("SHOW statement_timeout")[0][0]
+    engine = engine_for(project, migrations.path, transport, batch_size=batch_size)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
-    assert caught.value.version == "4" and "23503" in caught.value.message  # the foreign key held
+    # migration 2's replica role did not switch off migration 4's foreign key, nor its search_path move 3
+    assert caught.value.version == "4" and caught.value.sql_error is not None
+    assert caught.value.sql_error.sqlstate == "23503" and "23503" in caught.value.message
     assert tables(project, "public.lands_here", "elsewhere.lands_here") == [True, False]
-    assert project.sql("SELECT st FROM lands_here") == [(alone[0]["statement_timeout"],)]
+    assert project.sql("SELECT st FROM lands_here") == [(alone,)]  # nor its statement_timeout reach 3
+    assert versions(project) == ["1", "2", "3"]
 
 
 @pytest.mark.parametrize("transport", ["api", "postgres"])
@@ -287,6 +293,16 @@ def test_a_408_after_a_batch_committed_is_settled_through_the_ledger_without_res
     assert any("shows 4 committed" in s for s in said)
 
 
+def wait_until_sleeping(project: Project) -> None:
+    """Wait (by polling the server, not the clock) until a request sleeps in pg_sleep on ``project``'s database."""
+    query = "select count(*) from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'"
+    for _ in range(6000):
+        if project.sql(query) != [(0,)]:
+            return
+        time.sleep(0.01)
+    raise AssertionError("no request ever reached a migration's pg_sleep")
+
+
 def test_a_408_while_the_batch_still_runs_waits_for_all_of_it_and_calls_nothing_another_run_s(
     project: Project, interposer: Interposer, migrations: MigrationDir
 ) -> None:
@@ -299,7 +315,7 @@ def test_a_408_while_the_batch_still_runs_waits_for_all_of_it_and_calls_nothing_
             return forward(query)
         running.append(threading.Thread(target=forward, args=(query,)))
         running[0].start()
-        time.sleep(0.2)
+        wait_until_sleeping(project)  # the batch is on the server, in its first migration
         return failure(408, "Query read timeout")
 
     interposer.rule = answer_before_it_finishes

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,8 @@ class Host:
             "hosts": [host],
             "build_dir": str(build),
             "restart": "python3 restart.py",
-            "health": {"interval": 0.05, "timeout": 2, "deadline": 1.0},
+            # healthy: passes the first round, the deadline only bounds a hang; broken: polled until the deadline
+            "health": {"interval": 0.05, "timeout": 2, "deadline": 30 if health == "ok" else 1.0},
         }
         if self.server is None:
             host["local"] = True
@@ -345,6 +346,16 @@ def key_copies(text: str) -> list[Path]:
     return found
 
 
+GO = "go"
+
+
+def held(tmp_path: Path, then: str) -> str:
+    """Return a shell command that says 'held', waits until the test calls Release.let_go() (30 s at most), then
+    runs ``then``: a step in flight for exactly as long as the test needs, where a fixed sleep would guess."""
+    go = shlex.quote(str(tmp_path / GO))
+    return f"echo held; for i in $(seq 600); do [ -e {go} ] && break; sleep 0.05; done; {then}"
+
+
 class Release:
     """``inv release --env ci`` in a user's project, over a real sshd, with DEPLOY_SSH_KEY set."""
 
@@ -365,8 +376,13 @@ class Release:
             SUPABASE_ACCESS_TOKEN=project.sandbox.token,
             DEPLOY_SSH_KEY=self.key,
         )
-        self.seen = ""
+        self.seen = self.seen_err = ""
         self.proc: subprocess.Popen[str] | None = None
+        self.go = tmp_path / GO
+
+    def let_go(self) -> None:
+        """Let the command made by held() go on."""
+        self.go.touch()
 
     def start(self, *, own_group: bool = False) -> subprocess.Popen[str]:
         self.proc = subprocess.Popen(
@@ -378,7 +394,9 @@ class Release:
             text=True,
             start_new_session=own_group,
         )
-        threading.Timer(240, self.proc.kill).start()
+        self.deadline = threading.Timer(240, self.proc.kill)  # a run that hangs fails the test, not the session
+        self.deadline.daemon = True  # nor does it keep the interpreter up for 240 s at exit
+        self.deadline.start()
         return self.proc
 
     def wait_for(self, marker: str) -> None:
@@ -390,11 +408,21 @@ class Release:
                 return
         raise AssertionError(f"{marker!r} never came:\n{self.seen}")
 
+    def wait_for_err(self, marker: str) -> None:
+        """Read stderr until a line holds ``marker`` (``"SIGINT received"``: the run took the signal)."""
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.seen_err += line
+            if marker in line:
+                return
+        raise AssertionError(f"{marker!r} never came:\n{self.seen_err}")
+
     def finish(self) -> tuple[int, str, str, dict[str, Any]]:
         """Return the exit code, stdout, stderr and the run record."""
         assert self.proc is not None
         out, err = self.proc.communicate(timeout=120)
-        out = self.seen + out
+        self.deadline.cancel()
+        out, err = self.seen + out, self.seen_err + err
         masked = "\n".join(line for line in out.splitlines() if not line.startswith("::add-mask::"))
         assert CANARY not in masked + err and "Traceback" not in err, err
         records = list((self.cwd / ".release").glob("ci-*.json"))
@@ -441,7 +469,7 @@ def test_a_second_signal_aborts_at_once_and_still_releases_the_lock_removes_the_
     release.wait_for("[web] restart: echo restarting")
     assert release.proc is not None
     release.proc.send_signal(signal.SIGINT)  # as GitHub cancels: SIGINT; the restart is after the switch: it runs on
-    time.sleep(1)
+    release.wait_for_err("SIGINT received")
     assert release.proc.poll() is None
     release.proc.send_signal(signal.SIGTERM)  # ... then SIGTERM: abort
     code, out, err, record = release.finish()
@@ -467,13 +495,15 @@ def test_the_terminals_ctrl_c_reaches_only_the_release_so_a_restart_in_flight_co
     project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
 ) -> None:
     good = deploy_first(remote)
-    release = Release(project, migrations, tmp_path, remote, restart="echo restarting; sleep 2; python3 restart.py")
+    release = Release(project, migrations, tmp_path, remote, restart=held(tmp_path, "python3 restart.py"))
     proc = release.start(own_group=True)
-    release.wait_for("[web] restart: echo restarting")
+    release.wait_for("[web] restart: echo held")
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: every process of the foreground group
+    release.wait_for_err("SIGINT received")
+    release.let_go()  # the restart in flight goes on only now: had the Ctrl-C reached it, it would have ended
     code, out, err, record = release.finish()
     assert code == 130, out[-3000:] + err
-    assert "[web] restart: echo restarting" in out and "[web] rolled back: live: " + good in out
+    assert "[web] restart: echo held" in out and "[web] rolled back: live: " + good in out
     assert (record["status"], record["signal"], record["release_rolled_back"]) == ("stopped", "SIGINT", True)
     assert remote.live() == good and record["live"] == {"web": good} and record["release"] != good
     assert record["kept"] == ["1"] and ledger(project) == ["1"]  # it went live: never undone by default
@@ -509,17 +539,13 @@ def test_a_cancel_while_health_is_polled_after_the_switch_switches_back_before_t
 def test_a_signal_after_the_switch_of_a_release_without_health_checks_completes_it_and_exits_143(
     project: Project, migrations: MigrationDir, tmp_path: Path, remote: Host
 ) -> None:
-    release = Release(
-        project,
-        migrations,
-        tmp_path,
-        remote,
-        restart="echo restarting; sleep 2; python3 restart.py",
-        health={"enabled": False},
-    )
+    restart = held(tmp_path, "python3 restart.py")
+    release = Release(project, migrations, tmp_path, remote, restart=restart, health={"enabled": False})
     proc = release.start()
-    release.wait_for("[web] restart: echo restarting")
+    release.wait_for("[web] restart: echo held")
     proc.send_signal(signal.SIGTERM)
+    release.wait_for_err("SIGTERM received")
+    release.let_go()
     code, out, err, record = release.finish()
     assert code == 143, out[-3000:] + err
     assert (record["status"], record["signal"]) == ("stopped", "SIGTERM")

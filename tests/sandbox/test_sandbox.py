@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
-from conftest import CANARY, Project, SandboxProcess
+from conftest import CANARY, Project, SandboxFactory, SandboxProcess
 
 
 def query(project: Project, sql: str, path: str = "query", token: str | None = None) -> tuple[int, object]:
@@ -135,18 +134,14 @@ def post_raw(sandbox: SandboxProcess, ref: str, sql: str) -> tuple[int, dict[str
         conn.close()
 
 
-@pytest.fixture(scope="module")
-def faulty() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--fail-every", "3", "--drop-every", "4")
-    yield process
-    process.stop()
+@pytest.fixture
+def faulty(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--fail-every", "3", "--drop-every", "4")
 
 
-@pytest.fixture(scope="module")
-def limited() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--rate-limit", "5")
-    yield process
-    process.stop()
+@pytest.fixture
+def limited(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--rate-limit", "5")
 
 
 def test_fail_every_answers_503_without_running_and_drop_every_commits_then_hangs_up(

