@@ -37,6 +37,8 @@ from .limits import TOO_LARGE_BODY
 
 log = logging.getLogger("migrations_tasks.sandbox")
 
+#: A refused body is read and dropped for at most this long (and this much) before the connection closes.
+LINGER_SECONDS, LINGER_BYTES = 2.0, 64 * 1024 * 1024
 ROUTE = re.compile(r"^/v1/projects/([^/]+)/(database/query(?:/read-only)?|health)$")
 SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
 
@@ -68,20 +70,40 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _refuse(self, status: int, body: Any) -> None:
+        """Answer without reading the body, then close the connection as web servers do (a lingering close).
+
+        Closing a socket whose received data is unread makes the kernel reset the connection, and a reset can
+        destroy the answer before the client reads it: the client saw "connection reset" instead of the 413
+        (9 of 600 bodies of 200 KB from four clients at once, here). So the answer says ``Connection: close``
+        and what the client still sends is read and dropped until it closes, or for LINGER_SECONDS; no SQL
+        ever sees it.
+        """
+        self.close_connection = True
+        self._send(status, body, {"Connection": "close"})
+        self.wfile.flush()
+        self.connection.settimeout(LINGER_SECONDS)
+        dropped = 0
+        try:
+            while dropped < LINGER_BYTES:
+                chunk = self.rfile.read1(65536)
+                if not chunk:
+                    break
+                dropped += len(chunk)
+        except OSError:  # timed out or gone: close now
+            pass
+
     def _body_length(self) -> int | None:
         """Return the announced body length; None (after answering) when it is malformed or too large."""
         if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            self._send(411, {"message": "Length Required"})
+            self._refuse(411, {"message": "Length Required"})
             return None
         text = (self.headers.get("Content-Length") or "0").strip()
         if not text.isascii() or not text.isdigit():
-            self.close_connection = True  # the body's end is unknown: the connection cannot be reused
-            self._send(400, {"message": "Bad Request: invalid Content-Length"})
+            self._refuse(400, {"message": "Bad Request: invalid Content-Length"})  # the body's end is unknown
             return None
         if int(text) > self.api.limits.max_body:
-            self.close_connection = True
-            self._send(413, TOO_LARGE_BODY)
+            self._refuse(413, TOO_LARGE_BODY)
             return None
         return int(text)
 
@@ -101,8 +123,10 @@ class Handler(BaseHTTPRequestHandler):
             if parts.path.startswith("/v1/"):
                 self.api.count("-")
             unread = (self.headers.get("Content-Length") or "0").strip() != "0" or self.headers.get("Transfer-Encoding")
-            self.close_connection = bool(unread)  # a body we will not read: the connection cannot be reused
-            self._send(401, {"message": "Unauthorized"})
+            if unread:  # a body we will not read: the connection cannot be reused
+                self._refuse(401, {"message": "Unauthorized"})
+            else:
+                self._send(401, {"message": "Unauthorized"})
             return
         length = self._body_length()
         if length is None:
