@@ -41,6 +41,8 @@ from .validation import Refusal, body_length, health_services, query_body, unaut
 
 log = logging.getLogger("migrations_tasks.sandbox")
 NOT_FOUND = {"message": "Not Found"}
+#: A refused body is read and dropped for at most this long (and this much) before the connection closes.
+LINGER_SECONDS, LINGER_BYTES = 2.0, 64 * 1024 * 1024
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -71,9 +73,30 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _refuse(self, refusal: Refusal, headers: dict[str, str] | None = None) -> None:
-        if refusal.close:
-            self.close_connection = True
-        self._send(refusal.status, refusal.body, headers)
+        """Answer a refusal; one that closes the connection drains the unread body first (a lingering close).
+
+        Closing a socket whose received data is unread makes the kernel reset the connection, and a reset can
+        destroy the answer before the client reads it: the client saw "connection reset" instead of the 413
+        (9 of 600 bodies of 200 KB from four clients at once, here). So the answer says ``Connection: close``
+        and what the client still sends is read and dropped until it closes, or for LINGER_SECONDS; no SQL
+        ever sees it.
+        """
+        if not refusal.close:
+            self._send(refusal.status, refusal.body, headers)
+            return
+        self.close_connection = True
+        self._send(refusal.status, refusal.body, {**(headers or {}), "Connection": "close"})
+        self.wfile.flush()
+        self.connection.settimeout(LINGER_SECONDS)
+        dropped = 0
+        try:
+            while dropped < LINGER_BYTES:
+                chunk = self.rfile.read1(65536)
+                if not chunk:
+                    break
+                dropped += len(chunk)
+        except OSError:  # timed out or gone: close now
+            pass
 
     def do_GET(self) -> None:
         self._dispatch("GET")
