@@ -140,7 +140,7 @@ def main(argv: list[str]) -> int:
         ensure_venv()
         ensure_system_tools()
         # Four workers on two cores: most of a test's time is spent waiting on servers and subprocesses.
-        workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest) else ["-n", "4"]
+        workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else ["-n", "4"]
         return run(PY, "-m", "pytest", *workers, *rest)
     if command == "lint":
         ensure_venv()
