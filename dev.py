@@ -140,7 +140,8 @@ def main(argv: list[str]) -> int:
         ensure_venv()
         ensure_system_tools()
         # Four workers on two cores: most of a test's time is spent waiting on servers and subprocesses.
-        workers = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else ["-n", "4"]
+        own = any(a.startswith(("-n", "--numprocesses")) or a.endswith("no:xdist") for a in rest)
+        workers = [] if own else ["-n", "4"]
         return run(PY, "-m", "pytest", *workers, *rest)
     if command == "lint":
         ensure_venv()
