@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "migrations_tasks"
 MAX_MODULE_LINES = 400
 #: Modules that may sit loose at the package's top level: the leaves every layer uses, and the entry point.
-TOP_LEVEL = {"__init__", "_version", "errors", "secret", "progress", "wording", "sql"}
+TOP_LEVEL = {"__init__", "_version", "errors", "secret", "progress", "wording", "sql", "untrusted"}
 MAX_FUNCTION_LINES = 60
 #: Functions that are one SQL (or shell) text and nothing else: long by nature, simple by construction.
 TEXT_BUILDERS = {
@@ -156,7 +156,7 @@ def test_no_function_is_over_60_lines_except_sql_text_builders() -> None:
 #: A name is a module or a package (all of its modules); the longest name that matches a module wins, and
 #: every ``render`` module is output.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("leaves", ("errors", "secret", "progress", "wording", "_version", "sql")),
+    ("leaves", ("errors", "secret", "progress", "wording", "_version", "sql", "untrusted")),
     (
         "config",
         (

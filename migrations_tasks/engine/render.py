@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..output.reporter import Reporter, table
+from ..untrusted import escape, markdown, markdown_row
 from ..wording import plural
 
 if TYPE_CHECKING:  # status imports the parser; keep `inv --list` from paying for it
@@ -103,9 +104,9 @@ def _github_check(plan: Comparison, state: str, requests: int) -> None:
             line=1 if path else None,
             title=f"db.check: {entry.status.value}",
         )
-    rows = "\n".join(f"| {e.version} | {e.name} | {e.status.value} |" for e in plan.entries)
+    rows = "\n".join(markdown_row((e.version, e.name, e.status.value)) for e in plan.entries)
     github.summary(
-        f"### db.check: {state}\n\n| version | name | status |\n|---|---|---|\n{rows}\n\n"
+        f"### db.check: {markdown(state)}\n\n| version | name | status |\n|---|---|---|\n{rows}\n\n"
         f"{plural(requests, 'request')}.\n"
     )
     github.set_outputs({"state": state, "pending": " ".join(e.version for e in plan.pending)})
@@ -124,11 +125,11 @@ def render_event(reporter: Reporter, event: Event) -> None:
     stream = reporter.err if reporter.json else reporter.out
     m = event.migration
     if event.kind == "start" and m is not None:
-        print(f"  applying {m.version} {m.name} ...", end="", file=stream, flush=True)
+        print(f"  applying {m.version} {escape(m.name)} ...", end="", file=stream, flush=True)
         reporter.line_open = True
         return
     if event.kind == "start-rollback":
-        print(f"  rolling back {event.version} {event.name} ...", end="", file=stream, flush=True)
+        print(f"  rolling back {escape(event.version)} {escape(event.name)} ...", end="", file=stream, flush=True)
         reporter.line_open = True
         return
     if reporter.line_open:
@@ -217,7 +218,7 @@ def _github_apply(result: ApplyResult) -> None:
 
     if not github.active() or result.dry_run:
         return
-    rows = "\n".join(f"| {o.version} | {o.name} | {o.status} | {o.seconds:.2f}s |" for o in result.outcomes)
+    rows = "\n".join(markdown_row((o.version, o.name, o.status, f"{o.seconds:.2f}s")) for o in result.outcomes)
     github.summary(
         f"### db.apply: {len(result.applied)} applied\n\n| version | name | result | time |\n"
         f"|---|---|---|---|\n{rows}\n\n{plural(result.requests, 'request')}.\n"

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import EXIT_OK
 from ..output import github
+from ..untrusted import markdown, markdown_row
 from ..wording import TextEnum
 from .options import MigrationsPolicy
 
@@ -109,47 +110,57 @@ def finish(record: RunRecord, record_dir: Path, status: RunStatus, code: int, er
 
 
 def _facts(record: RunRecord) -> list[tuple[str, str]]:
-    """Return what a record says beyond its steps, as (Markdown line, terminal line) pairs."""
+    """Return what a record says beyond its steps, as (Markdown line, terminal line) pairs; every value in
+    the Markdown line escaped (a version, a host or an error text may hold anything)."""
+    facts: list[tuple[str, str]] = []
+
+    def fact(heading: str, words: str, value: str, after: str = "", after_text: str = "") -> None:
+        facts.append((f"{heading}{markdown(value + after)}", f"{words}{value}{after_text or after}"))
 
     def listed(values: list[str]) -> str:
         return ", ".join(values)
 
-    facts: list[tuple[str, str]] = []
     if record.applied:
-        facts.append((f"Migrations applied: {listed(record.applied)}", f"applied: {listed(record.applied)}"))
+        fact("Migrations applied: ", "applied: ", listed(record.applied))
     if record.rolled_back_migrations:
-        undone = listed(record.rolled_back_migrations)
-        facts.append((f"Migrations rolled back: {undone}", f"rolled back: {undone}"))
+        fact("Migrations rolled back: ", "rolled back: ", listed(record.rolled_back_migrations))
     if record.not_undone:
-        left = listed(record.not_undone)
-        facts.append((f"**Could not be undone:** {left}", f"COULD NOT BE UNDONE: {left} (no down SQL); fix forward."))
+        fact(
+            "**Could not be undone:** ",
+            "COULD NOT BE UNDONE: ",
+            listed(record.not_undone),
+            "",
+            " (no down SQL); fix forward.",
+        )
     if record.kept:
-        kept = listed(record.kept)
-        facts.append((f"**Not undone:** {kept}: {record.kept_reason}", f"NOT UNDONE: {kept}: {record.kept_reason}"))
+        fact("**Not undone:** ", "NOT UNDONE: ", f"{listed(record.kept)}: {record.kept_reason}")
     if record.signal and not (record.error or "").startswith(f"{record.signal} asked the run to stop"):
-        facts.append((f"{record.signal} asked the run to stop", f"{record.signal} asked the run to stop"))
+        fact("", "", f"{record.signal} asked the run to stop")
     if record.release:
         back = record.release_rolled_back
         facts.append(
             (
-                f"Release: {record.release}" + (" (rolled back)" if back else ""),
+                f"Release: {markdown(record.release)}" + (" (rolled back)" if back else ""),
                 f"release: {record.release} on {listed(record.hosts)}"
                 + (" (rolled back to the previous release)" if back else ""),
             )
         )
     if record.live:
-        live = listed([f"{host}: {release or 'nothing'}" for host, release in record.live.items()])
-        facts.append((f"Live now: {live}", f"live now: {live}"))
+        fact(
+            "Live now: ",
+            "live now: ",
+            listed([f"{host}: {release or 'nothing'}" for host, release in record.live.items()]),
+        )
     if record.error:
-        facts.append((f"Error: {record.error}", f"error: {record.error}"))
+        fact("Error: ", "error: ", record.error)
     return facts
 
 
 def summary_markdown(record: RunRecord) -> str:
     """Return the record as a Markdown report (the GitHub step summary)."""
-    rows = "\n".join(f"| {s.name} | {s.status} | {s.seconds:.2f}s | {s.detail} |" for s in record.steps)
+    rows = "\n".join(markdown_row((s.name, s.status, f"{s.seconds:.2f}s", s.detail)) for s in record.steps)
     lines = [
-        f"### Release to {record.env}: {record.status}",
+        f"### Release to {markdown(record.env)}: {markdown(record.status)}",
         "",
         "| step | result | time | detail |",
         "|---|---|---|---|",

@@ -15,6 +15,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO
 
+from .. import untrusted
+from . import streams
+
 
 def active(environ: Mapping[str, str] | None = None) -> bool:
     """Return True inside a GitHub Actions job."""
@@ -33,7 +36,17 @@ def _stream(out: IO[str] | None) -> IO[str]:
     return out or _commands[0] or sys.stdout
 
 
+def _command(line: str, out: IO[str] | None) -> None:
+    """Send one workflow command: the only way a line starting with ``::`` leaves a task (see streams)."""
+    streams.write_command(_stream(out), line)
+
+
 def _escape_data(text: str) -> str:
+    """Return a command's data with hidden characters shown (:mod:`migrations_tasks.untrusted`), %-escaped."""
+    return _escape_raw(untrusted.escape_lines(text))
+
+
+def _escape_raw(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -45,12 +58,11 @@ def mask(values: Iterable[str | None], out: IO[str] | None = None) -> None:
     """Ask the runner to hide these values in every later log line (``::add-mask::``)."""
     if not active():
         return
-    stream = _stream(out)
     for value in values:
         if value:
             for line in value.splitlines() or [value]:
                 if line.strip():
-                    print(f"::add-mask::{_escape_data(line)}", file=stream, flush=True)
+                    _command(f"::add-mask::{_escape_raw(line)}", out)
 
 
 @contextmanager
@@ -59,12 +71,11 @@ def group(title: str, out: IO[str] | None = None) -> Iterator[None]:
     if not active():
         yield
         return
-    stream = _stream(out)
-    print(f"::group::{_escape_data(title)}", file=stream, flush=True)
+    _command(f"::group::{_escape_data(title)}", out)
     try:
         yield
     finally:
-        print("::endgroup::", file=stream, flush=True)
+        _command("::endgroup::", out)
 
 
 def annotate(
@@ -90,7 +101,7 @@ def annotate(
     if title:
         props.append(f"title={_escape_property(title)}")
     head = f"::{level} {','.join(props)}" if props else f"::{level}"
-    print(f"{head}::{_escape_data(message)}", file=_stream(out), flush=True)
+    _command(f"{head}::{_escape_data(message)}", out)
 
 
 def summary(markdown: str) -> None:
@@ -109,7 +120,7 @@ def set_outputs(values: Mapping[str, str]) -> None:
         return
     with open(path, "a", encoding="utf-8") as handle:
         for name, value in values.items():
-            if "\n" in value:
+            if "\n" in value or "\r" in value:
                 delimiter = f"EOF_{secrets.token_hex(8)}"
                 handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
             else:

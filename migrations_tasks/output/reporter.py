@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from .. import untrusted
 from ..errors import MigrationFileError, MigrationsTasksError, SqlError
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
-    """Return rows as a plain-text table with aligned columns."""
+    """Return rows as a plain-text table with aligned columns (cells on one line, hidden characters escaped)."""
+    rows = [[untrusted.escape(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row)]

@@ -7,6 +7,8 @@ from typing import Any
 from ..lint.render import annotate, finding_dict, finding_lines
 from ..output import github
 from ..output.reporter import Reporter, table
+from ..untrusted import markdown as md
+from ..untrusted import markdown_row as md_row
 from ..wording import plural
 from .locks import BLOCKS, impact
 from .results import Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
@@ -133,10 +135,10 @@ def markdown(result: PlanResult) -> str:
     if not result.migrations:
         return "\n".join([*lines, "Nothing pending."]) + "\n"
     lines += ["| " + " | ".join(h.lower() for h in HEADERS) + " |", "|---" * len(HEADERS) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in summary_rows(result, markdown=True)]
-    details = [f"- `{f.where}` **{f.level}** `{f.rule}`: {f.message}" for f in result.findings]
-    failures = [f"- `{m.file}` failed: {m.failure.splitlines()[0]}" for m in result.migrations if m.failure]
-    failures += [f"- `{m.file}` not rehearsed: {m.reason}" for m in result.migrations if m.reason]
+    lines += [md_row(row) for row in summary_rows(result)]
+    details = [f"- {md(f.where)} **{md(f.level)}** {md(f.rule)}: {md(f.message)}" for f in result.findings]
+    failures = [f"- {md(m.file)} failed: {md(m.failure.splitlines()[0])}" for m in result.migrations if m.failure]
+    failures += [f"- {md(m.file)} not rehearsed: {md(m.reason)}" for m in result.migrations if m.reason]
     return "\n".join([*lines, "", *failures, *details]) + "\n"
 
 

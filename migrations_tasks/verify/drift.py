@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import untrusted
 from ..sql import normal_tokens, quote_ident
 from .lints import user_schema_condition
 
@@ -137,8 +138,9 @@ class Difference:
     detail: str = ""
 
     def describe(self) -> str:
-        """Return the difference as one line."""
-        return f"{self.kind}: {self.category} {self.object}" + (f": {self.detail}" if self.detail else "")
+        """Return the difference as one line (names with hidden characters shown escaped and flagged)."""
+        detail = f": {untrusted.escape(self.detail)}" if self.detail else ""
+        return f"{self.kind}: {self.category} {untrusted.flagged(self.object)}{detail}"
 
 
 Catalog = dict[str, dict[str, dict[str, Any]]]

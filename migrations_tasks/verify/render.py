@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..output.reporter import Reporter
+from ..untrusted import escape, flagged
 from ..wording import plural
 from .results import ERROR, FAIL, PASS, SKIPPED
 
@@ -76,7 +77,7 @@ def _say_history(say: Any, result: Any) -> None:
     if result.plan is not None:
         for entry in result.plan.entries:
             if entry.status.value != "applied":
-                say(f"  {entry.status.value.upper():<13} {entry.version} {entry.name}".rstrip())
+                say(f"  {entry.status.value.upper():<13} {escape(entry.version)} {flagged(entry.name)}".rstrip())
 
 
 def _say_expectations(say: Any, result: Any) -> None:
@@ -101,12 +102,12 @@ def _say_expectations(say: Any, result: Any) -> None:
 
 def _say_advisories(say: Any, result: Any) -> None:
     for finding in result.active_findings:
-        say(f"  {finding.level.upper():<5} {finding.rule}: {finding.object}")
-        say(f"        {finding.detail}")
+        say(f"  {finding.level.upper():<5} {finding.rule}: {flagged(finding.object)}")
+        say(f"        {escape(finding.detail)}")
         say(f"        remedy: {finding.remedy}")
     for finding in result.findings:
         if finding.silenced is not None:
-            say(f"  silenced {finding.rule}: {finding.object} (reason: {finding.silenced})")
+            say(f"  silenced {finding.rule}: {flagged(finding.object)} (reason: {escape(finding.silenced)})")
 
 
 def _say_drift(say: Any, result: Any) -> None:

@@ -345,7 +345,7 @@ def test_a_renamed_column_and_a_not_null_column_without_default_are_warned_about
     rename, not_null = doc["warnings"]
     assert "public.todos: column title dropped and heading added (text, same position): probably a rename" in rename
     assert "ADD COLUMN heading is NOT NULL without a default: it fails (23502) on a table with rows" in not_null
-    assert f"--   {rename}" in doc["sql"] and "-- WARNING: the proof has no rows" in doc["sql"]
+    assert f"--   {rename}" in doc["sql"] and "-- WARNING: the proof cannot see these" in doc["sql"]
     human = live.inv("db.pull", "--dry-run")
     assert "warning: public.todos: column title dropped and heading added" in human.stderr
 

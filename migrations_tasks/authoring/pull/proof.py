@@ -10,10 +10,12 @@ rolled back, one statement per call so a failure names its statement, and reads 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ... import untrusted
 from ...config.settings import Settings
 from ...engine import Engine
 from ...errors import MigrationFailed, SqlError
@@ -48,6 +50,21 @@ class Generated:
     unsupported: list[str] = field(default_factory=list)
 
 
+#: Counts the rows of one table; made in the session's temporary schema, so nothing of it outlives the proof.
+ROW_COUNT_FUNCTION = """CREATE OR REPLACE FUNCTION pg_temp.mt_row_count(t regclass) RETURNS bigint
+LANGUAGE plpgsql AS $$ DECLARE n bigint;
+BEGIN EXECUTE format('SELECT count(*) FROM ONLY %s', t) INTO n; RETURN n; END $$"""
+#: Rows per table the throwaway's postgres may read, in one query whatever the number of tables; tables that
+#: belong to an extension (filled by CREATE EXTENSION) and the ledger are left out.
+ROW_COUNTS_SQL = """SELECT coalesce(json_object_agg(format('%I.%I', n.nspname, c.relname),
+  pg_temp.mt_row_count(c.oid)), '{}') AS counts
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'supabase_migrations')
+  AND n.nspname NOT LIKE 'pg\\_%' AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'e')"""
+
+
 class Workbench:
     """The throwaway database, reached directly, with an engine on it."""
 
@@ -66,6 +83,28 @@ class Workbench:
     def snapshot(self) -> Snapshot:
         """Return the catalog as it is now."""
         return Snapshot.from_row(self.db.execute(self._snapshot_sql, write=False)[0])
+
+    def row_counts(self) -> dict[str, int]:
+        """Return how many rows each table holds now (see :data:`ROW_COUNTS_SQL`)."""
+        self.db.execute(ROW_COUNT_FUNCTION, write=False)
+        counts = self.db.execute(ROW_COUNTS_SQL, write=False)[0]["counts"]
+        return {str(k): int(v) for k, v in (json.loads(counts) if isinstance(counts, str) else counts).items()}
+
+    def same_rows(self, before: dict[str, int], what: str) -> None:
+        """Refuse a file that changed rows: db.pull writes schema changes only (``what``: the part that ran)."""
+        after = self.row_counts()
+        changed = [
+            f"{untrusted.escape(name)}: {before.get(name, 0)} rows before, {count} after"
+            for name, count in sorted(after.items())
+            if count != before.get(name, 0)
+        ]
+        if changed:
+            raise Unproven(
+                f"{what} changed rows on the migrations' database, though db.pull writes schema changes only",
+                changed,
+                hint="A name or text in the live catalog may smuggle a statement into the file: report it; "
+                "nothing was written.",
+            )
 
     def rehearse(self, statements: Sequence[str], what: str) -> Snapshot:
         """Run ``statements`` (``what``: "the migration" or "its down SQL") in a transaction that is rolled
@@ -142,11 +181,29 @@ def remaining(after: Snapshot, want: Snapshot, allowed: set[tuple[str, str]]) ->
     ]
 
 
-def candidate(directory: Path, version: str, name: str, text: str) -> Migration:
-    """Write ``text`` as ``<version>_<name>.sql`` in ``directory`` and parse it as ``db.apply`` would."""
+def candidate(
+    directory: Path, version: str, name: str, text: str, up: Sequence[str], down: Sequence[str] | None = None
+) -> Migration:
+    """Write ``text`` as ``<version>_<name>.sql`` in ``directory`` and parse it as ``db.apply`` would; refuse
+    it unless it reads back as exactly the statements ``up`` (and ``down``) it was made of."""
     path = directory / f"{version}_{name}.sql"
     path.write_text(text, encoding="utf-8")
-    return parse_file(MigrationFileName(path, version, name))
+    migration = parse_file(MigrationFileName(path, version, name))
+    _reads_back("the generated migration", [s.text for s in migration.statements], up)
+    if down is not None:
+        _reads_back("its down SQL", migration.down.texts if migration.down else [], down)
+    return migration
+
+
+def _reads_back(what: str, read: Sequence[str], meant: Sequence[str]) -> None:
+    if list(read) != list(meant):
+        extra = [untrusted.escape(s) for s in read if s not in meant][:5]
+        raise Unproven(
+            f"{what}, read back from the file, is not the statements it was made of ({len(read)} read, "
+            f"{len(meant)} meant)",
+            extra,
+            hint="A name or text in the live catalog breaks the file's layout: report it; nothing was written.",
+        )
 
 
 def apply_candidate(bench: Workbench, local: LocalMigrations, migration: Migration, what: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...output.reporter import Reporter
+from ...untrusted import escape, flagged
 from ...wording import plural
 from .results import PullResult, PullStatus
 
@@ -46,9 +47,9 @@ def _cost(result: PullResult) -> str:
 
 def _say_changes(say: Callable[[str], None], result: PullResult) -> None:
     for change in result.changes:
-        say(f"  {change}")
+        say(f"  {flagged(change)}")
     for warning in result.warnings:
-        say(f"warning: {warning}")
+        say(f"warning: {escape(warning)}")
     if result.commented:
         say("Commented out, the live database lacks these (inv db.pull --include-drops writes them):")
         for statement in result.commented:

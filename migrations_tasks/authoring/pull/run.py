@@ -44,8 +44,8 @@ from .catalog import Snapshot, compare, snapshot_request
 from .proof import Unproven, Workbench, apply_candidate, candidate, generate, remaining, tolerated
 from .record import record
 from .results import PullResult, PullStatus
-from .script import file_text, up_text
-from .warnings import data_warnings
+from .script import file_text, statement_text, statements_sql, up_text
+from .warnings import data_warnings, hidden_text_warnings
 
 DEFAULT_NAME = "remote_schema"
 
@@ -200,14 +200,17 @@ def _prove_on(
     say(f"pull: {len(initial)} difference(s) from the live database; generating and proving a migration ...")
     up = generate(bench, expected, live, include_drops=options.include_drops)
     result.changes = [s.summary for s in up.steps if s.summary]
-    result.commented = [f"{s.sql};" for s in up.commented]
-    result.warnings = data_warnings(expected, live)
+    result.commented = [f"{statement_text(s)};" for s in up.commented]
+    result.warnings = data_warnings(expected, live) + hidden_text_warnings([*up.steps, *up.commented])
     text = result.text = up_text(result.name, now, up.steps, up.commented, result.warnings)
     if up.unsupported:
         raise Unproven("some differences cannot be written as statements", up.unsupported)
     if not up.steps:
         return None
-    apply_candidate(bench, applied, candidate(scratch, result.version, result.name, text), "apply")
+    counts = bench.row_counts()
+    up_sql = statements_sql(up.steps)
+    apply_candidate(bench, applied, candidate(scratch, result.version, result.name, text, up_sql), "apply")
+    bench.same_rows(counts, "the generated migration")
     after = bench.snapshot()
     left = remaining(after, live, tolerated(initial, options.include_drops))
     if left:
@@ -217,8 +220,9 @@ def _prove_on(
         raise Unproven("its down SQL cannot be generated", down.unsupported)
     result.text = file_text(text, down.steps)
     result.down_statements = len(down.steps)
-    final = candidate(scratch, result.version, result.name, result.text)
+    final = candidate(scratch, result.version, result.name, result.text, up_sql, statements_sql(down.steps))
     apply_candidate(bench, applied, final, "rollback")
+    bench.same_rows(counts, "its down SQL")
     back = remaining(bench.snapshot(), expected, set())
     if back:
         raise Unproven("rolled back with its down SQL, the schema is not the migrations' again", back)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
+from ... import untrusted
 from .steps import Step
 
 MAX_SUMMARY_LINES = 40
@@ -21,8 +22,13 @@ _DROPS_NOTE = (
 
 
 def _comment(text: str) -> str:
-    """Return ``text`` with every line commented (``--`` alone on empty lines)."""
+    """Return a statement (:func:`statement_text`) with every line commented (``--`` alone on empty lines)."""
     return "\n".join(f"-- {line}" if line else "--" for line in text.split("\n"))
+
+
+def statement_text(step: Step) -> str:
+    """Return a step's statement as the file shows it: no character in it can end a comment or hide."""
+    return untrusted.sql_statement(step.sql)
 
 
 def statements_sql(steps: Sequence[Step]) -> list[str]:
@@ -31,14 +37,14 @@ def statements_sql(steps: Sequence[Step]) -> list[str]:
     Functions are created in the live database's order, and a body may use a table made after it (as
     ``pg_dump`` does, ``check_function_bodies`` is turned off for the migration's transaction).
     """
-    texts = [s.sql for s in steps]
+    texts = [statement_text(s) for s in steps]
     if any(t.startswith(("CREATE OR REPLACE FUNCTION", "CREATE OR REPLACE PROCEDURE")) for t in texts):
         texts.insert(0, FUNCTION_BODIES_OFF)
     return texts
 
 
 def _summary(steps: Sequence[Step]) -> list[str]:
-    lines = [f"--   {s.summary}" for s in steps if s.summary]
+    lines = [f"--   {untrusted.escape(s.summary)}" for s in steps if s.summary]
     if len(lines) > MAX_SUMMARY_LINES:
         lines = [*lines[:MAX_SUMMARY_LINES], f"--   ... and {len(lines) - MAX_SUMMARY_LINES} more"]
     return lines
@@ -50,7 +56,7 @@ def up_text(
     """Return the migration file up to (not including) its down block (``warnings``: see :mod:`.warnings`)."""
     stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     header = [
-        f"-- {name}: changes made in the live database, pulled by inv db.pull on {stamp}.",
+        f"-- {untrusted.escape(name)}: changes made in the live database, pulled by inv db.pull on {stamp}.",
         "-- db.pull writes a file only once it is proven on a throwaway database: applied on top of the",
         "-- migrations it leaves no difference from the live schema, and its down SQL restores their schema.",
         "-- The live database is recorded as having applied it (inv db.pull --no-record skips that).",
@@ -59,11 +65,11 @@ def up_text(
         *_summary(steps),
     ]
     if warnings:
-        header += ["--", "-- WARNING: the proof has no rows, so it cannot see these; read them before applying:"]
-        header += [f"--   {line}" for line in warnings]
+        header += ["--", "-- WARNING: the proof cannot see these; read them before applying:"]
+        header += [f"--   {untrusted.escape(line)}" for line in warnings]
     parts = ["\n".join(header), *(f"{sql};" for sql in statements_sql(steps))]
     if commented:
-        parts.append(_DROPS_NOTE + "\n".join(_comment(f"{s.sql};") for s in commented))
+        parts.append(_DROPS_NOTE + "\n".join(_comment(f"{statement_text(s)};") for s in commented))
     return "\n\n".join(parts) + "\n\n"
 
 

@@ -1,4 +1,4 @@
-"""What the proof cannot see: data. Warnings for changes that may lose rows' values or fail on a full table.
+"""What the proof cannot see: data, and what a reviewer may not see: names with hidden characters.
 
 The proof runs on a throwaway database without rows, so two kinds of change pass it and still hurt:
 
@@ -7,15 +7,22 @@ The proof runs on a throwaway database without rows, so two kinds of change pass
   values are not carried over;
 - ``ADD COLUMN ... NOT NULL`` without a default on an existing table fails (23502) on a table with rows.
 
-Pure: catalogs in, one line per warning out.
+A name or text with control or invisible characters (a line break, a bidi override, a zero-width space)
+is written as escapes (``U&"..."``, ``E'...'``): the file is right, but the reviewer should know that the
+object is not named what it seems at a glance.
+
+Pure: catalogs or steps in, one line per warning out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ... import untrusted
 from .catalog import Snapshot
+from .script import statement_text
+from .steps import Step
 
 
 def _renames(name: str, before: list[Mapping[str, Any]], after: list[Mapping[str, Any]]) -> list[str]:
@@ -57,3 +64,13 @@ def data_warnings(source: Snapshot, target: Snapshot) -> list[str]:
         before, after = list(have[name].get("columns") or []), list(want[name].get("columns") or [])
         out += _renames(name, before, after) + _not_null(name, before, after)
     return out
+
+
+def hidden_text_warnings(steps: Sequence[Step]) -> list[str]:
+    """Return a warning for every statement whose names or texts hold hidden characters."""
+    return [
+        f"{untrusted.escape(step.summary or step.sql)}: a name or text in it holds control or invisible "
+        "characters, written as escapes (U&\"...\", E'...'); check that this is the object you expect."
+        for step in steps
+        if statement_text(step) != step.sql
+    ]
