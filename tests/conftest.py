@@ -102,8 +102,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     texts = [content for _, content in report.sections]
     texts.append(report.longreprtext or "")
     if leaked(*texts):
+        # Fail, and still show what happened, with the token redacted.
+        shown = "\n".join(t.replace(CANARY, "<canary>") for t in texts[-1:])
         report.outcome = "failed"
-        report.longrepr = f"The secret canary token appeared in captured output or failure text of {item.nodeid}."
+        report.longrepr = (
+            f"The secret canary token appeared in captured output or failure text of {item.nodeid}.\n{shown}"
+        )
 
 
 def write_file(directory: Path, name: str, text: str | bytes = "SELECT 1;\n") -> Path:

@@ -7,8 +7,18 @@ summary), cursor and bidi controls (the terminal). A sink is safe when no payloa
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import CANARY, Project
+
+from migrations_tasks.engine import Engine
+from migrations_tasks.history.migrations import load
+from migrations_tasks.transport.connect import connect
 
 #: Pieces names are made of: line ends PostgreSQL, editors and the Actions runner know, comment and quote
 #: characters, dollar quotes, Markdown, ANSI, bidi and zero-width characters, multibyte letters.
@@ -146,3 +156,40 @@ def markdown_problems(summary: str) -> list[str]:
         elif cells != width:
             problems.append(line)
     return problems
+
+
+BASE = "public.base"
+BASE_MIGRATION = (
+    "20250101000000_base.sql",
+    "create table public.base (id int primary key);\nalter table public.base enable row level security;\n"
+    "create table public.notes (id int primary key, note text, body text);\n"
+    "alter table public.notes enable row level security;\n",
+)
+
+
+def run(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str, Path]:
+    """Run a task as GitHub Actions would; return the exit code, stdout and stderr (bytes decoded as they
+    are: no newline translation, so a raw carriage return shows) and the step summary's path."""
+    summary = cwd / "summary.md"
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "MIGRATIONS_"))}
+    full.update(env, GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(cwd / "out.txt"))
+    done = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=cwd, env=full, capture_output=True, timeout=300)
+    out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+    assert "Traceback" not in err, err
+    assert out.count(CANARY) + err.count(CANARY) <= 1, "the token is printed once, inside ::add-mask::"
+    return done.returncode, out, err, summary
+
+
+def apply_all(project: Project, directory: Path) -> None:
+    settings = project.settings(directory)
+    db = connect(settings)
+    try:
+        Engine(db, settings).apply(load(directory))
+    finally:
+        db.close()
+
+
+def out_of_band(project: Project, sql: str) -> None:
+    """Change the live database as the dashboard's SQL editor does: through the API."""
+    status, body = project.sandbox.call("POST", f"/v1/projects/{project.ref}/database/query", {"query": sql})
+    assert status == 201, body

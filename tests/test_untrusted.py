@@ -89,7 +89,7 @@ def test_hidden_characters_in_names_are_written_as_unicode_escapes(project: Proj
 
 def test_no_line_of_a_guarded_stream_reads_as_a_workflow_command_but_the_tools_own() -> None:
     out = io.StringIO()
-    guarded = streams._Guarded(out)  # noqa: SLF001 - the stream every task writes through
+    guarded = streams._Guarded(out)
     for payload in PAYLOADS:
         for piece in (f"drift: table public.x{payload}\n", ":", ":error::PWN\n", "  ", "::warning::PWN\n"):
             guarded.write(piece)
