@@ -25,8 +25,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from pglast import parser as _pg
-
 #: Unicode categories never shown as themselves: controls, format characters (bidi overrides, zero-width
 #: characters), line and paragraph separators, surrogates, private use and unassigned code points.
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
@@ -218,8 +216,10 @@ def sql_statement(statement: str) -> str:
     """
     if '"' not in statement and not has_hidden(statement.replace("\n", " ").replace("\t", " ")):
         return statement
+    from pglast import parser  # only db.pull writes SQL: no task pays for the parser at start
+
     try:
-        tokens = _pg.scan(statement)
+        tokens = parser.scan(statement)
     except Exception:
         return statement
     out, at = [], 0

@@ -140,7 +140,7 @@ def test_bad_input_to_new_and_pull_gets_one_clear_message_and_a_documented_exit_
 
 
 def test_the_docs_table_of_new_and_pull_lists_exactly_these_cases_with_their_messages() -> None:
-    section = DOCS.read_text(encoding="utf-8").split("## `db.new` and `db.pull`", 1)[1]
+    section = DOCS.read_text(encoding="utf-8").split("## `db.new` and `db.pull`", 1)[1].split("\n## ", 1)[0]
     rows = {line.split("`")[1]: line for line in section.splitlines() if line.startswith("| `")}
     assert sorted(rows) == sorted(c.id for c in CASES)
     for case in CASES:

@@ -120,7 +120,7 @@ def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
     assert migration["rollback_proof"]["status"] == "fail"
     assert "left behind by down: enum public.mood" in migration["rollback_proof"]["differences"]
     text = summary.read_text()
-    assert "### db.plan: not safe (exit 1)" in text and "| 2 | applies | `AccessExclusiveLock` public.todos" in text
+    assert "### db.plan: not safe (exit 1)" in text and "| 2 | applies | AccessExclusiveLock public.todos" in text
     assert (
         "::error file=supabase/migrations/2_mood.sql,line=1,col=1,title=db.plan%3A rollback-proof-failed::"
         in result.stderr
