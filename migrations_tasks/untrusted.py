@@ -46,7 +46,11 @@ _MARKDOWN = {
     "*": "\\*",
     "_": "\\_",
     "~": "\\~",
+    "$": "\\$",  # math
+    ":": "\\:",  # https://... autolinks, :emoji:
+    "@": "\\@",  # e-mail autolinks
 }
+_WWW = re.compile(r"(?i)(www)\.")
 _MARKDOWN_RE = re.compile("[" + re.escape("".join(_MARKDOWN)) + "]")
 
 
@@ -109,8 +113,10 @@ def workflow_safe_inside(text: str) -> str:
 
 
 def markdown(text: object) -> str:
-    """Return ``text`` as Markdown that shows it as written, on one line (a table cell, a list item)."""
-    return _MARKDOWN_RE.sub(lambda m: _MARKDOWN[m.group()], escape(str(text)))
+    """Return ``text`` as Markdown that shows it as written, on one line (a table cell, a list item): no
+    HTML, link, autolink, emphasis, math or extra cell."""
+    shown = _MARKDOWN_RE.sub(lambda m: _MARKDOWN[m.group()], escape(str(text)))
+    return _WWW.sub(lambda m: m.group(1) + "\\.", shown)
 
 
 class Markdown(str):

@@ -72,6 +72,7 @@ PAYLOADS = (
     "\n  ::warning file=PWN::x",
     " ##[error]PWN",
     " | PWN | <img src=x> <details open> [PWN](https://example.invalid) `",
+    " https://PWN.example.invalid www.PWN.invalid pwn@example.invalid $PWN$",
     "\x1b[2J\x1b[31mPWN",
     "\u202ePWN\u2066",
 )
@@ -143,8 +144,10 @@ def terminal_problems(output: str) -> list[str]:
 
 
 def markdown_problems(summary: str) -> list[str]:
-    """Return the table rows whose cell count differs from their header's, and raw HTML."""
-    problems = [line for line in summary.splitlines() if re.search(r"<[a-zA-Z/!]", line)]
+    """Return the table rows whose cell count differs from their header's, and lines with raw HTML, a link,
+    an autolink or math."""
+    rendered = re.compile(r"<[a-zA-Z/!]|(?<!\\)\]\(|(?<!\\)://|(?i:www)\.|(?<!\\)\$|(?<!\\)@")
+    problems = [line for line in summary.splitlines() if rendered.search(line)]
     width = 0
     for line in summary.splitlines():
         if not line.startswith("|"):
