@@ -19,7 +19,9 @@ TOP_LEVEL = {"__init__", "_version", "errors", "secret", "progress", "wording", 
 MAX_FUNCTION_LINES = 60
 #: Functions that are one SQL (or shell) text and nothing else: long by nature, simple by construction.
 TEXT_BUILDERS = {
-    "verify/drift.py:snapshot_sql",
+    "catalog/core.py:snapshot_sql",
+    "catalog/parts.py:_relation_parts",
+    "catalog/parts.py:_database_parts",
     "verify/lints.py:findings_sql",
 }
 
@@ -167,6 +169,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("history", ("history",)),
     ("transport", ("transport",)),
+    ("catalog", ("catalog",)),
     ("engine", ("engine",)),
     ("proving and shipping", ("verify", "lint", "rehearsal", "deploy", "authoring")),
     ("output", ("output",)),

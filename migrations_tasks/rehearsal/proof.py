@@ -3,70 +3,89 @@ must apply again after it.
 
 On the throwaway database, right after the rehearsal applied the migration: its down SQL runs as
 ``db.rollback`` sends it, the catalog is read again and compared with the one read before the migration
-(the drift check's comparison, plus privileges, comments, sequences, other types, publications, column
-order and owners), then the migration is applied again as ``db.apply`` sends it.
+(:func:`migrations_tasks.catalog.compare`, the one comparison drift and ``db.pull`` use), then the migration
+is applied again as ``db.apply`` sends it. A down that makes a dropped table or column again restores the
+catalog but not the rows: the proof says so (``restores the shape, not the data``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from .. import catalog
 from ..config.settings import Settings
 from ..engine import Engine
 from ..errors import MigrationFailed, MigrationsTasksError
 from ..history.migrations import LocalMigrations, Migration
 from ..transport.database import Database
-from ..verify import drift, rollback_parts
 from .results import Proof, ProofResult
 
 _WORDS = {
-    drift.ONLY_MIGRATIONS: "removed by apply + down, not restored",
-    drift.ONLY_DATABASE: "left behind by down",
-    drift.DIFFERS: "not restored",
+    catalog.ONLY_MIGRATIONS: "removed by apply + down, not restored",
+    catalog.ONLY_DATABASE: "left behind by down",
+    catalog.DIFFERS: "not restored",
 }
 
 
-def snapshot_sql(settings: Settings) -> str:
-    """Return the read of the catalog a rollback must restore."""
+def read(db: Database, settings: Settings) -> catalog.Snapshot:
+    """Return the catalog as the proof compares it: the one snapshot every comparison reads."""
     vs = settings.verify
-    return (
-        f"SELECT {drift.snapshot_sql(vs.drift_schemas, vs.drift_ignore_schemas)} AS catalog, "
-        f"{rollback_parts.rollback_parts_sql()} AS extra"
+    return catalog.Snapshot.from_row(
+        db.execute(catalog.request(vs.drift_schemas, vs.drift_ignore_schemas), write=False)[0]
     )
 
 
-def read(db: Database, settings: Settings) -> dict[str, Any]:
-    """Return the catalog as the proof compares it."""
-    row = db.execute(snapshot_sql(settings), write=False)[0]
-    return {"catalog": drift.normalise(row["catalog"]), "extra": row["extra"]}
-
-
-def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def differences(before: catalog.Snapshot, after: catalog.Snapshot) -> list[str]:
     """Return every way ``after`` (apply + down) differs from ``before``, one line each."""
-    found = drift.diff(before["catalog"], after["catalog"])
-    found += rollback_parts.rollback_differences(before["extra"], after["extra"])
     lines = []
-    for d in found:
+    for d in catalog.compare(before, after):
         detail = d.detail.replace(" in migrations", " before").replace(" in database", " after")
         lines.append(f"{_WORDS[d.kind]}: {d.category} {d.object}" + (f": {detail}" if detail else ""))
     return lines
 
 
-def prove(engine: Engine, local: LocalMigrations, migration: Migration, before: dict[str, Any]) -> ProofResult:
+def _columns(snapshot: catalog.Snapshot) -> set[str]:
+    """Return every table and every column (``table.column``) of a snapshot."""
+    out = set()
+    for name, table in snapshot.normal.get("tables", {}).items():
+        out.add(name)
+        out.update(f"{name}.{column}" for column in table.get("columns", {}))
+    return out
+
+
+def shape_only(before: catalog.Snapshot, up: catalog.Snapshot, down: catalog.Snapshot) -> list[str]:
+    """Return the tables and columns the migration dropped and its down SQL made again: empty now."""
+    gone = _columns(before) - _columns(up)
+    back = sorted(gone & _columns(down))
+    tables = {name for name in back if name in before.normal.get("tables", {})}
+    return [
+        f"{'table' if name in tables else 'column'} {name} is made again by the down SQL, but its rows are gone"
+        for name in back
+        if name in tables or name.rsplit(".", 1)[0] not in tables
+    ]
+
+
+def prove(engine: Engine, local: LocalMigrations, migration: Migration, before: catalog.Snapshot) -> ProofResult:
     """Run the down SQL of ``migration`` (the newest of ``local``), compare, and apply it again."""
     result = ProofResult()
+    up = read(engine.db, engine.ctx.settings)
     try:
         engine.rollback(local, version=migration.version, force=True)
     except MigrationsTasksError as exc:
         return ProofResult(Proof.FAIL, message=f"the down SQL failed: {_cause(exc)}")
-    result.differences = differences(before, read(engine.db, engine.ctx.settings))
+    down = read(engine.db, engine.ctx.settings)
+    result.differences = differences(before, down)
+    lost = shape_only(before, up, down)
     try:
         engine.apply(local, include_all=True)
     except MigrationFailed as exc:
         result.status, result.in_place = Proof.FAIL, False
         result.message = f"the migration does not apply again after its down SQL: {_cause(exc)}"
         return result
-    result.status = Proof.FAIL if result.differences else Proof.PASS
+    if result.differences:
+        result.status = Proof.FAIL
+    elif lost:
+        result.status, result.message = Proof.SHAPE_ONLY, "restores the shape, not the data: " + "; ".join(lost)
+    else:
+        result.status = Proof.PASS
     return result
 
 

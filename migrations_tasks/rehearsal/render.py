@@ -46,6 +46,7 @@ def proof_text(report: MigrationReport) -> str:
     """Return the rollback proof's verdict in a few words."""
     return {
         Proof.PASS: "pass",
+        Proof.SHAPE_ONLY: "restores the shape, not the data",
         Proof.FAIL: "FAIL",
         Proof.NO_DOWN_SQL: "cannot be undone (no down SQL)",
         Proof.NOT_RUN: "not run",

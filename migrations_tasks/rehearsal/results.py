@@ -21,6 +21,7 @@ class Proof(TextEnum):
     """How a migration's rollback proof went."""
 
     PASS, FAIL, NO_DOWN_SQL, NOT_RUN = "pass", "fail", "no-down-sql", "not-run"
+    SHAPE_ONLY = "shape-only"  # the catalog is restored, but a table or column the migration dropped is empty
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,16 @@ import fnmatch
 from collections.abc import Sequence
 from typing import Any
 
+from ..catalog import as_json
+from ..catalog import snapshot as catalog_snapshot
+from ..catalog.schemas import text_array
 from ..config.settings import Settings
 from ..config.subsections import CriticalTable, Silence
 from ..history import ledger
 from ..sql import quote_literal
 from . import lints
-from .drift import snapshot_sql
 from .results import Finding
-from .scripts import SETTING, VerifyScript, as_json, script_sql
+from .scripts import SETTING, VerifyScript, script_sql
 
 LEDGER_ROWS_SQL = f"""DO $mt_ledger$
 DECLARE v text;
@@ -47,7 +49,7 @@ def critical_sql(tables: Sequence[CriticalTable]) -> str:
     """Return an expression: the JSON array of critical tables with whether they exist and missing columns."""
     if not tables:
         return "'[]'::json"
-    values = ", ".join(f"({quote_literal(t.name)}, {lints.text_array(t.columns)})" for t in tables)
+    values = ", ".join(f"({quote_literal(t.name)}, {text_array(t.columns)})" for t in tables)
     return f"""(SELECT json_agg(json_build_object('table', t.name, 'exists', to_regclass(t.name) IS NOT NULL,
    'missing', (SELECT coalesce(json_agg(u.col ORDER BY u.ord), '[]') FROM unnest(t.cols) WITH ORDINALITY u(col, ord)
                WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = to_regclass(t.name)
@@ -61,14 +63,24 @@ def request_sql(scripts: Sequence[VerifyScript], settings: Settings, *, catalog:
     parts = [script_sql(i, s) for i, s in enumerate(scripts, 1)]
     parts.append(LEDGER_ROWS_SQL)
     outcomes = ", ".join(f"current_setting('{SETTING}.verify_{i}', true)" for i in range(1, len(scripts) + 1))
-    snapshot = snapshot_sql(vs.drift_schemas, vs.drift_ignore_schemas) if catalog else "NULL::json"
+    # The critical tables and advisories are read with the caller's search_path and kept for the last
+    # statement, which reads the catalog with an empty one (as the throwaway's is read: names qualified).
+    parts.append(f"""SELECT set_config('{SETTING}.critical', ({critical_sql(vs.critical_tables)})::text, true),
+  set_config('{SETTING}.findings', ({lints.findings_sql(vs.exposed_schemas)})::text, true)""")
+    snapshot = (
+        catalog_snapshot.columns_sql(vs.drift_schemas, vs.drift_ignore_schemas)
+        if catalog
+        else "NULL::json AS catalog, NULL::json AS detail, NULL::json AS parts"
+    )
+    if catalog:
+        parts.append(catalog_snapshot.PATH_SQL)
     parts.append(f"""SELECT
   current_setting('server_version') AS server_version,
   {LEDGER_COLUMNS},
   to_json(ARRAY[{outcomes}]::text[]) AS scripts,
-  {critical_sql(vs.critical_tables)} AS critical,
-  {lints.findings_sql(vs.exposed_schemas)} AS findings,
-  {snapshot} AS catalog""")
+  current_setting('{SETTING}.critical', true) AS critical,
+  current_setting('{SETTING}.findings', true) AS findings,
+  {snapshot}""")
     return ";\n".join(parts) + ";"
 
 

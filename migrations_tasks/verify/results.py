@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import catalog
 from ..history.sqlfile import Statement
 from ..history.status import Comparison
 from ..wording import TextEnum
-from . import drift as catalog
 
 
 class CheckStatus(TextEnum):

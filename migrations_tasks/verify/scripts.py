@@ -8,13 +8,13 @@ request returns.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..catalog import as_json
 from ..errors import MigrationFileError
 from ..history import ledger
 from ..history.sqlfile import Statement, combine, parse_statements, read_text
@@ -23,13 +23,6 @@ from .results import ScriptResult
 
 #: The prefix of the transaction-local settings verify's request keeps its outcomes in.
 SETTING = "migrations_tasks"
-
-
-def as_json(value: Any) -> Any:
-    """Return a JSON value that may arrive as text (the Management API) or decoded (psycopg)."""
-    if isinstance(value, str):
-        return json.loads(value) if value else None
-    return value
 
 
 @dataclass(frozen=True)

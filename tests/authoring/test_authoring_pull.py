@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project, SandboxProcess, run_inv, user_project
 
-from migrations_tasks.authoring.pull.catalog import Snapshot, compare, snapshot_request
+from migrations_tasks.catalog import Snapshot, compare
+from migrations_tasks.catalog import request as snapshot_request
 from migrations_tasks.engine import Engine
 from migrations_tasks.history.migrations import load
 from migrations_tasks.secret import Secret

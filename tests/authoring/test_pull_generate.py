@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from migrations_tasks.authoring.pull.catalog import Snapshot, compare
 from migrations_tasks.authoring.pull.generate import ddl
 from migrations_tasks.authoring.pull.grants import grants
 from migrations_tasks.authoring.pull.script import FUNCTION_BODIES_OFF, file_text, up_text
 from migrations_tasks.authoring.pull.steps import Phase, Script
+from migrations_tasks.catalog import Snapshot, compare
 from migrations_tasks.history.down import split_down_block
 from migrations_tasks.history.sqlfile import parse_statements
 

@@ -112,7 +112,8 @@ def test_hostile_live_names_give_a_file_of_schema_statements_only_that_a_fresh_p
         assert terminal_problems(out + err) == [], command
         if summary.exists():
             assert markdown_problems(summary.read_text(encoding="utf-8")) == [], command
-    assert "Drift: FAIL  1 difference" in said["db.verify --drift"]
+    assert "Drift: FAIL  2 differences" in said["db.verify --drift"]
+    assert "differs: column order public.notes" in said["db.verify --drift"]
     assert "only in migrations: column public.notes.note" in said["db.verify --drift"]
 
     fresh = sandbox.new_project()

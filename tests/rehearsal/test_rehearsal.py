@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import MigrationDir, Project
 
+from migrations_tasks.catalog.core import snapshot_sql
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import HistoryConflict
 from migrations_tasks.history.migrations import load
@@ -15,7 +16,6 @@ from migrations_tasks.rehearsal.render import migration_lines
 from migrations_tasks.rehearsal.results import Lock, PlanResult, Proof, Rehearsed
 from migrations_tasks.rehearsal.run import plan
 from migrations_tasks.transport.connect import connect
-from migrations_tasks.verify.drift import snapshot_sql
 
 BASE = """create table public.todos (
   id bigint generated always as identity primary key,
@@ -147,7 +147,9 @@ def test_a_down_sql_that_forgets_a_privilege_fails_its_proof(
         "20250102000000_revoke.sql", "revoke delete on public.todos from anon;\n-- migrate:down\n-- select 1;\n"
     )
     differences = rehearse().migrations[0].proof.differences
-    assert any(d.startswith("not restored: privileges table public.todos") for d in differences), differences
+    assert any(d.startswith("not restored: grants table public.todos: anon DELETE before only") for d in differences), (
+        differences
+    )
 
 
 def test_a_failing_migration_is_reported_as_db_apply_reports_it_and_ends_the_rehearsal(

@@ -12,13 +12,13 @@ import psycopg
 import pytest
 from conftest import MigrationDir, Project
 
+from migrations_tasks.catalog.diff import DIFFERS, ONLY_DATABASE, ONLY_MIGRATIONS, Difference, diff, normalise
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import ConfigError, MigrationFailed
 from migrations_tasks.history.migrations import load
 from migrations_tasks.sandbox.embedded import bare_server
 from migrations_tasks.transport.connect import connect
 from migrations_tasks.verify import verify
-from migrations_tasks.verify.drift import DIFFERS, ONLY_DATABASE, ONLY_MIGRATIONS, Difference, diff, normalise
 from migrations_tasks.verify.throwaway import Throwaway, throwaway_database
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "supabase" / "migrations"

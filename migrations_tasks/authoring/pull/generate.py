@@ -6,7 +6,7 @@ of the DDL leaves behind (see :mod:`.proof`), so new objects' default privileges
 
 from __future__ import annotations
 
-from .catalog import Snapshot
+from ...catalog import Snapshot
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
 from .properties import properties
 from .steps import Script

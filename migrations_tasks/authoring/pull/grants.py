@@ -11,7 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .catalog import GRANTED, Snapshot, grant_set
+from ...catalog import Snapshot
+from ...catalog.compare import grant_set
+from ...catalog.detail import GRANTED
 from .steps import Phase, Script
 
 _OPTION = " WITH GRANT OPTION"

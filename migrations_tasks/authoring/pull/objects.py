@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from ...catalog import Snapshot
+from ...catalog.core import PLATFORM_EXTENSIONS
+from ...catalog.snapshot import Item
 from ...sql import quote_ident, quote_literal
-from ...verify.drift import PLATFORM_EXTENSIONS
-from .catalog import Item, Snapshot
 from .steps import Phase, Script
 
 _POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ... import untrusted
+from ...catalog import ONLY_MIGRATIONS, Difference, Snapshot, compare
+from ...catalog import request as snapshot_request
 from ...config.settings import Settings
 from ...engine import Engine
 from ...errors import MigrationFailed, SqlError
 from ...history.migrations import LocalMigrations, Migration, MigrationFileName, parse_file
 from ...secret import Secret
-from ...verify.drift import ONLY_MIGRATIONS, Difference
 from ...verify.throwaway import connect
-from .catalog import Snapshot, compare, snapshot_request
 from .generate import ddl
 from .grants import grants
 from .properties import identity_options
@@ -174,11 +174,17 @@ def tolerated(initial: Iterable[Difference], include_drops: bool) -> set[tuple[s
     return {(d.category, d.object) for d in initial if d.kind == ONLY_MIGRATIONS}
 
 
+def _allowed(d: Difference, allowed: set[tuple[str, str]]) -> bool:
+    """Return True for a difference a file may leave: an object whose drop stays commented out, or the
+    column order of a table that keeps such a column (a column added live goes last, after it)."""
+    if d.category == "column order":
+        return any(category == "column" and name.startswith(f"{d.object}.") for category, name in allowed)
+    return (d.category, d.object) in allowed and d.kind == ONLY_MIGRATIONS
+
+
 def remaining(after: Snapshot, want: Snapshot, allowed: set[tuple[str, str]]) -> list[str]:
     """Return the differences left between two catalogs, but the allowed ones."""
-    return [
-        d.describe() for d in compare(after, want) if (d.category, d.object) not in allowed or d.kind != ONLY_MIGRATIONS
-    ]
+    return [d.describe() for d in compare(after, want) if not _allowed(d, allowed)]
 
 
 def candidate(

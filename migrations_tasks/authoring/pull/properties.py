@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from ...catalog import Snapshot
 from ...sql import quote_literal
-from .catalog import Snapshot
 from .steps import Phase, Script
 
 _REPLICA = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ...catalog import Snapshot, compare
+from ...catalog import request as snapshot_request
 from ...config.settings import Settings
 from ...errors import (
     ConfigError,
@@ -40,7 +42,6 @@ from ...transport.database import Database
 from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
 from ...verify.throwaway import Throwaway, throwaway_database
 from ..new import next_version, normalise_name, taken_versions
-from .catalog import Snapshot, compare, snapshot_request
 from .proof import Unproven, Workbench, apply_candidate, candidate, generate, remaining, tolerated
 from .record import record
 from .results import PullResult, PullStatus

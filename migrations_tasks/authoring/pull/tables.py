@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from .catalog import Item, Snapshot
+from ...catalog import Snapshot
+from ...catalog.snapshot import Item
 from .steps import Phase, Script
 
 #: Object ids below this one belong to PostgreSQL itself.

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ... import untrusted
-from .catalog import Snapshot
+from ...catalog import Snapshot
 from .script import statement_text
 from .steps import Step
 

@@ -1,29 +1,18 @@
-"""What ``db.pull`` reads of a catalog: the drift check's snapshot, plus what writing statements needs.
+"""The detail of the catalog snapshot: what turning a difference into SQL needs (pure SQL text).
 
-The drift snapshot (:func:`migrations_tasks.verify.drift.snapshot_sql`) says *what* differs, exactly as
-``db.verify`` compares; :func:`detail_sql` adds, under the same object names, what turning a difference
-into SQL needs: names quoted by PostgreSQL (``quote_ident``), object ids (to create objects in the order the
-live database created them), whether an object was inherited from a partitioned parent, sequences, and
-grants. Both are read with an empty ``search_path`` (:func:`snapshot_request`), so PostgreSQL prints every
-name schema-qualified and the statements do not depend on the path they run with.
-
-:func:`compare` is the proof's comparison: the drift check's differences plus sequences and grants.
-Grants are compared without ``MAINTAIN`` (PostgreSQL 17+ only) and without the owner's own privileges;
-schemas' grants include ``public``'s (``schema_grants``); column privileges are the drift check's own
-(``column_grants``).
+Under the core snapshot's object names (:mod:`.core`), :func:`detail_sql` reads names quoted by PostgreSQL
+(``quote_ident``), object ids (to create objects in the order the live database created them), whether an
+object was inherited from a partitioned parent, sequences, grants (without ``MAINTAIN``, PostgreSQL 17+
+only, and without the owner's own privileges), comments, publication membership and table properties.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
-from ...verify import drift
-from ...verify.lints import user_schema_condition
-from ...verify.scripts import as_json
+from . import core
+from .schemas import user_schema_condition
 
-Item = dict[str, Any]
 #: Categories whose objects carry grants, and the GRANT keyword of each.
 GRANTED = {
     "tables": "TABLE",
@@ -229,132 +218,8 @@ def _properties_sql(user: str) -> list[str]:
 def detail_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str:
     """Return an expression whose value is a JSON object: per category, what generating statements needs."""
     user = user_schema_condition("n.nspname", schemas, ignore)
-    attached = "n.nspname IN (" + ", ".join(f"'{s}'" for s in drift.ATTACHED_SCHEMAS) + ")"
+    attached = "n.nspname IN (" + ", ".join(f"'{s}'" for s in core.ATTACHED_SCHEMAS) + ")"
     function_user = user_schema_condition("fn.nspname", schemas, ignore)
     parts = [*_relations_sql(user), *_table_parts_sql(user, attached, function_user), *_objects_sql(user)]
     parts += _properties_sql(user)
     return "json_build_object(\n " + ",\n ".join(parts) + "\n)"
-
-
-def snapshot_request(schemas: Sequence[str] = (), ignore: Sequence[str] = (), *, extra: str = "") -> str:
-    """Return the statements that read both snapshots (``catalog``, ``detail``) with an empty search_path."""
-    columns = f"{drift.snapshot_sql(schemas, ignore)} AS catalog,\n  {detail_sql(schemas, ignore)} AS detail"
-    return f"SELECT set_config('search_path', '', true) AS path;\nSELECT {extra}{columns}"
-
-
-@dataclass
-class Snapshot:
-    """One database's catalog: the drift snapshot as read, its normalised form, and the detail by name."""
-
-    raw: Mapping[str, Any]
-    detail: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.normal = drift.normalise(self.raw)
-        self._items: dict[str, dict[str, Item]] = {}
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Snapshot:
-        """Return the snapshot in a row with ``catalog`` and ``detail`` columns."""
-        return cls(as_json(row.get("catalog")) or {}, as_json(row.get("detail")) or {})
-
-    def items(self, category: str) -> dict[str, Item]:
-        """Return a category's objects by name: what the drift snapshot says, with the detail merged in."""
-        if category not in self._items:
-            merged: dict[str, Item] = {}
-            raw = self.raw.get(category) or []
-            if category == "schemas":
-                raw = [{"name": name} for name in raw]
-            for item in raw:
-                merged[str(item["name"])] = dict(item)
-            for item in self.detail.get(category) or []:
-                name = str(item["name"])
-                if name in merged or category not in self.raw:  # the drift snapshot decides what exists
-                    merged.setdefault(name, {}).update(item)
-            for item in merged.values():
-                _merge_columns(item)
-            self._items[category] = merged
-        return self._items[category]
-
-
-def _merge_columns(table: Item) -> None:
-    """Merge a table's ``column_detail`` into its ``columns`` (both lists of dicts by column name)."""
-    detail = {str(c["name"]): c for c in table.pop("column_detail", None) or []}
-    if detail:
-        table["columns"] = [{**c, **detail.get(str(c["name"]), {})} for c in table.get("columns") or []]
-
-
-def grant_set(item: Mapping[str, Any]) -> set[str]:
-    """Return an object's grants (``grantee PRIVILEGE [WITH GRANT OPTION]``)."""
-    return {str(entry) for entry in item.get("acl") or []}
-
-
-def _sequence_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
-    out = []
-    mine, theirs = want.items("sequences"), have.items("sequences")
-    for name in sorted(set(mine) | set(theirs)):
-        if name not in theirs:
-            out.append(drift.Difference(drift.ONLY_MIGRATIONS, "sequence", name))
-        elif name not in mine:
-            out.append(drift.Difference(drift.ONLY_DATABASE, "sequence", name))
-        else:
-            changed = [f for f in SEQUENCE_FIELDS if mine[name].get(f) != theirs[name].get(f)]
-            if changed:
-                out.append(drift.Difference(drift.DIFFERS, "sequence", name, ", ".join(changed)))
-    return out
-
-
-def _grant_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
-    out = []
-    for category, keyword in GRANTED.items():
-        mine, theirs = want.items(category), have.items(category)
-        for name in sorted(set(mine) & set(theirs)):
-            if "acl" not in mine[name] or "acl" not in theirs[name]:
-                continue
-            ours, live = grant_set(mine[name]), grant_set(theirs[name])
-            only_mine, only_theirs = ours - live, live - ours
-            if only_mine or only_theirs:
-                parts = [f"{g} in migrations only" for g in sorted(only_mine)]
-                parts += [f"{g} in database only" for g in sorted(only_theirs)]
-                out.append(drift.Difference(drift.DIFFERS, "grants", f"{keyword.lower()} {name}", "; ".join(parts)))
-    return out
-
-
-#: Table properties db.pull compares beyond the drift check: replica identity and storage parameters.
-TABLE_PROPERTIES = {"replica": "replica identity", "replica_index": "replica identity index", "options": "options"}
-
-
-def _property_differences(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
-    """Return the differences in publication membership, comments, replica identity and storage parameters."""
-    out = []
-    for category, label in (("publications", "publication membership"), ("comments", "comment")):
-        mine, theirs = want.items(category), have.items(category)
-        for name in sorted(set(mine) | set(theirs)):
-            if name not in theirs:
-                out.append(drift.Difference(drift.ONLY_MIGRATIONS, label, name))
-            elif name not in mine:
-                out.append(drift.Difference(drift.ONLY_DATABASE, label, name))
-            elif mine[name].get("text") != theirs[name].get("text"):
-                out.append(drift.Difference(drift.DIFFERS, label, name))
-    mine, theirs = want.items("tables"), have.items("tables")
-    for name in sorted(set(mine) & set(theirs)):
-        changed = [label for key, label in TABLE_PROPERTIES.items() if mine[name].get(key) != theirs[name].get(key)]
-        options = {str(c["name"]): c.get("identity_options") for c in theirs[name].get("columns") or []}
-        changed += [
-            f"identity options of {c['name']}"
-            for c in mine[name].get("columns") or []
-            if str(c["name"]) in options and c.get("identity_options") != options[str(c["name"])]
-        ]
-        if changed:
-            out.append(drift.Difference(drift.DIFFERS, "table", name, ", ".join(changed)))
-    return out
-
-
-def compare(want: Snapshot, have: Snapshot) -> list[drift.Difference]:
-    """Return every difference: the drift check's, then sequences, grants and the other properties."""
-    return [
-        *drift.diff(want.normal, have.normal),
-        *_sequence_differences(want, have),
-        *_grant_differences(want, have),
-        *_property_differences(want, have),
-    ]
