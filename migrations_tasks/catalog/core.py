@@ -40,7 +40,7 @@ COLUMN_GRANT = (
 )
 
 #: Platform schemas whose tables migrations commonly attach policies or triggers to.
-ATTACHED_SCHEMAS = ("auth", "storage")
+ATTACHED_SCHEMAS = ("auth", "storage", "realtime")
 
 
 def snapshot_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str:

@@ -19,7 +19,7 @@ _TABLE_ACL = """coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's'
 _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 _REL = "format('%I.%I', n.nspname, c.relname)"
 #: Schemas where users may add policies, triggers and grants to Supabase's tables.
-WRITABLE_PLATFORM_SCHEMAS = (*ATTACHED_SCHEMAS, "realtime")
+WRITABLE_PLATFORM_SCHEMAS = ATTACHED_SCHEMAS
 #: Roles whose settings a project's postgres may change (``ALTER ROLE ... SET``), and its own.
 SETTABLE_ROLES = ("anon", "authenticated", "service_role", "authenticator", "postgres")
 #: Parts whose objects the core snapshot reports as added or removed: only a changed value counts here.
@@ -52,10 +52,17 @@ def _shape_parts(user: str, user_or_attached: str) -> dict[str, str]:
                    AND d.objid = t.oid AND d.deptype IN ('e', 'i'))""",
         "comments": f"""SELECT format('%s %s', o.type, o.identity), to_json(d.description)
   FROM pg_catalog.pg_description d CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) o
-  LEFT JOIN pg_catalog.pg_namespace n
-    ON n.nspname = o.schema OR (d.classoid = 'pg_catalog.pg_namespace'::regclass AND n.oid = d.objoid)
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = CASE d.classoid
+    WHEN 'pg_catalog.pg_namespace'::regclass THEN d.objoid
+    WHEN 'pg_catalog.pg_policy'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_policy x
+      JOIN pg_catalog.pg_class t ON t.oid = x.polrelid WHERE x.oid = d.objoid)
+    WHEN 'pg_catalog.pg_trigger'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_trigger x
+      JOIN pg_catalog.pg_class t ON t.oid = x.tgrelid WHERE x.oid = d.objoid)
+    WHEN 'pg_catalog.pg_rewrite'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_rewrite x
+      JOIN pg_catalog.pg_class t ON t.oid = x.ev_class WHERE x.oid = d.objoid)
+    ELSE (SELECT s.oid FROM pg_catalog.pg_namespace s WHERE s.nspname = o.schema) END
  WHERE d.objoid >= 16384 AND d.classoid <> 'pg_catalog.pg_database'::regclass
-   AND ({user} OR ({user_or_attached} AND o.type IN ('policy', 'trigger'))
+   AND ({user} OR ({user_or_attached} AND o.type IN ('policy', 'trigger', 'rule'))
         OR o.type IN ('publication', 'event trigger'))""",
         "column order": f"""SELECT format('%I.%I', n.nspname, c.relname),
        (SELECT json_agg(a.attname ORDER BY a.attnum)

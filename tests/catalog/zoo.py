@@ -1,0 +1,257 @@
+"""The zoo: out-of-band changes a dashboard user (or a SQL editor) makes, each with a word drift must name.
+
+Each case runs on a project that has the example migrations applied (``supabase/migrations``): public.profiles
+(uuid key to auth.users, username unique, RLS, three policies, an updated_at trigger), public.todos (identity
+key, title check, index on user_id, RLS, two policies) and the auth.users trigger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Case:
+    """One change: its id, the SQL, and a fragment the differences must hold (``|`` separates options)."""
+
+    id: str
+    sql: str
+    names: str
+    #: pg_dump does not show it (role and database settings): checked by the catalog alone.
+    in_dump: bool = True
+    #: Run before the first snapshot.
+    setup: str = ""
+    #: The change is a statement that fails (and leaves something behind).
+    fails: bool = False
+
+
+CASES = (
+    # tables
+    Case("table-created", "create table public.notes (id int primary key, body text)", "public.notes"),
+    Case("table-dropped", "drop table public.todos cascade", "public.todos"),
+    Case("table-unlogged", "alter table public.todos set unlogged", "persistence"),
+    Case("table-storage-option", "alter table public.todos set (autovacuum_enabled = false)", "autovacuum_enabled"),
+    Case("table-fillfactor", "alter table public.todos set (fillfactor = 70)", "fillfactor"),
+    Case("table-replica-full", "alter table public.todos replica identity full", "replica identity"),
+    Case(
+        "table-replica-index",
+        "create unique index todos_id_done on public.todos (id, done); "
+        "alter table public.todos replica identity using index todos_id_done",
+        "replica identity",
+    ),
+    Case("table-rls-disabled", "alter table public.todos disable row level security", "row level security"),
+    Case("table-rls-forced", "alter table public.todos force row level security", "forced row level security"),
+    Case("table-renamed", "alter table public.todos rename to tasks", "public.tasks"),
+    Case("table-clustered", "cluster public.todos using todos_user_id_idx", "clustered on"),
+    Case(
+        "table-partitioned",
+        "create table public.events (at date not null, kind text) partition by range (at); "
+        "create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01')",
+        "public.events",
+    ),
+    Case(
+        "partition-detached",
+        "create table public.events (at date not null) partition by range (at); "
+        "create table public.events_2026 partition of public.events for values from ('2026-01-01') to ('2027-01-01'); "
+        "alter table public.events detach partition public.events_2026",
+        "public.events_2026",
+    ),
+    Case(
+        "table-inherits",
+        "create table public.base_log (at timestamptz); "
+        "create table public.todo_log (todo bigint) inherits (public.base_log)",
+        "public.todo_log",
+    ),
+    Case(
+        "table-typed",
+        "create type public.pair as (a int, b int); create table public.pairs of public.pair",
+        "public.pairs",
+    ),
+    # columns
+    Case("column-added", "alter table public.todos add column priority int not null default 0", "priority"),
+    Case("column-dropped", "alter table public.todos drop column done", "done"),
+    Case("column-type", "alter table public.todos alter column title type varchar(200)", "title"),
+    Case("column-collation", 'alter table public.todos alter column title type text collate "C"', "collation"),
+    Case("column-default", "alter table public.todos alter column done set default true", "default"),
+    Case("column-default-dropped", "alter table public.todos alter column created_at drop default", "default"),
+    Case("column-not-null", "alter table public.profiles alter column display_name set not null", "NOT NULL"),
+    Case("column-nullable", "alter table public.todos alter column title drop not null", "nullable"),
+    Case("column-statistics", "alter table public.todos alter column title set statistics 500", "statistics target"),
+    Case("column-storage", "alter table public.todos alter column title set storage external", "storage"),
+    Case("column-compression", "alter table public.todos alter column title set compression pglz", "compression"),
+    Case("column-options", "alter table public.todos alter column title set (n_distinct = 100)", "n_distinct"),
+    Case(
+        "column-generated",
+        "alter table public.todos add column title_len int generated always as (length(title)) stored",
+        "title_len",
+    ),
+    Case(
+        "column-identity-options",
+        "alter table public.todos alter column id set increment by 5 restart with 1000",
+        "identity",
+    ),
+    Case("column-renamed", "alter table public.todos rename column title to heading", "heading"),
+    # constraints
+    Case(
+        "check-not-valid",
+        "alter table public.todos add constraint title_short check (length(title) < 500) not valid",
+        "title_short",
+    ),
+    Case("check-dropped", "alter table public.todos drop constraint todos_title_check", "todos_title_check"),
+    Case("unique-added", "alter table public.todos add constraint todos_title_key unique (title)", "todos_title_key"),
+    Case(
+        "fk-deferrable",
+        "alter table public.todos drop constraint todos_user_id_fkey; alter table public.todos add constraint "
+        "todos_user_id_fkey foreign key (user_id) references auth.users (id) deferrable initially deferred",
+        "todos_user_id_fkey",
+    ),
+    # indexes
+    Case("index-created", "create index todos_done_idx on public.todos (done) where done", "todos_done_idx"),
+    Case("index-dropped", "drop index public.todos_user_id_idx", "todos_user_id_idx"),
+    Case(
+        "index-invalid",
+        "create unique index concurrently dups_v on public.dups (v)",
+        "dups_v",
+        in_dump=False,  # pg_dump leaves invalid indexes out: the catalog must not
+        setup="create table public.dups (v int); insert into public.dups values (1), (1)",
+        fails=True,
+    ),
+    Case("index-storage", "alter index public.todos_user_id_idx set (fillfactor = 50)", "todos_user_id_idx"),
+    # views, rules, triggers
+    Case(
+        "view-created",
+        "create view public.open_todos as select id, title from public.todos where not done",
+        "open_todos",
+    ),
+    Case(
+        "view-security-invoker",
+        "create view public.open_todos as select id from public.todos; "
+        "alter view public.open_todos set (security_invoker = true)",
+        "open_todos",
+    ),
+    Case(
+        "view-check-option",
+        "create view public.open_todos with (check_option = local) as select * from public.todos where not done",
+        "open_todos",
+    ),
+    Case(
+        "matview-created",
+        "create materialized view public.todo_counts as select user_id, count(*) from public.todos group by 1",
+        "todo_counts",
+    ),
+    Case(
+        "rule-created",
+        "create rule todos_no_delete as on delete to public.todos do instead nothing",
+        "todos_no_delete",
+    ),
+    Case(
+        "trigger-disabled",
+        "alter table public.profiles disable trigger profiles_set_updated_at",
+        "profiles_set_updated_at",
+    ),
+    Case("trigger-dropped", "drop trigger profiles_set_updated_at on public.profiles", "profiles_set_updated_at"),
+    Case("auth-trigger-dropped", "drop trigger on_auth_user_created on auth.users", "on_auth_user_created"),
+    # functions and types
+    Case(
+        "function-body",
+        "create or replace function public.set_updated_at() returns trigger language plpgsql set search_path = '' "
+        "as $$ begin new.updated_at := clock_timestamp(); return new; end $$",
+        "set_updated_at",
+    ),
+    Case("function-security", "alter function public.set_updated_at() security definer", "set_updated_at"),
+    Case("function-config", "alter function public.handle_new_user() set search_path = public", "handle_new_user"),
+    Case("function-volatility", "alter function public.set_updated_at() stable", "set_updated_at"),
+    Case("function-revoked", "revoke execute on function public.handle_new_user() from anon", "handle_new_user"),
+    Case(
+        "procedure-created",
+        "create procedure public.tidy() language sql as $$ delete from public.todos where done $$",
+        "tidy",
+    ),
+    Case("enum-created", "create type public.mood as enum ('ok', 'meh')", "public.mood"),
+    Case(
+        "enum-value-added",
+        "create type public.mood as enum ('ok'); alter table public.todos add column mood public.mood; "
+        "alter type public.mood add value 'meh'",
+        "mood",
+    ),
+    Case("domain-created", "create domain public.short_text as text check (length(value) < 10)", "public.short_text"),
+    Case("range-created", "create type public.float_range as range (subtype = float8)", "public.float_range"),
+    Case("composite-created", "create type public.point2 as (x float8, y float8)", "public.point2"),
+    # sequences
+    Case("sequence-created", "create sequence public.ticket_seq start 100", "ticket_seq"),
+    Case(
+        "sequence-options",
+        "create sequence public.ticket_seq; alter sequence public.ticket_seq increment 7 cache 5",
+        "ticket_seq",
+    ),
+    # grants and default privileges
+    Case("table-grant-revoked", "revoke delete on public.todos from anon", "anon DELETE"),
+    Case("column-grant", "grant select (title) on public.todos to anon", "column grants"),
+    Case("schema-grant", "grant usage on schema public to pg_read_all_data", "schema"),
+    Case(
+        "default-privileges-revoked",
+        "alter default privileges in schema public revoke all on tables from anon",
+        "default privilege",
+    ),
+    Case(
+        "default-privileges-granted",
+        "alter default privileges for role postgres in schema public grant select on sequences to pg_read_all_data",
+        "default privilege",
+    ),
+    Case(
+        "default-privileges-functions",
+        "alter default privileges in schema public revoke execute on functions from anon",
+        "default privilege",
+    ),
+    # publications
+    Case("publication-member", "alter publication supabase_realtime add table public.todos", "supabase_realtime"),
+    Case(
+        "publication-column-list",
+        "alter publication supabase_realtime add table public.todos (id, title) where (done is not true)",
+        "columns|row filter",
+    ),
+    Case("publication-created", "create publication app_changes for table public.profiles", "app_changes"),
+    Case(
+        "publication-options",
+        "create publication app_changes for table public.profiles with (publish = 'insert')",
+        "app_changes",
+    ),
+    # policies, comments, schemas, extensions, statistics
+    Case(
+        "policy-realtime",
+        'create policy "listen" on realtime.messages for select to authenticated using (true)',
+        "listen",
+    ),
+    Case(
+        "policy-storage",
+        "create policy \"read avatars\" on storage.objects for select using (bucket_id = 'avatars')",
+        "read avatars",
+    ),
+    Case("policy-altered", 'alter policy "Users read their own todos" on public.todos to anon', "roles"),
+    Case("comment-table", "comment on table public.todos is 'what to do'", "comment"),
+    Case("comment-column", "comment on column public.todos.title is 'short'", "comment"),
+    Case(
+        "comment-policy",
+        "comment on policy \"Users read their own todos\" on public.todos is 'owner only'",
+        "comment",
+    ),
+    Case("comment-trigger", "comment on trigger profiles_set_updated_at on public.profiles is 'touch'", "comment"),
+    Case("comment-constraint", "comment on constraint todos_title_check on public.todos is 'non-empty'", "comment"),
+    Case("schema-created", "create schema app", "app"),
+    Case("extension-created", "create extension if not exists pg_trgm with schema extensions", "pg_trgm"),
+    Case(
+        "statistics-created",
+        "create statistics public.todos_stats (dependencies) on user_id, done from public.todos",
+        "todos_stats",
+    ),
+    Case("collation-created", 'create collation public.bytes from "C"', "public.bytes"),
+    # settings (not in pg_dump)
+    Case("role-setting", "alter role authenticated set statement_timeout = '20s'", "authenticated", in_dump=False),
+    Case("role-setting-anon", "alter role anon set statement_timeout = '1s'", "anon", in_dump=False),
+    Case(
+        "database-setting",
+        "do $$ begin execute format('alter database %I set lock_timeout = %L', current_database(), '5s'); end $$",
+        "database",
+        in_dump=False,
+    ),
+)
