@@ -87,7 +87,10 @@ def _columns_sql() -> str:
         'elem', format('%I.%I', etn.nspname, et.typname),
         'collation', CASE WHEN a.attcollation <> t.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname)
           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-          WHERE co.oid = a.attcollation) END, 'identity_options', {_IDENTITY_OPTIONS}) ORDER BY a.attnum), '[]')
+          WHERE co.oid = a.attcollation) END, 'identity_options', {_IDENTITY_OPTIONS},
+        'not_null_name', (SELECT quote_ident(k.conname) FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid
+          AND k.contype = 'n' AND k.conkey = ARRAY[a.attnum]
+          AND k.conname <> format('%s_%s_not_null', c.relname, a.attname))) ORDER BY a.attnum), '[]')
       FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
       JOIN pg_catalog.pg_type et
         ON et.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END

@@ -112,7 +112,10 @@ def _relation_parts(user: str) -> dict[str, str]:
        'storage', CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage END,
        'compression', nullif(a.attcompression::text, ''),
        'options', (SELECT json_agg(o ORDER BY o) FROM unnest(a.attoptions) o),
-       'foreign options', (SELECT json_agg(o ORDER BY o) FROM unnest(a.attfdwoptions) o)))
+       'foreign options', (SELECT json_agg(o ORDER BY o) FROM unnest(a.attfdwoptions) o),
+       'not null constraint', (SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid
+         AND k.contype = 'n' AND k.conkey = ARRAY[a.attnum]
+         AND k.conname <> format('%s_%s_not_null', c.relname, a.attname))))
   FROM pg_catalog.pg_attribute a JOIN {_CLS} ON c.oid = a.attrelid JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
  WHERE {user} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
    AND {_not_member("pg_class", "c.oid")}""",

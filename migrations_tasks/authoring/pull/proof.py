@@ -174,17 +174,17 @@ def tolerated(initial: Iterable[Difference], include_drops: bool) -> set[tuple[s
     return {(d.category, d.object) for d in initial if d.kind == ONLY_MIGRATIONS}
 
 
-def _allowed(d: Difference, allowed: set[tuple[str, str]]) -> bool:
+def allowed(d: Difference, permitted: set[tuple[str, str]]) -> bool:
     """Return True for a difference a file may leave: an object whose drop stays commented out, or the
     column order of a table that keeps such a column (a column added live goes last, after it)."""
     if d.category == "column order":
-        return any(category == "column" and name.startswith(f"{d.object}.") for category, name in allowed)
-    return (d.category, d.object) in allowed and d.kind == ONLY_MIGRATIONS
+        return any(category == "column" and name.startswith(f"{d.object}.") for category, name in permitted)
+    return (d.category, d.object) in permitted and d.kind == ONLY_MIGRATIONS
 
 
-def remaining(after: Snapshot, want: Snapshot, allowed: set[tuple[str, str]]) -> list[str]:
+def remaining(after: Snapshot, want: Snapshot, permitted: set[tuple[str, str]]) -> list[str]:
     """Return the differences left between two catalogs, but the allowed ones."""
-    return [d.describe() for d in compare(after, want) if not _allowed(d, allowed)]
+    return [d.describe() for d in compare(after, want) if not allowed(d, permitted)]
 
 
 def candidate(

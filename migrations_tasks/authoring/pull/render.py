@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...catalog import NOT_COMPARED
 from ...output.reporter import Reporter
 from ...untrusted import escape, flagged
 from ...wording import plural
@@ -86,8 +87,7 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
             built = plural(result.migrations_applied, "migration")
             say(
                 f"Nothing to pull: the live schema matches what the {built} build, in what db.pull compares "
-                "(not compared: owners, statistics targets, comments on policies, triggers and constraints; "
-                "see docs/pull.md)."
+                f"(not compared: {'; '.join(NOT_COMPARED)}; see docs/drift.md)."
             )
     elif result.status is PullStatus.UNPROVEN:
         say = reporter.progress

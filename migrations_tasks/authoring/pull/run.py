@@ -42,7 +42,7 @@ from ...transport.database import Database
 from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
 from ...verify.throwaway import Throwaway, throwaway_database
 from ..new import next_version, normalise_name, taken_versions
-from .proof import Unproven, Workbench, apply_candidate, candidate, generate, remaining, tolerated
+from .proof import Unproven, Workbench, allowed, apply_candidate, candidate, generate, remaining, tolerated
 from .record import record
 from .results import PullResult, PullStatus
 from .script import file_text, statement_text, statements_sql, up_text
@@ -207,6 +207,13 @@ def _prove_on(
     if up.unsupported:
         raise Unproven("some differences cannot be written as statements", up.unsupported)
     if not up.steps:
+        left = [d.describe() for d in initial if not allowed(d, tolerated(initial, options.include_drops))]
+        if left:
+            raise Unproven(
+                "db.pull cannot write these differences as statements yet",
+                left,
+                hint="Write the change by hand (inv db.new NAME); docs/pull.md lists what db.pull writes.",
+            )
         return None
     counts = bench.row_counts()
     up_sql = statements_sql(up.steps)

@@ -37,7 +37,9 @@ def column_definition(column: Mapping[str, Any], *, with_default: bool = True) -
     if column.get("identity"):
         parts.append(f"GENERATED {_IDENTITY.get(str(column['identity']), 'BY DEFAULT')} AS IDENTITY")
     if column.get("not_null") and not column.get("identity"):
-        parts.append("NOT NULL")
+        # PostgreSQL 18 names NOT NULL constraints; a renamed column keeps its old constraint's name.
+        named = column.get("not_null_name")
+        parts.append(f"CONSTRAINT {named} NOT NULL" if named else "NOT NULL")
     return " ".join(parts)
 
 
