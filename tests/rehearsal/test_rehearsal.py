@@ -276,3 +276,20 @@ def test_a_migration_that_does_not_apply_again_stops_the_rehearsal_and_says_so(
     after = result.migrations[1]
     assert after.status is Rehearsed.NOT_REHEARSED and "did not apply again after its down SQL" in after.reason
     assert "did not apply again after its down SQL" in "\n".join(migration_lines(after, result))
+
+
+def test_a_down_that_makes_a_dropped_column_again_restores_the_shape_not_the_data(
+    rehearse: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_drop_title.sql",
+        "alter table public.todos drop column title;\n"
+        "-- migrate:down\n-- alter table public.todos add column title text not null default '';\n",
+    )
+    proof = rehearse().migrations[0].proof
+    assert proof.status is Proof.SHAPE_ONLY, proof
+    assert proof.message == (
+        "restores the shape, not the data: column public.todos.title is made again by the down SQL, "
+        "but its rows are gone"
+    )
+    assert proof.differences == []

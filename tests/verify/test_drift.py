@@ -326,3 +326,26 @@ def test_column_privileges_granted_out_of_band_are_reported(project: Project, ve
         "only in database: column grants public.profiles.id",
         "only in database: column grants public.profiles.username",
     }
+
+
+def test_an_invalid_index_left_by_a_failed_concurrent_build_fails_drift(
+    project: Project, migrations: MigrationDir, verify_settings: Any
+) -> None:
+    """pg_dump leaves INVALID indexes out; drift names one, so a uniqueness that is not enforced is not 'verified'."""
+    migrations.write(
+        "20250101000000_codes.sql",
+        "create table public.codes (code text);\ncreate unique index codes_code_key on public.codes (code);\n",
+    )
+    settings = applied(project, migrations.path, verify_settings)
+    project.sql("drop index public.codes_code_key; insert into public.codes values ('a'), ('a')")
+    try:
+        project.sql("create unique index concurrently codes_code_key on public.codes (code)")
+    except Exception:  # 23505: the build fails and leaves the index INVALID
+        pass
+    result = drift_of(settings, migrations.path)
+    assert result.status == "fail"
+    assert described(result) == {
+        "differs: index state public.codes_code_key: ready: True in migrations, False in database; "
+        "valid: True in migrations, False in database"
+    }
+    assert any(note.startswith("not compared: ") for note in result.notes)
