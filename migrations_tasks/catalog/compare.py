@@ -105,11 +105,28 @@ def _value_changes(want: Any, have: Any) -> str:
     return f"{short(want)} in migrations, {short(have)} in database"
 
 
+#: How a part's objects are named in a difference line ("differs: table properties public.t: ...").
+_LABELS = {
+    "types": "type",
+    "comments": "comment",
+    "rules": "rule",
+    "statistics objects": "statistics object",
+    "publications": "publication",
+    "publication tables": "publication member",
+    "default privileges": "default privileges",
+    "settings": "settings of",
+    "event triggers": "event trigger",
+    "foreign servers": "foreign server",
+    "extensions": "extension",
+    "other objects": "object",
+}
+
+
 def _part_differences(want: Snapshot, have: Snapshot) -> list[Difference]:
     out = []
     for part in sorted(set(want.parts) | set(have.parts)):
         mine, theirs = want.parts.get(part) or {}, have.parts.get(part) or {}
-        label = part.removesuffix("s") if part.endswith("s") and part not in ("settings", "column properties") else part
+        label = _LABELS.get(part, part)
         for name in sorted(set(mine) | set(theirs)):
             if name not in theirs or name not in mine:
                 if part not in EXISTENCE_ELSEWHERE:
