@@ -4,8 +4,8 @@
 
     /* migrations-tasks request TAG */       -- names the request in pg_stat_activity (see below)
     DO $mt_baseline$ ... $mt_baseline$;      -- remember the session the request started with
-    BEGIN; <session reset>; <lock and guard>; <statements>; <ledger row>; COMMIT;
-    BEGIN; <session reset>; ...; COMMIT;
+    BEGIN; <lock and guard>; <statements>; <ledger row>; <session reset>; COMMIT;
+    BEGIN; <lock and guard>; ...; <session reset>; COMMIT;
 
 Explicit ``BEGIN; ... COMMIT;`` blocks commit one by one in a multi-statement string, also when the
 endpoint prefixes the query with ``SET statement_timeout=...; SET idle_session_timeout=...;``
@@ -15,14 +15,20 @@ statement fails, PostgreSQL skips the rest of the string and the open block is r
 connection closes, or by the transport): the migrations before it are committed with their ledger rows,
 it is absent, the later ones never ran.
 
-Each block first puts the session back as the request found it: ``SET SESSION AUTHORIZATION DEFAULT``
-(also ending a ``SET ROLE``), ``RESET ALL``, then the settings the request started with (the endpoint's
+Each block ends by putting the session back as the request found it, so the next block starts from the
+session it would have had in a request of its own: ``SET SESSION AUTHORIZATION DEFAULT`` (also ending a
+``SET ROLE``), ``RESET ALL``, then the settings the request started with (the endpoint's
 ``statement_timeout``, say), remembered by the first statement; then it drops what a migration may leave
-in the session besides settings (:data:`CLEAN_SQL`: temporary tables, prepared statements, cursors held
-open, ``LISTEN`` registrations, session-level advisory locks; the migration lock is transaction-scoped, so it is not
-one of them). So neither a migration's ``SET`` nor its ``CREATE TEMP TABLE`` reaches the next one: each
-starts from the session it would have had in a request of its own. (``DISCARD ALL`` would do all of it in
-one statement, but it cannot run inside a transaction block; each of these can.)
+in the session besides settings (:data:`CLEAN_SQL`: temporary tables, sequences' ``currval``/``lastval``,
+cached plans, prepared statements, cursors held open, ``LISTEN`` registrations, session-level advisory
+locks; the migration lock is transaction-scoped, so it is not one of them). The reset runs *before* the
+next ``BEGIN``, inside the block it cleans up after: a transaction's characteristics (read only, isolation
+level, deferrable) are fixed when it starts, from the ``default_transaction_*`` settings of that moment, so
+a reset after the next ``BEGIN`` would come too late for them. (``DISCARD ALL`` would do all of it in one
+statement, but it cannot run inside a transaction block; each of these can.) One thing no statement can
+undo: a custom setting (``app.flag``) once set reads ``''`` rather than NULL for the rest of a connection,
+so a later migration of the batch sees ``current_setting('app.flag', true) = ''`` where a request of its
+own would see NULL.
 
 The migration lock is transaction-scoped, so it is free between two blocks of a request still running.
 A reader that must know the request has finished (settling a lost answer: :func:`.send.ledger_versions`)
@@ -66,34 +72,44 @@ def running_sql(tag: str) -> str:
     )
 
 
-#: Put the session back as the request found it, inside each block.
+#: Put the session back as the request found it, at the end of each block (before the next one's BEGIN).
 RESET_SQL = (
     "DO $mt_session$\nDECLARE\n"
-    f"  baseline text := current_setting('{BASELINE_SETTING}', true);\n"
+    f"  baseline text := pg_catalog.current_setting('{BASELINE_SETTING}', true);\n"
     "  item record;\nBEGIN\n"
     "  SET SESSION AUTHORIZATION DEFAULT;\n"
     "  RESET ALL;\n"
-    "  FOR item IN SELECT key, value FROM json_each_text(coalesce(nullif(baseline, ''), '{}')::json) LOOP\n"
-    "    PERFORM set_config(item.key, item.value, false);\n"
+    "  FOR item IN SELECT key, value\n"
+    "      FROM pg_catalog.json_each_text(coalesce(nullif(baseline, ''), '{}')::pg_catalog.json) LOOP\n"
+    "    PERFORM pg_catalog.set_config(item.key, item.value, false);\n"
     "  END LOOP;\n"
-    f"  PERFORM set_config('{BASELINE_SETTING}', baseline, false);\n"
+    f"  PERFORM pg_catalog.set_config('{BASELINE_SETTING}', baseline, false);\n"
     "END $mt_session$"
 )
 
 #: Drop what a migration may leave in the session besides settings; each runs inside a transaction block.
-CLEAN_SQL = ("DISCARD TEMP", "DEALLOCATE ALL", "CLOSE ALL", "UNLISTEN *", "SELECT pg_catalog.pg_advisory_unlock_all()")
+CLEAN_SQL = (
+    "DISCARD TEMP",
+    "DISCARD SEQUENCES",
+    "DISCARD PLANS",
+    "DEALLOCATE ALL",
+    "CLOSE ALL",
+    "UNLISTEN *",
+    "SELECT pg_catalog.pg_advisory_unlock_all()",
+)
 
 #: SQLSTATEs of a server that refuses explicit transaction blocks in one request.
 REFUSING_STATES = frozenset({"2D000", "25001", "25P01"})
 
 
 def block(request: Request) -> Request:
-    """Return ``request`` as one block of a batch: in its own transaction, from a clean session."""
-    out = Request().add("BEGIN", role="transaction").add(RESET_SQL, role="session reset")
-    for text in CLEAN_SQL:
-        out.add(text, role="session reset")
+    """Return ``request`` as one block of a batch: its own transaction, leaving the session as it found it."""
+    out = Request().add("BEGIN", role="transaction")
     for part in request.parts:
         out.add(part.text, part.statement, part.role)
+    out.add(RESET_SQL, role="session reset")
+    for text in CLEAN_SQL:
+        out.add(text, role="session reset")
     return out.add("COMMIT", role="transaction")
 
 
