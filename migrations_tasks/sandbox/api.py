@@ -1,6 +1,6 @@
 """The Management API's behaviour, independent of the HTTP plumbing: run SQL as Supabase's endpoint does.
 
-Each request borrows a clean pooled connection to the project's database (:mod:`.pool`), runs the query
+Each request gets a new connection to the project's database (:mod:`.pool`), as postgres-meta's does, runs the query
 with the simple-query protocol (after supautils' rules, :mod:`.rewrite`) and answers the last non-empty
 result set, PostgreSQL's error in postgres-meta's text format (:mod:`.postgres_meta`), or 408 past the
 query timeout (the statement is cancelled). It also counts requests, admits them under the rate limit
