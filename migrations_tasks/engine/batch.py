@@ -34,14 +34,19 @@ The migration lock is transaction-scoped, so it is free between two blocks of a 
 A reader that must know the request has finished (settling a lost answer: :func:`.send.ledger_versions`)
 waits until no other session is running a query carrying the request's tag (:func:`running_sql`).
 
-Everything here is pure: SQL text, and what an error says about the form.
+Everything here is pure: SQL text, and what an error says about the form (and whether a migration's own
+statement ends transactions, read with pglast).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import SqlError
+from ..history.sqlfile import Statement
 from .request import Part, Request
 
 #: The custom setting holding the session's settings as the request found them (JSON).
@@ -126,12 +131,54 @@ def batch_request(requests: Sequence[Request], tag: str = "") -> Request:
     return batch
 
 
-def refuses_the_form(error: SqlError, part: Part | None) -> bool:
+def refuses_the_form(error: SqlError, part: Part | None, suspects: Sequence[Statement] = ()) -> bool:
     """Return True when ``error`` says the server refuses the batch form (not that a migration failed).
 
     It must come from one of our own statements (or an unknown place) and be about transaction blocks or
-    several statements in one request; a migration's own statement failing is a migration failure.
+    several statements in one request; a migration's own statement failing is a migration failure. A
+    2D000 where the server did not say where is the migration's own when one of ``suspects`` (the
+    statements of the step that failed) ends transactions itself (:func:`ends_transactions`): it fails the
+    same way in a request of its own, where the lock, guard and ledger row share its transaction.
     """
     if part is not None and part.statement is not None:
         return False
+    if error.sqlstate == "2D000" and any(ends_transactions(s.text) for s in suspects):
+        return False
     return error.sqlstate in REFUSING_STATES or "cannot insert multiple commands" in error.message
+
+
+#: The PL/pgSQL statements that end the transaction they run in.
+_PLPGSQL_ENDS = ("PLpgSQL_stmt_commit", "PLpgSQL_stmt_rollback")
+
+
+def ends_transactions(text: str) -> bool:
+    """Return True when a statement may COMMIT or ROLLBACK from inside: a DO block that does, or a CALL."""
+    import pglast
+    from pglast import ast
+
+    try:
+        nodes = [raw.stmt for raw in pglast.parse_sql(text)]
+    except pglast.parser.ParseError:
+        return False
+    for node in nodes:
+        if isinstance(node, ast.CallStmt):  # a procedure may COMMIT; what it does is not in the file
+            return True
+        if isinstance(node, ast.DoStmt) and _do_ends_transactions(node):
+            return True
+    return False
+
+
+def _do_ends_transactions(node: Any) -> bool:
+    """Return True when a DO block's body COMMITs or ROLLs BACK (any word of it, in another language)."""
+    import pglast
+
+    options = {arg.defname: arg.arg.sval for arg in node.args or ()}
+    body, language = str(options.get("as", "")), str(options.get("language", "plpgsql")).lower()
+    if language != "plpgsql":
+        return re.search(r"\b(commit|rollback)\b", body, re.IGNORECASE) is not None
+    tag = "$mt_body$"
+    try:
+        tree = pglast.parse_plpgsql(f"CREATE FUNCTION pg_temp.f() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}")
+    except Exception:  # pglast raises several types; the server reports a body that does not parse
+        return False
+    return any(key in json.dumps(tree) for key in _PLPGSQL_ENDS)
