@@ -90,6 +90,18 @@ def test_each_request_gets_a_fresh_session_as_postgres_meta_s_new_connection_doe
         assert rows[0]["pid"] != first[0]["pid"]
 
 
+def test_copy_from_stdin_is_answered_at_once_as_node_postgres_refuses_it_for_postgres_meta(project: Project) -> None:
+    """node-postgres answers the server's CopyInResponse with CopyFail('No source stream defined')."""
+    status, body = query(project, "create table copied (id int);\ncopy copied from stdin;\nselect 1")
+    assert status == 400 and isinstance(body, dict)
+    assert body["message"] == (
+        "Failed to run sql query: ERROR:  57014: COPY from stdin failed: No source stream defined\n"
+        "CONTEXT:  COPY copied, line 1\n"
+    )
+    assert project.sql("select to_regclass('public.copied')") == [(None,)]  # the request rolled back
+    assert query(project, "select 1 as one") == (201, [{"one": 1}])
+
+
 def test_health_reports_each_requested_service(project: Project) -> None:
     status, body = project.sandbox.call("GET", f"/v1/projects/{project.ref}/health?services=db&services=rest")
     assert status == 200
