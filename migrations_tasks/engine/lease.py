@@ -1,0 +1,121 @@
+"""Hold a migration's lease while its parts run outside one transaction (:mod:`..history.lease`).
+
+A migration that is several requests takes its lease first (with the guard: already recorded means
+already applied by another run); while another run holds it, the run waits, asking again with backoff, up
+to ``lock_wait_seconds``. The holder renews it in each transactional part and, when it is older than a
+third of its life, in a request of its own before a part that runs outside a transaction; the request
+recording the ledger row gives it back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import MigrationsTasksError, SqlError
+from ..history import lease
+from ..history.migrations import Migration
+from .context import Context
+from .events import Event, EventKind
+from .send import BUSY_HINT, Delivery
+
+#: A lease expires this long after its last renewal (a holder renews far more often).
+LEASE_SECONDS = 120
+
+
+@dataclass
+class Lease:
+    """One run's lease on one migration, and when it was last taken or renewed."""
+
+    version: str
+    holder: str
+    seconds: int = LEASE_SECONDS
+    touched: float = field(default=0.0, compare=False)
+
+    @property
+    def tag(self) -> str:
+        """Return the comment a part that runs outside a transaction starts with."""
+        return lease.tag(self.holder)
+
+    def take_sql(self) -> str:
+        """Return the statements taking the lease."""
+        return lease.take_sql(self.version, self.holder, self.seconds)
+
+    def renew_sql(self) -> str:
+        """Return the statement renewing the lease (LEASE_LOST when another run took it over)."""
+        return lease.renew_sql(self.version, self.holder, self.seconds)
+
+    def release_sql(self) -> str:
+        """Return the statement giving the lease back."""
+        return lease.release_sql(self.version, self.holder)
+
+    def stale(self) -> bool:
+        """Return True when the lease should be renewed before a part that cannot renew it."""
+        return time.monotonic() - self.touched > self.seconds / 3
+
+    def touch(self) -> None:
+        """Note that the lease was just taken or renewed."""
+        self.touched = time.monotonic()
+
+
+def of(ctx: Context, migration: Migration) -> Lease | None:
+    """Return this run's lease on ``migration`` when it needs one (it is several requests), else None."""
+    return None if migration.atomic else Lease(migration.version, ctx.run_id)
+
+
+def take(ctx: Context, migration: Migration, held: Lease, send: Callable[[], Delivery]) -> None:
+    """Take ``held`` with ``send``; while another run holds it, wait and ask again, up to lock_wait_seconds."""
+    deadline = time.monotonic() + ctx.settings.lock_wait_seconds
+    pause, said = 0.5, False
+    while True:
+        try:
+            delivery = send()
+        except SqlError as exc:
+            if exc.sqlstate != lease.LEASE_BUSY:
+                raise
+            if time.monotonic() + pause > deadline or ctx.should_stop():
+                raise MigrationsTasksError(
+                    f"Migration {migration.version} was not applied: {exc.message}, still after "
+                    f"{ctx.settings.lock_wait_seconds:g}s.",
+                    hint=BUSY_HINT,
+                ) from None
+            if not said:
+                ctx.emit(
+                    Event(
+                        EventKind.INFO,
+                        f"Migration {migration.version} runs outside one transaction and another run is applying "
+                        f"it; waiting for that run (up to {ctx.settings.lock_wait_seconds:g}s).",
+                        migration,
+                    )
+                )
+                said = True
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+            continue
+        held.touch()
+        _say_taken_over(ctx, migration, delivery)
+        return
+
+
+def _say_taken_over(ctx: Context, migration: Migration, delivery: Delivery) -> None:
+    """Warn when the lease was taken over from a run that stopped before finishing the migration."""
+    previous = delivery.rows[0].get("taken_over_from") if delivery.rows else None
+    if previous:
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"Migration {migration.version}: the run that was applying it stopped before it finished (its "
+                f"lease expired); applying it again from its first statement (its parts that run outside a "
+                "transaction may have run already: statements with IF NOT EXISTS are safe to repeat).",
+                migration,
+            )
+        )
+
+
+def lost(migration: Migration, error: SqlError) -> MigrationsTasksError:
+    """Return the error for a lease another run took over while this run was applying its parts."""
+    return MigrationsTasksError(
+        f"{migration.path}: {error.message}; this run stopped before its next part.",
+        hint="The other run applies the migration from its first statement; run db.check when it is done.",
+    )

@@ -1,0 +1,95 @@
+"""The lease on a migration that runs outside one transaction: SQL text builders (pure).
+
+The migration lock is transaction-scoped and every API request is a new session, so nothing of it
+outlives a request; a migration whose parts are several requests (``CREATE INDEX CONCURRENTLY``, several
+``BEGIN ... COMMIT`` blocks) would otherwise have its parts run by every concurrent run. A run first takes
+the migration's **lease**: a committed row in a table of the tool's own,
+``supabase_migrations.migrations_tasks_leases`` (version, holder, expires_at), taken under the migration
+lock after the guard that the version is not yet recorded. The holder renews it in every transactional
+part and before a part that runs outside a transaction, and deletes it with the ledger row. Another run
+finds it held and waits; when the holder has recorded the version, that run's guard reports it "already
+applied by another run".
+
+A lease whose holder stopped (killed between parts) expires ``seconds`` after its last renewal; it is taken
+over only once no session is still running a part of its holder's (each such part carries
+``/* migrations-tasks lease <holder> */``). The Supabase CLI's ledger is not touched.
+"""
+
+from __future__ import annotations
+
+from ..sql import quote_literal
+from .ledger import SCHEMA
+
+#: The table of leases (created on first use, beside the ledger).
+TABLE = f"{SCHEMA}.migrations_tasks_leases"
+
+#: SQLSTATEs the lease statements raise: another run holds it; this run's lease was taken over.
+LEASE_BUSY = "MTLSE"
+LEASE_LOST = "MTLSL"
+
+#: Starts the comment naming the holder of a part that runs outside a transaction.
+TAG_MARK = "migrations-tasks lease"
+
+CREATE_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} "
+    "(version text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)"
+)
+
+
+def _holder(holder: str) -> str:
+    if not holder.isalnum():
+        raise ValueError("a lease holder is letters and digits")
+    return holder
+
+
+def tag(holder: str) -> str:
+    """Return the comment a part that runs outside a transaction starts with (for ``pg_stat_activity``)."""
+    return f"/* {TAG_MARK} {_holder(holder)} */ "
+
+
+def take_sql(version: str, holder: str, seconds: int) -> str:
+    """Return the statements taking ``version``'s lease for ``holder``; their answer names a holder taken over.
+
+    They raise :data:`LEASE_BUSY` while another holder's lease is current or a part of it still runs. Run
+    them after the migration lock and the guard, in the same transaction.
+    """
+    v, h = quote_literal(version), quote_literal(_holder(holder))
+    running = (
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid <> pg_catalog.pg_backend_pid() "
+        f"AND state <> 'idle' AND position('{TAG_MARK} ' || held.holder || ' ' IN query) > 0)"
+    )
+    check = (
+        "DO $mt_lease$\nDECLARE\n  held record;\nBEGIN\n"
+        f"  SELECT holder, expires_at INTO held FROM {TABLE} WHERE version = {v} FOR UPDATE;\n"
+        f"  IF FOUND AND held.holder <> {h} AND (held.expires_at > pg_catalog.now() OR {running}) THEN\n"
+        f"    RAISE EXCEPTION 'another run is applying migration % (lease %)', {v}, held.holder\n"
+        f"      USING ERRCODE = '{LEASE_BUSY}';\n"
+        "  END IF;\nEND $mt_lease$"
+    )
+    take = (
+        f"WITH before AS (SELECT holder FROM {TABLE} WHERE version = {v} AND holder <> {h}), "
+        f"taken AS (INSERT INTO {TABLE} (version, holder, expires_at) "
+        f"VALUES ({v}, {h}, pg_catalog.now() + interval '{int(seconds)} seconds') ON CONFLICT (version) "
+        "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at RETURNING version) "
+        "SELECT (SELECT holder FROM before) AS taken_over_from, (SELECT count(*) FROM taken) AS taken"
+    )
+    return f"{CREATE_SQL};\n{check};\n{take}"
+
+
+def renew_sql(version: str, holder: str, seconds: int) -> str:
+    """Return a statement extending ``holder``'s lease; it raises :data:`LEASE_LOST` when another run took it."""
+    v, h = quote_literal(version), quote_literal(_holder(holder))
+    return (
+        "DO $mt_lease$\nBEGIN\n"
+        f"  UPDATE {TABLE} SET expires_at = pg_catalog.now() + interval '{int(seconds)} seconds'\n"
+        f"   WHERE version = {v} AND holder = {h};\n"
+        "  IF NOT FOUND THEN\n"
+        f"    RAISE EXCEPTION 'another run took over migration % after this run''s lease expired', {v}\n"
+        f"      USING ERRCODE = '{LEASE_LOST}';\n"
+        "  END IF;\nEND $mt_lease$"
+    )
+
+
+def release_sql(version: str, holder: str) -> str:
+    """Return the statement giving the lease back (with the ledger row, in its transaction)."""
+    return f"DELETE FROM {TABLE} WHERE version = {quote_literal(version)} AND holder = {quote_literal(_holder(holder))}"
