@@ -22,11 +22,11 @@ from ..errors import (
     SqlError,
 )
 from ..history import ledger
-from ..history.lease import LEASE_LOST
+from ..history.lease import LEASE_LOST, PART_DONE
 from ..history.migrations import Migration
 from ..history.sqlfile import Statement
 from ..history.status import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Comparison, Status
-from . import lease
+from . import lease, settle
 from .context import Context
 from .events import Event, EventKind
 from .failures import apply_failure, too_large
@@ -66,8 +66,8 @@ def migration_requests(ctx: Context, migration: Migration, columns: Mapping[str,
         last = index == len(units) - 1
         if unit.transactional:
             request.add(guarded if index == 0 or last else lock, role="lock and guard")
-            if held is not None:
-                request.add(held.renew_sql(), role="lease")
+            if held is not None:  # the part's number: its request's, after the one taking the lease
+                request.add(held.renew_sql(part=index + 1), role="lease")
         tag = held.tag if held is not None and not unit.transactional else ""
         for statement in unit.statements:
             request.add(tag + statement.text, statement)
@@ -193,7 +193,7 @@ def apply_one(ctx: Context, migration: Migration, requests: Requests) -> Outcome
             request, records = requests[position]
             if held is not None and not _transactional(request) and held.stale():
                 _renew(ctx, migration, held)
-            _send(ctx, request, migration, records)
+            _part(ctx, request, migration, records, held)
             done.extend(request.statements())
     except AlreadyApplied:
         if done or (held is not None and held.touched):
@@ -213,6 +213,20 @@ def apply_one(ctx: Context, migration: Migration, requests: Requests) -> Outcome
     seconds = time.perf_counter() - started
     ctx.emit(Event(EventKind.APPLIED, migration=migration, seconds=seconds))
     return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, seconds, ctx.db.requests - before)
+
+
+def _part(ctx: Context, request: Request, migration: Migration, records: bool, held: lease.Lease | None) -> None:
+    """Send one part; a lost answer is settled: a transactional part is sent again (its lease says if it
+    committed), a statement sent alone through the catalog (:mod:`.settle`)."""
+    transactional = _transactional(request)
+    counted = held is not None and transactional and not records  # it advances the lease's part count
+    try:
+        _send(ctx, request, migration, records, resendable=counted, done_state=PART_DONE if counted else None)
+    except AmbiguousWriteError as exc:
+        statements = request.statements()
+        if held is None or transactional or len(statements) != 1:
+            raise
+        settle.settle(ctx, migration, held, statements[0].text, exc)
 
 
 def _transactional(request: Request) -> bool:
@@ -245,7 +259,15 @@ def _failed(
     return error
 
 
-def _send(ctx: Context, request: Request, migration: Migration, records: bool, *, resendable: bool = False) -> Delivery:
+def _send(
+    ctx: Context,
+    request: Request,
+    migration: Migration,
+    records: bool,
+    *,
+    resendable: bool = False,
+    done_state: str | None = None,
+) -> Delivery:
     """Send one of a migration's requests; a guarded one (it records the row) is settled when lost."""
     write = Write(
         request.sql,
@@ -254,19 +276,9 @@ def _send(ctx: Context, request: Request, migration: Migration, records: bool, *
         resendable=records or resendable,
         busy=f"Migration {migration.version} was not applied",
         migration=migration,
-        done_state=ledger.ALREADY_APPLIED if records else None,
+        done_state=ledger.ALREADY_APPLIED if records else done_state,
     )
-    try:
-        delivery = deliver(ctx, write)
-    except AmbiguousWriteError as exc:
-        if write.resendable:
-            raise
-        raise MigrationsTasksError(
-            f"{migration.path}: the connection failed while a statement that runs outside a "
-            f"transaction was in flight ({exc.message}).",
-            hint=f"Check whether it ran, finish the migration by hand, then run "
-            f"`inv db.repair --status applied {migration.version}`.",
-        ) from None
+    delivery = deliver(ctx, write)  # a lost answer of a write that cannot be resent goes up (:func:`_part`)
     error = delivery.error
     if error is None:
         return delivery

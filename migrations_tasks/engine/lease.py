@@ -42,9 +42,12 @@ class Lease:
         """Return the statements taking the lease."""
         return lease.take_sql(self.version, self.holder, self.seconds)
 
-    def renew_sql(self) -> str:
-        """Return the statement renewing the lease (LEASE_LOST when another run took it over)."""
-        return lease.renew_sql(self.version, self.holder, self.seconds)
+    def renew_sql(self, part: int = 0) -> str:
+        """Return the statement renewing the lease (LEASE_LOST when another run took it over).
+
+        ``part`` (from 1): a transactional part records itself committed (PART_DONE when it already is).
+        """
+        return lease.renew_sql(self.version, self.holder, self.seconds, part)
 
     def release_sql(self) -> str:
         """Return the statement giving the lease back."""

@@ -8,7 +8,8 @@ the migration's **lease**: a committed row in a table of the tool's own,
 lock after the guard that the version is not yet recorded. The holder renews it in every transactional
 part and before a part that runs outside a transaction, and deletes it with the ledger row. Another run
 finds it held and waits; when the holder has recorded the version, that run's guard reports it "already
-applied by another run".
+applied by another run". The row also counts the transactional parts committed (``part``), each advancing
+it in its own transaction, so a part sent again after a lost answer finds itself done (:data:`PART_DONE`).
 
 A lease whose holder stopped (killed between parts) expires ``seconds`` after its last renewal; it is taken
 over only once no session is still running a part of its holder's (each such part carries
@@ -23,16 +24,18 @@ from .ledger import SCHEMA
 #: The table of leases (created on first use, beside the ledger).
 TABLE = f"{SCHEMA}.migrations_tasks_leases"
 
-#: SQLSTATEs the lease statements raise: another run holds it; this run's lease was taken over.
+#: SQLSTATEs the lease statements raise: another run holds it; this run's lease was taken over; the part
+#: advancing it is already committed (an attempt whose answer was lost did it).
 LEASE_BUSY = "MTLSE"
 LEASE_LOST = "MTLSL"
+PART_DONE = "MTPRT"
 
 #: Starts the comment naming the holder of a part that runs outside a transaction.
 TAG_MARK = "migrations-tasks lease"
 
 CREATE_SQL = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} "
-    "(version text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL)"
+    "(version text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL, part integer NOT NULL DEFAULT 0)"
 )
 
 
@@ -68,22 +71,37 @@ def take_sql(version: str, holder: str, seconds: int) -> str:
     )
     take = (
         f"WITH before AS (SELECT holder FROM {TABLE} WHERE version = {v} AND holder <> {h}), "
-        f"taken AS (INSERT INTO {TABLE} (version, holder, expires_at) "
-        f"VALUES ({v}, {h}, pg_catalog.now() + interval '{int(seconds)} seconds') ON CONFLICT (version) "
-        "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at RETURNING version) "
+        f"taken AS (INSERT INTO {TABLE} (version, holder, expires_at, part) "
+        f"VALUES ({v}, {h}, pg_catalog.now() + interval '{int(seconds)} seconds', 0) ON CONFLICT (version) "
+        "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, part = 0 RETURNING version) "
         "SELECT (SELECT holder FROM before) AS taken_over_from, (SELECT count(*) FROM taken) AS taken"
     )
     return f"{CREATE_SQL};\n{check};\n{take}"
 
 
-def renew_sql(version: str, holder: str, seconds: int) -> str:
-    """Return a statement extending ``holder``'s lease; it raises :data:`LEASE_LOST` when another run took it."""
+def renew_sql(version: str, holder: str, seconds: int, part: int = 0) -> str:
+    """Return a statement extending ``holder``'s lease; it raises :data:`LEASE_LOST` when another run took it.
+
+    With ``part`` (a transactional part's number, from 1) it also records that part as committed with its
+    transaction, and raises :data:`PART_DONE` when it already is.
+    """
     v, h = quote_literal(version), quote_literal(_holder(holder))
+    advance = f", part = {int(part)}" if part else ""
+    before = f" AND part < {int(part)}" if part else ""
+    done = (
+        f"    IF EXISTS (SELECT 1 FROM {TABLE} WHERE version = {v} AND holder = {h}) THEN\n"
+        f"      RAISE EXCEPTION 'part {int(part)} of migration % is already committed', {v}"
+        f" USING ERRCODE = '{PART_DONE}';\n"
+        "    END IF;\n"
+        if part
+        else ""
+    )
     return (
         "DO $mt_lease$\nBEGIN\n"
-        f"  UPDATE {TABLE} SET expires_at = pg_catalog.now() + interval '{int(seconds)} seconds'\n"
-        f"   WHERE version = {v} AND holder = {h};\n"
+        f"  UPDATE {TABLE} SET expires_at = pg_catalog.now() + interval '{int(seconds)} seconds'{advance}\n"
+        f"   WHERE version = {v} AND holder = {h}{before};\n"
         "  IF NOT FOUND THEN\n"
+        f"{done}"
         f"    RAISE EXCEPTION 'another run took over migration % after this run''s lease expired', {v}\n"
         f"      USING ERRCODE = '{LEASE_LOST}';\n"
         "  END IF;\nEND $mt_lease$"
