@@ -220,6 +220,8 @@ def _part(ctx: Context, request: Request, migration: Migration, records: bool, h
     committed), a statement sent alone through the catalog (:mod:`.settle`)."""
     transactional = _transactional(request)
     counted = held is not None and transactional and not records  # it advances the lease's part count
+    if held is not None and not transactional and len(request.statements()) == 1:
+        _no_silent_invalid(ctx, migration, request.statements()[0].text)
     try:
         _send(ctx, request, migration, records, resendable=counted, done_state=PART_DONE if counted else None)
     except AmbiguousWriteError as exc:
@@ -227,6 +229,20 @@ def _part(ctx: Context, request: Request, migration: Migration, records: bool, h
         if held is None or transactional or len(statements) != 1:
             raise
         settle.settle(ctx, migration, held, statements[0].text, exc)
+
+
+def _no_silent_invalid(ctx: Context, migration: Migration, text: str) -> None:
+    """Before a ``CREATE INDEX CONCURRENTLY``, drop an INVALID index of its name (IF NOT EXISTS would skip it)."""
+    dropped = settle.drop_if_invalid(ctx, text)
+    if dropped:
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"Migration {migration.version}: index {dropped} was INVALID (an earlier build failed or was "
+                "cancelled); dropped it, building it again.",
+                migration,
+            )
+        )
 
 
 def _transactional(request: Request) -> bool:
@@ -252,7 +268,13 @@ def _failed(
     """Return the error for request ``failing`` failing; give the lease back (the run stops here)."""
     if exc.sqlstate == LEASE_LOST:
         return lease.lost(migration, exc)
-    error = apply_failure(ctx, migration, requests[failing][0], exc, done, [r for r, _ in requests[failing + 1 :]])
+    request = requests[failing][0]
+    error = apply_failure(ctx, migration, request, exc, done, [r for r, _ in requests[failing + 1 :]])
+    if held is not None and not _transactional(request) and len(request.statements()) == 1:
+        with contextlib.suppress(MigrationsTasksError):  # else the message's hint says to drop it
+            dropped = settle.drop_if_invalid(ctx, request.statements()[0].text)
+            if dropped:
+                error.message += f"\n  (the INVALID index {dropped} it left was dropped)"
     if held is not None and held.touched:
         with contextlib.suppress(MigrationsTasksError):  # else it expires on its own
             send(ctx, Write(held.release_sql(), f"the lease on migration {migration.version}", resendable=True))

@@ -64,9 +64,11 @@ def question(text: str) -> Question | None:
 
 
 def state_sql(asked: Question) -> str:
-    """Return a read whose ``state`` is ``valid``, ``invalid`` or ``absent`` for the index CREATE INDEX names."""
+    """Return a read whose ``state`` is ``valid``, ``building``, ``invalid`` or ``absent`` for CREATE INDEX's index."""
     return (
-        "SELECT coalesce((SELECT CASE WHEN i.indisvalid THEN 'valid' ELSE 'invalid' END "
+        "SELECT coalesce((SELECT CASE WHEN i.indisvalid THEN 'valid' WHEN EXISTS (SELECT 1 FROM "
+        "pg_catalog.pg_stat_progress_create_index b WHERE b.index_relid = i.indexrelid) THEN 'building' "
+        "ELSE 'invalid' END "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid "
         f"WHERE c.relname = {quote_literal(asked.index)} AND c.relnamespace = (SELECT t.relnamespace "
         f"FROM pg_catalog.pg_class t WHERE t.oid = pg_catalog.to_regclass({quote_literal(asked.table)}))), "
@@ -166,7 +168,15 @@ def _state(ctx: Context, migration: Migration, held: Lease, asked: Question, los
 
 
 def _drop_invalid(ctx: Context, migration: Migration, asked: Question, lost: AmbiguousWriteError) -> None:
-    """Drop the INVALID index a lost ``CREATE INDEX CONCURRENTLY`` left (alone: it cannot run in a transaction)."""
+    """Drop the INVALID index a lost ``CREATE INDEX CONCURRENTLY`` left; stop the run when it cannot be."""
+    try:
+        drop_index(ctx, asked)
+    except SqlError as exc:
+        raise stop(migration, lost, f"its INVALID index {asked.index} could not be dropped ({exc.message})") from None
+
+
+def drop_index(ctx: Context, asked: Question) -> str:
+    """Drop the index ``asked`` names, concurrently and alone (it cannot run in a transaction); return its name."""
     table = quote_literal(asked.table)
     schema = f"(SELECT t.relnamespace FROM pg_catalog.pg_class t WHERE t.oid = pg_catalog.to_regclass({table}))"
     rows = ctx.db.execute(
@@ -178,7 +188,22 @@ def _drop_invalid(ctx: Context, migration: Migration, asked: Question, lost: Amb
     drop = f"DROP INDEX CONCURRENTLY IF EXISTS {name}"
     delivery = deliver(ctx, Write(drop, f"the drop of {name}", resendable=True))
     if delivery.error is not None:
-        raise stop(migration, lost, f"its INVALID index {name} could not be dropped ({delivery.error.message})")
+        raise delivery.error
+    return name
+
+
+def drop_if_invalid(ctx: Context, text: str) -> str | None:
+    """Drop the INVALID index the ``CREATE INDEX CONCURRENTLY`` ``text`` names, if there is one; return its name.
+
+    An index still being built (``pg_stat_progress_create_index``) is left alone.
+    """
+    asked = question(text)
+    if asked is None or asked.kind != "create index":
+        return None
+    rows = ctx.db.execute(state_sql(asked), write=False)
+    if not rows or rows[0].get("state") != "invalid":
+        return None
+    return drop_index(ctx, asked)
 
 
 def _say(ctx: Context, migration: Migration, text: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import httpx
+import psycopg
 import pytest
 import stamina
 from api_interposer import Interposer, answer, engine_through, failure
@@ -13,7 +14,7 @@ from test_lease import write_set
 
 from migrations_tasks.engine import Engine, Event
 from migrations_tasks.engine.settle import Question, question
-from migrations_tasks.errors import MigrationsTasksError
+from migrations_tasks.errors import MigrationFailed, MigrationsTasksError
 from migrations_tasks.history import lease
 from migrations_tasks.history.ledger import TABLE
 from migrations_tasks.history.migrations import load
@@ -161,3 +162,43 @@ def test_a_create_index_that_times_out_again_stops_and_leaves_no_invalid_index(
     assert project.sql("SELECT to_regclass('t_id')") == [(None,)]
     assert project.sql(f"SELECT version FROM {TABLE}") == [("1",)]
     assert project.sql(f"SELECT count(*) FROM {lease.TABLE}") == [(0,)]  # given back: a rerun need not wait
+
+
+UNIQUE_EMAIL = "create unique index concurrently if not exists users_email on people (email);\n"
+
+
+def test_a_failed_unique_index_build_leaves_no_invalid_index_and_the_fixed_rerun_enforces_it(
+    project: Project, migrations: MigrationDir
+) -> None:
+    project.sql("create table people (id int, email text); insert into people values (1, 'a'), (2, 'a')")
+    migrations.write("1_unique.sql", UNIQUE_EMAIL)
+    settings = project.settings(migrations.path)
+    with pytest.raises(MigrationFailed) as caught:
+        Engine(connect(settings), settings).apply(load(migrations.path))
+    assert caught.value.sql_error is not None and caught.value.sql_error.sqlstate == "23505"
+    assert "(the INVALID index public.users_email it left was dropped)" in caught.value.message
+    assert project.sql("SELECT to_regclass('users_email')") == [(None,)]
+    project.sql("delete from people where id = 2")
+    result = Engine(connect(settings), settings).apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"]
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        project.sql("insert into people values (3, 'a')")
+
+
+def test_an_invalid_index_an_earlier_failure_left_is_dropped_and_built_again_not_skipped(
+    project: Project, migrations: MigrationDir
+) -> None:
+    project.sql("create table people (id int, email text); insert into people values (1, 'a'), (2, 'a')")
+    with pytest.raises(psycopg.errors.UniqueViolation):  # a build that failed by hand, before this tool ran
+        project.sql(UNIQUE_EMAIL)
+    project.sql("delete from people where id = 2")
+    assert project.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass") == [(False,)]
+    migrations.write("1_unique.sql", UNIQUE_EMAIL)
+    said: list[Event] = []
+    settings = project.settings(migrations.path)
+    result = Engine(connect(settings), settings, on_event=said.append).apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"]
+    assert any("index public.users_email was INVALID" in e.message and "building it again" in e.message for e in said)
+    assert project.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass") == [(True,)]
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        project.sql("insert into people values (3, 'a')")
