@@ -26,6 +26,7 @@ from ..history.lease import LEASE_LOST, PART_DONE
 from ..history.migrations import Migration
 from ..history.sqlfile import Statement
 from ..history.status import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Comparison, Status
+from ..wording import first_line
 from . import lease, settle
 from .context import Context
 from .events import Event, EventKind
@@ -191,6 +192,9 @@ def apply_one(ctx: Context, migration: Migration, requests: Requests) -> Outcome
             lease.take(ctx, migration, held, lambda: _send(ctx, first, migration, False, resendable=True))
         for position in range(1 if held is not None else 0, len(requests)):
             request, records = requests[position]
+            if held is not None and position <= (held.resumed_from or 0):  # the stopped run committed it
+                done.extend(request.statements())
+                continue
             if held is not None and not _transactional(request) and held.stale():
                 _renew(ctx, migration, held)
             _part(ctx, request, migration, records, held)
@@ -221,7 +225,18 @@ def _part(ctx: Context, request: Request, migration: Migration, records: bool, h
     transactional = _transactional(request)
     counted = held is not None and transactional and not records  # it advances the lease's part count
     if held is not None and not transactional and len(request.statements()) == 1:
-        _no_silent_invalid(ctx, migration, request.statements()[0].text)
+        text = request.statements()[0].text
+        if held.resumed_from is not None and settle.done_already(ctx, text):
+            ctx.emit(
+                Event(
+                    EventKind.INFO,
+                    f"Migration {migration.version}: the catalog shows `{first_line(text)}` "
+                    "done by the run that stopped; not run again.",
+                    migration,
+                )
+            )
+            return
+        _no_silent_invalid(ctx, migration, text)
     try:
         _send(ctx, request, migration, records, resendable=counted, done_state=PART_DONE if counted else None)
     except AmbiguousWriteError as exc:

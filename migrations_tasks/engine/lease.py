@@ -4,11 +4,13 @@ A migration that is several requests takes its lease first (with the guard: alre
 already applied by another run); while another run holds it, the run waits, asking again with backoff, up
 to ``lock_wait_seconds``. The holder renews it in each transactional part and, when it is older than a
 third of its life, in a request of its own before a part that runs outside a transaction; the request
-recording the ledger row gives it back.
+recording the ledger row gives it back. A run that takes over the lease of a run that stopped learns how
+many parts it committed (:attr:`Lease.resumed_from`) and goes on after them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +32,12 @@ class Lease:
 
     version: str
     holder: str
+    #: The file's statements, digested: a run taking the lease over resumes only the file its holder ran.
+    fingerprint: str = ""
     seconds: int = LEASE_SECONDS
     touched: float = field(default=0.0, compare=False)
+    #: Taken over from a run that stopped: how many of the parts (requests after the lease's) it committed.
+    resumed_from: int | None = field(default=None, compare=False)
 
     @property
     def tag(self) -> str:
@@ -40,7 +46,7 @@ class Lease:
 
     def take_sql(self) -> str:
         """Return the statements taking the lease."""
-        return lease.take_sql(self.version, self.holder, self.seconds)
+        return lease.take_sql(self.version, self.holder, self.seconds, self.fingerprint)
 
     def renew_sql(self, part: int = 0) -> str:
         """Return the statement renewing the lease (LEASE_LOST when another run took it over).
@@ -64,7 +70,12 @@ class Lease:
 
 def of(ctx: Context, migration: Migration) -> Lease | None:
     """Return this run's lease on ``migration`` when it needs one (it is several requests), else None."""
-    return None if migration.atomic else Lease(migration.version, ctx.run_id)
+    return None if migration.atomic else Lease(migration.version, ctx.run_id, fingerprint(migration))
+
+
+def fingerprint(migration: Migration) -> str:
+    """Return the digest of the file's statements a lease records (a takeover resumes only the same file)."""
+    return hashlib.sha256("\x00".join(migration.texts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def take(ctx: Context, migration: Migration, held: Lease, send: Callable[[], Delivery]) -> None:
@@ -97,23 +108,30 @@ def take(ctx: Context, migration: Migration, held: Lease, send: Callable[[], Del
             pause = min(pause * 2, 5.0)
             continue
         held.touch()
-        _say_taken_over(ctx, migration, delivery)
+        _say_taken_over(ctx, migration, held, delivery)
         return
 
 
-def _say_taken_over(ctx: Context, migration: Migration, delivery: Delivery) -> None:
-    """Warn when the lease was taken over from a run that stopped before finishing the migration."""
-    previous = delivery.rows[0].get("taken_over_from") if delivery.rows else None
-    if previous:
-        ctx.emit(
-            Event(
-                EventKind.WARNING,
-                f"Migration {migration.version}: the run that was applying it stopped before it finished (its "
-                f"lease expired); applying it again from its first statement (its parts that run outside a "
-                "transaction may have run already: statements with IF NOT EXISTS are safe to repeat).",
-                migration,
-            )
+def _say_taken_over(ctx: Context, migration: Migration, held: Lease, delivery: Delivery) -> None:
+    """Note and say when the lease was taken over from a run that stopped before finishing the migration."""
+    row = delivery.rows[0] if delivery.rows else {}
+    if not row.get("taken_over_from"):
+        return
+    held.resumed_from = int(row.get("resume_from") or 0)
+    where = (
+        f"going on after its part {held.resumed_from} (the parts before committed)"
+        if held.resumed_from
+        else "applying it again from its first statement"
+    )
+    ctx.emit(
+        Event(
+            EventKind.WARNING,
+            f"Migration {migration.version}: the run that was applying it stopped before it finished (its lease "
+            f"expired); {where}. A statement outside a transaction that may have run is first checked in the "
+            "catalog (an index already valid is not built again).",
+            migration,
         )
+    )
 
 
 def lost(migration: Migration, error: SqlError) -> MigrationsTasksError:

@@ -192,6 +192,20 @@ def drop_index(ctx: Context, asked: Question) -> str:
     return name
 
 
+def done_already(ctx: Context, text: str) -> bool:
+    """Return True when the catalog shows statement ``text`` done (a valid index; a dropped one)."""
+    asked = question(text)
+    if asked is None or asked.kind == "repeat":
+        return False
+    if asked.kind == "drop index":
+        rows = ctx.db.execute(
+            f"SELECT pg_catalog.to_regclass({quote_literal(asked.index)}) IS NULL AS gone", write=False
+        )
+        return bool(rows and rows[0].get("gone"))
+    rows = ctx.db.execute(state_sql(asked), write=False)
+    return bool(rows and rows[0].get("state") == "valid")
+
+
 def drop_if_invalid(ctx: Context, text: str) -> str | None:
     """Drop the INVALID index the ``CREATE INDEX CONCURRENTLY`` ``text`` names, if there is one; return its name.
 

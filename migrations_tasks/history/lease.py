@@ -13,7 +13,9 @@ it in its own transaction, so a part sent again after a lost answer finds itself
 
 A lease whose holder stopped (killed between parts) expires ``seconds`` after its last renewal; it is taken
 over only once no session is still running a part of its holder's (each such part carries
-``/* migrations-tasks lease <holder> */``). The Supabase CLI's ledger is not touched.
+``/* migrations-tasks lease <holder> */``). The run that takes it over learns how many parts committed
+(``resume_from``, when the file's ``fingerprint`` is the one the holder ran) and goes on after them. The
+Supabase CLI's ledger is not touched.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ TAG_MARK = "migrations-tasks lease"
 
 CREATE_SQL = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} "
-    "(version text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL, part integer NOT NULL DEFAULT 0)"
+    "(version text PRIMARY KEY, holder text NOT NULL, expires_at timestamptz NOT NULL, "
+    "part integer NOT NULL DEFAULT 0, fingerprint text NOT NULL DEFAULT '')"
 )
 
 
@@ -50,13 +53,15 @@ def tag(holder: str) -> str:
     return f"/* {TAG_MARK} {_holder(holder)} */ "
 
 
-def take_sql(version: str, holder: str, seconds: int) -> str:
-    """Return the statements taking ``version``'s lease for ``holder``; their answer names a holder taken over.
+def take_sql(version: str, holder: str, seconds: int, fingerprint: str = "") -> str:
+    """Return the statements taking ``version``'s lease for ``holder``.
 
-    They raise :data:`LEASE_BUSY` while another holder's lease is current or a part of it still runs. Run
-    them after the migration lock and the guard, in the same transaction.
+    Their answer names the holder taken over (``taken_over_from``) and how many parts it committed
+    (``resume_from``: 0 unless its ``fingerprint``, the file's, is this one). They raise :data:`LEASE_BUSY`
+    while another holder's lease is current or a part of it still runs. Run them after the migration lock
+    and the guard, in the same transaction.
     """
-    v, h = quote_literal(version), quote_literal(_holder(holder))
+    v, h, f = quote_literal(version), quote_literal(_holder(holder)), quote_literal(fingerprint)
     running = (
         "EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid <> pg_catalog.pg_backend_pid() "
         f"AND state <> 'idle' AND position('{TAG_MARK} ' || held.holder || ' ' IN query) > 0)"
@@ -70,11 +75,14 @@ def take_sql(version: str, holder: str, seconds: int) -> str:
         "  END IF;\nEND $mt_lease$"
     )
     take = (
-        f"WITH before AS (SELECT holder FROM {TABLE} WHERE version = {v} AND holder <> {h}), "
-        f"taken AS (INSERT INTO {TABLE} (version, holder, expires_at, part) "
-        f"VALUES ({v}, {h}, pg_catalog.now() + interval '{int(seconds)} seconds', 0) ON CONFLICT (version) "
-        "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, part = 0 RETURNING version) "
-        "SELECT (SELECT holder FROM before) AS taken_over_from, (SELECT count(*) FROM taken) AS taken"
+        f"WITH before AS (SELECT holder, CASE WHEN fingerprint = {f} THEN part ELSE 0 END AS part FROM {TABLE} "
+        f"WHERE version = {v} AND holder <> {h}), "
+        f"taken AS (INSERT INTO {TABLE} AS l (version, holder, expires_at, part, fingerprint) "
+        f"VALUES ({v}, {h}, pg_catalog.now() + interval '{int(seconds)} seconds', 0, {f}) ON CONFLICT (version) "
+        "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, fingerprint = excluded.fingerprint, "
+        "part = CASE WHEN l.fingerprint = excluded.fingerprint THEN l.part ELSE 0 END RETURNING version) "
+        "SELECT (SELECT holder FROM before) AS taken_over_from, coalesce((SELECT part FROM before), 0) AS resume_from, "
+        "(SELECT count(*) FROM taken) AS taken"
     )
     return f"{CREATE_SQL};\n{check};\n{take}"
 

@@ -98,3 +98,50 @@ def test_a_failed_migration_gives_its_lease_back_so_the_fixed_file_runs_at_once(
     project.sql("DROP TABLE t")
     result = engine_for(project, migrations.path, lock_wait_seconds=1).apply(load(migrations.path))
     assert [o.status for o in result.outcomes] == ["applied"]
+
+
+PARTS = (
+    "create table audit (id int);\ninsert into audit values (1);\n"
+    "create index concurrently audit_id on audit (id);\ninsert into audit values (2);\n"
+)
+
+
+def test_a_run_taking_over_a_killed_run_s_lease_goes_on_after_what_it_committed(
+    project: Project, migrations: MigrationDir
+) -> None:
+    from migrations_tasks.engine.lease import fingerprint
+
+    migrations.write("1_parts.sql", PARTS)
+    local = load(migrations.path)
+    # what a run killed after the index was built leaves: part 1 committed, the index valid, no ledger row
+    project.sql("create table audit (id int); insert into audit values (1)")
+    project.sql("create index concurrently audit_id on audit (id)")
+    project.sql(
+        f"create schema supabase_migrations; {lease.CREATE_SQL}; INSERT INTO {lease.TABLE} VALUES "
+        f"('1', 'killedrun', now() - interval '1 second', 1, '{fingerprint(local.migrations[0])}')"
+    )
+    said: list[Event] = []
+    settings = project.settings(migrations.path)
+    result = Engine(connect(settings), settings, on_event=said.append).apply(local)
+    assert [o.status for o in result.outcomes] == ["applied"]
+    assert any("going on after its part 1" in e.message for e in said)
+    assert any("the catalog shows `create index concurrently audit_id on audit (id)` done" in e.message for e in said)
+    assert project.sql("SELECT id FROM audit ORDER BY id") == [(1,), (2,)]  # nothing ran twice
+    assert project.sql(f"SELECT count(*) FROM {lease.TABLE}") == [(0,)]
+
+
+def test_a_takeover_of_a_lease_on_an_edited_file_starts_from_its_first_statement(
+    project: Project, migrations: MigrationDir
+) -> None:
+    migrations.write("1_parts.sql", PARTS.replace("(id)", "(id, id)"))
+    project.sql(
+        f"create schema supabase_migrations; {lease.CREATE_SQL}; "
+        f"INSERT INTO {lease.TABLE} VALUES ('1', 'killedrun', now(), 1, 'another file')"
+    )
+    project.sql(f"UPDATE {lease.TABLE} SET expires_at = now() - interval '1 second'")
+    said: list[Event] = []
+    settings = project.settings(migrations.path)
+    result = Engine(connect(settings), settings, on_event=said.append).apply(load(migrations.path))
+    assert [o.status for o in result.outcomes] == ["applied"]
+    assert any("applying it again from its first statement" in e.message for e in said)
+    assert project.sql("SELECT id FROM audit ORDER BY id") == [(1,), (2,)]
