@@ -22,8 +22,10 @@ from .context import Context
 from .events import Event, EventKind
 from .send import BUSY_HINT, Delivery
 
-#: A lease expires this long after its last renewal (a holder renews far more often).
-LEASE_SECONDS = 120
+#: A lease expires this long after its last renewal (a holder renews in every part, and before a part outside a
+#: transaction when a third of this has passed). Taking it over also needs every part of its holder finished
+#: (``pg_stat_activity``), and the parts committed are counted, so a long part never lets two runs in.
+LEASE_SECONDS = 30
 
 
 @dataclass

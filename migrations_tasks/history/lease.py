@@ -12,10 +12,10 @@ applied by another run". The row also counts the transactional parts committed (
 it in its own transaction, so a part sent again after a lost answer finds itself done (:data:`PART_DONE`).
 
 A lease whose holder stopped (killed between parts) expires ``seconds`` after its last renewal; it is taken
-over only once no session is still running a part of its holder's (each such part carries
-``/* migrations-tasks lease <holder> */``). The run that takes it over learns how many parts committed
-(``resume_from``, when the file's ``fingerprint`` is the one the holder ran) and goes on after them. The
-Supabase CLI's ledger is not touched.
+over only once no session is still running a part of its holder's (each part carries
+``/* migrations-tasks lease <holder> */``: a transactional one in its renewal). The run that takes it over
+learns how many parts committed (``resume_from``, when the file's ``fingerprint`` is the one the holder
+ran) and goes on after them. The Supabase CLI's ledger is not touched.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def renew_sql(version: str, holder: str, seconds: int, part: int = 0) -> str:
         else ""
     )
     return (
-        "DO $mt_lease$\nBEGIN\n"
+        f"{tag(holder)}DO $mt_lease$\nBEGIN\n"
         f"  UPDATE {TABLE} SET expires_at = pg_catalog.now() + interval '{int(seconds)} seconds'{advance}\n"
         f"   WHERE version = {v} AND holder = {h}{before};\n"
         "  IF NOT FOUND THEN\n"
