@@ -229,7 +229,7 @@ def main() -> int:
         print(f"  random 503 scenario done ({rows[-1].seconds:.0f}s)", file=sys.stderr, flush=True)
     if args.concurrently:
         for r in rows:
-            r.scenario += f" (every {args.concurrently}th index CONCURRENTLY)"
+            r.scenario += f" (1 index in {args.concurrently} CONCURRENTLY)"
     headers = [
         "scenario",
         "trials",
