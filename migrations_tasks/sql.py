@@ -348,3 +348,28 @@ def text_array(values: Sequence[str]) -> str:
     if not values:
         return "'{}'::text[]"
     return "ARRAY[" + ", ".join(quote_literal(v) for v in values) + "]::text[]"
+
+
+def copy_from_stdin(text: str) -> int | None:
+    """Return where the first ``COPY ... FROM STDIN`` of ``text`` starts (None: it has none).
+
+    Its rows would come from the client after the statement, which no request of the Management API
+    (nor this tool's direct connection) can send. Read with the scanner, so comments and strings do not
+    count and the rows a pg_dump file puts after it need not parse.
+    """
+    try:
+        tokens = [t for t in _pg.scan(text) if t.name not in _COMMENTS]
+    except Exception:  # the scanner's errors: the parser will report the file
+        return None
+    first, previous = True, ""
+    copy_at: int | None = None
+    for token in tokens:
+        if token.name == "ASCII_59":  # ;
+            first, copy_at = True, None
+            continue
+        if first and token.name == "COPY":
+            copy_at = token.start
+        elif copy_at is not None and previous == "FROM" and token.name == "STDIN":
+            return len(text.encode("utf-8")[:copy_at].decode("utf-8", "replace"))
+        first, previous = False, token.name
+    return None

@@ -16,6 +16,12 @@ Scenarios, each against fresh sandbox projects, through `inv db.apply` run as a 
 * lockstep:    an apply with --fail-every 2 (every other request answers 503);
 * random 503s: ten applies with --fail-rate 0.5 (half of all requests answer 503, seeded): all complete.
 
+With ``--concurrently N`` every Nth migration builds its index ``CONCURRENTLY`` (without ``IF NOT EXISTS``),
+so it runs in three requests outside one transaction, under its lease: every scenario must still apply each
+migration once and leave no INVALID index. (In the kill scenario only the final audit counts half-applied
+migrations then: a run killed between the parts of such a migration leaves it half-way until the rerun,
+which takes over its lease once it expires, 30 s after its last renewal.)
+
 Every apply runs as `inv db.apply` does by default: batched (up to 50 migrations per request, each its
 own transaction); `--batch-size 1` runs every scenario with one request per migration instead.
 
@@ -52,6 +58,7 @@ class Row:
     double_applied: int = 0
     tracebacks: int = 0
     secrets_leaked: int = 0
+    invalid_indexes: int = 0
     failed_runs: int = 0
     seconds: float = 0.0
 
@@ -59,6 +66,8 @@ class Row:
 class Project:
     #: Extra arguments of every `inv db.apply` (``--batch-size N``).
     apply_args: ClassVar[list[str]] = []
+    #: Every Nth generated migration builds its index CONCURRENTLY (0: none).
+    concurrently_every: ClassVar[int] = 0
 
     def __init__(self, sandbox: Sandbox, count: int, apply_args: list[str] | None = None) -> None:
         if apply_args is not None:
@@ -67,7 +76,7 @@ class Project:
         self.ref, self.db_url = info["ref"], info["db_url"]
         self.dir = Path(tempfile.mkdtemp(prefix="mt-stress-"))
         (self.dir / "tasks.py").write_text(TASKS_PY)
-        workload.generate(self.dir / "supabase" / "migrations", count)
+        workload.generate(self.dir / "supabase" / "migrations", count, self.concurrently_every)
         self.count = count
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
         self.env.update(
@@ -91,9 +100,11 @@ class Project:
             return workload.audit(conn, self.count)
 
 
-def judge(row: Row, token: str, outputs: list[str], found: workload.Audit) -> None:
+def judge(row: Row, token: str, outputs: list[str], found: workload.Audit, *, final: bool = True) -> None:
     row.trials += 1
-    row.half_applied += len(found.half_applied)
+    if final or not Project.concurrently_every:  # mid-way, a migration of several parts may be half-way
+        row.half_applied += len(found.half_applied)
+    row.invalid_indexes += len(found.invalid_indexes) if final else 0
     row.double_applied += len(found.double_applied)
     row.tracebacks += sum("Traceback" in text for text in outputs)
     row.secrets_leaked += sum(token in text for text in outputs)
@@ -111,7 +122,7 @@ def kill_scenario(sandbox: Sandbox, kills: int, count: int, rng: random.Random) 
         time.sleep(rng.uniform(0.05, 1.5))
         process.kill()
         out, err = process.communicate()
-        judge(row, token, [out, err], project.audit())
+        judge(row, token, [out, err], project.audit(), final=False)
         # the rerun after each kill is what a user does; it must complete
     final = project.start_apply()
     out, err = final.communicate()
@@ -142,7 +153,15 @@ def concurrent_scenario(sandbox: Sandbox, trials: int, count: int) -> Row:
     return row
 
 
-def single_scenario(sandbox: Sandbox, name: str, count: int, runs: int = 1, apply_args: list[str] | None = None) -> Row:
+def single_scenario(
+    sandbox: Sandbox,
+    name: str,
+    count: int,
+    runs: int = 1,
+    apply_args: list[str] | None = None,
+    *,
+    rate_limited: bool = False,
+) -> Row:
     row = Row(name)
     started = time.monotonic()
     paced = False
@@ -163,7 +182,7 @@ def single_scenario(sandbox: Sandbox, name: str, count: int, runs: int = 1, appl
         paced = paced or "for the window to reset" in out + err
     row.seconds = time.monotonic() - started
     assert sandbox.api is not None
-    if "rate" in name:
+    if rate_limited:  # not a name test: "--fail-rate" holds "rate" too, and that row never paces
         row.failed_runs += sandbox.api.stats["rate_limited"]  # a 429 that reached us counts as a failure
         row.failed_runs += not paced  # the limit was never met: the row proved nothing
     return row
@@ -174,7 +193,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer trials (for a quick look)")
     parser.add_argument("--seed", type=int, default=20251126, help="random seed for kill moments and 503s")
     parser.add_argument("--batch-size", type=int, default=0, help="migrations per request (default: db.apply's)")
+    parser.add_argument(
+        "--concurrently", type=int, default=0, metavar="N", help="every Nth migration builds its index CONCURRENTLY"
+    )
     args = parser.parse_args()
+    Project.concurrently_every = args.concurrently
     rng = random.Random(args.seed)
     Project.apply_args = ["--batch-size", str(args.batch_size)] if args.batch_size else []
     kills, concurrent, count = (10, 5, 20) if args.quick else (100, 50, 50)
@@ -189,7 +212,11 @@ def main() -> int:
     limit, window, rate_count = (20, 10.0, 40) if args.quick else (60, 60.0, 80)
     with Sandbox(faults=Faults(rate_limit=limit, rate_window=window)) as limited:
         name = f"apply under --rate-limit {limit}" + (f" --rate-window {window:g}" if args.quick else "")
-        rows.append(single_scenario(limited, f"{name}, --batch-size 1", rate_count, apply_args=["--batch-size", "1"]))
+        rows.append(
+            single_scenario(
+                limited, f"{name}, --batch-size 1", rate_count, apply_args=["--batch-size", "1"], rate_limited=True
+            )
+        )
         print(f"  rate-limit scenario done ({rows[-1].seconds:.0f}s)", file=sys.stderr, flush=True)
     with Sandbox(faults=Faults(drop_every=4, fail_every=7)) as lossy:
         rows.append(single_scenario(lossy, "lost answers and 503s", count))
@@ -200,6 +227,9 @@ def main() -> int:
         runs = 3 if args.quick else 10
         rows.append(single_scenario(random_503s, f"--fail-rate 0.5, {runs} applies of {count}", count, runs))
         print(f"  random 503 scenario done ({rows[-1].seconds:.0f}s)", file=sys.stderr, flush=True)
+    if args.concurrently:
+        for r in rows:
+            r.scenario += f" (1 index in {args.concurrently} CONCURRENTLY)"
     headers = [
         "scenario",
         "trials",
@@ -207,6 +237,7 @@ def main() -> int:
         "double applies",
         "tracebacks",
         "secrets leaked",
+        "invalid indexes",
         "failed runs",
         "seconds",
     ]
@@ -218,6 +249,7 @@ def main() -> int:
             str(r.double_applied),
             str(r.tracebacks),
             str(r.secrets_leaked),
+            str(r.invalid_indexes),
             str(r.failed_runs),
             f"{r.seconds:.0f}",
         ]
@@ -228,7 +260,10 @@ def main() -> int:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for line in table:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |")
-    bad = sum(r.half_applied + r.double_applied + r.tracebacks + r.secrets_leaked + r.failed_runs for r in rows)
+    bad = sum(
+        r.half_applied + r.double_applied + r.tracebacks + r.secrets_leaked + r.invalid_indexes + r.failed_runs
+        for r in rows
+    )
     return 1 if bad else 0
 
 

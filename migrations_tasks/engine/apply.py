@@ -10,6 +10,7 @@ unit.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 
@@ -21,15 +22,18 @@ from ..errors import (
     SqlError,
 )
 from ..history import ledger
+from ..history.lease import LEASE_LOST, PART_DONE
 from ..history.migrations import Migration
 from ..history.sqlfile import Statement
 from ..history.status import OUT_OF_ORDER_MESSAGE, REMOTE_ONLY_MESSAGE, Comparison, Status
+from ..wording import first_line
+from . import lease, settle
 from .context import Context
 from .events import Event, EventKind
 from .failures import apply_failure, too_large
 from .request import Request
 from .results import Outcome, OutcomeStatus
-from .send import Write, deliver, recorded
+from .send import Delivery, Write, deliver, recorded, send
 from .steps import Flow, Share
 
 #: A migration's requests: (request, whether it records the ledger row).
@@ -41,7 +45,11 @@ class AlreadyApplied(Exception):
 
 
 def migration_requests(ctx: Context, migration: Migration, columns: Mapping[str, ledger.Column]) -> Requests:
-    """Return the requests that apply ``migration``: (request, records the ledger row)."""
+    """Return the requests that apply ``migration``: (request, records the ledger row).
+
+    A migration of several requests first takes its lease (:mod:`.lease`), renews it in each transactional
+    part, tags each part that runs outside a transaction with its holder, and gives it back with the row.
+    """
     lock, guarded = ctx.lock_sql(), ctx.lock_sql(absent=migration.version)
     insert = ledger.insert_sql(
         columns,
@@ -51,6 +59,7 @@ def migration_requests(ctx: Context, migration: Migration, columns: Mapping[str,
         created_by=ctx.settings.created_by,
         rollback=migration.down.texts if migration.down else None,
     )
+    held = lease.of(ctx, migration)
     requests: Requests = []
     units = migration.units
     for index, unit in enumerate(units):
@@ -58,15 +67,29 @@ def migration_requests(ctx: Context, migration: Migration, columns: Mapping[str,
         last = index == len(units) - 1
         if unit.transactional:
             request.add(guarded if index == 0 or last else lock, role="lock and guard")
+            if held is not None:  # the part's number: its request's, after the one taking the lease
+                request.add(held.renew_sql(part=index + 1), role="lease")
+        tag = held.tag if held is not None and not unit.transactional else ""
         for statement in unit.statements:
-            request.add(statement.text, statement)
+            request.add(tag + statement.text, statement)
         records = last and unit.transactional
         if records:
-            request.add(insert, role="ledger row")
+            _record(request, insert, held)
         requests.append((request, records))
     if not requests or not requests[-1][1]:
-        requests.append((Request().add(guarded, role="lock and guard").add(insert, role="ledger row"), True))
+        final = Request().add(guarded, role="lock and guard")
+        if held is not None:
+            final.add(held.renew_sql(), role="lease")
+        requests.append((_record(final, insert, held), True))
+    if held is not None:
+        requests.insert(0, (Request().add(guarded, role="lock and guard").add(held.take_sql(), role="lease"), False))
     return requests
+
+
+def _record(request: Request, insert: str, held: lease.Lease | None) -> Request:
+    """Add the ledger row to ``request``, and the lease's release when there is one."""
+    request.add(insert, role="ledger row")
+    return request.add(held.release_sql(), role="lease") if held is not None else request
 
 
 def refuse_conflicts(plan: Comparison, include_all: bool) -> None:
@@ -156,20 +179,28 @@ def check_sizes(ctx: Context, flow: ApplyFlow) -> None:
 
 
 def apply_one(ctx: Context, migration: Migration, requests: Requests) -> Outcome:
-    """Apply one migration (its requests, in order); return what happened to it."""
+    """Apply one migration (its requests, in order, under its lease when it has one); return what happened."""
     ctx.emit(Event(EventKind.START, migration=migration))
     started = time.perf_counter()
     before = ctx.db.requests
     done: list[Statement] = []
-    for index, (request, records) in enumerate(requests):
-        try:
-            _send(ctx, request, migration, records)
-        except AlreadyApplied:
-            if index == 0:
-                seconds = time.perf_counter() - started
-                ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, seconds))
-                status = OutcomeStatus.ALREADY_APPLIED
-                return Outcome(migration.version, migration.name, status, seconds, ctx.db.requests - before)
+    held = lease.of(ctx, migration)
+    position = 0
+    try:
+        if held is not None:  # its first request takes the lease
+            first = requests[0][0]
+            lease.take(ctx, migration, held, lambda: _send(ctx, first, migration, False, resendable=True))
+        for position in range(1 if held is not None else 0, len(requests)):
+            request, records = requests[position]
+            if held is not None and position <= (held.resumed_from or 0):  # the stopped run committed it
+                done.extend(request.statements())
+                continue
+            if held is not None and not _transactional(request) and held.stale():
+                _renew(ctx, migration, held)
+            _part(ctx, request, migration, records, held)
+            done.extend(request.statements())
+    except AlreadyApplied:
+        if done or (held is not None and held.touched):
             raise MigrationFailed(
                 f"{migration.path}: another run recorded migration {migration.version} while this run "
                 "was applying its parts; both ran its committed parts.",
@@ -177,39 +208,117 @@ def apply_one(ctx: Context, migration: Migration, requests: Requests) -> Outcome
                 path=str(migration.path),
                 hint="Inspect the schema; this can only happen to migrations that run outside one transaction.",
             ) from None
-        except SqlError as exc:
-            raise apply_failure(ctx, migration, request, exc, done, [r for r, _ in requests[index + 1 :]]) from None
-        done.extend(request.statements())
+        seconds = time.perf_counter() - started
+        ctx.emit(Event(EventKind.SKIPPED, "already applied by another run", migration, seconds))
+        status = OutcomeStatus.ALREADY_APPLIED
+        return Outcome(migration.version, migration.name, status, seconds, ctx.db.requests - before)
+    except SqlError as exc:
+        raise _failed(ctx, migration, requests, position, exc, done, held) from None
     seconds = time.perf_counter() - started
     ctx.emit(Event(EventKind.APPLIED, migration=migration, seconds=seconds))
     return Outcome(migration.version, migration.name, OutcomeStatus.APPLIED, seconds, ctx.db.requests - before)
 
 
-def _send(ctx: Context, request: Request, migration: Migration, records: bool) -> None:
+def _part(ctx: Context, request: Request, migration: Migration, records: bool, held: lease.Lease | None) -> None:
+    """Send one part; a lost answer is settled: a transactional part is sent again (its lease says if it
+    committed), a statement sent alone through the catalog (:mod:`.settle`)."""
+    transactional = _transactional(request)
+    counted = held is not None and transactional and not records  # it advances the lease's part count
+    if held is not None and not transactional and len(request.statements()) == 1:
+        text = request.statements()[0].text
+        if held.resumed_from is not None and settle.done_already(ctx, text):
+            ctx.emit(
+                Event(
+                    EventKind.INFO,
+                    f"Migration {migration.version}: the catalog shows `{first_line(text)}` "
+                    "done by the run that stopped; not run again.",
+                    migration,
+                )
+            )
+            return
+        _no_silent_invalid(ctx, migration, text)
+    try:
+        _send(ctx, request, migration, records, resendable=counted, done_state=PART_DONE if counted else None)
+    except AmbiguousWriteError as exc:
+        statements = request.statements()
+        if held is None or transactional or len(statements) != 1:
+            raise
+        settle.settle(ctx, migration, held, statements[0].text, exc)
+
+
+def _no_silent_invalid(ctx: Context, migration: Migration, text: str) -> None:
+    """Before a ``CREATE INDEX CONCURRENTLY``, drop an INVALID index of its name (IF NOT EXISTS would skip it)."""
+    dropped = settle.drop_if_invalid(ctx, text)
+    if dropped:
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"Migration {migration.version}: index {dropped} was INVALID (an earlier build failed or was "
+                "cancelled); dropped it, building it again.",
+                migration,
+            )
+        )
+
+
+def _transactional(request: Request) -> bool:
+    """Return True for a request that runs in one transaction (it takes the migration lock)."""
+    return any(p.role == "lock and guard" for p in request.parts)
+
+
+def _renew(ctx: Context, migration: Migration, held: lease.Lease) -> None:
+    """Renew ``held`` in a request of its own (before a part that runs outside a transaction)."""
+    send(ctx, Write(held.renew_sql(), f"the lease on migration {migration.version}", resendable=True))
+    held.touch()
+
+
+def _failed(
+    ctx: Context,
+    migration: Migration,
+    requests: Requests,
+    failing: int,
+    exc: SqlError,
+    done: list[Statement],
+    held: lease.Lease | None,
+) -> MigrationsTasksError:
+    """Return the error for request ``failing`` failing; give the lease back (the run stops here)."""
+    if exc.sqlstate == LEASE_LOST:
+        return lease.lost(migration, exc)
+    request = requests[failing][0]
+    error = apply_failure(ctx, migration, request, exc, done, [r for r, _ in requests[failing + 1 :]])
+    if held is not None and not _transactional(request) and len(request.statements()) == 1:
+        with contextlib.suppress(MigrationsTasksError):  # else the message's hint says to drop it
+            dropped = settle.drop_if_invalid(ctx, request.statements()[0].text)
+            if dropped:
+                error.message += f"\n  (the INVALID index {dropped} it left was dropped)"
+    if held is not None and held.touched:
+        with contextlib.suppress(MigrationsTasksError):  # else it expires on its own
+            send(ctx, Write(held.release_sql(), f"the lease on migration {migration.version}", resendable=True))
+    return error
+
+
+def _send(
+    ctx: Context,
+    request: Request,
+    migration: Migration,
+    records: bool,
+    *,
+    resendable: bool = False,
+    done_state: str | None = None,
+) -> Delivery:
     """Send one of a migration's requests; a guarded one (it records the row) is settled when lost."""
     write = Write(
         request.sql,
         f"migration {migration.version}",
         settle=(lambda: recorded(ctx, migration.version)) if records else None,
-        resendable=records,
+        resendable=records or resendable,
         busy=f"Migration {migration.version} was not applied",
         migration=migration,
-        done_state=ledger.ALREADY_APPLIED,
+        done_state=ledger.ALREADY_APPLIED if records else done_state,
     )
-    try:
-        delivery = deliver(ctx, write)
-    except AmbiguousWriteError as exc:
-        if records:
-            raise
-        raise MigrationsTasksError(
-            f"{migration.path}: the connection failed while a statement that runs outside a "
-            f"transaction was in flight ({exc.message}).",
-            hint=f"Check whether it ran, finish the migration by hand, then run "
-            f"`inv db.repair --status applied {migration.version}`.",
-        ) from None
+    delivery = deliver(ctx, write)  # a lost answer of a write that cannot be resent goes up (:func:`_part`)
     error = delivery.error
     if error is None:
-        return
+        return delivery
     if error.sqlstate != ledger.ALREADY_APPLIED:
         raise error
     raise AlreadyApplied()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from ..config.settings import Settings
@@ -31,6 +32,8 @@ class Context:
     on_event: EventSink
     should_stop: ShouldStop
     batching: Batching = field(init=False)
+    #: Names this run in the leases it holds (:mod:`.lease`).
+    run_id: str = field(init=False, default_factory=lambda: uuid.uuid4().hex)
 
     def __post_init__(self) -> None:
         self.batching = Batching(self.settings.batch_size)

@@ -123,6 +123,12 @@ def apply_failure(
         parts.append(
             "  (the server did not say which statement failed; it may be a deferred constraint checked at commit)"
         )
+    if error.sqlstate == INVALID_TERMINATION:
+        parts.append(
+            "  (a COMMIT or ROLLBACK inside a DO block or procedure cannot run here: every migration runs in one "
+            "transaction with its lock and ledger row; write the work as statements of the file, and split it "
+            "into one migration per transaction it needs)"
+        )
     hint = "Nothing of this migration was applied. Fix the file and run db.apply again."
     if not migration.atomic:
         hint = _unfinished(migration, request, error, done, remaining)
@@ -144,6 +150,8 @@ def apply_failure(
 
 #: "cannot run inside a transaction block".
 IN_TRANSACTION_BLOCK = "25001"
+#: "invalid transaction termination": a COMMIT or ROLLBACK where the transaction is not its to end.
+INVALID_TERMINATION = "2D000"
 
 
 def _outside_transaction(request: Request) -> bool:

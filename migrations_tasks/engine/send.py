@@ -34,6 +34,7 @@ from ..errors import AmbiguousWriteError, MigrationsTasksError, QueryTimeoutErro
 from ..history import ledger
 from ..history.migrations import Migration
 from ..sql import text_array
+from ..transport.database import Row
 from .batch import running_sql
 from .context import Context
 from .events import Event, EventKind
@@ -70,6 +71,8 @@ class Delivery:
     error: SqlError | None = None
     #: Attempts whose answer was lost before this answer came.
     lost: int = 0
+    #: The rows the answer carried (the last result set with rows, as the API returns them).
+    rows: Sequence[Row] = ()
 
 
 def deliver(ctx: Context, write: Write) -> Delivery:
@@ -115,7 +118,7 @@ def deliver(ctx: Context, write: Write) -> Delivery:
 def _attempt(ctx: Context, write: Write, lost: int) -> Delivery:
     """Send ``write`` once; an SQL error is part of the answer, except the busy lock when ``busy`` is set."""
     try:
-        ctx.db.execute(write.sql)
+        rows = ctx.db.execute(write.sql)
     except SqlError as exc:
         if exc.sqlstate == ledger.LOCK_BUSY and write.busy:
             raise MigrationsTasksError(f"{write.busy}: {exc.message}.", hint=BUSY_HINT) from None
@@ -130,7 +133,7 @@ def _attempt(ctx: Context, write: Write, lost: int) -> Delivery:
             )
             return Delivery(None, lost)
         return Delivery(exc, lost)
-    return Delivery(None, lost)
+    return Delivery(None, lost, rows)
 
 
 def _settle_timeout(ctx: Context, write: Write, exc: QueryTimeoutError, lost: int) -> Delivery:

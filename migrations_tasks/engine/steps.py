@@ -11,7 +11,9 @@ cannot run in a transaction) goes in a request of its own, by :meth:`Flow.one`. 
   else one ledger read does), the failing one is absent, later ones never ran; the error names file,
   statement, line and SQLSTATE as for a request of its own;
 * the server refuses the form itself (2D000 and the like, before anything committed): one step per request
-  for the rest of the run, said once;
+  for the rest of the run, said once; but a 2D000 whose first step COMMITs or ROLLs BACK itself (a ``DO``
+  block that does, or a ``CALL``: :func:`.batch.ends_transactions`) is that step's failure, as it would be
+  in a request of its own, and batching stays on;
 * a 408 (the API's per-request time limit): what committed is read from the ledger, the rest is sent in
   requests half as large, down to one step per request, whose own 408 stops the run;
 * a 413 (the body is over the API's limit, which ``request_max_bytes`` did not know): nothing ran; the
@@ -225,7 +227,7 @@ def _failed(ctx: Context, batch: Batch, error: SqlError, share: Share, outcomes:
     outcomes.extend(flow.finished(i, share) for i in range(members.start, failing))
     if failing == members.stop:  # everything committed after all (a deferred failure of nothing of ours)
         return len(members)
-    if failing == members.start and refuses_the_form(error, part):
+    if failing == members.start and refuses_the_form(error, part, flow.request(failing).statements()):
         if not ctx.batching.refused:
             ctx.emit(
                 Event(

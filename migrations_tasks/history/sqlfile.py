@@ -82,6 +82,17 @@ def read_text(path: Path) -> str:
     return text
 
 
+#: Why a file with ``COPY ... FROM STDIN`` cannot be sent, and what to write instead.
+COPY_FROM_STDIN = (
+    "COPY ... FROM STDIN reads its rows from the client, and no Management API request (nor this tool's direct "
+    'connection) can send them: postgres-meta answers 57014 "COPY from stdin failed: No source stream defined".'
+)
+COPY_HINT = (
+    "Write the rows as INSERT statements (`pg_dump --data-only --inserts` or `--column-inserts` writes them); "
+    "nothing was sent."
+)
+
+
 def parse_statements(
     text: str,
     path: Path | str,
@@ -97,6 +108,10 @@ def parse_statements(
     """
     shifts = shifts or {}
     index = sql.LineIndex(text)
+    copy_at = sql.copy_from_stdin(text)
+    if copy_at is not None:  # before the split: the rows a pg_dump file puts after it do not parse
+        line, col = index.position(copy_at)
+        raise MigrationFileError.at(path, line, col + shifts.get(line, 0), COPY_FROM_STDIN, hint=COPY_HINT)
     try:
         pieces = sql.split(text)
     except sql.SyntaxProblem as problem:

@@ -1,6 +1,6 @@
 """The Management API's behaviour, independent of the HTTP plumbing: run SQL as Supabase's endpoint does.
 
-Each request borrows a clean pooled connection to the project's database (:mod:`.pool`), runs the query
+Each request gets a new connection to the project's database (:mod:`.pool`), as postgres-meta's does, runs the query
 with the simple-query protocol (after supautils' rules, :mod:`.rewrite`) and answers the last non-empty
 result set, PostgreSQL's error in postgres-meta's text format (:mod:`.postgres_meta`), or 408 past the
 query timeout (the statement is cancelled). It also counts requests, admits them under the rate limit
@@ -19,7 +19,7 @@ from ..transport.rowsets import answer_rows
 from .faults import Faults
 from .limits import TIMEOUT_BODY, Limits, QueryTimer
 from .pool import Pool
-from .postgres_meta import behind_prefix, bind, format_error
+from .postgres_meta import behind_prefix, bind, format_error, refuse_copy
 from .ratelimit import Admission, RateWindow
 from .rewrite import Rewritten, rewrite
 from .validation import bearer_matches
@@ -192,7 +192,8 @@ class SandboxApi:
                 else:
                     cur.execute(sent.sql.encode("utf-8"), prepare=False)
                 rows = answer_rows(cur)
-        except psycopg.Error as exc:
+        except psycopg.Error as caught:
+            exc = refuse_copy(conn) or caught if caught.diag.sqlstate is None else caught
             if timer.fired:
                 return 408, TIMEOUT_BODY
             if exc.diag.sqlstate is None:

@@ -1,69 +1,47 @@
-"""Pooled connections to the projects' databases: each API request borrows a clean one.
+"""Connections to the projects' databases: each API request gets a new one, as postgres-meta's does.
 
-At most ``POOL_SIZE`` connections of a database are in use at once; a returned connection is rolled back
-and reset (``DISCARD ALL``), so no session state survives a request.
+postgres-meta opens a pool of one connection for each request and closes it after the answer, so nothing
+of a session survives a request. Resetting a reused connection cannot imitate that exactly: a custom
+setting once set (``set_config('app.flag', 'on', false)``) reads ``''`` instead of NULL for the rest of a
+connection, whatever ``DISCARD ALL`` or ``RESET ALL`` do. So every request connects afresh (about 4 ms on
+the loopback, against 0.2 ms for ``DISCARD ALL`` on a reused one) and the connection is closed after it.
+At most ``POOL_SIZE`` connections of a database are open at once; past that a request waits, then is
+refused (503, "too many clients").
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from psycopg.pq import TransactionStatus
 
 POOL_SIZE = 16
 
 
 class Pool:
-    """Idle connections to one database; at most POOL_SIZE in use."""
+    """New connections to one database, one per request; at most POOL_SIZE open at once."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._idle: queue.LifoQueue[psycopg.Connection[Any]] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(POOL_SIZE)
 
     @contextmanager
     def connection(self, timeout: float = 30.0) -> Iterator[psycopg.Connection[Any]]:
-        """Lend a clean connection; reset it (no session state survives) when it comes back."""
+        """Lend a new connection (a fresh session); close it when it comes back."""
         if not self._slots.acquire(timeout=timeout):
             raise TimeoutError("too many clients")
-        conn: psycopg.Connection[Any] | None = None
         try:
-            while conn is None:
-                try:
-                    candidate = self._idle.get_nowait()
-                except queue.Empty:
-                    # no automatic prepared statements: DISCARD ALL drops them behind psycopg's back
-                    candidate = psycopg.connect(
-                        self.url, autocommit=True, application_name="sandbox-api", prepare_threshold=None
-                    )
-                if not candidate.closed:
-                    conn = candidate
-            yield conn
+            # no automatic prepared statements: the request's own session is all there is
+            conn = psycopg.connect(self.url, autocommit=True, application_name="sandbox-api", prepare_threshold=None)
+            try:
+                yield conn
+            finally:
+                conn.close()  # not the context manager's exit, which would COMMIT a block the request left open
         finally:
-            if conn is not None:
-                self._give_back(conn)
             self._slots.release()
 
-    def _give_back(self, conn: psycopg.Connection[Any]) -> None:
-        try:
-            if conn.closed or conn.broken:
-                return
-            if conn.info.transaction_status != TransactionStatus.IDLE:
-                conn.execute("ROLLBACK")
-            conn.execute("DISCARD ALL")
-            self._idle.put(conn)
-        except psycopg.Error:
-            conn.close()
-
     def close(self) -> None:
-        """Close idle connections."""
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
+        """Forget the database: no connection outlives its request, so none is left to close."""

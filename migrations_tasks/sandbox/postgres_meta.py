@@ -3,7 +3,8 @@
 Parameters are bound as node-postgres sends them (``$n`` placeholders, every value untyped text); its
 ``SET statement_timeout`` prefix is put before a query; a PostgreSQL error becomes its text (``Failed to
 run sql query: ERROR:  <SQLSTATE>: ...`` with ``LINE``/``DETAIL``/``HINT``/``QUERY``/``CONTEXT`` lines, about
-the request's own text); result values are shown in JSON as Supabase's API shows them.
+the request's own text); a ``COPY ... FROM STDIN`` fails at once as node-postgres makes it fail; result values
+are shown in JSON as Supabase's API shows them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import psycopg
 from pglast.parser import scan
+from psycopg import pq
 
 from .notes import restriction
 from .rewrite import Replacement, Rewritten, literal
@@ -70,6 +72,27 @@ def bind(sql: str, parameters: list[Any]) -> tuple[bytes, dict[str, str | None]]
         last = end
     out += data[last:].replace(b"%", b"%%")
     return bytes(out), {f"p{n}": _text(value) for n, value in enumerate(parameters, 1)}
+
+
+def refuse_copy(conn: psycopg.Connection[Any]) -> psycopg.Error | None:
+    """Answer a ``COPY ... FROM STDIN`` the query stopped at as node-postgres does; return the server's error.
+
+    node-postgres (postgres-meta's driver) answers the server's CopyInResponse to a plain query with
+    CopyFail ``No source stream defined``, so the server fails the statement with 57014 at once. psycopg
+    stops there instead (a ProgrammingError without SQLSTATE); None when the query did not stop at one.
+    """
+    pgconn = conn.pgconn
+    if pgconn.transaction_status != pq.TransactionStatus.ACTIVE:
+        return None
+    result = pgconn.get_result()
+    if result is None or result.status != pq.ExecStatus.COPY_IN:
+        return None
+    pgconn.put_copy_end(b"No source stream defined")
+    error: psycopg.Error | None = None
+    while (result := pgconn.get_result()) is not None:
+        if result.status == pq.ExecStatus.FATAL_ERROR and error is None:
+            error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+    return error
 
 
 def _pointer(query: str, position: int) -> list[str]:

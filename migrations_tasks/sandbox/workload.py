@@ -21,15 +21,16 @@ def version_of(number: int) -> str:
     return str(BASE_VERSION + number)
 
 
-def migration_sql(number: int) -> str:
-    """Return the SQL of the Nth generated migration."""
+def migration_sql(number: int, *, concurrently: bool = False) -> str:
+    """Return the SQL of the Nth generated migration (its index built CONCURRENTLY: it runs in three parts)."""
     version = version_of(number)
     head = ""
     if number == 1:
         head = "create table if not exists public.workload_log (version text not null, at timestamptz default now());\n"
+    how = "index concurrently" if concurrently else "index"
     return (
         f"{head}create table public.w_{number} (id int primary key, label text not null);\n"
-        f"create index w_{number}_label_idx on public.w_{number} (label);\n"
+        f"create {how} w_{number}_label_idx on public.w_{number} (label);\n"
         f"create function public.f_{number}() returns int language plpgsql as $$\n"
         f"begin\n  return (select count(*) from public.w_{number});\nend;\n$$;\n"
         f"insert into public.w_{number} values ({number}, 'row {number}');\n"
@@ -37,13 +38,18 @@ def migration_sql(number: int) -> str:
     )
 
 
-def generate(directory: Path, count: int) -> list[Path]:
-    """Write ``count`` migrations into ``directory``; return their paths."""
+def generate(directory: Path, count: int, concurrently_every: int = 0) -> list[Path]:
+    """Write ``count`` migrations into ``directory``; return their paths.
+
+    With ``concurrently_every`` N, every Nth builds its index CONCURRENTLY (not idempotent: a second run of
+    that part fails), so it runs outside one transaction.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for number in range(1, count + 1):
         path = directory / f"{version_of(number)}_workload_{number}.sql"
-        path.write_text(migration_sql(number), encoding="utf-8")
+        concurrently = bool(concurrently_every) and number % concurrently_every == 0
+        path.write_text(migration_sql(number, concurrently=concurrently), encoding="utf-8")
         paths.append(path)
     return paths
 
@@ -55,11 +61,13 @@ class Audit:
     applied: list[str] = field(default_factory=list)
     half_applied: list[str] = field(default_factory=list)
     double_applied: list[str] = field(default_factory=list)
+    #: INVALID indexes (a CONCURRENTLY build that failed or was cancelled), by name.
+    invalid_indexes: list[str] = field(default_factory=list)
 
     @property
     def consistent(self) -> bool:
-        """Return True when every migration is wholly there or wholly absent, and none twice."""
-        return not self.half_applied and not self.double_applied
+        """Return True when every migration is wholly there or wholly absent, none twice, no index INVALID."""
+        return not self.half_applied and not self.double_applied and not self.invalid_indexes
 
 
 def audit(conn: Any, count: int) -> Audit:
@@ -80,10 +88,17 @@ def audit(conn: Any, count: int) -> Audit:
         ledger: set[str] = set()
         if ("supabase_migrations", "schema_migrations") in relations:
             ledger = {r[0] for r in conn.execute("SELECT version FROM supabase_migrations.schema_migrations")}
+        invalid = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid AND n.nspname = 'public'"
+            ).fetchall()
+        ]
         logged: Counter[str] = Counter()
         if ("public", "workload_log") in relations:
             logged.update(r[0] for r in conn.execute("SELECT version FROM public.workload_log"))
-    result = Audit()
+    result = Audit(invalid_indexes=sorted(invalid))
     for number in range(1, count + 1):
         version = version_of(number)
         in_ledger, has_table, times = version in ledger, ("public", f"w_{number}") in relations, logged[version]

@@ -91,6 +91,13 @@ RULES: dict[str, Rule] = {
             "Add policies for the roles that should reach it, or silence this if only service_role may.",
         ),
         Rule(
+            "invalid_index",
+            ERROR,
+            "INVALID index: a build that failed or was cancelled; queries ignore it and a UNIQUE one enforces nothing",
+            "Fix what made it fail (duplicate rows, a timeout), then DROP INDEX CONCURRENTLY it and build it again "
+            "(or REINDEX INDEX CONCURRENTLY it).",
+        ),
+        Rule(
             "no_primary_key",
             INFO,
             "Table without a primary key",
@@ -190,6 +197,11 @@ WHERE n.nspname = 'public'""",
   'a materialized view in an exposed schema is served without RLS'
 FROM {tables}
 WHERE c.relkind = 'm' AND n.nspname = ANY({exp}) AND {not_ext}""",
+        f"""SELECT 'invalid_index', format('%I.%I', n.nspname, ix.relname), {rel},
+  format('index %I is INVALID%s', ix.relname, CASE WHEN i.indisunique THEN ': its uniqueness is not enforced' END)
+FROM {tables} JOIN pg_catalog.pg_index i ON i.indrelid = c.oid JOIN pg_catalog.pg_class ix ON ix.oid = i.indexrelid
+WHERE NOT i.indisvalid AND n.nspname !~ '^pg_' AND {not_ext}
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index b WHERE b.index_relid = i.indexrelid)""",
         f"""SELECT 'no_primary_key', {rel}, {rel}, 'the table has no primary key'
 FROM {tables}
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY({exp}) AND {not_ext}

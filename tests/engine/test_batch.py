@@ -28,21 +28,21 @@ def one(version: str, *texts: str) -> Request:
     return request.add(f"INSERT INTO ledger VALUES ('{version}')", role="ledger row")
 
 
-def test_each_migration_is_its_own_transaction_block_after_the_baseline() -> None:
+def test_each_migration_is_its_own_transaction_block_that_resets_the_session_before_it_commits() -> None:
     batch = batch_request([one("1", "create table a (id int)"), one("2", "create table b (id int)")])
     assert batch.parts[0].text == BASELINE_SQL and batch.parts[0].owner is None
     for owner in (0, 1):
         own = [p for p in batch.parts if p.owner == owner]
         assert [p.role for p in own] == [
             "transaction",
-            *["session reset"] * 6,
             "lock and guard",
             "statement",
             "ledger row",
+            *["session reset"] * 8,
             "transaction",
         ]
-        assert own[0].text == "BEGIN" and own[-1].text == "COMMIT" and own[1].text == RESET_SQL
-    assert len(parser.parse_sql(batch.sql)) == 23
+        assert own[0].text == "BEGIN" and own[-1].text == "COMMIT" and own[4].text == RESET_SQL
+    assert len(parser.parse_sql(batch.sql)) == 27
 
 
 def test_the_session_sql_is_valid_plpgsql() -> None:

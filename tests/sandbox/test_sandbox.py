@@ -74,6 +74,34 @@ def test_no_session_state_survives_between_requests(project: Project) -> None:
         assert query(project, "select current_setting('statement_timeout') as t")[1] != [{"t": "1234ms"}]
 
 
+def test_each_request_gets_a_fresh_session_as_postgres_meta_s_new_connection_does(project: Project) -> None:
+    """A custom setting once set reads '' (not NULL) for the rest of a connection: none may be reused."""
+    fresh = "select current_setting('app.flag', true) is null as unset, pg_backend_pid() as pid"
+    status, first = query(project, fresh)
+    assert status == 201 and isinstance(first, list) and first[0]["unset"] is True
+    assert query(project, "select set_config('app.flag', 'on', false) as v") == (201, [{"v": "on"}])
+    query(project, "set role anon; create temp table leftover (id int); select pg_advisory_lock(7)")
+    assert query(project, "begin; create table half (id int)") == (201, [])  # a block left open rolls back
+    assert project.sql("select to_regclass('public.half')") == [(None,)]
+    for _ in range(3):
+        status, rows = query(project, f"{fresh}, current_user as who, to_regclass('pg_temp.leftover') as t")
+        assert status == 201 and isinstance(rows, list)
+        assert rows[0]["unset"] is True and rows[0]["who"] == "postgres" and rows[0]["t"] is None
+        assert rows[0]["pid"] != first[0]["pid"]
+
+
+def test_copy_from_stdin_is_answered_at_once_as_node_postgres_refuses_it_for_postgres_meta(project: Project) -> None:
+    """node-postgres answers the server's CopyInResponse with CopyFail('No source stream defined')."""
+    status, body = query(project, "create table copied (id int);\ncopy copied from stdin;\nselect 1")
+    assert status == 400 and isinstance(body, dict)
+    assert body["message"] == (
+        "Failed to run sql query: ERROR:  57014: COPY from stdin failed: No source stream defined\n"
+        "CONTEXT:  COPY copied, line 1\n"
+    )
+    assert project.sql("select to_regclass('public.copied')") == [(None,)]  # the request rolled back
+    assert query(project, "select 1 as one") == (201, [{"one": 1}])
+
+
 def test_health_reports_each_requested_service(project: Project) -> None:
     status, body = project.sandbox.call("GET", f"/v1/projects/{project.ref}/health?services=db&services=rest")
     assert status == 200

@@ -111,6 +111,12 @@ CASES = [
         "ROLLBACK in a migration file",
     ),
     Case(
+        "copy-from-stdin",
+        lambda c: c.write("1_rows.sql", "create table t (id int);\ncopy t from stdin;\n1\n\\.\n"),
+        3,
+        "1_rows.sql:2:1: COPY ... FROM STDIN reads its rows from the client",
+    ),
+    Case(
         "concurrently-inside-begin",
         lambda c: c.write("1_c.sql", "begin;\ncreate index concurrently i on t (x);\ncommit;"),
         3,

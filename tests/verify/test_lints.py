@@ -75,6 +75,13 @@ CASES: dict[str, tuple[str, str, str]] = {
         "public.stats_mv",
         "private.stats_mv",
     ),
+    "invalid_index": (  # an index ON ONLY a partitioned table stays INVALID until every partition has one
+        "create schema private; create table private.pt (id int) partition by range (id);"
+        "create table private.pt1 partition of private.pt for values from (0) to (10);"
+        "create index pt_only on only private.pt (id); create index pt1_ok on private.pt1 (id);",
+        "private.pt_only",
+        "private.pt1_ok",
+    ),
     "no_primary_key": (
         "create table public.loose_t (id int); alter table public.loose_t enable row level security;"
         "create table public.keyed_t (id int primary key); alter table public.keyed_t enable row level security;",

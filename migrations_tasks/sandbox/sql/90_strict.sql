@@ -76,7 +76,11 @@ DECLARE
   target text;
   head text;
 BEGIN
-  IF bare ~ '[;$]|--|/\*' OR stmt ~ '(^|[^A-Za-z0-9_])[eE]''' THEN
+  -- an E'' string (its \' could hide the end of a literal from "bare"): the word right before a literal's
+  -- opening quote is E; literals are matched whole, left to right, so 'e' or 'a e' inside one never counts
+  IF bare ~ '[;$]|--|/\*' OR EXISTS (
+       SELECT FROM regexp_matches(stmt, '([A-Za-z0-9_]*)(''([^'']|'''')*''|"([^"]|"")*")', 'g') AS m
+       WHERE m[1] IN ('e', 'E') AND left(m[2], 1) = '''') THEN
     RETURN false;
   END IF;
   IF kind IN ('CREATE POLICY', 'ALTER POLICY', 'DROP POLICY', 'DROP TRIGGER', 'COMMENT ON POLICY') THEN
