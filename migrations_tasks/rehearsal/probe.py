@@ -89,9 +89,16 @@ def decode_baseline(raw: Any) -> dict[int, int]:
 
 
 def collect_sql(names: Sequence[str]) -> str:
-    """Return a read of the saved probes, in order (NULL where a probe did not run)."""
-    values = ", ".join(f"current_setting('{n}', true)" for n in names) or "NULL"
-    return f"SELECT json_build_array({values}) AS probes"
+    """Return a read of the saved probes, in order (NULL where a probe did not run).
+
+    The names travel as one array literal, not one argument each: a function takes at most 100 arguments
+    (54023), and a migration may have thousands of statements.
+    """
+    literal = "{" + ",".join(names) + "}"  # names are key()'s: letters, digits, '.' and '_' only
+    return (
+        "SELECT coalesce(json_agg(pg_catalog.current_setting(k.name, true) ORDER BY k.n), '[]') AS probes"
+        f" FROM unnest('{literal}'::text[]) WITH ORDINALITY AS k(name, n)"
+    )
 
 
 def decode_relations(raw: Any) -> tuple[dict[int, Relation], dict[int, int | None]]:

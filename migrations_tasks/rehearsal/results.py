@@ -131,6 +131,7 @@ class PlanResult:
     migrations: list[MigrationReport] = field(default_factory=list)
     lint: LintResult = field(default_factory=lambda: LintResult("pending"))
     estimates: dict[str, Estimate] = field(default_factory=dict)
+    server_version: int = 0  # the live server's server_version_num
     applied: int = 0
     where: str = ""
     notes: list[str] = field(default_factory=list)

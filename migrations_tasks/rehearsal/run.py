@@ -136,7 +136,7 @@ def plan(
     started, before = time.perf_counter(), db.requests
     levels(settings.lint)  # an unknown rule name stops here, before anything is sent
     result = PlanResult(target=db.description)
-    history, result.estimates = live.decode(db.execute(live.request_sql(local.migrations), write=False))
+    history, result.estimates, result.server_version = live.decode(db.execute(live.request_sql(), write=False))
     result.requests = db.requests - before
     current = build(local.migrations, history)
     refuse_conflicts(current, include_all)
