@@ -9,7 +9,7 @@ from ..output import github
 from ..output.reporter import Reporter, table
 from ..wording import plural
 from .locks import BLOCKS, impact
-from .results import Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
+from .results import Data, Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
 VERDICT = {0: "safe", 1: "not safe"}
 
@@ -63,8 +63,19 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
         lines.append("      REWRITTEN: " + ", ".join(_sized(name, result) for name in st.rewritten))
     if st.scanned:
         lines.append("      scanned: " + ", ".join(_sized(name, result) for name in st.scanned))
+    lines += data_lines(st)
     for finding in st.findings:
         lines += finding_lines(finding, "      ")
+    return lines
+
+
+def data_lines(st: StatementReport, indent: str = "      ") -> list[str]:
+    """Return a statement's data checks: one line each, with the query that finds the rows when they fail."""
+    lines = []
+    for check in st.data:
+        lines.append(indent + check.text)
+        if check.status is Data.FAILS and check.query:
+            lines.append(f"{indent}  find them: {check.query}")
     return lines
 
 
@@ -73,8 +84,8 @@ def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
     if report.status is Rehearsed.NOT_REHEARSED:
         lines = [f"{report.file}  (not rehearsed)", f"  not rehearsed: {report.reason or 'the rehearsal stopped'}"]
         for st in report.statements:
-            if st.findings:
-                lines += [f"  [{st.index + 1}] line {st.line}  {st.text}"]
+            if st.findings or st.data:
+                lines += [f"  [{st.index + 1}] line {st.line}  {st.text}", *data_lines(st)]
                 lines += [line for finding in st.findings for line in finding_lines(finding, "      ")]
     else:
         lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
@@ -182,6 +193,7 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
                 "rewritten": st.rewritten,
                 "scanned": st.scanned,
                 "findings": [finding_dict(f) for f in st.findings],
+                "data_checks": [{**d.__dict__, "text": d.text} for d in st.data],
             }
             for st in m.statements
         ],
@@ -203,12 +215,25 @@ def _names(m: MigrationReport) -> set[str]:
     return {k.table for st in m.statements for k in st.locks}
 
 
+def _data_requests(result: PlanResult) -> str:
+    checks = result.data_checks
+    if not result.data_requests:
+        return ""
+    return f" ({result.data_requests} of them read-only, for {plural(len(checks), 'data check')})"
+
+
 def render_plan(reporter: Reporter, result: PlanResult) -> int:
     """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
     annotate(result.findings, "db.plan")
     for m in result.migrations:
         if m.failure:
             github.annotate("error", m.failure, file=m.file, line=m.failure_line, title="db.plan: migration fails")
+    for m in result.migrations:
+        for st in m.statements:
+            for check in st.data:
+                if check.status is not Data.PASSES:
+                    level = "error" if check.status is Data.FAILS else "warning"
+                    github.annotate(level, check.text, file=m.file, line=st.line, title="db.plan: data check")
     github.summary(markdown(result))
     if reporter.json:
         reporter.document(plan_document(result))
@@ -225,6 +250,6 @@ def render_plan(reporter: Reporter, result: PlanResult) -> int:
         f"\ndb.plan: {VERDICT.get(result.exit_code, 'not safe')} (exit {result.exit_code}); "
         f"{plural(len(result.migrations), 'pending migration')} rehearsed on {result.where or 'a throwaway database'} "
         f"after its {plural(result.applied, 'applied migration')}; {plural(result.requests, 'request')} to "
-        f"{result.target}, nothing written there; {result.seconds:.2f}s."
+        f"{result.target}{_data_requests(result)}, nothing written there; {result.seconds:.2f}s."
     )
     return result.exit_code

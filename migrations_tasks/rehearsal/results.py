@@ -23,6 +23,43 @@ class Proof(TextEnum):
     PASS, FAIL, NO_DOWN_SQL, NOT_RUN = "pass", "fail", "no-down-sql", "not-run"
 
 
+class Data(TextEnum):
+    """What the live rows say about a statement: it fails on them, passes, or nobody could tell."""
+
+    FAILS, PASSES, UNKNOWN = "fails", "passes", "unknown"
+
+
+@dataclass(frozen=True)
+class DataCheck:
+    """A data check of one statement on the live rows (never their values: only how many offend)."""
+
+    table: str
+    what: str  # the constraint, or what the statement asks of the rows
+    status: Data
+    sqlstate: str = ""  # what db.apply would fail with
+    rows: int | None = None  # offending rows (or duplicated values) counted; None: not counted
+    more: bool = False  # the count stopped at its bound: there are more
+    reason: str = ""  # why it is unknown
+    query: str = ""  # what a user runs to find the rows
+
+    @property
+    def text(self) -> str:
+        """Return the check's verdict in one line."""
+        if self.status is Data.UNKNOWN:
+            return f"data check unknown: {self.what}: {self.reason}"
+        if self.status is Data.PASSES:
+            return f"live rows pass: {self.what}"
+        unit = "duplicated value" if self.sqlstate == "23505" else "row"
+        if not self.rows:
+            count, verb = f"at least one {unit}", "violates"
+        else:
+            count = ("more than " if self.more else "") + f"{self.rows:,} {unit}{'s' if self.rows > 1 else ''}"
+            verb = "violates" if self.rows == 1 and not self.more else "violate"
+        if self.sqlstate.startswith("22"):
+            verb = "fail" if verb == "violate" else "fails"
+        return f"fails on live rows: {count} {verb} {self.what} ({self.sqlstate})"
+
+
 @dataclass(frozen=True)
 class Lock:
     """Lock modes a statement was the first in its transaction to take on a relation that existed before."""
@@ -57,6 +94,7 @@ class StatementReport:
     rewritten: list[str] = field(default_factory=list)
     scanned: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    data: list[DataCheck] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -136,6 +174,7 @@ class PlanResult:
     where: str = ""
     notes: list[str] = field(default_factory=list)
     requests: int = 0
+    data_requests: int = 0  # of ``requests``, the data checks' read-only ones
     scratch_requests: int = 0
     seconds: float = 0.0
 
@@ -145,9 +184,16 @@ class PlanResult:
         return [*self.lint.findings, *(f for m in self.migrations for f in m.findings)]
 
     @property
+    def data_checks(self) -> list[DataCheck]:
+        """Return every data check, in the order of the statements."""
+        return [d for m in self.migrations for st in m.statements for d in st.data]
+
+    @property
     def exit_code(self) -> int:
-        """Return 1 when a migration fails, a finding is an error or a proof fails; else 0."""
-        failed = any(m.status is Rehearsed.FAILED for m in self.migrations)
+        """Return 1 when a migration or a data check fails, a finding is an error or a proof fails; else 0."""
+        failed = any(m.status is Rehearsed.FAILED for m in self.migrations) or any(
+            d.status is Data.FAILS for d in self.data_checks
+        )
         if failed or any(f.level == ERROR for f in self.findings):
             return EXIT_FAILED
         return EXIT_OK

@@ -97,7 +97,9 @@ def test_plan_prints_locks_rewrites_findings_and_the_summary_and_writes_nothing_
     assert "AccessExclusiveLock public.todos (blocks reads and writes) from [1] to COMMIT" in out
     assert "cannot be undone (no down SQL)" in out
     assert "db.plan: safe (exit 0); 2 pending migrations rehearsed" in out and "nothing written there" in out
-    assert project.requests() - before == 1
+    assert "live rows pass: the cast of public.todos.title to varchar(200)" in out
+    assert "2 requests to project" in out and "(1 of them read-only, for 1 data check)" in out
+    assert project.requests() - before == 2
     assert project.sql("select count(*) from supabase_migrations.schema_migrations") == [(1,)]
 
 
