@@ -85,9 +85,13 @@ def verdict(check: Check, answer: Any) -> DataCheck:
         return replace(base, reason=_why(str(items[1])))
     failed, rows = str(items[1] or ""), None if items[2] is None else int(items[2])
     if failed or rows:
+        if check.doubts.if_fails:
+            return replace(base, reason=f"the live rows fail it now, but {check.doubts.if_fails}")
         more = rows is not None and rows > CAP
         sqlstate = failed or check.sqlstate
         return replace(base, status=Data.FAILS, sqlstate=sqlstate, rows=min(rows, CAP) if rows else None, more=more)
+    if check.doubts.if_passes:
+        return replace(base, reason=f"the live rows pass it now, but {check.doubts.if_passes}")
     return replace(base, status=Data.PASSES)
 
 
