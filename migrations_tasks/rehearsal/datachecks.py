@@ -29,6 +29,8 @@ from .names import columns, ident, relation, sql_of
 CAP = 1000
 #: The first server version with ``pg_input_is_valid`` (PostgreSQL 16).
 INPUT_IS_VALID = 160000
+#: Where a check's count query takes what :attr:`Check.resolve` finds in the live catalog.
+RESOLVED = "@mt_resolved@"
 _TEXT_TYPES = "('text'::regtype, 'character varying'::regtype, 'character'::regtype)"
 _AT = enums.AlterTableType
 _CT = enums.ConstrType
@@ -48,6 +50,9 @@ class Check:
     probe_sql: str = ""  # evaluates every row; an error of class 22 or 23 means the statement fails
     unknown: str = ""  # why it cannot be asked at all
     doubts: Doubts = field(default_factory=Doubts)  # why an answer would not hold after the earlier pending statements
+    #: A SQL expression the live database evaluates into the part of ``count_sql`` written RESOLVED (the
+    #: primary key a foreign key references, an applied constraint's definition).
+    resolve: str = ""
 
 
 def _bounded(body: str) -> str:
@@ -116,8 +121,7 @@ class _Deriver:
         elif cmd.subtype == _AT.AT_ValidateConstraint and cmd.name:
             found = self.effects.not_valid.get((table, cmd.name))
             if found is None:
-                what = f"VALIDATE CONSTRAINT {ident(cmd.name)} on {table}"
-                self.add(table, what, "23514", unknown="its definition is in an applied migration: not checked")
+                self._validate_live(table, str(cmd.name))
             else:
                 self._constraint(table, found)
         elif cmd.subtype == _AT.AT_AlterColumnType and isinstance(definition, ast.ColumnDef) and cmd.name:
@@ -188,12 +192,37 @@ class _Deriver:
         if not self.effects.existing(parent):
             self.add(table, what, "23503", f"FROM {table} c WHERE {present}", reads)
             return
-        if len(pks) != len(fks):
-            self.add(table, what, "23503", reads=reads, unknown="the referenced columns are not named")
+        if not pks:  # the referenced table's primary key, as the live catalog has it
+            body = f"FROM {table} c WHERE {present} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {RESOLVED})"
+            find = body.replace(RESOLVED, f"p.<primary key> = c.{ident(fks[0])}")
+            count = _bounded(body)
+            resolve = primary_key_match_sql(parent, fks)
+            self.add(
+                table, what, "23503", reads=reads, count_sql=count, find_sql=f"SELECT count(*) {find}", resolve=resolve
+            )
             return
         match = " AND ".join(f"p.{ident(p)} = c.{ident(f)}" for p, f in zip(pks, fks))
         missing = f"NOT EXISTS (SELECT 1 FROM {parent} p WHERE {match})"
         self.add(table, what, "23503", f"FROM {table} c WHERE {present} AND {missing}", reads)
+
+    def _validate_live(self, table: str, name: str) -> None:
+        """Check a constraint an applied migration added NOT VALID, from its definition in the live catalog."""
+        what = ident(name)
+        count = _bounded(RESOLVED)
+        find = (
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            f" WHERE conrelid = {_literal(table)}::regclass AND conname = {_literal(name)}"
+        )
+        updated = [c for t, c in self.effects.updated if t == table]
+        self.add(
+            table,
+            what,
+            "23514 or 23503",
+            reads=_Reads(updated),
+            count_sql=count,
+            find_sql=find,
+            resolve=constraint_rows_sql(table, name),
+        )
 
     def _type(self, table: str, column: str, definition: Any) -> None:
         if self._added(table, [column]):
@@ -224,6 +253,42 @@ class _Deriver:
                 if node is not None:
                     self.statement(node, f"{migration.path.name} [{index + 1}]")
         return self.checks
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def primary_key_match_sql(parent: str, fks: Sequence[str]) -> str:
+    """Return SQL giving ``p.<key> = c.<fk> AND ...``: the referenced table's primary key, paired in order."""
+    children = "ARRAY[" + ", ".join(_literal(ident(k)) for k in fks) + "]"
+    return (
+        f"SELECT string_agg(format('p.%I = c.%s', a.attname, ({children})[k.n]), ' AND ' ORDER BY k.n)"
+        " FROM pg_catalog.pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)"
+        " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+        f" WHERE i.indrelid = pg_catalog.to_regclass({_literal(parent)}) AND i.indisprimary"
+        f" HAVING count(*) = {len(fks)}"
+    )
+
+
+def constraint_rows_sql(table: str, name: str) -> str:
+    """Return SQL giving ``FROM ... WHERE ...`` of the rows a live CHECK or FOREIGN KEY constraint rejects."""
+    where = f"co.conrelid = pg_catalog.to_regclass({_literal(table)}) AND co.conname = {_literal(name)}"
+    check = (
+        "SELECT format('FROM %s WHERE NOT (%s)', co.conrelid::regclass, pg_catalog.pg_get_expr(co.conbin, co.conrelid))"
+        f" FROM pg_catalog.pg_constraint co WHERE {where} AND co.contype = 'c'"
+    )
+    foreign = (
+        "SELECT format('FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s)', co.conrelid::regclass,"
+        " string_agg(format('c.%I IS NOT NULL', ca.attname), ' AND ' ORDER BY k.n), co.confrelid::regclass,"
+        " string_agg(format('p.%I = c.%I', pa.attname, ca.attname), ' AND ' ORDER BY k.n))"
+        " FROM pg_catalog.pg_constraint co"
+        " CROSS JOIN LATERAL unnest(co.conkey, co.confkey) WITH ORDINALITY k(ck, fk, n)"
+        " JOIN pg_catalog.pg_attribute ca ON ca.attrelid = co.conrelid AND ca.attnum = k.ck"
+        " JOIN pg_catalog.pg_attribute pa ON pa.attrelid = co.confrelid AND pa.attnum = k.fk"
+        f" WHERE {where} AND co.contype = 'f' GROUP BY co.conrelid, co.confrelid"
+    )
+    return f"SELECT coalesce(({check}), ({foreign}))"
 
 
 def _same_default(column: Any) -> bool:

@@ -110,6 +110,48 @@ def test_a_foreign_key_to_a_table_created_by_an_earlier_pending_migration_fails_
     assert result.migrations[0].statements[0].data == [] and result.exit_code == 1
 
 
+def test_a_foreign_key_that_names_no_referenced_column_is_checked_against_the_live_primary_key(
+    planner: Callable[..., PlanResult], migrations: MigrationDir, project: Project
+) -> None:
+    project.sql(
+        "create table public.lists (id bigint primary key); insert into public.lists select generate_series(1, 2990)"
+    )
+    migrations.write(
+        "20250102000000_fk.sql",
+        "alter table public.todos add constraint todos_list_fk foreign key (list_id) references public.lists;\n",
+    )
+    check = only_check(planner())
+    assert check.text == "fails on live rows: 10 rows violate todos_list_fk (23503)"
+    assert "p.<primary key> = c.list_id" in check.query
+
+
+def test_validate_constraint_of_a_constraint_an_applied_migration_added_not_valid_uses_its_live_definition(
+    planner: Callable[..., PlanResult], migrations: MigrationDir, project: Project, verify_settings: Any
+) -> None:
+    migrations.write(
+        "20250101100000_not_valid.sql",
+        "alter table public.todos add constraint items_qty_small check (qty < 10) not valid;\n"
+        "create table public.lists (id bigint primary key);\n"
+        "alter table public.todos add constraint todos_list_fk foreign key (list_id) references public.lists (id)"
+        " not valid;\n",
+    )
+    settings = verify_settings(migrations.path)
+    db = connect(settings)
+    try:
+        Engine(db, settings).apply(load(migrations.path))
+    finally:
+        db.close()
+    migrations.write(
+        "20250102000000_validate.sql",
+        "alter table public.todos validate constraint items_qty_small;\n"
+        "alter table public.todos validate constraint todos_list_fk;\n",
+    )
+    result = planner()
+    assert only_check(result, 1).text == "fails on live rows: 3 rows violate items_qty_small (23514 or 23503)"
+    assert only_check(result, 2).more and only_check(result, 2).status is Data.FAILS
+    assert result.exit_code == 1
+
+
 def test_a_type_change_whose_using_fails_on_some_values_counts_them(
     planner: Callable[..., PlanResult], migrations: MigrationDir
 ) -> None:
