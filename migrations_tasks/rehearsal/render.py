@@ -11,8 +11,6 @@ from ..wording import plural
 from .locks import BLOCKS, impact
 from .results import Data, Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
-VERDICT = {0: "safe", 1: "not safe"}
-
 
 def size(estimate: Estimate | None) -> str:
     """Return "~1,200 rows, 96 kB live" (or "" when the table is new or unknown)."""
@@ -140,7 +138,7 @@ HEADERS = ["VERSION", "REHEARSAL", "STRONGEST LOCK ON AN EXISTING TABLE", "REWRI
 def markdown(result: PlanResult) -> str:
     """Return the plan as Markdown (the GitHub step summary)."""
     code = result.exit_code
-    lines = [f"### db.plan: {VERDICT.get(code, 'not safe')} (exit {code})", ""]
+    lines = [f"### db.plan: {result.verdict} (exit {code})", ""]
     if not result.migrations:
         return "\n".join([*lines, "Nothing pending."]) + "\n"
     lines += ["| " + " | ".join(h.lower() for h in HEADERS) + " |", "|---" * len(HEADERS) + "|"]
@@ -148,14 +146,28 @@ def markdown(result: PlanResult) -> str:
     details = [f"- `{f.where}` **{f.level}** `{f.rule}`: {f.message}" for f in result.findings]
     failures = [f"- `{m.file}` failed: {m.failure.splitlines()[0]}" for m in result.migrations if m.failure]
     failures += [f"- `{m.file}` not rehearsed: {m.reason}" for m in result.migrations if m.reason]
-    return "\n".join([*lines, "", *failures, *details]) + "\n"
+    return "\n".join([*lines, "", *failures, *verdict_lines(result, "- "), *details]) + "\n"
+
+
+def verdict_lines(result: PlanResult, bullet: str = "  ") -> list[str]:
+    """Return the failing and unknown data checks and the reasons for a review, one line each."""
+    lines = [
+        f"{bullet}{m.file} [{st.index + 1}] {check.text}"
+        for m in result.migrations
+        for st in m.statements
+        for check in st.data
+        if check.status is Data.FAILS
+    ]
+    lines += [f"{bullet}review: {m.file} {line}" for m, line in result.reviews]
+    return lines
 
 
 def plan_document(result: PlanResult) -> dict[str, Any]:
     """Return the plan as one JSON-able document, with the same content as the text."""
     return {
-        "status": VERDICT.get(result.exit_code, "not safe"),
+        "status": result.verdict,
         "exit_code": result.exit_code,
+        "review": [{"file": m.file, "version": m.version, "reason": line} for m, line in result.reviews],
         "target": result.target,
         "requests": result.requests,
         "throwaway": {"where": result.where, "applied": result.applied, "requests": result.scratch_requests},
@@ -246,8 +258,11 @@ def render_plan(reporter: Reporter, result: PlanResult) -> int:
     for m in result.migrations:
         reporter.say("\n".join(migration_lines(m, result)) + "\n")
     reporter.say(table(summary_rows(result), HEADERS))
+    if result.reviews:
+        reporter.say("\nreview (it applies; a person decides when):")
+        reporter.say("\n".join(f"  {m.file} {line}" for m, line in result.reviews))
     reporter.say(
-        f"\ndb.plan: {VERDICT.get(result.exit_code, 'not safe')} (exit {result.exit_code}); "
+        f"\ndb.plan: {result.verdict} (exit {result.exit_code}); "
         f"{plural(len(result.migrations), 'pending migration')} rehearsed on {result.where or 'a throwaway database'} "
         f"after its {plural(result.applied, 'applied migration')}; {plural(result.requests, 'request')} to "
         f"{result.target}{_data_requests(result)}, nothing written there; {result.seconds:.2f}s."

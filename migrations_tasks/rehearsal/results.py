@@ -1,14 +1,23 @@
-"""What ``db.plan`` learned: per statement, per migration and for the whole plan (typed, pure)."""
+"""What ``db.plan`` learned: per statement, per migration and for the whole plan (typed, pure), and its verdict.
+
+* ``fails``: a migration fails on the throwaway database, a data check fails on the live rows, a rollback
+  proof fails, or a finding is an error;
+* ``review``: everything applies, but a person should decide when: a lock that blocks writes (or reads) on
+  a live table with rows, held to COMMIT; a rewrite or scan of such a table under it; a data check nobody
+  could answer ("unknown" is never "safe");
+* ``safe``: none of those.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..errors import EXIT_FAILED, EXIT_OK
 from ..lint.results import Finding, LintResult
 from ..lint.rules import ERROR
 from ..wording import TextEnum
-from .locks import RANK
+from .locks import RANK, blocks_writes, impact
 
 
 class Rehearsed(TextEnum):
@@ -177,6 +186,7 @@ class PlanResult:
     data_requests: int = 0  # of ``requests``, the data checks' read-only ones
     scratch_requests: int = 0
     seconds: float = 0.0
+    strict: bool = False  # a review verdict exits 1 too
 
     @property
     def findings(self) -> list[Finding]:
@@ -189,11 +199,73 @@ class PlanResult:
         return [d for m in self.migrations for st in m.statements for d in st.data]
 
     @property
-    def exit_code(self) -> int:
-        """Return 1 when a migration or a data check fails, a finding is an error or a proof fails; else 0."""
+    def failed(self) -> bool:
+        """Return True when a migration or a data check fails, a finding is an error or a proof fails."""
         failed = any(m.status is Rehearsed.FAILED for m in self.migrations) or any(
             d.status is Data.FAILS for d in self.data_checks
         )
-        if failed or any(f.level == ERROR for f in self.findings):
+        return failed or any(f.level == ERROR for f in self.findings)
+
+    @property
+    def reviews(self) -> list[tuple[MigrationReport, str]]:
+        """Return why the plan needs a reviewer: (migration, reason), in order (see :mod:`.verdict`)."""
+        return [(m, line) for m in self.migrations for line in reasons(m, self.estimates)]
+
+    @property
+    def verdict(self) -> Verdict:
+        """Return fails, review or safe."""
+        if self.failed:
+            return Verdict.FAILS
+        return Verdict.REVIEW if self.reviews else Verdict.SAFE
+
+    @property
+    def exit_code(self) -> int:
+        """Return 1 when the plan fails (or needs a review, under ``strict``); else 0."""
+        verdict = self.verdict
+        if verdict is Verdict.FAILS or (verdict is Verdict.REVIEW and self.strict):
             return EXIT_FAILED
         return EXIT_OK
+
+
+class Verdict(TextEnum):
+    """The plan's verdict: its exit code is 1, 0 (1 under ``--strict``) and 0."""
+
+    FAILS, REVIEW, SAFE = "fails", "review", "safe"
+
+
+def _rows(name: str, estimates: Mapping[str, Estimate]) -> str | None:
+    """Return "~1,200 rows" for a live table with rows or an unknown count; None for an empty or new one."""
+    estimate = estimates.get(name)
+    if estimate is None or estimate.rows == 0:
+        return None
+    return "rows unknown" if estimate.rows is None else f"~{estimate.rows:,} rows"
+
+
+def _lines(st: StatementReport, held: dict[str, tuple[str, int]], estimates: Mapping[str, Estimate]) -> list[str]:
+    """Return one statement's reasons: per live table with rows, its lock in force, rewrite or scan."""
+    number, fresh = st.index + 1, set()
+    for lock in st.locks:
+        stronger = lock.table not in held or RANK[lock.strongest] > RANK[held[lock.table][0]]
+        if lock.relation == lock.table and lock.observed and stronger:
+            held[lock.table] = (lock.strongest, number)
+            fresh.add(lock.table)
+    out = []
+    for table in dict.fromkeys([*sorted(fresh), *st.rewritten, *st.scanned]):
+        rows, (mode, since) = _rows(table, estimates), held.get(table, ("", 0))
+        if not rows or not mode or not blocks_writes(mode):
+            continue
+        doing = "rewrite" if table in st.rewritten else "scan" if table in st.scanned else ""
+        if table in fresh or doing:
+            what = f"; {doing} under it" if doing else ""
+            out.append(f"[{number}] {mode} on {table} ({rows}) from [{since}] to COMMIT: blocks {impact(mode)}{what}")
+    return out
+
+
+def reasons(report: MigrationReport, estimates: Mapping[str, Estimate]) -> list[str]:
+    """Return why one rehearsed migration needs a review, one line each (empty: it does not)."""
+    out: list[str] = []
+    held: dict[str, tuple[str, int]] = {}  # table -> the strongest mode held so far, and since which statement
+    for st in report.statements:
+        out += _lines(st, held, estimates)
+        out += [f"[{st.index + 1}] {check.text}" for check in st.data if check.status == "unknown"]
+    return out

@@ -227,3 +227,51 @@ def test_the_live_project_is_untouched_and_the_checks_are_read_only_requests(
     assert [d.status for st in result.migrations[0].statements for d in st.data] == [Data.FAILS] * 3
     assert result.requests == 2 and result.data_requests == 1
     assert project.requests() - requests == (2 if transport == "api" else 0)
+
+
+def test_a_lock_that_blocks_reads_on_a_table_with_rows_is_a_review_exit_0_unless_strict(
+    planner: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_rewrite.sql",
+        "alter table public.todos alter column qty type bigint;\n-- migrate:down\n"
+        "-- alter table public.todos alter column qty type int;\n",
+    )
+    result = planner()
+    assert result.verdict == "review" and result.exit_code == 0
+    [(_, reason)] = result.reviews
+    assert reason == (
+        "[1] AccessExclusiveLock on public.todos (~3,000 rows) from [1] to COMMIT: blocks reads and writes; "
+        "rewrite under it"
+    )
+    result.strict = True
+    assert result.exit_code == 1
+
+
+def test_an_unknown_data_check_is_a_review_never_safe(
+    planner: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250103000000_slow.sql",
+        "select 1;\ndo $$ begin execute 'delete from public.todos where false'; end $$;\n"
+        "alter table public.todos alter column title set not null;\n",
+    )
+    result = planner()
+    assert [line for _, line in result.reviews] == [
+        "[3] AccessExclusiveLock on public.todos (~3,000 rows) from [3] to COMMIT: blocks reads and writes",
+        "[3] data check unknown: NOT NULL on public.todos.title: 20250103000000_slow.sql [2] may change any row",
+    ]
+    assert result.verdict == "review" and result.exit_code == 0
+
+
+def test_statements_on_new_or_empty_tables_are_safe(
+    planner: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_new.sql",
+        "create table public.tags (id int primary key, t text not null);\n"
+        "alter table public.tags enable row level security;\nalter table public.tags add column n int not null;\ncreate unique index tags_t on public.tags (t);\n"
+        "-- migrate:down\n-- drop table public.tags;\n",
+    )
+    result = planner()
+    assert (result.verdict, result.exit_code, result.reviews) == ("safe", 0, [])

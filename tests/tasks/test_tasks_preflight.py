@@ -117,12 +117,12 @@ def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)  # stdout is one JSON document; the workflow commands went to stderr
     migration = doc["migrations"][0]
-    assert doc["status"] == "not safe" and doc["requests"] == 1
+    assert doc["status"] == "fails" and doc["requests"] == 1
     assert migration["strongest_lock"]["mode"] == "AccessExclusiveLock"
     assert migration["rollback_proof"]["status"] == "fail"
     assert "left behind by down: enum public.mood" in migration["rollback_proof"]["differences"]
     text = summary.read_text()
-    assert "### db.plan: not safe (exit 1)" in text and "| 2 | applies | `AccessExclusiveLock` public.todos" in text
+    assert "### db.plan: fails (exit 1)" in text and "| 2 | applies | `AccessExclusiveLock` public.todos" in text
     assert (
         "::error file=supabase/migrations/2_mood.sql,line=1,col=1,title=db.plan%3A rollback-proof-failed::"
         in result.stderr
