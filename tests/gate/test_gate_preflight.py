@@ -124,7 +124,8 @@ def test_a_plan_that_needs_a_review_applies_under_block_and_stops_under_strict(
     project.sql("insert into public.items select generate_series(1, 500); analyze public.items")
     migrations.write(
         "2_note.sql",
-        "alter table public.items add column note text;\n-- migrate:down\n-- alter table public.items drop column note;\n",
+        "alter table public.items add column note text;\n"
+        "-- migrate:down\n-- alter table public.items drop column note;\n",
     )
     stopped = release(project, migrations, verify_settings, tmp_path, "strict")
     assert (stopped.status, stopped.exit_code) == ("failed", 1) and ledger(project) == ["1"]

@@ -270,7 +270,8 @@ def test_statements_on_new_or_empty_tables_are_safe(
     migrations.write(
         "20250102000000_new.sql",
         "create table public.tags (id int primary key, t text not null);\n"
-        "alter table public.tags enable row level security;\nalter table public.tags add column n int not null;\ncreate unique index tags_t on public.tags (t);\n"
+        "alter table public.tags enable row level security;\nalter table public.tags add column n int not null;\n"
+        "create unique index tags_t on public.tags (t);\n"
         "-- migrate:down\n-- drop table public.tags;\n",
     )
     result = planner()
