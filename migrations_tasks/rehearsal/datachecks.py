@@ -238,11 +238,12 @@ class _Deriver:
             self.add(table, what, "22000", reads=reads, probe_sql=probe, find_sql=f"SELECT {expr} FROM {table}")
             return
         literal = "'" + target.replace("'", "''") + "'"
-        body = (
-            f"FROM {table} WHERE {source} IS NOT NULL AND pg_catalog.pg_typeof({source}) IN {_TEXT_TYPES}"
-            f" AND NOT pg_catalog.pg_input_is_valid({source}::text, {literal})"
+        invalid = f"FROM {table} WHERE {source} IS NOT NULL AND NOT pg_input_is_valid({source}::text, {literal})"
+        text = f"pg_catalog.pg_typeof({source}) IN {_TEXT_TYPES}"  # else the cast is not the type's text input
+        count = _bounded(invalid.replace(" AND NOT pg_input", f" AND {text} AND NOT pg_catalog.pg_input"))
+        self.add(
+            table, what, "22000", reads=reads, count_sql=count, find_sql=f"SELECT count(*) {invalid}", probe_sql=probe
         )
-        self.add(table, what, "22000", body, reads, probe_sql=probe)
 
     def run(self, pending: Sequence[Migration]) -> list[Check]:
         """Return the checks of every pending statement, in order."""

@@ -174,7 +174,7 @@ def _data_checks(
     checks = datachecks.derive(pending, frozenset(result.estimates), result.server_version)
     if not checks:
         return {}
-    notify(f"plan: asking the live rows about {plural(len(checks), 'statement check')} (read-only) ...")
+    notify(f"plan: asking the live rows about {plural(len(checks), 'data check')} (read-only) ...")
     before = db.requests
     verdicts = livechecks.ask(db, checks)
     result.data_requests = db.requests - before
