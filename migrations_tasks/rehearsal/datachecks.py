@@ -93,14 +93,12 @@ class _Deriver:
             for cmd in node.cmds or ():
                 if self.effects.existing(table):
                     self._alter(table, cmd)
-        elif isinstance(node, ast.IndexStmt) and node.unique and node.relation is not None:
-            table = relation(node.relation)
-            if self.effects.existing(table):
-                keys = [ident(e.name) if e.name else f"({sql_of(e.expr)})" for e in node.indexParams or ()]
-                read = [str(e.name) if e.name else c for e in node.indexParams or () for c in [*columns(e.expr)]]
-                where = sql_of(node.whereClause) if node.whereClause is not None else ""
-                what = node.idxname or "the unique index"
-                self._unique(table, what, keys, read, where, bool(node.nulls_not_distinct))
+        elif isinstance(node, ast.IndexStmt) and node.relation is not None:
+            if self.effects.existing(relation(node.relation)):
+                self._index(relation(node.relation), node)
+        elif isinstance(node, ast.UpdateStmt) and node.relation is not None and not node.fromClause:
+            if self.effects.existing(relation(node.relation)):
+                self._update(relation(node.relation), node)
         elif isinstance(node, ast.DoStmt):
             inner, opaque = do_statements(node)
             for statement in inner:
@@ -108,6 +106,39 @@ class _Deriver:
             if opaque:
                 self.effects.opaque = self.effects.opaque or label
         self.effects.record(node, label)
+
+    def _index(self, table: str, node: Any) -> None:
+        """Check a unique index for duplicates, and an index's expressions on every live row."""
+        params = list(node.indexParams or ())
+        where = sql_of(node.whereClause) if node.whereClause is not None else ""
+        what = str(node.idxname or ("the unique index" if node.unique else "the index"))
+        expressions = [f"({sql_of(e.expr)})" for e in params if e.expr is not None]
+        if expressions:
+            filtered = f"FROM {table}" + (f" WHERE {where}" if where else "")
+            probe = f"SELECT count(ROW({', '.join(expressions)})) {filtered}"
+            read = sorted({c for e in params for c in columns(e.expr)})
+            self.add(table, f"the expressions of {what}", "22000", reads=_Reads(read), probe_sql=probe, find_sql=probe)
+        if node.unique:
+            keys = [ident(e.name) if e.name else f"({sql_of(e.expr)})" for e in params]
+            read = sorted({str(e.name) for e in params if e.name} | {c for e in params for c in columns(e.expr)})
+            self._unique(table, what, keys, read, where, bool(node.nulls_not_distinct))
+
+    def _update(self, table: str, node: Any) -> None:
+        """Evaluate an UPDATE's new values on the live rows it matches (a cast may fail on some)."""
+        values = [t.val for t in node.targetList or () if isinstance(t, ast.ResTarget) and t.val is not None]
+        if not values or all(isinstance(v, (ast.A_Const, ast.SetToDefault)) for v in values):
+            return
+        where = f" WHERE {sql_of(node.whereClause)}" if node.whereClause is not None else ""
+        probe = f"SELECT count(ROW({', '.join(f'({sql_of(v)})' for v in values)})) FROM {table}{where}"
+        read = sorted({c for v in values for c in columns(v)} | set(columns(node.whereClause)))
+        self.add(
+            table,
+            f"the new values of the UPDATE of {table}",
+            "22000",
+            reads=_Reads(read),
+            probe_sql=probe,
+            find_sql=probe,
+        )
 
     def _alter(self, table: str, cmd: Any) -> None:
         definition = cmd.def_
@@ -130,6 +161,11 @@ class _Deriver:
     def _add_column(self, table: str, definition: Any) -> None:
         column = f"{table}.{ident(str(definition.colname))}"
         kinds = {c.contype for c in constraints(definition)}
+        generated = [c.raw_expr for c in constraints(definition) if c.contype == _CT.CONSTR_GENERATED]
+        if generated and generated[0] is not None:
+            probe = f"SELECT count(({sql_of(generated[0])})) FROM {table}"
+            what = f"the generated column {column}"
+            self.add(table, what, "22000", reads=_Reads(columns(generated[0])), probe_sql=probe, find_sql=probe)
         if kinds & {_CT.CONSTR_NOTNULL, _CT.CONSTR_PRIMARY} and not has_default(definition):
             self.add(table, f"NOT NULL on the new column {column}, which has no default", "23502", f"FROM {table}")
         elif kinds & {_CT.CONSTR_UNIQUE, _CT.CONSTR_PRIMARY} and _same_default(definition):

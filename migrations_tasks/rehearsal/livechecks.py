@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..errors import MigrationsTasksError
+from ..errors import SqlError, TransportError
 from ..sql import quote_literal
 from ..transport.database import Database, Row
 from .datachecks import CAP, RESOLVED, Check
@@ -131,7 +131,7 @@ def ask(db: Database, checks: Sequence[Check]) -> list[DataCheck]:
             rows = _read_only(db, sql)
             got = rows[0]["answers"] if rows else []
             got = json.loads(got) if isinstance(got, str) else got
-        except MigrationsTasksError as exc:
+        except (SqlError, TransportError) as exc:  # the checks are unknown; the plan goes on
             reason = exc.message.splitlines()[0] if exc.message else type(exc).__name__
             answers.update({id(c): ["unknown", reason] for c in batch})
             continue

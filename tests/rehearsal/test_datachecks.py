@@ -103,3 +103,21 @@ def test_one_request_asks_any_number_of_checks_through_do_blocks_without_row_val
 def test_a_new_column_with_a_constant_default_under_unique_fails_when_two_rows_exist(tmp_path: Path) -> None:
     [check] = checks(tmp_path, "alter table public.todos add column code text not null default '' unique;\n")
     assert check.sqlstate == "23505" and "GROUP BY true HAVING count(*) > 1" in check.count_sql
+
+
+def test_a_unique_index_reads_its_named_and_expression_columns(tmp_path: Path) -> None:
+    [probe, unique] = checks(
+        tmp_path, "create unique index t_key on public.todos (list_id, lower(title)) where done;\n"
+    )
+    assert probe.probe_sql == "SELECT count(ROW((lower(title)))) FROM public.todos WHERE done"
+    assert unique.find_sql == (
+        "SELECT list_id, (lower(title)), count(*) FROM public.todos WHERE (done) AND list_id IS NOT NULL"
+        " AND (lower(title)) IS NOT NULL GROUP BY list_id, (lower(title)) HAVING count(*) > 1"
+    )
+
+
+def test_an_update_of_constants_needs_no_check_and_one_of_expressions_is_probed(tmp_path: Path) -> None:
+    [check] = checks(
+        tmp_path, "update public.todos set note = 'x', qty = default;\nupdate public.todos set qty = amount::int;\n"
+    )
+    assert check.index == 1 and check.probe_sql == "SELECT count(ROW((CAST(amount AS integer)))) FROM public.todos"

@@ -276,3 +276,22 @@ def test_statements_on_new_or_empty_tables_are_safe(
     )
     result = planner()
     assert (result.verdict, result.exit_code, result.reviews) == ("safe", 0, [])
+
+
+def test_an_index_expression_and_an_update_that_fail_on_some_live_values_fail_the_plan(
+    planner: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_expressions.sql",
+        "create index todos_amount_idx on public.todos ((amount::int));\n"
+        "update public.todos set qty = amount::int where id < 100;\n"
+        "alter table public.todos add column amount_cents int generated always as (amount::int * 100) stored;\n",
+    )
+    result = planner()
+    texts = [only_check(result, n).text for n in (1, 2, 3)]
+    assert texts == [
+        "fails on live rows: at least one row fails the expressions of todos_amount_idx (22P02)",
+        "fails on live rows: at least one row fails the new values of the UPDATE of public.todos (22P02)",
+        "fails on live rows: at least one row fails the generated column public.todos.amount_cents (22P02)",
+    ]
+    assert result.migrations[0].status is Rehearsed.OK and result.exit_code == 1
