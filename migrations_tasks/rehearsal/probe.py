@@ -32,9 +32,14 @@ RELATIONS_SQL = """SELECT coalesce(json_agg(json_build_array(c.oid::bigint, form
    AND n.nspname !~ '^pg_temp_' AND n.nspname !~ '^pg_toast_temp_'
    AND c.relkind IN ('r', 'p', 'i', 'I', 'S', 'v', 'm', 'f', 't')"""
 
+#: The sequential scans are read per locked relation with the function behind pg_stat_xact_user_tables: a join
+#: with that view (an aggregate over every table) could be planned as a nested loop, recomputing it for each
+#: lock, which took minutes per statement once a migration held thousands of locks.
 _PROBE = """(SELECT coalesce(json_agg(json_build_array(l.relation::bigint, l.mode,
-        pg_catalog.pg_relation_filenode(l.relation)::bigint, coalesce(s.seq_scan, 0))), '[]')::text
-   FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_xact_user_tables s ON s.relid = l.relation
+        pg_catalog.pg_relation_filenode(l.relation)::bigint,
+        CASE WHEN c.relkind IN ('r', 't', 'm', 'p') THEN pg_catalog.pg_stat_get_xact_numscans(l.relation) ELSE 0 END
+        )), '[]')::text
+   FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()))"""
 
