@@ -27,12 +27,15 @@ from .names import columns, ident, relation, sql_of
 
 #: The most offending rows a check counts: "more than 1,000" beyond it.
 CAP = 1000
+#: The most rows an UPDATE's or DELETE's row count counts: "more than 100,000" beyond it.
+LOCKED_CAP = 100_000
 #: The first server version with ``pg_input_is_valid`` (PostgreSQL 16).
 INPUT_IS_VALID = 160000
 #: Where a check's count query takes what :attr:`Check.resolve` finds in the live catalog.
 RESOLVED = "@mt_resolved@"
 _TEXT_TYPES = "('text'::regtype, 'character varying'::regtype, 'character'::regtype)"
 _AT = enums.AlterTableType
+_ON_A_TABLE = (ast.AlterTableStmt, ast.IndexStmt, ast.UpdateStmt, ast.DeleteStmt)
 _CT = enums.ConstrType
 
 
@@ -53,10 +56,12 @@ class Check:
     #: A SQL expression the live database evaluates into the part of ``count_sql`` written RESOLVED (the
     #: primary key a foreign key references, an applied constraint's definition).
     resolve: str = ""
+    #: True: not a question with a wrong answer but how many live rows an UPDATE or DELETE locks to COMMIT.
+    counts_locks: bool = False
 
 
-def _bounded(body: str) -> str:
-    return f"SELECT count(*) FROM (SELECT 1 {body} LIMIT {CAP + 1}) s"
+def _bounded(body: str, cap: int = CAP) -> str:
+    return f"SELECT count(*) FROM (SELECT 1 {body} LIMIT {cap + 1}) s"
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class _Deriver:
         self.checks: list[Check] = []
         self.version, self.index = "", 0
 
-    def add(self, table: str, what: str, sqlstate: str, body: str = "", reads: _Reads = _Reads(), **more: str) -> None:
+    def add(self, table: str, what: str, sqlstate: str, body: str = "", reads: _Reads = _Reads(), **more: Any) -> None:
         """Add a check of ``table``: ``body`` is the FROM ... WHERE of the offending rows."""
         doubts = self.effects.doubts(table, reads.columns, reads.parent, reads.parent_columns)
         if doubts.either and "unknown" not in more:
@@ -88,17 +93,9 @@ class _Deriver:
 
     def statement(self, node: Any, label: str) -> None:
         """Make the checks of one statement, then record what it does to the rows."""
-        if isinstance(node, ast.AlterTableStmt) and node.relation is not None:
-            table = relation(node.relation)
-            for cmd in node.cmds or ():
-                if self.effects.existing(table):
-                    self._alter(table, cmd)
-        elif isinstance(node, ast.IndexStmt) and node.relation is not None:
-            if self.effects.existing(relation(node.relation)):
-                self._index(relation(node.relation), node)
-        elif isinstance(node, ast.UpdateStmt) and node.relation is not None and not node.fromClause:
-            if self.effects.existing(relation(node.relation)):
-                self._update(relation(node.relation), node)
+        rv = getattr(node, "relation", None) if isinstance(node, _ON_A_TABLE) else None
+        if rv is not None and self.effects.existing(relation(rv)):
+            self._on_table(relation(rv), node)
         elif isinstance(node, ast.DoStmt):
             inner, opaque = do_statements(node)
             for statement in inner:
@@ -106,6 +103,19 @@ class _Deriver:
             if opaque:
                 self.effects.opaque = self.effects.opaque or label
         self.effects.record(node, label)
+
+    def _on_table(self, table: str, node: Any) -> None:
+        """Make the checks of a statement on a live table with rows."""
+        if isinstance(node, ast.AlterTableStmt):
+            for cmd in node.cmds or ():
+                self._alter(table, cmd)
+        elif isinstance(node, ast.IndexStmt):
+            self._index(table, node)
+        elif isinstance(node, ast.UpdateStmt) and not node.fromClause:
+            self._update(table, node)
+            self._locked(table, "UPDATE", node.whereClause)
+        elif isinstance(node, ast.DeleteStmt) and not node.usingClause:
+            self._locked(table, "DELETE", node.whereClause)
 
     def _index(self, table: str, node: Any) -> None:
         """Check a unique index for duplicates, and an index's expressions on every live row."""
@@ -117,7 +127,7 @@ class _Deriver:
             filtered = f"FROM {table}" + (f" WHERE {where}" if where else "")
             probe = f"SELECT count(ROW({', '.join(expressions)})) {filtered}"
             read = sorted({c for e in params for c in columns(e.expr)})
-            self.add(table, f"the expressions of {what}", "22000", reads=_Reads(read), probe_sql=probe, find_sql=probe)
+            self.add(table, f"the expressions of {what}", "22xxx", reads=_Reads(read), probe_sql=probe, find_sql=probe)
         if node.unique:
             keys = [ident(e.name) if e.name else f"({sql_of(e.expr)})" for e in params]
             read = sorted({str(e.name) for e in params if e.name} | {c for e in params for c in columns(e.expr)})
@@ -134,10 +144,20 @@ class _Deriver:
         self.add(
             table,
             f"the new values of the UPDATE of {table}",
-            "22000",
+            "22xxx",
             reads=_Reads(read),
             probe_sql=probe,
             find_sql=probe,
+        )
+
+    def _locked(self, table: str, verb: str, where: Any) -> None:
+        """Count the live rows an UPDATE or DELETE locks until COMMIT (writers of those rows wait)."""
+        body = f"FROM {table}" + (f" WHERE {sql_of(where)}" if where is not None else "")
+        read = columns(where) if where is not None else []
+        count = _bounded(body, LOCKED_CAP)
+        what = f"the {verb} of {table}"
+        self.add(
+            table, what, "", reads=_Reads(read), count_sql=count, find_sql=f"SELECT count(*) {body}", counts_locks=True
         )
 
     def _alter(self, table: str, cmd: Any) -> None:
@@ -165,7 +185,7 @@ class _Deriver:
         if generated and generated[0] is not None:
             probe = f"SELECT count(({sql_of(generated[0])})) FROM {table}"
             what = f"the generated column {column}"
-            self.add(table, what, "22000", reads=_Reads(columns(generated[0])), probe_sql=probe, find_sql=probe)
+            self.add(table, what, "22xxx", reads=_Reads(columns(generated[0])), probe_sql=probe, find_sql=probe)
         if kinds & {_CT.CONSTR_NOTNULL, _CT.CONSTR_PRIMARY} and not has_default(definition):
             self.add(table, f"NOT NULL on the new column {column}, which has no default", "23502", f"FROM {table}")
         elif kinds & {_CT.CONSTR_UNIQUE, _CT.CONSTR_PRIMARY} and _same_default(definition):
@@ -271,14 +291,14 @@ class _Deriver:
         expr = f"CAST({ident(column)} AS {target})" if using is None else f"CAST(({sql_of(using)}) AS {target})"
         probe = f"SELECT count({expr}) FROM {table}"
         if source is None or self.server_version < INPUT_IS_VALID:
-            self.add(table, what, "22000", reads=reads, probe_sql=probe, find_sql=f"SELECT {expr} FROM {table}")
+            self.add(table, what, "22xxx", reads=reads, probe_sql=probe, find_sql=f"SELECT {expr} FROM {table}")
             return
         literal = "'" + target.replace("'", "''") + "'"
         invalid = f"FROM {table} WHERE {source} IS NOT NULL AND NOT pg_input_is_valid({source}::text, {literal})"
         text = f"pg_catalog.pg_typeof({source}) IN {_TEXT_TYPES}"  # else the cast is not the type's text input
         count = _bounded(invalid.replace(" AND NOT pg_input", f" AND {text} AND NOT pg_catalog.pg_input"))
         self.add(
-            table, what, "22000", reads=reads, count_sql=count, find_sql=f"SELECT count(*) {invalid}", probe_sql=probe
+            table, what, "22xxx", reads=reads, count_sql=count, find_sql=f"SELECT count(*) {invalid}", probe_sql=probe
         )
 
     def run(self, pending: Sequence[Migration]) -> list[Check]:

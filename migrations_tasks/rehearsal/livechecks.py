@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import SqlError, TransportError
 from ..sql import quote_literal
 from ..transport.database import Database, Row
-from .datachecks import CAP, RESOLVED, Check
+from .datachecks import CAP, LOCKED_CAP, RESOLVED, Check
 from .results import Data, DataCheck
 
 STATEMENT_TIMEOUT = "5s"
@@ -87,6 +87,9 @@ def verdict(check: Check, answer: Any) -> DataCheck:
     if items[0] != "ran":
         return replace(base, reason=_why(str(items[1])))
     failed, rows = str(items[1] or ""), None if items[2] is None else int(items[2])
+    if check.counts_locks:
+        more = rows is not None and rows > LOCKED_CAP
+        return replace(base, status=Data.COUNTED, rows=min(rows or 0, LOCKED_CAP), more=more)
     if failed or rows:
         if check.doubts.if_fails:
             return replace(base, reason=f"the live rows fail it now, but {check.doubts.if_fails}")

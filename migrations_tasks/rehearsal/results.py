@@ -36,6 +36,7 @@ class Data(TextEnum):
     """What the live rows say about a statement: it fails on them, passes, or nobody could tell."""
 
     FAILS, PASSES, UNKNOWN = "fails", "passes", "unknown"
+    COUNTED = "counted"  # not a question: how many live rows an UPDATE or DELETE locks until COMMIT
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class DataCheck:
             return f"data check unknown: {self.what}: {self.reason}"
         if self.status is Data.PASSES:
             return f"live rows pass: {self.what}"
+        if self.status is Data.COUNTED:
+            count = ("more than " if self.more else "") + f"{self.rows or 0:,} live row{'' if self.rows == 1 else 's'}"
+            return f"{self.what} locks {count} until COMMIT: writes to them wait"
         unit = "duplicated value" if self.sqlstate == "23505" else "row"
         if not self.rows:
             count, verb = f"at least one {unit}", "violates"
@@ -261,11 +265,15 @@ def _lines(st: StatementReport, held: dict[str, tuple[str, int]], estimates: Map
     return out
 
 
+def _needs_review(check: DataCheck) -> bool:
+    return check.status is Data.UNKNOWN or (check.status is Data.COUNTED and bool(check.rows))
+
+
 def reasons(report: MigrationReport, estimates: Mapping[str, Estimate]) -> list[str]:
     """Return why one rehearsed migration needs a review, one line each (empty: it does not)."""
     out: list[str] = []
     held: dict[str, tuple[str, int]] = {}  # table -> the strongest mode held so far, and since which statement
     for st in report.statements:
         out += _lines(st, held, estimates)
-        out += [f"[{st.index + 1}] {check.text}" for check in st.data if check.status == "unknown"]
+        out += [f"[{st.index + 1}] {check.text}" for check in st.data if _needs_review(check)]
     return out

@@ -55,9 +55,10 @@ def test_a_foreign_key_to_a_table_filled_by_an_earlier_insert_select_is_not_call
 
 
 def test_a_delete_before_a_check_leaves_a_pass_standing_and_makes_a_failure_unknown(tmp_path: Path) -> None:
-    [check] = checks(
+    [locked, check] = checks(
         tmp_path, "delete from public.todos where note is null;\nalter table public.todos alter note set not null;\n"
     )
+    assert locked.counts_locks and locked.count_sql.endswith("WHERE note IS NULL LIMIT 100001) s")
     assert verdict(check, '["ran", "", 3]').status is Data.UNKNOWN
     assert verdict(check, '["ran", "", 0]').status is Data.PASSES
 
@@ -117,7 +118,8 @@ def test_a_unique_index_reads_its_named_and_expression_columns(tmp_path: Path) -
 
 
 def test_an_update_of_constants_needs_no_check_and_one_of_expressions_is_probed(tmp_path: Path) -> None:
-    [check] = checks(
+    found = checks(
         tmp_path, "update public.todos set note = 'x', qty = default;\nupdate public.todos set qty = amount::int;\n"
     )
+    [check] = [c for c in found if c.probe_sql]
     assert check.index == 1 and check.probe_sql == "SELECT count(ROW((CAST(amount AS integer)))) FROM public.todos"

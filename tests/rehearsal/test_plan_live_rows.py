@@ -288,10 +288,30 @@ def test_an_index_expression_and_an_update_that_fail_on_some_live_values_fail_th
         "alter table public.todos add column amount_cents int generated always as (amount::int * 100) stored;\n",
     )
     result = planner()
-    texts = [only_check(result, n).text for n in (1, 2, 3)]
+    texts = [result.migrations[0].statements[n - 1].data[0].text for n in (1, 2, 3)]
     assert texts == [
         "fails on live rows: at least one row fails the expressions of todos_amount_idx (22P02)",
         "fails on live rows: at least one row fails the new values of the UPDATE of public.todos (22P02)",
         "fails on live rows: at least one row fails the generated column public.todos.amount_cents (22P02)",
     ]
     assert result.migrations[0].status is Rehearsed.OK and result.exit_code == 1
+
+
+def test_an_update_and_a_delete_say_how_many_live_rows_they_lock_until_commit(
+    planner: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_backfill.sql",
+        "update public.todos set note = 'n' where id <= 10;\ndelete from public.todos where qty > 10;\n"
+        "update public.todos set qty = 1 where false;\n",
+    )
+    result = planner()
+    assert [only_check(result, n).text for n in (1, 2, 3)] == [
+        "the UPDATE of public.todos locks 10 live rows until COMMIT: writes to them wait",
+        "the DELETE of public.todos locks 3 live rows until COMMIT: writes to them wait",
+        "the UPDATE of public.todos locks 0 live rows until COMMIT: writes to them wait",
+    ]
+    reviews = [line for _, line in result.reviews]
+    assert "[1] the UPDATE of public.todos locks 10 live rows until COMMIT: writes to them wait" in reviews
+    assert not any(line.startswith("[3]") for line in reviews)
+    assert (result.verdict, result.exit_code) == ("review", 0)
