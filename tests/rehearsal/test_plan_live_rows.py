@@ -315,3 +315,14 @@ def test_an_update_and_a_delete_say_how_many_live_rows_they_lock_until_commit(
     assert "[1] the UPDATE of public.todos locks 10 live rows until COMMIT: writes to them wait" in reviews
     assert not any(line.startswith("[3]") for line in reviews)
     assert (result.verdict, result.exit_code) == ("review", 0)
+
+
+def test_narrowing_text_to_varchar_counts_the_values_too_long_for_it(
+    planner: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write("20250102000000_narrow.sql", "alter table public.todos alter column title type varchar(8);\n")
+    check = only_check(planner())
+    assert (
+        check.text
+        == "fails on live rows: more than 1,000 rows fail the cast of public.todos.title to varchar(8) (22xxx)"
+    )
