@@ -170,6 +170,7 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
         "review": [{"file": m.file, "version": m.version, "reason": line} for m, line in result.reviews],
         "target": result.target,
         "requests": result.requests,
+        "data_requests": result.data_requests,
         "throwaway": {"where": result.where, "applied": result.applied, "requests": result.scratch_requests},
         "seconds": round(result.seconds, 3),
         "migrations": [_migration_dict(m, result) for m in result.migrations],
@@ -234,18 +235,23 @@ def _data_requests(result: PlanResult) -> str:
     return f" ({result.data_requests} of them read-only, for {plural(len(checks), 'data check')})"
 
 
-def render_plan(reporter: Reporter, result: PlanResult) -> int:
-    """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
+def annotate_plan(result: PlanResult) -> None:
+    """In GitHub Actions, annotate the findings, failures and data checks on their file and line."""
     annotate(result.findings, "db.plan")
     for m in result.migrations:
         if m.failure:
             github.annotate("error", m.failure, file=m.file, line=m.failure_line, title="db.plan: migration fails")
-    for m in result.migrations:
         for st in m.statements:
             for check in st.data:
-                if check.status is not Data.PASSES:
-                    level = "error" if check.status is Data.FAILS else "warning"
-                    github.annotate(level, check.text, file=m.file, line=st.line, title="db.plan: data check")
+                if check.status is Data.FAILS:
+                    github.annotate("error", check.text, file=m.file, line=st.line, title="db.plan: data check")
+                elif check.status is Data.UNKNOWN or (check.status is Data.COUNTED and check.rows):
+                    github.annotate("warning", check.text, file=m.file, line=st.line, title="db.plan: data check")
+
+
+def render_plan(reporter: Reporter, result: PlanResult) -> int:
+    """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
+    annotate_plan(result)
     github.summary(markdown(result))
     if reporter.json:
         reporter.document(plan_document(result))

@@ -135,3 +135,35 @@ def test_a_plan_that_needs_a_review_applies_under_block_and_stops_under_strict(
     went = release(project, migrations, verify_settings, tmp_path, "block")
     assert (went.status, went.exit_code) == ("ok", 0), went.error
     assert went.plan is not None and went.plan["status"] == "review" and ledger(project) == ["1", "2"]
+
+
+def test_a_data_check_that_fails_on_live_rows_stops_the_release_with_an_annotation_and_a_summary(
+    project: Project,
+    migrations: MigrationDir,
+    verify_settings: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from migrations_tasks.engine import Engine
+    from migrations_tasks.history.migrations import load
+    from migrations_tasks.transport.connect import connect
+
+    migrations.write("1_items.sql", SAFE.replace("(id int primary key)", "(id int primary key, note text)"))
+    db = connect(verify_settings(migrations.path))
+    try:
+        Engine(db, verify_settings(migrations.path)).apply(load(migrations.path))
+    finally:
+        db.close()
+    project.sql("insert into public.items select g, case when g > 2 then 'n' end from generate_series(1, 50) g")
+    migrations.write("2_note.sql", "alter table public.items alter column note set not null;\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    record = release(project, migrations, verify_settings, tmp_path, "block")
+    assert (record.status, record.exit_code) == ("failed", 1) and ledger(project) == ["1"]
+    text = "fails on live rows: 2 rows violate NOT NULL on public.items.note (23502)"
+    assert text in (record.error or "")
+    out = capsys.readouterr()
+    assert f",line=1,title=db.plan%3A data check::{text}" in out.out + out.err
+    assert text in summary.read_text()
