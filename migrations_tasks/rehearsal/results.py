@@ -238,11 +238,12 @@ class Verdict(TextEnum):
 
 
 def _rows(name: str, estimates: Mapping[str, Estimate]) -> str | None:
-    """Return "~1,200 rows" for a live table with rows or an unknown count; None for an empty or new one."""
+    """Return "~1,200 rows, 9.5 MB" for a live table with rows or an unknown count; None for an empty or new one."""
     estimate = estimates.get(name)
     if estimate is None or estimate.rows == 0:
         return None
-    return "rows unknown" if estimate.rows is None else f"~{estimate.rows:,} rows"
+    rows = "rows unknown" if estimate.rows is None else f"~{estimate.rows:,} rows"
+    return rows if estimate.bytes is None else f"{rows}, {estimate.bytes / 2**20:.1f} MB"
 
 
 def _lines(st: StatementReport, held: dict[str, tuple[str, int]], estimates: Mapping[str, Estimate]) -> list[str]:

@@ -240,9 +240,10 @@ def test_a_lock_that_blocks_reads_on_a_table_with_rows_is_a_review_exit_0_unless
     result = planner()
     assert result.verdict == "review" and result.exit_code == 0
     [(_, reason)] = result.reviews
+    size = f"{result.estimates['public.todos'].bytes / 2**20:.1f} MB"  # type: ignore[operator]
     assert reason == (
-        "[1] AccessExclusiveLock on public.todos (~3,000 rows) from [1] to COMMIT: blocks reads and writes; "
-        "rewrite under it"
+        f"[1] AccessExclusiveLock on public.todos (~3,000 rows, {size}) from [1] to COMMIT: blocks reads and "
+        "writes; rewrite under it"
     )
     result.strict = True
     assert result.exit_code == 1
@@ -257,8 +258,9 @@ def test_an_unknown_data_check_is_a_review_never_safe(
         "alter table public.todos alter column title set not null;\n",
     )
     result = planner()
+    size = f"{result.estimates['public.todos'].bytes / 2**20:.1f} MB"  # type: ignore[operator]
     assert [line for _, line in result.reviews] == [
-        "[3] AccessExclusiveLock on public.todos (~3,000 rows) from [3] to COMMIT: blocks reads and writes",
+        f"[3] AccessExclusiveLock on public.todos (~3,000 rows, {size}) from [3] to COMMIT: blocks reads and writes",
         "[3] data check unknown: NOT NULL on public.todos.title: 20250103000000_slow.sql [2] may change any row",
     ]
     assert result.verdict == "review" and result.exit_code == 0
