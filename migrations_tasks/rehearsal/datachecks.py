@@ -246,7 +246,13 @@ class _Deriver:
         present = " AND ".join(f"c.{ident(k)} IS NOT NULL" for k in fks)
         reads = _Reads(fks, parent, pks)
         if not self.effects.existing(parent):
-            self.add(table, what, "23503", f"FROM {table} c WHERE {present}", reads)
+            seeded = self._seeded(parent, pks, fks)
+            if seeded is None:
+                self.add(
+                    table, what, "23503", reads=reads, unknown=f"the rows {parent} is seeded with are not followed"
+                )
+            else:
+                self.add(table, what, "23503", f"FROM {table} c WHERE {present}{seeded}", reads)
             return
         if not pks:  # the referenced table's primary key, as the live catalog has it
             body = f"FROM {table} c WHERE {present} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {RESOLVED})"
@@ -260,6 +266,17 @@ class _Deriver:
         match = " AND ".join(f"p.{ident(p)} = c.{ident(f)}" for p, f in zip(pks, fks))
         missing = f"NOT EXISTS (SELECT 1 FROM {parent} p WHERE {match})"
         self.add(table, what, "23503", f"FROM {table} c WHERE {present} AND {missing}", reads)
+
+    def _seeded(self, parent: str, pks: list[str], fks: list[str]) -> str | None:
+        """Return `` AND (c.fk) NOT IN (VALUES ...)`` of a new table's seed ("": no seed; None: not followed)."""
+        keys = pks or self.effects.primary_key(parent)
+        seed = self.effects.seeded.get(parent, [])
+        if not seed:
+            return ""
+        if len(keys) != len(fks) or len(seed) > CAP or any(k not in row for row in seed for k in keys):
+            return None
+        values = ", ".join("(" + ", ".join(row[k] for k in keys) + ")" for row in seed)
+        return f" AND ({', '.join(f'c.{ident(f)}' for f in fks)}) NOT IN (VALUES {values})"
 
     def _validate_live(self, table: str, name: str) -> None:
         """Check a constraint an applied migration added NOT VALID, from its definition in the live catalog."""

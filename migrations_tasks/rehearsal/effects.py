@@ -23,7 +23,7 @@ from typing import Any
 from pglast import ast, enums, parse_plpgsql
 
 from ..lint import tree
-from .names import relation
+from .names import relation, sql_of
 
 _AT = enums.AlterTableType
 
@@ -50,6 +50,10 @@ class Effects:
     filled: set[tuple[str, str]] = field(default_factory=set)
     added: dict[tuple[str, str], bool] = field(default_factory=dict)  # (table, column) -> has a default
     not_valid: dict[tuple[str, str], Any] = field(default_factory=dict)  # (table, name) -> Constraint
+    #: Tables created by the pending statements: their columns in order, and their primary key.
+    created: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    #: Rows of constants inserted into a created table (a lookup table's seed): column -> SQL literal, per row.
+    seeded: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     def existing(self, table: str) -> bool:
         """Return True when ``table`` holds live rows the statement meets (not new, not emptied)."""
@@ -78,12 +82,18 @@ class Effects:
         """Note what one statement does to the rows."""
         if isinstance(node, ast.CreateStmt) and node.relation is not None:
             self.empty.add(relation(node.relation))
+            self.created[relation(node.relation)] = _shape(node)
+            self.seeded.pop(relation(node.relation), None)
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             self.inserted[relation(node.into.rel)] = label  # live rows the rehearsal does not have
         elif isinstance(node, ast.TruncateStmt):
             self.empty.update(relation(rv) for rv in node.relations or ())
         elif isinstance(node, ast.InsertStmt) and node.relation is not None:
-            self.inserted.setdefault(relation(node.relation), label)
+            seed = self._seed(node)
+            if seed is None:
+                self.inserted.setdefault(relation(node.relation), label)
+            else:
+                self.seeded.setdefault(relation(node.relation), []).extend(seed)
         elif isinstance(node, ast.DeleteStmt) and node.relation is not None:
             self.deleted.setdefault(relation(node.relation), label)
         elif isinstance(node, ast.UpdateStmt) and node.relation is not None:
@@ -93,6 +103,24 @@ class Effects:
                 self._alter(relation(node.relation), cmd)
         elif isinstance(node, ast.CallStmt):
             self.opaque = self.opaque or label
+
+    def _seed(self, node: Any) -> list[dict[str, str]] | None:
+        """Return the rows an INSERT ... VALUES of constants writes into a created table (None: not that)."""
+        table = relation(node.relation)
+        select = node.selectStmt
+        if table not in self.created or not isinstance(select, ast.SelectStmt) or not select.valuesLists:
+            return None
+        names = [str(t.name) for t in node.cols or ()] or self.created[table][0]
+        rows = []
+        for values in select.valuesLists:
+            if len(values) != len(names) or not all(_constant(v) for v in values):
+                return None
+            rows.append({name: sql_of(v) for name, v in zip(names, values)})
+        return rows
+
+    def primary_key(self, table: str) -> list[str]:
+        """Return the primary key of a table the pending statements created ([]: unknown)."""
+        return self.created.get(table, ([], []))[1]
 
     def _update(self, node: Any, label: str) -> None:
         table = relation(node.relation)
@@ -110,6 +138,19 @@ class Effects:
             self.added[(table, str(definition.colname))] = has_default(definition)
         elif cmd.subtype == _AT.AT_AddConstraint and _not_valid(definition):
             self.not_valid[(table, str(definition.conname))] = definition
+
+
+def _shape(node: Any) -> tuple[list[str], list[str]]:
+    """Return a CREATE TABLE's columns in order and its primary key columns."""
+    names, key = [], []
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            names.append(str(element.colname))
+            if any(c.contype == _CT.CONSTR_PRIMARY for c in constraints(element)):
+                key = [str(element.colname)]
+        elif isinstance(element, ast.Constraint) and element.contype == _CT.CONSTR_PRIMARY:
+            key = [str(k.sval) for k in element.keys or ()]
+    return names, key
 
 
 def do_statements(node: Any) -> tuple[list[Any], bool]:

@@ -328,3 +328,18 @@ def test_narrowing_text_to_varchar_counts_the_values_too_long_for_it(
         check.text
         == "fails on live rows: more than 1,000 rows fail the cast of public.todos.title to varchar(8) (22xxx)"
     )
+
+
+def test_a_foreign_key_to_a_new_lookup_table_counts_the_rows_whose_key_its_seed_lacks(
+    planner: Callable[..., PlanResult], migrations: MigrationDir
+) -> None:
+    migrations.write(
+        "20250102000000_lookup.sql",
+        "create table public.lists (id bigint primary key, name text);\n"
+        "alter table public.lists enable row level security;\n"
+        "insert into public.lists values (1, 'a'), (2, 'b');\ninsert into public.lists (name, id) values ('c', 3);\n"
+        "alter table public.todos add constraint todos_list_fk foreign key (list_id) references public.lists;\n",
+    )
+    check = only_check(planner(), 5)
+    assert check.text == "fails on live rows: more than 1,000 rows violate todos_list_fk (23503)"
+    assert check.query.endswith("AND (c.list_id) NOT IN (VALUES (1), (2), (3))")
