@@ -105,7 +105,7 @@ class GateRun:
 
     def preflight(self, policy: PlanPolicy) -> None:
         """Run db.lint and db.plan; a plan that fails (under "strict": or needs a review) stops the run."""
-        from ..rehearsal.render import annotate_plan, markdown, plan_document, verdict_lines
+        from ..rehearsal.render import annotate_plan, plan_document, step_summary, verdict_lines
         from ..rehearsal.run import plan
 
         with self.step("db.lint + db.plan") as step:
@@ -125,7 +125,7 @@ class GateRun:
             result.strict = policy is PlanPolicy.STRICT  # a review stops the release too
             self.record.plan = plan_document(result)
             annotate_plan(result)
-            github.summary(markdown(result))
+            github.summary(step_summary(result))
             errors = [f"{f.where} {f.rule}" for f in result.findings if f.level == "error"]
             failed = [m.version for m in result.migrations if m.failure]
             why = failed + errors + [line.strip() for line in verdict_lines(result, "")]

@@ -146,7 +146,12 @@ def markdown(result: PlanResult) -> str:
     details = [f"- `{f.where}` **{f.level}** `{f.rule}`: {f.message}" for f in result.findings]
     failures = [f"- `{m.file}` failed: {m.failure.splitlines()[0]}" for m in result.migrations if m.failure]
     failures += [f"- `{m.file}` not rehearsed: {m.reason}" for m in result.migrations if m.reason]
-    return "\n".join([*lines, "", *failures, *verdict_lines(result, "- "), *details]) + "\n"
+    return "\n".join([*lines, "", *failures, *details]) + "\n"
+
+
+def step_summary(result: PlanResult) -> str:
+    """Return the plan's step summary: :func:`markdown`, then the failing data checks and the review reasons."""
+    return markdown(result) + "".join(f"{line}\n" for line in verdict_lines(result, "- "))
 
 
 def verdict_lines(result: PlanResult, bullet: str = "  ") -> list[str]:
@@ -252,7 +257,7 @@ def annotate_plan(result: PlanResult) -> None:
 def render_plan(reporter: Reporter, result: PlanResult) -> int:
     """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
     annotate_plan(result)
-    github.summary(markdown(result))
+    github.summary(step_summary(result))
     if reporter.json:
         reporter.document(plan_document(result))
         return result.exit_code
