@@ -23,7 +23,9 @@ Rows:
   >= 5 trials, ratio ours/peer; no client overhead there (a peer's waiting cannot be measured from
   outside): the note gives the wall time per migration;
 * preflight: `inv db.lint --all` of 350 files, and `inv db.plan` of 10 pending migrations (each altering an
-  existing table, with down SQL) on top of 350 applied: requests to the project, wall time.
+  existing table, with down SQL) on top of 350 applied: requests to the project, wall time;
+* planscale (only with ``--only planscale``): `inv db.plan` of one pending migration of 51, 1,000 and 5,000
+  statements, one LOCK TABLE of 160 tables, and 200 data checks on a table of 200,000 rows.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_peers import peers_rows
+from bench_plan_scale import plan_scale_group
 from bench_preflight import preflight_group
 from bench_rows import TASKS_PY, Row, median, ms
 
@@ -313,7 +316,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller workloads and fewer runs")
     parser.add_argument("--markdown", type=Path, help="also write the table (with date and machine) here")
     parser.add_argument(
-        "--only", default="", help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight"
+        "--only",
+        default="",
+        help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight,planscale (not in the default)",
     )
     args = parser.parse_args()
     all_groups = {"local", "api", "verify", "startup", "rate", "peers", "preflight"}
@@ -343,6 +348,7 @@ def main() -> int:
         with Sandbox() as sandbox:
             rows += peers_rows(sandbox, 200 if quick else 1000, 3 if quick else 5)
     rows += preflight_group(groups, quick, step)
+    rows += plan_scale_group(groups, quick, step)
     text = render(rows)
     print(f"\nmigrations-tasks benchmark: {machine()}\n")
     print(text)

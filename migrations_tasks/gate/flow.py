@@ -97,7 +97,7 @@ def run(
     if policy not in MIGRATIONS_POLICIES:
         raise MigrationsTasksError(f"Unknown migrations policy {policy!r}: use 'block' or 'apply'.")
     if plan_policy not in PLAN_POLICIES:
-        raise MigrationsTasksError(f"Unknown plan policy {plan_policy!r}: use 'block', 'warn' or 'off'.")
+        raise MigrationsTasksError(f"Unknown plan policy {plan_policy!r}: use 'block', 'strict', 'warn' or 'off'.")
     policy, plan_policy = MigrationsPolicy(policy), PlanPolicy(plan_policy)
     record = RunRecord(env=env, policy=policy, started_at=now())
     db = connect(settings, on_wait=say)

@@ -35,7 +35,8 @@ class MigrationsPolicy(TextEnum):
 class PlanPolicy(TextEnum):
     """What db.lint + db.plan do before applying (``release.environments.<name>.plan``)."""
 
-    BLOCK = "block"  # a plan that is not safe, or cannot run, stops the release before applying
+    BLOCK = "block"  # a plan that fails, or cannot run, stops the release before applying
+    STRICT = "strict"  # as block, and a plan that needs a review (strong locks on busy tables...) stops it too
     WARN = "warn"  # it is recorded and said; the release goes on
     OFF = "off"  # no rehearsal
 
@@ -100,7 +101,8 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
     plan = {False: "off"}.get(spec.get("plan", "block"), str(spec.get("plan", "block")))  # YAML reads `off` as false
     if plan not in PLAN_POLICIES:
         raise ConfigError(
-            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.plan must be 'block', 'warn' or 'off', not {plan!r}."
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.plan must be 'block', 'strict', 'warn' or 'off', "
+            f"not {plan!r}."
         )
     ref = spec.get("project_ref")
     where = f"invoke.yaml {RELEASE_SECTION}.environments.{env}.project_ref"

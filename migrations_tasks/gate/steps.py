@@ -104,8 +104,8 @@ class GateRun:
         return plan.conflicts, plan.pending
 
     def preflight(self, policy: PlanPolicy) -> None:
-        """Run db.lint and db.plan on the pending migrations; a plan that is not safe stops the run under "block"."""
-        from ..rehearsal.render import VERDICT, markdown, plan_document
+        """Run db.lint and db.plan; a plan that fails (under "strict": or needs a review) stops the run."""
+        from ..rehearsal.render import annotate_plan, plan_document, step_summary, verdict_lines
         from ..rehearsal.run import plan
 
         with self.step("db.lint + db.plan") as step:
@@ -115,21 +115,25 @@ class GateRun:
                 if isinstance(exc, Interrupted):
                     raise
                 reason = " ".join((exc.message if isinstance(exc, MigrationsTasksError) else str(exc)).split())
-                if policy is PlanPolicy.BLOCK:
+                if policy is not PlanPolicy.WARN:
                     hint = exc.hint if isinstance(exc, MigrationsTasksError) else None
                     raise PlanCouldNotRun(f"db.plan could not run: {reason}; nothing was applied.", hint=hint) from None
                 self.record.plan = {"status": "could not run", "error": reason}
                 step.detail = f"could not run: {reason} (plan: warn, going on)"
                 self.say(f"  warning: db.plan could not run: {reason} (plan: warn, going on)")
                 return
+            result.strict = policy is PlanPolicy.STRICT  # a review stops the release too
             self.record.plan = plan_document(result)
-            github.summary(markdown(result))
+            annotate_plan(result)
+            github.summary(step_summary(result))
             errors = [f"{f.where} {f.rule}" for f in result.findings if f.level == "error"]
             failed = [m.version for m in result.migrations if m.failure]
-            verdict = VERDICT.get(result.exit_code, "not safe")
-            step.detail = f"{verdict}; {len(errors)} error(s)" + (f"; fails: {', '.join(failed)}" if failed else "")
-            if result.exit_code and policy is PlanPolicy.BLOCK:
-                raise StepFailed(f"db.plan: {verdict} ({'; '.join(failed + errors)[:500]}); nothing was applied.")
+            why = failed + errors + [line.strip() for line in verdict_lines(result, "")]
+            step.detail = f"{result.verdict}; {len(errors)} error(s)" + (
+                f"; fails: {', '.join(failed)}" if failed else ""
+            )
+            if result.exit_code and policy is not PlanPolicy.WARN:
+                raise StepFailed(f"db.plan: {result.verdict} ({'; '.join(why)[:500]}); nothing was applied.")
             if result.exit_code:
                 step.detail += " (plan: warn, going on)"
 

@@ -32,9 +32,14 @@ RELATIONS_SQL = """SELECT coalesce(json_agg(json_build_array(c.oid::bigint, form
    AND n.nspname !~ '^pg_temp_' AND n.nspname !~ '^pg_toast_temp_'
    AND c.relkind IN ('r', 'p', 'i', 'I', 'S', 'v', 'm', 'f', 't')"""
 
+#: The sequential scans are read per locked relation with the function behind pg_stat_xact_user_tables: a join
+#: with that view (an aggregate over every table) could be planned as a nested loop, recomputing it for each
+#: lock, which took minutes per statement once a migration held thousands of locks.
 _PROBE = """(SELECT coalesce(json_agg(json_build_array(l.relation::bigint, l.mode,
-        pg_catalog.pg_relation_filenode(l.relation)::bigint, coalesce(s.seq_scan, 0))), '[]')::text
-   FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_xact_user_tables s ON s.relid = l.relation
+        pg_catalog.pg_relation_filenode(l.relation)::bigint,
+        CASE WHEN c.relkind IN ('r', 't', 'm', 'p') THEN pg_catalog.pg_stat_get_xact_numscans(l.relation) ELSE 0 END
+        )), '[]')::text
+   FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid = l.relation
   WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()))"""
 
@@ -89,9 +94,16 @@ def decode_baseline(raw: Any) -> dict[int, int]:
 
 
 def collect_sql(names: Sequence[str]) -> str:
-    """Return a read of the saved probes, in order (NULL where a probe did not run)."""
-    values = ", ".join(f"current_setting('{n}', true)" for n in names) or "NULL"
-    return f"SELECT json_build_array({values}) AS probes"
+    """Return a read of the saved probes, in order (NULL where a probe did not run).
+
+    The names travel as one array literal, not one argument each: a function takes at most 100 arguments
+    (54023), and a migration may have thousands of statements.
+    """
+    literal = "{" + ",".join(names) + "}"  # names are key()'s: letters, digits, '.' and '_' only
+    return (
+        "SELECT coalesce(json_agg(pg_catalog.current_setting(k.name, true) ORDER BY k.n), '[]') AS probes"
+        f" FROM unnest('{literal}'::text[]) WITH ORDINALITY AS k(name, n)"
+    )
 
 
 def decode_relations(raw: Any) -> tuple[dict[int, Relation], dict[int, int | None]]:

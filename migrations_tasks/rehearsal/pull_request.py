@@ -33,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     default = f"origin/{os.environ[ENV_BASE_REF]}" if os.environ.get(ENV_BASE_REF) else None
     p.add_argument("--base", default=default, help="git ref whose migrations the sandbox gets first (default: none)")
     p.add_argument("--migrations-dir", default="supabase/migrations", help="the migrations directory")
+    p.add_argument("--strict", action="store_true", help="db.plan exits 1 on a review verdict too (db.plan --strict)")
     return p
 
 
@@ -59,7 +60,7 @@ def invoke(*args: str, env: dict[str, str]) -> int:
     return subprocess.call([sys.executable, "-m", "invoke", *args], env=env)
 
 
-def lint_and_plan(directory: str, env: dict[str, str]) -> int:
+def lint_and_plan(directory: str, env: dict[str, str], strict: bool = False) -> int:
     """Run db.lint then db.plan; return the higher exit code.
 
     In GitHub Actions each finding is annotated once, by db.plan (which carries db.lint's findings too):
@@ -67,7 +68,7 @@ def lint_and_plan(directory: str, env: dict[str, str]) -> int:
     """
     quiet = {k: v for k, v in env.items() if k != "GITHUB_ACTIONS"}
     codes = [invoke("db.lint", "--migrations-dir", directory, env=quiet)]
-    codes.append(invoke("db.plan", "--migrations-dir", directory, env=env))
+    codes.append(invoke("db.plan", "--migrations-dir", directory, *(["--strict"] if strict else []), env=env))
     if codes[-1] == EXIT_CANNOT_RUN and env.get("GITHUB_ACTIONS") == "true":
         print("db.plan could not run: db.lint annotates the findings instead.", flush=True)
         argv = [sys.executable, "-m", "invoke", "db.lint", "--json", "--migrations-dir", directory]
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             if count and invoke("db.apply", "--migrations-dir", str(base_dir), env=env):
                 print(f"error: the migrations of {args.base} do not apply to the sandbox.", file=sys.stderr)
                 return EXIT_CANNOT_RUN
-            return lint_and_plan(args.migrations_dir, env)
+            return lint_and_plan(args.migrations_dir, env, strict=args.strict)
         finally:
             sandbox.stop()
 

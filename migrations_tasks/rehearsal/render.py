@@ -11,9 +11,7 @@ from ..untrusted import markdown as md
 from ..untrusted import markdown_row as md_row
 from ..wording import plural
 from .locks import BLOCKS, impact
-from .results import Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
-
-VERDICT = {0: "safe", 1: "not safe"}
+from .results import Data, Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
 
 def size(estimate: Estimate | None) -> str:
@@ -66,8 +64,19 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
         lines.append("      REWRITTEN: " + ", ".join(_sized(name, result) for name in st.rewritten))
     if st.scanned:
         lines.append("      scanned: " + ", ".join(_sized(name, result) for name in st.scanned))
+    lines += data_lines(st)
     for finding in st.findings:
         lines += finding_lines(finding, "      ")
+    return lines
+
+
+def data_lines(st: StatementReport, indent: str = "      ") -> list[str]:
+    """Return a statement's data checks: one line each, with the query that finds the rows when they fail."""
+    lines = []
+    for check in st.data:
+        lines.append(indent + check.text)
+        if check.status is Data.FAILS and check.query:
+            lines.append(f"{indent}  find them: {check.query}")
     return lines
 
 
@@ -76,8 +85,8 @@ def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
     if report.status is Rehearsed.NOT_REHEARSED:
         lines = [f"{report.file}  (not rehearsed)", f"  not rehearsed: {report.reason or 'the rehearsal stopped'}"]
         for st in report.statements:
-            if st.findings:
-                lines += [f"  [{st.index + 1}] line {st.line}  {st.text}"]
+            if st.findings or st.data:
+                lines += [f"  [{st.index + 1}] line {st.line}  {st.text}", *data_lines(st)]
                 lines += [line for finding in st.findings for line in finding_lines(finding, "      ")]
     else:
         lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
@@ -132,7 +141,7 @@ HEADERS = ["VERSION", "REHEARSAL", "STRONGEST LOCK ON AN EXISTING TABLE", "REWRI
 def markdown(result: PlanResult) -> str:
     """Return the plan as Markdown (the GitHub step summary)."""
     code = result.exit_code
-    lines = [f"### db.plan: {VERDICT.get(code, 'not safe')} (exit {code})", ""]
+    lines = [f"### db.plan: {result.verdict} (exit {code})", ""]
     if not result.migrations:
         return "\n".join([*lines, "Nothing pending."]) + "\n"
     lines += ["| " + " | ".join(h.lower() for h in HEADERS) + " |", "|---" * len(HEADERS) + "|"]
@@ -143,13 +152,33 @@ def markdown(result: PlanResult) -> str:
     return "\n".join([*lines, "", *failures, *details]) + "\n"
 
 
+def step_summary(result: PlanResult) -> str:
+    """Return the plan's step summary: :func:`markdown`, then the failing data checks and the review reasons."""
+    return markdown(result) + "".join(f"- {md(line)}\n" for line in verdict_lines(result, ""))
+
+
+def verdict_lines(result: PlanResult, bullet: str = "  ") -> list[str]:
+    """Return the failing and unknown data checks and the reasons for a review, one line each."""
+    lines = [
+        f"{bullet}{m.file} [{st.index + 1}] {check.text}"
+        for m in result.migrations
+        for st in m.statements
+        for check in st.data
+        if check.status is Data.FAILS
+    ]
+    lines += [f"{bullet}review: {m.file} {line}" for m, line in result.reviews]
+    return lines
+
+
 def plan_document(result: PlanResult) -> dict[str, Any]:
     """Return the plan as one JSON-able document, with the same content as the text."""
     return {
-        "status": VERDICT.get(result.exit_code, "not safe"),
+        "status": result.verdict,
         "exit_code": result.exit_code,
+        "review": [{"file": m.file, "version": m.version, "reason": line} for m, line in result.reviews],
         "target": result.target,
         "requests": result.requests,
+        "data_requests": result.data_requests,
         "throwaway": {"where": result.where, "applied": result.applied, "requests": result.scratch_requests},
         "seconds": round(result.seconds, 3),
         "migrations": [_migration_dict(m, result) for m in result.migrations],
@@ -185,6 +214,7 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
                 "rewritten": st.rewritten,
                 "scanned": st.scanned,
                 "findings": [finding_dict(f) for f in st.findings],
+                "data_checks": [{**d.__dict__, "text": d.text} for d in st.data],
             }
             for st in m.statements
         ],
@@ -206,13 +236,31 @@ def _names(m: MigrationReport) -> set[str]:
     return {k.table for st in m.statements for k in st.locks}
 
 
-def render_plan(reporter: Reporter, result: PlanResult) -> int:
-    """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
+def _data_requests(result: PlanResult) -> str:
+    checks = result.data_checks
+    if not result.data_requests:
+        return ""
+    return f" ({result.data_requests} of them read-only, for {plural(len(checks), 'data check')})"
+
+
+def annotate_plan(result: PlanResult) -> None:
+    """In GitHub Actions, annotate the findings, failures and data checks on their file and line."""
     annotate(result.findings, "db.plan")
     for m in result.migrations:
         if m.failure:
             github.annotate("error", m.failure, file=m.file, line=m.failure_line, title="db.plan: migration fails")
-    github.summary(markdown(result))
+        for st in m.statements:
+            for check in st.data:
+                if check.status is Data.FAILS:
+                    github.annotate("error", check.text, file=m.file, line=st.line, title="db.plan: data check")
+                elif check.status is Data.UNKNOWN or (check.status is Data.COUNTED and check.rows):
+                    github.annotate("warning", check.text, file=m.file, line=st.line, title="db.plan: data check")
+
+
+def render_plan(reporter: Reporter, result: PlanResult) -> int:
+    """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
+    annotate_plan(result)
+    github.summary(step_summary(result))
     if reporter.json:
         reporter.document(plan_document(result))
         return result.exit_code
@@ -224,10 +272,13 @@ def render_plan(reporter: Reporter, result: PlanResult) -> int:
     for m in result.migrations:
         reporter.say("\n".join(migration_lines(m, result)) + "\n")
     reporter.say(table(summary_rows(result), HEADERS))
+    if result.reviews:
+        reporter.say("\nreview (it applies; a person decides when):")
+        reporter.say("\n".join(f"  {m.file} {line}" for m, line in result.reviews))
     reporter.say(
-        f"\ndb.plan: {VERDICT.get(result.exit_code, 'not safe')} (exit {result.exit_code}); "
+        f"\ndb.plan: {result.verdict} (exit {result.exit_code}); "
         f"{plural(len(result.migrations), 'pending migration')} rehearsed on {result.where or 'a throwaway database'} "
         f"after its {plural(result.applied, 'applied migration')}; {plural(result.requests, 'request')} to "
-        f"{result.target}, nothing written there; {result.seconds:.2f}s."
+        f"{result.target}{_data_requests(result)}, nothing written there; {result.seconds:.2f}s."
     )
     return result.exit_code

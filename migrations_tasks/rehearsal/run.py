@@ -32,11 +32,11 @@ from ..progress import Notify, quiet
 from ..secret import Secret
 from ..transport.database import Database
 from ..verify.throwaway import Throwaway, connect, throwaway_database
-from ..wording import first_line
-from . import live, proof
+from ..wording import first_line, plural
+from . import datachecks, live, livechecks, proof
 from .probe import RELATIONS_SQL, decode_relations
 from .rehearse import Watch, rehearse
-from .results import MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
+from .results import DataCheck, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
 
 class CouldNotRehearse(MigrationsTasksError):
@@ -132,12 +132,11 @@ def _scratch(url: str, settings: Settings) -> tuple[Engine, Database]:
 def plan(
     db: Database, local: LocalMigrations, settings: Settings, *, include_all: bool = False, notify: Notify = quiet
 ) -> PlanResult:
-    """Rehearse the pending migrations (see the module docstring); the live database gets one read."""
+    """Rehearse the pending migrations (see the module docstring); the live database is only read."""
     started, before = time.perf_counter(), db.requests
     levels(settings.lint)  # an unknown rule name stops here, before anything is sent
     result = PlanResult(target=db.description)
-    history, result.estimates = live.decode(db.execute(live.request_sql(local.migrations), write=False))
-    result.requests = db.requests - before
+    history, result.estimates, result.server_version = live.decode(db.execute(live.request_sql(), write=False))
     current = build(local.migrations, history)
     refuse_conflicts(current, include_all)
     pending = current.to_apply(include_all)
@@ -145,6 +144,8 @@ def plan(
     exposed = settings.verify.exposed_schemas
     result.lint = run_lint(pending, settings.lint, exposed_schemas=exposed, scope="pending")
     result.applied = len(applied)
+    data = _data_checks(db, pending, result, notify)
+    result.requests = db.requests - before
     if pending:
         info = Throwaway()
         admin = settings.drift_db_url.reveal() if settings.drift_db_url else None
@@ -158,11 +159,29 @@ def plan(
                 for report in result.migrations:
                     for st in report.statements:
                         st.findings = result.lint.of(report.version, st.index)
+                        st.data = data.get((report.version, st.index), [])
             finally:
                 result.scratch_requests = scratch.requests
                 scratch.close()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _data_checks(
+    db: Database, pending: Sequence[Migration], result: PlanResult, notify: Notify
+) -> dict[tuple[str, int], list[DataCheck]]:
+    """Ask the live rows, read-only, about every row-dependent pending statement; return the verdicts by statement."""
+    checks = datachecks.derive(pending, frozenset(result.estimates), result.server_version)
+    if not checks:
+        return {}
+    notify(f"plan: asking the live rows about {plural(len(checks), 'data check')} (read-only) ...")
+    before = db.requests
+    verdicts = livechecks.ask(db, checks)
+    result.data_requests = db.requests - before
+    by_statement: dict[tuple[str, int], list[DataCheck]] = {}
+    for check, verdict in zip(checks, verdicts):
+        by_statement.setdefault((check.version, check.index), []).append(verdict)
+    return by_statement
 
 
 def _apply_history(engine: Engine, local: LocalMigrations, applied: Sequence[Migration]) -> None:

@@ -57,24 +57,31 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
 @db_task(
     help={
         "include_all": "also rehearse migrations older than the newest applied one (as db.apply --include-all)",
+        "strict": "exit 1 when the verdict is review too (a lock that blocks writes on a table with rows, a "
+        "rewrite, a data check that could not run)",
         **json_help("the report per migration and the table (the same content)"),
     }
 )
-def plan(c: Context, include_all: bool = False, *, where: Where) -> Any:
-    """Rehearse pending migrations on a throwaway database: locks, rewrites, findings, rollback proof.
+def plan(c: Context, include_all: bool = False, strict: bool = False, *, where: Where) -> Any:
+    """Rehearse pending migrations on a throwaway database and check the live rows; verdict fails/review/safe.
 
     The throwaway database is the drift check's: a copy of the sandbox's Supabase template on the server
     MIGRATIONS_DRIFT_DB_URL points at, else on an embedded PostgreSQL started for this run (the sandbox
-    extra). The live project gets one read request (ledger and table sizes) and is never written.
+    extra). The live project gets one read request (ledger and table sizes), and read-only requests that
+    count the rows each row-dependent statement would fail on (NOT NULL, UNIQUE, FOREIGN KEY, CHECK, type
+    changes); it is never written.
 
-    Exit 0 safe; 1 a migration fails there, an error-level finding or a failed rollback proof; 2 history
-    conflict (as db.check); 3 could not run (settings, network, no throwaway database).
+    Exit 0 safe or review (review: a lock that blocks writes on a table with rows, a rewrite, a data check
+    that could not run; 1 with --strict); 1 fails: a migration fails there, a data check fails on the live
+    rows, an error-level finding or a failed rollback proof; 2 history conflict (as db.check); 3 could not
+    run (settings, network, no throwaway database).
     """
     from ..rehearsal.render import render_plan
     from ..rehearsal.run import plan as run_plan
 
     with where.session(c) as (reporter, s, local, db):
         result = run_plan(db, local, s, include_all=include_all, notify=reporter.progress)
+        result.strict = strict
         code = render_plan(reporter, result)
     if code:
         raise Exit(code=code)

@@ -209,6 +209,15 @@ class ManagementApi:
                 return self._execute_once(sql, write)
         raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
 
+    def execute_read_only(self, sql: str) -> list[Row]:
+        """Run SQL on the read-only endpoint, as ``supabase_read_only_user`` (a read: retried like one)."""
+        for attempt in stamina.retry_context(
+            on=self._retry_hook(False), attempts=None, timeout=self.retry_deadline, wait_initial=0.5, wait_max=10.0
+        ):
+            with attempt:
+                return self._execute_once(sql, False, endpoint="database/query/read-only")
+        raise AssertionError("unreachable: stamina re-raises the last error")  # pragma: no cover
+
     @staticmethod
     def _body(sql: str) -> bytes:
         """Return the request body for ``sql``, encoded as httpx would encode ``json=``."""
@@ -218,7 +227,7 @@ class ManagementApi:
         """Return the size of the request body that would carry ``sql``, in bytes."""
         return len(self._body(sql))
 
-    def _execute_once(self, sql: str, write: bool) -> list[Row]:
+    def _execute_once(self, sql: str, write: bool, endpoint: str = "database/query") -> list[Row]:
         body = self._body(sql)
         if self.max_request_bytes is not None and len(body) > self.max_request_bytes:
             raise TransportError(
@@ -228,7 +237,7 @@ class ManagementApi:
             )
         response = self.request(
             "POST",
-            f"/v1/projects/{self.project_ref}/database/query",
+            f"/v1/projects/{self.project_ref}/{endpoint}",
             write=write,
             content=body,
             headers={"Content-Type": "application/json"},

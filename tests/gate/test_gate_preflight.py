@@ -44,7 +44,7 @@ def test_an_unsafe_plan_stops_the_release_before_anything_is_applied(
     assert (record.status, record.exit_code) == ("failed", 1)
     assert [(s.name, s.status) for s in record.steps] == [("db.check", "ok"), ("db.lint + db.plan", "failed")]
     assert "supabase-rls-not-enabled" in (record.error or "") and "nothing was applied" in (record.error or "")
-    assert record.plan is not None and record.plan["status"] == "not safe"
+    assert record.plan is not None and record.plan["status"] == "fails"
     assert project.sql("select to_regclass('supabase_migrations.schema_migrations')") == [(None,)]
 
 
@@ -74,7 +74,7 @@ def test_the_plan_policy_is_read_per_environment() -> None:
     config = {"release": {"environments": {"staging": {"plan": False}, "qa": {"plan": "warn"}}}}
     assert gate.load_gate_options(config, "staging").plan == "off"
     assert gate.load_gate_options(config, "qa").plan == "warn"
-    with pytest.raises(ConfigError, match="plan must be 'block', 'warn' or 'off', not 'maybe'"):
+    with pytest.raises(ConfigError, match="plan must be 'block', 'strict', 'warn' or 'off', not 'maybe'"):
         gate.load_gate_options({"release": {"environments": {"qa": {"plan": "maybe"}}}}, "qa")
 
 
@@ -106,3 +106,64 @@ def test_a_block_policy_stops_on_a_plan_that_cannot_run_with_one_line_and_nothin
     assert (record.error or "").startswith("db.plan could not run: ") and "\n" not in (record.error or "")
     assert "nothing was applied" in (record.error or "")
     assert project.sql("select to_regclass('supabase_migrations.schema_migrations')") == [(None,)]
+
+
+def test_a_plan_that_needs_a_review_applies_under_block_and_stops_under_strict(
+    project: Project, migrations: MigrationDir, verify_settings: Any, tmp_path: Path
+) -> None:
+    from migrations_tasks.engine import Engine
+    from migrations_tasks.history.migrations import load
+    from migrations_tasks.transport.connect import connect
+
+    migrations.write("1_items.sql", SAFE)
+    db = connect(verify_settings(migrations.path))
+    try:
+        Engine(db, verify_settings(migrations.path)).apply(load(migrations.path))
+    finally:
+        db.close()
+    project.sql("insert into public.items select generate_series(1, 500); analyze public.items")
+    migrations.write(
+        "2_note.sql",
+        "alter table public.items add column note text;\n"
+        "-- migrate:down\n-- alter table public.items drop column note;\n",
+    )
+    stopped = release(project, migrations, verify_settings, tmp_path, "strict")
+    assert (stopped.status, stopped.exit_code) == ("failed", 1) and ledger(project) == ["1"]
+    assert "db.plan: review (review: " in (stopped.error or "") and "AccessExclusiveLock on public.items" in (
+        stopped.error or ""
+    )
+    went = release(project, migrations, verify_settings, tmp_path, "block")
+    assert (went.status, went.exit_code) == ("ok", 0), went.error
+    assert went.plan is not None and went.plan["status"] == "review" and ledger(project) == ["1", "2"]
+
+
+def test_a_data_check_that_fails_on_live_rows_stops_the_release_with_an_annotation_and_a_summary(
+    project: Project,
+    migrations: MigrationDir,
+    verify_settings: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from migrations_tasks.engine import Engine
+    from migrations_tasks.history.migrations import load
+    from migrations_tasks.transport.connect import connect
+
+    migrations.write("1_items.sql", SAFE.replace("(id int primary key)", "(id int primary key, note text)"))
+    db = connect(verify_settings(migrations.path))
+    try:
+        Engine(db, verify_settings(migrations.path)).apply(load(migrations.path))
+    finally:
+        db.close()
+    project.sql("insert into public.items select g, case when g > 2 then 'n' end from generate_series(1, 50) g")
+    migrations.write("2_note.sql", "alter table public.items alter column note set not null;\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    record = release(project, migrations, verify_settings, tmp_path, "block")
+    assert (record.status, record.exit_code) == ("failed", 1) and ledger(project) == ["1"]
+    text = "fails on live rows: 2 rows violate NOT NULL on public.items.note (23502)"
+    assert text in (record.error or "")
+    out = capsys.readouterr()
+    assert f",line=1,title=db.plan%3A data check::{text}" in out.out + out.err
+    assert text in summary.read_text()

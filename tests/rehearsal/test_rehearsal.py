@@ -286,8 +286,10 @@ def test_a_down_that_makes_a_dropped_column_again_restores_the_shape_not_the_dat
         "alter table public.todos drop column title;\n"
         "-- migrate:down\n-- alter table public.todos add column title text not null default '';\n",
     )
-    proof = rehearse().migrations[0].proof
+    result = rehearse()
+    proof = result.migrations[0].proof
     assert proof.status is Proof.SHAPE_ONLY, proof
+    assert result.verdict == "review" and result.exit_code == 0
     assert proof.message == (
         "restores the shape, not the data: column public.todos.title is made again by the down SQL, "
         "but its rows are gone"

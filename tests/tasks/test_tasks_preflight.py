@@ -97,7 +97,9 @@ def test_plan_prints_locks_rewrites_findings_and_the_summary_and_writes_nothing_
     assert "AccessExclusiveLock public.todos (blocks reads and writes) from [1] to COMMIT" in out
     assert "cannot be undone (no down SQL)" in out
     assert "db.plan: safe (exit 0); 2 pending migrations rehearsed" in out and "nothing written there" in out
-    assert project.requests() - before == 1
+    assert "live rows pass: the cast of public.todos.title to varchar(200)" in out
+    assert "2 requests to project" in out and "(1 of them read-only, for 1 data check)" in out
+    assert project.requests() - before == 2
     assert project.sql("select count(*) from supabase_migrations.schema_migrations") == [(1,)]
 
 
@@ -115,12 +117,12 @@ def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)  # stdout is one JSON document; the workflow commands went to stderr
     migration = doc["migrations"][0]
-    assert doc["status"] == "not safe" and doc["requests"] == 1
+    assert doc["status"] == "fails" and doc["requests"] == 1
     assert migration["strongest_lock"]["mode"] == "AccessExclusiveLock"
     assert migration["rollback_proof"]["status"] == "fail"
     assert "left behind by down: enum public.mood" in migration["rollback_proof"]["differences"]
     text = summary.read_text()
-    assert "### db.plan: not safe (exit 1)" in text and "| 2 | applies | AccessExclusiveLock public.todos" in text
+    assert "### db.plan: fails (exit 1)" in text and "| 2 | applies | AccessExclusiveLock public.todos" in text
     assert (
         "::error file=supabase/migrations/2_mood.sql,line=1,col=1,title=db.plan%3A rollback-proof-failed::"
         in result.stderr

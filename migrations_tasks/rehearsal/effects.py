@@ -1,0 +1,236 @@
+"""What the earlier pending statements do to the live rows, as far as their syntax tree tells (pure).
+
+A data check asks the live rows as they are now, but ``db.apply`` runs each statement after the pending
+ones before it. Rows a migration writes into a table it creates are on the throwaway database too, so the
+rehearsal sees them; what matters here is what happens to the rows already live:
+
+* a table created or truncated by an earlier pending statement holds no live rows;
+* a column added without a default is NULL on every live row;
+* an ``INSERT`` adds rows: a check that passes on the live rows may fail after it (and an ``INSERT`` into a
+  referenced table may give orphans their parent);
+* a ``DELETE`` removes rows: a check that fails may pass after it;
+* an ``UPDATE`` changes the columns it sets, either way; ``SET c = <constant> [WHERE c IS NULL]`` fills ``c``;
+* a ``DO`` block's statements count as written (PL/pgSQL parsed by pglast); its ``EXECUTE`` of a string, a
+  ``CALL``, or a block that cannot be parsed, may do anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast, enums, parse_plpgsql
+
+from ..lint import tree
+from .names import relation, sql_of
+
+_AT = enums.AlterTableType
+
+
+@dataclass(frozen=True)
+class Doubts:
+    """Why a check's answer would not hold after the earlier pending statements ("" when it would)."""
+
+    if_fails: str = ""  # rows were removed, or parents added: a failure may be gone
+    if_passes: str = ""  # rows were added or parents removed: a pass may not hold
+    either: str = ""  # the columns the check reads were changed, or anything may have been
+
+
+@dataclass
+class Effects:
+    """The live tables, and what the pending statements read so far do to their rows."""
+
+    live: frozenset[str]
+    empty: set[str] = field(default_factory=set)
+    opaque: str = ""
+    inserted: dict[str, str] = field(default_factory=dict)
+    deleted: dict[str, str] = field(default_factory=dict)
+    updated: dict[tuple[str, str], str] = field(default_factory=dict)
+    filled: set[tuple[str, str]] = field(default_factory=set)
+    added: dict[tuple[str, str], bool] = field(default_factory=dict)  # (table, column) -> has a default
+    not_valid: dict[tuple[str, str], Any] = field(default_factory=dict)  # (table, name) -> Constraint
+    #: Tables created by the pending statements: their columns in order, and their primary key.
+    created: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    #: Rows of constants inserted into a created table (a lookup table's seed): column -> SQL literal, per row.
+    seeded: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def existing(self, table: str) -> bool:
+        """Return True when ``table`` holds live rows the statement meets (not new, not emptied)."""
+        return table in self.live and table not in self.empty
+
+    def doubts(
+        self, table: str, columns: Sequence[str], parent: str = "", parent_columns: Sequence[str] = ()
+    ) -> Doubts:
+        """Return why a check reading ``columns`` of ``table`` (and a referenced table's) may not hold."""
+        if self.opaque:
+            return Doubts(either=f"{self.opaque} may change any row")
+        changed = [self.updated[(table, c)] for c in columns if (table, c) in self.updated]
+        if parent:
+            keys = parent_columns or [c for t, c in self.updated if t == parent]
+            changed += [self.updated[(parent, c)] for c in keys if (parent, c) in self.updated]
+        if changed:
+            return Doubts(either=f"{changed[0]} updates the rows it reads")
+        if_fails = self.deleted.get(table, "") or (self.inserted.get(parent, "") if parent else "")
+        if_passes = self.inserted.get(table, "") or (self.deleted.get(parent, "") if parent else "")
+        return Doubts(
+            if_fails=f"{if_fails} changes the rows before it" if if_fails else "",
+            if_passes=f"{if_passes} changes the rows before it" if if_passes else "",
+        )
+
+    def record(self, node: Any, label: str) -> None:
+        """Note what one statement does to the rows."""
+        if isinstance(node, ast.CreateStmt) and node.relation is not None:
+            self.empty.add(relation(node.relation))
+            self.created[relation(node.relation)] = _shape(node)
+            self.seeded.pop(relation(node.relation), None)
+        elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
+            self.inserted[relation(node.into.rel)] = label  # live rows the rehearsal does not have
+        elif isinstance(node, ast.TruncateStmt):
+            self.empty.update(relation(rv) for rv in node.relations or ())
+        elif isinstance(node, ast.InsertStmt) and node.relation is not None:
+            seed = self._seed(node)
+            if seed is None:
+                self.inserted.setdefault(relation(node.relation), label)
+            else:
+                self.seeded.setdefault(relation(node.relation), []).extend(seed)
+        elif isinstance(node, ast.DeleteStmt) and node.relation is not None:
+            self.deleted.setdefault(relation(node.relation), label)
+        elif isinstance(node, ast.UpdateStmt) and node.relation is not None:
+            self._update(node, label)
+        elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
+            for cmd in node.cmds or ():
+                self._alter(relation(node.relation), cmd)
+        elif isinstance(node, ast.CallStmt):
+            self.opaque = self.opaque or label
+
+    def _seed(self, node: Any) -> list[dict[str, str]] | None:
+        """Return the rows an INSERT ... VALUES of constants writes into a created table (None: not that)."""
+        table = relation(node.relation)
+        select = node.selectStmt
+        if table not in self.created or not isinstance(select, ast.SelectStmt) or not select.valuesLists:
+            return None
+        names = [str(t.name) for t in node.cols or ()] or self.created[table][0]
+        rows = []
+        for values in select.valuesLists:
+            if len(values) != len(names) or not all(_constant(v) for v in values):
+                return None
+            rows.append({name: sql_of(v) for name, v in zip(names, values)})
+        return rows
+
+    def primary_key(self, table: str) -> list[str]:
+        """Return the primary key of a table the pending statements created ([]: unknown)."""
+        return self.created.get(table, ([], []))[1]
+
+    def _update(self, node: Any, label: str) -> None:
+        table = relation(node.relation)
+        for target in node.targetList or ():
+            if not isinstance(target, ast.ResTarget) or not target.name:
+                continue
+            column = str(target.name)
+            self.updated.setdefault((table, column), label)
+            if _constant(target.val) and (node.whereClause is None or _is_null_of(node.whereClause, column)):
+                self.filled.add((table, column))
+
+    def _alter(self, table: str, cmd: Any) -> None:
+        definition = cmd.def_
+        if cmd.subtype == _AT.AT_AddColumn and isinstance(definition, ast.ColumnDef):
+            self.added[(table, str(definition.colname))] = has_default(definition)
+        elif cmd.subtype == _AT.AT_AddConstraint and _not_valid(definition):
+            self.not_valid[(table, str(definition.conname))] = definition
+
+
+def _shape(node: Any) -> tuple[list[str], list[str]]:
+    """Return a CREATE TABLE's columns in order and its primary key columns."""
+    names, key = [], []
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            names.append(str(element.colname))
+            if any(c.contype == _CT.CONSTR_PRIMARY for c in constraints(element)):
+                key = [str(element.colname)]
+        elif isinstance(element, ast.Constraint) and element.contype == _CT.CONSTR_PRIMARY:
+            key = [str(k.sval) for k in element.keys or ()]
+    return names, key
+
+
+def do_statements(node: Any) -> tuple[list[Any], bool]:
+    """Return the syntax trees of the SQL statements in a ``DO`` block, and whether it may do more."""
+    body = next((str(a.arg.sval) for a in node.args or () if a.defname == "as"), None)
+    language = next((str(a.arg.sval) for a in node.args or () if a.defname == "language"), "plpgsql")
+    if body is None or language.lower() != "plpgsql":
+        return [], True
+    tag = "mt_body"
+    while f"${tag}$" in body:
+        tag += "_"
+    try:
+        parsed = parse_plpgsql(f"CREATE FUNCTION mt_do() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}$")
+    except Exception:
+        return [], True
+    found: list[Any] = []
+    opaque = False
+    for kind, item in _walk(parsed):
+        if kind in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_call"):
+            opaque = True
+        elif kind == "PLpgSQL_stmt_execsql":
+            query = item.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query", "")
+            statement = tree.parse(query)
+            if statement is None:
+                opaque = True
+            else:
+                found.append(statement)
+    return found, opaque
+
+
+def _walk(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.startswith("PLpgSQL_stmt") and isinstance(item, dict):
+                yield key, item
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+def _constant(value: Any) -> bool:
+    """Return True for a non-NULL constant (``0``, ``''``, ``'x'::text``)."""
+    if isinstance(value, ast.TypeCast):
+        return _constant(value.arg)
+    return isinstance(value, ast.A_Const) and not value.isnull
+
+
+def _is_null_of(where: Any, column: str) -> bool:
+    if not isinstance(where, ast.NullTest) or where.nulltesttype != enums.NullTestType.IS_NULL:
+        return False
+    ref = where.arg
+    parts = [p.sval for p in getattr(ref, "fields", None) or () if isinstance(p, ast.String)]
+    return isinstance(ref, ast.ColumnRef) and bool(parts) and parts[-1] == column
+
+
+def _not_valid(definition: Any) -> bool:
+    """Return True for a named constraint added NOT VALID (a later VALIDATE checks it)."""
+    return isinstance(definition, ast.Constraint) and bool(definition.skip_validation) and bool(definition.conname)
+
+
+_SERIALS = {"serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"}
+_CT = enums.ConstrType
+
+
+def has_default(column: Any) -> bool:
+    """Return True when a new column gets a value on existing rows (default, identity, generated, serial)."""
+    if column.raw_default is not None or column.identity not in (None, "", "\x00"):
+        return True
+    names = [p.sval for p in column.typeName.names or () if isinstance(p, ast.String)] if column.typeName else []
+    if names and names[-1] in _SERIALS:
+        return True
+    kinds = {_CT.CONSTR_DEFAULT, _CT.CONSTR_IDENTITY, _CT.CONSTR_GENERATED}
+    return any(c.contype in kinds and not _null(c.raw_expr) for c in constraints(column))
+
+
+def _null(expr: Any) -> bool:
+    return isinstance(expr, ast.A_Const) and bool(expr.isnull)
+
+
+def constraints(column: Any) -> Iterator[Any]:
+    """Yield the constraints written on a column definition."""
+    yield from (c for c in column.constraints or () if isinstance(c, ast.Constraint))

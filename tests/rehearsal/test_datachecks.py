@@ -1,0 +1,125 @@
+"""Which pending statements get a data check, and what the earlier pending statements do to its answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrations_tasks.history.migrations import load
+from migrations_tasks.rehearsal.datachecks import Check, derive
+from migrations_tasks.rehearsal.livechecks import request_sql, verdict
+from migrations_tasks.rehearsal.results import Data
+
+LIVE = frozenset({"public.todos", "public.lists", 'public."Order"'})
+
+
+def checks(tmp_path: Path, *files: str, version: int = 160000) -> list[Check]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for number, text in enumerate(files, 1):
+        (tmp_path / f"2025010{number}000000_m{number}.sql").write_text(text)
+    return derive(load(tmp_path).migrations, LIVE, version)
+
+
+def test_statements_that_do_not_depend_on_rows_get_no_check(tmp_path: Path) -> None:
+    assert (
+        checks(
+            tmp_path,
+            "alter table public.todos add column a int;\n"
+            "alter table public.todos add column b int not null default 0;\n"
+            "alter table public.todos add column c bigint generated always as identity;\n"
+            "alter table public.todos add column d bigserial not null;\n"
+            "create index on public.todos (a);\n"
+            "alter table public.todos add constraint f foreign key (x) references public.lists (id) not valid;\n"
+            "create table public.fresh (id int);\nalter table public.fresh add column e int not null;\n",
+        )
+        == []
+    )
+
+
+def test_names_are_quoted_as_postgresql_prints_them(tmp_path: Path) -> None:
+    [check] = checks(tmp_path, 'alter table public."Order" alter column "user" set not null;\n')
+    assert check.table == 'public."Order"'
+    assert check.find_sql == 'SELECT count(*) FROM public."Order" WHERE "user" IS NULL'
+
+
+def test_a_foreign_key_to_a_table_filled_by_an_earlier_insert_select_is_not_called_failing(tmp_path: Path) -> None:
+    [check] = checks(
+        tmp_path,
+        "create table public.owners (id bigint primary key);\n"
+        "insert into public.owners select distinct list_id from public.todos;\n"
+        "alter table public.todos add constraint o foreign key (list_id) references public.owners (id);\n",
+    )
+    assert check.doubts.if_fails.startswith("20250101000000_m1.sql [2]")
+    answer = '["ran", "", 12]'
+    assert verdict(check, answer).status is Data.UNKNOWN
+    assert verdict(check, '["ran", "", 0]').status is Data.PASSES
+
+
+def test_a_delete_before_a_check_leaves_a_pass_standing_and_makes_a_failure_unknown(tmp_path: Path) -> None:
+    [locked, check] = checks(
+        tmp_path, "delete from public.todos where note is null;\nalter table public.todos alter note set not null;\n"
+    )
+    assert locked.counts_locks and locked.count_sql.endswith("WHERE note IS NULL LIMIT 100001) s")
+    assert verdict(check, '["ran", "", 3]').status is Data.UNKNOWN
+    assert verdict(check, '["ran", "", 0]').status is Data.PASSES
+
+
+def test_a_do_block_is_read_statement_by_statement_and_its_execute_makes_later_checks_unknown(tmp_path: Path) -> None:
+    first = checks(
+        tmp_path / "first",
+        "do $$ begin if not exists (select 1 from pg_type where typname = 'mood') then\n"
+        "  create type public.mood as enum ('ok'); end if;\n"
+        "  alter table public.todos alter column title set not null;\nend $$;\n"
+        "alter table public.todos add constraint q check (qty < 10);\n",
+    )
+    assert [(c.index, c.unknown) for c in first] == [(0, ""), (1, "")]
+    [later] = checks(
+        tmp_path / "second",
+        "do $$ begin execute 'delete from public.todos'; end $$;\n"
+        "alter table public.todos add constraint q check (qty < 10);\n",
+    )
+    assert "may change any row" in later.unknown
+
+
+def test_a_type_change_counts_invalid_input_only_where_the_server_has_pg_input_is_valid(tmp_path: Path) -> None:
+    sql = "alter table public.todos alter column amount type int using amount::int;\n"
+    [new] = checks(tmp_path, sql)
+    assert "pg_input_is_valid(amount::text, 'integer')" in new.count_sql and new.probe_sql
+    [old] = checks(tmp_path / "pg15", sql, version=150000)
+    assert (
+        old.count_sql == ""
+        and old.probe_sql == "SELECT count(CAST((CAST(amount AS integer)) AS integer)) FROM public.todos"
+    )
+
+
+def test_one_request_asks_any_number_of_checks_through_do_blocks_without_row_values(tmp_path: Path) -> None:
+    many = checks(
+        tmp_path, "".join(f"alter table public.todos add constraint c{n} check (qty < {n});\n" for n in range(60))
+    )
+    sql = request_sql(many)
+    assert sql.startswith("BEGIN TRANSACTION READ ONLY;") and sql.endswith("ROLLBACK;")
+    assert sql.count("DO $mt_check$") == 60 and "generate_series(1, 60)" in sql
+    assert "SQLERRM" not in sql  # an error message can quote a row's value
+
+
+def test_a_new_column_with_a_constant_default_under_unique_fails_when_two_rows_exist(tmp_path: Path) -> None:
+    [check] = checks(tmp_path, "alter table public.todos add column code text not null default '' unique;\n")
+    assert check.sqlstate == "23505" and "GROUP BY true HAVING count(*) > 1" in check.count_sql
+
+
+def test_a_unique_index_reads_its_named_and_expression_columns(tmp_path: Path) -> None:
+    [probe, unique] = checks(
+        tmp_path, "create unique index t_key on public.todos (list_id, lower(title)) where done;\n"
+    )
+    assert probe.probe_sql == "SELECT count(ROW((lower(title)))) FROM public.todos WHERE done"
+    assert unique.find_sql == (
+        "SELECT list_id, (lower(title)), count(*) FROM public.todos WHERE (done) AND list_id IS NOT NULL"
+        " AND (lower(title)) IS NOT NULL GROUP BY list_id, (lower(title)) HAVING count(*) > 1"
+    )
+
+
+def test_an_update_of_constants_needs_no_check_and_one_of_expressions_is_probed(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path, "update public.todos set note = 'x', qty = default;\nupdate public.todos set qty = amount::int;\n"
+    )
+    [check] = [c for c in found if c.probe_sql]
+    assert check.index == 1 and check.probe_sql == "SELECT count(ROW((CAST(amount AS integer)))) FROM public.todos"
