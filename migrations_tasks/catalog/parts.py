@@ -24,7 +24,7 @@ WRITABLE_PLATFORM_SCHEMAS = ATTACHED_SCHEMAS
 SETTABLE_ROLES = ("anon", "authenticated", "service_role", "authenticator", "postgres")
 #: Parts whose objects the core snapshot reports as added or removed: only a changed value counts here.
 EXISTENCE_ELSEWHERE = frozenset(
-    {"table properties", "column properties", "index state", "column order", "owners", "extensions"}
+    {"table properties", "column properties", "index state", "column order", "owners", "extensions", "type privileges"}
 )
 
 
@@ -36,7 +36,7 @@ def _not_member(catalog: str, oid: str) -> str:
 
 
 def _shape_parts(user: str, user_or_attached: str) -> dict[str, str]:
-    """Return the SQL of each part about types, comments, column order and owners."""
+    """Return the SQL of each part about types, comments, column order, owners and type privileges."""
     return {
         "types": f"""SELECT format('%I.%I', n.nspname, t.typname), json_build_object('kind', t.typtype,
        'base', CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
@@ -70,7 +70,27 @@ def _shape_parts(user: str, user_or_attached: str) -> dict[str, str]:
   FROM {_CLS} WHERE {user} AND c.relkind IN ('r', 'p')""",
         "owners": f"""SELECT format('%I.%I', n.nspname, c.relname),
        to_json(pg_catalog.pg_get_userbyid(c.relowner)::text)
-  FROM {_CLS} WHERE {user} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')""",
+  FROM {_CLS} WHERE {user} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+UNION ALL
+SELECT format('function %I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
+       to_json(pg_catalog.pg_get_userbyid(p.proowner)::text)
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE {user} AND {_not_member("pg_proc", "p.oid")}
+UNION ALL
+SELECT format('type %I.%I', n.nspname, t.typname), to_json(pg_catalog.pg_get_userbyid(t.typowner)::text)
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE {user} AND t.typtype IN ('e', 'c', 'd', 'r', 'm') AND t.typcategory <> 'A'
+   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+   AND {_not_member("pg_type", "t.oid")}
+UNION ALL
+SELECT format('schema %I', n.nspname), to_json(pg_catalog.pg_get_userbyid(n.nspowner)::text)
+  FROM pg_catalog.pg_namespace n WHERE {user}""",
+        "type privileges": f"""SELECT format('%I.%I', n.nspname, t.typname),
+       {_ACL.format(acl="coalesce(t.typacl, acldefault('T', t.typowner))")}
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE {user} AND t.typtype IN ('e', 'c', 'd', 'r', 'm') AND t.typcategory <> 'A'
+   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+   AND {_not_member("pg_type", "t.oid")}""",
     }
 
 

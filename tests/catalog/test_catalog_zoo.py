@@ -36,7 +36,7 @@ def admin_url(sandbox: SandboxProcess, project: Project) -> str:
 def schema_dump(url: str) -> str:
     """Return ``pg_dump --schema-only``, without the lines that change at every run."""
     done = subprocess.run(
-        [str(binaries() / "pg_dump"), "--schema-only", "--no-owner", f"--dbname={url}"],
+        [str(binaries() / "pg_dump"), "--schema-only", f"--dbname={url}"],
         capture_output=True,
         text=True,
         check=True,

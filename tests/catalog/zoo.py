@@ -177,6 +177,26 @@ CASES = (
     Case("domain-created", "create domain public.short_text as text check (length(value) < 10)", "public.short_text"),
     Case("range-created", "create type public.float_range as range (subtype = float8)", "public.float_range"),
     Case("composite-created", "create type public.point2 as (x float8, y float8)", "public.point2"),
+    Case(
+        "function-owner",
+        "alter function app.f() owner to service_role",
+        "owner of function app.f()",
+        setup="create schema app; grant create on schema app to service_role; "
+        "create function app.f() returns int language sql as $$ select 1 $$",
+    ),
+    Case(
+        "type-privilege-revoked",
+        "revoke usage on type public.mood from public",
+        "privileges on type public.mood",
+        setup="create type public.mood as enum ('ok')",
+    ),
+    Case("schema-owner", "create schema app; alter schema app owner to service_role", "app"),
+    Case(
+        "table-owner",
+        "alter table app.t owner to service_role",
+        "owner of app.t",
+        setup="create schema app; grant create on schema app to service_role; create table app.t (id int)",
+    ),
     # sequences
     Case("sequence-created", "create sequence public.ticket_seq start 100", "ticket_seq"),
     Case(
