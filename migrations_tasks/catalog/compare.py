@@ -15,8 +15,8 @@ from .snapshot import Snapshot
 NOT_COMPARED = (
     "the definitions of collations, conversions, operators, operator classes and families, text search "
     "objects, aggregates and casts (only whether they exist)",
-    "security labels",
-    "secret options of foreign servers, and user mappings",
+    "security labels of objects without a schema (roles, databases)",
+    "secret options of foreign servers, and the options of user mappings (never read)",
     "settings of roles other than anon, authenticated, service_role, authenticator and postgres",
 )
 
@@ -119,6 +119,8 @@ _LABELS = {
     "other objects": "object",
     "owners": "owner of",
     "type privileges": "privileges on type",
+    "security labels": "security label",
+    "user mappings": "user mapping",
 }
 
 

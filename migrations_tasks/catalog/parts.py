@@ -191,6 +191,12 @@ SELECT format('%I: tables in schema %I', p.pubname, n.nspname), 'true'::json
   FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
  WHERE """
         + _not_member("pg_foreign_server", "s.oid"),
+        "security labels": f"""SELECT format('%s %s (%s)', o.type, o.identity, l.provider), to_json(l.label)
+  FROM pg_catalog.pg_seclabel l CROSS JOIN LATERAL pg_catalog.pg_identify_object(l.classoid, l.objoid, l.objsubid) o
+  JOIN pg_catalog.pg_namespace n ON n.nspname = o.schema WHERE {user}""",
+        "user mappings": """SELECT format('for %s on server %s', CASE WHEN m.umuser = 0 THEN 'PUBLIC'
+       ELSE quote_ident(pg_get_userbyid(m.umuser)) END, quote_ident(s.srvname)), 'true'::json
+  FROM pg_catalog.pg_user_mapping m JOIN pg_catalog.pg_foreign_server s ON s.oid = m.umserver""",
         "extensions": """SELECT quote_ident(e.extname), json_build_object('version', e.extversion,
        'schema', e.extnamespace::regnamespace::text) FROM pg_catalog.pg_extension e""",
         "other objects": f"""SELECT format('%s %s', o.type, o.identity), 'true'::json
