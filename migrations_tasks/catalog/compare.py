@@ -13,8 +13,7 @@ from .snapshot import Snapshot
 
 #: What the comparison leaves out; printed by the commands that rely on it (docs/drift.md).
 NOT_COMPARED = (
-    "the definitions of collations, conversions, operators, operator classes and families, text search "
-    "objects, aggregates and casts (only whether they exist)",
+    "the members of operator classes and families (their operators and support functions)",
     "security labels of objects without a schema (roles, databases)",
     "secret options of foreign servers, and the options of user mappings (never read)",
     "settings of roles other than anon, authenticated, service_role, authenticator and postgres",

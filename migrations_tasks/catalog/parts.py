@@ -199,22 +199,43 @@ SELECT format('%I: tables in schema %I', p.pubname, n.nspname), 'true'::json
   FROM pg_catalog.pg_user_mapping m JOIN pg_catalog.pg_foreign_server s ON s.oid = m.umserver""",
         "extensions": """SELECT quote_ident(e.extname), json_build_object('version', e.extversion,
        'schema', e.extnamespace::regnamespace::text) FROM pg_catalog.pg_extension e""",
-        "other objects": f"""SELECT format('%s %s', o.type, o.identity), 'true'::json
-  FROM (SELECT 'pg_collation'::regclass AS classid, x.oid, x.collnamespace AS nsp FROM pg_catalog.pg_collation x
-        UNION ALL SELECT 'pg_conversion'::regclass, x.oid, x.connamespace FROM pg_catalog.pg_conversion x
-        UNION ALL SELECT 'pg_operator'::regclass, x.oid, x.oprnamespace FROM pg_catalog.pg_operator x
-        UNION ALL SELECT 'pg_opclass'::regclass, x.oid, x.opcnamespace FROM pg_catalog.pg_opclass x
-        UNION ALL SELECT 'pg_opfamily'::regclass, x.oid, x.opfnamespace FROM pg_catalog.pg_opfamily x
-        UNION ALL SELECT 'pg_ts_config'::regclass, x.oid, x.cfgnamespace FROM pg_catalog.pg_ts_config x
-        UNION ALL SELECT 'pg_ts_dict'::regclass, x.oid, x.dictnamespace FROM pg_catalog.pg_ts_dict x
-        UNION ALL SELECT 'pg_proc'::regclass, x.oid, x.pronamespace FROM pg_catalog.pg_proc x WHERE x.prokind = 'a')
+        "other objects": f"""SELECT format('%s %s', o.type, o.identity), m.def
+  FROM (SELECT 'pg_collation'::regclass AS classid, x.oid, x.collnamespace AS nsp, json_build_object(
+          'provider', x.collprovider, 'deterministic', x.collisdeterministic, 'collate', x.collcollate,
+          'ctype', x.collctype) AS def FROM pg_catalog.pg_collation x
+        UNION ALL SELECT 'pg_conversion'::regclass, x.oid, x.connamespace, json_build_object(
+          'from', pg_catalog.pg_encoding_to_char(x.conforencoding),
+          'to', pg_catalog.pg_encoding_to_char(x.contoencoding),
+          'function', x.conproc::regproc::text, 'default', x.condefault) FROM pg_catalog.pg_conversion x
+        UNION ALL SELECT 'pg_operator'::regclass, x.oid, x.oprnamespace, json_build_object(
+          'function', x.oprcode::regproc::text, 'left', x.oprleft::regtype::text, 'right', x.oprright::regtype::text,
+          'commutator', x.oprcom::regoperator::text, 'negator', x.oprnegate::regoperator::text,
+          'restrict', x.oprrest::regproc::text, 'join', x.oprjoin::regproc::text, 'hashes', x.oprcanhash,
+          'merges', x.oprcanmerge) FROM pg_catalog.pg_operator x
+        UNION ALL SELECT 'pg_opclass'::regclass, x.oid, x.opcnamespace, json_build_object(
+          'method', (SELECT am.amname FROM pg_catalog.pg_am am WHERE am.oid = x.opcmethod),
+          'type', x.opcintype::regtype::text, 'default', x.opcdefault) FROM pg_catalog.pg_opclass x
+        UNION ALL SELECT 'pg_opfamily'::regclass, x.oid, x.opfnamespace, json_build_object(
+          'method', (SELECT am.amname FROM pg_catalog.pg_am am WHERE am.oid = x.opfmethod))
+          FROM pg_catalog.pg_opfamily x
+        UNION ALL SELECT 'pg_ts_config'::regclass, x.oid, x.cfgnamespace, json_build_object(
+          'parser', x.cfgparser::regproc::text, 'mappings', (SELECT json_agg(format('%s: %s', cm.maptokentype,
+            cm.mapdict::regdictionary::text) ORDER BY cm.maptokentype, cm.mapseqno)
+            FROM pg_catalog.pg_ts_config_map cm WHERE cm.mapcfg = x.oid)) FROM pg_catalog.pg_ts_config x
+        UNION ALL SELECT 'pg_ts_dict'::regclass, x.oid, x.dictnamespace, json_build_object(
+          'template', x.dicttemplate::regproc::text, 'options', x.dictinitoption) FROM pg_catalog.pg_ts_dict x
+        UNION ALL SELECT 'pg_proc'::regclass, x.oid, x.pronamespace, (SELECT json_build_object(
+          'kind', g.aggkind, 'transition', g.aggtransfn::regproc::text, 'final', g.aggfinalfn::regproc::text,
+          'combine', g.aggcombinefn::regproc::text, 'state', g.aggtranstype::regtype::text, 'initial', g.agginitval)
+          FROM pg_catalog.pg_aggregate g WHERE g.aggfnoid = x.oid) FROM pg_catalog.pg_proc x WHERE x.prokind = 'a')
        AS m JOIN pg_catalog.pg_namespace n ON n.oid = m.nsp
   CROSS JOIN LATERAL pg_catalog.pg_identify_object(m.classid, m.oid, 0) o
  WHERE {user} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = m.classid
        AND dep.objid = m.oid AND dep.deptype = 'e')
 UNION ALL
-SELECT format('cast %s', o.identity), 'true'::json FROM pg_catalog.pg_cast k
-  CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_cast'::regclass, k.oid, 0) o
+SELECT format('cast %s', o.identity), json_build_object('function', CASE WHEN k.castfunc <> 0
+       THEN k.castfunc::regprocedure::text END, 'context', k.castcontext, 'method', k.castmethod)
+  FROM pg_catalog.pg_cast k CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_cast'::regclass, k.oid, 0) o
  WHERE k.oid >= 16384 AND {_not_member("pg_cast", "k.oid")}""",
     }
 

@@ -23,6 +23,9 @@ class Case:
     setup: str = ""
     #: The change is a statement that fails (and leaves something behind).
     fails: bool = False
+    #: It changes the cluster, which the sandbox's projects share (role settings): run on a sandbox of its
+    #: own, then put back with this SQL.
+    undo: str = ""
 
 
 CASES = (
@@ -265,9 +268,34 @@ CASES = (
         "todos_stats",
     ),
     Case("collation-created", 'create collation public.bytes from "C"', "public.bytes"),
+    Case(
+        "aggregate-changed",
+        "drop aggregate public.total(int); "
+        "create aggregate public.total(int) (sfunc = int4pl, stype = int, initcond = '1')",
+        "aggregate public.total",
+        setup="create aggregate public.total(int) (sfunc = int4pl, stype = int, initcond = '0')",
+    ),
+    Case(
+        "text-search-mapping",
+        "alter text search configuration public.simple_en alter mapping for word with simple",
+        "public.simple_en",
+        setup="create text search configuration public.simple_en (copy = english)",
+    ),
     # settings (not in pg_dump)
-    Case("role-setting", "alter role authenticated set statement_timeout = '20s'", "authenticated", in_dump=False),
-    Case("role-setting-anon", "alter role anon set statement_timeout = '1s'", "anon", in_dump=False),
+    Case(
+        "role-setting",
+        "alter role authenticated set statement_timeout = '20s'",
+        "authenticated",
+        in_dump=False,
+        undo="alter role authenticated set statement_timeout = '8s'",
+    ),
+    Case(
+        "role-setting-anon",
+        "alter role anon set statement_timeout = '1s'",
+        "anon",
+        in_dump=False,
+        undo="alter role anon set statement_timeout = '3s'",
+    ),
     Case(
         "database-setting",
         "do $$ begin execute format('alter database %I set lock_timeout = %L', current_database(), '5s'); end $$",
