@@ -219,11 +219,13 @@ SELECT format('%I: tables in schema %I', p.pubname, n.nspname), 'true'::json
           'method', (SELECT am.amname FROM pg_catalog.pg_am am WHERE am.oid = x.opfmethod))
           FROM pg_catalog.pg_opfamily x
         UNION ALL SELECT 'pg_ts_config'::regclass, x.oid, x.cfgnamespace, json_build_object(
-          'parser', (SELECT p.prsname FROM pg_catalog.pg_ts_parser p WHERE p.oid = x.cfgparser), 'mappings', (SELECT json_agg(format('%s: %s', cm.maptokentype,
+          'parser', (SELECT p.prsname FROM pg_catalog.pg_ts_parser p WHERE p.oid = x.cfgparser),
+          'mappings', (SELECT json_agg(format('%s: %s', cm.maptokentype,
             cm.mapdict::regdictionary::text) ORDER BY cm.maptokentype, cm.mapseqno)
             FROM pg_catalog.pg_ts_config_map cm WHERE cm.mapcfg = x.oid)) FROM pg_catalog.pg_ts_config x
         UNION ALL SELECT 'pg_ts_dict'::regclass, x.oid, x.dictnamespace, json_build_object(
-          'template', (SELECT t.tmplname FROM pg_catalog.pg_ts_template t WHERE t.oid = x.dicttemplate), 'options', x.dictinitoption) FROM pg_catalog.pg_ts_dict x
+          'template', (SELECT t.tmplname FROM pg_catalog.pg_ts_template t WHERE t.oid = x.dicttemplate),
+          'options', x.dictinitoption) FROM pg_catalog.pg_ts_dict x
         UNION ALL SELECT 'pg_proc'::regclass, x.oid, x.pronamespace, (SELECT json_build_object(
           'kind', g.aggkind, 'transition', g.aggtransfn::regproc::text, 'final', g.aggfinalfn::regproc::text,
           'combine', g.aggcombinefn::regproc::text, 'state', g.aggtranstype::regtype::text, 'initial', g.agginitval)
