@@ -64,9 +64,7 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
         **json_help("the report per migration and the table (the same content)"),
     }
 )
-def plan(
-    c: Context, include_all: bool = False, strict: bool = False, verbose: bool = False, *, where: Where
-) -> Any:
+def plan(c: Context, include_all: bool = False, strict: bool = False, verbose: bool = False, *, where: Where) -> Any:
     """Rehearse pending migrations on a throwaway database and check the live rows; verdict fails/review/safe.
 
     The throwaway database is the drift check's: a copy of the sandbox's Supabase template on the server

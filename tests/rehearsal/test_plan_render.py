@@ -47,9 +47,11 @@ def _mixed() -> MigrationReport:
         ),
         _st(1, "create index items_qty_idx on public.items (qty);", Lock("public.items", (SHARE,), "public.items")),
         *lock_free,
-        _st(33, "create index concurrently todos_done_idx on public.todos (done);", Lock(
-            "public.todos", (SUE,), "public.todos", observed=False
-        )),
+        _st(
+            33,
+            "create index concurrently todos_done_idx on public.todos (done);",
+            Lock("public.todos", (SUE,), "public.todos", observed=False),
+        ),
     )
 
 
@@ -94,9 +96,11 @@ def test_the_summary_row_lists_every_locked_table_with_its_strongest_lock() -> N
 
 def test_a_table_locked_only_by_a_concurrent_statement_is_summed_up_outside_a_transaction() -> None:
     report = _report(
-        _st(0, "create index concurrently i on public.items (qty);", Lock(
-            "public.items", (SUE,), "public.items", observed=False
-        ))
+        _st(
+            0,
+            "create index concurrently i on public.items (qty);",
+            Lock("public.items", (SUE,), "public.items", observed=False),
+        )
     )
     assert summary_rows(_result(report))[0][2] == "ShareUpdateExclusiveLock public.items at [1], outside a transaction"
 
@@ -125,7 +129,7 @@ def test_json_keeps_every_lock_and_lists_the_locked_tables() -> None:
 
 
 def test_the_step_summary_escapes_hostile_table_names_in_the_locks_cell() -> None:
-    hostile = "public.\"x|<img src=y>\""
+    hostile = 'public."x|<img src=y>"'
     report = _report(_st(0, "alter table ...", Lock(hostile, (X,), hostile)))
     text = markdown(_result(report))
     row = next(line for line in text.splitlines() if line.startswith("| 20250102000000"))
