@@ -8,7 +8,7 @@ lock. ``--verbose`` and ``--json`` keep every lock of every relation.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..wording import plural
 from .locks import RANK, impact
@@ -25,6 +25,7 @@ class TableLock:
     outside: bool = False  # taken by a statement that runs outside a transaction: not held to COMMIT
     indexes: int = 0  # how many of the table's indexes were locked too
     on_index_only: bool = False  # only its indexes were locked, not the table itself
+    since: int | None = None  # the mode was already held, since this earlier statement (1-based)
 
     @property
     def held(self) -> str:
@@ -43,11 +44,9 @@ def _fold(locks: Iterable[tuple[int, Lock]]) -> list[TableLock]:
         current, mode = best.get(lock.table), lock.in_force
         # the table's own lock beats any of its indexes'; then the stronger mode wins, the earlier on a tie
         if current is None or (own, RANK[mode]) > (not current.on_index_only, RANK[current.mode]):
-            best[lock.table] = TableLock(lock.table, mode, number, not lock.observed, on_index_only=not own)
-    return [
-        TableLock(t.table, t.mode, t.statement, t.outside, len(indexes.get(t.table, ())), t.on_index_only)
-        for t in best.values()
-    ]
+            since = lock.since if mode != lock.strongest else None
+            best[lock.table] = TableLock(lock.table, mode, number, not lock.observed, 0, not own, since)
+    return [replace(t, indexes=len(indexes.get(t.table, ()))) for t in best.values()]
 
 
 def statement_tables(st: StatementReport) -> list[TableLock]:
@@ -95,7 +94,8 @@ def statement_line(st: StatementReport, sized: dict[str, str], most: int = 3) ->
     for t in tables[:most]:
         size = f" ({sized[t.table]})" if sized.get(t.table) else ""
         doing = ", rewrites it" if t.table in st.rewritten else ", scans it" if t.table in st.scanned else ""
-        parts.append(f"{t.mode} on {t.table}{size}{_index_note(t)} {t.held}: {_stops(t)}{doing}")
+        held = f" (held since [{t.since}])" if t.since else ""
+        parts.append(f"{t.mode}{held} on {t.table}{size}{_index_note(t)} {t.held}: {_stops(t)}{doing}")
     if len(tables) > most:
         parts.append(f"and {plural(len(tables) - most, 'more table')} (--verbose lists them)")
     return f"  [{st.index + 1}] line {st.line}  {st.text}" + ("  ->  " + "; ".join(parts) if parts else "")
@@ -108,5 +108,5 @@ def shown(st: StatementReport) -> bool:
 
 def folded_line(count: int) -> str:
     """Return the line that stands for the statements folded away."""
-    verb = "locks" if count == 1 else "lock"
-    return f"  + {plural(count, 'statement')} that {verb} no existing table (--verbose shows them)"
+    verb, them = ("locks", "it") if count == 1 else ("lock", "them")
+    return f"  + {plural(count, 'statement')} that {verb} no existing table (--verbose shows {them})"

@@ -146,3 +146,21 @@ def test_render_plan_prints_the_folded_plan_by_default_and_everything_with_verbo
     full = capsys.readouterr().out
     assert "+ 31 statements" in brief and "+ 31 statements" not in full
     assert brief.count("\n") < 20 < full.count("\n")
+
+
+def test_a_weaker_lock_under_a_stronger_one_shows_the_mode_in_force_and_since_when_on_its_line() -> None:
+    report = _report(
+        _st(0, "alter table public.items add column m int;", Lock("public.items", (X,), "public.items")),
+        _st(1, "create index i on public.items (m);", Lock("public.items", (SHARE,), "public.items", held=X, since=1)),
+    )
+    result = _result(report)
+    line = migration_lines(report, result)[2]
+    assert "  ->  AccessExclusiveLock (held since [1]) on public.items (~3,000 rows, 400 kB live) to COMMIT" in line
+    assert summary_rows(result)[0][2] == "AccessExclusiveLock public.items (blocks reads and writes) from [1] to COMMIT"
+
+
+def test_one_folded_statement_is_named_in_the_singular() -> None:
+    report = _report(_st(0, "create table public.new (id int);"))
+    assert migration_lines(report, _result(report))[1:2] == [
+        "  + 1 statement that locks no existing table (--verbose shows it)"
+    ]
