@@ -46,7 +46,7 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
     """Return every lock, rewrite, scan, data check and finding of one statement (``--verbose``)."""
     lines = [f"  [{st.index + 1}] line {st.line}  {st.text}"]
     for lock in st.locks:
-        how = "" if lock.observed else " (documented: outside a transaction)"
+        how = "" if lock.observed else " (documented: it runs outside a transaction)"
         held = f" ({lock.held}, held since [{lock.since}])" if lock.held else ""
         if lock.relation == lock.table:
             lines.append(f"      {', '.join(lock.modes)} on {lock.relation}{held}{how}: {BLOCKS[lock.in_force]}")
