@@ -126,6 +126,12 @@ def _squawk_findings(
             new = (created_before if pending_set else set()) | _created(file.nodes[: index or 0])
             if item.rule in EXISTING_TABLE_RULES and hit and hit <= new:
                 continue  # the table is new: this file, or an earlier pending migration, creates it
+            if (
+                item.rule == "ban-drop-function"
+                and index is not None
+                and tree.made_again(node, file.nodes[index + 1 :])
+            ):
+                continue  # dropped to be made again, same signature, in the same transaction: callers see no gap
             fix = item.help or f"See {SQUAWK_DOCS}{item.rule}"
             collect.add(file, offset, item.rule, item.message, fix, "squawk")
         for node in file.nodes:
@@ -139,8 +145,9 @@ def _created(nodes: Sequence[Any]) -> set[str]:
 def _supabase_findings(files: Sequence[_File], exposed: frozenset[str], collect: _Collector) -> None:
     enabled = {name for file in files for node in file.nodes if (name := tree.enables_rls(node))}
     fixed = {name for file in files for node in file.nodes if (name := tree.function_search_path_set(node))}
+    revoked = {name for file in files for node in file.nodes for name in supabase.revoked_from_anon(node)}
     for file in files:
-        ctx = supabase.Context(exposed, enabled, fixed)
+        ctx = supabase.Context(exposed, enabled, fixed, revoked=revoked)
         for (start, _end), node in zip(file.spans, file.nodes):
             for rule, what in supabase.check(node, ctx):
                 spec = SUPABASE_RULES[rule]

@@ -35,6 +35,11 @@ AVAILABLE = PREINSTALLED | words(
     """
 )
 _WRITES = frozenset({"insert", "update", "delete", "truncate"})
+#: Schemas whose default privileges (FOR ROLE postgres and supabase_admin) grant ALL on tables, sequences and
+#: functions to anon, authenticated and service_role: a GRANT of those to anon there changes nothing.
+DEFAULT_GRANT_SCHEMAS = frozenset({"public"})
+DEFAULT_GRANT_OWNERS = frozenset({"postgres", "supabase_admin"})
+EVERY_SCHEMA = "*"
 _OWNER_ONLY = {
     enums.AlterTableType.AT_EnableRowSecurity: "ENABLE ROW LEVEL SECURITY",
     enums.AlterTableType.AT_DisableRowSecurity: "DISABLE ROW LEVEL SECURITY",
@@ -54,6 +59,9 @@ class Context:
     #: The current file has set ``storage.allow_delete_query`` to 'true' (SET, SET LOCAL or set_config())
     #: before this statement, and not set it to anything else since.
     storage_delete_allowed: bool = False
+    #: Schemas and tables on which some REVOKE ... FROM anon of the linted set takes privileges away
+    #: (``EVERY_SCHEMA`` for an ALTER DEFAULT PRIVILEGES without IN SCHEMA).
+    revoked: set[str] = field(default_factory=set)
 
 
 Found = tuple[str, str]  # (rule, what exactly, for the message)
@@ -138,14 +146,57 @@ def _grantees(grant: Any) -> list[str]:
     return out
 
 
-def _grant_write(node: Any, ctx: Context) -> Iterator[Found]:
+def _option(node: Any, name: str) -> Any:
+    return next((o.arg for o in node.options or () if isinstance(o, ast.DefElem) and o.defname == name), None)
+
+
+def _covered(node: Any, grant: Any) -> list[str]:
+    """Return what a GRANT or REVOKE on tables covers: schemas (all tables in, or defaults) or tables by name."""
+    if isinstance(node, ast.AlterDefaultPrivilegesStmt):
+        schemas = _option(node, "schemas")
+        return [str(s.sval) for s in schemas] if schemas else [EVERY_SCHEMA]
+    if grant.targtype == enums.GrantTargetType.ACL_TARGET_ALL_IN_SCHEMA:
+        return [str(s.sval) for s in grant.objects or () if isinstance(s, ast.String)]
+    return [tree.qualified(rv) for rv in grant.objects or () if isinstance(rv, ast.RangeVar)]
+
+
+def _table_grant(node: Any) -> Any:
     grant = node.action if isinstance(node, ast.AlterDefaultPrivilegesStmt) else node
-    if not isinstance(grant, ast.GrantStmt) or not grant.is_grant or grant.objtype != enums.ObjectType.OBJECT_TABLE:
+    if isinstance(grant, ast.GrantStmt) and grant.objtype == enums.ObjectType.OBJECT_TABLE:
+        return grant
+    return None
+
+
+def revoked_from_anon(node: Any) -> list[str]:
+    """Return the schemas and tables a REVOKE ... FROM anon on tables names (defaults too)."""
+    grant = _table_grant(node)
+    if grant is None or grant.is_grant or "anon" not in _grantees(grant):
+        return []
+    return _covered(node, grant)
+
+
+def _granted_by_default(node: Any, grant: Any, roles: list[str], ctx: Context) -> bool:
+    """Return True when Supabase's default privileges already give anon what ``grant`` gives."""
+    if "PUBLIC" in roles or grant.grant_option or EVERY_SCHEMA in ctx.revoked:
+        return False
+    if isinstance(node, ast.AlterDefaultPrivilegesStmt):
+        owners = {str(r.rolename) for r in _option(node, "roles") or ()} or {"postgres"}  # migrations run as postgres
+        if not owners <= DEFAULT_GRANT_OWNERS:
+            return False
+    names = _covered(node, grant)
+    return bool(names) and all(
+        tree.schema_of(n) in DEFAULT_GRANT_SCHEMAS and not {n, tree.schema_of(n)} & ctx.revoked for n in names
+    )
+
+
+def _grant_write(node: Any, ctx: Context) -> Iterator[Found]:
+    grant = _table_grant(node)
+    if grant is None or not grant.is_grant:
         return
     privileges = {p.priv_name for p in grant.privileges} if grant.privileges else {"all"}
     writes = sorted(privileges & (_WRITES | {"all"}))
     roles = _grantees(grant)
-    if writes and roles:
+    if writes and roles and not _granted_by_default(node, grant, roles, ctx):
         yield "supabase-grant-write-to-anon", f"{', '.join(w.upper() for w in writes)} to {', '.join(roles)}"
 
 

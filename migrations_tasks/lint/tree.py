@@ -6,7 +6,7 @@ Unqualified names are taken as ``public``: Supabase's search path puts it first 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pglast import ast, enums, parse_sql
@@ -172,3 +172,48 @@ def setting_value(node: Any, name: str) -> str | None:
             if len(args) >= 2 and (_text(args[0]) or "").lower() == name:
                 found = _text(args[1]) or ""
     return found
+
+
+_ROUTINES = {enums.ObjectType.OBJECT_FUNCTION, enums.ObjectType.OBJECT_PROCEDURE, enums.ObjectType.OBJECT_ROUTINE}
+#: Parameter modes that make a function's identity (its input arguments): IN, INOUT, VARIADIC, default.
+_INPUT_MODES = frozenset("ibvd")
+
+
+def _type_name(t: Any) -> str:
+    names = [str(p.sval) for p in t.names or () if isinstance(p, ast.String)]
+    names = names[1:] if len(names) > 1 and names[0] == "pg_catalog" else names
+    return ".".join(names) + "[]" * len(t.arrayBounds or ())
+
+
+def dropped_functions(node: Any) -> list[str] | None:
+    """Return the signatures a DROP FUNCTION names (None: not one, CASCADE, or a name without arguments)."""
+    if not isinstance(node, ast.DropStmt) or node.removeType not in _ROUTINES:
+        return None
+    if node.behavior == enums.DropBehavior.DROP_CASCADE:
+        return None
+    out = []
+    for obj in node.objects or ():
+        if not isinstance(obj, ast.ObjectWithArgs) or obj.args_unspecified:
+            return None
+        out.append(f"{name_of(obj.objname)}({','.join(_type_name(t) for t in obj.objargs or ())})")
+    return out
+
+
+def function_signature(node: Any) -> str | None:
+    """Return ``schema.name(type,...)`` of the function a CREATE FUNCTION makes (its input arguments' types)."""
+    if not isinstance(node, ast.CreateFunctionStmt):
+        return None
+    args = [
+        _type_name(p.argType)
+        for p in node.parameters or ()
+        if isinstance(p, ast.FunctionParameter) and str(getattr(p.mode, "value", p.mode)) in _INPUT_MODES
+    ]
+    return f"{name_of(node.funcname)}({','.join(args)})"
+
+
+def made_again(node: Any, later: Iterable[Any]) -> bool:
+    """Return True when every function ``node`` drops is created again, same signature, by a ``later`` statement."""
+    dropped = dropped_functions(node)
+    if not dropped:
+        return False
+    return set(dropped) <= {sig for n in later if (sig := function_signature(n)) is not None}

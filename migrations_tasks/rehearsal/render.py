@@ -10,6 +10,7 @@ from ..output.reporter import Reporter, table
 from ..untrusted import markdown as md
 from ..untrusted import markdown_row as md_row
 from ..wording import plural
+from .digest import folded_line, locks_text, migration_tables, shown, statement_line, statement_tables
 from .locks import BLOCKS, impact
 from .results import Data, Estimate, Lock, MigrationReport, PlanResult, Proof, Rehearsed, StatementReport
 
@@ -30,16 +31,6 @@ def _sized(name: str, result: PlanResult) -> str:
     return f"{name} ({described})" if described else name
 
 
-def window_text(report: MigrationReport, markdown: bool = False) -> str:
-    """Return the strongest lock on an existing table, what it stops and from which statement."""
-    window = report.window
-    if window is None:
-        return "none"
-    stops = impact(window.mode)
-    mode = f"`{window.mode}`" if markdown else window.mode
-    return f"{mode} {window.table}" + (f" (blocks {stops})" if stops else "") + f" from [{window.statement}] to COMMIT"
-
-
 def proof_text(report: MigrationReport) -> str:
     """Return the rollback proof's verdict in a few words."""
     return {
@@ -52,6 +43,7 @@ def proof_text(report: MigrationReport) -> str:
 
 
 def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
+    """Return every lock, rewrite, scan, data check and finding of one statement (``--verbose``)."""
     lines = [f"  [{st.index + 1}] line {st.line}  {st.text}"]
     for lock in st.locks:
         how = "" if lock.observed else " (documented: it runs outside a transaction)"
@@ -80,8 +72,23 @@ def data_lines(st: StatementReport, indent: str = "      ") -> list[str]:
     return lines
 
 
-def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
-    """Return one migration's rehearsal, statement by statement, with its verdicts."""
+def _brief_lines(st: StatementReport, result: PlanResult) -> list[str]:
+    """Return one statement on one line (its locks folded per table), then its data checks and findings."""
+    sized = {t.table: size(result.estimates.get(t.table)) for t in statement_tables(st)}
+    lines = [statement_line(st, sized), *data_lines(st)]
+    return lines + [line for finding in st.findings for line in finding_lines(finding, "      ")]
+
+
+def _rehearsed_lines(report: MigrationReport, result: PlanResult, verbose: bool) -> list[str]:
+    if verbose:
+        return [line for st in report.statements for line in _statement_lines(st, result)]
+    lines = [line for st in report.statements if shown(st) for line in _brief_lines(st, result)]
+    folded = sum(1 for st in report.statements if not shown(st))
+    return lines + ([folded_line(folded)] if folded else [])
+
+
+def migration_lines(report: MigrationReport, result: PlanResult, verbose: bool = False) -> list[str]:
+    """Return one migration's rehearsal (lock-free statements folded unless ``verbose``) and its verdicts."""
     if report.status is Rehearsed.NOT_REHEARSED:
         lines = [f"{report.file}  (not rehearsed)", f"  not rehearsed: {report.reason or 'the rehearsal stopped'}"]
         for st in report.statements:
@@ -90,8 +97,7 @@ def migration_lines(report: MigrationReport, result: PlanResult) -> list[str]:
                 lines += [line for finding in st.findings for line in finding_lines(finding, "      ")]
     else:
         lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
-        for st in report.statements:
-            lines += _statement_lines(st, result)
+        lines += _rehearsed_lines(report, result, verbose)
     for finding in result.lint.of(report.version):
         if finding.statement is None:
             lines += finding_lines(finding, "  ")
@@ -130,12 +136,12 @@ def summary_rows(result: PlanResult, markdown: bool = False) -> list[list[str]]:
         rewrites = rewrites_text(m)
         status = m.status.value if m.status is not Rehearsed.OK else "applies"
         rows.append(
-            [m.version, status, window_text(m, markdown), rewrites, f"{errors} error, {warns} warn", proof_text(m)]
+            [m.version, status, locks_text(m, markdown), rewrites, f"{errors} error, {warns} warn", proof_text(m)]
         )
     return rows
 
 
-HEADERS = ["VERSION", "REHEARSAL", "STRONGEST LOCK ON AN EXISTING TABLE", "REWRITES", "FINDINGS", "ROLLBACK"]
+HEADERS = ["VERSION", "REHEARSAL", "EXISTING TABLES AND THEIR STRONGEST LOCK", "REWRITES", "FINDINGS", "ROLLBACK"]
 
 
 def markdown(result: PlanResult) -> str:
@@ -196,6 +202,9 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
         "status": m.status,
         "not_rehearsed_because": m.reason or None,
         "strongest_lock": None if window is None else {**window.__dict__, "blocks": impact(window.mode) or None},
+        "locked_tables": [
+            {**t.__dict__, "held": t.held, "blocks": impact(t.mode) or None} for t in migration_tables(m)
+        ],
         "rewrites": m.rewrites,
         "failure": m.failure or None,
         "sqlstate": m.sqlstate,
@@ -257,8 +266,8 @@ def annotate_plan(result: PlanResult) -> None:
                     github.annotate("warning", check.text, file=m.file, line=st.line, title="db.plan: data check")
 
 
-def render_plan(reporter: Reporter, result: PlanResult) -> int:
-    """Print a plan; in GitHub Actions also annotate and summarise it; return its exit code."""
+def render_plan(reporter: Reporter, result: PlanResult, verbose: bool = False) -> int:
+    """Print a plan (every statement and lock when ``verbose``); in GitHub Actions annotate it; return its exit code."""
     annotate_plan(result)
     github.summary(step_summary(result))
     if reporter.json:
@@ -270,7 +279,7 @@ def render_plan(reporter: Reporter, result: PlanResult) -> int:
         reporter.say(f"db.plan: nothing pending ({plural(result.requests, 'request')} to {result.target}).")
         return result.exit_code
     for m in result.migrations:
-        reporter.say("\n".join(migration_lines(m, result)) + "\n")
+        reporter.say("\n".join(migration_lines(m, result, verbose)) + "\n")
     reporter.say(table(summary_rows(result), HEADERS))
     if result.reviews:
         reporter.say("\nreview (it applies; a person decides when):")

@@ -59,10 +59,12 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
         "include_all": "also rehearse migrations older than the newest applied one (as db.apply --include-all)",
         "strict": "exit 1 when the verdict is review too (a lock that blocks writes on a table with rows, a "
         "rewrite, a data check that could not run)",
+        "verbose": "print every statement and every lock (by default statements that lock no existing table "
+        "are counted, and index locks are folded into their table)",
         **json_help("the report per migration and the table (the same content)"),
     }
 )
-def plan(c: Context, include_all: bool = False, strict: bool = False, *, where: Where) -> Any:
+def plan(c: Context, include_all: bool = False, strict: bool = False, verbose: bool = False, *, where: Where) -> Any:
     """Rehearse pending migrations on a throwaway database and check the live rows; verdict fails/review/safe.
 
     The throwaway database is the drift check's: a copy of the sandbox's Supabase template on the server
@@ -82,7 +84,7 @@ def plan(c: Context, include_all: bool = False, strict: bool = False, *, where: 
     with where.session(c) as (reporter, s, local, db):
         result = run_plan(db, local, s, include_all=include_all, notify=reporter.progress)
         result.strict = strict
-        code = render_plan(reporter, result)
+        code = render_plan(reporter, result, verbose)
     if code:
         raise Exit(code=code)
     return result

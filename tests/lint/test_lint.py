@@ -116,8 +116,9 @@ def test_rls_enabled_by_a_later_migration_of_the_same_set_counts(migrations: Mig
         ),
         ("create extension file_fdw;", "supabase-extension-not-available"),
         ("create extension pgcrypto;", "supabase-extension-not-available"),
-        ("grant insert, update on public.todos to anon;", "supabase-grant-write-to-anon"),
-        ("alter default privileges in schema public grant all on tables to anon;", "supabase-grant-write-to-anon"),
+        ("grant insert, update on api.todos to anon;", "supabase-grant-write-to-anon"),
+        ("alter default privileges in schema api grant all on tables to anon;", "supabase-grant-write-to-anon"),
+        ("grant insert on public.todos to public;", "supabase-grant-write-to-anon"),
     ],
 )
 def test_each_supabase_rule_catches_what_hosted_supabase_refuses_or_exposes(
@@ -156,7 +157,7 @@ def test_a_lint_ignore_with_a_reason_silences_squawk_and_supabase_rules_for_the_
         "-- lint-ignore require-concurrent-index-creation: the table holds 12 rows\n"
         "create index todos_user_idx\n  on public.todos (user_id);\n"
         "-- lint-ignore supabase-grant-write-to-anon: a public guest book\n"
-        "grant insert on public.todos to anon;\n"
+        "grant insert on public.todos to public;\n"
         "create index todos_title_idx on public.todos (title);\n",
     )
     local = load(migrations.path)
@@ -213,7 +214,7 @@ def test_a_comment_that_only_mentions_lint_ignore_is_not_an_ignore_comment(migra
 
 
 def test_levels_come_from_invoke_yaml_and_off_rules_are_not_run(migrations: MigrationDir) -> None:
-    migrations.write("1_x.sql", "create index a on public.todos (user_id);\ngrant insert on public.todos to anon;\n")
+    migrations.write("1_x.sql", "create index a on public.todos (user_id);\ngrant insert on api.todos to anon;\n")
     found = run(migrations, **{"require-concurrent-index-creation": "error", "supabase-grant-write-to-anon": "off"})
     assert found == [("require-concurrent-index-creation", "error", 1, 1)]
 

@@ -234,8 +234,10 @@ def test_a_weaker_lock_under_a_stronger_one_already_held_shows_the_mode_in_force
     report = result.migrations[0]
     second = next(lock for lock in report.statements[1].locks if lock.relation == "public.todos")
     assert (second.held, second.since, second.in_force) == ("AccessExclusiveLock", 1, "AccessExclusiveLock")
-    text = "\n".join(migration_lines(report, result))
+    text = "\n".join(migration_lines(report, result, verbose=True))
     assert "ShareLock on public.todos (AccessExclusiveLock, held since [1]): blocks reads and writes" in text
+    brief = "\n".join(migration_lines(report, result))
+    assert "  ->  AccessExclusiveLock on public.todos" in brief and "reads go on" not in brief
     assert "reads go on" not in text
 
 

@@ -91,16 +91,20 @@ def test_plan_prints_locks_rewrites_findings_and_the_summary_and_writes_nothing_
     result = run_inv("db.plan", cwd=cwd, env=env)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "ShareLock on public.todos: blocks writes (INSERT, UPDATE, DELETE) and schema changes; reads go on" in out
-    assert "AccessExclusiveLock on public.todos_pkey" in out and "REWRITTEN: public.todos" in out
+    assert "ShareLock on public.todos" in out and "to COMMIT: blocks writes, scans it" in out
+    assert "(+1 index) to COMMIT: blocks reads and writes, rewrites it" in out
+    assert "public.todos_pkey" not in out  # folded into its table; --verbose shows it
     assert "warn require-concurrent-index-creation" in out and "rollback proof: pass" in out
-    assert "AccessExclusiveLock public.todos (blocks reads and writes) from [1] to COMMIT" in out
+    assert "AccessExclusiveLock public.todos (+1 index) (blocks reads and writes) from [1] to COMMIT" in out
     assert "cannot be undone (no down SQL)" in out
     assert "db.plan: safe (exit 0); 2 pending migrations rehearsed" in out and "nothing written there" in out
     assert "live rows pass: the cast of public.todos.title to varchar(200)" in out
     assert "2 requests to project" in out and "(1 of them read-only, for 1 data check)" in out
     assert project.requests() - before == 2
     assert project.sql("select count(*) from supabase_migrations.schema_migrations") == [(1,)]
+    verbose = run_inv("db.plan", "--verbose", cwd=cwd, env=env).stdout
+    assert "ShareLock on public.todos: blocks writes (INSERT, UPDATE, DELETE) and schema changes" in verbose
+    assert "AccessExclusiveLock on public.todos_pkey" in verbose and "REWRITTEN: public.todos" in verbose
 
 
 def test_plan_json_and_the_step_summary_carry_the_same_verdicts(
