@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MigrationFileError
+from ..sql import unnamed_concurrent_index
 from .down import DownSql, parse_down, split_down_block
 from .sqlfile import Statement, combine, parse_statements, read_text
 
@@ -244,6 +245,15 @@ def plan_units(statements: Iterable[Statement], path: Path) -> tuple[Unit, ...]:
                     st.column,
                     f"{st.no_transaction} cannot run inside the file's BEGIN ... COMMIT block.",
                     hint="Move it after COMMIT or into its own migration file.",
+                )
+            if unnamed_concurrent_index(st.text):
+                raise MigrationFileError.at(
+                    path,
+                    st.line,
+                    st.column,
+                    "CREATE INDEX CONCURRENTLY without an index name: after a lost answer nothing can tell "
+                    "whether it ran, and running it again would build a second index.",
+                    hint="Name the index: CREATE INDEX CONCURRENTLY <table>_<columns>_idx ON ...",
                 )
             flush()
             units.append(Unit((st,), False))
