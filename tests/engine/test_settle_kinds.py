@@ -10,13 +10,14 @@ import httpx
 import psycopg
 import pytest
 from api_interposer import Interposer, answer, engine_through, failure
-from conftest import MigrationDir, Project
+from conftest import MigrationDir, Project, run_together
 
-from migrations_tasks.engine import Event
+from migrations_tasks.engine import Engine, Event
 from migrations_tasks.errors import MigrationFileError
 from migrations_tasks.history import lease
 from migrations_tasks.history.ledger import TABLE
 from migrations_tasks.history.migrations import LocalMigrations, Unit, load
+from migrations_tasks.transport.connect import connect
 
 
 @pytest.fixture
@@ -177,3 +178,19 @@ def test_a_create_index_concurrently_without_a_name_is_refused_when_the_file_is_
         load(migrations.path)
     assert "1_t.sql:2:1: CREATE INDEX CONCURRENTLY without an index name" in str(caught.value)
     assert "Name the index" in (caught.value.hint or "")
+
+
+def test_four_concurrent_runs_apply_reindex_and_detach_concurrently_each_once(
+    project: Project, migrations: MigrationDir
+) -> None:
+    migrations.write("1_setup.sql", REINDEX_SETUP + PARTITIONS)
+    migrations.write("2_reindex.sql", "reindex table concurrently t;\n")
+    migrations.write("3_detach.sql", "alter table p detach partition c concurrently;\n")  # fails if run twice
+    migrations.write("4_more.sql", "create table after_them (id int);\n")
+    local = load(migrations.path)
+    settings = project.settings(migrations.path)
+    results = run_together(lambda: Engine(connect(settings), settings).apply(local))
+    applied = sorted(o.version for r in results for o in r.outcomes if o.status == "applied")
+    assert applied == ["1", "2", "3", "4"]
+    assert project.sql("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'c'::regclass") == [(0,)]
+    applied_once(project, 4)
