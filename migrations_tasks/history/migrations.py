@@ -13,6 +13,8 @@ transactional units of consecutive migrations into one request):
   or with several ``BEGIN ... COMMIT`` blocks runs unit by unit: each such statement alone, each block
   (and each run of statements between them) as its own transaction, in file order;
 * ``ROLLBACK``, savepoints and two-phase commit statements are refused.
+* so is ``CREATE INDEX CONCURRENTLY`` without an index name: a lost answer could not be settled (nothing
+  names the index to look for) and running it again would build a second index.
 
 Down SQL is found and parsed by :mod:`migrations_tasks.history.down`; statements are read by
 :mod:`migrations_tasks.history.sqlfile`.
