@@ -373,3 +373,18 @@ def copy_from_stdin(text: str) -> int | None:
             return len(text.encode("utf-8")[:copy_at].decode("utf-8", "replace"))
         first, previous = False, token.name
     return None
+
+
+def unnamed_concurrent_index(statement: str) -> bool:
+    """Return True for a ``CREATE INDEX CONCURRENTLY`` without an index name."""
+    import pglast
+    from pglast import ast
+
+    if "CONCURRENTLY" not in statement.upper():
+        return False
+    try:
+        nodes = pglast.parse_sql(statement)
+    except pglast.parser.ParseError:
+        return False
+    node = nodes[0].stmt if len(nodes) == 1 else None
+    return isinstance(node, ast.IndexStmt) and bool(node.concurrent) and not node.idxname

@@ -226,6 +226,9 @@ def _part(ctx: Context, request: Request, migration: Migration, records: bool, h
     counted = held is not None and transactional and not records  # it advances the lease's part count
     if held is not None and not transactional and len(request.statements()) == 1:
         text = request.statements()[0].text
+        if settle.converges(text):  # REINDEX, DETACH, ADD VALUE: the catalog says what is left to send
+            settle.converge(ctx, migration, held, text)
+            return
         if held.resumed_from is not None and settle.done_already(ctx, text):
             ctx.emit(
                 Event(

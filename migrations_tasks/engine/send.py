@@ -38,6 +38,7 @@ from ..transport.database import Row
 from .batch import running_sql
 from .context import Context
 from .events import Event, EventKind
+from .questions import wait_until_idle_sql
 
 BUSY_HINT = "Another apply or rollback is running against this database; wait for it and run again."
 TIMEOUT_HINT = (
@@ -194,23 +195,6 @@ def ledger_versions(ctx: Context, versions: Sequence[str], *, wait: bool, reques
         raise
     found = rows[0].get("found") if rows else None
     return {str(v) for v in found} if isinstance(found, list) else set()
-
-
-def wait_until_idle_sql(running: str, seconds: float, what: str) -> str:
-    """Return a statement that waits until ``running`` (a condition on pg_stat_activity) is false, else raises
-    LOCK_BUSY saying ``what`` is still running: the one wait before a settle reads the catalog."""
-    return (
-        "DO $mt_wait$\nBEGIN\n"
-        f"  FOR i IN 1..{max(1, int(seconds * 5))} LOOP\n"
-        "    PERFORM pg_catalog.pg_stat_clear_snapshot();\n"
-        f"    EXIT WHEN NOT {running};\n"
-        "    PERFORM pg_catalog.pg_sleep(0.2);\n"
-        "  END LOOP;\n"
-        "  PERFORM pg_catalog.pg_stat_clear_snapshot();\n"
-        f"  IF {running} THEN\n"
-        f"    RAISE EXCEPTION '{what} is still running after {seconds:g}s' USING ERRCODE = '{ledger.LOCK_BUSY}';\n"
-        "  END IF;\nEND $mt_wait$"
-    )
 
 
 def recorded(ctx: Context, version: str) -> bool:

@@ -13,6 +13,8 @@ transactional units of consecutive migrations into one request):
   or with several ``BEGIN ... COMMIT`` blocks runs unit by unit: each such statement alone, each block
   (and each run of statements between them) as its own transaction, in file order;
 * ``ROLLBACK``, savepoints and two-phase commit statements are refused.
+* so is ``CREATE INDEX CONCURRENTLY`` without an index name: a lost answer could not be settled (nothing
+  names the index to look for) and running it again would build a second index.
 
 Down SQL is found and parsed by :mod:`migrations_tasks.history.down`; statements are read by
 :mod:`migrations_tasks.history.sqlfile`.
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MigrationFileError
+from ..sql import unnamed_concurrent_index
 from .down import DownSql, parse_down, split_down_block
 from .sqlfile import Statement, combine, parse_statements, read_text
 
@@ -244,6 +247,15 @@ def plan_units(statements: Iterable[Statement], path: Path) -> tuple[Unit, ...]:
                     st.column,
                     f"{st.no_transaction} cannot run inside the file's BEGIN ... COMMIT block.",
                     hint="Move it after COMMIT or into its own migration file.",
+                )
+            if unnamed_concurrent_index(st.text):
+                raise MigrationFileError.at(
+                    path,
+                    st.line,
+                    st.column,
+                    "CREATE INDEX CONCURRENTLY without an index name: after a lost answer nothing can tell "
+                    "whether it ran, and running it again would build a second index.",
+                    hint="Name the index: CREATE INDEX CONCURRENTLY <table>_<columns>_idx ON ...",
                 )
             flush()
             units.append(Unit((st,), False))

@@ -164,7 +164,7 @@ def test_after_the_server_refused_the_form_every_step_goes_alone() -> None:
 
 def test_a_tagged_batch_names_itself_in_its_first_statement_and_the_wait_for_it_is_valid_sql() -> None:
     from migrations_tasks.engine.batch import running_sql
-    from migrations_tasks.engine.send import wait_until_idle_sql
+    from migrations_tasks.engine.questions import wait_until_idle_sql
 
     tag = "ab" * 16
     batch = batch_request([one("1", "select 1")], tag)

@@ -29,9 +29,13 @@ from migrations_tasks.transport.connect import connect
         ("drop index concurrently if exists s.i", Question("drop index", "s.i")),
         ("vacuum analyze t", Question("repeat")),
         ("analyze", Question("repeat")),
-        ("create index concurrently on t (x)", None),  # no name to ask about
-        ("reindex index concurrently i", None),
-        ("alter table p detach partition c concurrently", None),
+        ("create index concurrently on t (x)", None),  # no name to ask about (refused when the file is read)
+        ("reindex index concurrently i", Question("reindex", target="i", value="index")),
+        ("reindex (verbose) table concurrently s.t", Question("reindex", target="s.t", value="table")),
+        ("reindex schema public", None),  # not concurrently: no question
+        ("alter table p detach partition s.c concurrently", Question("detach", table="p", target="s.c")),
+        ("alter type s.mood add value 'x' before 'a'", Question("enum", target="s.mood", value="x")),
+        ("alter type mood rename value 'a' to 'b'", None),
     ],
 )
 def test_each_kind_of_statement_gets_its_catalog_question_or_none(text: str, asked: Question | None) -> None:
@@ -87,8 +91,8 @@ def alone(fragment: str) -> Callable[[str], bool]:
 def test_a_lost_answer_of_a_kind_the_catalog_cannot_settle_stops_naming_why(
     project: Project, interposer: Interposer, migrations: MigrationDir
 ) -> None:
-    migrations.write("1_t.sql", "create table t (id int);\ncreate index concurrently on t (id);\n")
-    interposer.rule = answer(503, "Service Unavailable", alone("on t (id)"), runs=True, times=1)
+    migrations.write("1_t.sql", "create table t (id int);\nreindex schema public;\n")
+    interposer.rule = answer(503, "Service Unavailable", alone("reindex schema"), runs=True, times=1)
     with pytest.raises(MigrationsTasksError) as caught:
         engine_through(interposer, project, migrations.path).apply(load(migrations.path))
     assert caught.value.exit_code == 3

@@ -123,6 +123,12 @@ CASES = [
         "cannot run inside the file's BEGIN",
     ),
     Case(
+        "concurrently-unnamed-index",
+        lambda c: c.write("1_c.sql", "create table t (x int);\ncreate index concurrently on t (x);\n"),
+        3,
+        "1_c.sql:2:1: CREATE INDEX CONCURRENTLY without an index name",
+    ),
+    Case(
         "file-name-not-a-migration",
         lambda c: c.write("notes.sql", "select 1;"),
         0,
