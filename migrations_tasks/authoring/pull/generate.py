@@ -7,6 +7,7 @@ of the DDL leaves behind (see :mod:`.proof`), so new objects' default privileges
 from __future__ import annotations
 
 from ...catalog import Snapshot
+from .attributes import attributes, invalid_indexes
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
 from .properties import properties
 from .steps import Script
@@ -44,6 +45,8 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         triggers(source, target, gone),
         policies(source, target, gone),
         properties(source, target, gone),
+        attributes(source, target),
     ):
         script.extend(part)
+    script.unsupported += invalid_indexes(target)
     return script
