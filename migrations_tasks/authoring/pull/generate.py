@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...catalog import Snapshot
 from .attributes import attributes, invalid_indexes
+from .definitions import collations, rules, statistics, types
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
 from .properties import properties
 from .steps import Script
@@ -36,7 +37,9 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
     script = Script()
     for part in (
         schemas_and_extensions(source, target),
+        collations(source, target),
         enums(source, target),
+        types(source, target),
         sequences(source, target, gone),
         tables(source, target, barriers(source, target)),
         table_parts(source, target, gone),
@@ -46,6 +49,8 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         policies(source, target, gone),
         properties(source, target, gone),
         attributes(source, target),
+        rules(source, target, gone),
+        statistics(source, target, gone),
     ):
         script.extend(part)
     script.unsupported += invalid_indexes(target)

@@ -28,6 +28,7 @@ class Phase(enum.IntEnum):
 
 #: Drops by category: what depends on others goes first.
 DROP_RANK = {
+    "publication": 0,
     "view": 1,
     "policy": 2,
     "trigger": 3,
@@ -39,6 +40,7 @@ DROP_RANK = {
     "function": 9,
     "sequence": 10,
     "enum": 11,
+    "type": 11,
     "extension": 12,
     "schema": 13,
 }
