@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...catalog import Snapshot
 from .attributes import attributes, invalid_indexes
+from .database import database_settings, default_privileges, publications
 from .definitions import collations, rules, statistics, types
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
 from .properties import properties
@@ -51,6 +52,9 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         attributes(source, target),
         rules(source, target, gone),
         statistics(source, target, gone),
+        publications(source, target),
+        default_privileges(source, target),
+        database_settings(source, target),
     ):
         script.extend(part)
     script.unsupported += invalid_indexes(target)
