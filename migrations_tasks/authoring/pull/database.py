@@ -126,7 +126,8 @@ def default_privileges(source: Snapshot, target: Snapshot) -> Script:
         for (grantee, action), privileges in sorted(changes.items()):
             privileges = _all_or(privileges, kind, grantee, action, before, after)
             sql = f"{prefix} {_statement(action, privileges, kind.upper(), grantee)}"
-            script.add(sql, Phase.FLAGS, 0, f"default privileges {name}: {action} {', '.join(privileges)} {grantee}")
+            verb = f"{action} {', '.join(privileges)} {'to' if action.startswith('grant') else 'from'} {grantee}"
+            script.add(sql, Phase.FLAGS, 0, f"default privileges {name}: {verb}")
     return script
 
 
