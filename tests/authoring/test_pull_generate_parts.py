@@ -121,3 +121,16 @@ def test_column_properties_go_back_to_the_types_own_and_comments_on_supabase_tab
     comment = {"name": "policy p on storage.objects", "target": "POLICY p on storage.objects", "text": "x"}
     script = ddl(snap(), snap(comments=[{**comment, "writable": True, "platform": True}]))
     assert script.steps == [] and "postgres does not own" in script.unsupported[0]
+
+
+def test_a_domain_whose_default_and_checks_changed_is_altered_in_place() -> None:
+    above = {"sql": "CONSTRAINT above CHECK ((VALUE > 0))", "ident": "above", "valid": True}
+    small = {"sql": "CONSTRAINT small CHECK ((VALUE < 10)) NOT VALID", "ident": "small", "valid": False}
+    have = domain(constraints=[above], default="1")
+    want = domain(constraints=[small], not_null=True)
+    assert sqls(types(snap(user_types=[have]), snap(user_types=[want]))) == [
+        "ALTER DOMAIN public.positive DROP DEFAULT",
+        "ALTER DOMAIN public.positive SET NOT NULL",
+        "ALTER DOMAIN public.positive DROP CONSTRAINT above",
+        "ALTER DOMAIN public.positive ADD CONSTRAINT small CHECK ((VALUE < 10)) NOT VALID",
+    ]

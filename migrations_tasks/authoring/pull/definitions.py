@@ -59,6 +59,32 @@ def _definition(item: Mapping[str, Any]) -> Any:
     return {k: v for k, v in item.items() if k not in ("oid", "name")}
 
 
+def _alter_domain(name: str, have: Mapping[str, Any], want: Mapping[str, Any], script: Script) -> bool:
+    """Add ALTER DOMAIN for a domain whose default, NOT NULL or constraints changed; False if more changed."""
+    same = ("kind", "base", "collation")
+    if want.get("kind") == "m":
+        return True
+    if want.get("kind") != "d" or any(have.get(k) != want.get(k) for k in same):
+        return False
+    key, alter = _oid(want), f"ALTER DOMAIN {name}"
+    if have.get("default") != want.get("default"):
+        default = "DROP DEFAULT" if want.get("default") is None else f"SET DEFAULT {want['default']}"
+        script.add(f"{alter} {default}", Phase.TYPE, key, f"set the default of domain {name}")
+    before = {str(c["sql"]): c for c in have.get("constraints") or []}
+    after = {str(c["sql"]): c for c in want.get("constraints") or []}
+    named = any(c.get("not_null") for c in [*before.values(), *after.values()])
+    if not named and bool(have.get("not_null")) != bool(want.get("not_null")):
+        verb = "SET" if want.get("not_null") else "DROP"
+        script.add(f"{alter} {verb} NOT NULL", Phase.TYPE, key, f"{verb.lower()} NOT NULL on domain {name}")
+    for sql, constraint in before.items():
+        if sql not in after:
+            script.add(f"{alter} DROP CONSTRAINT {constraint['ident']}", Phase.TYPE, key, f"change domain {name}")
+    for sql in after:
+        if sql not in before:
+            script.add(f"{alter} ADD {sql}", Phase.TYPE, key, f"change domain {name}")
+    return True
+
+
 def types(source: Snapshot, target: Snapshot) -> Script:
     """Return the statements for composite types, domains and range types."""
     script = Script()
@@ -66,7 +92,7 @@ def types(source: Snapshot, target: Snapshot) -> Script:
     for name, item in want.items():
         if name not in have:
             _create_type(name, item, script)
-        elif _definition(have[name]) != _definition(item) and item.get("kind") != "m":
+        elif _definition(have[name]) != _definition(item) and not _alter_domain(name, have[name], item, script):
             script.unsupported.append(
                 f"{_KIND.get(str(item.get('kind')), 'type')} {name}: its definition differs; "
                 "change it by hand (inv db.new NAME)"
