@@ -134,3 +134,13 @@ def test_a_domain_whose_default_and_checks_changed_is_altered_in_place() -> None
         "ALTER DOMAIN public.positive DROP CONSTRAINT above",
         "ALTER DOMAIN public.positive ADD CONSTRAINT small CHECK ((VALUE < 10)) NOT VALID",
     ]
+
+
+def test_an_event_trigger_is_made_with_its_tags_and_state_after_the_functions() -> None:
+    value = {"event": "ddl_command_end", "enabled": "A", "function": "public.on_ddl()", "tags": ["CREATE TABLE"]}
+    script = ddl(snap(), snap({"event triggers": {"log_ddl": value}}))
+    assert sqls(script) == [
+        "CREATE EVENT TRIGGER log_ddl ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION public.on_ddl()",
+        "ALTER EVENT TRIGGER log_ddl ENABLE ALWAYS",
+    ]
+    assert sqls(ddl(snap({"event triggers": {"log_ddl": value}}), snap())) == ["DROP EVENT TRIGGER log_ddl"]

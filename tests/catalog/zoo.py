@@ -338,6 +338,13 @@ CASES = (
         "database",
         in_dump=False,
     ),
+    Case(
+        "event-trigger-created",
+        "create function public.on_ddl() returns event_trigger language plpgsql as $$ begin null; end $$; "
+        "create event trigger log_ddl on ddl_command_end when tag in ('CREATE TABLE', 'ALTER TABLE') "
+        "execute function public.on_ddl(); alter event trigger log_ddl enable always",
+        "log_ddl",
+    ),
     # settings (not in pg_dump)
     Case("role-setting", "alter role authenticated set statement_timeout = '20s'", "authenticated", in_dump=False),
     Case("role-setting-anon", "alter role anon set statement_timeout = '1s'", "anon", in_dump=False),

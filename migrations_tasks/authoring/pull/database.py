@@ -131,6 +131,34 @@ def default_privileges(source: Snapshot, target: Snapshot) -> Script:
     return script
 
 
+_EVENT_STATES = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS", "O": "ENABLE"}
+
+
+def _event_trigger(name: str, value: Mapping[str, Any]) -> str:
+    tags = value.get("tags") or []
+    when = f" WHEN TAG IN ({', '.join(quote_literal(str(t)) for t in tags)})" if tags else ""
+    return f"CREATE EVENT TRIGGER {name} ON {value['event']}{when} EXECUTE FUNCTION {value['function']}"
+
+
+def event_triggers(source: Snapshot, target: Snapshot) -> Script:
+    """Return CREATE, ALTER (enabled state) and DROP EVENT TRIGGER, after the functions they call."""
+    script = Script()
+    have, want = source.parts.get("event triggers") or {}, target.parts.get("event triggers") or {}
+    for name, value in sorted(want.items()):
+        before = have.get(name)
+        if before is not None and {**before, "enabled": ""} != {**value, "enabled": ""}:
+            script.add(f"DROP EVENT TRIGGER {name}", Phase.FLAGS, 0, f"replace event trigger {name}")
+            before = None
+        if before is None:
+            script.add(_event_trigger(name, value), Phase.FLAGS, 0, f"create event trigger {name}")
+        if (before or {}).get("enabled", "O") != value.get("enabled", "O"):
+            state = _EVENT_STATES.get(str(value.get("enabled")), "ENABLE")
+            script.add(f"ALTER EVENT TRIGGER {name} {state}", Phase.FLAGS, 0, f"set the state of event trigger {name}")
+    for name in sorted(set(have) - set(want)):
+        script.drop(f"DROP EVENT TRIGGER {name}", "trigger", 0, f"drop event trigger {name}")
+    return script
+
+
 def _settings(value: Any) -> dict[str, str]:
     return dict(str(entry).partition("=")[::2] for entry in value or [])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...catalog import Snapshot
 from .attributes import attributes, invalid_indexes
-from .database import database_settings, default_privileges, publications
+from .database import database_settings, default_privileges, event_triggers, publications
 from .definitions import collations, rules, statistics, types
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
 from .properties import properties
@@ -55,6 +55,7 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         publications(source, target),
         default_privileges(source, target),
         database_settings(source, target),
+        event_triggers(source, target),
     ):
         script.extend(part)
     script.unsupported += invalid_indexes(target)
