@@ -39,6 +39,8 @@ def _types_sql(user: str) -> str:
         FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid AND k.contype IN ('c', 'n'))"""
     return f"""'user_types', (SELECT coalesce(json_agg(json_build_object('name', format('%I.%I', n.nspname, t.typname),
       'oid', t.oid::bigint, 'kind', t.typtype,
+      'attribute_idents', (SELECT json_agg(quote_ident(a.attname) ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
       'attributes', (SELECT json_agg(format('%I %s%s', a.attname, format_type(a.atttypid, a.atttypmod),
           CASE WHEN a.attcollation <> at.typcollation THEN (SELECT format(' COLLATE %I.%I', cn.nspname, co.collname)
             FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace

@@ -144,3 +144,24 @@ def test_an_event_trigger_is_made_with_its_tags_and_state_after_the_functions() 
         "ALTER EVENT TRIGGER log_ddl ENABLE ALWAYS",
     ]
     assert sqls(ddl(snap({"event triggers": {"log_ddl": value}}), snap())) == ["DROP EVENT TRIGGER log_ddl"]
+
+
+def test_a_composite_is_altered_when_its_kept_attributes_keep_their_order_and_refused_otherwise() -> None:
+    def pair(*attributes: str) -> dict[str, Any]:
+        idents = [a.split(" ")[0] for a in attributes]
+        return {
+            "name": "public.pair",
+            "oid": 30001,
+            "kind": "c",
+            "attributes": list(attributes),
+            "attribute_idents": idents,
+        }
+
+    have = pair("a integer", "b text", "c integer")
+    assert sqls(types(snap(user_types=[have]), snap(user_types=[pair("a integer", "b bigint", "d text")]))) == [
+        "ALTER TYPE public.pair ALTER ATTRIBUTE b TYPE bigint",
+        "ALTER TYPE public.pair DROP ATTRIBUTE c",
+        "ALTER TYPE public.pair ADD ATTRIBUTE d text",
+    ]
+    middle = types(snap(user_types=[have]), snap(user_types=[pair("a integer", "d text", "b text", "c integer")]))
+    assert middle.steps == [] and middle.unsupported[0].startswith("type public.pair: its definition differs")

@@ -59,11 +59,33 @@ def _definition(item: Mapping[str, Any]) -> Any:
     return {k: v for k, v in item.items() if k not in ("oid", "name")}
 
 
-def _alter_domain(name: str, have: Mapping[str, Any], want: Mapping[str, Any], script: Script) -> bool:
-    """Add ALTER DOMAIN for a domain whose default, NOT NULL or constraints changed; False if more changed."""
+def _alter_composite(name: str, have: Mapping[str, Any], want: Mapping[str, Any], script: Script) -> bool:
+    """Add ALTER TYPE ... DROP / ADD / ALTER ATTRIBUTE when the kept attributes keep their order and new ones
+    come last; False otherwise (a type used by a table column is refused by PostgreSQL in the rehearsal)."""
+    old = dict(zip(have.get("attribute_idents") or [], have.get("attributes") or []))
+    new = dict(zip(want.get("attribute_idents") or [], want.get("attributes") or []))
+    kept = [a for a in old if a in new]
+    if list(new)[: len(kept)] != kept:
+        return False
+    key = _oid(want)
+    for ident in old:
+        if ident not in new:
+            script.add(f"ALTER TYPE {name} DROP ATTRIBUTE {ident}", Phase.TYPE, key, f"change type {name}")
+        elif old[ident] != new[ident]:
+            kind = str(new[ident])[len(str(ident)) + 1 :]
+            script.add(f"ALTER TYPE {name} ALTER ATTRIBUTE {ident} TYPE {kind}", Phase.TYPE, key, f"change type {name}")
+    for ident in list(new)[len(kept) :]:
+        script.add(f"ALTER TYPE {name} ADD ATTRIBUTE {new[ident]}", Phase.TYPE, key, f"change type {name}")
+    return True
+
+
+def _alter_in_place(name: str, have: Mapping[str, Any], want: Mapping[str, Any], script: Script) -> bool:
+    """Add ALTER DOMAIN (or ALTER TYPE for a composite) for what changed in place; False if it cannot be."""
     same = ("kind", "base", "collation")
     if want.get("kind") == "m":
         return True
+    if want.get("kind") == "c" and have.get("kind") == "c":
+        return _alter_composite(name, have, want, script)
     if want.get("kind") != "d" or any(have.get(k) != want.get(k) for k in same):
         return False
     key, alter = _oid(want), f"ALTER DOMAIN {name}"
@@ -92,7 +114,7 @@ def types(source: Snapshot, target: Snapshot) -> Script:
     for name, item in want.items():
         if name not in have:
             _create_type(name, item, script)
-        elif _definition(have[name]) != _definition(item) and not _alter_domain(name, have[name], item, script):
+        elif _definition(have[name]) != _definition(item) and not _alter_in_place(name, have[name], item, script):
             script.unsupported.append(
                 f"{_KIND.get(str(item.get('kind')), 'type')} {name}: its definition differs; "
                 "change it by hand (inv db.new NAME)"
