@@ -165,3 +165,8 @@ def test_a_composite_is_altered_when_its_kept_attributes_keep_their_order_and_re
     ]
     middle = types(snap(user_types=[have]), snap(user_types=[pair("a integer", "d text", "b text", "c integer")]))
     assert middle.steps == [] and middle.unsupported[0].startswith("type public.pair: its definition differs")
+
+
+def test_a_role_setting_is_refused_with_its_reason() -> None:
+    script = database_settings(snap(), snap({"settings": {"role authenticated": ["statement_timeout=20s"]}}))
+    assert script.steps == [] and script.unsupported[0].startswith("settings of role authenticated: db.pull does not")
