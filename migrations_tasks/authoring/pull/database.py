@@ -96,10 +96,7 @@ def _default_entries(
 
 
 def _all_or(privileges: list[str], kind: str, grantee: str, action: str, before: Entries, after: Entries) -> list[str]:
-    """Return ``["ALL"]`` for a grantee that gets every privilege or loses them all, else ``privileges``.
-
-    ALL also covers MAINTAIN (PostgreSQL 17+), which is not compared, so the server's own set is given or taken.
-    """
+    """Return ``["ALL"]`` for a grantee given or losing every privilege (MAINTAIN follows the server)."""
     every = set(_OWNER_DEFAULTS.get(kind, ()))
     if action == "revoke" and not any(g == grantee for g, _ in after):
         return ["ALL"]

@@ -60,8 +60,7 @@ def _definition(item: Mapping[str, Any]) -> Any:
 
 
 def _alter_composite(name: str, have: Mapping[str, Any], want: Mapping[str, Any], script: Script) -> bool:
-    """Add ALTER TYPE ... DROP / ADD / ALTER ATTRIBUTE when the kept attributes keep their order and new ones
-    come last; False otherwise (a type used by a table column is refused by PostgreSQL in the rehearsal)."""
+    """Add ALTER TYPE ... ATTRIBUTE statements if kept attributes keep their order (ADD only appends), else False."""
     old = dict(zip(have.get("attribute_idents") or [], have.get("attributes") or []))
     new = dict(zip(want.get("attribute_idents") or [], want.get("attributes") or []))
     kept = [a for a in old if a in new]
