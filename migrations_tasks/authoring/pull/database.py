@@ -17,7 +17,8 @@ from ...sql import quote_literal
 from .grants import _changes, _entries, _statement
 from .steps import Phase, Script
 
-#: Roles whose default privileges postgres may not change on hosted Supabase (it cannot SET ROLE to them).
+#: Roles whose default privileges postgres may not change on hosted Supabase (it cannot SET ROLE to them), with
+#: every other ``supabase_`` role.
 RESERVED_ROLES = frozenset(
     {
         "supabase_admin",
@@ -116,7 +117,7 @@ def default_privileges(source: Snapshot, target: Snapshot) -> Script:
         before = _default_entries(have.get(name), kind, role, global_=global_)
         after = _default_entries(want.get(name), kind, role, global_=global_)
         changes = _changes(before, after)
-        if changes and item.get("role_name") in RESERVED_ROLES:
+        if changes and (item.get("role_name") in RESERVED_ROLES or str(item.get("role_name")).startswith("supabase_")):
             script.unsupported.append(f"default privileges {name}: postgres may not change {role}'s on Supabase")
             continue
         prefix = f"ALTER DEFAULT PRIVILEGES FOR ROLE {role}" + ("" if global_ else f" IN SCHEMA {item['schema']}")
