@@ -91,6 +91,22 @@ def _objects_sql(user: str) -> list[str]:
     ]
 
 
+def type_acls_sql(user: str) -> str:
+    """Return the detail entry of privileges on types and domains, as ``grantee PRIVILEGE`` (the owner's aside)."""
+    entry = (
+        "CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END "
+        "|| ' ' || x.privilege_type || CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END"
+    )
+    return f"""'type_acls', (SELECT coalesce(json_agg(json_build_object('name', format('%I.%I', n.nspname, t.typname),
+      'oid', t.oid::bigint, 'keyword', CASE WHEN t.typtype = 'd' THEN 'DOMAIN' ELSE 'TYPE' END,
+      'acl', (SELECT coalesce(json_agg(DISTINCT {entry}), '[]')
+        FROM aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) x WHERE x.grantee <> t.typowner))), '[]')
+   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+   WHERE {user} AND t.typtype IN ('e', 'c', 'd', 'r', 'm') AND t.typcategory <> 'A'
+     AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+     AND {_not_member("pg_type", "t.oid")})"""
+
+
 def default_acls_sql(writable: str) -> str:
     """Return the detail entry of default privileges: each entry's role, schema, kind and grants (owner's too)."""
     return f"""'default_acls', (SELECT coalesce(json_agg(json_build_object(
@@ -143,4 +159,10 @@ def comments_sql(user: str, writable: str) -> str:
 
 def definitions_sql(user: str, writable: str) -> list[str]:
     """Return every entry of this module for :func:`.detail.detail_sql`."""
-    return [_types_sql(user), *_objects_sql(user), default_acls_sql(writable), comments_sql(user, writable)]
+    return [
+        _types_sql(user),
+        *_objects_sql(user),
+        type_acls_sql(user),
+        default_acls_sql(writable),
+        comments_sql(user, writable),
+    ]

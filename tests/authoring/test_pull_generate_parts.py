@@ -170,3 +170,21 @@ def test_a_composite_is_altered_when_its_kept_attributes_keep_their_order_and_re
 def test_a_role_setting_is_refused_with_its_reason() -> None:
     script = database_settings(snap(), snap({"settings": {"role authenticated": ["statement_timeout=20s"]}}))
     assert script.steps == [] and script.unsupported[0].startswith("settings of role authenticated: db.pull does not")
+
+
+def test_owners_are_set_by_kind_of_object_and_type_privileges_granted_per_grantee() -> None:
+    from migrations_tasks.authoring.pull.attributes import owners
+    from migrations_tasks.authoring.pull.grants import grants
+
+    have = {"app.t": "postgres", "function app.f()": "postgres", "type app.d": "postgres", "schema app": "postgres"}
+    want = {name: "service_role" for name in have}
+    domain_item = {"name": "app.d", "kind": "d"}
+    assert sqls(owners(snap({"owners": have}), snap({"owners": want}, user_types=[domain_item]))) == [
+        "ALTER TABLE app.t OWNER TO service_role",
+        "ALTER ROUTINE app.f() OWNER TO service_role",
+        "ALTER SCHEMA app OWNER TO service_role",
+        "ALTER DOMAIN app.d OWNER TO service_role",
+    ]
+    mood = {"name": "public.mood", "oid": 30001, "keyword": "TYPE"}
+    script = grants(snap(type_acls=[{**mood, "acl": ["PUBLIC USAGE"]}]), snap(type_acls=[{**mood, "acl": []}]))
+    assert sqls(script) == ["REVOKE USAGE ON TYPE public.mood FROM PUBLIC"]

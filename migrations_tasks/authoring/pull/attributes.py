@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...catalog import Snapshot
+from ...sql import quote_ident
 from .steps import Phase, Script
 
 _STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
@@ -128,3 +129,27 @@ def invalid_indexes(target: Snapshot) -> list[str]:
         for name, state in sorted((target.parts.get("index state") or {}).items())
         if isinstance(state, dict) and state.get("valid") is False
     ]
+
+
+def _owned(name: str, domains: set[str]) -> str:
+    """Return the ALTER target of an ``owners`` part key: a relation, ``function f(args)``, ``type t``, ``schema s``."""
+    kind, _, rest = name.partition(" ")
+    if kind == "function":
+        return f"ROUTINE {rest}"
+    if kind == "type":
+        return f"{'DOMAIN' if rest in domains else 'TYPE'} {rest}"
+    if kind == "schema":
+        return f"SCHEMA {rest}"
+    return f"TABLE {name}"
+
+
+def owners(source: Snapshot, target: Snapshot) -> Script:
+    """Return ALTER ... OWNER TO for objects whose owner differs (``source``: the catalog after a rehearsal)."""
+    script = Script()
+    have, want = source.parts.get("owners") or {}, target.parts.get("owners") or {}
+    domains = {name for name, item in target.items("user_types").items() if item.get("kind") == "d"}
+    for name, owner in sorted(want.items()):
+        if name in have and have[name] != owner:
+            sql = f"ALTER {_owned(name, domains)} OWNER TO {quote_ident(str(owner))}"
+            script.add(sql, Phase.OWNER, 1, f"set the owner of {name} to {owner}")
+    return script

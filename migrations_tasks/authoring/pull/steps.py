@@ -22,6 +22,7 @@ class Phase(enum.IntEnum):
     CREATE = 40  # new objects, in the target's creation order
     CHANGE = 50  # changed objects: defaults, functions, views, replaced constraints, indexes, triggers, policies
     FLAGS = 60  # row level security, trigger states, sequence ownership
+    OWNER = 65  # schema grants a new owner needs, then owners (before the grants that assume them)
     GRANT = 70
     DROP = 90  # objects the target lacks; the key orders them (dependants first)
 
