@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import core
+from .definitions import definitions_sql
 from .schemas import user_schema_condition
 
 #: Categories whose objects carry grants, and the GRANT keyword of each.
@@ -21,13 +22,6 @@ GRANTED = {
     "functions": "FUNCTION",
     "schema_grants": "SCHEMA",
 }
-#: The objects whose comments db.pull compares (``pg_identify_object`` types; COMMENT ON takes them upper-cased,
-#: but for columns, whose type is "table column").
-COMMENTED = (
-    "('table', 'table column', 'view', 'materialized view', 'function', 'procedure', 'schema', 'type', 'sequence', "
-    "'index')"
-)
-_COMMENT_KIND = "CASE o.type WHEN 'table column' THEN 'COLUMN' ELSE upper(o.type) END"
 SEQUENCE_FIELDS = ("type", "start", "increment", "min", "max", "cache", "cycle", "owned_by")
 
 _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -83,6 +77,7 @@ def _columns_sql() -> str:
     """Return an expression: the JSON array of table ``c``'s columns with their quoted names and type ids."""
     return f"""(SELECT coalesce(json_agg(json_build_object(
         'name', a.attname, 'ident', quote_ident(a.attname), 'default_oid', d.oid::bigint,
+        'local', a.attislocal, 'type_storage', t.typstorage,
         'type_oid', et.oid::bigint, 'array', t.oid <> et.oid,
         'elem', format('%I.%I', etn.nspname, et.typname),
         'collation', CASE WHEN a.attcollation <> t.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname)
@@ -97,6 +92,13 @@ def _columns_sql() -> str:
       JOIN pg_catalog.pg_namespace etn ON etn.oid = et.typnamespace
       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"""
+
+
+#: The parents of table ``c`` other than a partitioned one, in order.
+_INHERITS = """(SELECT json_agg(format('%I.%I', pn.nspname, pc.relname) ORDER BY i.inhseqno)
+        FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+        JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+        WHERE i.inhrelid = c.oid AND NOT c.relispartition)"""
 
 
 def _relations_sql(user: str) -> list[str]:
@@ -126,7 +128,8 @@ def _relations_sql(user: str) -> list[str]:
       'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()},
       'replica', c.relreplident, 'replica_index', (SELECT quote_ident(ri.relname) FROM pg_catalog.pg_index i
         JOIN pg_catalog.pg_class ri ON ri.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident),
-      'options', (SELECT coalesce(json_agg(o ORDER BY o), '[]') FROM unnest(c.reloptions) o))), '[]')
+      'options', (SELECT coalesce(json_agg(o ORDER BY o), '[]') FROM unnest(c.reloptions) o),
+      'of_type', CASE WHEN c.reloftype <> 0 THEN c.reloftype::regtype::text END, 'inherits', {_INHERITS})), '[]')
    FROM {_CLS} WHERE c.relkind IN ('r', 'p', 'f') AND {user} AND {not_ext})""",
         f"""'sequences', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
       'type', format_type(s.seqtypid, NULL), 'start', s.seqstart::text, 'increment', s.seqincrement::text,
@@ -175,7 +178,9 @@ def _objects_sql(user: str) -> list[str]:
         f"""'functions', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%I.%I(%s)', n.nspname, f.proname, pg_get_function_identity_arguments(f.oid)),
       'oid', f.oid::bigint, 'kind', f.prokind, 'arguments', pg_get_function_arguments(f.oid),
-      'result', pg_get_function_result(f.oid), 'acl', {_acl("f.proacl", "f", "f.proowner")})), '[]')
+      'result', pg_get_function_result(f.oid), 'acl', {_acl("f.proacl", "f", "f.proowner")},
+      'implicit', EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_proc'::regclass
+        AND d.objid = f.oid AND d.refclassid = 'pg_type'::regclass AND d.deptype = 'i'))), '[]')
    FROM pg_catalog.pg_proc f JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
    WHERE f.prokind IN ('f', 'p', 'w') AND {user} AND {_not_member("pg_proc", "f.oid")})""",
         f"""'enums', (SELECT coalesce(json_agg(json_build_object('name', format('%I.%I', n.nspname, ty.typname),
@@ -200,21 +205,15 @@ def _objects_sql(user: str) -> list[str]:
 
 
 def _properties_sql(user: str) -> list[str]:
-    """Return the detail entries of publication membership and comments (not in the drift check)."""
+    """Return the detail entry of publication membership (not in the drift check)."""
     return [
         f"""'publications', (SELECT coalesce(json_agg(json_build_object(
       'name', format('%s: %s', quote_ident(pub.pubname), {_REL}), 'pub', quote_ident(pub.pubname),
-      'table', {_REL})), '[]')
+      'table', {_REL}, 'filter', pg_catalog.pg_get_expr(pr.prqual, pr.prrelid),
+      'columns', (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = pr.prrelid AND a.attnum = ANY(pr.prattrs)))), '[]')
    FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pub ON pub.oid = pr.prpubid
    JOIN {_CLS} ON c.oid = pr.prrelid WHERE {user})""",
-        f"""'comments', (SELECT coalesce(json_agg(json_build_object(
-      'name', format('%s %s', {_COMMENT_KIND}, o.identity),
-      'text', d.description, 'relation', CASE WHEN d.classoid = 'pg_class'::regclass THEN
-        (SELECT format('%I.%I', n.nspname, c.relname) FROM {_CLS} WHERE c.oid = d.objoid) END)), '[]')
-   FROM pg_catalog.pg_description d CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) o
-   WHERE o.type IN {COMMENTED} AND d.objoid >= 16384
-     AND CASE WHEN o.type = 'schema' THEN {user.replace("n.nspname", "o.identity")}
-              ELSE {user.replace("n.nspname", "o.schema")} END)""",
     ]
 
 
@@ -224,5 +223,6 @@ def detail_sql(schemas: Sequence[str] = (), ignore: Sequence[str] = ()) -> str:
     attached = "n.nspname IN (" + ", ".join(f"'{s}'" for s in core.ATTACHED_SCHEMAS) + ")"
     function_user = user_schema_condition("fn.nspname", schemas, ignore)
     parts = [*_relations_sql(user), *_table_parts_sql(user, attached, function_user), *_objects_sql(user)]
-    parts += _properties_sql(user)
+    writable = f"({user} OR {attached})"
+    parts += [*_properties_sql(user), *definitions_sql(user, writable)]
     return "json_build_object(\n " + ",\n ".join(parts) + "\n)"

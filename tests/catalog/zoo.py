@@ -268,6 +268,106 @@ CASES = (
         "todos_stats",
     ),
     Case("collation-created", 'create collation public.bytes from "C"', "public.bytes"),
+    # what db.pull writes from the parts, in combinations
+    Case(
+        "comment-rule",
+        "create rule todos_no_delete as on delete to public.todos do instead nothing; "
+        "comment on rule todos_no_delete on public.todos is 'kept'",
+        "todos_no_delete",
+    ),
+    Case(
+        "domain-not-valid",
+        "create domain public.positive as int default 1 not null; "
+        "alter domain public.positive add constraint small check (value < 10) not valid",
+        "public.positive",
+    ),
+    Case(
+        "domain-column",
+        "create domain public.email as text check (value like '%@%'); "
+        "alter table public.profiles add column email public.email",
+        "email",
+    ),
+    Case(
+        "composite-column",
+        'create type public.pair as (a int, b text collate "C"); alter table public.todos add column pair public.pair',
+        "pair",
+    ),
+    Case(
+        "typed-table-options",
+        "create type public.pair as (a int, b int); "
+        "create table public.pairs of public.pair (a with options not null default 0, primary key (a))",
+        "public.pairs",
+    ),
+    Case(
+        "table-inherits-check",
+        "create table public.base_log (at timestamptz not null default now(), check (at > '2000-01-01')); "
+        "create table public.todo_log (todo bigint) inherits (public.base_log)",
+        "public.todo_log",
+    ),
+    Case(
+        "default-privileges-global",
+        "alter default privileges for role postgres revoke execute on functions from public",
+        "default privilege",
+    ),
+    Case(
+        "statistics-target",
+        "create statistics public.todos_stats (ndistinct) on user_id, done from public.todos; "
+        "alter statistics public.todos_stats set statistics 500",
+        "todos_stats",
+    ),
+    Case(
+        "publication-via-root",
+        "create publication app_changes with (publish_via_partition_root = true, publish = 'insert, update')",
+        "app_changes",
+    ),
+    Case(
+        "table-storage-and-logged",
+        "alter table public.todos set unlogged; alter table public.todos set (fillfactor = 80)",
+        "persistence",
+    ),
+    Case(
+        "collation-column",
+        "create collation public.posix (provider = libc, lc_collate = 'C', lc_ctype = 'POSIX'); "
+        "create table public.tags (name text collate public.posix primary key)",
+        "public.posix",
+    ),
+    Case(
+        "default-privileges-grant-option",
+        "alter default privileges in schema public grant select on tables to pg_read_all_data with grant option",
+        "default privilege",
+    ),
+    Case(
+        "comment-domain-constraint",
+        "create domain public.positive as int constraint above check (value > 0); "
+        "comment on domain public.positive is 'above zero'; "
+        "comment on constraint above on domain public.positive is 'strict'",
+        "public.positive",
+    ),
+    Case(
+        "comment-statistics",
+        "create statistics public.todos_stats on user_id, done from public.todos; "
+        "comment on statistics public.todos_stats is 'planner'",
+        "todos_stats",
+    ),
+    Case(
+        "table-clustered-new",
+        "create table public.notes (id int primary key, body text); cluster public.notes using notes_pkey",
+        "public.notes",
+    ),
+    Case(
+        "database-setting-custom",
+        "do $$ begin execute format('alter database %I set default_text_search_config = %L', current_database(), "
+        "'pg_catalog.simple'); end $$",
+        "database",
+        in_dump=False,
+    ),
+    Case(
+        "event-trigger-created",
+        "create function public.on_ddl() returns event_trigger language plpgsql as $$ begin null; end $$; "
+        "create event trigger log_ddl on ddl_command_end when tag in ('CREATE TABLE', 'ALTER TABLE') "
+        "execute function public.on_ddl(); alter event trigger log_ddl enable always",
+        "log_ddl",
+    ),
     Case(
         "aggregate-changed",
         "drop aggregate public.total(int); "

@@ -7,6 +7,9 @@ of the DDL leaves behind (see :mod:`.proof`), so new objects' default privileges
 from __future__ import annotations
 
 from ...catalog import Snapshot
+from .attributes import attributes, invalid_indexes
+from .database import database_settings, default_privileges, event_triggers, publications
+from .definitions import collations, rules, statistics, types
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
 from .properties import properties
 from .steps import Script
@@ -35,7 +38,9 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
     script = Script()
     for part in (
         schemas_and_extensions(source, target),
+        collations(source, target),
         enums(source, target),
+        types(source, target),
         sequences(source, target, gone),
         tables(source, target, barriers(source, target)),
         table_parts(source, target, gone),
@@ -44,6 +49,14 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         triggers(source, target, gone),
         policies(source, target, gone),
         properties(source, target, gone),
+        attributes(source, target),
+        rules(source, target, gone),
+        statistics(source, target, gone),
+        publications(source, target),
+        default_privileges(source, target),
+        database_settings(source, target),
+        event_triggers(source, target),
     ):
         script.extend(part)
+    script.unsupported += invalid_indexes(target)
     return script

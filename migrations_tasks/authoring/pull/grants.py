@@ -76,7 +76,18 @@ def grants(source: Snapshot, target: Snapshot) -> Script:
                 statement = _statement(action, privileges, target_sql, grantee)
                 script.add(statement, Phase.GRANT, oid, statement.lower())
     _column_grants(source, target, script)
+    _type_grants(source, target, script)
     return script
+
+
+def _type_grants(source: Snapshot, target: Snapshot, script: Script) -> None:
+    """Add GRANT and REVOKE USAGE on types and domains both catalogs have."""
+    have, want = source.items("type_acls"), target.items("type_acls")
+    for name in sorted(set(have) & set(want)):
+        changes = _changes(_entries(grant_set(have[name])), _entries(grant_set(want[name])))
+        for (grantee, action), privileges in sorted(changes.items()):
+            statement = _statement(action, privileges, f"{want[name]['keyword']} {name}", grantee)
+            script.add(statement, Phase.GRANT, int(want[name].get("oid") or 0), statement.lower())
 
 
 def _has_column(snapshot: Snapshot, table: str, column: str) -> bool:

@@ -197,6 +197,8 @@ def functions(source: Snapshot, target: Snapshot) -> Script:
     have, want = source.items("functions"), target.items("functions")
     for name, item in want.items():
         create = str(item["definition"]).rstrip()
+        if item.get("implicit"):  # a range type's constructor: made with its type
+            continue
         if name not in have:
             script.add(create, Phase.CREATE, _oid(item), f"create {_routine(item).lower()} {name}")
         elif _changed(source, target, "functions", name):
@@ -205,7 +207,7 @@ def functions(source: Snapshot, target: Snapshot) -> Script:
                 script.add(f"DROP {_routine(before)} {name}", Phase.CHANGE, _oid(item), f"replace {name}")
             script.add(create, Phase.CHANGE, _oid(item), f"replace {_routine(item).lower()} {name}")
     for name, item in have.items():
-        if name not in want:
+        if name not in want and not item.get("implicit"):
             script.drop(f"DROP {_routine(item)} {name}", "function", _oid(item), f"drop {name}")
     return script
 

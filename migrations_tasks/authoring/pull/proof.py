@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ... import untrusted
@@ -24,11 +24,12 @@ from ...errors import MigrationFailed, SqlError
 from ...history.migrations import LocalMigrations, Migration, MigrationFileName, parse_file
 from ...secret import Secret
 from ...verify.throwaway import connect
+from .attributes import owners
 from .generate import ddl
 from .grants import grants
 from .properties import identity_options
 from .script import statements_sql
-from .steps import Script, Step
+from .steps import Phase, Script, Step
 
 
 class Unproven(Exception):
@@ -157,11 +158,18 @@ def _first_line(sql: str) -> str:
 def generate(
     bench: Workbench, source: Snapshot, target: Snapshot, *, down: bool = False, include_drops: bool
 ) -> Generated:
-    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then the grants that remain."""
+    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then owners and grants that remain."""
     script: Script = ddl(source, target)
     runs = script.runs(include_drops)
     what = "its down SQL" if down else "the migration"
     rehearsed = bench.rehearse(statements_sql(runs), what) if runs else source
+    owned = owners(rehearsed, target).steps  # before the grants: a new owner takes the old one's privileges
+    if owned:  # a new owner needs CREATE on the schema first
+        schema = [
+            replace(s, phase=Phase.OWNER, key=0) for s in grants(rehearsed, target).steps if " ON SCHEMA " in s.sql
+        ]
+        runs = Script([*runs, *schema, *owned]).ordered()
+        rehearsed = bench.rehearse(statements_sql(runs), what)
     after = [*grants(rehearsed, target).steps, *identity_options(rehearsed, target).steps]
     steps = Script([*runs, *after]).ordered()
     return Generated(steps, script.commented(include_drops), script.unsupported)

@@ -19,26 +19,62 @@ from .steps import Phase, Script
 _REPLICA = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
 
 
+def _member(item: Mapping[str, Any]) -> str:
+    """Return a publication member as ADD TABLE writes it: the table, its column list and its row filter."""
+    text = str(item["table"])
+    if item.get("columns"):
+        text += f" ({item['columns']})"
+    if item.get("filter") is not None:
+        text += f" WHERE ({item['filter']})"
+    return text
+
+
 def _publications(source: Snapshot, target: Snapshot, gone: Collection[str], script: Script) -> None:
     have, want = source.items("publications"), target.items("publications")
+    dropped = set(source.parts.get("publications") or {}) - set(target.parts.get("publications") or {})
     for name, item in sorted(want.items()):
-        if name not in have:
-            sql = f"ALTER PUBLICATION {item['pub']} ADD TABLE {item['table']}"
+        before = have.get(name)
+        if before is not None and (before.get("columns"), before.get("filter")) != (
+            item.get("columns"),
+            item.get("filter"),
+        ):
+            sql = f"ALTER PUBLICATION {item['pub']} DROP TABLE {item['table']}"
+            script.add(sql, Phase.FLAGS, 0, f"change the columns or rows {item['pub']} publishes of {item['table']}")
+        if before is None or (before.get("columns"), before.get("filter")) != (item.get("columns"), item.get("filter")):
+            sql = f"ALTER PUBLICATION {item['pub']} ADD TABLE {_member(item)}"
             script.add(sql, Phase.FLAGS, 0, f"add {item['table']} to publication {item['pub']}")
     for name, item in sorted(have.items()):
-        if name not in want and item.get("table") not in gone:
+        if name not in want and item.get("table") not in gone and item.get("pub") not in dropped:
             sql = f"ALTER PUBLICATION {item['pub']} DROP TABLE {item['table']}"
             script.add(sql, Phase.FLAGS, 0, f"remove {item['table']} from publication {item['pub']}")
+
+
+def _unwritable(name: str, item: Mapping[str, Any]) -> str:
+    """Return why a comment cannot be written, or ""."""
+    if item.get("platform"):
+        return f"comment {name}: COMMENT ON needs the table's owner, and postgres does not own Supabase's tables"
+    if not item.get("writable"):
+        return f"comment {name}: db.pull does not write comments on this kind of object"
+    return ""
 
 
 def _comments(source: Snapshot, target: Snapshot, gone: Collection[str], script: Script) -> None:
     have, want = source.items("comments"), target.items("comments")
     for name, item in sorted(want.items()):
-        if have.get(name, {}).get("text") != item.get("text"):
-            script.add(f"COMMENT ON {name} IS {quote_literal(str(item['text']))}", Phase.FLAGS, 0, f"comment on {name}")
+        if have.get(name, {}).get("text") == item.get("text"):
+            continue
+        if _unwritable(name, item):
+            script.unsupported.append(_unwritable(name, item))
+            continue
+        sql = f"COMMENT ON {item['target']} IS {quote_literal(str(item['text']))}"
+        script.add(sql, Phase.FLAGS, 0, f"comment on {item['target']}")
     for name, item in sorted(have.items()):
-        if name not in want and item.get("relation") not in gone:
-            script.add(f"COMMENT ON {name} IS NULL", Phase.FLAGS, 0, f"remove the comment on {name}")
+        if name in want or item.get("relation") in gone:
+            continue
+        if _unwritable(name, item):
+            script.unsupported.append(_unwritable(name, item))
+            continue
+        script.add(f"COMMENT ON {item['target']} IS NULL", Phase.FLAGS, 0, f"remove the comment on {item['target']}")
 
 
 def _table(name: str, want: Mapping[str, Any], have: Mapping[str, Any], script: Script) -> None:

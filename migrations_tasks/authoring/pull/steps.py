@@ -22,12 +22,14 @@ class Phase(enum.IntEnum):
     CREATE = 40  # new objects, in the target's creation order
     CHANGE = 50  # changed objects: defaults, functions, views, replaced constraints, indexes, triggers, policies
     FLAGS = 60  # row level security, trigger states, sequence ownership
+    OWNER = 65  # schema grants a new owner needs, then owners (before the grants that assume them)
     GRANT = 70
     DROP = 90  # objects the target lacks; the key orders them (dependants first)
 
 
 #: Drops by category: what depends on others goes first.
 DROP_RANK = {
+    "publication": 0,
     "view": 1,
     "policy": 2,
     "trigger": 3,
@@ -39,6 +41,7 @@ DROP_RANK = {
     "function": 9,
     "sequence": 10,
     "enum": 11,
+    "type": 11,
     "extension": 12,
     "schema": 13,
 }

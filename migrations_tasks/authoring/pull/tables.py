@@ -48,6 +48,19 @@ def _inline(table_oid: int, default_oid: int, barriers: Sequence[int]) -> bool:
     return not any(table_oid < b < default_oid for b in barriers)
 
 
+def _typed_options(columns: Sequence[Mapping[str, Any]], late: Sequence[Mapping[str, Any]]) -> str:
+    """Return the column options of a typed table (``OF type (c WITH OPTIONS NOT NULL ...)``), or ""."""
+    defs = []
+    for column in columns:
+        options = [f"DEFAULT {column['default']}"] if column.get("default") is not None and column not in late else []
+        if column.get("not_null"):
+            named = column.get("not_null_name")
+            options.append(f"CONSTRAINT {named} NOT NULL" if named else "NOT NULL")
+        if options:
+            defs.append(f"{column['ident']} WITH OPTIONS {' '.join(options)}")
+    return " (\n    " + ",\n    ".join(defs) + "\n)" if defs else ""
+
+
 def _create_table(name: str, table: Item, barriers: Sequence[int], script: Script) -> None:
     """Add the CREATE TABLE of a table the source lacks (defaults made later are set in their own step)."""
     oid = _oid(table)
@@ -60,9 +73,14 @@ def _create_table(name: str, table: Item, barriers: Sequence[int], script: Scrip
     unlogged = "UNLOGGED " if table.get("persistence") == "u" else ""
     if table.get("parent"):
         body = f"PARTITION OF {table['parent']} {table.get('bound') or 'DEFAULT'}"
+    elif table.get("of_type"):
+        body = f"OF {table['of_type']}{_typed_options(columns, late)}"
     else:
-        defs = [column_definition(c, with_default=c not in late) for c in columns]
+        local = [c for c in columns if c.get("local", True)]
+        defs = [column_definition(c, with_default=c not in late) for c in local]
         body = "(\n    " + ",\n    ".join(defs) + "\n)" if defs else "()"
+        if table.get("inherits"):
+            body += f" INHERITS ({', '.join(str(p) for p in table['inherits'])})"
         if table.get("partkey"):
             body += f" PARTITION BY {table['partkey']}"
     script.add(f"CREATE {unlogged}TABLE {name} {body}", Phase.CREATE, oid, f"create table {name}")
