@@ -101,7 +101,8 @@ def diff(
     PostgreSQL started for this run); no live database is read. See docs/declarative.md.
 
     Exit 0 written (or nothing to do, or --dry-run); 1 no proven migration (nothing is written), a probable
-    rename to decide, or a schema file that does not build; 2 a bad file or --name; 3 could not run.
+    rename to decide, or a schema file that does not build; 2 a bad --name; 3 a file that does not parse, or
+    could not run.
     """
     from ..authoring.diff.render import render_diff
     from ..authoring.diff.run import DiffOptions
