@@ -24,10 +24,7 @@ create function public.is_short(value text) returns boolean language sql immutab
     "20_tables.sql": ZOO["20_tables.sql"]
     .replace("mood public.mood\n", "mood public.mood,\n  pinned boolean not null default false\n")
     .replace("using ((select auth.uid()) = owner)", "using ((select auth.uid()) = owner and not pinned)")
-    .replace(
-        "revoke insert, update, delete, truncate, references, trigger on public.notes from anon;",
-        "revoke insert, update, delete, truncate, references, trigger on public.notes from anon;\ngrant select on app.boards to authenticated;",
-    )
+    + "grant select on app.boards to authenticated;\n"
     + "alter table public.notes add constraint notes_body_short check (public.is_short(body));\n",
     "30_views.sql": ZOO["30_views.sql"]
     .replace("security_invoker = true", "security_invoker = false")
