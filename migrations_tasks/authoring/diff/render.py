@@ -49,6 +49,12 @@ def _say_changes(say: Say, result: DiffResult) -> None:
         say(f"  {flagged(change)}")
     for warning in result.proof.warnings:
         say(f"warning: {escape(warning)}")
+    losing = [c for c in result.proof.changes if c.startswith(("drop table ", "drop column "))]
+    if losing:
+        say(
+            f"warning: it drops {len(losing)} table(s) or column(s) the schema files lack, with their rows: "
+            "the files are the truth (declare them to keep them)."
+        )
 
 
 def _say_proof(say: Say, result: DiffResult) -> None:
