@@ -33,7 +33,8 @@ from .sources import SCHEMAS_DIR, declared, parse_schema, schema_files
 
 def _worded(line: str) -> str:
     """Return a difference line with its sides named for this comparison."""
-    return line.replace(ONLY_DATABASE, "only in supabase/schemas").replace(ONLY_MIGRATIONS, "only in the migrations")
+    line = line.replace(ONLY_DATABASE, "only in supabase/schemas").replace(ONLY_MIGRATIONS, "only in the migrations")
+    return line.replace(" in database", " in supabase/schemas")
 
 
 def schemas_differences(
