@@ -138,3 +138,17 @@ def test_data_and_renames_in_a_schema_file_are_reported_as_caveats(sandbox: Sand
     assert result.status is DiffStatus.WRITTEN
     assert [c.split(": ", 1)[0].rsplit("/", 1)[-1] for c in result.caveats] == ["10_t.sql:2", "10_t.sql:3"]
     assert "insert" not in result.proof.text.lower()
+
+
+def test_a_column_declared_between_others_is_refused_with_what_to_do(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    work = Declarative(sandbox, tmp_path)
+    work.write({"10_t.sql": "create table public.items (id int primary key, body text);\n"})
+    assert work.diff("init").status is DiffStatus.WRITTEN
+    work.write({"10_t.sql": "create table public.items (id int primary key, title text, body text);\n"})
+    refused = work.diff("middle")
+    assert refused.status is DiffStatus.UNPROVEN and refused.exit_code == 1
+    assert any(
+        "column order public.items" in line and "in supabase/schemas" in line for line in refused.proof.remaining
+    )
+    assert "declare new columns at the end" in refused.proof.hint
+    assert len(list(work.migrations.glob("*.sql"))) == 1

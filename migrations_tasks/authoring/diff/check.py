@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from ...catalog import ONLY_DATABASE, ONLY_MIGRATIONS, compare
+from ...catalog import compare
 from ...config.settings import Settings, load_settings
 from ...errors import EXIT_FAILED, MigrationsTasksError
 from ...history.migrations import LocalMigrations, load
@@ -28,13 +28,8 @@ from ...progress import Notify, quiet
 from ...wording import SCHEMAS_AHEAD
 from ..pull.proof import Unproven
 from .build import benches
+from .results import worded
 from .sources import SCHEMAS_DIR, declared, parse_schema, schema_files
-
-
-def _worded(line: str) -> str:
-    """Return a difference line with its sides named for this comparison."""
-    line = line.replace(ONLY_DATABASE, "only in supabase/schemas").replace(ONLY_MIGRATIONS, "only in the migrations")
-    return line.replace(" in database", " in supabase/schemas")
 
 
 def schemas_differences(
@@ -47,7 +42,7 @@ def schemas_differences(
     schema = parse_schema(schema_files(supabase_dir), supabase_dir / SCHEMAS_DIR)
     try:
         with benches(local, schema, settings, say) as built:
-            return [_worded(d.describe()) for d in compare(built.history.snapshot(), built.declared)]
+            return [worded(d.describe()) for d in compare(built.history.snapshot(), built.declared)]
     except Unproven as exc:
         raise MigrationsTasksError(
             f"Cannot compare supabase/schemas with the migrations: {exc.message}.", hint=exc.hint or None

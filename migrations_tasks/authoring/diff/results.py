@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...catalog import ONLY_DATABASE, ONLY_MIGRATIONS
 from ...errors import EXIT_FAILED, EXIT_OK
 from ...wording import TextEnum
 from ..pull.results import PullResult
@@ -40,3 +41,16 @@ class DiffResult:
     def exit_code(self) -> int:
         """Return 0 when written, printed or nothing differs; 1 when nothing proven came out or a rename is asked."""
         return EXIT_FAILED if self.status in (DiffStatus.UNPROVEN, DiffStatus.DECIDE) else EXIT_OK
+
+
+#: What to do when the only thing left is the order of a table's columns.
+COLUMN_ORDER_HINT = (
+    "A migration can only add a column last (PostgreSQL cannot insert one between others): declare new "
+    "columns at the end of their table, or write the change by hand (make the table again) with inv db.new NAME."
+)
+
+
+def worded(line: str) -> str:
+    """Return a difference line with its sides named for this comparison: the migrations and supabase/schemas."""
+    line = line.replace(ONLY_DATABASE, "only in supabase/schemas").replace(ONLY_MIGRATIONS, "only in the migrations")
+    return line.replace(" in database", " in supabase/schemas")

@@ -29,7 +29,7 @@ from ..pull.run import PullOptions, prove_on
 from .build import benches
 from .publications import publications
 from .renames import probable_renames
-from .results import DiffResult, DiffStatus
+from .results import COLUMN_ORDER_HINT, DiffResult, DiffStatus, worded
 from .sources import SCHEMAS_DIR, caveats, parse_schema, schema_files
 
 DEFAULT_NAME = "declarative_schema"
@@ -94,7 +94,9 @@ def diff(
             result.status = DiffStatus.WRITTEN
     except Unproven as exc:
         result.status = DiffStatus.UNPROVEN
-        proof.problem, proof.remaining, proof.hint = exc.message, exc.remaining, exc.hint
+        proof.problem, proof.remaining, proof.hint = exc.message, [worded(r) for r in exc.remaining], exc.hint
+        if any("column order" in line for line in exc.remaining):
+            proof.hint = COLUMN_ORDER_HINT
     finally:
         proof.seconds = time.perf_counter() - started
     return result
