@@ -13,12 +13,9 @@ from .snapshot import Snapshot
 
 #: What the comparison leaves out; printed by the commands that rely on it (docs/drift.md).
 NOT_COMPARED = (
-    "owners of functions, types and schemas",
-    "privileges on types and domains",
-    "the definitions of collations, conversions, operators, operator classes and families, text search "
-    "objects, aggregates and casts (only whether they exist)",
-    "security labels",
-    "secret options of foreign servers, and user mappings",
+    "the members of operator classes and families (their operators and support functions)",
+    "security labels of objects without a schema (roles, databases)",
+    "secret options of foreign servers, and the options of user mappings (never read)",
     "settings of roles other than anon, authenticated, service_role, authenticator and postgres",
 )
 
@@ -89,7 +86,7 @@ def _without_maintain(entry: str) -> str:
 
 def _comparable(part: str, value: Any) -> Any:
     """Return a part's value as compared: privilege lists without MAINTAIN."""
-    if part == "default privileges" and isinstance(value, list):
+    if part in ("default privileges", "type privileges") and isinstance(value, list):
         return sorted(_without_maintain(str(v)) for v in value)
     return value
 
@@ -119,6 +116,10 @@ _LABELS = {
     "foreign servers": "foreign server",
     "extensions": "extension",
     "other objects": "object",
+    "owners": "owner of",
+    "type privileges": "privileges on type",
+    "security labels": "security label",
+    "user mappings": "user mapping",
 }
 
 

@@ -24,7 +24,7 @@ WRITABLE_PLATFORM_SCHEMAS = ATTACHED_SCHEMAS
 SETTABLE_ROLES = ("anon", "authenticated", "service_role", "authenticator", "postgres")
 #: Parts whose objects the core snapshot reports as added or removed: only a changed value counts here.
 EXISTENCE_ELSEWHERE = frozenset(
-    {"table properties", "column properties", "index state", "column order", "owners", "extensions"}
+    {"table properties", "column properties", "index state", "column order", "owners", "extensions", "type privileges"}
 )
 
 
@@ -36,7 +36,7 @@ def _not_member(catalog: str, oid: str) -> str:
 
 
 def _shape_parts(user: str, user_or_attached: str) -> dict[str, str]:
-    """Return the SQL of each part about types, comments, column order and owners."""
+    """Return the SQL of each part about types, comments, column order, owners and type privileges."""
     return {
         "types": f"""SELECT format('%I.%I', n.nspname, t.typname), json_build_object('kind', t.typtype,
        'base', CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
@@ -70,7 +70,27 @@ def _shape_parts(user: str, user_or_attached: str) -> dict[str, str]:
   FROM {_CLS} WHERE {user} AND c.relkind IN ('r', 'p')""",
         "owners": f"""SELECT format('%I.%I', n.nspname, c.relname),
        to_json(pg_catalog.pg_get_userbyid(c.relowner)::text)
-  FROM {_CLS} WHERE {user} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')""",
+  FROM {_CLS} WHERE {user} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+UNION ALL
+SELECT format('function %I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)),
+       to_json(pg_catalog.pg_get_userbyid(p.proowner)::text)
+  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+ WHERE {user} AND {_not_member("pg_proc", "p.oid")}
+UNION ALL
+SELECT format('type %I.%I', n.nspname, t.typname), to_json(pg_catalog.pg_get_userbyid(t.typowner)::text)
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE {user} AND t.typtype IN ('e', 'c', 'd', 'r', 'm') AND t.typcategory <> 'A'
+   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+   AND {_not_member("pg_type", "t.oid")}
+UNION ALL
+SELECT format('schema %I', n.nspname), to_json(pg_catalog.pg_get_userbyid(n.nspowner)::text)
+  FROM pg_catalog.pg_namespace n WHERE {user}""",
+        "type privileges": f"""SELECT format('%I.%I', n.nspname, t.typname),
+       {_ACL.format(acl="coalesce(t.typacl, acldefault('T', t.typowner))")}
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE {user} AND t.typtype IN ('e', 'c', 'd', 'r', 'm') AND t.typcategory <> 'A'
+   AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+   AND {_not_member("pg_type", "t.oid")}""",
     }
 
 
@@ -171,24 +191,53 @@ SELECT format('%I: tables in schema %I', p.pubname, n.nspname), 'true'::json
   FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
  WHERE """
         + _not_member("pg_foreign_server", "s.oid"),
+        "security labels": f"""SELECT format('%s %s (%s)', o.type, o.identity, l.provider), to_json(l.label)
+  FROM pg_catalog.pg_seclabel l CROSS JOIN LATERAL pg_catalog.pg_identify_object(l.classoid, l.objoid, l.objsubid) o
+  JOIN pg_catalog.pg_namespace n ON n.nspname = o.schema WHERE {user}""",
+        "user mappings": """SELECT format('for %s on server %s', CASE WHEN m.umuser = 0 THEN 'PUBLIC'
+       ELSE quote_ident(pg_get_userbyid(m.umuser)) END, quote_ident(s.srvname)), 'true'::json
+  FROM pg_catalog.pg_user_mapping m JOIN pg_catalog.pg_foreign_server s ON s.oid = m.umserver""",
         "extensions": """SELECT quote_ident(e.extname), json_build_object('version', e.extversion,
        'schema', e.extnamespace::regnamespace::text) FROM pg_catalog.pg_extension e""",
-        "other objects": f"""SELECT format('%s %s', o.type, o.identity), 'true'::json
-  FROM (SELECT 'pg_collation'::regclass AS classid, x.oid, x.collnamespace AS nsp FROM pg_catalog.pg_collation x
-        UNION ALL SELECT 'pg_conversion'::regclass, x.oid, x.connamespace FROM pg_catalog.pg_conversion x
-        UNION ALL SELECT 'pg_operator'::regclass, x.oid, x.oprnamespace FROM pg_catalog.pg_operator x
-        UNION ALL SELECT 'pg_opclass'::regclass, x.oid, x.opcnamespace FROM pg_catalog.pg_opclass x
-        UNION ALL SELECT 'pg_opfamily'::regclass, x.oid, x.opfnamespace FROM pg_catalog.pg_opfamily x
-        UNION ALL SELECT 'pg_ts_config'::regclass, x.oid, x.cfgnamespace FROM pg_catalog.pg_ts_config x
-        UNION ALL SELECT 'pg_ts_dict'::regclass, x.oid, x.dictnamespace FROM pg_catalog.pg_ts_dict x
-        UNION ALL SELECT 'pg_proc'::regclass, x.oid, x.pronamespace FROM pg_catalog.pg_proc x WHERE x.prokind = 'a')
+        "other objects": f"""SELECT format('%s %s', o.type, o.identity), m.def
+  FROM (SELECT 'pg_collation'::regclass AS classid, x.oid, x.collnamespace AS nsp, json_build_object(
+          'provider', x.collprovider, 'deterministic', x.collisdeterministic, 'collate', x.collcollate,
+          'ctype', x.collctype) AS def FROM pg_catalog.pg_collation x
+        UNION ALL SELECT 'pg_conversion'::regclass, x.oid, x.connamespace, json_build_object(
+          'from', pg_catalog.pg_encoding_to_char(x.conforencoding),
+          'to', pg_catalog.pg_encoding_to_char(x.contoencoding),
+          'function', x.conproc::regproc::text, 'default', x.condefault) FROM pg_catalog.pg_conversion x
+        UNION ALL SELECT 'pg_operator'::regclass, x.oid, x.oprnamespace, json_build_object(
+          'function', x.oprcode::regproc::text, 'left', x.oprleft::regtype::text, 'right', x.oprright::regtype::text,
+          'commutator', x.oprcom::regoperator::text, 'negator', x.oprnegate::regoperator::text,
+          'restrict', x.oprrest::regproc::text, 'join', x.oprjoin::regproc::text, 'hashes', x.oprcanhash,
+          'merges', x.oprcanmerge) FROM pg_catalog.pg_operator x
+        UNION ALL SELECT 'pg_opclass'::regclass, x.oid, x.opcnamespace, json_build_object(
+          'method', (SELECT am.amname FROM pg_catalog.pg_am am WHERE am.oid = x.opcmethod),
+          'type', x.opcintype::regtype::text, 'default', x.opcdefault) FROM pg_catalog.pg_opclass x
+        UNION ALL SELECT 'pg_opfamily'::regclass, x.oid, x.opfnamespace, json_build_object(
+          'method', (SELECT am.amname FROM pg_catalog.pg_am am WHERE am.oid = x.opfmethod))
+          FROM pg_catalog.pg_opfamily x
+        UNION ALL SELECT 'pg_ts_config'::regclass, x.oid, x.cfgnamespace, json_build_object(
+          'parser', (SELECT p.prsname FROM pg_catalog.pg_ts_parser p WHERE p.oid = x.cfgparser),
+          'mappings', (SELECT json_agg(format('%s: %s', cm.maptokentype,
+            cm.mapdict::regdictionary::text) ORDER BY cm.maptokentype, cm.mapseqno)
+            FROM pg_catalog.pg_ts_config_map cm WHERE cm.mapcfg = x.oid)) FROM pg_catalog.pg_ts_config x
+        UNION ALL SELECT 'pg_ts_dict'::regclass, x.oid, x.dictnamespace, json_build_object(
+          'template', (SELECT t.tmplname FROM pg_catalog.pg_ts_template t WHERE t.oid = x.dicttemplate),
+          'options', x.dictinitoption) FROM pg_catalog.pg_ts_dict x
+        UNION ALL SELECT 'pg_proc'::regclass, x.oid, x.pronamespace, (SELECT json_build_object(
+          'kind', g.aggkind, 'transition', g.aggtransfn::regproc::text, 'final', g.aggfinalfn::regproc::text,
+          'combine', g.aggcombinefn::regproc::text, 'state', g.aggtranstype::regtype::text, 'initial', g.agginitval)
+          FROM pg_catalog.pg_aggregate g WHERE g.aggfnoid = x.oid) FROM pg_catalog.pg_proc x WHERE x.prokind = 'a')
        AS m JOIN pg_catalog.pg_namespace n ON n.oid = m.nsp
   CROSS JOIN LATERAL pg_catalog.pg_identify_object(m.classid, m.oid, 0) o
  WHERE {user} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep WHERE dep.classid = m.classid
        AND dep.objid = m.oid AND dep.deptype = 'e')
 UNION ALL
-SELECT format('cast %s', o.identity), 'true'::json FROM pg_catalog.pg_cast k
-  CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_cast'::regclass, k.oid, 0) o
+SELECT format('cast %s', o.identity), json_build_object('function', CASE WHEN k.castfunc <> 0
+       THEN k.castfunc::regprocedure::text END, 'context', k.castcontext, 'method', k.castmethod)
+  FROM pg_catalog.pg_cast k CROSS JOIN LATERAL pg_catalog.pg_identify_object('pg_cast'::regclass, k.oid, 0) o
  WHERE k.oid >= 16384 AND {_not_member("pg_cast", "k.oid")}""",
     }
 

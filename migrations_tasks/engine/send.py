@@ -174,7 +174,8 @@ def ledger_versions(ctx: Context, versions: Sequence[str], *, wait: bool, reques
     """
     lock = f"{ledger.lock_sql(ctx.settings.lock_wait_seconds)};\n" if wait else ""
     if wait and request:
-        lock = _request_wait_sql(request, ctx.settings.lock_wait_seconds) + lock
+        what = "the request that carried them"
+        lock = f"{wait_until_idle_sql(running_sql(request), ctx.settings.lock_wait_seconds, what)};\n{lock}"
     probe = (
         f"{lock}SELECT coalesce(json_agg(version::text), '[]'::json) AS found FROM {ledger.TABLE} "
         f"WHERE version::text = ANY({text_array(list(versions))})"
@@ -195,9 +196,9 @@ def ledger_versions(ctx: Context, versions: Sequence[str], *, wait: bool, reques
     return {str(v) for v in found} if isinstance(found, list) else set()
 
 
-def _request_wait_sql(tag: str, seconds: float) -> str:
-    """Return a statement that waits until no other session runs the request ``tag`` (else raises LOCK_BUSY)."""
-    running = running_sql(tag)
+def wait_until_idle_sql(running: str, seconds: float, what: str) -> str:
+    """Return a statement that waits until ``running`` (a condition on pg_stat_activity) is false, else raises
+    LOCK_BUSY saying ``what`` is still running: the one wait before a settle reads the catalog."""
     return (
         "DO $mt_wait$\nBEGIN\n"
         f"  FOR i IN 1..{max(1, int(seconds * 5))} LOOP\n"
@@ -207,10 +208,8 @@ def _request_wait_sql(tag: str, seconds: float) -> str:
         "  END LOOP;\n"
         "  PERFORM pg_catalog.pg_stat_clear_snapshot();\n"
         f"  IF {running} THEN\n"
-        f"    RAISE EXCEPTION 'the request that carried them is still running after {seconds:g}s' "
-        f"USING ERRCODE = '{ledger.LOCK_BUSY}';\n"
-        "  END IF;\n"
-        "END $mt_wait$;\n"
+        f"    RAISE EXCEPTION '{what} is still running after {seconds:g}s' USING ERRCODE = '{ledger.LOCK_BUSY}';\n"
+        "  END IF;\nEND $mt_wait$"
     )
 
 

@@ -23,13 +23,12 @@ from dataclasses import dataclass
 
 from ..errors import AmbiguousWriteError, MigrationsTasksError, QueryTimeoutError, SqlError
 from ..history.lease import TAG_MARK
-from ..history.ledger import LOCK_BUSY
 from ..history.migrations import Migration
 from ..sql import quote_literal
 from .context import Context
 from .events import Event, EventKind
 from .lease import Lease
-from .send import TIMEOUT_HINT, Write, deliver
+from .send import TIMEOUT_HINT, Write, deliver, wait_until_idle_sql
 
 
 @dataclass(frozen=True)
@@ -82,18 +81,7 @@ def idle_sql(held: Lease, seconds: float) -> str:
         "EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid <> pg_catalog.pg_backend_pid() "
         f"AND state <> 'idle' AND position({quote_literal(f'{TAG_MARK} {held.holder} ')} IN query) > 0)"
     )
-    return (
-        "DO $mt_wait$\nBEGIN\n"
-        f"  FOR i IN 1..{max(1, int(seconds * 5))} LOOP\n"
-        "    PERFORM pg_catalog.pg_stat_clear_snapshot();\n"
-        f"    EXIT WHEN NOT {running};\n"
-        "    PERFORM pg_catalog.pg_sleep(0.2);\n"
-        "  END LOOP;\n"
-        "  PERFORM pg_catalog.pg_stat_clear_snapshot();\n"
-        f"  IF {running} THEN\n"
-        f"    RAISE EXCEPTION 'the statement is still running after {seconds:g}s' USING ERRCODE = '{LOCK_BUSY}';\n"
-        "  END IF;\nEND $mt_wait$"
-    )
+    return wait_until_idle_sql(running, seconds, "the statement")
 
 
 def repeatable(text: str) -> str | None:

@@ -200,7 +200,7 @@ def test_nothing_to_pull_reads_once_and_writes_nothing(live: Live) -> None:
         "Nothing to pull: the live schema matches what the 4 migrations build, in what db.pull compares"
         in result.stdout
     )
-    assert "not compared: owners of functions, types and schemas" in result.stdout
+    assert "not compared: the members of operator classes" in result.stdout
     assert "(1 request to" in result.stdout
     assert live.files() == before
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from conftest import Project, SandboxProcess
+from conftest import Project, SandboxFactory, SandboxProcess, fresh_project
 from hostile import apply_all, out_of_band
 from zoo import CASES, Case
 
@@ -36,7 +36,7 @@ def admin_url(sandbox: SandboxProcess, project: Project) -> str:
 def schema_dump(url: str) -> str:
     """Return ``pg_dump --schema-only``, without the lines that change at every run."""
     done = subprocess.run(
-        [str(binaries() / "pg_dump"), "--schema-only", "--no-owner", f"--dbname={url}"],
+        [str(binaries() / "pg_dump"), "--schema-only", f"--dbname={url}"],
         capture_output=True,
         text=True,
         check=True,
@@ -57,10 +57,25 @@ def run_change(project: Project, sql: str, fails: bool) -> None:
         assert status == 201 or fails, (statement, body)
 
 
+#: The flags of the sandbox that changes to the cluster run on, apart from every other test's.
+OWN_CLUSTER = ("--latency-ms", "0")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_a_change_pg_dump_shows_is_named_by_the_one_comparison(
-    case: Case, project: Project, sandbox: SandboxProcess
+    case: Case, sandbox_factory: SandboxFactory, sandbox: SandboxProcess
 ) -> None:
+    server = sandbox_factory(*OWN_CLUSTER) if case.undo else sandbox
+    for project in fresh_project(server):
+        try:
+            compared(case, project, server)
+        finally:
+            if case.undo:
+                out_of_band(project, case.undo)
+
+
+def compared(case: Case, project: Project, sandbox: SandboxProcess) -> None:
+    """Make the change; the comparison must name it, and pg_dump must show it (unless it cannot)."""
     apply_all(project, EXAMPLES)
     if case.setup:
         out_of_band(project, case.setup)

@@ -30,8 +30,7 @@ def pulled(project: Project, sandbox: SandboxProcess, directory: Path) -> tuple[
 
 #: Role settings belong to the cluster, which the sandbox's projects and its throwaway databases share; on
 #: Supabase each project has its own. The catalog zoo covers them.
-SHARED_CLUSTER = {"role-setting", "role-setting-anon"}
-PULLED = [c for c in CASES if c.id not in SHARED_CLUSTER]
+PULLED = [c for c in CASES if not c.undo]
 
 
 @pytest.mark.parametrize("case", PULLED, ids=[c.id for c in PULLED])

@@ -23,6 +23,9 @@ class Case:
     setup: str = ""
     #: The change is a statement that fails (and leaves something behind).
     fails: bool = False
+    #: It changes the cluster, which the sandbox's projects share (role settings): run on a sandbox of its
+    #: own, then put back with this SQL.
+    undo: str = ""
 
 
 CASES = (
@@ -177,6 +180,26 @@ CASES = (
     Case("domain-created", "create domain public.short_text as text check (length(value) < 10)", "public.short_text"),
     Case("range-created", "create type public.float_range as range (subtype = float8)", "public.float_range"),
     Case("composite-created", "create type public.point2 as (x float8, y float8)", "public.point2"),
+    Case(
+        "function-owner",
+        "alter function app.f() owner to service_role",
+        "owner of function app.f()",
+        setup="create schema app; grant create on schema app to service_role; "
+        "create function app.f() returns int language sql as $$ select 1 $$",
+    ),
+    Case(
+        "type-privilege-revoked",
+        "revoke usage on type public.mood from public",
+        "privileges on type public.mood",
+        setup="create type public.mood as enum ('ok')",
+    ),
+    Case("schema-owner", "create schema app; alter schema app owner to service_role", "app"),
+    Case(
+        "table-owner",
+        "alter table app.t owner to service_role",
+        "owner of app.t",
+        setup="create schema app; grant create on schema app to service_role; create table app.t (id int)",
+    ),
     # sequences
     Case("sequence-created", "create sequence public.ticket_seq start 100", "ticket_seq"),
     Case(
@@ -245,9 +268,34 @@ CASES = (
         "todos_stats",
     ),
     Case("collation-created", 'create collation public.bytes from "C"', "public.bytes"),
+    Case(
+        "aggregate-changed",
+        "drop aggregate public.total(int); "
+        "create aggregate public.total(int) (sfunc = int4pl, stype = int, initcond = '1')",
+        "aggregate public.total",
+        setup="create aggregate public.total(int) (sfunc = int4pl, stype = int, initcond = '0')",
+    ),
+    Case(
+        "text-search-mapping",
+        "alter text search configuration public.simple_en alter mapping for word with simple",
+        "public.simple_en",
+        setup="create text search configuration public.simple_en (copy = english)",
+    ),
     # settings (not in pg_dump)
-    Case("role-setting", "alter role authenticated set statement_timeout = '20s'", "authenticated", in_dump=False),
-    Case("role-setting-anon", "alter role anon set statement_timeout = '1s'", "anon", in_dump=False),
+    Case(
+        "role-setting",
+        "alter role authenticated set statement_timeout = '20s'",
+        "authenticated",
+        in_dump=False,
+        undo="alter role authenticated set statement_timeout = '8s'",
+    ),
+    Case(
+        "role-setting-anon",
+        "alter role anon set statement_timeout = '1s'",
+        "anon",
+        in_dump=False,
+        undo="alter role anon set statement_timeout = '3s'",
+    ),
     Case(
         "database-setting",
         "do $$ begin execute format('alter database %I set lock_timeout = %L', current_database(), '5s'); end $$",

@@ -163,12 +163,13 @@ def test_after_the_server_refused_the_form_every_step_goes_alone() -> None:
 
 
 def test_a_tagged_batch_names_itself_in_its_first_statement_and_the_wait_for_it_is_valid_sql() -> None:
-    from migrations_tasks.engine.send import _request_wait_sql
+    from migrations_tasks.engine.batch import running_sql
+    from migrations_tasks.engine.send import wait_until_idle_sql
 
     tag = "ab" * 16
     batch = batch_request([one("1", "select 1")], tag)
     assert batch.sql.startswith(f"/* migrations-tasks request {tag} */\n")
-    wait = _request_wait_sql(tag, 60)
+    wait = wait_until_idle_sql(running_sql(tag), 60, "the request")
     assert parser.parse_sql(batch.sql) and parser.parse_sql(wait) and parser.parse_plpgsql_json(wait)
     with pytest.raises(ValueError, match="letters and digits"):
         batch_request([one("1", "select 1")], "x'; drop table t; --")
