@@ -21,3 +21,7 @@ class TextEnum(str, enum.Enum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+#: What db.check and db.diff --check say when a schema file changed without its migration.
+SCHEMAS_AHEAD = "supabase/schemas is ahead of the migrations: run `inv db.diff NAME`"

@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..errors import EXIT_FAILED
 from ..output.reporter import Reporter, table
 from ..untrusted import escape, markdown, markdown_row
-from ..wording import plural
+from ..wording import SCHEMAS_AHEAD, plural
 
 if TYPE_CHECKING:  # status imports the parser; keep `inv --list` from paying for it
     from ..history.status import Comparison, Status
     from .events import Event
     from .results import ApplyResult, Outcome, RepairResult, RollbackResult
 
+#: Difference lines db.check prints when supabase/schemas is ahead (the JSON document has them all).
+MAX_SCHEMA_LINES = 20
 _MARK = {
     "applied": "applied",
     "pending": "PENDING",
@@ -41,9 +44,20 @@ def plan_rows(plan: Comparison) -> list[list[str]]:
     return [[e.version, e.name, _MARK[e.status.value]] for e in plan.entries]
 
 
-def render_check(reporter: Reporter, plan: Comparison, *, requests: int, warnings: Sequence[str], target: str) -> int:
-    """Print a check's result; return its exit code."""
+def render_check(
+    reporter: Reporter,
+    plan: Comparison,
+    *,
+    requests: int,
+    warnings: Sequence[str],
+    target: str,
+    schemas: Sequence[str] | None = None,
+) -> int:
+    """Print a check's result; return its exit code (``schemas``: how supabase/schemas differs from the
+    migrations, None without schema files; any difference is exit 1 at least)."""
     state, code = check_status(plan)
+    if schemas:
+        code = max(code, EXIT_FAILED)
     for warning in warnings:
         reporter.warn(warning)
     from ..history.status import Status
@@ -69,6 +83,7 @@ def render_check(reporter: Reporter, plan: Comparison, *, requests: int, warning
                     for e in plan.entries
                 ],
                 "warnings": list(warnings),
+                **_schemas_document(schemas),
             }
         )
         return code
@@ -85,7 +100,28 @@ def render_check(reporter: Reporter, plan: Comparison, *, requests: int, warning
     reporter.say(f"\n{verdict} ({summary or 'nothing'}; {plural(requests, 'request')} to {target})")
     for entry in plan.conflicts:
         reporter.say(f"  {entry.version}: {_explain(entry.status)}")
+    _say_schemas(reporter, schemas)
     return code
+
+
+def _schemas_document(schemas: Sequence[str] | None) -> dict[str, Any]:
+    if schemas is None:
+        return {}
+    return {"schemas": {"status": "ahead" if schemas else "in-sync", "differences": list(schemas)}}
+
+
+def _say_schemas(reporter: Reporter, schemas: Sequence[str] | None) -> None:
+    """Print how supabase/schemas compares with the migrations (nothing without schema files)."""
+    if schemas is None:
+        return
+    if not schemas:
+        reporter.say("supabase/schemas agrees with the migrations.")
+        return
+    reporter.say(f"{SCHEMAS_AHEAD}; {plural(len(schemas), 'difference')}:")
+    for line in schemas[:MAX_SCHEMA_LINES]:
+        reporter.say(f"  {line}")
+    if len(schemas) > MAX_SCHEMA_LINES:
+        reporter.say(f"  ... and {len(schemas) - MAX_SCHEMA_LINES} more")
 
 
 def _github_check(plan: Comparison, state: str, requests: int) -> None:

@@ -6,7 +6,8 @@ A sandbox (embedded PostgreSQL behind the Management API imitation) gets the bas
 pull request adds. The tasks get the sandbox's environment (:func:`~.config.sources.sandbox_environment`):
 no database or drift server named in ``.env`` is reached, and the throwaway databases are an embedded
 PostgreSQL of their own. In GitHub Actions each finding is annotated once (by ``db.plan``) and the plan is the
-step summary. Exit: the highest of the two tasks' codes.
+step summary. With ``supabase/schemas``, the schema files are then compared with the migrations (a schema file
+changed without its migration fails). Exit: the highest of the codes.
 
     python -m migrations_tasks.rehearsal.pull_request [--base origin/main] [--migrations-dir supabase/migrations]
 """
@@ -76,6 +77,12 @@ def lint_and_plan(directory: str, env: dict[str, str], strict: bool = False) -> 
     return max(codes)
 
 
+def check_schemas(directory: str, env: dict[str, str]) -> int:
+    """Fail when supabase/schemas is ahead of the migrations (silent, exit 0, without schema files)."""
+    argv = [sys.executable, "-m", "migrations_tasks.authoring.diff.check", "--migrations-dir", directory]
+    return subprocess.call(argv, env=env)
+
+
 def read_base(base: str, directory: str, target: Path) -> int | None:
     """Write the base's migrations into ``target``; return how many, or None after saying why it cannot."""
     try:
@@ -111,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             if count and invoke("db.apply", "--migrations-dir", str(base_dir), env=env):
                 print(f"error: the migrations of {args.base} do not apply to the sandbox.", file=sys.stderr)
                 return EXIT_CANNOT_RUN
-            return lint_and_plan(args.migrations_dir, env, strict=args.strict)
+            code = lint_and_plan(args.migrations_dir, env, strict=args.strict)
+            return max(code, check_schemas(args.migrations_dir, env))
         finally:
             sandbox.stop()
 

@@ -18,7 +18,11 @@ def namespace(**extra: Any) -> Collection:
     ns.add_collection(Collection.from_module(db), name="db")
     for added in (preflight.lint, preflight.plan):  # db.lint, db.plan
         ns.collections["db"].add_task(added)
-    for authoring_task in (authoring.new, authoring.pull):  # db.new and db.pull: tasks/authoring.py
+    for authoring_task in (
+        authoring.new,
+        authoring.pull,
+        authoring.diff,
+    ):  # db.new, db.pull, db.diff: tasks/authoring.py
         ns.collections["db"].add_task(authoring_task)
     ns.add_collection(Collection.from_module(deploy), name="deploy")
     ns.add_collection(Collection.from_module(sandbox), name="sandbox")

@@ -1,4 +1,5 @@
-"""Authoring tasks: a new migration file (``db.new``) and live changes pulled into one (``db.pull``)."""
+"""Authoring tasks: a new migration file (``db.new``), live changes pulled into one (``db.pull``), the declared
+schema diffed into one (``db.diff``)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,50 @@ def pull(
     with where.session(c) as (reporter, s, local, db):
         result = run_pull(db, local, s, options, notify=reporter.progress)
         code = render_pull(reporter, result)
+    if code:
+        raise Exit(code=code)
+    return result
+
+
+@task(
+    help={
+        "name": "the new migration's name, e.g. add_notes (default: declarative_schema)",
+        "dry_run": "generate and prove the migration, print it, write nothing",
+        "not_renamed": "the columns reported as probable renames are new ones: drop the old and add the new",
+        "migrations_dir": COMMON_HELP["migrations_dir"] + "; the schema files are in schemas/ beside it",
+        **json_help("the report (and, with --dry-run, the file's text: the document holds it as sql)"),
+    },
+    positional=["name"],
+)
+def diff(
+    c: Context,
+    name: str | None = None,
+    dry_run: bool = False,
+    not_renamed: bool = False,
+    migrations_dir: str | None = None,
+    json: bool = False,
+) -> Any:
+    """Write the migration from the migrations' schema to supabase/schemas', proven before it is written.
+
+    Both schemas are built on throwaway databases (MIGRATIONS_DRIFT_DB_URL's server, else an embedded
+    PostgreSQL started for this run); no live database is read. See docs/declarative.md.
+
+    Exit 0 written (or nothing to do, or --dry-run); 1 no proven migration (nothing is written), a probable
+    rename to decide, or a schema file that does not build; 2 a bad --name; 3 a file that does not parse, or
+    could not run.
+    """
+    from ..authoring.diff.render import render_diff
+    from ..authoring.diff.run import DiffOptions
+    from ..authoring.diff.run import diff as run_diff
+    from ..history.migrations import load
+
+    reporter = Reporter(json=json)
+    options = DiffOptions(name=name or "declarative_schema", dry_run=dry_run, not_renamed=not_renamed)
+    with exits(reporter):
+        s = settings(c, require_database=False, migrations_dir=migrations_dir)
+        local = load(s.migrations_dir, s.rollbacks_dir)
+        result = run_diff(local, s, s.migrations_dir.parent, options, notify=reporter.progress)
+        code = render_diff(reporter, result)
     if code:
         raise Exit(code=code)
     return result

@@ -148,13 +148,21 @@ def _run_engine(
 
 @db_task(help=json_help("the table"))
 def check(c: Context, where: Where) -> Any:
-    """Compare local migrations with the project's ledger; exit 1 when some are pending."""
+    """Compare local migrations with the project's ledger; exit 1 when some are pending.
+
+    With supabase/schemas beside the migrations, both schemas are also built on throwaway databases and
+    compared: exit 1 when the schema files are ahead of the migrations (docs/declarative.md).
+    """
+    from ..authoring.diff.check import schemas_differences
     from ..engine import Engine
     from ..engine.render import render_check
 
     with where.session(c, warn=False) as (reporter, s, local, db):
         plan = Engine(db, s).check(local)
-        code = render_check(reporter, plan, requests=db.requests, warnings=local.warnings, target=db.description)
+        schemas = schemas_differences(local, s, s.migrations_dir.parent, reporter.progress)
+        code = render_check(
+            reporter, plan, requests=db.requests, warnings=local.warnings, target=db.description, schemas=schemas
+        )
     if code:
         raise Exit(code=code)
     return plan

@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -60,13 +60,25 @@ def throwaway_database(admin_url: str | None, info: Throwaway) -> Iterator[str]:
     With ``admin_url`` (a running sandbox's ``SANDBOX_DB_URL``) the database is a copy of that server's
     ``supabase_template``; otherwise an embedded sandbox is started in a temporary directory for the run.
     """
+    with throwaway_databases(admin_url, info, 1) as urls:
+        yield urls[0]
+
+
+@contextmanager
+def throwaway_databases(admin_url: str | None, info: Throwaway, count: int) -> Iterator[list[str]]:
+    """Yield the URLs of ``count`` fresh databases on one server (see :func:`throwaway_database`); drop them after.
+
+    ``db.diff`` builds the migrations' schema in one and the declared schema in the other: one embedded
+    server started for both, not two.
+    """
     if admin_url is None:
-        yield from _embedded(info)
+        yield from _embedded(info, count)
         return
-    yield from _copy_of_template(admin_url, info)
+    with ExitStack() as stack:
+        yield [stack.enter_context(contextmanager(_copy_of_template)(admin_url, info)) for _ in range(count)]
 
 
-def _embedded(info: Throwaway) -> Iterator[str]:
+def _embedded(info: Throwaway, count: int) -> Iterator[list[str]]:
     if not sandbox_available():
         raise ConfigError(
             "The drift check needs the embedded PostgreSQL of the sandbox extra.",
@@ -86,10 +98,10 @@ def _embedded(info: Throwaway) -> Iterator[str]:
                 hint=f"Set {ENV_DRIFT_DB_URL} to a running sandbox, or skip the check that needs it "
                 "(db.verify --no-drift).",
             ) from None
-        url = sandbox.create_project()["db_url"]
+        urls = [sandbox.create_project()["db_url"] for _ in range(count)]
         info.where, info.started_server = "an embedded PostgreSQL started for this run", True
         info.seconds_to_start = time.perf_counter() - started
-        yield url
+        yield urls
     finally:
         sandbox.stop()
 

@@ -11,7 +11,7 @@ rolled back, one statement per call so a failure names its statement, and reads 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -155,11 +155,23 @@ def _first_line(sql: str) -> str:
     return line if len(line) <= 120 else line[:117] + "..."
 
 
+#: More DDL from one catalog to another, beside :func:`.generate.ddl`'s (db.diff adds its own this way).
+Extra = Callable[[Snapshot, Snapshot], Script]
+
+
 def generate(
-    bench: Workbench, source: Snapshot, target: Snapshot, *, down: bool = False, include_drops: bool
+    bench: Workbench,
+    source: Snapshot,
+    target: Snapshot,
+    *,
+    down: bool = False,
+    include_drops: bool,
+    extra: Sequence[Extra] = (),
 ) -> Generated:
     """Return the statements from ``source`` to ``target``: DDL, rehearsed, then owners and grants that remain."""
     script: Script = ddl(source, target)
+    for more in extra:
+        script.extend(more(source, target))
     runs = script.runs(include_drops)
     what = "its down SQL" if down else "the migration"
     rehearsed = bench.rehearse(statements_sql(runs), what) if runs else source

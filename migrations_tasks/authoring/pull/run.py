@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -42,10 +43,10 @@ from ...transport.database import Database
 from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
 from ...verify.throwaway import Throwaway, throwaway_database
 from ..new import next_version, normalise_name, taken_versions
-from .proof import Unproven, Workbench, allowed, apply_candidate, candidate, generate, remaining, tolerated
+from .proof import Extra, Unproven, Workbench, allowed, apply_candidate, candidate, generate, remaining, tolerated
 from .record import record
 from .results import PullResult, PullStatus
-from .script import file_text, statement_text, statements_sql, up_text
+from .script import Intro, file_text, pull_intro, statement_text, statements_sql, up_text
 from .warnings import data_warnings, hidden_text_warnings
 
 DEFAULT_NAME = "remote_schema"
@@ -178,12 +179,12 @@ def _prove(
                     hint="Fix that migration first (inv db.verify shows the same in its drift check).",
                 ) from None
             result.migrations_applied = len(applied.migrations)
-            return _prove_on(bench, result, applied, live, options, now, Path(scratch), say)
+            return prove_on(bench, result, applied, live, options, now, Path(scratch), say)
         finally:
             bench.close()
 
 
-def _prove_on(
+def prove_on(
     bench: Workbench,
     result: PullResult,
     applied: LocalMigrations,
@@ -192,18 +193,25 @@ def _prove_on(
     now: datetime,
     scratch: Path,
     say: Notify,
+    intro: Intro = pull_intro,
+    found: str = "pull: {} difference(s) from the live database",
+    extra: Sequence[Extra] = (),
 ) -> Migration | None:
+    """Generate the file from the catalog ``bench`` holds (the migrations applied) to ``live``, apply it, roll
+    it back, compare each time; return it proven (None: nothing to write). ``db.diff`` calls it too, with
+    the declared schema's catalog as ``live``, its own header (``intro``), progress line (``found``) and
+    generators (``extra``)."""
     expected = bench.snapshot()
     initial = compare(expected, live)
     result.differences = [d.describe() for d in initial]
     if not initial:
         return None
-    say(f"pull: {len(initial)} difference(s) from the live database; generating and proving a migration ...")
-    up = generate(bench, expected, live, include_drops=options.include_drops)
+    say(f"{found.format(len(initial))}; generating and proving a migration ...")
+    up = generate(bench, expected, live, include_drops=options.include_drops, extra=extra)
     result.changes = [s.summary for s in up.steps if s.summary]
     result.commented = [f"{statement_text(s)};" for s in up.commented]
     result.warnings = data_warnings(expected, live) + hidden_text_warnings([*up.steps, *up.commented])
-    text = result.text = up_text(result.name, now, up.steps, up.commented, result.warnings)
+    text = result.text = up_text(result.name, now, up.steps, up.commented, result.warnings, intro)
     if up.unsupported:
         raise Unproven("some differences cannot be written as statements", up.unsupported)
     if not up.steps:
@@ -223,7 +231,7 @@ def _prove_on(
     left = remaining(after, live, tolerated(initial, options.include_drops))
     if left:
         raise Unproven("applied on top of the migrations, the generated file leaves differences", left)
-    down = generate(bench, after, expected, down=True, include_drops=True)
+    down = generate(bench, after, expected, down=True, include_drops=True, extra=extra)
     if down.unsupported:
         raise Unproven("its down SQL cannot be generated", down.unsupported)
     result.text = file_text(text, down.steps)

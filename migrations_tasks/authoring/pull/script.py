@@ -7,7 +7,7 @@ without the down block, so the statements the proof applied are the ones the led
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from ... import untrusted
@@ -50,16 +50,32 @@ def _summary(steps: Sequence[Step]) -> list[str]:
     return lines
 
 
-def up_text(
-    name: str, now: datetime, steps: Sequence[Step], commented: Sequence[Step], warnings: Sequence[str] = ()
-) -> str:
-    """Return the migration file up to (not including) its down block (``warnings``: see :mod:`.warnings`)."""
-    stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    header = [
+def pull_intro(name: str, stamp: str) -> list[str]:
+    """Return the first lines of a pulled file's header (``stamp``: when, in UTC)."""
+    return [
         f"-- {untrusted.escape(name)}: changes made in the live database, pulled by inv db.pull on {stamp}.",
         "-- db.pull writes a file only once it is proven on a throwaway database: applied on top of the",
         "-- migrations it leaves no difference from the live schema, and its down SQL restores their schema.",
         "-- The live database is recorded as having applied it (inv db.pull --no-record skips that).",
+    ]
+
+
+#: The first lines of a file's header, from its name and when it was made (``pull_intro``, or db.diff's).
+Intro = Callable[[str, str], list[str]]
+
+
+def up_text(
+    name: str,
+    now: datetime,
+    steps: Sequence[Step],
+    commented: Sequence[Step],
+    warnings: Sequence[str] = (),
+    intro: Intro = pull_intro,
+) -> str:
+    """Return the migration file up to (not including) its down block (``warnings``: see :mod:`.warnings`)."""
+    stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    header = [
+        *intro(name, stamp),
         "--",
         "-- What it does:",
         *_summary(steps),
