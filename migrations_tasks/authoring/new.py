@@ -52,6 +52,16 @@ def next_version(now: datetime, taken: Iterable[str], *, after: str | None = Non
     return moment.strftime(VERSION_FORMAT)
 
 
+def free_version(directory: Path, versions: Iterable[str], now: datetime) -> str:
+    """Return a version no file in ``directory`` takes, newer than every 14-digit one of ``versions``."""
+    try:
+        names = [p.name for p in directory.iterdir()]
+    except OSError:
+        names = []
+    known = [v for v in versions if len(v) == 14 and v.isdigit()]
+    return next_version(now, taken_versions(names), after=max(known, default=None))
+
+
 def file_name(version: str, name: str) -> str:
     """Return the migration's file name."""
     return f"{version}_{name}.sql"

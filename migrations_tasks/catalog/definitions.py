@@ -9,6 +9,7 @@ search_path), so a generator never splits a name to quote its parts. Each entry 
 from __future__ import annotations
 
 from .core import ATTACHED_SCHEMAS
+from .schemas import commented_objects_sql
 
 _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 #: The objects COMMENT ON accepts by their ``pg_identify_object`` type, upper-cased (but for these).
@@ -142,19 +143,7 @@ def comments_sql(user: str, writable: str) -> str:
       'relation', (SELECT format('%I.%I', rn.nspname, rc.relname) FROM pg_catalog.pg_class rc
         JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = {relation}),
       'platform', n.nspname IN ({", ".join(repr(s) for s in ATTACHED_SCHEMAS)}))), '[]')
-   FROM pg_catalog.pg_description d CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) o
-   LEFT JOIN pg_catalog.pg_namespace n ON n.oid = CASE d.classoid
-     WHEN 'pg_catalog.pg_namespace'::regclass THEN d.objoid
-     WHEN 'pg_catalog.pg_policy'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_policy x
-       JOIN pg_catalog.pg_class t ON t.oid = x.polrelid WHERE x.oid = d.objoid)
-     WHEN 'pg_catalog.pg_trigger'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_trigger x
-       JOIN pg_catalog.pg_class t ON t.oid = x.tgrelid WHERE x.oid = d.objoid)
-     WHEN 'pg_catalog.pg_rewrite'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_rewrite x
-       JOIN pg_catalog.pg_class t ON t.oid = x.ev_class WHERE x.oid = d.objoid)
-     ELSE (SELECT s.oid FROM pg_catalog.pg_namespace s WHERE s.nspname = o.schema) END
-  WHERE d.objoid >= 16384 AND d.classoid <> 'pg_catalog.pg_database'::regclass
-    AND ({user} OR ({writable} AND o.type IN ('policy', 'trigger', 'rule'))
-         OR o.type IN ('publication', 'event trigger')))"""
+   {commented_objects_sql(user, writable)})"""
 
 
 def definitions_sql(user: str, writable: str) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .core import ATTACHED_SCHEMAS
-from .schemas import user_schema_condition
+from .schemas import commented_objects_sql, user_schema_condition
 
 _ACL = "(SELECT coalesce(json_agg(a::text ORDER BY a::text), '[]') FROM unnest({acl}) a)"
 _TABLE_ACL = """coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))"""
@@ -51,19 +51,7 @@ def _shape_parts(user: str, user_or_attached: str) -> dict[str, str]:
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_type'::regclass
                    AND d.objid = t.oid AND d.deptype IN ('e', 'i'))""",
         "comments": f"""SELECT format('%s %s', o.type, o.identity), to_json(d.description)
-  FROM pg_catalog.pg_description d CROSS JOIN LATERAL pg_catalog.pg_identify_object(d.classoid, d.objoid, d.objsubid) o
-  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = CASE d.classoid
-    WHEN 'pg_catalog.pg_namespace'::regclass THEN d.objoid
-    WHEN 'pg_catalog.pg_policy'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_policy x
-      JOIN pg_catalog.pg_class t ON t.oid = x.polrelid WHERE x.oid = d.objoid)
-    WHEN 'pg_catalog.pg_trigger'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_trigger x
-      JOIN pg_catalog.pg_class t ON t.oid = x.tgrelid WHERE x.oid = d.objoid)
-    WHEN 'pg_catalog.pg_rewrite'::regclass THEN (SELECT t.relnamespace FROM pg_catalog.pg_rewrite x
-      JOIN pg_catalog.pg_class t ON t.oid = x.ev_class WHERE x.oid = d.objoid)
-    ELSE (SELECT s.oid FROM pg_catalog.pg_namespace s WHERE s.nspname = o.schema) END
- WHERE d.objoid >= 16384 AND d.classoid <> 'pg_catalog.pg_database'::regclass
-   AND ({user} OR ({user_or_attached} AND o.type IN ('policy', 'trigger', 'rule'))
-        OR o.type IN ('publication', 'event trigger'))""",
+  {commented_objects_sql(user, user_or_attached)}""",
         "column order": f"""SELECT format('%I.%I', n.nspname, c.relname),
        (SELECT json_agg(a.attname ORDER BY a.attnum)
        FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)

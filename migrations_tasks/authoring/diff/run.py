@@ -22,7 +22,7 @@ from ...config.settings import Settings
 from ...errors import ConfigError, MigrationFileError
 from ...history.migrations import LocalMigrations
 from ...progress import Notify, quiet
-from ..new import next_version, normalise_name, taken_versions
+from ..new import free_version, normalise_name
 from ..pull.proof import Unproven
 from ..pull.results import PullResult
 from ..pull.run import PullOptions, prove_on
@@ -55,12 +55,6 @@ def diff_intro(name: str, stamp: str) -> list[str]:
     ]
 
 
-def _version(local: LocalMigrations, now: datetime) -> str:
-    names = [p.name for p in local.directory.iterdir()] if local.directory.is_dir() else []
-    known = [m.version for m in local.migrations if len(m.version) == 14 and m.version.isdigit()]
-    return next_version(now, taken_versions(names), after=max(known, default=None))
-
-
 def diff(
     local: LocalMigrations,
     settings: Settings,
@@ -83,7 +77,7 @@ def diff(
     schema = parse_schema(files, supabase_dir / SCHEMAS_DIR)
     proof = PullResult(target="supabase/schemas", name=normalise_name(options.name))
     result = DiffResult(proof, schema_files=[str(f) for f in files], caveats=caveats(schema))
-    proof.version = _version(local, moment)
+    proof.version = free_version(local.directory, (m.version for m in local.migrations), moment)
     try:
         text = _prove(result, local, schema, settings, options, moment, say)
         if text is not None and options.dry_run:

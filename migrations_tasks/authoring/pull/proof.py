@@ -129,6 +129,17 @@ class Workbench:
         """Apply every pending migration of ``local`` through the engine."""
         self.engine.apply(local, include_all=True)
 
+    def apply_history(self, local: LocalMigrations) -> None:
+        """Apply the migrations the proof starts from; one that fails on a fresh database is Unproven."""
+        try:
+            self.apply(local)
+        except MigrationFailed as exc:
+            raise Unproven(
+                f"the migrations do not apply to a fresh database: {exc.version} failed",
+                [exc.message],
+                hint="Fix that migration first (inv db.verify shows the same in its drift check).",
+            ) from None
+
     def roll_back(self, local: LocalMigrations, version: str) -> None:
         """Roll ``version`` back with its down SQL through the engine."""
         self.engine.rollback(local, version=version)
