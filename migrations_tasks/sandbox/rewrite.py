@@ -17,6 +17,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pglast
@@ -224,8 +225,13 @@ def _inner_call(statement: str, inner: dict[str, str]) -> str | None:
     return replacement(parsed[0].stmt)
 
 
+@lru_cache(maxsize=128)
 def rewrite(sql: str) -> Rewritten:
-    """Return the request with the statements supautils refuses or runs as supabase_admin replaced."""
+    """Return the request with the statements supautils refuses or runs as supabase_admin replaced.
+
+    Cached by text: the same catalog reads and migrations come again and again (every snapshot, every
+    throwaway database a proof builds), and parsing them into pglast's nodes costs more than running them.
+    """
     found: list[Replacement] = []
     for start, end, node in statements(sql):
         if node is None:
