@@ -6,7 +6,8 @@
 1. ``python -m build --no-isolation`` makes the sdist and the wheel in a temporary directory with the
    setuptools beside this Python (the locked one in .venv); ``twine check`` checks both; the wheel must hold
    the sandbox's SQL, the stand-in extensions, ``py.typed`` and the LICENSE (so must the sdist).
-2. A fresh virtualenv **outside the repository** gets the pinned pip (requirements/pip.txt), then the wheel
+2. A fresh virtualenv **outside the repository** (made without pip: the pinned pip beside this Python,
+   requirements/pip.txt's, installs into it with ``--python``) gets the wheel
    with the ``sandbox`` extra: pip resolves the wheel's own requirements, each held to the version and hashes
    that requirements/dev.txt pins (``--require-hashes`` with it as constraints), so a requirement the lock
    lacks fails the test and nothing unpinned is installed.
@@ -33,7 +34,6 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PIP_LOCK = ROOT / "requirements" / "pip.txt"
 DEV_LOCK = ROOT / "requirements" / "dev.txt"
 REQUIRED_IN_WHEEL = (
     "migrations_tasks/py.typed",
@@ -84,15 +84,15 @@ def build(work: Path) -> Path:
 
 def install(work: Path, wheel: Path) -> Path:
     started = time.perf_counter()
-    venv.EnvBuilder(with_pip=True).create(work / "venv")
+    venv.EnvBuilder(with_pip=False).create(work / "venv")
     print(f"wheel: fresh virtualenv in {time.perf_counter() - started:.1f}s", flush=True)
     bin_dir = work / "venv" / ("Scripts" if os.name == "nt" else "bin")
-    pip: list[str | Path] = [bin_dir / "python", "-m", "pip", "install", "-q", "--require-hashes"]
-    step("pip install the pinned pip", [*pip, "--no-deps", "-r", PIP_LOCK], cwd=work)
+    # The locked pip beside this Python installs into the fresh one: no pip bootstrapped there to replace.
+    pip: list[str | Path] = [sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "-q"]
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     requirements = work / "requirements.txt"
     requirements.write_text(f"migrations-tasks[sandbox] @ {wheel.as_uri()} --hash=sha256:{digest}\n")
-    locked = [*pip, "-c", DEV_LOCK, "-r", requirements]
+    locked = [*pip, "--require-hashes", "-c", DEV_LOCK, "-r", requirements]
     step("pip install the wheel [sandbox] (its requirements as the lock pins them)", locked, cwd=work)
     return bin_dir
 
