@@ -44,9 +44,9 @@ def benches(local: LocalMigrations, schema: LocalMigrations, settings: Settings,
                 hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
                 "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
             ) from None
-        history = Workbench(urls[0], settings)
+        history = Workbench(urls[0], settings, "db.diff")
         stack.callback(history.close)
-        declared = Workbench(urls[1], settings)
+        declared = Workbench(urls[1], settings, "db.diff")
         stack.callback(declared.close)
         say(f"diff: applying {len(local.migrations)} migration(s) to a throwaway database ...")
         history.apply_history(local)

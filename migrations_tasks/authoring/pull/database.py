@@ -167,7 +167,7 @@ def database_settings(source: Snapshot, target: Snapshot) -> Script:
     before, after = source.parts.get("settings") or {}, target.parts.get("settings") or {}
     for role in sorted(k for k in set(before) | set(after) if k != "database" and before.get(k) != after.get(k)):
         script.unsupported.append(
-            f"settings of {role}: db.pull does not write ALTER ROLE ... SET, since a role belongs to the whole "
+            f"settings of {role}: ALTER ROLE ... SET is not written, since a role belongs to the whole "
             "server and the proof would change it on the drift check's server too; write it by hand"
         )
     have, want = _settings(before.get("database")), _settings(after.get("database"))
@@ -175,7 +175,7 @@ def database_settings(source: Snapshot, target: Snapshot) -> Script:
         if have.get(name) == want.get(name):
             continue
         if name in _LIST_SETTINGS or not _SETTING_NAME.fullmatch(name):
-            script.unsupported.append(f"database setting {name}: db.pull does not write it; set it by hand")
+            script.unsupported.append(f"database setting {name}: not written as a statement; set it by hand")
             continue
         if name in want:
             value = quote_literal(want[name])

@@ -54,7 +54,7 @@ def _unwritable(name: str, item: Mapping[str, Any]) -> str:
     if item.get("platform"):
         return f"comment {name}: COMMENT ON needs the table's owner, and postgres does not own Supabase's tables"
     if not item.get("writable"):
-        return f"comment {name}: db.pull does not write comments on this kind of object"
+        return f"comment {name}: comments on this kind of object are not written as statements"
     return ""
 
 

@@ -202,9 +202,9 @@ def prove_on(
         left = [d.describe() for d in initial if not allowed(d, tolerated(initial, options.include_drops))]
         if left:
             raise Unproven(
-                "db.pull cannot write these differences as statements yet",
+                f"{bench.command} cannot write these differences as statements yet",
                 left,
-                hint="Write the change by hand (inv db.new NAME); docs/pull.md lists what db.pull writes.",
+                hint=f"Write the change by hand (inv db.new NAME); docs/pull.md lists what {bench.command} writes.",
             )
         return None
     counts = bench.row_counts()
