@@ -1,0 +1,85 @@
+"""db.pull --schemas on the sandbox: a dashboard-made project moves to declarative files, proven."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Project, SandboxProcess, fresh_project, run_inv, user_project
+from declarative import ZOO, Declarative, admin_url, apply_to, schema_dump, settings
+
+from migrations_tasks.authoring.diff.check import schemas_differences
+from migrations_tasks.authoring.diff.results import DiffStatus
+from migrations_tasks.history.migrations import load
+
+DASHBOARD = "".join(ZOO.values())
+
+
+@pytest.fixture
+def other_project(sandbox: SandboxProcess) -> Iterator[Project]:
+    """A second fresh project: the schema files are built on it for pg_dump."""
+    yield from fresh_project(sandbox)
+
+
+def dashboard(project: Project, sql: str) -> None:
+    """Change the live database as the dashboard's SQL editor does: through the API."""
+    status, body = project.sandbox.call("POST", f"/v1/projects/{project.ref}/database/query", {"query": sql})
+    assert status == 201, body
+
+
+def test_a_dashboard_project_gets_schema_files_that_dump_as_the_live_database_and_then_nothing_differs(
+    sandbox: SandboxProcess, project: Project, other_project: Project, tmp_path: Path
+) -> None:
+    root = user_project(tmp_path)
+    work = Declarative(sandbox, root)
+    work.schemas.rmdir()
+    env = {
+        **{k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"},
+        "MIGRATIONS_DRIFT_DB_URL": sandbox.db_url,
+    }
+    dashboard(project, DASHBOARD)
+    pulled = run_inv("db.pull", "--schemas", "--name", "start", "--json", cwd=root, env=env, timeout=300)
+    assert pulled.returncode == 0, pulled.stderr
+    doc = json.loads(pulled.stdout)
+    assert doc["status"] == "written" and doc["recorded"] is True and doc["schemas"] == "written"
+    names = [Path(f).name for f in doc["schema_files"]]
+    assert names == ["10_app.sql", "20_public.sql", "30_database.sql"], names
+    assert "CREATE PUBLICATION notes_pub" in (work.schemas / "30_database.sql").read_text(encoding="utf-8")
+    apply_to(other_project, work.schema())
+    assert schema_dump(admin_url(sandbox, other_project)) == schema_dump(admin_url(sandbox, project))
+    assert work.diff("again").status is DiffStatus.NOTHING
+    assert schemas_differences(load(work.migrations), settings(sandbox, root), work.supabase) == []
+
+    dashboard(project, "alter table public.notes add column pinned boolean not null default false;")
+    only = run_inv("db.pull", "--schemas-only", cwd=root, env=env, timeout=300)
+    assert only.returncode == 0, only.stderr
+    assert "Wrote 1 change into" in only.stdout and "30_database.sql" in only.stdout
+    assert "ADD COLUMN pinned boolean DEFAULT false NOT NULL" in (work.schemas / "30_database.sql").read_text()
+    assert len(list(work.migrations.glob("*.sql"))) == 1, "no migration with --schemas-only"
+    assert work.diff("pin").status is DiffStatus.WRITTEN
+    again = run_inv("db.pull", "--schemas-only", cwd=root, env=env, timeout=300)
+    assert "The schema files already declare the live schema" in again.stdout, again.stdout + again.stderr
+
+
+def test_what_schema_files_cannot_express_is_named_and_nothing_is_written(
+    sandbox: SandboxProcess, project: Project, tmp_path: Path
+) -> None:
+    root = user_project(tmp_path)
+    work = Declarative(sandbox, root)
+    work.write({"10_t.sql": "create table public.t (id int);\n"})
+    env = {
+        **{k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"},
+        "MIGRATIONS_DRIFT_DB_URL": sandbox.db_url,
+    }
+    dashboard(
+        project,
+        "create table public.t (id int);\n"
+        "do $$ begin execute format('alter database %I set search_path = public, extensions', current_database()); "
+        "end $$;",
+    )
+    refused = run_inv("db.pull", "--schemas-only", cwd=root, env=env, timeout=300)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "database setting search_path" in refused.stderr
+    assert (work.schemas / "10_t.sql").read_text(encoding="utf-8") == "create table public.t (id int);\n"
