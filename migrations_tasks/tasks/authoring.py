@@ -96,7 +96,7 @@ def pull(
     help={
         "name": "the new migration's name, e.g. add_notes (default: declarative_schema)",
         "dry_run": "generate and prove the migration, print it, write nothing",
-        "not_renamed": "the columns reported as probable renames are new ones: drop the old and add the new",
+        "not_renamed": "the tables and columns reported as probable renames are new ones: drop the old and add the new",
         "migrations_dir": COMMON_HELP["migrations_dir"] + "; the schema files are in schemas/ beside it",
         **json_help("the report (and, with --dry-run, the file's text: the document holds it as sql)"),
     },
