@@ -27,11 +27,14 @@ from ..pull.proof import Unproven
 from ..pull.results import PullResult
 from ..pull.run import PullOptions, prove_on
 from .build import benches
+from .maintain import maintain_grants
 from .renames import probable_renames, probable_table_renames
 from .results import COLUMN_ORDER_HINT, DiffResult, DiffStatus, worded
 from .sources import SCHEMAS_DIR, caveats, parse_schema, schema_files
 
 DEFAULT_NAME = "declarative_schema"
+#: db.diff's generators beside db.pull's, run on the rehearsed catalog: MAINTAIN (both schemas on one server).
+LATE = (maintain_grants,)
 FOUND = "diff: {} difference(s) between the migrations and the schema files"
 
 
@@ -119,7 +122,7 @@ def _prove(
         pull = PullOptions(name=proof.name, include_drops=True, record=False, dry_run=options.dry_run)
         scratch_dir = Path(scratch)
         migration = prove_on(
-            built.history, proof, local, built.declared, pull, now, scratch_dir, say, diff_intro, FOUND
+            built.history, proof, local, built.declared, pull, now, scratch_dir, say, diff_intro, FOUND, late=LATE
         )
         return proof.text if migration is not None else None
 

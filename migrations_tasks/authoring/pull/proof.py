@@ -181,8 +181,10 @@ def generate(
     down: bool = False,
     include_drops: bool,
     extra: Sequence[Extra] = (),
+    late: Sequence[Extra] = (),
 ) -> Generated:
-    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then owners and grants that remain."""
+    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then owners and grants that remain
+    (``late``: more generators run, like the grants, on the rehearsed catalog)."""
     script: Script = ddl(source, target)
     for more in extra:
         script.extend(more(source, target))
@@ -197,8 +199,13 @@ def generate(
         runs = Script([*runs, *schema, *owned]).ordered()
         rehearsed = bench.rehearse(statements_sql(runs), what)
     after = [*grants(rehearsed, target).steps, *identity_options(rehearsed, target).steps]
+    unsupported = list(script.unsupported)
+    for more in late:
+        done = more(rehearsed, target)
+        after += done.steps
+        unsupported += done.unsupported
     steps = Script([*runs, *after]).ordered()
-    return Generated(steps, script.commented(include_drops), script.unsupported)
+    return Generated(steps, script.commented(include_drops), unsupported)
 
 
 def tolerated(initial: Iterable[Difference], include_drops: bool) -> set[tuple[str, str]]:

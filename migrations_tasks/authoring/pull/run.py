@@ -210,18 +210,19 @@ def prove_on(
     intro: Intro = pull_intro,
     found: str = "pull: {} difference(s) from the live database",
     extra: Sequence[Extra] = (),
+    late: Sequence[Extra] = (),
 ) -> Migration | None:
     """Generate the file from the catalog ``bench`` holds (the migrations applied) to ``live``, apply it, roll
     it back, compare each time; return it proven (None: nothing to write). ``db.diff`` calls it too, with
     the declared schema's catalog as ``live``, its own header (``intro``), progress line (``found``) and
-    generators (``extra``)."""
+    generators (``extra``; ``late`` ones run on the rehearsed catalog, as grants do)."""
     expected = bench.snapshot()
     initial = compare(expected, live)
     result.differences = [d.describe() for d in initial]
     if not initial:
         return None
     say(f"{found.format(len(initial))}; generating and proving a migration ...")
-    up = generate(bench, expected, live, include_drops=options.include_drops, extra=extra)
+    up = generate(bench, expected, live, include_drops=options.include_drops, extra=extra, late=late)
     result.changes = [s.summary for s in up.steps if s.summary]
     result.commented = [f"{statement_text(s)};" for s in up.commented]
     result.warnings = data_warnings(expected, live) + hidden_text_warnings([*up.steps, *up.commented])
@@ -245,7 +246,7 @@ def prove_on(
     left = remaining(after, live, tolerated(initial, options.include_drops))
     if left:
         raise Unproven("applied on top of the migrations, the generated file leaves differences", left)
-    down = generate(bench, after, expected, down=True, include_drops=True, extra=extra)
+    down = generate(bench, after, expected, down=True, include_drops=True, extra=extra, late=late)
     if down.unsupported:
         raise Unproven("its down SQL cannot be generated", down.unsupported)
     result.text = file_text(text, down.steps)
