@@ -43,3 +43,16 @@ def test_schemas_that_name_each_other_go_to_one_file_in_the_generators_order() -
     ]
     layout = lay_out(statements)
     assert layout.files == [("10_schema.sql", statements)] and layout.merged
+
+
+def test_naming_supabases_schemas_orders_nothing_but_what_is_added_to_them_comes_after_what_it_names() -> None:
+    layout = lay_out(
+        [
+            "CREATE TABLE public.profiles (id uuid)",
+            "CREATE OR REPLACE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql AS $$ begin end $$",
+            "CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE "
+            "FUNCTION public.handle_new_user()",
+            'CREATE POLICY "own" ON public.profiles USING ((( SELECT auth.uid() AS uid) = id))',
+        ]
+    )
+    assert [name for name, _ in layout.files] == ["10_public.sql", "20_auth.sql"]

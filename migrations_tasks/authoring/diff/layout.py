@@ -6,8 +6,9 @@ catalog is read with an empty ``search_path``), ``CREATE SCHEMA x`` and ``... ON
 Extensions go to a first file; publications, event triggers, default privileges and database settings,
 which concern the whole database and whose place matters (default privileges shape the grants of what is
 created after them), to a last one. Files are named ``NN_<schema>.sql`` so that their lexical order (the
-order the Supabase CLI applies them in) puts a schema after every schema its statements name; when two
-schemas name each other, every statement goes to one file, in the generator's order.
+order the Supabase CLI applies them in) puts a schema after every schema its statements name (Supabase's
+own schemas exist already: naming them orders nothing); when two schemas name each other, every statement
+goes to one file, in the generator's order.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from ...catalog.schemas import PLATFORM_SCHEMAS
 
 #: The group of extensions (first) and of what concerns the whole database (last).
 EXTENSIONS = "extensions"
@@ -79,9 +82,15 @@ class Layout:
 
 
 def _order(groups: dict[str, list[str]]) -> list[str] | None:
-    """Return the schema groups so that each comes after those its statements name (None: they name each other)."""
+    """Return the schema groups so that each comes after those its statements name (None: they name each other).
+
+    Supabase's schemas (``auth``, ``storage``...) exist before any file runs, and what a file adds to them
+    (a policy on ``storage.objects``, a trigger on ``auth.users``) nothing else needs: naming them
+    (``auth.uid()``) orders nothing.
+    """
     needs = {
-        g: {q for s in statements for q in qualifiers(s) if q in groups and q != g} for g, statements in groups.items()
+        g: {q for s in statements for q in qualifiers(s) if q in groups and q != g and q not in PLATFORM_SCHEMAS}
+        for g, statements in groups.items()
     }
     order: list[str] = []
     while len(order) < len(groups):
