@@ -64,23 +64,30 @@ def test_a_dashboard_project_gets_schema_files_that_dump_as_the_live_database_an
     assert json.loads(again.stdout).items() >= {"schemas": "nothing", "migration": False, "schema_files": []}.items()
 
 
-def test_what_schema_files_cannot_express_is_named_and_nothing_is_written(
+def test_what_schema_files_cannot_express_is_named_and_drops_stay_commented_out(
     sandbox: SandboxProcess, project: Project, tmp_path: Path
 ) -> None:
     root = user_project(tmp_path)
     work = Declarative(sandbox, root)
-    work.write({"10_t.sql": "create table public.t (id int);\n"})
+    declared = "create table public.t (id int);\ncreate table public.gone (id int);\n"
+    work.write({"10_t.sql": declared})
     env = {
         **{k: v for k, v in project.env.items() if k != "SUPABASE_DB_URL"},
         "MIGRATIONS_DRIFT_DB_URL": sandbox.db_url,
     }
-    dashboard(
-        project,
-        "create table public.t (id int);\n"
-        "do $$ begin execute format('alter database %I set search_path = public, extensions', current_database()); "
-        "end $$;",
-    )
+    setting = "do $$ begin execute format('alter database %I {}', current_database()); end $$;"
+    dashboard(project, "create table public.t (id int);\n" + setting.format("set search_path = public, extensions"))
     refused = run_inv("db.pull", "--schemas-only", cwd=root, env=env, timeout=300)
     assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "Could not produce proven schema files" in refused.stderr
     assert "database setting search_path" in refused.stderr
-    assert (work.schemas / "10_t.sql").read_text(encoding="utf-8") == "create table public.t (id int);\n"
+    assert (work.schemas / "10_t.sql").read_text(encoding="utf-8") == declared
+    dashboard(project, setting.format('set search_path = "$user", public, extensions'))  # the template's again
+    kept = run_inv("db.pull", "--schemas-only", cwd=root, env=env, timeout=300)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    text = (work.schemas / "10_t.sql").read_text(encoding="utf-8")
+    assert text.startswith(declared) and text.endswith(
+        "stay commented out (inv db.pull\n"
+        "-- --schemas --include-drops writes them; better: remove the objects from the files above).\n"
+        "-- DROP TABLE public.gone;\n"
+    )

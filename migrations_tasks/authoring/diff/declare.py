@@ -67,7 +67,7 @@ def _with_bodies_off(statements: Sequence[str]) -> list[str]:
 def _body(statements: Sequence[str], commented: Sequence[Step]) -> str:
     parts = [f"{sql};" for sql in _with_bodies_off(statements)]
     if commented:
-        drops = "\n".join(f"-- {statement_text(s)};" for s in commented)
+        drops = "\n".join(f"-- {line}" for s in commented for line in f"{statement_text(s)};".split("\n"))
         parts.append(
             "-- The live database lacks these; dropping is destructive, so they stay commented out (inv db.pull\n"
             "-- --schemas --include-drops writes them; better: remove the objects from the files above).\n" + drops

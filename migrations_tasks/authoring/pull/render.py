@@ -70,7 +70,8 @@ def _say_proof(say: Callable[[str], None], result: PullResult) -> None:
 
 
 def _say_unproven(say: Callable[[str], None], result: PullResult) -> None:
-    say(f"error: Could not produce a proven migration; nothing was written: {result.problem}.")
+    what = "a proven migration" if result.migration else "proven schema files"
+    say(f"error: Could not produce {what}; nothing was written: {result.problem}.")
     for line in result.remaining:
         say(f"  {line}")
     if result.hint:
