@@ -141,7 +141,14 @@ def into_schemas(
     info = Throwaway()
     admin = settings.drift_db_url.reveal() if settings.drift_db_url else None
     with ExitStack() as stack:
-        urls = stack.enter_context(throwaway_databases(admin, info, 2))
+        try:
+            urls = stack.enter_context(throwaway_databases(admin, info, 2))
+        except ConfigError as exc:
+            raise ConfigError(
+                f"{COMMAND} builds the schema files on the drift check's throwaway databases: {exc.message}",
+                hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
+                "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
+            ) from None
         bench, check = Workbench(urls[0], settings, COMMAND), Workbench(urls[1], settings, COMMAND)
         stack.callback(bench.close)
         stack.callback(check.close)
