@@ -44,6 +44,9 @@ def new(c: Context, name: str | None = None, migrations_dir: str | None = None, 
         "include_drops": "also drop what the live database lacks (without it, DROP statements are commented out)",
         "no_record": "do not record the new migration as applied in the live ledger",
         "dry_run": "generate and prove the migration, print it, write and record nothing",
+        "schemas": "also write the live differences into supabase/schemas (the whole schema, one file per schema, "
+        "when there is none yet), proven to build the live schema (docs/declarative.md)",
+        "schemas_only": "write the live differences into supabase/schemas only: no migration, nothing recorded",
         **json_help("the report (and, with --dry-run, the file's text: the document holds it as sql)"),
     }
 )
@@ -53,6 +56,8 @@ def pull(
     include_drops: bool = False,
     no_record: bool = False,
     dry_run: bool = False,
+    schemas: bool = False,
+    schemas_only: bool = False,
     *,
     where: Where,
 ) -> Any:
@@ -61,14 +66,24 @@ def pull(
     The proof runs on the drift check's throwaway database: on the server MIGRATIONS_DRIFT_DB_URL points
     at, else on an embedded PostgreSQL started for this run (the sandbox extra).
 
-    Exit 0 written (or nothing to pull, or --dry-run); 1 no proven migration could be produced (nothing is
-    written); 2 history not in sync (run db.check) or a bad --name; 3 could not run.
+    With --schemas the live differences also go into supabase/schemas (with --schemas-only, only there),
+    proven: the files, built from scratch, leave no difference from the live schema.
+
+    Exit 0 written (or nothing to pull, or --dry-run); 1 no proven migration (or schema files) could be
+    produced (nothing is written); 2 history not in sync (run db.check) or a bad --name; 3 could not run.
     """
     from ..authoring.pull.render import render_pull
     from ..authoring.pull.run import PullOptions
     from ..authoring.pull.run import pull as run_pull
 
-    options = PullOptions(name=name, include_drops=include_drops, record=not no_record, dry_run=dry_run)
+    options = PullOptions(
+        name=name,
+        include_drops=include_drops,
+        record=not no_record and not schemas_only,
+        dry_run=dry_run,
+        schemas=schemas,
+        schemas_only=schemas_only,
+    )
     with where.session(c) as (reporter, s, local, db):
         result = run_pull(db, local, s, options, notify=reporter.progress)
         code = render_pull(reporter, result)
@@ -81,7 +96,7 @@ def pull(
     help={
         "name": "the new migration's name, e.g. add_notes (default: declarative_schema)",
         "dry_run": "generate and prove the migration, print it, write nothing",
-        "not_renamed": "the columns reported as probable renames are new ones: drop the old and add the new",
+        "not_renamed": "the tables and columns reported as probable renames are new ones: drop the old and add the new",
         "migrations_dir": COMMON_HELP["migrations_dir"] + "; the schema files are in schemas/ beside it",
         **json_help("the report (and, with --dry-run, the file's text: the document holds it as sql)"),
     },

@@ -95,7 +95,7 @@ def test_a_database_setting_names_the_database_it_runs_in_and_quotes_the_value()
     ]
     listed = database_settings(snap(want), snap({"settings": {"database": [want["settings"]["database"][1]]}}))
     assert listed.steps == [] and listed.unsupported == [
-        "database setting search_path: db.pull does not write it; set it by hand"
+        "database setting search_path: not written as a statement; set it by hand"
     ]
 
 
@@ -169,7 +169,9 @@ def test_a_composite_is_altered_when_its_kept_attributes_keep_their_order_and_re
 
 def test_a_role_setting_is_refused_with_its_reason() -> None:
     script = database_settings(snap(), snap({"settings": {"role authenticated": ["statement_timeout=20s"]}}))
-    assert script.steps == [] and script.unsupported[0].startswith("settings of role authenticated: db.pull does not")
+    assert script.steps == [] and script.unsupported[0].startswith(
+        "settings of role authenticated: ALTER ROLE ... SET is not written"
+    )
 
 
 def test_owners_are_set_by_kind_of_object_and_type_privileges_granted_per_grantee() -> None:
@@ -188,3 +190,12 @@ def test_owners_are_set_by_kind_of_object_and_type_privileges_granted_per_grante
     mood = {"name": "public.mood", "oid": 30001, "keyword": "TYPE"}
     script = grants(snap(type_acls=[{**mood, "acl": ["PUBLIC USAGE"]}]), snap(type_acls=[{**mood, "acl": []}]))
     assert sqls(script) == ["REVOKE USAGE ON TYPE public.mood FROM PUBLIC"]
+
+
+def test_the_proofs_hint_for_an_enum_made_again_names_the_command_that_runs() -> None:
+    from migrations_tasks.authoring.pull.proof import _hint
+    from migrations_tasks.errors import SqlError
+
+    refused = SqlError("cannot drop type", sqlstate="2BP01")
+    assert "something db.diff does not drop" in _hint("DROP TYPE public.mood_mt_old", refused, "db.diff")
+    assert "something db.pull does not drop" in _hint("DROP TYPE public.mood_mt_old", refused, "db.pull")

@@ -19,6 +19,7 @@ from ...history.migrations import LocalMigrations
 from ...progress import Notify
 from ...verify.throwaway import Throwaway, throwaway_databases
 from ..pull.proof import Workbench
+from .maintain import MaintainBench
 
 
 @dataclass
@@ -44,9 +45,9 @@ def benches(local: LocalMigrations, schema: LocalMigrations, settings: Settings,
                 hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
                 "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
             ) from None
-        history = Workbench(urls[0], settings)
+        history = MaintainBench(urls[0], settings)
         stack.callback(history.close)
-        declared = Workbench(urls[1], settings)
+        declared = MaintainBench(urls[1], settings)
         stack.callback(declared.close)
         say(f"diff: applying {len(local.migrations)} migration(s) to a throwaway database ...")
         history.apply_history(local)

@@ -28,6 +28,7 @@ from ...progress import Notify, quiet
 from ...wording import SCHEMAS_AHEAD
 from ..pull.proof import Unproven
 from .build import benches
+from .maintain import one_sided
 from .results import worded
 from .sources import SCHEMAS_DIR, declared, parse_schema, schema_files
 
@@ -42,7 +43,8 @@ def schemas_differences(
     schema = parse_schema(schema_files(supabase_dir), supabase_dir / SCHEMAS_DIR)
     try:
         with benches(local, schema, settings, say) as built:
-            return [worded(d.describe()) for d in compare(built.history.snapshot(), built.declared)]
+            found = compare(built.history.snapshot(), built.declared)
+            return [worded(d.describe()) for d in found if not one_sided(d)]
     except Unproven as exc:
         raise MigrationsTasksError(
             f"Cannot compare supabase/schemas with the migrations: {exc.message}.", hint=exc.hint or None

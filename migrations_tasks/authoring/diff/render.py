@@ -68,7 +68,7 @@ def _say_proof(say: Say, result: DiffResult) -> None:
 def _say_stopped(say: Say, result: DiffResult) -> None:
     proof = result.proof
     if result.status is DiffStatus.DECIDE:
-        say("error: A column looks renamed; db.diff does not guess, nothing was written:")
+        say("error: A table or column looks renamed; db.diff does not guess, nothing was written:")
         for rename in result.renames:
             say(f"  {escape(rename)}")
         say(

@@ -27,11 +27,14 @@ from ..pull.proof import Unproven
 from ..pull.results import PullResult
 from ..pull.run import PullOptions, prove_on
 from .build import benches
-from .renames import probable_renames
+from .maintain import maintain_grants
+from .renames import probable_renames, probable_table_renames
 from .results import COLUMN_ORDER_HINT, DiffResult, DiffStatus, worded
 from .sources import SCHEMAS_DIR, caveats, parse_schema, schema_files
 
 DEFAULT_NAME = "declarative_schema"
+#: db.diff's generators beside db.pull's, run on the rehearsed catalog: MAINTAIN (both schemas on one server).
+LATE = (maintain_grants,)
 FOUND = "diff: {} difference(s) between the migrations and the schema files"
 
 
@@ -41,7 +44,7 @@ class DiffOptions:
 
     name: str = DEFAULT_NAME
     dry_run: bool = False
-    #: The columns reported as probable renames are new ones: drop the old and add the new.
+    #: The tables and columns reported as probable renames are new ones: drop the old and add the new.
     not_renamed: bool = False
 
 
@@ -109,15 +112,17 @@ def _prove(
     with benches(local, schema, settings, say) as built, tempfile.TemporaryDirectory(prefix="mt-diff-") as scratch:
         proof.where = built.info.where
         result.migrations_applied = len(local.migrations)
-        renames = [] if options.not_renamed else probable_renames(built.history.snapshot(), built.declared)
-        if renames:
-            result.renames = [r.describe() for r in renames]
+        history = built.history.snapshot()
+        if not options.not_renamed:
+            result.renames = [r.describe() for r in probable_table_renames(history, built.declared)]
+            result.renames += [r.describe() for r in probable_renames(history, built.declared)]
+        if result.renames:
             result.status = DiffStatus.DECIDE
             return None
         pull = PullOptions(name=proof.name, include_drops=True, record=False, dry_run=options.dry_run)
         scratch_dir = Path(scratch)
         migration = prove_on(
-            built.history, proof, local, built.declared, pull, now, scratch_dir, say, diff_intro, FOUND
+            built.history, proof, local, built.declared, pull, now, scratch_dir, say, diff_intro, FOUND, late=LATE
         )
         return proof.text if migration is not None else None
 

@@ -1,6 +1,7 @@
 """Publications, default privileges and database settings into SQL (pure).
 
-A publication is made empty, with its options; its tables are added as members (:mod:`.properties`).
+A publication is made empty, with its options; its tables are added as members (:mod:`.properties`), its
+schemas too (:mod:`.publishing`, which also makes again one that turns ``FOR ALL TABLES`` or back).
 Default privileges are granted and revoked per grantee, ``FOR ROLE`` the role that holds them; Supabase
 refuses that for its reserved roles, so those are refused here. A database setting is written for the
 database the migration runs in, whatever its name (``ALTER DATABASE`` through ``current_database()``).
@@ -15,6 +16,7 @@ from typing import Any
 from ...catalog import Snapshot
 from ...sql import quote_literal
 from .grants import _changes, _entries, _statement
+from .publishing import remake
 from .steps import Phase, Script
 
 #: Roles whose default privileges postgres may not change on hosted Supabase (it cannot SET ROLE to them), with
@@ -69,7 +71,7 @@ def publications(source: Snapshot, target: Snapshot) -> Script:
                 f"create publication {name}",
             )
         elif bool(before.get("all tables")) != bool(value.get("all tables")):
-            script.unsupported.append(f"publication {name}: FOR ALL TABLES differs; make it again by hand")
+            remake(name, value, _options(value), target, script)
         elif before != value:
             script.add(
                 f"ALTER PUBLICATION {name} SET ({_options(value)})",
@@ -167,7 +169,7 @@ def database_settings(source: Snapshot, target: Snapshot) -> Script:
     before, after = source.parts.get("settings") or {}, target.parts.get("settings") or {}
     for role in sorted(k for k in set(before) | set(after) if k != "database" and before.get(k) != after.get(k)):
         script.unsupported.append(
-            f"settings of {role}: db.pull does not write ALTER ROLE ... SET, since a role belongs to the whole "
+            f"settings of {role}: ALTER ROLE ... SET is not written, since a role belongs to the whole "
             "server and the proof would change it on the drift check's server too; write it by hand"
         )
     have, want = _settings(before.get("database")), _settings(after.get("database"))
@@ -175,7 +177,7 @@ def database_settings(source: Snapshot, target: Snapshot) -> Script:
         if have.get(name) == want.get(name):
             continue
         if name in _LIST_SETTINGS or not _SETTING_NAME.fullmatch(name):
-            script.unsupported.append(f"database setting {name}: db.pull does not write it; set it by hand")
+            script.unsupported.append(f"database setting {name}: not written as a statement; set it by hand")
             continue
         if name in want:
             value = quote_literal(want[name])

@@ -52,7 +52,7 @@ def _create_type(name: str, item: Mapping[str, Any], script: Script) -> None:
         options = ", ".join(f"{key} = {spec[key]}" for key in _RANGE_OPTIONS if spec.get(key))
         script.add(f"CREATE TYPE {name} AS RANGE ({options})", Phase.TYPE, _oid(item), f"create range type {name}")
     elif kind != "m":  # a multirange type comes with its range type
-        script.unsupported.append(f"{_KIND.get(kind, 'type')} {name}: db.pull does not make it; write it by hand")
+        script.unsupported.append(f"{_KIND.get(kind, 'type')} {name}: not made as a statement; write it by hand")
 
 
 def _definition(item: Mapping[str, Any]) -> Any:

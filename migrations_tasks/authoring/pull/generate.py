@@ -12,6 +12,7 @@ from .database import database_settings, default_privileges, event_triggers, pub
 from .definitions import collations, rules, statistics, types
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
 from .properties import properties
+from .publishing import schema_members
 from .steps import Script
 from .tables import sequences, table_parts, tables
 
@@ -53,6 +54,7 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         rules(source, target, gone),
         statistics(source, target, gone),
         publications(source, target),
+        schema_members(source, target),
         default_privileges(source, target),
         database_settings(source, target),
         event_triggers(source, target),

@@ -69,7 +69,9 @@ WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 
 class Workbench:
     """The throwaway database, reached directly, with an engine on it."""
 
-    def __init__(self, url: str, settings: Settings) -> None:
+    def __init__(self, url: str, settings: Settings, command: str = "db.pull") -> None:
+        #: The command the proof runs for (db.pull, db.diff): its messages name it.
+        self.command = command
         secret = Secret(url)
         self.db = connect(secret, timeout=settings.request_timeout)
         self.settings = settings.with_overrides(transport="postgres", db_url=secret)
@@ -101,7 +103,7 @@ class Workbench:
         ]
         if changed:
             raise Unproven(
-                f"{what} changed rows on the migrations' database, though db.pull writes schema changes only",
+                f"{what} changed rows on the migrations' database, though {self.command} writes schema changes only",
                 changed,
                 hint="A name or text in the live catalog may smuggle a statement into the file: report it; "
                 "nothing was written.",
@@ -119,7 +121,7 @@ class Workbench:
                     raise Unproven(
                         f"statement {number} of {len(statements)} of {what} fails on the migrations' database: "
                         f"{exc.describe()}\n    {_first_line(sql)}",
-                        hint=_hint(sql, exc),
+                        hint=_hint(sql, exc, self.command),
                     ) from None
             return self.snapshot()
         finally:
@@ -145,19 +147,20 @@ class Workbench:
         self.engine.rollback(local, version=version)
 
 
-#: The hint of a failing statement that moves a column to an enum made again (see docs/pull.md, "Enums").
+#: The hint of a failing statement that moves a column to an enum made again (see docs/pull.md, "Enums"); ``{}``:
+#: the command that runs.
 ENUM_HINT = (
     "The enum is made again (a value was removed, or this is the down SQL of an added value), and something "
-    "db.pull does not drop and create again uses it: views and policies it handles, functions, other types "
+    "{} does not drop and create again uses it: views and policies it handles, functions, other types "
     "and defaults it does not (docs/pull.md, Enums). Write this change by hand (inv db.new NAME)."
 )
 
 
-def _hint(sql: str, exc: SqlError) -> str:
-    """Return what to do about a statement that fails in a rehearsal."""
+def _hint(sql: str, exc: SqlError, command: str) -> str:
+    """Return what to do about a statement that fails in a rehearsal (``command``: db.pull or db.diff)."""
     moving = sql.startswith("ALTER TABLE") and "::text::" in sql and " TYPE " in sql
     if moving or (sql.startswith("DROP TYPE") and exc.sqlstate == "2BP01"):
-        return ENUM_HINT
+        return ENUM_HINT.format(command)
     return "Write this change by hand (inv db.new NAME), or make it live in smaller steps."
 
 
@@ -178,8 +181,10 @@ def generate(
     down: bool = False,
     include_drops: bool,
     extra: Sequence[Extra] = (),
+    late: Sequence[Extra] = (),
 ) -> Generated:
-    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then owners and grants that remain."""
+    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then owners and grants that remain
+    (``late``: more generators run, like the grants, on the rehearsed catalog)."""
     script: Script = ddl(source, target)
     for more in extra:
         script.extend(more(source, target))
@@ -194,8 +199,13 @@ def generate(
         runs = Script([*runs, *schema, *owned]).ordered()
         rehearsed = bench.rehearse(statements_sql(runs), what)
     after = [*grants(rehearsed, target).steps, *identity_options(rehearsed, target).steps]
+    unsupported = list(script.unsupported)
+    for more in late:
+        done = more(rehearsed, target)
+        after += done.steps
+        unsupported += done.unsupported
     steps = Script([*runs, *after]).ordered()
-    return Generated(steps, script.commented(include_drops), script.unsupported)
+    return Generated(steps, script.commented(include_drops), unsupported)
 
 
 def tolerated(initial: Iterable[Difference], include_drops: bool) -> set[tuple[str, str]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ...catalog import Snapshot
 from ...sql import quote_literal
+from .publishing import switched
 from .steps import Phase, Script
 
 _REPLICA = {"d": "DEFAULT", "n": "NOTHING", "f": "FULL"}
@@ -32,6 +33,7 @@ def _member(item: Mapping[str, Any]) -> str:
 def _publications(source: Snapshot, target: Snapshot, gone: Collection[str], script: Script) -> None:
     have, want = source.items("publications"), target.items("publications")
     dropped = set(source.parts.get("publications") or {}) - set(target.parts.get("publications") or {})
+    dropped |= switched(source, target)  # made again: its old members go with it
     for name, item in sorted(want.items()):
         before = have.get(name)
         if before is not None and (before.get("columns"), before.get("filter")) != (
@@ -54,7 +56,7 @@ def _unwritable(name: str, item: Mapping[str, Any]) -> str:
     if item.get("platform"):
         return f"comment {name}: COMMENT ON needs the table's owner, and postgres does not own Supabase's tables"
     if not item.get("writable"):
-        return f"comment {name}: db.pull does not write comments on this kind of object"
+        return f"comment {name}: comments on this kind of object are not written as statements"
     return ""
 
 

@@ -34,6 +34,10 @@ def pull_document(result: PullResult) -> dict[str, Any]:
         "remaining": result.remaining,
         "hint": result.hint or None,
         "recorded": result.recorded,
+        "migration": result.migration,
+        "schemas": result.schemas or None,
+        "schema_files": result.schema_files,
+        "schema_changes": result.schema_changes,
         "where": result.where,
         "migrations_applied": result.migrations_applied,
         "requests": result.requests,
@@ -66,11 +70,24 @@ def _say_proof(say: Callable[[str], None], result: PullResult) -> None:
 
 
 def _say_unproven(say: Callable[[str], None], result: PullResult) -> None:
-    say(f"error: Could not produce a proven migration; nothing was written: {result.problem}.")
+    what = "a proven migration" if result.migration else "proven schema files"
+    say(f"error: Could not produce {what}; nothing was written: {result.problem}.")
     for line in result.remaining:
         say(f"  {line}")
     if result.hint:
         say(f"  hint: {result.hint}")
+
+
+def _say_schemas(say: Callable[[str], None], result: PullResult) -> None:
+    """Say what --schemas wrote (or would write) into the schema files."""
+    if result.schemas == "nothing":
+        say("The schema files already declare the live schema: nothing to write into them.")
+    elif result.schemas in ("written", "dry-run"):
+        verb = "Wrote" if result.schemas == "written" else "Would write"
+        say(f"{verb} {plural(len(result.schema_changes), 'change')} into {', '.join(result.schema_files)}:")
+        for change in result.schema_changes:
+            say(f"  {flagged(change)}")
+        say(f"Proven on {result.where}: built from scratch, the schema files leave no difference from the live schema.")
 
 
 def render_pull(reporter: Reporter, result: PullResult) -> int:
@@ -79,7 +96,7 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
         reporter.document(pull_document(result))
         return result.exit_code
     say = reporter.say
-    if result.status is PullStatus.NOTHING:
+    if result.status is PullStatus.NOTHING and result.migration:
         if result.commented:
             say(f"Nothing to pull but drops: the live database lacks {plural(len(result.commented), 'object')}.")
             _say_changes(say, result)
@@ -95,6 +112,8 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
         if result.changes:
             say("What was generated (not written):")
             _say_changes(say, result)
+    elif not result.migration:
+        pass  # --schemas-only: only the schema files, below
     elif result.status is PullStatus.DRY_RUN:
         print(result.text, end="", file=reporter.out, flush=True)
         say = reporter.progress
@@ -110,5 +129,7 @@ def render_pull(reporter: Reporter, result: PullResult) -> int:
             say(f"Recorded {result.version} as applied in the live ledger, as supabase db pull does.")
         else:
             say(f"Not recorded (--no-record): `inv db.repair --status applied {result.version}` records it.")
+    if result.status is not PullStatus.UNPROVEN:
+        _say_schemas(say, result)
     say(_cost(result))
     return result.exit_code

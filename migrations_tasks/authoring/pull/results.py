@@ -43,6 +43,13 @@ class PullResult:
     remaining: list[str] = field(default_factory=list)
     hint: str = ""
     recorded: bool = False
+    #: False with ``--schemas-only``: no migration is generated.
+    migration: bool = True
+    #: ``--schemas``: "" (not asked), "written", "dry-run" (proven, not written) or "nothing" (the files agree).
+    schemas: str = ""
+    #: The schema files written (or, with ``--dry-run``, that would be), and what they gained.
+    schema_files: list[str] = field(default_factory=list)
+    schema_changes: list[str] = field(default_factory=list)
     where: str = ""
     migrations_applied: int = 0
     requests: int = 0

@@ -41,6 +41,7 @@ from ...progress import Notify, quiet
 from ...transport.database import Database
 from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
 from ...verify.throwaway import Throwaway, throwaway_database
+from ..diff.declare import into_schemas
 from ..new import free_version, normalise_name
 from .proof import Extra, Unproven, Workbench, allowed, apply_candidate, candidate, generate, remaining, tolerated
 from .record import record
@@ -59,6 +60,9 @@ class PullOptions:
     include_drops: bool = False
     record: bool = True
     dry_run: bool = False
+    #: Also write the live differences into supabase/schemas (``--schemas``), or only there (``--schemas-only``).
+    schemas: bool = False
+    schemas_only: bool = False
 
 
 def live_request(settings: Settings) -> str:
@@ -108,11 +112,14 @@ def pull(
     result = PullResult(target=db.description, name=normalise_name(options.name))
     try:
         history, live = read_live(db, settings)
-        applied = _in_sync(local, history)
+        applied = local if options.schemas_only else _in_sync(local, history)
         result.version = free_version(
             local.directory, {m.version for m in local.migrations} | history.versions(), moment
         )
-        migration = _prove(result, applied, live, settings, options, moment, say)
+        result.migration = not options.schemas_only
+        migration = None if options.schemas_only else _prove(result, applied, live, settings, options, moment, say)
+        if options.schemas or options.schemas_only:
+            _declare(result, live, local.directory.parent, settings, options, moment, say)
         if migration is not None and not options.dry_run:
             result.path = _write(local.directory / result.filename, result.text)
             result.status = PullStatus.WRITTEN
@@ -168,6 +175,29 @@ def _prove(
             bench.close()
 
 
+def _declare(
+    result: PullResult,
+    live: Snapshot,
+    supabase_dir: Path,
+    settings: Settings,
+    options: PullOptions,
+    now: datetime,
+    say: Notify,
+) -> None:
+    """Prove the schema files' new texts (:mod:`..diff.declare`) and, unless ``--dry-run``, write them."""
+    declared = into_schemas(live, supabase_dir, settings, include_drops=options.include_drops, now=now, say=say)
+    result.schemas = "nothing" if declared is None else "dry-run" if options.dry_run else "written"
+    if declared is None:
+        return
+    result.schema_files = [str(p) for p in declared.texts]
+    result.schema_changes = declared.changes
+    result.where = result.where or declared.where
+    if not options.dry_run:
+        declared.commit()
+    if options.schemas_only:
+        result.status = PullStatus.DRY_RUN if options.dry_run else PullStatus.WRITTEN
+
+
 def prove_on(
     bench: Workbench,
     result: PullResult,
@@ -180,18 +210,19 @@ def prove_on(
     intro: Intro = pull_intro,
     found: str = "pull: {} difference(s) from the live database",
     extra: Sequence[Extra] = (),
+    late: Sequence[Extra] = (),
 ) -> Migration | None:
     """Generate the file from the catalog ``bench`` holds (the migrations applied) to ``live``, apply it, roll
     it back, compare each time; return it proven (None: nothing to write). ``db.diff`` calls it too, with
     the declared schema's catalog as ``live``, its own header (``intro``), progress line (``found``) and
-    generators (``extra``)."""
+    generators (``extra``; ``late`` ones run on the rehearsed catalog, as grants do)."""
     expected = bench.snapshot()
     initial = compare(expected, live)
     result.differences = [d.describe() for d in initial]
     if not initial:
         return None
     say(f"{found.format(len(initial))}; generating and proving a migration ...")
-    up = generate(bench, expected, live, include_drops=options.include_drops, extra=extra)
+    up = generate(bench, expected, live, include_drops=options.include_drops, extra=extra, late=late)
     result.changes = [s.summary for s in up.steps if s.summary]
     result.commented = [f"{statement_text(s)};" for s in up.commented]
     result.warnings = data_warnings(expected, live) + hidden_text_warnings([*up.steps, *up.commented])
@@ -202,9 +233,9 @@ def prove_on(
         left = [d.describe() for d in initial if not allowed(d, tolerated(initial, options.include_drops))]
         if left:
             raise Unproven(
-                "db.pull cannot write these differences as statements yet",
+                f"{bench.command} cannot write these differences as statements yet",
                 left,
-                hint="Write the change by hand (inv db.new NAME); docs/pull.md lists what db.pull writes.",
+                hint=f"Write the change by hand (inv db.new NAME); docs/pull.md lists what {bench.command} writes.",
             )
         return None
     counts = bench.row_counts()
@@ -215,7 +246,7 @@ def prove_on(
     left = remaining(after, live, tolerated(initial, options.include_drops))
     if left:
         raise Unproven("applied on top of the migrations, the generated file leaves differences", left)
-    down = generate(bench, after, expected, down=True, include_drops=True, extra=extra)
+    down = generate(bench, after, expected, down=True, include_drops=True, extra=extra, late=late)
     if down.unsupported:
         raise Unproven("its down SQL cannot be generated", down.unsupported)
     result.text = file_text(text, down.steps)
