@@ -118,7 +118,7 @@ def measure_runs(sandbox: Sandbox, directory: Path, count: int, runs: int, batch
     for _ in range(runs):
         project = sandbox.create_project()
         settings = settings_for(sandbox, project["ref"], directory, batch_size)
-        db: Any = connect(settings)
+        db: Any = connect(settings.target, settings)
         engine = Engine(db, settings)
         t = time.perf_counter()
         engine.check(local)
@@ -246,7 +246,7 @@ def rate_limit_row(count: int, limit: int, batch_size: int) -> Row:
         project = sandbox.create_project()
         settings = settings_for(sandbox, project["ref"], directory, batch_size)
         waits: list[str] = []
-        db: Any = connect(settings, on_wait=waits.append)
+        db: Any = connect(settings.target, settings, on_wait=waits.append)
         t = time.perf_counter()
         result = Engine(db, settings).apply(load(directory))
         wall = time.perf_counter() - t

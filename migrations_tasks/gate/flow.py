@@ -100,7 +100,7 @@ def run(
         raise MigrationsTasksError(f"Unknown plan policy {plan_policy!r}: use 'block', 'strict', 'warn' or 'off'.")
     policy, plan_policy = MigrationsPolicy(policy), PlanPolicy(plan_policy)
     record = RunRecord(env=env, policy=policy, started_at=now())
-    db = connect(settings, on_wait=say)
+    db = connect(settings.target, settings, on_wait=say)
     try:
         gate = GateRun(record, say, settings, db, should_stop)
         try:

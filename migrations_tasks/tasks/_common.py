@@ -104,7 +104,7 @@ def database(
     if warn:
         for warning in local.warnings:
             reporter.warn(warning)
-    db = connect(s, on_wait=reporter.progress)
+    db = connect(s.target, s, on_wait=reporter.progress)
     try:
         yield s, local, db
     finally:
