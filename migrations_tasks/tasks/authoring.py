@@ -39,13 +39,14 @@ def new(c: Context, name: str | None = None, migrations_dir: str | None = None, 
 
 
 @db_task(
+    targets="one",
     help={
         "name": "the new migration's name (default: remote_schema)",
         "include_drops": "also drop what the live database lacks (without it, DROP statements are commented out)",
         "no_record": "do not record the new migration as applied in the live ledger",
         "dry_run": "generate and prove the migration, print it, write and record nothing",
         **json_help("the report (and, with --dry-run, the file's text: the document holds it as sql)"),
-    }
+    },
 )
 def pull(
     c: Context,

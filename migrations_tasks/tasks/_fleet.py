@@ -1,0 +1,86 @@
+"""The database tasks over several targets (``--target GROUP`` or a comma list): one home for "many targets".
+
+A task hands over what it does per target (a :data:`~migrations_tasks.fleet.jobs.Work` made from
+:class:`~migrations_tasks.fleet.jobs.Jobs`); this module reads the targets and the fleet flags, runs them
+(:func:`migrations_tasks.fleet.schedule.run_targets`) with SIGINT/SIGTERM stopping every target at a
+migration boundary, and reports (:mod:`migrations_tasks.fleet.render`). A single target's name or ref runs
+the task as usual, with its own report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from invoke.context import Context
+from invoke.exceptions import Exit
+
+from ..errors import ConfigError
+from ..output.reporter import Reporter
+from ._common import exits, settings, stop_on_signals, targets
+
+if TYPE_CHECKING:
+    from ..fleet.jobs import Jobs, Work
+
+STOPPING_ALL = "stopping every target at its next migration boundary (send it again to abort at once)."
+
+
+def several(c: Context, where: Any) -> bool:
+    """Return True when ``--target`` names a group or several targets (then the task runs as a fleet).
+
+    The fleet flags without ``--target`` are refused (exit 3), naming them.
+    """
+    spec = where.target
+    if not spec:
+        loose = [f"--{k.replace('_', '-')}" for k in ("parallel", "canary") if getattr(where, k, None) is not None]
+        if loose:
+            with exits(Reporter(json=where.json)):
+                raise ConfigError(f"{' and '.join(loose)} need --target naming several targets or a group.")
+        return False
+    with exits(Reporter(json=where.json)):
+        base = settings(c, require_database=False, migrations_dir=where.migrations_dir)
+    return "," in spec or spec.strip() in base.groups
+
+
+def run_fleet(
+    c: Context,
+    where: Any,
+    task: str,
+    work: Callable[[Jobs], Work],
+    *,
+    done_word: str = "applied",
+    flags: Mapping[str, Any] | None = None,
+) -> Any:
+    """Run ``work`` on every target ``where.target`` names; exit with the highest target exit code."""
+    from ..fleet.jobs import Jobs
+    from ..fleet.report import render_fleet, render_line
+    from ..fleet.results import FleetOptions
+    from ..fleet.schedule import run_targets
+    from ..history.migrations import load
+
+    reporter = Reporter(json=where.json)
+    with exits(reporter), stop_on_signals(reporter, STOPPING_ALL) as stop:
+        options = FleetOptions.read(where.parallel, where.canary, where.on_error)
+        given = {"migrations_dir": where.migrations_dir, "transport": where.transport, "project_ref": where.project_ref}
+        chosen = targets(c, target=where.target, **given, **(flags or {}))
+        local = load(chosen[0].migrations_dir, chosen[0].rollbacks_dir)
+        for warning in local.warnings:
+            reporter.warn(warning)
+        jobs = Jobs(local, reporter.progress)
+        reporter.progress(
+            f"{task} on {len(chosen)} targets, {options.parallel} at a time"
+            + (f", the first {options.canary} alone first" if options.canary else "")
+            + f", on error: {options.on_error}."
+        )
+        runs = run_targets(
+            chosen,
+            jobs.job(work(jobs)),
+            options,
+            label=lambda s: s.target.label,
+            stop=stop,
+            on_done=lambda run: render_line(reporter, run, done_word),
+        )
+        code = render_fleet(reporter, runs, task=task, done_word=done_word)
+    if code:
+        raise Exit(code=code)
+    return runs
