@@ -102,12 +102,13 @@ class Settings:
         where = {k: changes.pop(k) for k in _TARGET_FIELDS if k in changes}
         return replace(self, target=replace(self.target, **where), **changes) if where else replace(self, **changes)
 
-    def select(self, spec: str) -> list[Settings]:
+    def select(self, spec: str, *, need_secrets: bool = True) -> list[Settings]:
         """Return the settings for each target ``spec`` names (targets, groups, refs, comma-separated).
 
-        Unknown names and the secrets the chosen targets lack are one ConfigError listing all of them.
+        Unknown names and the secrets the chosen targets lack (with ``need_secrets``) are one ConfigError
+        listing all of them.
         """
-        chosen, problems = resolve(spec, self.targets, self.groups, self.target)
+        chosen, problems = resolve(spec, self.targets, self.groups, self.target, need_secrets=need_secrets)
         if problems:
             raise ConfigError(
                 "\n".join(problems) if len(problems) > 1 else problems[0],

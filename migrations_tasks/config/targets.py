@@ -184,9 +184,17 @@ def read_targets(
 
 
 def resolve(
-    spec: str, named: Mapping[str, NamedTarget], groups: Mapping[str, tuple[str, ...]], base: Target
+    spec: str,
+    named: Mapping[str, NamedTarget],
+    groups: Mapping[str, tuple[str, ...]],
+    base: Target,
+    *,
+    need_secrets: bool = True,
 ) -> tuple[list[NamedTarget], list[str]]:
-    """Return the targets ``spec`` names (targets, groups, project refs, comma-separated) and what is wrong."""
+    """Return the targets ``spec`` names (targets, groups, project refs, comma-separated) and what is wrong.
+
+    Without ``need_secrets`` (listing them: ``db.targets``) a target's missing secret is not a problem.
+    """
     problems: list[str] = []
     chosen: dict[str, NamedTarget] = {}
     names = [n.strip() for n in spec.split(",") if n.strip()]
@@ -203,6 +211,6 @@ def resolve(
             else:
                 known = ", ".join(sorted([*named, *groups])) or "none configured"
                 problems.append(f"--target {name!r} is neither a target, a group nor a project ref (known: {known}).")
-    for entry in chosen.values():
+    for entry in chosen.values() if need_secrets else ():
         problems += [f"Missing {m}: set it in the environment or in .env." for m in entry.missing]
     return list(chosen.values()), problems

@@ -20,7 +20,7 @@ from invoke.exceptions import Exit
 from ..config.settings import Settings
 from ..output.reporter import Reporter
 from ._common import database, exits, stop_on_signals, task
-from ._fleet import run_fleet, several
+from .fleet import run_fleet, several
 
 COMMON_HELP = {
     "migrations_dir": "directory of migration files (default: MIGRATIONS_DIR, else invoke.yaml "

@@ -17,7 +17,7 @@ from invoke.exceptions import Exit
 
 from ..errors import ConfigError
 from ..output.reporter import Reporter
-from ._common import exits, settings, stop_on_signals, targets
+from ._common import exits, settings, stop_on_signals, targets, task
 
 if TYPE_CHECKING:
     from ..fleet.jobs import Jobs, Work
@@ -84,3 +84,66 @@ def run_fleet(
     if code:
         raise Exit(code=code)
     return runs
+
+
+@task(
+    name="targets",
+    help={
+        "target": "list only the targets this names (a target, a group, a project ref, or a comma list)",
+        "github_matrix": "print the JSON a GitHub Actions strategy.matrix takes (one line: for $GITHUB_OUTPUT)",
+        "chunk": "with --github-matrix: targets per matrix entry (default 1; GitHub allows 256 entries)",
+        "json": "print one JSON document instead of the table",
+    },
+    whole_numbers=["chunk"],
+)
+def targets_task(
+    c: Context, target: str | None = None, github_matrix: bool = False, chunk: int = 1, json: bool = False
+) -> Any:
+    """List the named targets (invoke.yaml migrations.targets) and their groups; --github-matrix for Actions."""
+    import json as jsonlib
+
+    from ..fleet.matrix import github_matrix as matrix_of
+    from ..output.reporter import table
+
+    reporter = Reporter(json=json)
+    with exits(reporter):
+        base = settings(c, require_database=False)
+        spec = target or ",".join(base.targets)
+        if not spec:
+            raise ConfigError(
+                "No targets: invoke.yaml has no migrations.targets.",
+                hint="Name them there (docs/fleet.md), or give --target with project refs.",
+            )
+        if not isinstance(chunk, int):
+            raise ConfigError(f"--chunk must be a whole number of at least 1, not {chunk!r}.")
+        chosen = base.select(spec, need_secrets=False)
+        names = [s.target.label for s in chosen]
+        if github_matrix:
+            print(jsonlib.dumps(matrix_of(names, chunk), separators=(",", ":")), file=reporter.out, flush=True)
+            return names
+        member_of = {n: [g for g, members in base.groups.items() if n in members] for n in names}
+        entries: list[dict[str, Any]] = [
+            {
+                "target": s.target.label,
+                "transport": s.transport,
+                "project_ref": s.project_ref,
+                "groups": member_of[s.target.label],
+                "missing": list(base.targets[s.target.label].missing) if s.target.label in base.targets else [],
+            }
+            for s in chosen
+        ]
+        if reporter.json:
+            reporter.document({"targets": entries, "groups": {g: list(m) for g, m in base.groups.items()}})
+            return names
+        rows = [
+            [
+                e["target"],
+                e["transport"],
+                e["project_ref"] or "-",
+                ", ".join(e["groups"]) or "-",
+                "; ".join(e["missing"]) or "set",
+            ]
+            for e in entries
+        ]
+        reporter.say(table(rows, ["TARGET", "TRANSPORT", "PROJECT", "GROUPS", "SECRETS"]))
+    return names
