@@ -7,11 +7,19 @@ team meets it: check all, a failing canary that stops the rest, an apply that go
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import MigrationDir, Project, SandboxProcess, run_inv, user_project
+
+from migrations_tasks.sandbox import workload
 
 MIGRATIONS = 30
 
@@ -69,3 +77,51 @@ def test_a_fleet_is_checked_as_one_document_a_failing_canary_stops_the_rest_and_
     assert all(f"ok      {MIGRATIONS}/0" in rows[f"t{i:02d}"] for i in range(2, 13)), applied.stdout
     assert max(final[p.ref] - after.get(p.ref, 0) for p in projects[1:]) <= 3
     assert "db.apply on 12 targets: 1 failed, 11 ok (exit 1)." in applied.stdout
+
+
+#: An advisory lock the test holds while migration 10 asks for it, on each project: both are mid-request.
+GATE_KEY = 4243
+
+
+def test_a_signal_stops_every_target_at_a_migration_boundary_and_the_table_says_where(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    projects = [sandbox.new_project(), sandbox.new_project()]
+    root = user_project(tmp_path)
+    files = workload.generate(root / "supabase" / "migrations", 30)
+    with files[9].open("a") as tenth:  # the signal comes while each request holding 10, 11 and 12 is in flight
+        tenth.write(f"select pg_advisory_xact_lock({GATE_KEY});\n")
+    env = {"SUPABASE_API_URL": sandbox.api_url, "SUPABASE_ACCESS_TOKEN": sandbox.token}
+    holders = [psycopg.connect(p.db_url, autocommit=True) for p in projects]
+    for holder in holders:
+        holder.execute("select pg_advisory_lock(%s)", (GATE_KEY,))
+    spec = ",".join(p.ref for p in projects)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "db.apply", "--target", spec, "--batch-size", "3"],
+        cwd=root,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    waiting = "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+    for holder in holders:  # polls the databases, not the clock
+        while holder.execute(waiting, (GATE_KEY,)).fetchone() == (0,):
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.01)  # between polls of the database, as tests/engine/test_faults.py waits
+    process.send_signal(signal.SIGTERM)
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "SIGTERM received: stopping every target" in line:
+            break
+    for holder in holders:
+        holder.execute("select pg_advisory_unlock(%s)", (GATE_KEY,))
+        holder.close()
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    twelfth = workload.version_of(12)
+    for project in projects:
+        row = next(line for line in out.splitlines() if line.startswith(project.ref))
+        assert "stopped" in row and "12/18" in row and f"after {twelfth}" in row and "stopped by a signal" in row
+        project.close()
+        sandbox.call("DELETE", f"/_sandbox/projects/{project.ref}")
