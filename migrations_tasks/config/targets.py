@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..secret import Secret
 from .validate import Problems
 from .values import (
@@ -54,6 +55,7 @@ TARGET_TUNING = (
     "batch_size",
     "request_max_bytes",
 )
+ON_ERROR = ("stop", "continue")
 _KEYS = {"project_ref", "api_url", "token_env", "transport", "db_url_env", *TARGET_TUNING}
 
 
@@ -214,3 +216,36 @@ def resolve(
     for entry in chosen.values() if need_secrets else ():
         problems += [f"Missing {m}: set it in the environment or in .env." for m in entry.missing]
     return list(chosen.values()), problems
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    """How many targets run at once, how many go first alone, and what a failure does to the rest."""
+
+    parallel: int = 4
+    canary: int = 0
+    on_error: str = "stop"
+
+    @classmethod
+    def read(cls, parallel: Any, canary: Any, on_error: Any, *, section: str | None = None) -> FleetOptions:
+        """Return the options from the flags (or invoke.yaml's ``section``); one ConfigError names every bad one."""
+
+        def named(key: str) -> str:
+            return f"{section}.{key}" if section else f"--{key.replace('_', '-')}"
+
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for name, value, default, minimum in (("parallel", parallel, 4, 1), ("canary", canary, 0, 0)):
+            try:
+                number = default if value is None else int(value)
+                if number < minimum:
+                    raise ValueError
+                values[name] = number
+            except (TypeError, ValueError):
+                problems.append(f"{named(name)} must be a whole number of at least {minimum}, not {value!r}.")
+        choice = str(on_error or "stop").strip().lower()
+        if choice not in ON_ERROR:
+            problems.append(f"{named('on_error')} must be stop or continue, not {on_error!r}.")
+        if problems:
+            raise ConfigError("\n".join(problems))
+        return cls(values["parallel"], values["canary"], choice)

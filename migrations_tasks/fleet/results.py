@@ -1,14 +1,12 @@
-"""What one target's run came to, and the options of a run over many targets (pure)."""
+"""What one target's run came to (pure); the options of a run (:class:`FleetOptions`) are read in config."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConfigError
+from ..config.targets import FleetOptions
 from ..wording import TextEnum
-
-ON_ERROR = ("stop", "continue")
 
 
 class RunStatus(TextEnum):
@@ -49,30 +47,4 @@ class TargetRun:
         return self.status in (RunStatus.FAILED, RunStatus.CONFLICT)
 
 
-@dataclass(frozen=True)
-class FleetOptions:
-    """How many targets run at once, how many go first alone, and what a failure does to the rest."""
-
-    parallel: int = 4
-    canary: int = 0
-    on_error: str = "stop"
-
-    @classmethod
-    def read(cls, parallel: Any, canary: Any, on_error: Any) -> FleetOptions:
-        """Return the options from the flags, or raise one ConfigError naming every bad one."""
-        problems: list[str] = []
-        values: dict[str, Any] = {}
-        for name, value, default, minimum in (("parallel", parallel, 4, 1), ("canary", canary, 0, 0)):
-            try:
-                number = default if value is None else int(value)
-                if number < minimum:
-                    raise ValueError
-                values[name] = number
-            except (TypeError, ValueError):
-                problems.append(f"--{name} must be a whole number of at least {minimum}, not {value!r}.")
-        choice = str(on_error or "stop").strip().lower()
-        if choice not in ON_ERROR:
-            problems.append(f"--on-error must be stop or continue, not {on_error!r}.")
-        if problems:
-            raise ConfigError("\n".join(problems))
-        return cls(values["parallel"], values["canary"], choice)
+__all__ = ["FleetOptions", "RunStatus", "TargetRun"]
