@@ -1,7 +1,9 @@
 """Database tasks: check, apply, rollback, repair and verify migrations.
 
-Every task takes the same four flags (``--migrations-dir``, ``--transport``, ``--project-ref``, ``--json``);
-:func:`db_task` adds them to the task's own and hands them over as one :class:`Where` value.
+Every task takes the same four flags (``--migrations-dir``, ``--transport``, ``--project-ref``, ``--json``)
+and, as :data:`TARGET_FLAGS` says, ``--target`` (and with it ``--parallel``, ``--canary``, ``--on-error``);
+:func:`db_task` adds them to the task's own and hands them over as one :class:`Where` value. A ``--target``
+naming several targets runs the task as a fleet (:mod:`.fleet`).
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ def db_task(
 
         body.__signature__ = signature  # type: ignore[attr-defined]  # what Invoke reads the flags from
         shown = {k: v for k, v in {**COMMON_HELP, **(help or {})}.items() if k not in left_out}
+        if targets == "one":
+            shown["target"] = "one target of invoke.yaml migrations.targets, or a project ref (this task runs on one)"
         return task(help=shown, **options)(body)
 
     return decorate
