@@ -87,14 +87,14 @@ def settings(c: Context, require_database: bool = True, **flags: Any) -> Setting
     """
     spec = flags.get("target")
     if spec:
-        chosen = targets(c, **flags)
+        chosen = targets(c, need_secrets=False, **flags)  # how many, before what they lack
         if len(chosen) != 1:
             names = ", ".join(s.target.label for s in chosen)
             raise ConfigError(
                 f"--target {spec} names {len(chosen)} targets ({names}); this task runs on one.",
                 hint="Give one target's name or project ref.",
             )
-        return chosen[0]
+        return targets(c, **flags)[0]
     result = load_settings(
         getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), require_database=require_database
     )
@@ -102,7 +102,7 @@ def settings(c: Context, require_database: bool = True, **flags: Any) -> Setting
     return result
 
 
-def targets(c: Context, **flags: Any) -> list[Settings]:
+def targets(c: Context, *, need_secrets: bool = True, **flags: Any) -> list[Settings]:
     """Return the settings of every target ``flags["target"]`` names (a target, a group, a comma list).
 
     Every chosen target's secrets are masked in GitHub Actions before anything else is printed.
@@ -114,7 +114,7 @@ def targets(c: Context, **flags: Any) -> list[Settings]:
             hint="A target in invoke.yaml (migrations.targets) says its transport and project ref itself.",
         )
     base = load_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"))
-    chosen = base.select(str(flags["target"]))
+    chosen = base.select(str(flags["target"]), need_secrets=need_secrets)
     github.mask([secret for s in chosen for secret in s.secrets()])
     return chosen
 

@@ -1,4 +1,7 @@
-"""db.targets, and what the tasks refuse about --target before sending anything (no database needed)."""
+"""db.targets: the targets and groups of invoke.yaml, and a GitHub Actions matrix of them (no database needed).
+
+What the tasks refuse about --target is in test_bad_input.py (docs/bad-input.md).
+"""
 
 from __future__ import annotations
 
@@ -35,25 +38,3 @@ def test_db_targets_lists_targets_and_prints_a_github_matrix_per_target_or_per_c
     assert single == {"include": [{"target": f"r{i}", "name": f"r{i}"} for i in range(7)]}
     chunked = json.loads(run_inv("db.targets", "--github-matrix", "--target", "all", "--chunk", "3", cwd=root).stdout)
     assert [e["target"] for e in chunked["include"]] == ["r0,r1,r2", "r3,r4,r5", "r6"]
-
-
-def test_target_mistakes_exit_3_with_every_problem_named_and_nothing_sent(tmp_path: Path) -> None:
-    root = project_with_targets(tmp_path, "    bad: [nobody]\n    eu: [r0]\n")
-    broken = run_inv("db.check", "--target", "all", cwd=root)
-    assert broken.returncode == 3
-    assert "target_groups.bad names unknown targets: nobody" in broken.stderr
-    assert "target_groups.eu has the name of a target" in broken.stderr
-    root = project_with_targets(tmp_path / "ok")
-    env = {"SUPABASE_ACCESS_TOKEN": "sbp_" + "0" * 40}
-    pulled = run_inv("db.pull", "--target", "all", cwd=root, env=env)
-    assert (
-        pulled.returncode == 3
-        and "--target all names 7 targets (r0, r1, r2, r3, r4, r5, r6); this task runs on one" in pulled.stderr
-    )
-    both = run_inv("db.apply", "--target", "all", "--project-ref", REFS[0], cwd=root, env=env)
-    assert both.returncode == 3 and "Give --target or --project-ref, not both." in both.stderr
-    secretless = run_inv("db.apply", "--target", "eu,r0", "--json", cwd=root, env=env)
-    assert secretless.returncode == 3 and json.loads(secretless.stdout)["exit_code"] == 3
-    assert "Missing TOKEN_EU (the access token of target eu)" in secretless.stderr
-    loose = run_inv("db.check", "--parallel", "3", cwd=root, env=env)
-    assert loose.returncode == 3 and "--parallel need --target" in loose.stderr
