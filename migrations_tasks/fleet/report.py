@@ -8,7 +8,8 @@ annotations are prefixed with the target's name.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .. import untrusted
 from ..output import github
@@ -57,9 +58,21 @@ def _rows(runs: Sequence[TargetRun]) -> list[list[str]]:
     ]
 
 
-def render_fleet(reporter: Reporter, runs: Sequence[TargetRun], *, task: str, done_word: str = "applied") -> int:
-    """Print the table (or one JSON document), write GitHub's summary and annotations; return the exit code."""
-    code = exit_code(runs)
+def render_fleet(
+    reporter: Reporter,
+    runs: Sequence[TargetRun],
+    *,
+    task: str,
+    done_word: str = "applied",
+    floor: int = 0,
+    extra: Mapping[str, Any] | None = None,
+) -> int:
+    """Print the table (or one JSON document), write GitHub's summary and annotations; return the exit code.
+
+    ``floor``: the least exit code (what every target shares failed: supabase/schemas ahead, for db.check);
+    ``extra``: what the JSON document says besides the targets.
+    """
+    code = max(exit_code(runs), floor)
     counts = Counter(str(run.status) for run in runs)
     headers = ["TARGET", "STATUS", f"{done_word.upper()}/PENDING", "REQUESTS", "TIME", "FIRST ERROR"]
     _github(runs, task, headers, code)
@@ -88,6 +101,7 @@ def render_fleet(reporter: Reporter, runs: Sequence[TargetRun], *, task: str, do
                     }
                     for run in runs
                 ],
+                **(extra or {}),
             }
         )
         return code

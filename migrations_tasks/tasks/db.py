@@ -193,7 +193,7 @@ def check(c: Context, where: Where) -> Any:
     from ..engine.render import render_check
 
     if several(c, where):
-        return run_fleet(c, where, "db.check", lambda jobs: jobs.check)
+        return run_fleet(c, where, "db.check", lambda jobs: jobs.check, schemas=True)
     with where.session(c, warn=False) as (reporter, s, local, db):
         plan = Engine(db, s).check(local)
         schemas = schemas_differences(local, s, s.migrations_dir.parent, reporter.progress)

@@ -20,7 +20,9 @@ from ..output.reporter import Reporter
 from ._common import exits, settings, stop_on_signals, targets, task
 
 if TYPE_CHECKING:
+    from ..config.settings import Settings
     from ..fleet.jobs import Jobs, Work
+    from ..history.migrations import LocalMigrations
 
 STOPPING_ALL = "stopping every target at its next migration boundary (send it again to abort at once)."
 
@@ -50,8 +52,14 @@ def run_fleet(
     *,
     done_word: str = "applied",
     flags: Mapping[str, Any] | None = None,
+    schemas: bool = False,
 ) -> Any:
-    """Run ``work`` on every target ``where.target`` names; exit with the highest target exit code."""
+    """Run ``work`` on every target ``where.target`` names; exit with the highest target exit code.
+
+    ``schemas`` (db.check): also compare supabase/schemas with the migrations, once for all targets.
+    """
+    from ..engine.render import say_schemas, schemas_document
+    from ..errors import EXIT_FAILED
     from ..fleet.jobs import Jobs
     from ..fleet.report import render_fleet, render_line
     from ..fleet.results import FleetOptions
@@ -80,10 +88,27 @@ def run_fleet(
             stop=stop,
             on_done=lambda run: render_line(reporter, run, done_word),
         )
-        code = render_fleet(reporter, runs, task=task, done_word=done_word)
+        differences = _schemas(chosen[0], local, reporter) if schemas else None
+        code = render_fleet(
+            reporter,
+            runs,
+            task=task,
+            done_word=done_word,
+            floor=EXIT_FAILED if differences else 0,
+            extra=schemas_document(differences),
+        )
+        if not reporter.json:
+            say_schemas(reporter, differences)
     if code:
         raise Exit(code=code)
     return runs
+
+
+def _schemas(settings: Settings, local: LocalMigrations, reporter: Reporter) -> list[str] | None:
+    """Return how supabase/schemas differs from the migrations (None without schema files): the same for all."""
+    from ..authoring.diff.check import schemas_differences
+
+    return schemas_differences(local, settings, settings.migrations_dir.parent, reporter.progress)
 
 
 @task(
