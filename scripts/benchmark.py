@@ -24,6 +24,8 @@ Rows:
   outside): the note gives the wall time per migration;
 * preflight: `inv db.lint --all` of 350 files, and `inv db.plan` of 10 pending migrations (each altering an
   existing table, with down SQL) on top of 350 applied: requests to the project, wall time;
+* fleet: ``inv db.apply --target fleet`` of 30 migrations to 12 projects at --latency-ms 100, ``--parallel 6``
+  next to ``--parallel 1`` (one project after another): requests per project, the ratio of the wall times;
 * planscale (only with ``--only planscale``): `inv db.plan` of one pending migration of 51, 1,000 and 5,000
   statements, one LOCK TABLE of 160 tables, and 200 data checks on a table of 200,000 rows.
 """
@@ -45,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench_fleet import fleet_group
 from bench_peers import peers_rows
 from bench_plan_scale import plan_scale_group
 from bench_preflight import preflight_group
@@ -118,7 +121,7 @@ def measure_runs(sandbox: Sandbox, directory: Path, count: int, runs: int, batch
     for _ in range(runs):
         project = sandbox.create_project()
         settings = settings_for(sandbox, project["ref"], directory, batch_size)
-        db: Any = connect(settings)
+        db: Any = connect(settings.target, settings)
         engine = Engine(db, settings)
         t = time.perf_counter()
         engine.check(local)
@@ -246,7 +249,7 @@ def rate_limit_row(count: int, limit: int, batch_size: int) -> Row:
         project = sandbox.create_project()
         settings = settings_for(sandbox, project["ref"], directory, batch_size)
         waits: list[str] = []
-        db: Any = connect(settings, on_wait=waits.append)
+        db: Any = connect(settings.target, settings, on_wait=waits.append)
         t = time.perf_counter()
         result = Engine(db, settings).apply(load(directory))
         wall = time.perf_counter() - t
@@ -318,10 +321,11 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight,planscale (not in the default)",
+        help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight,fleet,"
+        "planscale (not in the default)",
     )
     args = parser.parse_args()
-    all_groups = {"local", "api", "verify", "startup", "rate", "peers", "preflight"}
+    all_groups = {"local", "api", "verify", "startup", "rate", "peers", "preflight", "fleet"}
     groups = set(args.only.split(",")) if args.only else all_groups
     quick = args.quick
     rows: list[Row] = []
@@ -349,6 +353,7 @@ def main() -> int:
             rows += peers_rows(sandbox, 200 if quick else 1000, 3 if quick else 5)
     rows += preflight_group(groups, quick, step)
     rows += plan_scale_group(groups, quick, step)
+    rows += fleet_group(groups, quick, step)
     text = render(rows)
     print(f"\nmigrations-tasks benchmark: {machine()}\n")
     print(text)

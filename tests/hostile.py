@@ -185,7 +185,7 @@ def run(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, str, str, Path
 
 def apply_all(project: Project, directory: Path) -> None:
     settings = project.settings(directory)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         Engine(db, settings).apply(load(directory))
     finally:

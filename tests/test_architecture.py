@@ -173,6 +173,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("engine",)),
     ("proving and shipping", ("verify", "lint", "rehearsal", "deploy", "authoring")),
     ("output", ("output",)),
+    ("fleet", ("fleet",)),
     ("gate", ("gate",)),
     ("tasks", ("tasks",)),
 )

@@ -19,6 +19,7 @@ from ..errors import ConfigError
 from ..secret import Secret
 from . import sources
 from .subsections import LintSettings, VerifySettings, lint_settings, verify_settings
+from .targets import NamedTarget, Target, read_targets, resolve
 from .validate import Problems
 from .values import (
     CONFIG_SECTION,
@@ -43,14 +44,10 @@ from .values import (
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a database task needs to know, validated."""
+    """Everything a database task needs to know, validated: where (:attr:`target`) and how (the rest, the policy)."""
 
-    transport: str
+    target: Target
     migrations_dir: Path
-    access_token: Secret | None = None
-    project_ref: str | None = None
-    api_url: str = DEFAULT_API_URL
-    db_url: Secret | None = None
     lock_timeout: str = "10s"
     lock_wait_seconds: float = 60.0
     request_timeout: float = 120.0
@@ -63,18 +60,65 @@ class Settings:
     drift_db_url: Secret | None = None
     batch_size: int = 50  # consecutive migrations (or rollback steps) per request, each its own transaction
     request_max_bytes: int = 3 * 1024 * 1024  # larger requests are refused unsent: postgres-meta's body limit
+    #: The named targets and groups of invoke.yaml (``migrations.targets``, ``migrations.target_groups``).
+    targets: Mapping[str, NamedTarget] = field(default_factory=dict, repr=False, compare=False)
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # Where, as the single-target code reads it: the target's values.
+    @property
+    def transport(self) -> str:
+        """Return the target's transport: 'api' or 'postgres'."""
+        return self.target.transport
+
+    @property
+    def access_token(self) -> Secret | None:
+        """Return the target's access token."""
+        return self.target.access_token
+
+    @property
+    def project_ref(self) -> str | None:
+        """Return the target's project ref."""
+        return self.target.project_ref
+
+    @property
+    def api_url(self) -> str:
+        """Return the target's Management API URL."""
+        return self.target.api_url
+
+    @property
+    def db_url(self) -> Secret | None:
+        """Return the target's database URL."""
+        return self.target.db_url
 
     def secrets(self) -> list[str]:
         """Return the secret values, for masking in CI logs: the token, each URL and its decoded password."""
-        found = [self.access_token.reveal()] if self.access_token is not None else []
-        for url in (self.db_url, self.drift_db_url):
-            found += url_secrets(url) if url is not None else []
+        found = self.target.secrets()
+        found += url_secrets(self.drift_db_url) if self.drift_db_url is not None else []
         return list(dict.fromkeys(found))
 
     def with_overrides(self, **changes: Any) -> Settings:
-        """Return a copy with some fields replaced (already validated values)."""
-        return replace(self, **changes)
+        """Return a copy with some fields replaced (already validated values); where-fields change the target."""
+        where = {k: changes.pop(k) for k in _TARGET_FIELDS if k in changes}
+        return replace(self, target=replace(self.target, **where), **changes) if where else replace(self, **changes)
+
+    def select(self, spec: str, *, need_secrets: bool = True) -> list[Settings]:
+        """Return the settings for each target ``spec`` names (targets, groups, refs, comma-separated).
+
+        Unknown names and the secrets the chosen targets lack (with ``need_secrets``) are one ConfigError
+        listing all of them.
+        """
+        chosen, problems = resolve(spec, self.targets, self.groups, self.target, need_secrets=need_secrets)
+        if problems:
+            raise ConfigError(
+                "\n".join(problems) if len(problems) > 1 else problems[0],
+                hint=f"Targets and groups are set in invoke.yaml under {CONFIG_SECTION}.targets and "
+                f"{CONFIG_SECTION}.target_groups; secrets only in the environment or .env.",
+            )
+        return [replace(self, target=entry.target, **entry.tuning) for entry in chosen]
+
+
+_TARGET_FIELDS = ("transport", "access_token", "project_ref", "api_url", "db_url")
 
 
 def _as_float(name: str, value: Any) -> float:
@@ -160,19 +204,30 @@ def _connection(src: _Sources, problems: Problems) -> dict[str, Any]:
     }
 
 
-def _tuning(src: _Sources, cfg: Mapping[str, Any], problems: Problems) -> dict[str, Any]:
-    """Return the lock, timeout and batching settings, validated."""
-    lock_timeout = str(cfg.get("lock_timeout", "10s"))
-    if not LOCK_TIMEOUT_RE.match(lock_timeout):
-        problems.add_error(ConfigError(f"invoke.yaml {CONFIG_SECTION}.lock_timeout must look like 10s, 500ms or 2min."))
-    seconds = {
-        key: problems.attempt(_as_float, f"{CONFIG_SECTION}.{key}", cfg.get(key, default))
-        for key, default in (("lock_wait_seconds", 60), ("request_timeout", 120), ("retry_deadline", 90))
-    }
-    for key, minimum in (("batch_size", 1), ("request_max_bytes", 1024)):  # --batch-size wins over invoke.yaml
-        if found := src.pick(key, (), key):
-            seconds[key] = int(problems.number(found[1], found[0], 0, minimum=minimum, integer=True))
-    return {"lock_timeout": lock_timeout, **seconds}
+def _tuning(flags: Mapping[str, Any], cfg: Mapping[str, Any], problems: Problems, where: str) -> dict[str, Any]:
+    """Return the lock, timeout and batching settings ``cfg`` (the section, or a target) sets, validated.
+
+    ``--batch-size`` and ``--request-max-bytes`` (``flags``) win over invoke.yaml; what is unset keeps its default.
+    """
+    out: dict[str, Any] = {}
+    if "lock_timeout" in cfg:
+        out["lock_timeout"] = str(cfg["lock_timeout"])
+        if not LOCK_TIMEOUT_RE.match(out["lock_timeout"]):
+            problems.add_error(ConfigError(f"invoke.yaml {where}.lock_timeout must look like 10s, 500ms or 2min."))
+    for key in ("lock_wait_seconds", "request_timeout", "retry_deadline"):
+        if key in cfg:
+            out[key] = problems.attempt(_as_float, f"{where}.{key}", cfg[key])
+    for key, minimum in (("batch_size", 1), ("request_max_bytes", 1024)):
+        found = (
+            (flags[key], f"--{key.replace('_', '-')}")
+            if key in flags
+            else (cfg[key], f"invoke.yaml {where}.{key}")
+            if cfg.get(key) not in (None, "")
+            else None
+        )
+        if found:
+            out[key] = int(problems.number(found[1], found[0], 0, minimum=minimum, integer=True))
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def load_settings(
@@ -183,14 +238,20 @@ def load_settings(
     dotenv_path: Path | None = Path(".env"),
     require_database: bool = True,
 ) -> Settings:
-    """Read and validate settings from flags, environment, ``.env`` and Invoke config."""
+    """Read and validate settings from flags, environment, ``.env`` and Invoke config.
+
+    With a ``target`` flag (``--target``) the environment's own project is not required: the tasks then
+    take the targets it names from :meth:`Settings.select`.
+    """
     cfg = sources.section(config, CONFIG_SECTION)
-    src = _Sources(
-        {k: v for k, v in (flags or {}).items() if v is not None}, sources.environment(environ, dotenv_path), cfg
-    )
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    if given.pop("target", None):
+        require_database = False
+    src = _Sources(given, sources.environment(environ, dotenv_path), cfg)
     problems = Problems()
     connection = _connection(src, problems)
     transport = _transport(src, problems, require_database)
+    target = Target(transport=transport, **connection)
     mig = src.pick("migrations_dir", ("MIGRATIONS_DIR",), "migrations_dir")
     migrations_dir = Path(str(mig[0])) if mig else Path(DEFAULT_MIGRATIONS_DIR)
     rollbacks = src.pick("rollbacks_dir", (), "rollbacks_dir")
@@ -198,17 +259,26 @@ def load_settings(
     drift_db_url = problems.attempt(validate_db_url, str(drift[0]), drift[1]) if drift else None
     verify = problems.attempt(verify_settings, cfg.get("verify"), migrations_dir)
     lint = problems.attempt(lint_settings, cfg.get("lint"))
-    tuning = _tuning(src, cfg, problems)
+    tuning = _tuning(given, cfg, problems, CONFIG_SECTION)
+    named, groups = read_targets(
+        cfg.get("targets"),
+        cfg.get("target_groups"),
+        src.env,
+        target,
+        problems,
+        lambda where, spec: _tuning(given, spec, problems, where),
+    )
     problems.raise_if_any()
     return Settings(
-        transport=transport,
+        target=target,
         migrations_dir=migrations_dir,
         rollbacks_dir=Path(str(rollbacks[0])) if rollbacks else migrations_dir.parent / "rollbacks",
         created_by=str(cfg.get("created_by", "migrations-tasks")) or None,
         verify=verify or VerifySettings(),
         lint=lint or LintSettings(),
         drift_db_url=drift_db_url,
+        targets=named,
+        groups=groups,
         extra=cfg,
-        **connection,
         **tuning,
     )

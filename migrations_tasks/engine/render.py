@@ -83,7 +83,7 @@ def render_check(
                     for e in plan.entries
                 ],
                 "warnings": list(warnings),
-                **_schemas_document(schemas),
+                **schemas_document(schemas),
             }
         )
         return code
@@ -100,17 +100,18 @@ def render_check(
     reporter.say(f"\n{verdict} ({summary or 'nothing'}; {plural(requests, 'request')} to {target})")
     for entry in plan.conflicts:
         reporter.say(f"  {entry.version}: {_explain(entry.status)}")
-    _say_schemas(reporter, schemas)
+    say_schemas(reporter, schemas)
     return code
 
 
-def _schemas_document(schemas: Sequence[str] | None) -> dict[str, Any]:
+def schemas_document(schemas: Sequence[str] | None) -> dict[str, Any]:
+    """Return how supabase/schemas compares with the migrations, for a JSON document (empty without schema files)."""
     if schemas is None:
         return {}
     return {"schemas": {"status": "ahead" if schemas else "in-sync", "differences": list(schemas)}}
 
 
-def _say_schemas(reporter: Reporter, schemas: Sequence[str] | None) -> None:
+def say_schemas(reporter: Reporter, schemas: Sequence[str] | None) -> None:
     """Print how supabase/schemas compares with the migrations (nothing without schema files)."""
     if schemas is None:
         return

@@ -34,6 +34,8 @@ class Prepared:
 
     settings: Settings
     deploy_config: DeployConfig | None
+    #: With the environment's ``targets:``, the settings of each target (the migrations steps run on all).
+    targets: tuple[Settings, ...] = ()
 
 
 @contextmanager
@@ -53,15 +55,18 @@ def prepared(c: Context, options: GateOptions, *, migrations_dir: str | None, sa
             say("Starting the sandbox (embedded PostgreSQL + local Management API)...")
             sandbox = Sandbox().start()
             environ, dotenv, flags["project_ref"] = sandbox_environment(sandbox.env), None, None
+        if options.targets:
+            flags["target"] = options.targets
         settings = load_settings(config, flags=flags, environ=environ, dotenv_path=dotenv)
-        github.mask(settings.secrets())
+        targets = tuple(settings.select(options.targets)) if options.targets else ()
+        github.mask([secret for s in (settings, *targets) for secret in s.secrets()])
         deploy_config = None
         if options.deploy:
             loaded = load_deploy_settings(
                 config, environment=options.env, require_hosts=False, environ=environ, dotenv_path=dotenv
             )
             deploy_config = loaded if loaded.hosts else None
-        yield Prepared(settings, deploy_config)
+        yield Prepared(settings, deploy_config, targets)
     finally:
         if sandbox is not None:
             if options.stop:
@@ -94,4 +99,6 @@ def run_gate(
             say=say,
             should_stop=should_stop,
             undo_after_switch=options.undo_after_switch,
+            targets=ready.targets,
+            fleet=options.fleet,
         )

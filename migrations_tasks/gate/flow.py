@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config.settings import Settings
+from ..config.targets import FleetOptions
 from ..errors import (
     EXIT_CANNOT_RUN,
     EXIT_CONFLICT,
@@ -45,6 +47,7 @@ from ..errors import (
 )
 from ..progress import Notify, ShouldStop, never
 from ..transport.connect import connect
+from .fleet import FleetGateRun
 from .options import MIGRATIONS_POLICIES, PLAN_POLICIES, MigrationsPolicy, PlanPolicy
 from .record import RunRecord, RunStatus, Step, StepStatus, finish, now
 from .steps import DeployFunction, GateRun
@@ -89,20 +92,28 @@ def run(
     deploy_fn: DeployFunction | None = None,
     should_stop: ShouldStop = never,
     undo_after_switch: bool = False,
+    targets: Sequence[Settings] = (),
+    fleet: FleetOptions | None = None,
 ) -> RunRecord:
     """Run the whole flow; return the record (its ``exit_code`` says how it ended), written whatever happens.
 
     ``policy``, ``plan_policy``: enums, or their words. ``undo_after_switch``: undo this run's migrations also
-    after a failed deploy whose release went live."""
+    after a failed deploy whose release went live. ``targets``: run the migrations steps on each of them
+    (a fleet, :mod:`.fleet`: ``fleet`` says how many at once, the canary, on-error) instead of ``settings``'s."""
     if policy not in MIGRATIONS_POLICIES:
         raise MigrationsTasksError(f"Unknown migrations policy {policy!r}: use 'block' or 'apply'.")
     if plan_policy not in PLAN_POLICIES:
         raise MigrationsTasksError(f"Unknown plan policy {plan_policy!r}: use 'block', 'strict', 'warn' or 'off'.")
     policy, plan_policy = MigrationsPolicy(policy), PlanPolicy(plan_policy)
     record = RunRecord(env=env, policy=policy, started_at=now())
-    db = connect(settings, on_wait=say)
+    first = targets[0] if targets else settings
+    db = connect(first.target, first, on_wait=say)
     try:
-        gate = GateRun(record, say, settings, db, should_stop)
+        gate = (
+            FleetGateRun(record, say, list(targets), fleet or FleetOptions(), db, should_stop)
+            if targets
+            else GateRun(record, say, settings, db, should_stop)
+        )
         try:
             return _steps(gate, c, deploy_config, deploy_fn, record_dir, plan_policy)
         except MigrationsTasksError as exc:

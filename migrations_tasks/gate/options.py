@@ -16,10 +16,11 @@ as the run record's JSON shows them too; a new policy (the contract phase's) get
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import sources
+from ..config.targets import FleetOptions
 from ..config.values import validate_project_ref
 from ..errors import ConfigError
 from ..wording import TextEnum
@@ -68,6 +69,9 @@ class GateOptions:
     #: Undo this run's migrations after a failed deploy whose release went live (see the module docstring).
     undo_after_switch: bool = False
     plan: PlanPolicy = PlanPolicy.BLOCK
+    #: ``targets: GROUP``: the migrations steps run on every target it names (migrations.targets), as a fleet.
+    targets: str | None = None
+    fleet: FleetOptions = field(default_factory=FleetOptions)
 
 
 def _environments(section: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -111,8 +115,17 @@ def load_gate_options(config: Any, env: str) -> GateOptions:
         raise ConfigError(
             f"invoke.yaml {RELEASE_SECTION}.environments.{env}.{UNDO_AFTER_SWITCH} must be true or false, not {undo!r}."
         )
+    targets = spec.get("targets")
+    if targets is not None and (not isinstance(targets, str) or not targets.strip()):
+        raise ConfigError(
+            f"invoke.yaml {RELEASE_SECTION}.environments.{env}.targets must name a target group (or a comma list)."
+        )
+    where_env = f"invoke.yaml {RELEASE_SECTION}.environments.{env}"
+    fleet = FleetOptions.read(spec.get("parallel"), spec.get("canary"), spec.get("on_error"), section=where_env)
     return GateOptions(
         env=env,
+        targets=targets.strip() if targets else None,
+        fleet=fleet,
         policy=MigrationsPolicy(policy),
         project_ref=validate_project_ref(str(ref), where) if ref else None,
         sandbox=bool(spec.get("sandbox", False)),

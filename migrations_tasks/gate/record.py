@@ -58,6 +58,8 @@ class RunRecord:
     applied: list[str] = field(default_factory=list)
     rolled_back_migrations: list[str] = field(default_factory=list)
     not_undone: list[str] = field(default_factory=list)
+    #: With ``targets:`` (a fleet): each target, what this run applied and undid there, how it ended.
+    targets: list[dict[str, Any]] = field(default_factory=list)
     release: str | None = None
     hosts: list[str] = field(default_factory=list)
     release_rolled_back: bool = False

@@ -74,7 +74,7 @@ def select(
         retry_deadline=min(settings.retry_deadline, LEDGER_DEADLINE),
         request_timeout=min(settings.request_timeout, LEDGER_TIMEOUT),
     )
-    db = connect(quick, on_wait=say)
+    db = connect(quick.target, quick, on_wait=say)
     try:
         plan = Engine(db, quick).check(local)
     except TransportError as exc:

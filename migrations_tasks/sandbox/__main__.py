@@ -33,7 +33,7 @@ which of Supabase's extensions are real and which are sandbox stand-ins.
 
 EPILOG = """\
 fault injection (to rehearse a bad day):
-  --rate-limit N   like Supabase: over N requests in a rolling minute -> 429 with
+  --rate-limit N   like Supabase: over N requests to one project in a rolling minute -> 429 with
                    X-RateLimit-Limit/Remaining/Reset headers (no Retry-After)
   --fail-every N   every Nth API request answers 503 and runs nothing
   --fail-rate P --seed N   each API request answers 503 (runs nothing) with probability P,
@@ -110,7 +110,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every API request")
     p.add_argument("--jitter-ms", type=_non_negative, default=0.0, help="random extra delay, 0..N ms")
-    p.add_argument("--rate-limit", type=_count, default=0, help="requests per rolling minute (0: no limit)")
+    p.add_argument("--rate-limit", type=_count, default=0, help="requests per project per rolling minute (0: no limit)")
     p.add_argument("--fail-every", type=_count, default=0, help="answer every Nth API request with 503")
     p.add_argument(
         "--rate-window",

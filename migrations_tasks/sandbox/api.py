@@ -71,7 +71,7 @@ class SandboxApi:
         self.emulate = emulate
         self._pools: dict[str, Pool] = {}
         self._pools_lock = threading.Lock()
-        self._window = RateWindow(self.faults.rate_limit, self.faults.rate_window)
+        self._windows: dict[str, RateWindow] = {}  # one rolling window per project, as api.supabase.com counts
         self._counter_lock = threading.Lock()
         self.stats: dict[str, Any] = {"requests": 0, "rate_limited": 0, "failed": 0, "dropped": 0, "by_project": {}}
 
@@ -120,9 +120,14 @@ class SandboxApi:
                 return {"requests": self.stats["by_project"].get(ref, 0), "ref": ref}
             return dict(self.stats, by_project=dict(self.stats["by_project"]))
 
-    def admit(self) -> Admission:
-        """Count a request against the rate limit; return whether it may go on, with the headers to answer."""
-        admission = self._window.admit()
+    def admit(self, ref: str) -> Admission:
+        """Count a request against project ``ref``'s rate limit; return whether it may go on, with its headers.
+
+        The limit is per project (Supabase's is per user, per project): one busy project never slows another.
+        """
+        with self._counter_lock:
+            window = self._windows.setdefault(ref, RateWindow(self.faults.rate_limit, self.faults.rate_window))
+        admission = window.admit()
         if not admission.admitted:
             self.bump("rate_limited")
         return admission

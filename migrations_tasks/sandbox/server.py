@@ -133,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
         api, faults = self.api, self.api.faults
         number = api.count(found.ref)
         faults.delay()
-        admission = api.admit()
+        admission = api.admit(found.ref)
         headers = admission.headers
         if not admission.admitted:
             self._send(429, TOO_MANY_REQUESTS, headers)

@@ -12,11 +12,11 @@ from invoke.collection import Collection
 
 def namespace(**extra: Any) -> Collection:
     """Return a Collection with ``db``, ``deploy``, ``sandbox`` and the ``release`` task, plus any given."""
-    from . import authoring, db, deploy, gate, preflight, sandbox
+    from . import authoring, db, deploy, fleet, gate, preflight, sandbox
 
     ns = Collection()
     ns.add_collection(Collection.from_module(db), name="db")
-    for added in (preflight.lint, preflight.plan):  # db.lint, db.plan
+    for added in (preflight.lint, preflight.plan, fleet.targets_task):  # db.lint, db.plan, db.targets
         ns.collections["db"].add_task(added)
     for authoring_task in (
         authoring.new,

@@ -14,7 +14,7 @@ from invoke.exceptions import Exit
 from invoke.parser.argument import Argument
 
 from ..config.settings import Settings, load_settings
-from ..errors import MigrationFileError, MigrationsTasksError
+from ..errors import ConfigError, MigrationFileError, MigrationsTasksError
 from ..output import github, streams
 from ..output.reporter import Reporter
 from ..progress import StopRequest
@@ -82,13 +82,41 @@ def task(**options: Any) -> Callable[[Callable[..., Any]], Task]:
 def settings(c: Context, require_database: bool = True, **flags: Any) -> Settings:
     """Return validated settings from the task's flags, the environment, .env and Invoke config.
 
+    With ``target`` (``--target NAME``) they are that one target's (several are refused: the task takes one).
     In GitHub Actions the secrets are masked (``::add-mask::``) before anything else is printed.
     """
+    spec = flags.get("target")
+    if spec:
+        chosen = targets(c, need_secrets=False, **flags)  # how many, before what they lack
+        if len(chosen) != 1:
+            names = ", ".join(s.target.label for s in chosen)
+            raise ConfigError(
+                f"--target {spec} names {len(chosen)} targets ({names}); this task runs on one.",
+                hint="Give one target's name or project ref.",
+            )
+        return targets(c, **flags)[0]
     result = load_settings(
         getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"), require_database=require_database
     )
     github.mask(result.secrets())
     return result
+
+
+def targets(c: Context, *, need_secrets: bool = True, **flags: Any) -> list[Settings]:
+    """Return the settings of every target ``flags["target"]`` names (a target, a group, a comma list).
+
+    Every chosen target's secrets are masked in GitHub Actions before anything else is printed.
+    """
+    given = [f"--{k.replace('_', '-')}" for k in ("project_ref", "transport") if flags.get(k)]
+    if given:
+        raise ConfigError(
+            f"Give --target or {' and '.join(given)}, not both.",
+            hint="A target in invoke.yaml (migrations.targets) says its transport and project ref itself.",
+        )
+    base = load_settings(getattr(c, "config", None), flags=flags, dotenv_path=Path(".env"))
+    chosen = base.select(str(flags["target"]), need_secrets=need_secrets)
+    github.mask([secret for s in chosen for secret in s.secrets()])
+    return chosen
 
 
 @contextmanager
@@ -104,7 +132,7 @@ def database(
     if warn:
         for warning in local.warnings:
             reporter.warn(warning)
-    db = connect(s, on_wait=reporter.progress)
+    db = connect(s.target, s, on_wait=reporter.progress)
     try:
         yield s, local, db
     finally:

@@ -39,6 +39,7 @@ def new(c: Context, name: str | None = None, migrations_dir: str | None = None, 
 
 
 @db_task(
+    targets="one",
     help={
         "name": "the new migration's name (default: remote_schema)",
         "include_drops": "also drop what the live database lacks (without it, DROP statements are commented out)",
@@ -48,7 +49,7 @@ def new(c: Context, name: str | None = None, migrations_dir: str | None = None, 
         "when there is none yet), proven to build the live schema (docs/declarative.md)",
         "schemas_only": "write the live differences into supabase/schemas only: no migration, nothing recorded",
         **json_help("the report (and, with --dry-run, the file's text: the document holds it as sql)"),
-    }
+    },
 )
 def pull(
     c: Context,

@@ -1,7 +1,9 @@
 """Database tasks: check, apply, rollback, repair and verify migrations.
 
-Every task takes the same four flags (``--migrations-dir``, ``--transport``, ``--project-ref``, ``--json``);
-:func:`db_task` adds them to the task's own and hands them over as one :class:`Where` value.
+Every task takes the same four flags (``--migrations-dir``, ``--transport``, ``--project-ref``, ``--json``)
+and, as :data:`TARGET_FLAGS` says, ``--target`` (and with it ``--parallel``, ``--canary``, ``--on-error``);
+:func:`db_task` adds them to the task's own and hands them over as one :class:`Where` value. A ``--target``
+naming several targets runs the task as a fleet (:mod:`.fleet`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from invoke.exceptions import Exit
 from ..config.settings import Settings
 from ..output.reporter import Reporter
 from ._common import database, exits, stop_on_signals, task
+from .fleet import run_fleet, several
 
 COMMON_HELP = {
     "migrations_dir": "directory of migration files (default: MIGRATIONS_DIR, else invoke.yaml "
@@ -29,7 +32,20 @@ COMMON_HELP = {
     "project_ref": "Supabase project ref (default: SUPABASE_PROJECT_REF or SUPABASE_STAGING_PROJECT_ID, else "
     "invoke.yaml migrations.project_ref)",
     "json": "print one JSON document on stdout instead of the report",
+    "target": "a target or a group of invoke.yaml migrations.targets / target_groups, a project ref, or a comma "
+    "list of them (several: one line per target as it finishes, then a table)",
+    "parallel": "with several targets: how many run at once (default 4); each paces itself on its project's rate limit",
+    "canary": "with several targets: run the first N alone first; if one fails, no other target starts",
+    "on_error": "with several targets: 'stop' (default: no new target starts, running ones stop at a migration "
+    "boundary) or 'continue'",
 }
+#: The shared flags each kind of task takes: every target flag, one target, or none (db.lint needs none).
+TARGET_FLAGS = {
+    "many": ("target", "parallel", "canary", "on_error"),
+    "one": ("target",),
+    "none": (),
+}
+_ALL_TARGET_FLAGS = TARGET_FLAGS["many"]
 
 
 def json_help(instead_of: str) -> dict[str, str]:
@@ -48,6 +64,10 @@ class Where:
     transport: str | None = None
     project_ref: str | None = None
     json: bool = False
+    target: str | None = None
+    parallel: int | None = None
+    canary: int | None = None
+    on_error: str = "stop"
 
     @contextmanager
     def session(
@@ -58,16 +78,27 @@ class Where:
         ``flags`` are the task's own settings flags (``batch_size``), None when not given.
         """
         reporter = Reporter(json=self.json)
-        given = {"migrations_dir": self.migrations_dir, "transport": self.transport, "project_ref": self.project_ref}
+        given = {
+            "migrations_dir": self.migrations_dir,
+            "transport": self.transport,
+            "project_ref": self.project_ref,
+            "target": self.target,
+        }
         with exits(reporter), database(c, reporter, warn=warn, **given, **(flags or {})) as (s, local, db):
             yield reporter, s, local, db
 
 
-def db_task(help: Mapping[str, str] | None = None, **options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Make an Invoke task of ``func(c, ..., where: Where)``: its own flags, then the four shared ones.
+def db_task(
+    help: Mapping[str, str] | None = None, *, targets: str = "many", **options: Any
+) -> Callable[[Callable[..., Any]], Any]:
+    """Make an Invoke task of ``func(c, ..., where: Where)``: its own flags, then the shared ones.
 
     ``help`` is the task's own flags' help; it may replace a shared flag's (``json``: what it prints instead).
+    ``targets`` says which target flags it takes (:data:`TARGET_FLAGS`): ``many``, ``one`` or ``none``.
     """
+    left_out = set(_ALL_TARGET_FLAGS) - set(TARGET_FLAGS[targets])
+    if targets == "many":
+        options["whole_numbers"] = [*options.get("whole_numbers", ()), "parallel", "canary"]
 
     def decorate(func: Callable[..., Any]) -> Any:
         own = list(inspect.signature(func).parameters.values())
@@ -76,6 +107,7 @@ def db_task(help: Mapping[str, str] | None = None, **options: Any) -> Callable[[
         shared = [
             inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=f.default, annotation=f.type)
             for f in fields(Where)
+            if f.name not in left_out
         ]
         signature = inspect.signature(func).replace(parameters=[*own[:-1], *shared])
 
@@ -84,11 +116,14 @@ def db_task(help: Mapping[str, str] | None = None, **options: Any) -> Callable[[
             values = signature.bind(*args, **kwargs)
             values.apply_defaults()
             given = dict(values.arguments)
-            where = Where(**{f.name: given.pop(f.name) for f in fields(Where)})
+            where = Where(**{f.name: given.pop(f.name) for f in fields(Where) if f.name not in left_out})
             return func(*given.values(), where=where)
 
         body.__signature__ = signature  # type: ignore[attr-defined]  # what Invoke reads the flags from
-        return task(help={**COMMON_HELP, **(help or {})}, **options)(body)
+        shown = {k: v for k, v in {**COMMON_HELP, **(help or {})}.items() if k not in left_out}
+        if targets == "one":
+            shown["target"] = "one target of invoke.yaml migrations.targets, or a project ref (this task runs on one)"
+        return task(help=shown, **options)(body)
 
     return decorate
 
@@ -157,6 +192,8 @@ def check(c: Context, where: Where) -> Any:
     from ..engine import Engine
     from ..engine.render import render_check
 
+    if several(c, where):
+        return run_fleet(c, where, "db.check", lambda jobs: jobs.check, schemas=True)
     with where.session(c, warn=False) as (reporter, s, local, db):
         plan = Engine(db, s).check(local)
         schemas = schemas_differences(local, s, s.migrations_dir.parent, reporter.progress)
@@ -187,6 +224,9 @@ def apply(
     c: Context, dry_run: bool = False, include_all: bool = False, batch_size: int | None = None, *, where: Where
 ) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
+    if several(c, where):
+        work = lambda jobs: jobs.engine("apply", include_all=include_all, dry_run=dry_run)  # noqa: E731
+        return run_fleet(c, where, "db.apply", work, flags={"batch_size": batch_size})
     return _run_engine(
         c,
         where,
@@ -228,6 +268,9 @@ def rollback(
         with exits(Reporter(json=where.json)):
             raise ConfigError(f"--steps must be a whole number, not {steps!r}.")
     options = {"steps": steps or None, "to": to, "version": version, "force": force, "record_only": record_only}
+    if several(c, where):
+        work = lambda jobs: jobs.engine("rollback", dry_run=dry_run, **options)  # noqa: E731
+        return run_fleet(c, where, "db.rollback", work, done_word="rolled-back", flags={"batch_size": batch_size})
     return _run_engine(
         c, where, _ROLLBACK, lambda engine, local: engine.rollback(local, dry_run=dry_run, **options), batch_size
     )
@@ -247,9 +290,13 @@ def repair(c: Context, versions: str | None = None, status: str = "", dry_run: b
     from ..engine import Engine
     from ..engine.render import render_event, render_repair
 
+    chosen = (versions or "").replace(",", " ").split()
+    if several(c, where):
+        work = lambda jobs: jobs.engine("repair", status=status, versions=chosen, dry_run=dry_run)  # noqa: E731
+        return run_fleet(c, where, "db.repair", work, done_word="repaired")
     with where.session(c, warn=False) as (reporter, s, local, db):
         engine = Engine(db, s, on_event=lambda e: render_event(reporter, e))
-        result = engine.repair(local, status, (versions or "").replace(",", " ").split(), dry_run=dry_run)
+        result = engine.repair(local, status, chosen, dry_run=dry_run)
         render_repair(reporter, result, target=db.description)
     return result
 
@@ -270,8 +317,10 @@ def verify(c: Context, no_drift: bool = False, drift: bool = False, *, where: Wh
     if drift and no_drift:
         with exits(Reporter(json=where.json)):
             raise ConfigError("Give --drift or --no-drift, not both.")
+    wanted = False if no_drift else (True if drift else None)
+    if several(c, where):
+        return run_fleet(c, where, "db.verify", lambda jobs: jobs.verify(wanted))
     with where.session(c) as (reporter, s, local, db):
-        wanted = False if no_drift else (True if drift else None)
         result = run_verify(db, local, s, drift=wanted, notify=reporter.progress)
         code = render_verify(reporter, result)
     if code:

@@ -16,6 +16,7 @@ from .db import Where, db_task, json_help
 
 
 @db_task(
+    targets="none",
     help={
         "all": "lint every migration file, not only the pending ones (sends nothing)",
         "files": "takes a path: lint only this file (repeat the flag for more; sends nothing)",
@@ -55,6 +56,7 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
 
 
 @db_task(
+    targets="one",
     help={
         "include_all": "also rehearse migrations older than the newest applied one (as db.apply --include-all)",
         "strict": "exit 1 when the verdict is review too (a lock that blocks writes on a table with rows, a "
@@ -62,7 +64,7 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
         "verbose": "print every statement and every lock (by default statements that lock no existing table "
         "are counted, and index locks are folded into their table)",
         **json_help("the report per migration and the table (the same content)"),
-    }
+    },
 )
 def plan(c: Context, include_all: bool = False, strict: bool = False, verbose: bool = False, *, where: Where) -> Any:
     """Rehearse pending migrations on a throwaway database and check the live rows; verdict fails/review/safe.

@@ -1,31 +1,39 @@
-"""Pick the transport the settings select: the Management API or a direct PostgreSQL connection."""
+"""Connect to a :class:`~migrations_tasks.config.targets.Target`: the Management API or a PostgreSQL connection."""
 
 from __future__ import annotations
 
-from ..config.settings import Settings
+from typing import TYPE_CHECKING
+
+from ..config.targets import Target
 from ..progress import Notify
 from .database import Database
 
+if TYPE_CHECKING:
+    from ..config.settings import Settings
 
-def connect(settings: Settings, on_wait: Notify | None = None) -> Database:
-    """Return the transport ``settings`` select (imported lazily: start-up stays fast).
 
-    ``on_wait`` receives a message whenever the transport waits (rate limit, retry backoff).
+def connect(target: Target, policy: Settings | None = None, on_wait: Notify | None = None) -> Database:
+    """Return a connection to ``target`` (the transport imported lazily: start-up stays fast).
+
+    ``policy`` gives the timeouts and the request size limit (defaults without it); ``on_wait`` receives a
+    message whenever the transport waits (rate limit, retry backoff). One connection per target: each
+    paces itself on its own project's ``X-RateLimit-*`` headers.
     """
-    if settings.transport == "postgres":
+    timeout = policy.request_timeout if policy is not None else 120.0
+    if target.transport == "postgres":
         from .postgres import PostgresDatabase
 
-        assert settings.db_url is not None
-        return PostgresDatabase(settings.db_url, timeout=settings.request_timeout)
+        assert target.db_url is not None
+        return PostgresDatabase(target.db_url, timeout=timeout)
     from .management_api import ManagementApi
 
-    assert settings.access_token is not None and settings.project_ref is not None
+    assert target.access_token is not None and target.project_ref is not None
     return ManagementApi(
-        settings.api_url,
-        settings.project_ref,
-        settings.access_token,
-        timeout=settings.request_timeout,
-        retry_deadline=settings.retry_deadline,
+        target.api_url,
+        target.project_ref,
+        target.access_token,
+        timeout=timeout,
+        retry_deadline=policy.retry_deadline if policy is not None else 90.0,
         on_wait=on_wait,
-        max_request_bytes=settings.request_max_bytes,
+        max_request_bytes=policy.request_max_bytes if policy is not None else None,
     )

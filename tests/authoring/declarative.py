@@ -99,7 +99,7 @@ class Declarative:
 def apply_to(project: Project, local: LocalMigrations) -> None:
     """Apply ``local`` to ``project`` through the Management API, as db.apply does."""
     s = project.settings(local.directory)
-    db = connect(s)
+    db = connect(s.target, s)
     try:
         Engine(db, s).apply(local, include_all=True)
     finally:

@@ -45,7 +45,7 @@ create trigger on_auth_user_signed_in after update of last_sign_in_at on auth.us
 def apply_all(project: Project, directory: Path) -> None:
     """Apply every migration of ``directory`` to ``project`` through the Management API."""
     settings = project.settings(directory)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         Engine(db, settings).apply(load(directory))
     finally:

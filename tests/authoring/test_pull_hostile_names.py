@@ -170,7 +170,7 @@ def test_a_smuggled_statement_is_caught_by_the_proofs_row_counts(
     out_of_band(project, "create table public.fine (id int)")
     environ = {**project.env, "MIGRATIONS_DRIFT_DB_URL": sandbox.db_url}
     settings = load_settings({}, flags={"migrations_dir": str(migrations.path)}, environ=environ, dotenv_path=None)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         result = pull_run.pull(db, load(migrations.path), settings, pull_run.PullOptions(dry_run=True))
     finally:

@@ -20,7 +20,7 @@ from migrations_tasks.transport.connect import connect
 def pulled(project: Project, sandbox: SandboxProcess, directory: Path) -> tuple[str, list[str]]:
     environ = {**project.env, "MIGRATIONS_DRIFT_DB_URL": sandbox.db_url}
     settings = load_settings({}, flags={"migrations_dir": str(directory)}, environ=environ, dotenv_path=None)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         result = pull(db, load(directory), settings, PullOptions(include_drops=True))
     finally:

@@ -8,6 +8,7 @@ import pytest
 from pglast import parser
 
 from migrations_tasks.config.settings import Settings
+from migrations_tasks.config.targets import Target
 from migrations_tasks.engine.batch import BASELINE_SQL, RESET_SQL, baseline_sql, batch_request, refuses_the_form
 from migrations_tasks.engine.context import Context
 from migrations_tasks.engine.request import Part, Request
@@ -130,7 +131,7 @@ class Listed(Flow):
 
 
 def context(limit: int | None, batch_size: int = 50) -> Context:
-    settings = Settings(transport="api", migrations_dir=Path("m"), batch_size=batch_size)
+    settings = Settings(target=Target(), migrations_dir=Path("m"), batch_size=batch_size)
     return Context(Sized(limit), settings, lambda event: None, lambda: False)
 
 

@@ -48,7 +48,7 @@ def test_a_do_block_that_commits_first_in_a_batch_is_that_migration_s_error_and_
     migrations.write("2_table.sql", "create table after_it (id int);\n")
     said: list[Event] = []
     settings = project.settings(migrations.path)
-    engine = Engine(connect(settings), settings, on_event=said.append)
+    engine = Engine(connect(settings.target, settings), settings, on_event=said.append)
     with pytest.raises(MigrationFailed) as caught:
         engine.apply(load(migrations.path))
     error = caught.value

@@ -118,7 +118,7 @@ def write(migrations: MigrationDir, bodies: list[str]) -> None:
 def outcome(project: Project, directory: Path, transport: str, batch_size: int) -> dict[str, Any]:
     """Apply ``directory`` to ``project``; return what a user and the database can see of it."""
     settings = project.settings(directory, transport, batch_size=batch_size)
-    engine = Engine(connect(settings), settings)
+    engine = Engine(connect(settings.target, settings), settings)
     seen: dict[str, Any] = {"exit": 0, "failed": None}
     try:
         engine.apply(load(directory))

@@ -26,7 +26,7 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 def engine_for(project: Project, migrations_dir: Path, transport: str = "api", **config: Any) -> Engine:
     settings = project.settings(migrations_dir, transport, **config)
-    return Engine(connect(settings), settings)
+    return Engine(connect(settings.target, settings), settings)
 
 
 def ledger_rows(project: Project) -> list[tuple[Any, ...]]:
@@ -281,7 +281,7 @@ def test_a_wrong_token_is_an_auth_error_that_does_not_show_the_token(
     wrong = "sbp_wrong0123456789abcdef"
     env = dict(project.env, SUPABASE_ACCESS_TOKEN=wrong)
     settings = load_settings(None, flags={"migrations_dir": str(migrations.path)}, environ=env, dotenv_path=None)
-    engine = Engine(connect(settings), settings)
+    engine = Engine(connect(settings.target, settings), settings)
     with pytest.raises(AuthError) as caught:
         engine.check(load(migrations.path))
     assert caught.value.status == 401
@@ -351,7 +351,7 @@ def test_ledger_rows_do_not_depend_on_standard_conforming_strings(project: Proje
     # a server (or role) whose sessions start with standard_conforming_strings off
     url = project.db_url + "?options=-c%20standard_conforming_strings%3Doff"
     settings = settings.with_overrides(db_url=Secret(url))
-    engine = Engine(connect(settings), settings)
+    engine = Engine(connect(settings.target, settings), settings)
     local = load(migrations.path)
     engine.apply(local)
     assert ledger_rows(project)[0][2] == local.migrations[0].texts

@@ -40,7 +40,7 @@ def engine_on(
         environ=env,
         dotenv_path=None,
     )
-    db = connect(settings, on_wait=(waits.append if waits is not None else None))
+    db = connect(settings.target, settings, on_wait=(waits.append if waits is not None else None))
     return Engine(db, settings, on_event=(events.append if events is not None else None))
 
 

@@ -115,7 +115,7 @@ def test_a_408_on_a_large_table_leaves_no_invalid_index_and_a_direct_rerun_build
     said: list[Event] = []
     settings = project.settings(tmp_path)
     with pytest.raises(MigrationsTasksError) as caught:
-        Engine(connect(settings), settings, on_event=said.append).apply(load(tmp_path))
+        Engine(connect(settings.target, settings), settings, on_event=said.append).apply(load(tmp_path))
     text = str(caught.value)
     assert caught.value.exit_code == 3 and "ran past the API's time limit twice" in text
     assert "the INVALID index big_v it left was dropped" in text and "--transport postgres" in text
@@ -125,7 +125,7 @@ def test_a_408_on_a_large_table_leaves_no_invalid_index_and_a_direct_rerun_build
     assert project.sql(f"SELECT count(*) FROM {TABLE}") == [(0,)]
     assert project.sql(f"SELECT count(*) FROM {lease.TABLE}") == [(0,)]
     direct = project.settings(tmp_path, "postgres")
-    result = Engine(connect(direct), direct).apply(load(tmp_path))
+    result = Engine(connect(direct.target, direct), direct).apply(load(tmp_path))
     assert [o.status for o in result.outcomes] == ["applied"]
     assert project.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass") == [(True,)]
     assert project.sql(f"SELECT count(*) FROM {TABLE}") == [(1,)]

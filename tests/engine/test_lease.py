@@ -18,7 +18,7 @@ from migrations_tasks.transport.connect import connect
 
 def engine_for(project: Project, directory: Path, transport: str = "api", **config: Any) -> Engine:
     settings = project.settings(directory, transport, **config)
-    return Engine(connect(settings), settings)
+    return Engine(connect(settings.target, settings), settings)
 
 
 def write_set(migrations: MigrationDir) -> None:
@@ -63,7 +63,7 @@ def test_a_run_waits_for_a_live_lease_then_stops_naming_it_and_what_to_do(
     said: list[Event] = []
     settings = project.settings(migrations.path, lock_wait_seconds=1)
     with pytest.raises(MigrationsTasksError) as caught:
-        Engine(connect(settings), settings, on_event=said.append).apply(load(migrations.path))
+        Engine(connect(settings.target, settings), settings, on_event=said.append).apply(load(migrations.path))
     assert type(caught.value) is MigrationsTasksError and caught.value.exit_code == 3
     assert "Migration 6 was not applied: another run is applying migration 6 (lease otherrun)" in caught.value.message
     assert "Another apply or rollback is running" in (caught.value.hint or "")
@@ -80,7 +80,7 @@ def test_an_expired_lease_of_a_run_that_stopped_is_taken_over_with_a_warning(
     project.sql(f"INSERT INTO {lease.TABLE} VALUES ('6', 'killedrun', now() - interval '1 second')")
     said: list[Event] = []
     settings = project.settings(migrations.path)
-    result = Engine(connect(settings), settings, on_event=said.append).apply(load(migrations.path))
+    result = Engine(connect(settings.target, settings), settings, on_event=said.append).apply(load(migrations.path))
     assert [o.status for o in result.outcomes] == ["applied"]
     assert any("stopped before it finished" in e.message and "first statement" in e.message for e in said)
     assert project.sql(f"SELECT count(*) FROM {lease.TABLE}") == [(0,)]
@@ -122,7 +122,7 @@ def test_a_run_taking_over_a_killed_run_s_lease_goes_on_after_what_it_committed(
     )
     said: list[Event] = []
     settings = project.settings(migrations.path)
-    result = Engine(connect(settings), settings, on_event=said.append).apply(local)
+    result = Engine(connect(settings.target, settings), settings, on_event=said.append).apply(local)
     assert [o.status for o in result.outcomes] == ["applied"]
     assert any("going on after its part 1" in e.message for e in said)
     assert any("the catalog shows `create index concurrently audit_id on audit (id)` done" in e.message for e in said)
@@ -141,7 +141,7 @@ def test_a_takeover_of_a_lease_on_an_edited_file_starts_from_its_first_statement
     project.sql(f"UPDATE {lease.TABLE} SET expires_at = now() - interval '1 second'")
     said: list[Event] = []
     settings = project.settings(migrations.path)
-    result = Engine(connect(settings), settings, on_event=said.append).apply(load(migrations.path))
+    result = Engine(connect(settings.target, settings), settings, on_event=said.append).apply(load(migrations.path))
     assert [o.status for o in result.outcomes] == ["applied"]
     assert any("applying it again from its first statement" in e.message for e in said)
     assert project.sql("SELECT id FROM audit ORDER BY id") == [(1,), (2,)]

@@ -23,7 +23,7 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 def engine_for(project: Project, migrations: MigrationDir, transport: str = "api", **config: Any) -> Engine:
     settings = project.settings(migrations.path, transport, **config)
-    return Engine(connect(settings), settings)
+    return Engine(connect(settings.target, settings), settings)
 
 
 def versions(project: Project) -> list[str]:
@@ -279,7 +279,7 @@ def test_the_rollback_and_repair_tasks_work_from_the_command_line(
 def test_the_example_migrations_roll_back_completely(project: Project) -> None:
     examples = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
     settings = project.settings(examples)
-    engine = Engine(connect(settings), settings)
+    engine = Engine(connect(settings.target, settings), settings)
     local = load(examples)
     engine.apply(local)
     result = engine.rollback(local, to="0")

@@ -65,7 +65,7 @@ def test_migrations_outside_a_transaction_complete_through_lost_answers_and_503s
     said: list[Event] = []
     settings = project.settings(migrations.path)
     try:
-        result = Engine(connect(settings), settings, on_event=said.append).apply(load(migrations.path))
+        result = Engine(connect(settings.target, settings), settings, on_event=said.append).apply(load(migrations.path))
         assert sorted(o.version for o in result.applied) == ["1", "2", "3", "4", "5"]
         assert project.sql("SELECT id FROM audit ORDER BY id") == [(1,), (2,), (3,), (4,)]
         assert project.sql(f"SELECT count(*) FROM {TABLE}") == [(5,)]
@@ -178,12 +178,12 @@ def test_a_failed_unique_index_build_leaves_no_invalid_index_and_the_fixed_rerun
     migrations.write("1_unique.sql", UNIQUE_EMAIL)
     settings = project.settings(migrations.path)
     with pytest.raises(MigrationFailed) as caught:
-        Engine(connect(settings), settings).apply(load(migrations.path))
+        Engine(connect(settings.target, settings), settings).apply(load(migrations.path))
     assert caught.value.sql_error is not None and caught.value.sql_error.sqlstate == "23505"
     assert "(the INVALID index public.users_email it left was dropped)" in caught.value.message
     assert project.sql("SELECT to_regclass('users_email')") == [(None,)]
     project.sql("delete from people where id = 2")
-    result = Engine(connect(settings), settings).apply(load(migrations.path))
+    result = Engine(connect(settings.target, settings), settings).apply(load(migrations.path))
     assert [o.status for o in result.outcomes] == ["applied"]
     with pytest.raises(psycopg.errors.UniqueViolation):
         project.sql("insert into people values (3, 'a')")
@@ -200,7 +200,7 @@ def test_an_invalid_index_an_earlier_failure_left_is_dropped_and_built_again_not
     migrations.write("1_unique.sql", UNIQUE_EMAIL)
     said: list[Event] = []
     settings = project.settings(migrations.path)
-    result = Engine(connect(settings), settings, on_event=said.append).apply(load(migrations.path))
+    result = Engine(connect(settings.target, settings), settings, on_event=said.append).apply(load(migrations.path))
     assert [o.status for o in result.outcomes] == ["applied"]
     assert any("index public.users_email was INVALID" in e.message and "building it again" in e.message for e in said)
     assert project.sql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass") == [(True,)]

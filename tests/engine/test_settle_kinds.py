@@ -189,7 +189,7 @@ def test_four_concurrent_runs_apply_reindex_and_detach_concurrently_each_once(
     migrations.write("4_more.sql", "create table after_them (id int);\n")
     local = load(migrations.path)
     settings = project.settings(migrations.path)
-    results = run_together(lambda: Engine(connect(settings), settings).apply(local))
+    results = run_together(lambda: Engine(connect(settings.target, settings), settings).apply(local))
     applied = sorted(o.version for r in results for o in r.outcomes if o.status == "applied")
     assert applied == ["1", "2", "3", "4"]
     assert project.sql("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'c'::regclass") == [(0,)]

@@ -73,7 +73,7 @@ def interposer(project: Project) -> Iterator[Interposer]:
 
 def engine_for(project: Project, directory: Path, transport: str = "api", **config: object) -> Engine:
     settings = project.settings(directory, transport, **config)
-    return Engine(connect(settings), settings)
+    return Engine(connect(settings.target, settings), settings)
 
 
 def versions(project: Project) -> list[str]:
@@ -161,7 +161,7 @@ def test_a_migration_another_run_applied_mid_batch_is_skipped_after_one_ledger_r
             project.sql(f"create table c (id int); insert into {TABLE} (version, name) values ('3', 'c')")
 
     settings = project.settings(migrations.path)
-    engine = Engine(connect(settings), settings, on_event=another_run_applies_3)
+    engine = Engine(connect(settings.target, settings), settings, on_event=another_run_applies_3)
     result = engine.apply(load(migrations.path))
     assert [(o.version, o.status) for o in result.outcomes] == [
         ("1", "applied"),
@@ -349,7 +349,9 @@ def test_a_413_for_a_batch_sends_it_in_smaller_requests_down_to_one_migration(
     events: list[Event] = []
     settings = project.settings(migrations.path)
     try:
-        result = Engine(connect(settings), settings, on_event=events.append).apply(load(migrations.path))
+        result = Engine(connect(settings.target, settings), settings, on_event=events.append).apply(
+            load(migrations.path)
+        )
         assert len(result.applied) == 4 and versions(project) == ["1", "2", "3", "4"]
     finally:
         project.close()

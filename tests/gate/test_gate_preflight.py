@@ -117,7 +117,7 @@ def test_a_plan_that_needs_a_review_applies_under_block_and_stops_under_strict(
     from migrations_tasks.transport.connect import connect
 
     migrations.write("1_items.sql", SAFE)
-    db = connect(verify_settings(migrations.path))
+    db = connect(verify_settings(migrations.path).target)
     try:
         Engine(db, verify_settings(migrations.path)).apply(load(migrations.path))
     finally:
@@ -151,7 +151,7 @@ def test_a_data_check_that_fails_on_live_rows_stops_the_release_with_an_annotati
     from migrations_tasks.transport.connect import connect
 
     migrations.write("1_items.sql", SAFE.replace("(id int primary key)", "(id int primary key, note text)"))
-    db = connect(verify_settings(migrations.path))
+    db = connect(verify_settings(migrations.path).target)
     try:
         Engine(db, verify_settings(migrations.path)).apply(load(migrations.path))
     finally:

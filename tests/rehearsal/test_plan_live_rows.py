@@ -43,7 +43,7 @@ def planner(project: Project, migrations: MigrationDir, verify_settings: Any) ->
     """Apply the base migration, write rows out of band, then return a function that plans what is pending."""
     migrations.write("20250101000000_todos.sql", BASE)
     settings = verify_settings(migrations.path)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         Engine(db, settings).apply(load(migrations.path))
     finally:
@@ -52,7 +52,7 @@ def planner(project: Project, migrations: MigrationDir, verify_settings: Any) ->
 
     def run(transport: str = "api", **config: Any) -> PlanResult:
         s = verify_settings(migrations.path, transport=transport, **config)
-        live = connect(s)
+        live = connect(s.target, s)
         try:
             return plan(live, load(migrations.path), s)
         finally:
@@ -136,7 +136,7 @@ def test_validate_constraint_of_a_constraint_an_applied_migration_added_not_vali
         " not valid;\n",
     )
     settings = verify_settings(migrations.path)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         Engine(db, settings).apply(load(migrations.path))
     finally:

@@ -34,7 +34,7 @@ def _mixed(count: int) -> str:
 
 def _plan(project: Project, migrations: MigrationDir, verify_settings: Any) -> PlanResult:
     settings = verify_settings(migrations.path)
-    live = connect(settings)
+    live = connect(settings.target, settings)
     try:
         return plan(live, load(migrations.path), settings)
     finally:
@@ -46,7 +46,7 @@ def tables(project: Project, migrations: MigrationDir, verify_settings: Any) -> 
     """Apply 160 tables to the project and return the migrations directory."""
     migrations.write("20250101000000_tables.sql", _base())
     settings = verify_settings(migrations.path)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         Engine(db, settings).apply(load(migrations.path))
     finally:

@@ -37,7 +37,7 @@ def rehearse(project: Project, migrations: MigrationDir, verify_settings: Any) -
     """Apply the base migration to the project, then return a function that plans what is pending."""
     migrations.write("20250101000000_todos.sql", BASE)
     settings = verify_settings(migrations.path)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         Engine(db, settings).apply(load(migrations.path))
     finally:
@@ -45,7 +45,7 @@ def rehearse(project: Project, migrations: MigrationDir, verify_settings: Any) -
 
     def run(**config: Any) -> PlanResult:
         s = verify_settings(migrations.path, **config)
-        live = connect(s)
+        live = connect(s.target, s)
         try:
             return plan(live, load(migrations.path), s)
         finally:

@@ -54,13 +54,13 @@ def test_a_role_setting_with_a_down_that_does_nothing_fails_the_rollback_proof(
 def assert_proof_fails(change: str, migrations: MigrationDir, settings: Any) -> None:
     """Apply the base, add ``change`` with a down of ``-- select 1;``: db.plan's rollback proof must fail."""
     migrations.write("20250101000000_todos.sql", BASE)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     try:
         Engine(db, settings).apply(load(migrations.path))
     finally:
         db.close()
     migrations.write("20250102000000_change.sql", f"{change};\n-- migrate:down\n-- select 1;\n")
-    live = connect(settings)
+    live = connect(settings.target, settings)
     try:
         result = plan(live, load(migrations.path), settings)
     finally:

@@ -185,7 +185,7 @@ def test_fail_every_answers_503_without_running_and_drop_every_commits_then_hang
     project.close()
 
 
-def test_the_rate_limit_answers_429_with_headers_and_no_retry_after(limited: SandboxProcess) -> None:
+def test_the_rate_limit_answers_429_without_retry_after_counting_each_project_apart(limited: SandboxProcess) -> None:
     project = limited.new_project()
     outcomes = [post_raw(limited, project.ref, "select 1") for _ in range(7)]
     assert all(isinstance(o, tuple) for o in outcomes)
@@ -197,6 +197,10 @@ def test_the_rate_limit_answers_429_with_headers_and_no_retry_after(limited: San
     assert last[1]["X-RateLimit-Remaining"] == "0"
     assert 1 <= int(last[1]["X-RateLimit-Reset"]) <= 60
     assert "Retry-After" not in last[1]
+    other = limited.new_project()  # the limit is per project, as Supabase's: another project's budget is whole
+    fresh = post_raw(limited, other.ref, "select 1")
+    assert isinstance(fresh, tuple) and fresh[0] == 201 and fresh[1]["X-RateLimit-Remaining"] == "4"
+    other.close()
 
 
 def parameterised(project: Project, sql: str, parameters: list[object]) -> tuple[int, object]:

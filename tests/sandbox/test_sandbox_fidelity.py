@@ -41,7 +41,7 @@ DEMO_USER = "a1b2c3d4-0000-4000-8000-000000000001"
 
 def apply_through_the_api(project: Project, directory: Path) -> Engine:
     settings = project.settings(directory, "api")
-    engine = Engine(connect(settings), settings)
+    engine = Engine(connect(settings.target, settings), settings)
     local = load(directory)
     result = engine.apply(local)
     assert [o.status for o in result.outcomes] == ["applied"] * len(local.migrations)

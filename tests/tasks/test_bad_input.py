@@ -364,6 +364,45 @@ CASES += [
 ]
 
 
+def targets_config(ctx: Ctx, groups: str = "") -> None:
+    """Name two targets (one whose token variable is not set) and a group of both, plus ``groups``."""
+    (ctx.cwd / "invoke.yaml").write_text(
+        f"migrations:\n  targets:\n    home: {{project_ref: {ctx.project.ref}}}\n"
+        f"    eu: {{project_ref: {'e' * 20}, token_env: TOKEN_EU}}\n"
+        f"  target_groups:\n    both: [home, eu]\n{groups}"
+    )
+
+
+CASES += [
+    Case(
+        "group-names-an-unknown-target",
+        lambda c: (targets_config(c, "    typo: [home, nobody]\n"), c.args.extend(["--target", "typo"])),
+        3,
+        "target_groups.typo names unknown targets: nobody",
+        "db.check",
+    ),
+    Case(
+        "target-without-its-token",
+        lambda c: (targets_config(c), c.args.extend(["--target", "both"])),
+        3,
+        "Missing TOKEN_EU (the access token of target eu)",
+    ),
+    Case(
+        "several-targets-for-one-target-task",
+        lambda c: (targets_config(c), c.args.extend(["--target", "both"])),
+        3,
+        "--target both names 2 targets (home, eu); this task runs on one",
+        "db.pull",
+    ),
+    Case(
+        "target-and-project-ref",
+        lambda c: (targets_config(c), c.args.extend(["--target", "both", "--project-ref", c.project.ref])),
+        3,
+        "Give --target or --project-ref, not both.",
+    ),
+]
+
+
 def lint_rules(ctx: Ctx, line: str) -> None:
     (ctx.cwd / "invoke.yaml").write_text(f"migrations:\n  lint:\n    rules:\n      {line}\n")
 

@@ -59,8 +59,8 @@ def test_steps_that_is_not_a_whole_number_exits_3_naming_the_flag(tmp_path: Path
 
 
 #: The tasks whose report is (or ends with) a table: db.check's versions, db.plan's verdicts, the deploy
-#: tasks' hosts; the others print lines.
-TABLES = {"db.check", "db.plan", "deploy.vps", "deploy.rollback", "deploy.status"}
+#: tasks' hosts, db.targets' targets; the others print lines.
+TABLES = {"db.check", "db.plan", "db.targets", "deploy.vps", "deploy.rollback", "deploy.status"}
 
 
 def test_json_help_names_what_the_task_prints_without_it() -> None:

@@ -47,7 +47,7 @@ def test_a_read_after_apply_on_the_same_connection_does_not_see_the_session_a_mi
     # every pg_dump baseline has this line
     (directory / "20251103100000_tail.sql").write_text("SELECT pg_catalog.set_config('search_path', '', false);\n")
     settings = verify_settings(directory, "postgres")
-    db = connect(settings)
+    db = connect(settings.target, settings)
     assert isinstance(db, PostgresDatabase)
     Engine(db, settings).apply(load(directory))
     result = verify(db, load(directory), settings, drift=False)  # inv release verifies on the same connection

@@ -104,12 +104,12 @@ def test_each_difference_names_the_object_and_what_differs() -> None:
 
 
 def drift_of(settings: Any, directory: Path) -> Any:
-    return verify(connect(settings), load(directory), settings).drift
+    return verify(connect(settings.target, settings), load(directory), settings).drift
 
 
 def applied(project: Project, migrations_dir: Path, verify_settings: Any) -> Any:
     settings = verify_settings(migrations_dir)
-    Engine(connect(settings), settings).apply(load(migrations_dir))
+    Engine(connect(settings.target, settings), settings).apply(load(migrations_dir))
     return settings
 
 
@@ -210,7 +210,7 @@ def test_the_drift_check_of_a_migration_that_alters_auth_users_fails_exactly_as_
     )
     settings = verify_settings(migrations.path)
     with pytest.raises(MigrationFailed) as applying:
-        Engine(connect(settings), settings).apply(load(migrations.path))
+        Engine(connect(settings.target, settings), settings).apply(load(migrations.path))
     assert "42501: must be owner of table users" in applying.value.message
     # as on a project where it ran before 2025-04-21: the ledger says it is applied
     project.sql("insert into supabase_migrations.schema_migrations (version, name) values ('1', 'a')")

@@ -101,7 +101,7 @@ CASES: dict[str, tuple[str, str, str]] = {
 
 def findings(project: Project, migrations: MigrationDir, verify_settings: Any, **config: Any) -> Any:
     settings = verify_settings(migrations.path, **config)
-    return verify(connect(settings), load(migrations.path), settings, drift=False)
+    return verify(connect(settings.target, settings), load(migrations.path), settings, drift=False)
 
 
 def test_every_rule_has_a_case() -> None:

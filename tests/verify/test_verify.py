@@ -28,7 +28,7 @@ def checks(result: Any) -> dict[str, str]:
 
 
 def apply_all(settings: Any, directory: Path) -> None:
-    engine = Engine(connect(settings), settings)
+    engine = Engine(connect(settings.target, settings), settings)
     engine.apply(load(directory))
 
 
@@ -37,7 +37,7 @@ def test_verify_passes_after_a_clean_apply_of_the_examples_with_one_request(
 ) -> None:
     settings = verify_settings(EXAMPLES, transport)
     apply_all(settings, EXAMPLES)
-    db = connect(settings)
+    db = connect(settings.target, settings)
     result = verify(db, load(EXAMPLES), settings)
     assert checks(result) == {"history": "pass", "expectations": "pass", "advisories": "pass", "drift": "pass"}
     assert [(s.path.name, s.passed) for s in result.scripts] == [("01_schema.sql", True), ("02_todos_rls.sql", True)]
@@ -56,7 +56,7 @@ def test_a_pending_migration_fails_the_history_check(
     settings = verify_settings(migrations.path)
     apply_all(settings, migrations.path)
     migrations.write("2_b.sql", "create table private_b (id int primary key);")
-    result = verify(connect(settings), load(migrations.path), settings, drift=False)
+    result = verify(connect(settings.target, settings), load(migrations.path), settings, drift=False)
     assert checks(result)["history"] == "fail" and "1 pending (2)" in result.checks[0].summary
     assert result.exit_code == 1
 
@@ -83,7 +83,7 @@ def test_verify_scripts_run_in_a_transaction_that_is_always_rolled_back(
     (scripts / "03_broken.sql").write_text("select 1;\nselect 1 / count(*) from public.items where qty > 100;\n")
     settings = verify_settings(migrations.path)
     apply_all(settings, migrations.path)
-    result = verify(connect(settings), load(migrations.path), settings, drift=False)
+    result = verify(connect(settings.target, settings), load(migrations.path), settings, drift=False)
     assert [(s.path.name, s.passed) for s in result.scripts] == [
         ("01_items.sql", True),
         ("02_constraint.sql", True),
@@ -105,7 +105,7 @@ def test_a_syntax_error_in_a_verify_script_stops_before_any_request(
     (scripts / "bad.sql").write_text("select 1;\nselect from where;\n")
     settings = verify_settings(migrations.path)
     with pytest.raises(SqlSyntaxError, match=r"bad.sql:2:13: syntax error"):
-        verify(connect(settings), load(migrations.path), settings, drift=False)
+        verify(connect(settings.target, settings), load(migrations.path), settings, drift=False)
     assert project.requests() == 0
 
 
@@ -116,11 +116,11 @@ def test_critical_tables_and_columns_from_config_are_checked(
     config = {"verify": {"critical_tables": ["app.accounts", {"app.accounts": ["id", "email"]}]}}
     settings = verify_settings(migrations.path, **config)
     apply_all(settings, migrations.path)
-    result = verify(connect(settings), load(migrations.path), settings, drift=False)
+    result = verify(connect(settings.target, settings), load(migrations.path), settings, drift=False)
     assert checks(result)["expectations"] == "pass"
     config = {"verify": {"critical_tables": [{"app.accounts": ["id", "phone"]}, "app.missing"]}}
     settings = verify_settings(migrations.path, **config)
-    result = verify(connect(settings), load(migrations.path), settings, drift=False)
+    result = verify(connect(settings.target, settings), load(migrations.path), settings, drift=False)
     assert [(c.table, c.exists, c.missing) for c in result.critical] == [
         ("app.accounts", True, ("phone",)),
         ("app.missing", False, ()),
@@ -135,7 +135,7 @@ def test_drift_that_cannot_run_makes_verify_exit_3_without_showing_the_password(
 
     env = dict(project.env, MIGRATIONS_DRIFT_DB_URL="postgresql://postgres:hunter2secret@127.0.0.1:1/postgres")
     settings = load_settings(None, flags={"migrations_dir": str(migrations.path)}, environ=env, dotenv_path=None)
-    result = verify(connect(settings), load(migrations.path), settings)
+    result = verify(connect(settings.target, settings), load(migrations.path), settings)
     assert checks(result)["drift"] == "error" and result.exit_code == 3
     assert "hunter2secret" not in result.drift.message
     assert "MIGRATIONS_DRIFT_DB_URL" in result.drift.message
@@ -191,7 +191,7 @@ def test_the_example_rls_script_catches_a_policy_opened_out_of_band(project: Pro
     settings = verify_settings(EXAMPLES)
     apply_all(settings, EXAMPLES)
     project.sql('create policy "oops" on public.todos for select to authenticated using (true)')
-    result = verify(connect(settings), load(EXAMPLES), settings, drift=False)
+    result = verify(connect(settings.target, settings), load(EXAMPLES), settings, drift=False)
     failed = [s for s in result.scripts if not s.passed]
     assert [s.path.name for s in failed] == ["02_todos_rls.sql"]
     assert failed[0].message == "RLS: a user sees 2 to-dos, expected only their own 1"

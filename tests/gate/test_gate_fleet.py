@@ -1,0 +1,72 @@
+"""The gate over a fleet (``release.environments.<env>.targets``): apply and verify on every target, undo on all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import MigrationDir, Project, SandboxProcess
+from invoke.context import Context
+
+from migrations_tasks import gate
+from migrations_tasks.config.settings import load_settings
+from migrations_tasks.config.targets import FleetOptions
+from migrations_tasks.errors import ConfigError
+from migrations_tasks.gate.options import load_gate_options
+
+
+def test_the_gate_applies_and_verifies_on_every_target_and_undoes_this_run_on_all_after_one_fails(
+    sandbox: SandboxProcess, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    projects: list[Project] = [sandbox.new_project() for _ in range(3)]
+    for n in (1, 2):
+        migrations.write(
+            f"2026010100000{n}_t{n}.sql",
+            f"create table public.t{n} (id int);\n-- migrate:down\n-- drop table public.t{n};\n",
+        )
+    projects[1].sql("create table public.t2 (id int)")  # the second target conflicts with the second migration
+    section = {
+        "verify": {"drift": "off"},
+        "targets": {f"p{i}": {"project_ref": p.ref} for i, p in enumerate(projects)},
+        "target_groups": {"all": ["p0", "p1", "p2"]},
+    }
+    env = {"SUPABASE_ACCESS_TOKEN": sandbox.token, "SUPABASE_API_URL": sandbox.api_url}
+    settings = load_settings(
+        {"migrations": section},
+        flags={"migrations_dir": str(migrations.path), "target": "all"},
+        environ=env,
+        dotenv_path=None,
+    )
+    lines: list[str] = []
+    record = gate.run(
+        Context(),
+        settings,
+        None,
+        env="fleet",
+        policy="apply",
+        plan_policy="off",
+        record_dir=tmp_path / "records",
+        say=lines.append,
+        targets=settings.select("all"),
+        fleet=FleetOptions(parallel=3, on_error="continue"),
+    )
+    assert (record.status, record.exit_code) == ("rolled-back", 1), lines
+    by_target = {t["target"]: t for t in record.targets}
+    assert by_target["p1"]["status"] == "failed" and "already exists" in by_target["p1"]["error"]
+    for name in ("p0", "p2"):
+        assert by_target[name]["applied"] == ["20260101000001", "20260101000002"]
+        assert by_target[name]["rolled_back"] == ["20260101000002", "20260101000001"]
+    assert by_target["p1"]["applied"] == ["20260101000001"] and by_target["p1"]["rolled_back"] == ["20260101000001"]
+    for project in projects:
+        assert project.sql("select count(*) from supabase_migrations.schema_migrations") == [(0,)]
+        project.close()
+        sandbox.call("DELETE", f"/_sandbox/projects/{project.ref}")
+
+
+def test_an_environment_names_its_target_group_and_fleet_options_or_is_refused() -> None:
+    spec = {"release": {"environments": {"prod": {"targets": "prod", "canary": 1, "on_error": "continue"}}}}
+    options = load_gate_options(spec, "prod")
+    assert (options.targets, options.fleet) == ("prod", FleetOptions(4, 1, "continue"))
+    with pytest.raises(ConfigError) as caught:
+        load_gate_options({"release": {"environments": {"prod": {"targets": "prod", "parallel": 0}}}}, "prod")
+    assert "invoke.yaml release.environments.prod.parallel must be a whole number of at least 1" in str(caught.value)
