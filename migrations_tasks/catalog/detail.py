@@ -123,6 +123,7 @@ def _relations_sql(user: str) -> list[str]:
     not_ext = _not_member("pg_class", "c.oid")
     return [
         f"""'tables', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
+      'schema', quote_ident(n.nspname), 'relident', quote_ident(c.relname),
       'persistence', c.relpersistence, 'partkey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
       'parent', {parent}, 'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
       'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()},

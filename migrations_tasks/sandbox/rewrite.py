@@ -13,6 +13,7 @@ lines the helper procedures add, so an error reads as PostgreSQL would have writ
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterator
@@ -224,8 +225,10 @@ def _inner_call(statement: str, inner: dict[str, str]) -> str | None:
     return replacement(parsed[0].stmt)
 
 
+@functools.lru_cache(maxsize=32)
 def rewrite(sql: str) -> Rewritten:
-    """Return the request with the statements supautils refuses or runs as supabase_admin replaced."""
+    """Return the request with the statements supautils refuses or runs as supabase_admin replaced (pure, so
+    remembered: a catalog snapshot's long SELECT is sent again and again, and parsing it is the slow part)."""
     found: list[Replacement] = []
     for start, end, node in statements(sql):
         if node is None:

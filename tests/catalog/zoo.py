@@ -26,6 +26,8 @@ class Case:
     #: It changes the cluster, which the sandbox's projects share (role settings): run on a sandbox of its
     #: own, then put back with this SQL.
     undo: str = ""
+    #: db.pull refuses it: a fragment of the reason it must give (else it must write a proven file).
+    refused: str = ""
 
 
 CASES = (
@@ -118,6 +120,7 @@ CASES = (
         in_dump=False,  # pg_dump leaves invalid indexes out: the catalog must not
         setup="create table public.dups (v int); insert into public.dups values (1), (1)",
         fails=True,
+        refused="REINDEX INDEX CONCURRENTLY public.dups_v",
     ),
     Case("index-storage", "alter index public.todos_user_id_idx set (fillfactor = 50)", "todos_user_id_idx"),
     # views, rules, triggers

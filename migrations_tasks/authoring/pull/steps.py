@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 class Phase(enum.IntEnum):
     """Where a statement goes in the file."""
 
+    RENAME = 5  # tables and columns renamed live (a probable rename: the values are kept), before anything else
     SCHEMA = 10
     EXTENSION = 20
     TYPE = 30
