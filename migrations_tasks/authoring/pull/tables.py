@@ -71,12 +71,16 @@ def _create_table(name: str, table: Item, barriers: Sequence[int], script: Scrip
     late = [c for c in columns if c.get("default") is not None and not c.get("generated")]
     late = [c for c in late if not _inline(oid, _oid(c, "default_oid"), barriers)]
     unlogged = "UNLOGGED " if table.get("persistence") == "u" else ""
-    if table.get("parent"):
+    # a table made on its own and attached later keeps its own NOT NULL constraints' names (PARTITION OF takes
+    # the parent's): made and attached as pg_dump does
+    attached = bool(table.get("parent")) and any(c.get("not_null") and not c.get("not_null_name") for c in columns)
+    partition_of = bool(table.get("parent")) and not attached
+    if partition_of:
         body = f"PARTITION OF {table['parent']} {table.get('bound') or 'DEFAULT'}"
     elif table.get("of_type"):
         body = f"OF {table['of_type']}{_typed_options(columns, late)}"
     else:
-        local = [c for c in columns if c.get("local", True)]
+        local = [c for c in columns if c.get("local", True) or attached]
         defs = [column_definition(c, with_default=c not in late) for c in local]
         body = "(\n    " + ",\n    ".join(defs) + "\n)" if defs else "()"
         if table.get("inherits"):
@@ -84,7 +88,10 @@ def _create_table(name: str, table: Item, barriers: Sequence[int], script: Scrip
         if table.get("partkey"):
             body += f" PARTITION BY {table['partkey']}"
     script.add(f"CREATE {unlogged}TABLE {name} {body}", Phase.CREATE, oid, f"create table {name}")
-    for column in late if not table.get("parent") else []:
+    if attached:
+        attach = f"ALTER TABLE {table['parent']} ATTACH PARTITION {name} {table.get('bound') or 'DEFAULT'}"
+        script.add(attach, Phase.CREATE, oid, f"attach {name} to {table['parent']}")
+    for column in late if not partition_of else []:
         script.add(
             f"ALTER TABLE {name} ALTER COLUMN {column['ident']} SET DEFAULT {column['default']}",
             Phase.CREATE,
