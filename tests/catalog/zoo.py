@@ -592,5 +592,49 @@ MORE = (
         "alter column done set default 0",
         "done",
     ),
+    Case(
+        "view-grants-revoked",
+        "create view public.open_todos with (security_invoker = on) as select id, title from public.todos; "
+        "revoke all on public.open_todos from anon, authenticated",
+        "open_todos",
+    ),
+    Case(
+        "function-returns-table",
+        "create function public.my_todos() returns table (id bigint, title text) language sql stable "
+        "as $$ select id, title from public.todos $$",
+        "my_todos",
+    ),
+    Case("column-default-auth-uid", "alter table public.todos alter column user_id set default auth.uid()", "default"),
+    Case(
+        "extension-column-type",
+        "create extension if not exists citext with schema extensions; "
+        "alter table public.profiles add column email extensions.citext",
+        "email",
+    ),
+    Case(
+        "table-created-whole",
+        "create table public.comments (id uuid primary key default gen_random_uuid(), "
+        "todo_id bigint not null references public.todos (id) on delete cascade, body text not null, "
+        "created_at timestamptz default now()); alter table public.comments enable row level security; "
+        'create policy "read comments" on public.comments for select to authenticated using (true); '
+        "create index comments_todo_id_idx on public.comments (todo_id); "
+        "revoke all on public.comments from anon",
+        "public.comments",
+    ),
+    Case(
+        "serial-table", "create table public.legacy (id serial primary key, name varchar(50) unique)", "public.legacy"
+    ),
+    Case(
+        "storage-trigger-created",
+        "create function public.on_upload() returns trigger language plpgsql as $$ begin return new; end $$; "
+        "create trigger on_upload after insert on storage.objects for each row execute function public.on_upload()",
+        "on_upload",
+    ),
+    Case(
+        "view-column-appended",
+        "create or replace view public.open_todos as select id, title, done from public.todos where not done",
+        "open_todos",
+        setup="create view public.open_todos as select id, title from public.todos where not done",
+    ),
 )
 CASES = CASES + MORE
