@@ -25,7 +25,9 @@ Rows:
 * preflight: `inv db.lint --all` of 350 files, and `inv db.plan` of 10 pending migrations (each altering an
   existing table, with down SQL) on top of 350 applied: requests to the project, wall time;
 * planscale (only with ``--only planscale``): `inv db.plan` of one pending migration of 51, 1,000 and 5,000
-  statements, one LOCK TABLE of 160 tables, and 200 data checks on a table of 200,000 rows.
+  statements, one LOCK TABLE of 160 tables, and 200 data checks on a table of 200,000 rows;
+* catalog (only with ``--only catalog``): the catalog snapshot (requests, time, size) and ``inv db.verify`` with
+  its drift check on a generated realistic history of 350 migrations (scripts/bench_catalog.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench_catalog import catalog_group
 from bench_peers import peers_rows
 from bench_plan_scale import plan_scale_group
 from bench_preflight import preflight_group
@@ -318,7 +321,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight,planscale (not in the default)",
+        help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight; planscale and catalog "
+        "(not in the default)",
     )
     args = parser.parse_args()
     all_groups = {"local", "api", "verify", "startup", "rate", "peers", "preflight"}
@@ -349,6 +353,7 @@ def main() -> int:
             rows += peers_rows(sandbox, 200 if quick else 1000, 3 if quick else 5)
     rows += preflight_group(groups, quick, step)
     rows += plan_scale_group(groups, quick, step)
+    rows += catalog_group(groups, quick, step)
     text = render(rows)
     print(f"\nmigrations-tasks benchmark: {machine()}\n")
     print(text)
