@@ -19,6 +19,7 @@ GRANTED = {
     "tables": "TABLE",
     "views": "TABLE",
     "sequences": "SEQUENCE",
+    "identity_sequences": "SEQUENCE",  # an identity column's: only its grants are its own
     "functions": "FUNCTION",
     "schema_grants": "SCHEMA",
 }
@@ -138,6 +139,9 @@ def _relations_sql(user: str) -> list[str]:
       'owned_by', {owned}, 'acl', {_acl("c.relacl", "s", "c.relowner")})), '[]')
    FROM {_CLS} JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
    WHERE {user} AND {not_ext} AND {identity})""",
+        f"""'identity_sequences', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
+      'acl', {_acl("c.relacl", "s", "c.relowner")})), '[]')
+   FROM {_CLS} WHERE c.relkind = 'S' AND {user} AND {not_ext} AND NOT {identity})""",
         f"""'views', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
       'acl', {_acl("c.relacl", "r", "c.relowner")}, 'view_columns', (SELECT coalesce(json_agg(
         format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum), '[]')

@@ -636,5 +636,71 @@ MORE = (
         "open_todos",
         setup="create view public.open_todos as select id, title from public.todos where not done",
     ),
+    Case(
+        "extension-updated",
+        "alter extension pg_trgm update to '1.6'",
+        "pg_trgm",
+        in_dump=False,  # pg_dump writes CREATE EXTENSION without its version
+        setup="create extension pg_trgm with schema extensions version '1.5'",
+    ),
+    Case(
+        "vector-column-index",
+        "create extension if not exists vector with schema extensions; "
+        "alter table public.todos add column embedding extensions.vector(3); "
+        "create index todos_embedding_idx on public.todos using hnsw (embedding extensions.vector_cosine_ops)",
+        "embedding",
+    ),
+    Case("table-moved-schema", "create schema app; alter table public.todos set schema app", "app.todos"),
+    Case(
+        "constraint-trigger",
+        "create function public.check_todo() returns trigger language plpgsql as $$ begin return null; end $$; "
+        "create constraint trigger todos_check after insert or update of title on public.todos "
+        "deferrable initially deferred for each row execute function public.check_todo()",
+        "todos_check",
+    ),
+    Case(
+        "function-overload-defaults",
+        "create function public.bump(a int, b int default 1) returns int language sql immutable "
+        "as $$ select a + b $$; create function public.bump(a bigint) returns bigint language sql immutable "
+        "as $$ select a + 1 $$",
+        "bump",
+    ),
+    Case(
+        "table-like-including-all",
+        "create table public.todos_archive (like public.todos including all)",
+        "public.todos_archive",
+    ),
+    Case(
+        "trigger-enable-replica",
+        "alter table public.profiles enable replica trigger profiles_set_updated_at",
+        "profiles_set_updated_at",
+    ),
+    Case(
+        "fk-altered-deferrable",
+        "alter table public.todos alter constraint todos_user_id_fkey deferrable initially deferred",
+        "todos_user_id_fkey",
+    ),
+    Case(
+        "view-check-option-set",
+        "alter view public.open_todos set (check_option = cascaded)",
+        "open_todos",
+        setup="create view public.open_todos as select * from public.todos where not done",
+    ),
+    Case(
+        "expression-index-gin",
+        "create index todos_title_fts on public.todos using gin (to_tsvector('english', title))",
+        "todos_title_fts",
+    ),
+    Case(
+        "column-renamed-in-view",
+        "alter table public.todos rename column done to is_done",
+        "is_done",
+        setup="create view public.open_todos as select id, title from public.todos where not done",
+    ),
+    Case(
+        "identity-sequence-grant-revoked",
+        "revoke all on sequence public.todos_id_seq from anon",
+        "public.todos_id_seq",
+    ),
 )
 CASES = CASES + MORE

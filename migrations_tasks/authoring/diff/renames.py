@@ -81,34 +81,69 @@ def probable_renames(history: Snapshot, declared: Snapshot, *, in_place: bool = 
 
 @dataclass(frozen=True)
 class TableRename:
-    """A table dropped and one with the same column types, in order, added in its schema."""
+    """A table gone and one of its shape new: renamed in its schema (same column types in order), or moved to
+    another schema (same columns, names too)."""
 
     old: str
     new: str
-    #: The new name without its schema, quoted: what RENAME TO takes.
+    #: The old and new names without their schema, and the new schema, quoted.
+    old_ident: str
     new_ident: str
+    new_schema: str
+    moved: bool
+
+    @property
+    def statements(self) -> list[str]:
+        """Return the statements that keep the rows, grants, policies and constraints: a move, a rename."""
+        out, name = [], self.old
+        if self.moved:
+            out.append(f"ALTER TABLE {name} SET SCHEMA {self.new_schema}")
+            name = f"{self.new_schema}.{self.old_ident}"
+        if self.old_ident != self.new_ident:
+            out.append(f"ALTER TABLE {name} RENAME TO {self.new_ident}")
+        return out
 
     @property
     def rename_sql(self) -> str:
-        """Return the statement that keeps the rows, grants, policies and constraints: a rename."""
-        return f"ALTER TABLE {self.old} RENAME TO {self.new_ident}"
+        """Return the statements as one line."""
+        return "; ".join(self.statements)
 
 
-def _shape(table: Mapping[str, Any]) -> tuple[Any, ...]:
-    """Return what a rename keeps: schema, kind, partition key, column types in order (a column may be renamed
-    too: :func:`probable_renames` finds it once the table's rename is made)."""
-    columns = tuple(c.get("type") for c in table.get("columns") or [])
-    return table.get("schema"), table.get("kind", "r"), table.get("partkey"), columns
+def _shape(table: Mapping[str, Any], names: bool) -> tuple[Any, ...]:
+    """Return what a rename keeps: kind, partition key, column types in order (a column may be renamed too:
+    :func:`probable_renames` finds it once the table's rename is made) and, for a move, the column names."""
+    columns = tuple((c.get("name") if names else None, c.get("type")) for c in table.get("columns") or [])
+    return table.get("kind", "r"), table.get("partkey"), columns
+
+
+def _unique(gone: dict[str, Any], added: dict[str, Any], name: str) -> str | None:
+    """Return the one gone table with the added one's shape, if no other added table has it."""
+    old = [o for o, shape in gone.items() if shape == added[name]]
+    return old[0] if len(old) == 1 and [n for n, shape in added.items() if shape == added[name]] == [name] else None
 
 
 def probable_table_renames(history: Snapshot, declared: Snapshot) -> list[TableRename]:
-    """Return the tables that look renamed: exactly one dropped and one added table of that schema and shape."""
+    """Return the tables that look renamed (one gone and one new table of that schema and shape) or moved
+    (one gone and one new table in another schema, with the same columns)."""
     have, want = history.items("tables"), declared.items("tables")
-    gone = [(n, _shape(t)) for n, t in have.items() if n not in want and t.get("columns")]
-    added = [(n, _shape(t)) for n, t in want.items() if n not in have and t.get("columns")]
+    gone = [n for n, t in have.items() if n not in want and t.get("columns")]
+    added = [n for n, t in want.items() if n not in have and t.get("columns")]
     out = []
-    for name, shape in added:
-        old = [o for o, s in gone if s == shape]
-        if len(old) == 1 and [n for n, s in added if s == shape] == [name]:
-            out.append(TableRename(old[0], name, str(want[name].get("relident") or name)))
+    for name in added:
+        schema = want[name].get("schema")
+        found = _unique(
+            {g: _shape(have[g], False) for g in gone if have[g].get("schema") == schema},
+            {a: _shape(want[a], False) for a in added if want[a].get("schema") == schema},
+            name,
+        ) or _unique(
+            {g: _shape(have[g], True) for g in gone if have[g].get("schema") != schema},
+            {a: _shape(want[a], True) for a in added},
+            name,
+        )
+        if found is not None:
+            old = have[found]
+            moved = old.get("schema") != schema
+            out.append(
+                TableRename(found, name, str(old.get("relident")), str(want[name].get("relident")), str(schema), moved)
+            )
     return out

@@ -26,7 +26,7 @@ EVERY = {
     "types": ("USAGE",),
     "schemas": ("USAGE", "CREATE"),
 }
-_KIND = {"views": "tables", "schema_grants": "schemas"}
+_KIND = {"views": "tables", "schema_grants": "schemas", "identity_sequences": "sequences"}
 Entries = dict[tuple[str, str], bool]
 
 

@@ -36,9 +36,10 @@ def column_definition(column: Mapping[str, Any], *, with_default: bool = True) -
         parts.append(f"DEFAULT {column['default']}")
     if column.get("identity"):
         parts.append(f"GENERATED {_IDENTITY.get(str(column['identity']), 'BY DEFAULT')} AS IDENTITY")
-    if column.get("not_null") and not column.get("identity"):
-        # PostgreSQL 18 names NOT NULL constraints; a renamed column keeps its old constraint's name.
-        named = column.get("not_null_name")
+    named = column.get("not_null_name")
+    if column.get("not_null") and (named or not column.get("identity")):
+        # PostgreSQL 18 names NOT NULL constraints; a renamed column (or one copied by LIKE) keeps its old
+        # constraint's name, identity columns' included.
         parts.append(f"CONSTRAINT {named} NOT NULL" if named else "NOT NULL")
     return " ".join(parts)
 

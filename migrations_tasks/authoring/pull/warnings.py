@@ -24,6 +24,7 @@ from typing import Any
 from ... import untrusted
 from ...catalog import Snapshot
 from ..diff.renames import probable_renames, probable_table_renames
+from .objects import schemas_and_extensions
 from .script import statement_text
 from .steps import Phase, Script, Step
 
@@ -33,8 +34,16 @@ def renaming(source: Snapshot, target: Snapshot, *, tables: bool) -> Script:
     one's position (found once the tables' renames are made)."""
     script = Script()
     if tables:
-        for table in probable_table_renames(source, target):
-            script.add(table.rename_sql, Phase.RENAME, 0, f"rename table {table.old} to {table.new}")
+        moves = probable_table_renames(source, target)
+        into = {table.new_schema for table in moves if table.moved}
+        for step in schemas_and_extensions(source, target).steps if into else []:  # a schema moved into first
+            if step.phase == Phase.SCHEMA and not step.drop and step.sql.removeprefix("CREATE SCHEMA ") in into:
+                script.steps.append(step)
+        for table in moves:
+            for sql in table.statements:
+                script.add(
+                    sql, Phase.RENAME, 0, f"{'move' if table.moved else 'rename'} table {table.old} to {table.new}"
+                )
         return script
     for column in probable_renames(source, target, in_place=True):
         sql = column.rename_sql.rstrip(";")
