@@ -115,8 +115,14 @@ def _reshape(table: str, ident: str, want: Mapping[str, Any], have: Mapping[str,
     ):
         if have.get("generated") and not want.get("generated"):
             script.add(f"{alter} DROP EXPRESSION", Phase.RESHAPE, 0, f"make {what} an ordinary column")
+        elif have.get("generated") == want.get("generated") and have.get("type") == want.get("type"):
+            # PostgreSQL 17+ changes a generation expression in place (the table is rewritten if stored)
+            sql = f"{alter} SET EXPRESSION AS ({want['default']})"
+            script.add(sql, Phase.RESHAPE, 0, f"change the generation expression of {what}")
         else:
-            script.unsupported.append(f"column {what}: its generation expression differs; change it by hand")
+            script.unsupported.append(
+                f"column {what}: its generation differs (stored or virtual, or its type); change it by hand"
+            )
             return
     if have.get("type") != want.get("type"):
         if have.get("default") is not None and not have.get("generated"):
