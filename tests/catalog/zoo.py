@@ -715,5 +715,26 @@ MORE = (
         'alter policy "Users read their own todos" on public.todos rename to "read own todos"',
         "read own todos",
     ),
+    Case("function-cost-altered", "alter function public.handle_new_user() cost 10", "handle_new_user"),
+    Case(
+        "generated-tsvector-gin",
+        "alter table public.todos add column search tsvector generated always as (to_tsvector('english', title)) "
+        "stored; create index todos_search_idx on public.todos using gin (search)",
+        "search",
+    ),
+    Case(
+        "list-partitions-default",
+        "create table public.logs (kind text, at timestamptz default now()) partition by list (kind); "
+        "create table public.logs_auth partition of public.logs for values in ('auth'); "
+        "create table public.logs_default partition of public.logs default",
+        "public.logs",
+    ),
+    Case(
+        "hash-partitions",
+        "create table public.shards (id bigint not null, v text) partition by hash (id); "
+        "create table public.shards_0 partition of public.shards for values with (modulus 2, remainder 0); "
+        "create table public.shards_1 partition of public.shards for values with (modulus 2, remainder 1)",
+        "public.shards",
+    ),
 )
 CASES = CASES + MORE
