@@ -27,7 +27,9 @@ Rows:
 * fleet: ``inv db.apply --target fleet`` of 30 migrations to 12 projects at --latency-ms 100, ``--parallel 6``
   next to ``--parallel 1`` (one project after another): requests per project, the ratio of the wall times;
 * planscale (only with ``--only planscale``): `inv db.plan` of one pending migration of 51, 1,000 and 5,000
-  statements, one LOCK TABLE of 160 tables, and 200 data checks on a table of 200,000 rows.
+  statements, one LOCK TABLE of 160 tables, and 200 data checks on a table of 200,000 rows;
+* catalog (only with ``--only catalog``): the catalog snapshot (requests, time, size) and ``inv db.verify`` with
+  its drift check on a generated realistic history of 350 migrations (scripts/bench_catalog.py).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench_catalog import catalog_group
 from bench_fleet import fleet_group
 from bench_peers import peers_rows
 from bench_plan_scale import plan_scale_group
@@ -321,8 +324,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight,fleet,"
-        "planscale (not in the default)",
+        help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight,fleet; planscale and "
+        "catalog (not in the default)",
     )
     args = parser.parse_args()
     all_groups = {"local", "api", "verify", "startup", "rate", "peers", "preflight", "fleet"}
@@ -354,6 +357,7 @@ def main() -> int:
     rows += preflight_group(groups, quick, step)
     rows += plan_scale_group(groups, quick, step)
     rows += fleet_group(groups, quick, step)
+    rows += catalog_group(groups, quick, step)
     text = render(rows)
     print(f"\nmigrations-tasks benchmark: {machine()}\n")
     print(text)

@@ -17,6 +17,7 @@ NOT_COMPARED = (
     "security labels of objects without a schema (roles, databases)",
     "secret options of foreign servers, and the options of user mappings (never read)",
     "settings of roles other than anon, authenticated, service_role, authenticator and postgres",
+    "the MAINTAIN privilege (PostgreSQL 17+; a project on 15 has none)",
 )
 
 

@@ -13,12 +13,13 @@ from .schemas import commented_objects_sql
 
 _CLS = "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
 #: The objects COMMENT ON accepts by their ``pg_identify_object`` type, upper-cased (but for these).
-COMMENT_KINDS = """CASE o.type WHEN 'table column' THEN 'COLUMN' WHEN 'table constraint' THEN 'CONSTRAINT'
-  WHEN 'statistics object' THEN 'STATISTICS' WHEN 'foreign-data wrapper' THEN 'FOREIGN DATA WRAPPER'
-  WHEN 'domain constraint' THEN 'CONSTRAINT' ELSE upper(o.type) END"""
+COMMENT_KINDS = """CASE WHEN o.type LIKE '% column' THEN 'COLUMN' WHEN o.type = 'table constraint' THEN 'CONSTRAINT'
+  WHEN o.type = 'statistics object' THEN 'STATISTICS' WHEN o.type = 'foreign-data wrapper' THEN 'FOREIGN DATA WRAPPER'
+  WHEN o.type = 'domain constraint' THEN 'CONSTRAINT' ELSE upper(o.type) END"""
 #: The ``pg_identify_object`` types whose comments db.pull writes.
 COMMENTABLE = (
-    "('table', 'table column', 'view', 'materialized view', 'foreign table', 'function', 'procedure', "
+    "('table', 'table column', 'view', 'view column', 'materialized view', 'materialized view column', "
+    "'foreign table', 'foreign table column', 'composite type column', 'function', 'procedure', "
     "'aggregate', 'schema', 'type', 'domain', 'sequence', 'index', 'policy', 'trigger', 'rule', 'table constraint', "
     "'domain constraint', 'publication', 'event trigger', 'collation', 'statistics object', 'extension', "
     "'text search configuration', 'text search dictionary', 'server', 'foreign-data wrapper', 'conversion')"

@@ -19,6 +19,7 @@ GRANTED = {
     "tables": "TABLE",
     "views": "TABLE",
     "sequences": "SEQUENCE",
+    "identity_sequences": "SEQUENCE",  # an identity column's: only its grants are its own
     "functions": "FUNCTION",
     "schema_grants": "SCHEMA",
 }
@@ -123,6 +124,7 @@ def _relations_sql(user: str) -> list[str]:
     not_ext = _not_member("pg_class", "c.oid")
     return [
         f"""'tables', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
+      'schema', quote_ident(n.nspname), 'relident', quote_ident(c.relname),
       'persistence', c.relpersistence, 'partkey', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
       'parent', {parent}, 'bound', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
       'acl', {_acl("c.relacl", "r", "c.relowner")}, 'column_detail', {_columns_sql()},
@@ -137,6 +139,9 @@ def _relations_sql(user: str) -> list[str]:
       'owned_by', {owned}, 'acl', {_acl("c.relacl", "s", "c.relowner")})), '[]')
    FROM {_CLS} JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
    WHERE {user} AND {not_ext} AND {identity})""",
+        f"""'identity_sequences', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
+      'acl', {_acl("c.relacl", "s", "c.relowner")})), '[]')
+   FROM {_CLS} WHERE c.relkind = 'S' AND {user} AND {not_ext} AND NOT {identity})""",
         f"""'views', (SELECT coalesce(json_agg(json_build_object('name', {_REL}, 'oid', c.oid::bigint,
       'acl', {_acl("c.relacl", "r", "c.relowner")}, 'view_columns', (SELECT coalesce(json_agg(
         format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum), '[]')

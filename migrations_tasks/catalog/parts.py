@@ -207,16 +207,24 @@ SELECT format('%I: tables in schema %I', p.pubname, n.nspname), 'true'::json
           'method', (SELECT am.amname FROM pg_catalog.pg_am am WHERE am.oid = x.opfmethod))
           FROM pg_catalog.pg_opfamily x
         UNION ALL SELECT 'pg_ts_config'::regclass, x.oid, x.cfgnamespace, json_build_object(
-          'parser', (SELECT p.prsname FROM pg_catalog.pg_ts_parser p WHERE p.oid = x.cfgparser),
-          'mappings', (SELECT json_agg(format('%s: %s', cm.maptokentype,
-            cm.mapdict::regdictionary::text) ORDER BY cm.maptokentype, cm.mapseqno)
+          'parser', (SELECT format('%I.%I', pn.nspname, p.prsname) FROM pg_catalog.pg_ts_parser p
+            JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace WHERE p.oid = x.cfgparser),
+          'mappings', (SELECT json_agg(format('%s: %s', (SELECT tt.alias FROM pg_catalog.ts_token_type(x.cfgparser) tt
+            WHERE tt.tokid = cm.maptokentype), cm.mapdict::regdictionary::text) ORDER BY cm.maptokentype, cm.mapseqno)
             FROM pg_catalog.pg_ts_config_map cm WHERE cm.mapcfg = x.oid)) FROM pg_catalog.pg_ts_config x
         UNION ALL SELECT 'pg_ts_dict'::regclass, x.oid, x.dictnamespace, json_build_object(
-          'template', (SELECT t.tmplname FROM pg_catalog.pg_ts_template t WHERE t.oid = x.dicttemplate),
+          'template', (SELECT format('%I.%I', tn.nspname, t.tmplname) FROM pg_catalog.pg_ts_template t
+            JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace WHERE t.oid = x.dicttemplate),
           'options', x.dictinitoption) FROM pg_catalog.pg_ts_dict x
         UNION ALL SELECT 'pg_proc'::regclass, x.oid, x.pronamespace, (SELECT json_build_object(
           'kind', g.aggkind, 'transition', g.aggtransfn::regproc::text, 'final', g.aggfinalfn::regproc::text,
-          'combine', g.aggcombinefn::regproc::text, 'state', g.aggtranstype::regtype::text, 'initial', g.agginitval)
+          'combine', g.aggcombinefn::regproc::text, 'state', g.aggtranstype::regtype::text, 'initial', g.agginitval,
+          'final extra', g.aggfinalextra, 'final modify', g.aggfinalmodify, 'serial', g.aggserialfn::regproc::text,
+          'deserial', g.aggdeserialfn::regproc::text, 'state space', g.aggtransspace,
+          'sort', g.aggsortop::regoper::text,
+          'moving', g.aggmtransfn::regproc::text, 'moving inverse', g.aggminvtransfn::regproc::text,
+          'moving state', g.aggmtranstype::regtype::text, 'moving final', g.aggmfinalfn::regproc::text,
+          'moving initial', g.aggminitval, 'parallel', x.proparallel)
           FROM pg_catalog.pg_aggregate g WHERE g.aggfnoid = x.oid) FROM pg_catalog.pg_proc x WHERE x.prokind = 'a')
        AS m JOIN pg_catalog.pg_namespace n ON n.oid = m.nsp
   CROSS JOIN LATERAL pg_catalog.pg_identify_object(m.classid, m.oid, 0) o

@@ -215,7 +215,7 @@ def test_dry_run_prints_the_proven_file_and_neither_writes_nor_records(live: Liv
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("-- remote_schema: changes made in the live database")
     assert "CREATE VIEW public.done_todos WITH (security_invoker=true) AS" in result.stdout
-    revoke = "REVOKE DELETE, INSERT, REFERENCES, SELECT, TRIGGER, TRUNCATE, UPDATE ON TABLE public.done_todos FROM anon"
+    revoke = "REVOKE ALL ON TABLE public.done_todos FROM anon"
     assert revoke in result.stdout
     assert "Nothing was written or recorded (--dry-run)." in result.stderr
     assert live.files() == before
@@ -339,7 +339,9 @@ def test_a_column_added_to_a_view_and_one_removed_from_another_are_pulled(live: 
     assert live.inv("db.rollback").returncode == 0
 
 
-def test_a_renamed_column_and_a_not_null_column_without_default_are_warned_about(live: Live) -> None:
+def test_a_renamed_column_is_written_as_a_rename_and_a_not_null_column_without_default_is_warned_about(
+    live: Live,
+) -> None:
     live.changed(
         "alter table public.profiles rename column display_name to nickname;"
         "alter table public.todos add column priority int not null;"
@@ -347,20 +349,26 @@ def test_a_renamed_column_and_a_not_null_column_without_default_are_warned_about
     code, stderr, doc = live.pull("--dry-run")
     assert code == 0, stderr + str(doc)
     rename, not_null = doc["warnings"]
-    assert "public.profiles: column display_name dropped and nickname added (text, same position)" in rename
+    assert "rename column public.profiles.display_name to nickname: a probable rename" in rename
+    assert "written as ALTER TABLE public.profiles RENAME COLUMN display_name TO nickname; which keeps" in rename
     assert "ADD COLUMN priority is NOT NULL without a default: it fails (23502) on a table with rows" in not_null
+    up, down = doc["sql"].split("-- migrate:down")
+    assert "ALTER TABLE public.profiles RENAME COLUMN display_name TO nickname;" in up
+    assert "ALTER TABLE public.profiles RENAME COLUMN nickname TO display_name;" in down
     assert f"--   {rename}" in doc["sql"] and "-- WARNING: the proof cannot see these" in doc["sql"]
     human = live.inv("db.pull", "--dry-run")
-    assert "warning: public.profiles: column display_name dropped and nickname added" in human.stderr
+    assert "warning: rename column public.profiles.display_name to nickname: a probable rename" in human.stderr
 
 
-def test_a_renamed_not_null_column_is_refused_as_its_constraint_keeps_the_old_name(live: Live) -> None:
-    """PostgreSQL 18 names NOT NULL constraints; the renamed column keeps todos_title_not_null, which the
-    migrations' column title still holds while its drop stays commented out."""
-    live.changed("alter table public.todos rename column title to heading;")
-    code, _stderr, doc = live.pull("--dry-run")
-    assert code == 1 and doc["status"] == "unproven"
-    assert 'constraint "todos_title_not_null" for relation "todos" already exists' in doc["problem"]
+def test_a_renamed_not_null_column_and_table_are_renamed_and_keep_their_constraints_names(live: Live) -> None:
+    """PostgreSQL 18 names NOT NULL constraints; a renamed column keeps todos_title_not_null, and so does the
+    rename db.pull writes (a drop and an add would not: the constraint's name would be taken)."""
+    live.changed("alter table public.todos rename column title to heading; alter table public.todos rename to tasks;")
+    code, stderr, doc = live.pull("--dry-run")
+    assert code == 0, stderr + str(doc)
+    up = doc["sql"].split("-- migrate:down")[0]
+    assert "ALTER TABLE public.todos RENAME TO tasks;" in up
+    assert "ALTER TABLE public.tasks RENAME COLUMN title TO heading;" in up
 
 
 def test_realtime_membership_replica_identity_comments_and_table_options_are_pulled(

@@ -156,20 +156,27 @@ def test_identity_and_generated_columns_are_written_as_postgresql_prints_them() 
     ]
 
 
-def test_a_changed_generation_expression_or_a_foreign_table_is_reported_not_guessed() -> None:
+def test_a_stored_column_made_virtual_or_a_foreign_table_is_reported_not_guessed() -> None:
     source = snap(tables=[table("public.t", 20001, column("g", generated="s", default="(a + 1)"))])
     target = snap(
         tables=[
-            table("public.t", 20001, column("g", generated="s", default="(a + 2)")),
+            table("public.t", 20001, column("g", generated="v", default="(a + 2)")),
             table("public.remote", 20002, column("id"), kind="f"),
         ]
     )
     script = ddl(source, target)
     assert script.steps == []
     assert script.unsupported == [
-        "column public.t.g: its generation expression differs; change it by hand",
+        "column public.t.g: its generation differs (stored or virtual, or its type); change it by hand",
         "foreign table public.remote: create it (and its server) in a migration by hand",
     ]
+
+
+def test_a_changed_generation_expression_is_set_in_place() -> None:
+    source = snap(tables=[table("public.t", 20001, column("g", generated="s", default="(a + 1)"))])
+    target = snap(tables=[table("public.t", 20001, column("g", generated="s", default="(a + 2)"))])
+    (step,) = ddl(source, target).steps
+    assert step.sql.startswith("ALTER TABLE public.t ALTER COLUMN g SET EXPRESSION AS (") and "a + 2" in step.sql
 
 
 def test_drops_are_marked_and_parts_of_a_dropped_table_go_with_it() -> None:

@@ -44,15 +44,18 @@ def test_a_pulled_change_rebuilds_the_live_schema_or_is_refused_with_its_reason(
         out_of_band(project, case.setup)
     run_change(project, case.sql, case.fails)
     status, why = pulled(project, sandbox, migrations.path)
-    print(f"ZOO {case.id}: {status} {why[:2]}")
-    if status != "written":
+    if case.refused:
         assert status == "unproven", why
+        assert case.refused in "\n".join(str(w) for w in why), why
         return
+    assert status == "written", why
     fresh = sandbox.new_project()
     try:
         apply_all(fresh, migrations.path)
-        assert catalog.compare(snapshot(fresh.db_url), snapshot(project.db_url)) == []
-        assert schema_dump(admin_url(sandbox, fresh)) == schema_dump(admin_url(sandbox, project))
+        if case.in_dump:  # pg_dump is the judge
+            assert schema_dump(admin_url(sandbox, fresh)) == schema_dump(admin_url(sandbox, project))
+        else:  # what it does not show (database settings): the catalog, which the pull's proof compared already
+            assert catalog.compare(snapshot(fresh.db_url), snapshot(project.db_url)) == []
     finally:
         fresh.close()
         sandbox.call("DELETE", f"/_sandbox/projects/{fresh.ref}")

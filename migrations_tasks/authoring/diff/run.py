@@ -119,7 +119,7 @@ def _prove(
         if result.renames:
             result.status = DiffStatus.DECIDE
             return None
-        pull = PullOptions(name=proof.name, include_drops=True, record=False, dry_run=options.dry_run)
+        pull = PullOptions(name=proof.name, include_drops=True, record=False, dry_run=options.dry_run, renames=False)
         scratch_dir = Path(scratch)
         migration = prove_on(
             built.history, proof, local, built.declared, pull, now, scratch_dir, say, diff_intro, FOUND, late=LATE

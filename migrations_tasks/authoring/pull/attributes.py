@@ -124,8 +124,9 @@ def attributes(source: Snapshot, target: Snapshot) -> Script:
 def invalid_indexes(target: Snapshot) -> list[str]:
     """Return why the target's INVALID indexes (failed concurrent builds) cannot be pulled."""
     return [
-        f"index {name} is INVALID in the live database (a failed CREATE INDEX CONCURRENTLY): drop it there, or "
-        f"rebuild it with REINDEX INDEX CONCURRENTLY, then pull again"
+        f"index {name} is INVALID in the live database (a failed CREATE INDEX CONCURRENTLY: it enforces nothing, "
+        f"and pg_dump leaves it out): drop it there (DROP INDEX CONCURRENTLY {name}), or remove what made it fail "
+        f"(duplicate rows, for a unique index) and rebuild it (REINDEX INDEX CONCURRENTLY {name}), then pull again"
         for name, state in sorted((target.parts.get("index state") or {}).items())
         if isinstance(state, dict) and state.get("valid") is False
     ]

@@ -15,7 +15,8 @@ from typing import Any
 
 from ...catalog import Snapshot
 from ...sql import quote_literal
-from .grants import _changes, _entries, _statement
+from .grants import EVERY as _OWNER_DEFAULTS
+from .grants import _changes, _entries, _statement, all_or
 from .publishing import remake
 from .steps import Phase, Script
 
@@ -34,15 +35,6 @@ RESERVED_ROLES = frozenset(
         "pgbouncer",
     }
 )
-#: What an object's owner holds when no default privileges say otherwise (``acldefault``), MAINTAIN aside.
-_OWNER_DEFAULTS = {
-    "tables": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
-    "sequences": ("SELECT", "UPDATE", "USAGE"),
-    "functions": ("EXECUTE",),
-    "types": ("USAGE",),
-    "schemas": ("USAGE", "CREATE"),
-}
-Entries = dict[tuple[str, str], bool]
 _PUBLIC_DEFAULTS = {"functions": "EXECUTE", "types": "USAGE"}
 #: Settings whose value is a list PostgreSQL quotes element by element: not written (see docs/pull.md).
 _LIST_SETTINGS = frozenset({"search_path", "temp_tablespaces", "session_preload_libraries", "local_preload_libraries"})
@@ -98,16 +90,6 @@ def _default_entries(
     return out
 
 
-def _all_or(privileges: list[str], kind: str, grantee: str, action: str, before: Entries, after: Entries) -> list[str]:
-    """Return ``["ALL"]`` for a grantee given or losing every privilege (MAINTAIN follows the server)."""
-    every = set(_OWNER_DEFAULTS.get(kind, ()))
-    if action == "revoke" and not any(g == grantee for g, _ in after):
-        return ["ALL"]
-    if action == "grant" and not any(g == grantee for g, _ in before) and set(privileges) == every:
-        return ["ALL"]
-    return privileges
-
-
 def default_privileges(source: Snapshot, target: Snapshot) -> Script:
     """Return ALTER DEFAULT PRIVILEGES ... GRANT / REVOKE so each role's defaults match the target's."""
     script = Script()
@@ -124,7 +106,7 @@ def default_privileges(source: Snapshot, target: Snapshot) -> Script:
             continue
         prefix = f"ALTER DEFAULT PRIVILEGES FOR ROLE {role}" + ("" if global_ else f" IN SCHEMA {item['schema']}")
         for (grantee, action), privileges in sorted(changes.items()):
-            privileges = _all_or(privileges, kind, grantee, action, before, after)
+            privileges = all_or(privileges, kind, grantee, action, before, after)
             sql = f"{prefix} {_statement(action, privileges, kind.upper(), grantee)}"
             verb = f"{action} {', '.join(privileges)} {'to' if action.startswith('grant') else 'from'} {grantee}"
             script.add(sql, Phase.FLAGS, 0, f"default privileges {name}: {verb}")

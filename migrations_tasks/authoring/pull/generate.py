@@ -11,6 +11,7 @@ from .attributes import attributes, invalid_indexes
 from .database import database_settings, default_privileges, event_triggers, publications
 from .definitions import collations, rules, statistics, types
 from .objects import enums, functions, policies, schemas_and_extensions, triggers, views
+from .others import others
 from .properties import properties
 from .publishing import schema_members
 from .steps import Script
@@ -58,6 +59,7 @@ def ddl(source: Snapshot, target: Snapshot) -> Script:
         default_privileges(source, target),
         database_settings(source, target),
         event_triggers(source, target),
+        others(source, target),
     ):
         script.extend(part)
     script.unsupported += invalid_indexes(target)

@@ -17,6 +17,27 @@ from ...catalog.detail import GRANTED
 from .steps import Phase, Script
 
 _OPTION = " WITH GRANT OPTION"
+#: What an object's owner holds when no default privileges say otherwise (``acldefault``), MAINTAIN aside:
+#: every privilege of the kind.
+EVERY = {
+    "tables": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    "sequences": ("SELECT", "UPDATE", "USAGE"),
+    "functions": ("EXECUTE",),
+    "types": ("USAGE",),
+    "schemas": ("USAGE", "CREATE"),
+}
+_KIND = {"views": "tables", "schema_grants": "schemas", "identity_sequences": "sequences"}
+Entries = dict[tuple[str, str], bool]
+
+
+def all_or(privileges: list[str], kind: str, grantee: str, action: str, before: Entries, after: Entries) -> list[str]:
+    """Return ``["ALL"]`` for a grantee given or losing every privilege (MAINTAIN, not compared, follows the
+    server: ``REVOKE ALL`` live took it too)."""
+    if action == "revoke" and not any(g == grantee for g, _ in after):
+        return ["ALL"]
+    if action == "grant" and not any(g == grantee for g, _ in before) and set(privileges) == set(EVERY.get(kind, ())):
+        return ["ALL"]
+    return privileges
 
 
 def _entries(grants: Iterable[str]) -> dict[tuple[str, str], bool]:
@@ -69,10 +90,12 @@ def grants(source: Snapshot, target: Snapshot) -> Script:
         for name in sorted(set(have) & set(want)):
             if "acl" not in have[name] or "acl" not in want[name]:
                 continue
-            changes = _changes(_entries(grant_set(have[name])), _entries(grant_set(want[name])))
+            before, after = _entries(grant_set(have[name])), _entries(grant_set(want[name]))
             target_sql = _object(category, keyword, name, want[name])
             oid = int(want[name].get("oid") or 0)
-            for (grantee, action), privileges in sorted(changes.items()):
+            kind = _KIND.get(category, category)
+            for (grantee, action), privileges in sorted(_changes(before, after).items()):
+                privileges = all_or(privileges, kind, grantee, action, before, after)
                 statement = _statement(action, privileges, target_sql, grantee)
                 script.add(statement, Phase.GRANT, oid, statement.lower())
     _column_grants(source, target, script)

@@ -30,6 +30,7 @@ from .grants import grants
 from .properties import identity_options
 from .script import statements_sql
 from .steps import Phase, Script, Step
+from .warnings import renaming
 
 
 class Unproven(Exception):
@@ -49,6 +50,8 @@ class Generated:
     steps: list[Step] = field(default_factory=list)
     commented: list[Step] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    #: The source catalog with the renames made (what the rest of the statements start from).
+    start: Snapshot | None = None
 
 
 #: Counts the rows of one table; made in the session's temporary schema, so nothing of it outlives the proof.
@@ -182,14 +185,23 @@ def generate(
     include_drops: bool,
     extra: Sequence[Extra] = (),
     late: Sequence[Extra] = (),
+    renames: bool = True,
 ) -> Generated:
-    """Return the statements from ``source`` to ``target``: DDL, rehearsed, then owners and grants that remain
-    (``late``: more generators run, like the grants, on the rehearsed catalog)."""
-    script: Script = ddl(source, target)
-    for more in extra:
-        script.extend(more(source, target))
-    runs = script.runs(include_drops)
+    """Return the statements from ``source`` to ``target``: renames (``renames``: probable ones are written as
+    such), the DDL from the renamed catalog, rehearsed, then owners and grants that remain (``late``: more
+    generators run, like the grants, on the rehearsed catalog)."""
     what = "its down SQL" if down else "the migration"
+    renamed, start = Script(), source
+    for tables in (True, False) if renames else ():
+        found = renaming(start, target, tables=tables)
+        if found.steps:
+            renamed.extend(found)
+            start = bench.rehearse(statements_sql(renamed.ordered()), what)
+    script: Script = ddl(start, target)
+    for more in extra:
+        script.extend(more(start, target))
+    script.extend(renamed)
+    runs = script.runs(include_drops)
     rehearsed = bench.rehearse(statements_sql(runs), what) if runs else source
     owned = owners(rehearsed, target).steps  # before the grants: a new owner takes the old one's privileges
     if owned:  # a new owner needs CREATE on the schema first
@@ -205,7 +217,7 @@ def generate(
         after += done.steps
         unsupported += done.unsupported
     steps = Script([*runs, *after]).ordered()
-    return Generated(steps, script.commented(include_drops), unsupported)
+    return Generated(steps, script.commented(include_drops), unsupported, start)
 
 
 def tolerated(initial: Iterable[Difference], include_drops: bool) -> set[tuple[str, str]]:
@@ -221,6 +233,18 @@ def allowed(d: Difference, permitted: set[tuple[str, str]]) -> bool:
     if d.category == "column order":
         return any(category == "column" and name.startswith(f"{d.object}.") for category, name in permitted)
     return (d.category, d.object) in permitted and d.kind == ONLY_MIGRATIONS
+
+
+def readded(expected: Snapshot, live: Snapshot) -> set[tuple[str, str]]:
+    """Return the columns a file drops from tables it keeps: its down SQL adds them again, but last, so their
+    tables' column order may differ after the rollback (and a warning says the data is not restored)."""
+    have, want = expected.items("tables"), live.items("tables")
+    return {
+        ("column", f"{name}.{column.get('ident') or column['name']}")
+        for name in set(have) & set(want)
+        for column in have[name].get("columns") or []
+        if str(column["name"]) not in {str(c["name"]) for c in want[name].get("columns") or []}
+    }
 
 
 def remaining(after: Snapshot, want: Snapshot, permitted: set[tuple[str, str]]) -> list[str]:

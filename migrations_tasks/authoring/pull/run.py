@@ -43,11 +43,23 @@ from ...verify.request import LEDGER_COLUMNS, LEDGER_ROWS_SQL, decode_ledger
 from ...verify.throwaway import Throwaway, throwaway_database
 from ..diff.declare import into_schemas
 from ..new import free_version, normalise_name
-from .proof import Extra, Unproven, Workbench, allowed, apply_candidate, candidate, generate, remaining, tolerated
+from .proof import (
+    Extra,
+    Generated,
+    Unproven,
+    Workbench,
+    allowed,
+    apply_candidate,
+    candidate,
+    generate,
+    readded,
+    remaining,
+    tolerated,
+)
 from .record import record
 from .results import PullResult, PullStatus
 from .script import Intro, file_text, pull_intro, statement_text, statements_sql, up_text
-from .warnings import data_warnings, hidden_text_warnings
+from .warnings import data_warnings, hidden_text_warnings, rename_warnings
 
 DEFAULT_NAME = "remote_schema"
 
@@ -63,6 +75,8 @@ class PullOptions:
     #: Also write the live differences into supabase/schemas (``--schemas``), or only there (``--schemas-only``).
     schemas: bool = False
     schemas_only: bool = False
+    #: Write probable renames (a column at a dropped one's place, a table with a dropped one's columns) as such.
+    renames: bool = True
 
 
 def live_request(settings: Settings) -> str:
@@ -222,10 +236,9 @@ def prove_on(
     if not initial:
         return None
     say(f"{found.format(len(initial))}; generating and proving a migration ...")
-    up = generate(bench, expected, live, include_drops=options.include_drops, extra=extra, late=late)
-    result.changes = [s.summary for s in up.steps if s.summary]
-    result.commented = [f"{statement_text(s)};" for s in up.commented]
-    result.warnings = data_warnings(expected, live) + hidden_text_warnings([*up.steps, *up.commented])
+    renames, drops = options.renames, options.include_drops
+    up = generate(bench, expected, live, include_drops=drops, extra=extra, late=late, renames=renames)
+    _describe(result, up, data_warnings(up.start or expected, live, renames=renames, drops=drops))
     text = result.text = up_text(result.name, now, up.steps, up.commented, result.warnings, intro)
     if up.unsupported:
         raise Unproven("some differences cannot be written as statements", up.unsupported)
@@ -246,7 +259,7 @@ def prove_on(
     left = remaining(after, live, tolerated(initial, options.include_drops))
     if left:
         raise Unproven("applied on top of the migrations, the generated file leaves differences", left)
-    down = generate(bench, after, expected, down=True, include_drops=True, extra=extra, late=late)
+    down = generate(bench, after, expected, down=True, include_drops=True, extra=extra, late=late, renames=renames)
     if down.unsupported:
         raise Unproven("its down SQL cannot be generated", down.unsupported)
     result.text = file_text(text, down.steps)
@@ -254,10 +267,17 @@ def prove_on(
     final = candidate(scratch, result.version, result.name, result.text, up_sql, statements_sql(down.steps))
     apply_candidate(bench, applied, final, "rollback")
     bench.same_rows(counts, "its down SQL")
-    back = remaining(bench.snapshot(), expected, set())
+    back = remaining(bench.snapshot(), expected, readded(expected, live) if drops else set())
     if back:
         raise Unproven("rolled back with its down SQL, the schema is not the migrations' again", back)
     return final
+
+
+def _describe(result: PullResult, up: Generated, warnings: list[str]) -> None:
+    """Put the file's changes, its commented-out drops and its warnings into the result."""
+    result.changes = [s.summary for s in up.steps if s.summary]
+    result.commented = [f"{statement_text(s)};" for s in up.commented]
+    result.warnings = rename_warnings(up.steps) + warnings + hidden_text_warnings([*up.steps, *up.commented])
 
 
 def _write(path: Path, text: str) -> Path:

@@ -16,6 +16,7 @@ class Phase(enum.IntEnum):
     """Where a statement goes in the file."""
 
     SCHEMA = 10
+    RENAME = 15  # tables and columns renamed (or moved to a schema) live: the values are kept; before the rest
     EXTENSION = 20
     TYPE = 30
     RESHAPE = 35  # column type, nullability and identity changes, before anything that may rely on them

@@ -36,9 +36,10 @@ def column_definition(column: Mapping[str, Any], *, with_default: bool = True) -
         parts.append(f"DEFAULT {column['default']}")
     if column.get("identity"):
         parts.append(f"GENERATED {_IDENTITY.get(str(column['identity']), 'BY DEFAULT')} AS IDENTITY")
-    if column.get("not_null") and not column.get("identity"):
-        # PostgreSQL 18 names NOT NULL constraints; a renamed column keeps its old constraint's name.
-        named = column.get("not_null_name")
+    named = column.get("not_null_name")
+    if column.get("not_null") and (named or not column.get("identity")):
+        # PostgreSQL 18 names NOT NULL constraints; a renamed column (or one copied by LIKE) keeps its old
+        # constraint's name, identity columns' included.
         parts.append(f"CONSTRAINT {named} NOT NULL" if named else "NOT NULL")
     return " ".join(parts)
 
@@ -71,12 +72,16 @@ def _create_table(name: str, table: Item, barriers: Sequence[int], script: Scrip
     late = [c for c in columns if c.get("default") is not None and not c.get("generated")]
     late = [c for c in late if not _inline(oid, _oid(c, "default_oid"), barriers)]
     unlogged = "UNLOGGED " if table.get("persistence") == "u" else ""
-    if table.get("parent"):
+    # a table made on its own and attached later keeps its own NOT NULL constraints' names (PARTITION OF takes
+    # the parent's): made and attached as pg_dump does
+    attached = bool(table.get("parent")) and any(c.get("not_null") and not c.get("not_null_name") for c in columns)
+    partition_of = bool(table.get("parent")) and not attached
+    if partition_of:
         body = f"PARTITION OF {table['parent']} {table.get('bound') or 'DEFAULT'}"
     elif table.get("of_type"):
         body = f"OF {table['of_type']}{_typed_options(columns, late)}"
     else:
-        local = [c for c in columns if c.get("local", True)]
+        local = [c for c in columns if c.get("local", True) or attached]
         defs = [column_definition(c, with_default=c not in late) for c in local]
         body = "(\n    " + ",\n    ".join(defs) + "\n)" if defs else "()"
         if table.get("inherits"):
@@ -84,7 +89,10 @@ def _create_table(name: str, table: Item, barriers: Sequence[int], script: Scrip
         if table.get("partkey"):
             body += f" PARTITION BY {table['partkey']}"
     script.add(f"CREATE {unlogged}TABLE {name} {body}", Phase.CREATE, oid, f"create table {name}")
-    for column in late if not table.get("parent") else []:
+    if attached:
+        attach = f"ALTER TABLE {table['parent']} ATTACH PARTITION {name} {table.get('bound') or 'DEFAULT'}"
+        script.add(attach, Phase.CREATE, oid, f"attach {name} to {table['parent']}")
+    for column in late if not partition_of else []:
         script.add(
             f"ALTER TABLE {name} ALTER COLUMN {column['ident']} SET DEFAULT {column['default']}",
             Phase.CREATE,
@@ -107,8 +115,14 @@ def _reshape(table: str, ident: str, want: Mapping[str, Any], have: Mapping[str,
     ):
         if have.get("generated") and not want.get("generated"):
             script.add(f"{alter} DROP EXPRESSION", Phase.RESHAPE, 0, f"make {what} an ordinary column")
+        elif have.get("generated") == want.get("generated") and have.get("type") == want.get("type"):
+            # PostgreSQL 17+ changes a generation expression in place (the table is rewritten if stored)
+            sql = f"{alter} SET EXPRESSION AS ({want['default']})"
+            script.add(sql, Phase.RESHAPE, 0, f"change the generation expression of {what}")
         else:
-            script.unsupported.append(f"column {what}: its generation expression differs; change it by hand")
+            script.unsupported.append(
+                f"column {what}: its generation differs (stored or virtual, or its type); change it by hand"
+            )
             return
     if have.get("type") != want.get("type"):
         if have.get("default") is not None and not have.get("generated"):

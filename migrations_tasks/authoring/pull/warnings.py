@@ -3,8 +3,10 @@
 The proof runs on a throwaway database without rows, so two kinds of change pass it and still hurt:
 
 - a column renamed in the dashboard reads as a column dropped and another added (same table, same type,
-  same position): the file adds the new, empty column and comments out the drop of the old one, whose
-  values are not carried over;
+  same position), a renamed table as one dropped and one with the same columns added: they are written as
+  renames (:func:`renaming`), which keep the values, and the warning says so (a real drop and add would be
+  written by hand);
+- a dropped column's down SQL adds it again, empty and at the end of the table;
 - ``ADD COLUMN ... NOT NULL`` without a default on an existing table fails (23502) on a table with rows.
 
 A name or text with control or invisible characters (a line break, a bidi override, a zero-width space)
@@ -21,25 +23,61 @@ from typing import Any
 
 from ... import untrusted
 from ...catalog import Snapshot
+from ..diff.renames import probable_renames, probable_table_renames
+from .objects import schemas_and_extensions
 from .script import statement_text
-from .steps import Step
+from .steps import Phase, Script, Step
 
 
-def _renames(name: str, before: list[Mapping[str, Any]], after: list[Mapping[str, Any]]) -> list[str]:
-    old = {str(c["name"]) for c in before}
+def renaming(source: Snapshot, target: Snapshot, *, tables: bool) -> Script:
+    """Return the renames db.pull writes first (see ``diff.renames``): ``tables``, else columns at a dropped
+    one's position (found once the tables' renames are made)."""
+    script = Script()
+    if tables:
+        moves = probable_table_renames(source, target)
+        into = {table.new_schema for table in moves if table.moved}
+        for step in schemas_and_extensions(source, target).steps if into else []:  # a schema moved into first
+            if step.phase == Phase.SCHEMA and not step.drop and step.sql.removeprefix("CREATE SCHEMA ") in into:
+                script.steps.append(step)
+        for table in moves:
+            for sql in table.statements:
+                script.add(
+                    sql, Phase.RENAME, 0, f"{'move' if table.moved else 'rename'} table {table.old} to {table.new}"
+                )
+        return script
+    for column in probable_renames(source, target, in_place=True):
+        sql = column.rename_sql.rstrip(";")
+        script.add(sql, Phase.RENAME, 1, f"rename column {column.table}.{column.old} to {column.new}")
+    return script
+
+
+def rename_warnings(steps: Sequence[Step]) -> list[str]:
+    """Return a warning for every rename written: the values are kept, which a real drop and add would not."""
+    return [
+        f"{step.summary}: a probable rename (the old one is gone, the new one has its shape), written as "
+        f"{step.sql}; which keeps the values; if it was really dropped and another made, write that by hand."
+        for step in steps
+        if step.phase == Phase.RENAME
+    ]
+
+
+def _not_renamed(source: Snapshot, target: Snapshot) -> list[str]:
+    return [
+        f"{r.table}: column {r.old} dropped and {r.new} added ({r.type}, same position): probably a rename. This "
+        "file adds an empty column and does not carry the values over; for a rename write ALTER TABLE ... "
+        "RENAME COLUMN by hand."
+        for r in probable_renames(source, target, in_place=True)
+    ]
+
+
+def _dropped(name: str, before: list[Mapping[str, Any]], after: list[Mapping[str, Any]]) -> list[str]:
     new = {str(c["name"]) for c in after}
-    out = []
-    for index, column in enumerate(after):
-        if str(column["name"]) in old or index >= len(before):
-            continue
-        was = before[index]
-        if str(was["name"]) not in new and was.get("type") == column.get("type"):
-            out.append(
-                f"{name}: column {was.get('ident') or was['name']} dropped and {column.get('ident') or column['name']} "
-                f"added ({column.get('type')}, same position): probably a rename. This file adds an empty column and "
-                "does not carry the values over; for a rename write ALTER TABLE ... RENAME COLUMN by hand."
-            )
-    return out
+    return [
+        f"{name}: column {c.get('ident') or c['name']} is dropped; the down SQL adds it again at the end of the "
+        "table, empty: it restores the shape, not the data (nor the column's position)."
+        for c in before
+        if str(c["name"]) not in new
+    ]
 
 
 def _not_null(name: str, before: list[Mapping[str, Any]], after: list[Mapping[str, Any]]) -> list[str]:
@@ -56,13 +94,14 @@ def _not_null(name: str, before: list[Mapping[str, Any]], after: list[Mapping[st
     ]
 
 
-def data_warnings(source: Snapshot, target: Snapshot) -> list[str]:
-    """Return the warnings for turning ``source`` (the migrations' schema) into ``target`` (the live one)."""
-    out = []
+def data_warnings(source: Snapshot, target: Snapshot, *, renames: bool = True, drops: bool = True) -> list[str]:
+    """Return the warnings for turning ``source`` (the migrations' schema, its renames made when ``renames``)
+    into ``target`` (the live one); ``drops``: the drops run (not commented out)."""
+    out = [] if renames else _not_renamed(source, target)
     have, want = source.items("tables"), target.items("tables")
     for name in sorted(set(have) & set(want)):
         before, after = list(have[name].get("columns") or []), list(want[name].get("columns") or [])
-        out += _renames(name, before, after) + _not_null(name, before, after)
+        out += _not_null(name, before, after) + (_dropped(name, before, after) if drops else [])
     return out
 
 
