@@ -23,9 +23,11 @@ from typing import Any
 from pglast import ast, enums, parse_plpgsql
 
 from ..lint import tree
+from .names import ident as _ident
 from .names import relation, sql_of
 
 _AT = enums.AlterTableType
+_OT = enums.ObjectType
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,30 @@ class Effects:
     created: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
     #: Rows of constants inserted into a created table (a lookup table's seed): column -> SQL literal, per row.
     seeded: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: (table, column) -> (type, default as SQL, "NULL" for none) of a column added with a known value
+    defaults: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    #: A table renamed (or moved to another schema) by a pending statement: its new name -> its live name.
+    renamed: dict[str, str] = field(default_factory=dict)
+    moved: set[str] = field(default_factory=set)  # live names no longer in use
+    indexes: dict[str, list[str]] = field(default_factory=dict)  # an index made pending -> its columns
+    partition_keys: dict[str, str] = field(default_factory=dict)  # a partitioned table made pending -> its key
+    domains: set[str] = field(default_factory=set)  # domains made pending
+    domain_checks: dict[tuple[str, str], Any] = field(default_factory=dict)  # (domain, name) -> NOT VALID check
 
     def existing(self, table: str) -> bool:
         """Return True when ``table`` holds live rows the statement meets (not new, not emptied)."""
-        return table in self.live and table not in self.empty
+        if table in self.empty or (table in self.moved and table not in self.renamed):
+            return False
+        return self.renamed.get(table, table) in self.live
+
+    def live_name(self, table: str) -> str:
+        """Return the name the live database knows a table by (its name before a pending rename)."""
+        return self.renamed.get(table, table)
+
+    def written(self) -> set[str]:
+        """Return the tables whose rows the pending statements read so far write, empty or make."""
+        updated = {t for t, _ in self.updated}
+        return {*self.inserted, *self.deleted, *updated, *self.empty, *self.created, *self.seeded}
 
     def doubts(
         self, table: str, columns: Sequence[str], parent: str = "", parent_columns: Sequence[str] = ()
@@ -82,6 +104,10 @@ class Effects:
         """Note what one statement does to the rows."""
         if isinstance(node, ast.CreateStmt) and node.relation is not None:
             self.empty.add(relation(node.relation))
+            if node.partspec is not None:
+                self.partition_keys[relation(node.relation)] = ", ".join(
+                    _ident(str(e.name)) if e.name else f"({sql_of(e.expr)})" for e in node.partspec.partParams or ()
+                )
             self.created[relation(node.relation)] = _shape(node)
             self.seeded.pop(relation(node.relation), None)
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
@@ -103,6 +129,34 @@ class Effects:
                 self._alter(relation(node.relation), cmd)
         elif isinstance(node, ast.CallStmt):
             self.opaque = self.opaque or label
+        else:
+            self._record_more(node)
+
+    def _record_more(self, node: Any) -> None:
+        """Note renames, indexes, partitioned tables and domains the later checks need."""
+        if isinstance(node, (ast.RenameStmt, ast.AlterObjectSchemaStmt)) and node.relation is not None:
+            kind = node.renameType if isinstance(node, ast.RenameStmt) else node.objectType
+            if kind == _OT.OBJECT_TABLE and not getattr(node, "subname", None):
+                old = relation(node.relation)
+                schema = node.relation.schemaname or "public"
+                new = (
+                    relation(ast.RangeVar(schemaname=schema, relname=node.newname))
+                    if isinstance(node, ast.RenameStmt)
+                    else relation(ast.RangeVar(schemaname=node.newschema, relname=node.relation.relname))
+                )
+                if old in self.empty:
+                    self.empty.add(new)
+                self.renamed[new] = self.renamed.pop(old, old)
+                self.moved.add(old)
+        elif isinstance(node, ast.IndexStmt) and node.idxname and node.relation is not None:
+            params = list(node.indexParams or ())
+            if all(e.name for e in params):
+                schema = node.relation.schemaname or "public"
+                self.indexes[relation(ast.RangeVar(schemaname=schema, relname=node.idxname))] = [
+                    str(e.name) for e in params
+                ]
+        elif isinstance(node, ast.CreateDomainStmt):
+            self.domains.add(".".join(_ident(str(n.sval)) for n in node.domainname or ()))
 
     def _seed(self, node: Any) -> list[dict[str, str]] | None:
         """Return the rows an INSERT ... VALUES of constants writes into a created table (None: not that)."""
@@ -136,6 +190,9 @@ class Effects:
         definition = cmd.def_
         if cmd.subtype == _AT.AT_AddColumn and isinstance(definition, ast.ColumnDef):
             self.added[(table, str(definition.colname))] = has_default(definition)
+            value = plain_default(definition)
+            if value is not None:
+                self.defaults[(table, str(definition.colname))] = (sql_of(definition.typeName), value)
         elif cmd.subtype == _AT.AT_AddConstraint and _not_valid(definition):
             self.not_valid[(table, str(definition.conname))] = definition
 
@@ -234,3 +291,16 @@ def _null(expr: Any) -> bool:
 def constraints(column: Any) -> Iterator[Any]:
     """Yield the constraints written on a column definition."""
     yield from (c for c in column.constraints or () if isinstance(c, ast.Constraint))
+
+
+def plain_default(column: Any) -> str | None:
+    """Return the value a new column gets on live rows as SQL ("NULL": none; None: identity, serial, generated)."""
+    names = [p.sval for p in column.typeName.names or () if isinstance(p, ast.String)] if column.typeName else []
+    kinds = {_CT.CONSTR_IDENTITY, _CT.CONSTR_GENERATED}
+    if (names and names[-1] in _SERIALS) or column.identity not in (None, "", "\x00"):
+        return None
+    if any(c.contype in kinds for c in constraints(column)):
+        return None
+    defaults = [c.raw_expr for c in constraints(column) if c.contype == _CT.CONSTR_DEFAULT and c.raw_expr is not None]
+    value = column.raw_default if column.raw_default is not None else (defaults[0] if defaults else None)
+    return "NULL" if value is None else sql_of(value)

@@ -326,7 +326,7 @@ def test_narrowing_text_to_varchar_counts_the_values_too_long_for_it(
     check = only_check(planner())
     assert (
         check.text
-        == "fails on live rows: more than 1,000 rows fail the cast of public.todos.title to varchar(8) (22xxx)"
+        == "fails on live rows: more than 1,000 rows fail the cast of public.todos.title to varchar(8) (22001)"
     )
 
 

@@ -1,0 +1,339 @@
+"""The data checks whose rows come from elsewhere than one column of the table a statement names (pure).
+
+* ``INSERT ... SELECT`` and ``INSERT ... VALUES`` into a live table: the new rows against its unique indexes
+  (live rows, and each other) and against its NOT NULL, CHECK and FOREIGN KEY constraints (23505, 23502,
+  23514, 23503); ``ON CONFLICT`` makes no failure;
+* ``EXCLUDE`` constraints: live rows that conflict with another live row (23P01);
+* ``ALTER DOMAIN ... ADD CONSTRAINT``, ``VALIDATE CONSTRAINT``, ``SET NOT NULL``: the live columns of that
+  domain (23514, 23502);
+* ``ATTACH PARTITION``: the partition's rows outside its bound, and the parent's default partition's rows
+  inside it (23514);
+* ``PRIMARY KEY USING INDEX`` (NULLs in its columns), ``MATCH FULL`` foreign keys (partly NULL keys), a new
+  column's CHECK or FOREIGN KEY evaluated with its default on every live row, a CHECK over columns added
+  earlier with their default, and ``varchar(n)``/``char(n)`` narrowing on servers without
+  ``pg_input_is_valid``'s typmods.
+
+Mixed into :class:`.datachecks._Deriver`, whose ``add``, ``effects`` and ``checks`` it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from pglast import ast, enums
+
+from ..lint import tree
+from .effects import constraints, plain_default
+from .names import columns, ident, relation, sql_of
+from .rowsql import (
+    KEY,
+    RESOLVED,
+    Reads,
+    bounded,
+    domain_find_sql,
+    domain_rows_sql,
+    index_nulls_sql,
+    insert_conflicts_sql,
+    insert_violations_sql,
+    other_partitions_sql,
+    partition_rows_sql,
+    primary_key_match_sql,
+)
+
+_CT = enums.ConstrType
+_CHAR_TYPES = {"varchar", "bpchar"}
+_SPECIAL = {"minvalue", "maxvalue"}
+
+
+def _width(select: Any) -> int | None:
+    """Return how many columns a SELECT or VALUES gives (None: a ``*`` makes it unknown here)."""
+    if select.valuesLists:
+        return len(select.valuesLists[0])
+    if select.op != enums.SetOperation.SETOP_NONE:
+        return _width(select.larg)
+    targets = list(select.targetList or ())
+    if not targets or any(isinstance(n, ast.A_Star) for t in targets for n in tree.walk(t.val)):
+        return None
+    return len(targets)
+
+
+def _special(datum: Any) -> str:
+    """Return "minvalue" or "maxvalue" for such a range bound datum, else ""."""
+    fields = list(datum.fields or ()) if isinstance(datum, ast.ColumnRef) else []
+    if len(fields) == 1:
+        name = str(getattr(fields[0], "sval", ""))
+        return name if name in _SPECIAL else ""
+    return ""
+
+
+def _range_side(datums: Sequence[Any], plain: str, open_end: str) -> str | None:
+    """Return one side of a range bound over :data:`KEY` ("true": unbounded; None: not followed)."""
+    kinds = [_special(d) for d in datums]
+    if not any(kinds):
+        return f"ROW({KEY}) {plain} ROW({', '.join(sql_of(d) for d in datums)})"
+    if all(k == open_end for k in kinds):
+        return "true"
+    return None  # MINVALUE/MAXVALUE after some values: a prefix of a many-column key
+
+
+def bound_sql(bound: Any, parent: str) -> str | None:
+    """Return the condition "a row with this key belongs to this partition", over :data:`KEY` (None: unknown)."""
+    if bound.strategy == "l":
+        values = [sql_of(v) for v in bound.listdatums or () if not (isinstance(v, ast.A_Const) and v.isnull)]
+        parts = [f"({KEY}) IN ({', '.join(values)})"] if values else []
+        if len(values) < len(bound.listdatums or ()):
+            parts.append(f"({KEY}) IS NULL")
+        return "(" + " OR ".join(parts or ["false"]) + ")"
+    if bound.strategy == "r":
+        low = _range_side(bound.lowerdatums or (), ">=", "minvalue")
+        high = _range_side(bound.upperdatums or (), "<", "maxvalue")
+        return None if low is None or high is None else f"(ROW({KEY}) IS NOT NULL AND {low} AND {high})"
+    if bound.strategy == "h":
+        parent_oid = f"pg_catalog.to_regclass('{parent.replace(chr(39), chr(39) * 2)}')"
+        return f"pg_catalog.satisfies_hash_partition({parent_oid}, {bound.modulus}, {bound.remainder}, {KEY})"
+    return None
+
+
+class MoreChecks:
+    """The checks of :mod:`.rowchecks` (a mixin of the deriver)."""
+
+    effects: Any
+    checks: list[Any]
+    server_version: int
+    add: Any
+    _not_null: Any
+
+    def _insert(self, table: str, node: Any) -> None:
+        """Check an INSERT's new rows against the live table's unique indexes and constraints."""
+        select = node.selectStmt
+        if node.onConflictClause is not None or not isinstance(select, ast.SelectStmt):
+            return
+        names = [str(t.name) for t in node.cols or ()]
+        width = _width(select)
+        source = sql_of(select)
+        if node.withClause is not None:
+            source = f"WITH {'RECURSIVE ' if node.withClause.recursive else ''}{sql_of(node.withClause)} {source}"
+        read = sorted({relation(rv) for rv in tree.walk(select) if isinstance(rv, ast.RangeVar)})
+        changed = [t for t in read if t in self.effects.written()]
+        unknown = ""
+        if not names and width is None:
+            unknown = "it names no columns and selects *: which columns it writes is not followed"
+        elif any(isinstance(v, ast.SetToDefault) for row in select.valuesLists or () for v in row):
+            unknown = "DEFAULT in its VALUES is not followed"
+        elif changed:
+            unknown = f"it reads {changed[0]}, which an earlier pending statement writes"
+        what = f"the rows the INSERT adds to {table}"
+        find = f"SELECT count(*) {RESOLVED}"
+        for kind, sqlstate, resolve in (
+            ("its unique keys", "23505", insert_conflicts_sql),
+            ("its NOT NULL and CHECK constraints", "23502 or 23514", insert_violations_sql),
+            ("its foreign keys", "23503", partial(insert_violations_sql, foreign=True)),
+        ):
+            more = {"unknown": unknown} if unknown else {}
+            self.add(
+                table,
+                f"{what}, against {kind}",
+                sqlstate,
+                reads=Reads(names),
+                count_sql=bounded(RESOLVED),
+                find_sql=find,
+                resolve=resolve(table, names, width or 0, source),
+                **more,
+            )
+        inserted = next(iter(self.effects.inserted.values()), "") or next(iter(self.effects.seeded), "")
+        if inserted and not self.checks[-1].doubts.if_fails:  # a parent row may have been added before it
+            doubts = replace(self.checks[-1].doubts, if_fails=f"{inserted} adds rows before it")
+            self.checks[-1] = replace(self.checks[-1], doubts=doubts)
+
+    def _exclusion(self, table: str, c: Any) -> None:
+        """Check an EXCLUDE constraint: live rows that conflict with another live row."""
+        what = str(c.conname or f"EXCLUDE on {table}")
+        items, matches, read = [], [], set()
+        for number, (elem, operator) in enumerate(c.exclusions or (), 1):
+            items.append(f"{ident(elem.name) if elem.name else f'({sql_of(elem.expr)})'} AS mt_{number}")
+            read |= {str(elem.name)} if elem.name else set(columns(elem.expr))
+            names = [str(o.sval) for o in operator]
+            op = names[-1] if len(names) == 1 else f"OPERATOR({'.'.join(ident(n) for n in names[:-1])}.{names[-1]})"
+            matches.append(f"a.mt_{number} {op} b.mt_{number}")
+        where = f" WHERE {sql_of(c.where_clause)}" if c.where_clause is not None else ""
+        rows = f"(SELECT ctid AS mt_id, {', '.join(items)} FROM {table}{where})"
+        if [col for col in read if (table, col) in self.effects.added]:
+            self.add(table, what, "23P01", unknown="it reads a column added by a pending migration")
+            return
+        body = (
+            f"FROM {rows} a WHERE EXISTS (SELECT 1 FROM {rows} b WHERE b.mt_id <> a.mt_id AND {' AND '.join(matches)})"
+        )
+        self.add(table, what, "23P01", body, Reads(sorted(read)))
+
+    def _domain(self, node: Any) -> None:
+        """Check ALTER DOMAIN ... ADD CONSTRAINT, VALIDATE CONSTRAINT and SET NOT NULL on the live columns."""
+        domain = ".".join(ident(str(n.sval)) for n in node.typeName)
+        definition, live = node.def_, ""
+        if node.subtype == "C" and isinstance(definition, ast.Constraint) and definition.contype == _CT.CONSTR_CHECK:
+            if definition.skip_validation:
+                self.effects.domain_checks[(domain, str(definition.conname))] = definition
+                return
+            condition = f"NOT coalesce(({sql_of(definition.raw_expr)}), true)"
+            what, sqlstate = str(definition.conname or f"CHECK on domain {domain}"), "23514"
+        elif node.subtype == "O":
+            condition, what, sqlstate = "value IS NULL", f"NOT NULL on domain {domain}", "23502"
+        elif node.subtype == "V" and node.name:
+            found = self.effects.domain_checks.get((domain, str(node.name)))
+            condition = "" if found is None else f"NOT coalesce(({sql_of(found.raw_expr)}), true)"
+            what, sqlstate, live = ident(str(node.name)), "23514", "" if found is not None else str(node.name)
+        else:
+            return
+        if domain in self.effects.domains:  # made by a pending migration: no live column has it yet
+            return
+        writes = self.effects.opaque or next(iter(self.effects.updated.values()), "")
+        self.add(
+            domain,
+            what,
+            sqlstate,
+            count_sql=bounded(RESOLVED),
+            find_sql=domain_find_sql(domain, condition or f"NOT (<the check of {what}>)"),
+            resolve=domain_rows_sql(domain, condition, live),
+            **({"unknown": f"{writes} may change the rows of its columns"} if writes else {}),
+        )
+
+    def _attach(self, parent: str, cmd: Any) -> None:
+        """Check ATTACH PARTITION: the partition's rows outside its bound, the default partition's inside it."""
+        child, bound = relation(cmd.def_.name), cmd.def_.bound
+        what, new = f"the bound of partition {child} of {parent}", parent in self.effects.created
+        keys = self.effects.partition_keys.get(parent)
+        if bound.is_default:
+            if self.effects.existing(child):
+                other = other_partitions_sql(parent)
+                resolve = f"SELECT format('FROM %s WHERE %s', '{child.replace(chr(39), chr(39) * 2)}', ({other}))"
+                more = {"unknown": "its parent is new: its other partitions are not followed"} if new else {}
+                self.add(
+                    child,
+                    what,
+                    "23514",
+                    count_sql=bounded(RESOLVED),
+                    find_sql=f"SELECT count(*) {RESOLVED}",
+                    resolve=resolve,
+                    **more,
+                )
+            return
+        inside = bound_sql(bound, parent)
+        if inside is None or (new and (keys is None or bound.strategy == "h")):
+            if self.effects.existing(child):
+                self.add(child, what, "23514", unknown="its bound or its parent's key is not followed")
+            return
+        outside = f"NOT coalesce({inside}, false)"
+        if self.effects.existing(child):
+            if keys is not None:
+                self.add(child, what, "23514", f"FROM {child} WHERE {outside.replace(KEY, keys)}")
+            else:
+                self.add(
+                    child,
+                    what,
+                    "23514",
+                    count_sql=bounded(RESOLVED),
+                    find_sql=f"SELECT count(*) {RESOLVED}",
+                    resolve=partition_rows_sql(parent, child, outside),
+                )
+        if self.effects.existing(parent):
+            self.add(
+                parent,
+                f"the rows of the default partition of {parent} that belong to {child}",
+                "23514",
+                count_sql=bounded(RESOLVED),
+                find_sql=f"SELECT count(*) {RESOLVED}",
+                resolve=partition_rows_sql(parent, "default", f"coalesce({inside}, false)"),
+            )
+
+    def _primary_key_using_index(self, table: str, schema: str, index: str, what: str) -> None:
+        """Check PRIMARY KEY USING INDEX: its columns get NOT NULL."""
+        found = self.effects.indexes.get(f"{schema}.{ident(index)}")
+        if found is not None:
+            self._not_null(table, found, what)
+            return
+        body = f"FROM {table} WHERE {RESOLVED}"
+        self.add(
+            table,
+            what,
+            "23502",
+            count_sql=bounded(body),
+            find_sql=f"SELECT count(*) {body}",
+            resolve=index_nulls_sql(f"{schema}.{ident(index)}"),
+        )
+
+    def _match_full(self, table: str, what: str, fks: Sequence[str]) -> None:
+        """Check a MATCH FULL foreign key of several columns: rows whose key is partly NULL."""
+        nulls = " OR ".join(f"{ident(k)} IS NULL" for k in fks)
+        sets = " OR ".join(f"{ident(k)} IS NOT NULL" for k in fks)
+        self.add(
+            table,
+            f"{what} (MATCH FULL: a key partly NULL)",
+            "23503",
+            f"FROM {table} WHERE ({nulls}) AND ({sets})",
+            Reads(list(fks)),
+        )
+
+    def _new_column(self, table: str, column: Any) -> None:
+        """Check a new column's CHECK and FOREIGN KEY with its default (or NULL) on every live row."""
+        name, typ = str(column.colname), sql_of(column.typeName)
+        default = plain_default(column)
+        if default is None:
+            return
+        lateral = f"CROSS JOIN LATERAL (SELECT CAST({default} AS {typ}) AS {ident(name)}) c"
+        for c in constraints(column):
+            if c.contype == _CT.CONSTR_CHECK and c.raw_expr is not None and not c.skip_validation:
+                what = str(c.conname or f"CHECK ({sql_of(c.raw_expr)}) on {table}")
+                body = f"FROM {table} {lateral} WHERE NOT coalesce(({sql_of(c.raw_expr)}), true)"
+                self.add(table, what, "23514", body, Reads(columns(c.raw_expr)))
+            elif c.contype == _CT.CONSTR_FOREIGN and c.pktable is not None and default != "NULL":
+                parent, what = relation(c.pktable), str(c.conname or f"FOREIGN KEY on {table}.{ident(name)}")
+                if not self.effects.existing(parent):
+                    self.add(table, what, "23503", unknown=f"the rows of {parent} are not followed")
+                    continue
+                pks = [str(k.sval) for k in c.pk_attrs or ()]
+                match = f"p.{ident(pks[0])} = c.{ident(name)}" if pks else RESOLVED
+                orphan = f"NOT EXISTS (SELECT 1 FROM {parent} p WHERE {match})"
+                body = f"FROM {table} {lateral} WHERE c.{ident(name)} IS NOT NULL AND {orphan}"
+                more = {} if pks else {"resolve": primary_key_match_sql(parent, [name])}
+                self.add(
+                    table,
+                    what,
+                    "23503",
+                    reads=Reads([], parent, pks),
+                    count_sql=bounded(body),
+                    find_sql=f"SELECT count(*) {body}",
+                    **more,
+                )
+
+    def _check_added(self, table: str, what: str, expr: str, read: Sequence[str], added: Sequence[str]) -> None:
+        """Check a CHECK over columns added earlier in the pending migrations, with their defaults."""
+        known = [self.effects.defaults.get((table, c)) for c in added]
+        if any(k is None for k in known):
+            self.add(table, what, "23514", unknown=f"it reads {', '.join(added)}, added by a pending migration")
+            return
+        values = ", ".join(f"CAST({value} AS {typ}) AS {ident(c)}" for c, (typ, value) in zip(added, known))
+        self.add(
+            table,
+            what,
+            "23514",
+            f"FROM {table} CROSS JOIN LATERAL (SELECT {values}) mt_n WHERE NOT ({expr})",
+            Reads(list(read)),
+        )
+
+    def _char_length(self, table: str, column: str, definition: Any, reads: Reads) -> bool:
+        """Check a change to varchar(n) or char(n): values longer than n (trailing spaces apart) fail (22001)."""
+        names = [str(n.sval) for n in definition.typeName.names or () if isinstance(n, ast.String)]
+        mods = list(definition.typeName.typmods or ())
+        if not names or names[-1] not in _CHAR_TYPES or len(mods) != 1:
+            return False
+        length = getattr(getattr(mods[0], "val", None), "ival", None)
+        if not isinstance(length, int):
+            return False
+        using = definition.raw_default
+        source = ident(column) if using is None else f"({sql_of(using)})"
+        target = sql_of(definition.typeName)
+        body = f"FROM {table} WHERE char_length(rtrim(({source})::text, ' ')) > {length}"
+        self.add(table, f"the cast of {table}.{ident(column)} to {target}", "22001", body, reads)
+        return True
