@@ -102,6 +102,7 @@ class _Deriver(MoreChecks):
         if isinstance(node, ast.AlterTableStmt):
             for cmd in node.cmds or ():
                 self._alter(table, cmd)
+                self.effects.alter(table, cmd)  # the next command of the statement meets it
         elif isinstance(node, ast.IndexStmt):
             self._index(table, node)
         elif isinstance(node, ast.UpdateStmt) and not node.fromClause:
@@ -309,7 +310,7 @@ class _Deriver(MoreChecks):
         what = f"the cast of {table}.{ident(column)} to {target}"
         using = definition.raw_default
         reads = Reads([column, *([] if using is None else columns(using))])
-        if self._char_length(table, column, definition, reads):
+        if self._pending_type(table, column, definition, reads) or self._char_length(table, column, definition, reads):
             return
         source = ident(column) if using is None else _cast_source(using, target)
         expr = f"CAST({ident(column)} AS {target})" if using is None else f"CAST(({sql_of(using)}) AS {target})"

@@ -65,6 +65,10 @@ class Effects:
     partition_keys: dict[str, str] = field(default_factory=dict)  # a partitioned table made pending -> its key
     domains: set[str] = field(default_factory=set)  # domains made pending
     domain_checks: dict[tuple[str, str], Any] = field(default_factory=dict)  # (domain, name) -> NOT VALID check
+    #: Types a pending statement makes or changes: an enum's labels (None: not followed), and the ones a live
+    #: column was changed to.
+    types: dict[str, list[str] | None] = field(default_factory=dict)
+    types_on_live: set[str] = field(default_factory=set)
 
     def existing(self, table: str) -> bool:
         """Return True when ``table`` holds live rows the statement meets (not new, not emptied)."""
@@ -113,20 +117,20 @@ class Effects:
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             self.inserted[relation(node.into.rel)] = label  # live rows the rehearsal does not have
         elif isinstance(node, ast.TruncateStmt):
-            self.empty.update(relation(rv) for rv in node.relations or ())
+            self.empty.update(self.live_name(relation(rv)) for rv in node.relations or ())
         elif isinstance(node, ast.InsertStmt) and node.relation is not None:
             seed = self._seed(node)
             if seed is None:
-                self.inserted.setdefault(relation(node.relation), label)
+                self.inserted.setdefault(self.live_name(relation(node.relation)), label)
             else:
                 self.seeded.setdefault(relation(node.relation), []).extend(seed)
         elif isinstance(node, ast.DeleteStmt) and node.relation is not None:
-            self.deleted.setdefault(relation(node.relation), label)
+            self.deleted.setdefault(self.live_name(relation(node.relation)), label)
         elif isinstance(node, ast.UpdateStmt) and node.relation is not None:
             self._update(node, label)
         elif isinstance(node, ast.AlterTableStmt) and node.relation is not None:
             for cmd in node.cmds or ():
-                self._alter(relation(node.relation), cmd)
+                self.alter(self.live_name(relation(node.relation)), cmd)
         elif isinstance(node, ast.CallStmt):
             self.opaque = self.opaque or label
         else:
@@ -156,7 +160,19 @@ class Effects:
                     str(e.name) for e in params
                 ]
         elif isinstance(node, ast.CreateDomainStmt):
-            self.domains.add(".".join(_ident(str(n.sval)) for n in node.domainname or ()))
+            self.domains.add(_type_name(node.domainname))
+            self.types[_type_name(node.domainname)] = None
+        elif isinstance(node, ast.CreateEnumStmt):
+            self.types[_type_name(node.typeName)] = [str(v.sval) for v in node.vals or ()]
+        elif isinstance(node, (ast.AlterEnumStmt, ast.CreateRangeStmt)):
+            self.types[_type_name(node.typeName)] = None
+        elif isinstance(node, ast.CompositeTypeStmt) and node.typevar is not None:
+            self.types[relation(node.typevar)] = None
+        elif isinstance(node, ast.RenameStmt) and node.renameType in (_OT.OBJECT_TYPE, _OT.OBJECT_DOMAIN):
+            names = node.object if isinstance(node.object, (list, tuple)) else getattr(node.object, "names", ())
+            old = _type_name(names)
+            self.types[old] = None
+            self.types[_type_name([*list(names)[:-1], ast.String(sval=node.newname)])] = None
 
     def _seed(self, node: Any) -> list[dict[str, str]] | None:
         """Return the rows an INSERT ... VALUES of constants writes into a created table (None: not that)."""
@@ -177,7 +193,7 @@ class Effects:
         return self.created.get(table, ([], []))[1]
 
     def _update(self, node: Any, label: str) -> None:
-        table = relation(node.relation)
+        table = self.live_name(relation(node.relation))
         for target in node.targetList or ():
             if not isinstance(target, ast.ResTarget) or not target.name:
                 continue
@@ -186,8 +202,12 @@ class Effects:
             if _constant(target.val) and (node.whereClause is None or _is_null_of(node.whereClause, column)):
                 self.filled.add((table, column))
 
-    def _alter(self, table: str, cmd: Any) -> None:
+    def alter(self, table: str, cmd: Any) -> None:
+        """Note what one ALTER TABLE command does (called again for the whole statement: the same)."""
         definition = cmd.def_
+        changed = cmd.subtype == _AT.AT_AlterColumnType and isinstance(definition, ast.ColumnDef)
+        if changed and self.existing(table) and type_key(definition.typeName) in self.types:
+            self.types_on_live.add(type_key(definition.typeName))
         if cmd.subtype == _AT.AT_AddColumn and isinstance(definition, ast.ColumnDef):
             self.added[(table, str(definition.colname))] = has_default(definition)
             value = plain_default(definition)
@@ -304,3 +324,14 @@ def plain_default(column: Any) -> str | None:
     defaults = [c.raw_expr for c in constraints(column) if c.contype == _CT.CONSTR_DEFAULT and c.raw_expr is not None]
     value = column.raw_default if column.raw_default is not None else (defaults[0] if defaults else None)
     return "NULL" if value is None else sql_of(value)
+
+
+def _type_name(names: Any) -> str:
+    """Return a type's name as :func:`type_key` does, from its name parts."""
+    parts = [str(n.sval) for n in names or () if isinstance(n, ast.String)]
+    return ".".join(_ident(p) for p in (parts if len(parts) > 1 else ["public", *parts]))
+
+
+def type_key(type_name: Any) -> str:
+    """Return a TypeName as ``schema.name`` (an unqualified one in ``public``, where the pending ones go)."""
+    return _type_name(getattr(type_name, "names", None))

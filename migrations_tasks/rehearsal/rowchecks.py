@@ -26,7 +26,7 @@ from typing import Any
 from pglast import ast, enums
 
 from ..lint import tree
-from .effects import constraints, plain_default
+from .effects import constraints, plain_default, type_key
 from .names import columns, ident, relation, sql_of
 from .rowsql import (
     KEY,
@@ -186,7 +186,9 @@ class MoreChecks:
             what, sqlstate, live = ident(str(node.name)), "23514", "" if found is not None else str(node.name)
         else:
             return
-        if domain in self.effects.domains:  # made by a pending migration: no live column has it yet
+        if domain in self.effects.domains:  # made by a pending migration: no live column has it, unless
+            if domain in self.effects.types_on_live:  # a pending ALTER COLUMN ... TYPE gave it to one
+                self.add(domain, what, sqlstate, unknown="a pending migration gives this new domain to live columns")
             return
         writes = self.effects.opaque or next(iter(self.effects.updated.values()), "")
         self.add(
@@ -337,3 +339,38 @@ class MoreChecks:
         body = f"FROM {table} WHERE char_length(rtrim(({source})::text, ' ')) > {length}"
         self.add(table, f"the cast of {table}.{ident(column)} to {target}", "22001", body, reads)
         return True
+
+    def _pending_type(self, table: str, column: str, definition: Any, reads: Reads) -> bool:
+        """Check a type change to (or through) a type the pending migrations make or change: the live one differs.
+
+        A new enum's labels are known: a live value that is not one of them fails (22P02). Anything else is
+        unknown.
+        """
+        names = {type_key(n) for n in tree.walk(definition) if isinstance(n, ast.TypeName)}
+        pending = sorted(n for n in names if n in self.effects.types)
+        if not pending:
+            return False
+        target, using = type_key(definition.typeName), definition.raw_default
+        labels = self.effects.types.get(target)
+        what = f"the cast of {table}.{ident(column)} to {sql_of(definition.typeName)}"
+        plain = using is None or _casts_of(using, column)
+        if pending != [target] or labels is None or not plain:
+            self.add(
+                table,
+                what,
+                "22xxx",
+                reads=reads,
+                unknown=f"it casts to {pending[0]}, which a pending migration makes or changes",
+            )
+            return True
+        allowed = ", ".join("'" + label.replace("'", "''") + "'" for label in labels) or "NULL"
+        body = f"FROM {table} WHERE {ident(column)} IS NOT NULL AND {ident(column)}::text NOT IN ({allowed})"
+        self.add(table, what, "22P02", body, reads)
+        return True
+
+
+def _casts_of(node: Any, column: str) -> bool:
+    """Return True for ``column``, ``column::T`` or ``column::text::T`` (a value kept as its text)."""
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return isinstance(node, ast.ColumnRef) and columns(node) == [column]

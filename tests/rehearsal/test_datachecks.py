@@ -123,3 +123,45 @@ def test_an_update_of_constants_needs_no_check_and_one_of_expressions_is_probed(
     )
     [check] = [c for c in found if c.probe_sql]
     assert check.index == 1 and check.probe_sql == "SELECT count(ROW((CAST(amount AS integer)))) FROM public.todos"
+
+
+def test_a_cast_to_an_enum_made_again_by_a_pending_migration_counts_the_values_it_lacks(tmp_path: Path) -> None:
+    [check] = checks(
+        tmp_path,
+        "alter type public.mood rename to mood_old;\ncreate type public.mood as enum ('ok', 'it''s');\n"
+        "alter table public.todos alter column mood type public.mood using mood::text::public.mood;\n",
+    )
+    assert check.sqlstate == "22P02" and check.find_sql == (
+        "SELECT count(*) FROM public.todos WHERE mood IS NOT NULL AND mood::text NOT IN ('ok', 'it''s')"
+    )
+    [other] = checks(
+        tmp_path / "other",
+        "alter type public.mood add value 'meh';\n"
+        "alter table public.todos alter column mood type public.mood using (case when true then 'meh' end);\n",
+    )
+    assert other.unknown == "it casts to public.mood, which a pending migration makes or changes"
+
+
+def test_a_rename_is_followed_and_commands_of_one_statement_meet_the_earlier_ones(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter table public.todos rename to tasks;\nalter table public.tasks alter column note set not null;\n"
+        "alter table public.tasks add column p int default 0, add constraint p_pos check (p > 0);\n"
+        "create table public.todos (id int);\nalter table public.todos add column x int not null;\n",
+    )
+    assert [c.find_sql for c in found] == [
+        "SELECT count(*) FROM public.todos WHERE note IS NULL",
+        "SELECT count(*) FROM public.todos CROSS JOIN LATERAL (SELECT CAST(0 AS integer) AS p) mt_n WHERE NOT (p > 0)",
+    ]
+
+
+def test_an_insert_names_what_it_cannot_follow_and_on_conflict_needs_no_check(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "insert into public.todos select * from public.lists;\n"
+        "insert into public.todos (id) values (default);\n"
+        "insert into public.todos (id) select id from public.lists on conflict (id) do update set id = 1;\n",
+    )
+    assert [c.unknown for c in found] == [
+        "it names no columns and selects *: which columns it writes is not followed"
+    ] * 3 + ["DEFAULT in its VALUES is not followed"] * 3
