@@ -26,6 +26,7 @@ from .effects import Doubts, Effects, constraints, do_statements, has_default
 from .names import columns, ident, relation, schema_of, sql_of
 from .rowchecks import MoreChecks
 from .rowsql import CAP, LOCKED_CAP, RESOLVED, Reads, bounded, constraint_rows_sql, literal, primary_key_match_sql
+from .writechecks import WriteChecks
 
 __all__ = ["CAP", "LOCKED_CAP", "RESOLVED", "Check", "derive"]
 
@@ -60,7 +61,7 @@ class Check:
     counts_locks: bool = False
 
 
-class _Deriver(MoreChecks):
+class _Deriver(MoreChecks, WriteChecks):
     """Walk the pending statements in order, following their effects, and make the checks."""
 
     def __init__(self, live: frozenset[str], server_version: int) -> None:
@@ -107,8 +108,10 @@ class _Deriver(MoreChecks):
             self._index(table, node)
         elif isinstance(node, ast.UpdateStmt) and not node.fromClause:
             self._update(table, node)
+            self._update_rows(table, node)
             self._locked(table, "UPDATE", node.whereClause)
         elif isinstance(node, ast.DeleteStmt) and not node.usingClause:
+            self._delete_rows(table, node)
             self._locked(table, "DELETE", node.whereClause)
         elif isinstance(node, ast.InsertStmt):
             self._insert(table, node)

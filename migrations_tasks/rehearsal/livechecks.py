@@ -76,7 +76,8 @@ def _why(sqlstate: str) -> str:
         "42501": "no permission to read the table",
         "42P01": "a table it reads does not exist yet on the live database",
         "42703": "a column it reads does not exist yet on the live database",
-        "22004": "what it needs from the live catalog is not there (a table, key, constraint, index or domain)",
+        "22004": "what it needs from the live catalog is not there (a table, key, constraint, index or domain),"
+        " or a BEFORE trigger may change the rows the statement writes",
     }.get(sqlstate, f"it could not run ({sqlstate})" if len(sqlstate) == 5 else sqlstate)
 
 

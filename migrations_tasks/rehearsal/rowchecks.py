@@ -1,8 +1,6 @@
-"""The data checks whose rows come from elsewhere than one column of the table a statement names (pure).
+"""The data checks whose rows come from elsewhere than one column of the table a statement names (pure);
+those of ``INSERT``, ``UPDATE`` and ``DELETE`` are in :mod:`.writechecks`.
 
-* ``INSERT ... SELECT`` and ``INSERT ... VALUES`` into a live table: the new rows against its unique indexes
-  (live rows, and each other) and against its NOT NULL, CHECK and FOREIGN KEY constraints (23505, 23502,
-  23514, 23503); ``ON CONFLICT`` makes no failure;
 * ``EXCLUDE`` constraints: live rows that conflict with another live row (23P01);
 * ``ALTER DOMAIN ... ADD CONSTRAINT``, ``VALIDATE CONSTRAINT``, ``SET NOT NULL``: the live columns of that
   domain (23514, 23502);
@@ -10,8 +8,8 @@
   inside it (23514);
 * ``PRIMARY KEY USING INDEX`` (NULLs in its columns), ``MATCH FULL`` foreign keys (partly NULL keys), a new
   column's CHECK or FOREIGN KEY evaluated with its default on every live row, a CHECK over columns added
-  earlier with their default, and ``varchar(n)``/``char(n)`` narrowing on servers without
-  ``pg_input_is_valid``'s typmods.
+  earlier with their default, ``varchar(n)``/``char(n)`` narrowing (values too long), and a cast to a type
+  the pending migrations make or change (a new enum's labels; else unknown).
 
 Mixed into :class:`.datachecks._Deriver`, whose ``add``, ``effects`` and ``checks`` it uses.
 """
@@ -19,8 +17,6 @@ Mixed into :class:`.datachecks._Deriver`, whose ``add``, ``effects`` and ``check
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from pglast import ast, enums
@@ -36,8 +32,6 @@ from .rowsql import (
     domain_find_sql,
     domain_rows_sql,
     index_nulls_sql,
-    insert_conflicts_sql,
-    insert_violations_sql,
     other_partitions_sql,
     partition_rows_sql,
     primary_key_match_sql,
@@ -46,18 +40,6 @@ from .rowsql import (
 _CT = enums.ConstrType
 _CHAR_TYPES = {"varchar", "bpchar"}
 _SPECIAL = {"minvalue", "maxvalue"}
-
-
-def _width(select: Any) -> int | None:
-    """Return how many columns a SELECT or VALUES gives (None: a ``*`` makes it unknown here)."""
-    if select.valuesLists:
-        return len(select.valuesLists[0])
-    if select.op != enums.SetOperation.SETOP_NONE:
-        return _width(select.larg)
-    targets = list(select.targetList or ())
-    if not targets or any(isinstance(n, ast.A_Star) for t in targets for n in tree.walk(t.val)):
-        return None
-    return len(targets)
 
 
 def _special(datum: Any) -> str:
@@ -105,48 +87,6 @@ class MoreChecks:
     server_version: int
     add: Any
     _not_null: Any
-
-    def _insert(self, table: str, node: Any) -> None:
-        """Check an INSERT's new rows against the live table's unique indexes and constraints."""
-        select = node.selectStmt
-        if node.onConflictClause is not None or not isinstance(select, ast.SelectStmt):
-            return
-        names = [str(t.name) for t in node.cols or ()]
-        width = _width(select)
-        source = sql_of(select)
-        if node.withClause is not None:
-            source = f"WITH {'RECURSIVE ' if node.withClause.recursive else ''}{sql_of(node.withClause)} {source}"
-        read = sorted({relation(rv) for rv in tree.walk(select) if isinstance(rv, ast.RangeVar)})
-        changed = [t for t in read if t in self.effects.written()]
-        unknown = ""
-        if not names and width is None:
-            unknown = "it names no columns and selects *: which columns it writes is not followed"
-        elif any(isinstance(v, ast.SetToDefault) for row in select.valuesLists or () for v in row):
-            unknown = "DEFAULT in its VALUES is not followed"
-        elif changed:
-            unknown = f"it reads {changed[0]}, which an earlier pending statement writes"
-        what = f"the rows the INSERT adds to {table}"
-        find = f"SELECT count(*) {RESOLVED}"
-        for kind, sqlstate, resolve in (
-            ("its unique keys", "23505", insert_conflicts_sql),
-            ("its NOT NULL and CHECK constraints", "23502 or 23514", insert_violations_sql),
-            ("its foreign keys", "23503", partial(insert_violations_sql, foreign=True)),
-        ):
-            more = {"unknown": unknown} if unknown else {}
-            self.add(
-                table,
-                f"{what}, against {kind}",
-                sqlstate,
-                reads=Reads(names),
-                count_sql=bounded(RESOLVED),
-                find_sql=find,
-                resolve=resolve(table, names, width or 0, source),
-                **more,
-            )
-        inserted = next(iter(self.effects.inserted.values()), "") or next(iter(self.effects.seeded), "")
-        if inserted and not self.checks[-1].doubts.if_fails:  # a parent row may have been added before it
-            doubts = replace(self.checks[-1].doubts, if_fails=f"{inserted} adds rows before it")
-            self.checks[-1] = replace(self.checks[-1], doubts=doubts)
 
     def _exclusion(self, table: str, c: Any) -> None:
         """Check an EXCLUDE constraint: live rows that conflict with another live row."""

@@ -85,25 +85,79 @@ def _listed(table: str, columns: Sequence[str], width: int) -> str:
     return (
         "(SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM (SELECT attname, attnum"
         f" FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass({literal(table)})"
-        f" AND attnum > 0 AND NOT attisdropped ORDER BY attnum LIMIT {width}) a)"
+        f" AND attnum > 0 AND NOT attisdropped ORDER BY attnum LIMIT {width}) a)::text[]"
+    )
+
+
+#: tgtype's bits: a row trigger, fired before, on INSERT, on UPDATE
+_BEFORE_ROW = {"insert": 1 | 2 | 4, "update": 1 | 2 | 16}
+
+
+def unless_triggered(table: str, event: str, sql: str) -> str:
+    """Return SQL giving what ``sql`` gives, or NULL (unknown) when a BEFORE ROW trigger on ``event`` may change
+    the rows the statement writes."""
+    bits = _BEFORE_ROW[event]
+    return (
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t"
+        f" WHERE t.tgrelid = pg_catalog.to_regclass({literal(table)}) AND NOT t.tgisinternal"
+        f" AND t.tgenabled <> 'D' AND t.tgtype::int & {bits} = {bits}) THEN NULL ELSE ({sql}) END"
+    )
+
+
+def updated_rows_sql(table: str, sets: Sequence[tuple[str, str]], where: str, matched_only: bool) -> str:
+    """Return SQL giving the text of a SELECT of the table's rows as an UPDATE leaves them, every column in order
+    (``matched_only``: the rows it changes)."""
+    cond = where or "true"
+    names, values = _names_array([c for c, _ in sets]), "ARRAY[" + ", ".join(literal(v) for _, v in sets) + "]"
+    rest = f" || {literal(' WHERE ' + cond)}" if matched_only else ""
+    return (
+        "SELECT 'SELECT ' || string_agg(CASE WHEN k.i IS NULL THEN quote_ident(a.attname::text)"
+        f" ELSE format('CASE WHEN %s THEN (%s) ELSE %I END', {literal(cond)}, ({values})[k.i], a.attname) END,"
+        f" ', ' ORDER BY a.attnum) || ' FROM ' || {literal(table)}{rest}"
+        f" FROM pg_catalog.pg_attribute a CROSS JOIN LATERAL (SELECT array_position({names}, a.attname::text) AS i) k"
+        f" WHERE a.attrelid = pg_catalog.to_regclass({literal(table)}) AND a.attnum > 0 AND NOT a.attisdropped"
+    )
+
+
+def delete_orphans_sql(table: str, where: str) -> str:
+    """Return SQL giving ``FROM ... WHERE ...`` of the rows a DELETE removes that a row of another table still
+    references through a foreign key that forbids it (NO ACTION, RESTRICT)."""
+    cond, rel = where or "true", f"pg_catalog.to_regclass({literal(table)})"
+    keys = (
+        "SELECT format('EXISTS (SELECT 1 FROM %s c WHERE %s%s)', co.conrelid::regclass,"
+        " string_agg(format('c.%I = d.%I', ca.attname, pa.attname), ' AND ' ORDER BY k.n),"
+        f" CASE WHEN co.conrelid = co.confrelid THEN {literal(f' AND NOT coalesce(({cond}), false)')} ELSE '' END)"
+        " AS cond FROM pg_catalog.pg_constraint co"
+        " CROSS JOIN LATERAL unnest(co.conkey, co.confkey) WITH ORDINALITY k(ck, fk, n)"
+        " JOIN pg_catalog.pg_attribute ca ON ca.attrelid = co.conrelid AND ca.attnum = k.ck"
+        " JOIN pg_catalog.pg_attribute pa ON pa.attrelid = co.confrelid AND pa.attnum = k.fk"
+        f" WHERE co.confrelid = {rel} AND co.contype = 'f' AND co.confdeltype IN ('a', 'r')"
+        " GROUP BY co.oid, co.conrelid, co.confrelid"
+    )
+    return (
+        f"SELECT format('FROM %s d WHERE (%s) AND (%s)', {literal(table)}, {literal(cond)},"
+        f" coalesce(string_agg(x.cond, ' OR '), 'false')) FROM ({keys}) x"
     )
 
 
 def insert_source(source: str, table: str, columns: Sequence[str], width: int) -> str:
-    """Return SQL giving ``(<source>) n(<the columns it writes>)``: an INSERT's new rows, by column name."""
+    """Return SQL giving ``(<source>) n(<the columns it writes>)``: an INSERT's new rows, by column name
+    (``source`` is SQL text, or ``(SELECT ...)``: SQL that gives it)."""
     names = _listed(table, columns, width)
+    given = source if source.startswith("(SELECT ") else literal(source)
     return (
-        f"SELECT format('(%s) n(%s)', {literal(source)},"
+        f"SELECT format('(%s) n(%s)', {given},"
         f" (SELECT string_agg(quote_ident(c), ', ' ORDER BY o) FROM unnest({names}) WITH ORDINALITY u(c, o)))"
     )
 
 
-def insert_conflicts_sql(table: str, columns: Sequence[str], width: int, source: str) -> str:
+def insert_conflicts_sql(table: str, columns: Sequence[str], width: int, source: str, whole: bool = False) -> str:
     """Return SQL giving ``FROM ... WHERE ...`` of an INSERT's new rows that a unique index of ``table`` refuses.
 
     A new row is refused when its key is already held by a live row or by another new row (NULLs apart,
     unless the index has NULLS NOT DISTINCT; a partial index's predicate on both). An index on a column the
     INSERT does not write is left out when that column gets a fresh value (identity, a sequence) or NULL.
+    ``whole``: the rows are the whole table as an UPDATE leaves it, so only each other count.
     """
     names, rel = _listed(table, columns, width), f"pg_catalog.to_regclass({literal(table)})"
     keys = "(i.indkey::int2[])[0:i.indnkeyatts - 1]"
@@ -122,15 +176,21 @@ def insert_conflicts_sql(table: str, columns: Sequence[str], width: int, source:
         f" FROM pg_catalog.pg_index x WHERE x.indrelid = {rel} AND x.indisunique) i"
         f" CROSS JOIN LATERAL generate_series(1, i.indnkeyatts) k(n) WHERE NOT {skipped}"
     )
+    held = (  # a live row holds the key already (not asked of the whole table: it holds every row)
+        "''"
+        if whole
+        else "format(' OR EXISTS (SELECT 1 FROM (SELECT %s FROM %s WHERE %s) e WHERE %s)',"
+        f" string_agg(format('%s AS v%s', e, n), ', ' ORDER BY n), {rel}, pred,"
+        " string_agg(format(CASE WHEN nnd THEN 'e.v%s IS NOT DISTINCT FROM n.mt_%s_%s' ELSE 'e.v%s = n.mt_%s_%s'"
+        " END, n, r, n), ' AND ' ORDER BY n))"
+    )
     grouped = (
         "SELECT r, format(', %s, coalesce((%s), false) AS mt_%s_p, count(*) OVER (PARTITION BY coalesce((%s), false),"
         " %s) AS mt_%s_c', string_agg(format('%s AS mt_%s_%s', e, r, n), ', ' ORDER BY n), pred, r, pred,"
         " string_agg(e, ', ' ORDER BY n), r) AS proj,"
-        " format('(n.mt_%s_p AND (n.mt_%s_c > 1%s OR EXISTS (SELECT 1 FROM (SELECT %s FROM %s WHERE %s) e WHERE %s)))',"
-        " r, r, CASE WHEN nnd THEN '' ELSE string_agg(format(' AND n.mt_%s_%s IS NOT NULL', r, n), '' ORDER BY n)"
-        f" END, string_agg(format('%s AS v%s', e, n), ', ' ORDER BY n), {rel}, pred,"
-        " string_agg(format(CASE WHEN nnd THEN 'e.v%s IS NOT DISTINCT FROM n.mt_%s_%s' ELSE 'e.v%s = n.mt_%s_%s'"
-        " END, n, r, n), ' AND ' ORDER BY n)) AS cond"
+        " format('(n.mt_%s_p AND (n.mt_%s_c > 1%s%s))', r, r,"
+        " CASE WHEN nnd THEN '' ELSE string_agg(format(' AND n.mt_%s_%s IS NOT NULL', r, n), '' ORDER BY n) END,"
+        f" {held}) AS cond"
         f" FROM ({per_index}) k GROUP BY r, nnd, pred"
     )
     rows = insert_source(source, table, columns, width)

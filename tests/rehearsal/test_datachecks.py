@@ -55,9 +55,10 @@ def test_a_foreign_key_to_a_table_filled_by_an_earlier_insert_select_is_not_call
 
 
 def test_a_delete_before_a_check_leaves_a_pass_standing_and_makes_a_failure_unknown(tmp_path: Path) -> None:
-    [locked, check] = checks(
+    [orphans, locked, check] = checks(
         tmp_path, "delete from public.todos where note is null;\nalter table public.todos alter note set not null;\n"
     )
+    assert orphans.sqlstate == "23503" and "confdeltype IN ('a', 'r')" in orphans.resolve
     assert locked.counts_locks and locked.count_sql.endswith("WHERE note IS NULL LIMIT 100001) s")
     assert verdict(check, '["ran", "", 3]').status is Data.UNKNOWN
     assert verdict(check, '["ran", "", 0]').status is Data.PASSES

@@ -32,6 +32,9 @@ create table public.parents (x int, y int, primary key (x, y));
 create table public.pairs (a int, b int, c int);
 create unique index pairs_c_key on public.pairs (c);
 create table public.names (id int primary key, name varchar(40), big bigint, price numeric(10,2));
+create table public.users (id int primary key, email text unique, boss int references public.users (id));
+create table public.teams (id int primary key);
+create table public.members (id int primary key, team int references public.teams (id));
 """
 #: Written straight to the live database, as an app would.
 OUT_OF_BAND = """insert into public.items select g, case when g = 1 then null else 'item ' || (g % 50) end,
@@ -45,6 +48,9 @@ insert into public.events values (3, '2023-05-01'), (4, '2024-06-01');
 insert into public.parents values (1, 1);
 insert into public.pairs values (1, null, null), (1, 1, 1), (2, 2, 2);
 insert into public.names values (1, 'a name much longer than ten', 3000000000, 12345.67), (2, 'short', 1, 1);
+insert into public.users values (1, 'Ann@x', null), (2, 'ann@x', 1), (3, 'bob@x', 1);
+insert into public.teams values (1), (2), (3);
+insert into public.members values (1, 1), (2, 1), (3, 2);
 """
 PENDING = {
     "roles_seed": "insert into public.roles (id, name) values (2, 'editor'), (3, 'viewer');",
@@ -68,6 +74,8 @@ PENDING = {
     "prio": "alter table public.items add column prio int default 0;\n"
     "alter table public.items add constraint prio_positive check (prio > 0);",
     "renamed": "alter table public.items rename to goods;\nalter table public.goods alter column title set not null;",
+    "teams": "delete from public.teams where id < 3;",
+    "emails": "update public.users set email = lower(email);",
 }
 LIVE_STATE = (
     "select (select md5(string_agg(version, ',' order by version)) from supabase_migrations.schema_migrations),"
@@ -185,6 +193,23 @@ def test_narrowing_types_and_new_columns_checked_with_their_default_fail_on_live
     ]
     assert texts(result, "prio", 2) == ["fails on live rows: 300 rows violate prio_positive (23514)"]
     assert texts(result, "renamed", 2) == ["fails on live rows: 1 row violates NOT NULL on public.items.title (23502)"]
+
+
+def test_an_update_that_makes_duplicates_and_a_delete_of_referenced_rows_fail(
+    planned: tuple[PlanResult, Any],
+) -> None:
+    result, _ = planned
+    [_, unique, _, _, locked] = checks(result, "emails", 1)
+    assert unique.text == (
+        "fails on live rows: 2 duplicated values violate the rows the UPDATE of public.users leaves, against its"
+        " unique keys (23505)"
+    )
+    assert "lower(email)" in unique.query and locked.status is Data.COUNTED
+    [orphans, _] = checks(result, "teams")
+    assert orphans.text == (
+        "fails on live rows: 2 rows violate the rows the DELETE removes from public.teams, against the foreign keys"
+        " that reference them (23503)"
+    )
 
 
 def test_a_mix_of_row_dependent_migrations_fails_the_plan_and_leaves_the_live_project_untouched(
