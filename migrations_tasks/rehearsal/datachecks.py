@@ -90,6 +90,13 @@ class _Deriver(MoreChecks, WriteChecks):
                     self._attach(self.effects.live_name(relation(rv)), cmd)
         elif isinstance(node, ast.AlterDomainStmt):
             self._domain(node)
+        elif isinstance(node, ast.InsertStmt) and rv is not None:
+            self._into_new(self.effects.live_name(relation(rv)), node)
+        elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None and not node.into.skipData:
+            read = sorted({relation(r) for r in tree.walk(node.query) if isinstance(r, ast.RangeVar)})
+            self._query(relation(node.into.rel), f"the query of {relation(node.into.rel)}", sql_of(node.query), read)
+        elif isinstance(node, ast.AlterSeqStmt) and node.sequence is not None:
+            self._sequence(relation(node.sequence), node)
         elif isinstance(node, ast.DoStmt):
             inner, opaque = do_statements(node)
             for statement in inner:

@@ -23,6 +23,7 @@ from typing import Any
 from pglast import ast, enums, parse_plpgsql
 
 from ..lint import tree
+from .names import columns as columns_of
 from .names import ident as _ident
 from .names import relation, sql_of
 
@@ -69,6 +70,8 @@ class Effects:
     #: column was changed to.
     types: dict[str, list[str] | None] = field(default_factory=dict)
     types_on_live: set[str] = field(default_factory=set)
+    definitions: dict[str, Any] = field(default_factory=dict)  # a table created pending -> its CREATE TABLE
+    sequences: set[str] = field(default_factory=set)  # sequences created pending
 
     def existing(self, table: str) -> bool:
         """Return True when ``table`` holds live rows the statement meets (not new, not emptied)."""
@@ -107,13 +110,7 @@ class Effects:
     def record(self, node: Any, label: str) -> None:
         """Note what one statement does to the rows."""
         if isinstance(node, ast.CreateStmt) and node.relation is not None:
-            self.empty.add(relation(node.relation))
-            if node.partspec is not None:
-                self.partition_keys[relation(node.relation)] = ", ".join(
-                    _ident(str(e.name)) if e.name else f"({sql_of(e.expr)})" for e in node.partspec.partParams or ()
-                )
-            self.created[relation(node.relation)] = _shape(node)
-            self.seeded.pop(relation(node.relation), None)
+            self._created(node)
         elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None:
             self.inserted[relation(node.into.rel)] = label  # live rows the rehearsal does not have
         elif isinstance(node, ast.TruncateStmt):
@@ -135,6 +132,18 @@ class Effects:
             self.opaque = self.opaque or label
         else:
             self._record_more(node)
+
+    def _created(self, node: Any) -> None:
+        """Note a table a pending statement creates: empty, its columns, keys, partition key and definition."""
+        table = relation(node.relation)
+        self.empty.add(table)
+        if node.partspec is not None:
+            self.partition_keys[table] = ", ".join(
+                _ident(str(e.name)) if e.name else f"({sql_of(e.expr)})" for e in node.partspec.partParams or ()
+            )
+        self.created[table] = _shape(node)
+        self.definitions[table] = node
+        self.seeded.pop(table, None)
 
     def _record_more(self, node: Any) -> None:
         """Note renames, indexes, partitioned tables and domains the later checks need."""
@@ -159,6 +168,8 @@ class Effects:
                 self.indexes[relation(ast.RangeVar(schemaname=schema, relname=node.idxname))] = [
                     str(e.name) for e in params
                 ]
+        elif isinstance(node, ast.CreateSeqStmt) and node.sequence is not None:
+            self.sequences.add(relation(node.sequence))
         elif isinstance(node, ast.CreateDomainStmt):
             self.domains.add(_type_name(node.domainname))
             self.types[_type_name(node.domainname)] = None
@@ -335,3 +346,37 @@ def _type_name(names: Any) -> str:
 def type_key(type_name: Any) -> str:
     """Return a TypeName as ``schema.name`` (an unqualified one in ``public``, where the pending ones go)."""
     return _type_name(getattr(type_name, "names", None))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a CREATE TABLE says its rows must be: unique keys, NOT NULL columns, CHECKs (expression, columns)."""
+
+    unique: list[list[str]]
+    not_null: list[str]
+    defaulted: set[str]
+    checks: list[tuple[str, list[str]]]
+
+
+def table_shape(node: Any) -> Shape:
+    """Return the unique keys, NOT NULL columns (with a default or not) and CHECKs a CREATE TABLE writes."""
+    shape = Shape([], [], set(), [])
+    found: list[tuple[Any, list[str]]] = []
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            name = str(element.colname)
+            if has_default(element):
+                shape.defaulted.add(name)
+            if element.is_not_null:
+                shape.not_null.append(name)
+            found += [(c, [name]) for c in constraints(element)]
+        elif isinstance(element, ast.Constraint):
+            found.append((element, [str(k.sval) for k in element.keys or ()]))
+    for c, keys in found:
+        if c.contype in (_CT.CONSTR_PRIMARY, _CT.CONSTR_UNIQUE) and not c.indexname:
+            shape.unique.append(keys)
+        if c.contype in (_CT.CONSTR_PRIMARY, _CT.CONSTR_NOTNULL):
+            shape.not_null.extend(k for k in keys if k not in shape.not_null)
+        if c.contype == _CT.CONSTR_CHECK and c.raw_expr is not None:
+            shape.checks.append((sql_of(c.raw_expr), columns_of(c.raw_expr)))
+    return shape

@@ -308,6 +308,29 @@ class MoreChecks:
         self.add(table, what, "22P02", body, reads)
         return True
 
+    def _sequence(self, sequence: str, node: Any) -> None:
+        """Check ALTER SEQUENCE ... MAXVALUE, MINVALUE or AS against the live sequence's last value (22023)."""
+        if sequence in self.effects.sequences:
+            return
+        limits = {"smallint": (-32768, 32767), "int2": (-32768, 32767), "integer": (-(2**31), 2**31 - 1)}
+        limits["int4"] = limits["int"] = limits["integer"]
+        bounds: list[str] = []
+        for option in node.options or ():
+            value = getattr(getattr(option, "arg", None), "ival", None) or getattr(
+                getattr(option, "arg", None), "fval", None
+            )
+            if option.defname == "maxvalue" and value is not None:
+                bounds.append(f"last_value > {value}")
+            elif option.defname == "minvalue" and value is not None:
+                bounds.append(f"last_value < {value}")
+            elif option.defname == "as" and isinstance(option.arg, ast.TypeName):
+                names = [str(n.sval) for n in option.arg.names or () if isinstance(n, ast.String)]
+                low, high = limits.get(names[-1] if names else "", (None, None))
+                bounds += [f"last_value NOT BETWEEN {low} AND {high}"] if low is not None else []
+        if bounds:
+            what = f"the new bounds of sequence {sequence} (its last value)"
+            self.add(sequence, what, "22023", f"FROM {sequence} WHERE {' OR '.join(bounds)}")
+
 
 def _casts_of(node: Any, column: str) -> bool:
     """Return True for ``column``, ``column::T`` or ``column::text::T`` (a value kept as its text)."""

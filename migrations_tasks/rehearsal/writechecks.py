@@ -15,6 +15,7 @@ Mixed into :class:`.datachecks._Deriver`, whose ``add``, ``effects`` and ``check
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -22,7 +23,8 @@ from typing import Any
 from pglast import ast, enums
 
 from ..lint import tree
-from .names import columns, relation, sql_of
+from .effects import table_shape
+from .names import columns, ident, relation, sql_of
 from .rowsql import (
     RESOLVED,
     Reads,
@@ -74,6 +76,8 @@ class WriteChecks:
         elif changed:
             unknown = f"it reads {changed[0]}, which an earlier pending statement writes"
         what = f"the rows the INSERT adds to {table}"
+        if not unknown:
+            self._query(table, f"the SELECT of the INSERT into {table}", source, read)
         find = f"SELECT count(*) {RESOLVED}"
         for kind, sqlstate, resolve in (
             ("its unique keys", "23505", insert_conflicts_sql),
@@ -146,3 +150,59 @@ class WriteChecks:
         if written:  # a referencing row may have been removed (or its reference changed) before it
             doubts = replace(self.checks[-1].doubts, if_fails=f"{written} writes rows before it")
             self.checks[-1] = replace(self.checks[-1], doubts=doubts)
+
+    def _query(self, table: str, what: str, query: str, read: Sequence[str]) -> None:
+        """Evaluate a query on the live rows it reads (a cast may fail on some: 22xxx), when it reads live rows."""
+        live = [t for t in read if self.effects.existing(t)]
+        if not live:
+            return
+        changed = [t for t in read if t in self.effects.written()]
+        probe = f"SELECT count(q) FROM ({query}) q"  # a whole-row reference: every column is computed
+        more = {"unknown": f"it reads {changed[0]}, which an earlier pending statement writes"} if changed else {}
+        self.add(table, what, "22xxx", probe_sql=probe, find_sql=probe, **more)
+
+    def _into_new(self, table: str, node: Any) -> None:
+        """Check an INSERT ... SELECT of live rows into a table the pending migrations create: its primary key,
+        unique, NOT NULL and CHECK constraints as written, on the rows it would add."""
+        select, create = node.selectStmt, self.effects.definitions.get(table)
+        if create is None or not isinstance(select, ast.SelectStmt) or node.onConflictClause is not None:
+            return
+        read = sorted({relation(rv) for rv in tree.walk(select) if isinstance(rv, ast.RangeVar)})
+        if not any(self.effects.existing(t) for t in read):
+            return  # the rehearsal meets the same rows
+        order = self.effects.created[table][0]
+        width = _width(select)
+        names = [str(t.name) for t in node.cols or ()] or order[: width or 0]
+        source = sql_of(select)
+        self._query(table, f"the SELECT of the INSERT into {table}", source, read)
+        if not names:
+            return
+        rows = f"FROM ({source}) n({', '.join(ident(c) for c in names)})"
+        shape = table_shape(create)
+        what = f"the rows the INSERT adds to {table}"
+        changed = [t for t in read if t in self.effects.written()] or list(self.effects.seeded.get(table, ()))[:1]
+        more = {"unknown": "earlier pending statements write the rows it reads or adds to"} if changed else {}
+        for keys in shape.unique:
+            if all(k in names for k in keys):
+                present = " AND ".join(f"{ident(k)} IS NOT NULL" for k in keys)
+                group = f"{rows} WHERE {present} GROUP BY {', '.join(ident(k) for k in keys)} HAVING count(*) > 1"
+                find = f"SELECT {', '.join(ident(k) for k in keys)}, count(*) {group}"
+                self.add(
+                    table,
+                    f"{what}, against UNIQUE ({', '.join(keys)})",
+                    "23505",
+                    count_sql=bounded(group),
+                    find_sql=find,
+                    **more,
+                )
+        nulls = [f"{ident(c)} IS NULL" for c in shape.not_null if c in names]
+        nulls += ["true"] if any(c not in names and c not in shape.defaulted for c in shape.not_null) else []
+        checks = [f"NOT coalesce(({e}), true)" for e, used in shape.checks if set(used) <= set(names)]
+        if nulls or checks:
+            self.add(
+                table,
+                f"{what}, against its NOT NULL and CHECK constraints",
+                "23502 or 23514",
+                f"{rows} WHERE {' OR '.join(nulls + checks)}",
+                **more,
+            )

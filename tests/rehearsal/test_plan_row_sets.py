@@ -34,6 +34,7 @@ create unique index pairs_c_key on public.pairs (c);
 create table public.names (id int primary key, name varchar(40), big bigint, price numeric(10,2));
 create table public.users (id int primary key, email text unique, boss int references public.users (id));
 create table public.teams (id int primary key);
+create sequence public.counter;
 create table public.members (id int primary key, team int references public.teams (id));
 """
 #: Written straight to the live database, as an app would.
@@ -50,6 +51,7 @@ insert into public.pairs values (1, null, null), (1, 1, 1), (2, 2, 2);
 insert into public.names values (1, 'a name much longer than ten', 3000000000, 12345.67), (2, 'short', 1, 1);
 insert into public.users values (1, 'Ann@x', null), (2, 'ann@x', 1), (3, 'bob@x', 1);
 insert into public.teams values (1), (2), (3);
+select setval('public.counter', 500);
 insert into public.members values (1, 1), (2, 1), (3, 2);
 """
 PENDING = {
@@ -73,6 +75,10 @@ PENDING = {
     "status": "alter table public.items add column status text default 'new' check (status in ('open', 'done'));",
     "prio": "alter table public.items add column prio int default 0;\n"
     "alter table public.items add constraint prio_positive check (prio > 0);",
+    "tags": "create table public.tags (name text primary key);\n"
+    "insert into public.tags (name) select title from public.items;",
+    "item_codes": "create materialized view public.item_codes as select code::int as n from public.items;",
+    "counter": "alter sequence public.counter maxvalue 100;",
     "renamed": "alter table public.items rename to goods;\nalter table public.goods alter column title set not null;",
     "teams": "delete from public.teams where id < 3;",
     "emails": "update public.users set email = lower(email);",
@@ -146,9 +152,10 @@ def test_an_insert_select_that_conflicts_with_itself_or_breaks_constraints_fails
     planned: tuple[PlanResult, Any],
 ) -> None:
     result, _ = planned
-    [unique, _, _] = checks(result, "codes", 2)
+    [_, unique, _, _] = checks(result, "codes", 2)
     assert unique.status is Data.FAILS and unique.sqlstate == "23505" and unique.rows == 299
-    [_, violations, _] = checks(result, "archive")
+    [select, _, violations, _] = checks(result, "archive")
+    assert select.status is Data.PASSES
     assert violations.status is Data.FAILS and violations.rows == 2
     assert "n.title IS NULL" in violations.query and "NOT coalesce(((qty < 100)), true)" in violations.query
 
@@ -210,6 +217,25 @@ def test_an_update_that_makes_duplicates_and_a_delete_of_referenced_rows_fail(
         "fails on live rows: 2 rows violate the rows the DELETE removes from public.teams, against the foreign keys"
         " that reference them (23503)"
     )
+
+
+def test_new_tables_filled_from_live_rows_queries_and_sequences_are_checked_too(
+    planned: tuple[PlanResult, Any],
+) -> None:
+    result, _ = planned
+    assert texts(result, "tags", 2) == [
+        "live rows pass: the SELECT of the INSERT into public.tags",
+        "fails on live rows: 50 duplicated values violate the rows the INSERT adds to public.tags, against UNIQUE"
+        " (name) (23505)",
+        "fails on live rows: 1 row violates the rows the INSERT adds to public.tags, against its NOT NULL and CHECK"
+        " constraints (23502 or 23514)",
+    ]
+    assert texts(result, "item_codes") == [
+        "fails on live rows: at least one row fails the query of public.item_codes (22P02)"
+    ]
+    assert texts(result, "counter") == [
+        "fails on live rows: 1 row fails the new bounds of sequence public.counter (its last value) (22023)"
+    ]
 
 
 def test_a_mix_of_row_dependent_migrations_fails_the_plan_and_leaves_the_live_project_untouched(
