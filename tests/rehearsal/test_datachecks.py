@@ -42,12 +42,13 @@ def test_names_are_quoted_as_postgresql_prints_them(tmp_path: Path) -> None:
 
 
 def test_a_foreign_key_to_a_table_filled_by_an_earlier_insert_select_is_not_called_failing(tmp_path: Path) -> None:
-    [check] = checks(
+    [select, _, _, check] = checks(
         tmp_path,
         "create table public.owners (id bigint primary key);\n"
         "insert into public.owners select distinct list_id from public.todos;\n"
         "alter table public.todos add constraint o foreign key (list_id) references public.owners (id);\n",
     )
+    assert select.probe_sql == "SELECT count(q) FROM (SELECT DISTINCT list_id FROM public.todos) q"
     assert check.doubts.if_fails.startswith("20250101000000_m1.sql [2]")
     answer = '["ran", "", 12]'
     assert verdict(check, answer).status is Data.UNKNOWN
