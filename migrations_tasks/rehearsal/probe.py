@@ -118,13 +118,18 @@ def decode_relations(raw: Any) -> tuple[dict[int, Relation], dict[int, int | Non
 
 
 def decode_probe(raw: Any, known: Mapping[int, Relation]) -> dict[int, Held]:
-    """Return one probe's view of the relations in ``known``."""
+    """Return one probe's view of the relations in ``known`` (a probe lists every lock held so far: this runs
+    once per statement over them all, so it is kept tight)."""
     items = json.loads(raw) if isinstance(raw, str) else raw or []
     modes: dict[int, set[str]] = {}
-    out: dict[int, Held] = {}
+    rest: dict[int, tuple[int | None, int]] = {}
     for oid, mode, filenode, scans in items:
-        if int(oid) not in known:
+        if oid not in known:
             continue
-        modes.setdefault(int(oid), set()).add(str(mode))
-        out[int(oid)] = Held(frozenset(), None if filenode is None else int(filenode), int(scans or 0))
-    return {oid: Held(frozenset(modes[oid]), held.filenode, held.scans) for oid, held in out.items()}
+        found = modes.get(oid)
+        if found is None:
+            modes[oid] = {mode}
+            rest[oid] = (filenode, scans or 0)
+        else:
+            found.add(mode)
+    return {oid: Held(frozenset(found), *rest[oid]) for oid, found in modes.items()}
