@@ -24,7 +24,7 @@ from ..history.sqlfile import Statement
 from ..lint import tree
 from ..wording import first_line
 from .locks import OUTSIDE_TRANSACTION_MODE, RANK
-from .probe import Relation, baseline_sql, collect_sql, decode_baseline, decode_probe, key, probe_sql
+from .probe import SAME, Relation, baseline_sql, collect_sql, decode_baseline, decode_probe, key, probe_sql
 from .results import Lock, MigrationReport, Rehearsed, StatementReport
 
 
@@ -82,6 +82,8 @@ def _attribute(statements: Sequence[StatementReport], probed: _Probed, probes: S
         raw = probes[position + 1] if len(probes) > position + 1 else None
         if raw is None:
             break
+        if raw == SAME:  # nothing new since the statement before: no lock, rewrite or scan
+            continue
         view = decode_probe(raw, watch.relations)
         report = statements[index]
         changed = [
