@@ -243,7 +243,7 @@ def domain_rows_sql(domain: str, condition: str, live_constraint: str = "") -> s
     cond = literal(condition)
     if live_constraint:
         cond = (
-            "(SELECT 'NOT coalesce(' || substr(pg_catalog.pg_get_constraintdef(co.oid), 7) || ', true)'"
+            "(SELECT 'NOT coalesce((' || pg_catalog.pg_get_expr(co.conbin, 0) || '), true)'"
             f" FROM pg_catalog.pg_constraint co WHERE co.contypid = pg_catalog.to_regtype({literal(domain)})"
             f" AND co.conname = {literal(live_constraint)} AND co.contype = 'c')"
         )

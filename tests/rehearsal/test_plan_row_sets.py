@@ -35,6 +35,10 @@ create table public.names (id int primary key, name varchar(40), big bigint, pri
 create table public.users (id int primary key, email text unique, boss int references public.users (id));
 create table public.teams (id int primary key);
 create sequence public.counter;
+create domain public.pos3 as int;
+create table public.gauges (id int primary key, v public.pos3);
+create table public.by_kind (id int, k int) partition by list (k);
+create table public.kind_c (id int, k int);
 create table public.members (id int primary key, team int references public.teams (id));
 """
 #: Written straight to the live database, as an app would.
@@ -52,8 +56,12 @@ insert into public.names values (1, 'a name much longer than ten', 3000000000, 1
 insert into public.users values (1, 'Ann@x', null), (2, 'ann@x', 1), (3, 'bob@x', 1);
 insert into public.teams values (1), (2), (3);
 select setval('public.counter', 500);
+insert into public.gauges values (1, -5), (2, 3);
+insert into public.kind_c values (1, 1), (2, 5), (3, null);
 insert into public.members values (1, 1), (2, 1), (3, 2);
 """
+#: Applied after the rows were written: a constraint NOT VALID leaves them be.
+APPLIED_LATER = "alter domain public.pos3 add constraint pos3_positive check (value > 0) not valid;\n"
 PENDING = {
     "roles_seed": "insert into public.roles (id, name) values (2, 'editor'), (3, 'viewer');",
     "roles_upsert": "insert into public.roles (id, name) values (2, 'editor') on conflict do nothing;",
@@ -66,6 +74,8 @@ PENDING = {
     "domain_type": "alter table public.stock alter column n type public.pos2;",
     "attach": "alter table public.events attach partition public.events_2024"
     " for values from ('2024-01-01') to ('2025-01-01');",
+    "attach_list": "alter table public.by_kind attach partition public.kind_c for values in (1, 2);",
+    "validate_domain": "alter domain public.pos3 validate constraint pos3_positive;",
     "match_full": "alter table public.pairs add constraint pairs_fk foreign key (a, b) references public.parents"
     " match full;",
     "pk_using_index": "alter table public.pairs add constraint pairs_pk primary key using index pairs_c_key;",
@@ -108,6 +118,12 @@ def planned(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -
         finally:
             db.close()
         project.sql(OUT_OF_BAND)
+        migrations.write("20250101000001_later.sql", APPLIED_LATER)
+        db = connect(settings)
+        try:
+            Engine(db, settings).apply(load(migrations.path))
+        finally:
+            db.close()
         for number, (name, sql) in enumerate(PENDING.items(), 1):
             migrations.write(f"202501020000{number:02d}_{name}.sql", sql + "\n")
         before = project.sql(LIVE_STATE)
@@ -176,6 +192,11 @@ def test_exclusion_domain_partition_and_key_checks_count_the_offending_live_rows
         "fails on live rows: 1 row violates the rows of the default partition of public.events that belong to"
         " public.events_2024 (23514)",
     ]
+    assert texts(result, "attach_list") == [
+        "fails on live rows: 2 rows violate the bound of partition public.kind_c of public.by_kind (23514)",
+        "live rows pass: the rows of the default partition of public.by_kind that belong to public.kind_c",
+    ]
+    assert texts(result, "validate_domain") == ["fails on live rows: 1 row violates pos3_positive (23514)"]
     assert "fails on live rows: 1 row violates pairs_fk (MATCH FULL: a key partly NULL) (23503)" in texts(
         result, "match_full"
     )
