@@ -240,12 +240,13 @@ class _Deriver(MoreChecks, WriteChecks):
 
     def _unique(self, table: str, what: str, keys: list[str], read: list[str], where: str, nulls_equal: bool) -> None:
         added = self._added(table, read)
-        if added:
+        lateral = self._lateral(table, added, "mt_n") if added else ""
+        if lateral is None:
             self.add(table, what, "23505", unknown=f"its key reads {', '.join(added)}, added by a pending migration")
             return
         filters = [f"({where})"] if where else []
         filters += [] if nulls_equal else [f"{k} IS NOT NULL" for k in keys]
-        body = f"FROM {table}" + (" WHERE " + " AND ".join(filters) if filters else "")
+        body = f"FROM {table}{lateral}" + (" WHERE " + " AND ".join(filters) if filters else "")
         group = f"{body} GROUP BY {', '.join(keys)} HAVING count(*) > 1"
         find = f"SELECT {', '.join(keys)}, count(*) {group}"
         self.add(table, what, "23505", reads=Reads(read), count_sql=bounded(group), find_sql=find)
@@ -255,8 +256,11 @@ class _Deriver(MoreChecks, WriteChecks):
         what = str(c.conname or f"FOREIGN KEY on {table} to {parent}")
         fks = [str(k.sval) for k in c.fk_attrs or ()]
         pks = [str(k.sval) for k in c.pk_attrs or ()]
-        if not fks or self._added(table, fks):
-            return  # a new column is NULL (or its default, which the rehearsal meets too)
+        if not fks:
+            return
+        if self._added(table, fks):  # a new column is NULL or its default on every live row
+            self._added_foreign_key(table, what, c, fks, pks)
+            return
         if c.fk_matchtype == "f" and len(fks) > 1:
             self._match_full(table, what, fks)
         present = " AND ".join(f"c.{ident(k)} IS NOT NULL" for k in fks)

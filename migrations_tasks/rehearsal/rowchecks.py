@@ -87,6 +87,7 @@ class MoreChecks:
     server_version: int
     add: Any
     _not_null: Any
+    _added: Any
 
     def _exclusion(self, table: str, c: Any) -> None:
         """Check an EXCLUDE constraint: live rows that conflict with another live row."""
@@ -249,20 +250,40 @@ class MoreChecks:
                     **more,
                 )
 
-    def _check_added(self, table: str, what: str, expr: str, read: Sequence[str], added: Sequence[str]) -> None:
-        """Check a CHECK over columns added earlier in the pending migrations, with their defaults."""
+    def _lateral(self, table: str, added: Sequence[str], alias: str) -> str | None:
+        """Return `` CROSS JOIN LATERAL (SELECT <default> AS <column>, ...) <alias>``: the columns added earlier in
+        the pending migrations, as every live row has them (None: a default that is not followed)."""
         known = [self.effects.defaults.get((table, c)) for c in added]
         if any(k is None for k in known):
+            return None
+        values = ", ".join(f"CAST({k[1]} AS {k[0]}) AS {ident(c)}" for c, k in zip(added, known) if k is not None)
+        return f" CROSS JOIN LATERAL (SELECT {values}) {alias}"
+
+    def _check_added(self, table: str, what: str, expr: str, read: Sequence[str], added: Sequence[str]) -> None:
+        """Check a CHECK over columns added earlier in the pending migrations, with their defaults."""
+        lateral = self._lateral(table, added, "mt_n")
+        if lateral is None:
             self.add(table, what, "23514", unknown=f"it reads {', '.join(added)}, added by a pending migration")
             return
-        values = ", ".join(f"CAST({value} AS {typ}) AS {ident(c)}" for c, (typ, value) in zip(added, known))
-        self.add(
-            table,
-            what,
-            "23514",
-            f"FROM {table} CROSS JOIN LATERAL (SELECT {values}) mt_n WHERE NOT ({expr})",
-            Reads(list(read)),
-        )
+        self.add(table, what, "23514", f"FROM {table}{lateral} WHERE NOT ({expr})", Reads(list(read)))
+
+    def _added_foreign_key(self, table: str, what: str, c: Any, fks: Sequence[str], pks: Sequence[str]) -> None:
+        """Check a foreign key over columns added earlier, with their default on every live row."""
+        parent = relation(c.pktable)
+        defaults = [self.effects.defaults.get((table, k)) for k in fks]
+        if any(d is not None and d[1] == "NULL" for d in defaults) and c.fk_matchtype != "f":
+            return  # a NULL key references nothing
+        lateral = self._lateral(table, fks, "c")
+        if lateral is None or len(self._added(table, fks)) < len(fks) or not self.effects.existing(parent):
+            unknown = "it reads columns added by a pending migration, with values not followed"
+            self.add(table, what, "23503", unknown=unknown)
+            return
+        match = " AND ".join(f"p.{ident(p)} = c.{ident(f)}" for p, f in zip(pks, fks)) if pks else RESOLVED
+        present = " AND ".join(f"c.{ident(k)} IS NOT NULL" for k in fks)
+        body = f"FROM {table} mt_t{lateral} WHERE {present} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {match})"
+        more = {} if pks else {"resolve": primary_key_match_sql(parent, list(fks))}
+        reads = Reads(list(fks), parent, list(pks))
+        self.add(table, what, "23503", reads=reads, count_sql=bounded(body), find_sql=f"SELECT count(*) {body}", **more)
 
     def _char_length(self, table: str, column: str, definition: Any, reads: Reads) -> bool:
         """Check a change to varchar(n) or char(n): values longer than n (trailing spaces apart) fail (22001)."""

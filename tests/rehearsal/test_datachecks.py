@@ -167,3 +167,20 @@ def test_an_insert_names_what_it_cannot_follow_and_on_conflict_needs_no_check(tm
     assert [c.unknown for c in found] == [
         "it names no columns and selects *: which columns it writes is not followed"
     ] * 3 + ["DEFAULT in its VALUES is not followed"] * 3
+
+
+def test_a_foreign_key_or_unique_index_over_a_column_added_earlier_is_asked_with_its_default(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter table public.todos add column list_id2 int default 7;\n"
+        "alter table public.todos add constraint fk foreign key (list_id2) references public.lists (id);\n"
+        "alter table public.todos add column code text default 'x';\ncreate unique index c on public.todos (code);\n"
+        "alter table public.todos add column other int;\n"
+        "alter table public.todos add constraint fk2 foreign key (other) references public.lists;\n",
+    )
+    assert [c.find_sql for c in found] == [
+        "SELECT count(*) FROM public.todos mt_t CROSS JOIN LATERAL (SELECT CAST(7 AS integer) AS list_id2) c"
+        " WHERE c.list_id2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.lists p WHERE p.id = c.list_id2)",
+        "SELECT code, count(*) FROM public.todos CROSS JOIN LATERAL (SELECT CAST('x' AS text) AS code) mt_n"
+        " WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1",
+    ]
