@@ -22,7 +22,7 @@ from pglast import ast, enums
 
 from ..history.migrations import Migration
 from ..lint import tree
-from .effects import Doubts, Effects, constraints, do_statements, has_default
+from .effects import Doubts, Effects, constraints, do_statements, has_default, type_key
 from .names import columns, ident, relation, schema_of, sql_of
 from .rowchecks import MoreChecks
 from .rowsql import CAP, LOCKED_CAP, RESOLVED, Reads, bounded, constraint_rows_sql, literal, primary_key_match_sql
@@ -69,18 +69,25 @@ class _Deriver(MoreChecks, WriteChecks):
         self.server_version = server_version
         self.checks: list[Check] = []
         self.version, self.index = "", 0
+        self.type_doubt = ""  # the statement uses a type the pending migrations make or change
 
     def add(self, table: str, what: str, sqlstate: str, body: str = "", reads: Reads = _NO_READS, **more: Any) -> None:
         """Add a check of ``table``: ``body`` is the FROM ... WHERE of the offending rows."""
         doubts = self.effects.doubts(table, reads.columns, reads.parent, reads.parent_columns)
         if doubts.either and "unknown" not in more:
             more["unknown"] = doubts.either
+        if self.type_doubt and "unknown" not in more:
+            more["unknown"] = self.type_doubt
         counted = {"count_sql": bounded(body), "find_sql": f"SELECT count(*) {body}"} if body else {}
         fields: dict[str, Any] = {**counted, **more, "doubts": doubts}
         self.checks.append(Check(self.version, self.index, table, what, sqlstate, **fields))
 
     def statement(self, node: Any, label: str) -> None:
         """Make the checks of one statement, then record what it does to the rows."""
+        pending = sorted(
+            {type_key(n) for n in tree.walk(node) if isinstance(n, ast.TypeName)} & set(self.effects.types)
+        )
+        self.type_doubt = f"it uses {pending[0]}, which a pending migration makes or changes" if pending else ""
         rv = getattr(node, "relation", None) if isinstance(node, _ON_A_TABLE) else None
         if rv is not None and self.effects.existing(relation(rv)):
             self._on_table(self.effects.live_name(relation(rv)), node)

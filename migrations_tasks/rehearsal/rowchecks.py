@@ -88,6 +88,7 @@ class MoreChecks:
     add: Any
     _not_null: Any
     _added: Any
+    type_doubt: str
 
     def _exclusion(self, table: str, c: Any) -> None:
         """Check an EXCLUDE constraint: live rows that conflict with another live row."""
@@ -315,6 +316,7 @@ class MoreChecks:
         labels = self.effects.types.get(target)
         what = f"the cast of {table}.{ident(column)} to {sql_of(definition.typeName)}"
         plain = using is None or _casts_of(using, column)
+        self.type_doubt = ""  # followed here
         if pending != [target] or labels is None or not plain:
             self.add(
                 table,

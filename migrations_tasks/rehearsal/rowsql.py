@@ -112,6 +112,7 @@ def updated_rows_sql(table: str, sets: Sequence[tuple[str, str]], where: str, ma
     rest = f" || {literal(' WHERE ' + cond)}" if matched_only else ""
     return (
         "SELECT 'SELECT ' || string_agg(CASE WHEN k.i IS NULL THEN quote_ident(a.attname::text)"
+        f" WHEN {literal(cond)} = 'true' THEN format('(%s)', ({values})[k.i])"
         f" ELSE format('CASE WHEN %s THEN (%s) ELSE %I END', {literal(cond)}, ({values})[k.i], a.attname) END,"
         f" ', ' ORDER BY a.attnum) || ' FROM ' || {literal(table)}{rest}"
         f" FROM pg_catalog.pg_attribute a CROSS JOIN LATERAL (SELECT array_position({names}, a.attname::text) AS i) k"
@@ -121,7 +122,7 @@ def updated_rows_sql(table: str, sets: Sequence[tuple[str, str]], where: str, ma
 
 def delete_orphans_sql(table: str, where: str) -> str:
     """Return SQL giving ``FROM ... WHERE ...`` of the rows a DELETE removes that a row of another table still
-    references through a foreign key that forbids it (NO ACTION, RESTRICT)."""
+    references through a foreign key that forbids it (NO ACTION, RESTRICT; SET NULL on a NOT NULL column)."""
     cond, rel = where or "true", f"pg_catalog.to_regclass({literal(table)})"
     keys = (
         "SELECT format('EXISTS (SELECT 1 FROM %s c WHERE %s%s)', co.conrelid::regclass,"
@@ -131,7 +132,9 @@ def delete_orphans_sql(table: str, where: str) -> str:
         " CROSS JOIN LATERAL unnest(co.conkey, co.confkey) WITH ORDINALITY k(ck, fk, n)"
         " JOIN pg_catalog.pg_attribute ca ON ca.attrelid = co.conrelid AND ca.attnum = k.ck"
         " JOIN pg_catalog.pg_attribute pa ON pa.attrelid = co.confrelid AND pa.attnum = k.fk"
-        f" WHERE co.confrelid = {rel} AND co.contype = 'f' AND co.confdeltype IN ('a', 'r')"
+        f" WHERE co.confrelid = {rel} AND co.contype = 'f' AND (co.confdeltype IN ('a', 'r')"
+        " OR co.confdeltype = 'n' AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute na WHERE na.attrelid = co.conrelid"
+        " AND na.attnum = ANY(co.conkey) AND na.attnotnull))"
         " GROUP BY co.oid, co.conrelid, co.confrelid"
     )
     return (

@@ -184,3 +184,12 @@ def test_a_foreign_key_or_unique_index_over_a_column_added_earlier_is_asked_with
         "SELECT code, count(*) FROM public.todos CROSS JOIN LATERAL (SELECT CAST('x' AS text) AS code) mt_n"
         " WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1",
     ]
+
+
+def test_a_statement_that_uses_a_type_a_pending_migration_changes_is_never_called_passing(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter type public.mood add value 'meh';\n"
+        "update public.todos set note = 'meh'::public.mood::text where id < 3;\n",
+    )
+    assert found and all(c.unknown == "it uses public.mood, which a pending migration makes or changes" for c in found)
