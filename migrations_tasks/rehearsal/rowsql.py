@@ -8,6 +8,7 @@ a partitioned table's key). A resolve query that finds nothing it needs gives NU
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ LOCKED_CAP = 100_000
 RESOLVED = "@mt_resolved@"
 #: Where a partition bound's condition takes the partitioned table's key.
 KEY = "@mt_key@"
+_VALUE = re.compile(r"\bvalue\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,7 @@ def domain_find_sql(domain: str, condition: str) -> str:
     return (
         "SELECT attrelid::regclass, attname FROM pg_attribute"
         f" WHERE atttypid = {literal(domain)}::regtype AND attnum > 0 AND NOT attisdropped"
-        f" -- then, per column c of table t: SELECT count(*) FROM t WHERE {condition.replace('VALUE', 'c')}"
+        f" -- then, per column c of table t: SELECT count(*) FROM t WHERE {_VALUE.sub('c', condition)}"
     )
 
 
