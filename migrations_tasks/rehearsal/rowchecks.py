@@ -339,9 +339,8 @@ class MoreChecks:
         limits["int4"] = limits["int"] = limits["integer"]
         bounds: list[str] = []
         for option in node.options or ():
-            value = getattr(getattr(option, "arg", None), "ival", None) or getattr(
-                getattr(option, "arg", None), "fval", None
-            )
+            arg = getattr(option, "arg", None)
+            value = getattr(arg, "ival", None) if isinstance(arg, ast.Integer) else getattr(arg, "fval", None)
             if option.defname == "maxvalue" and value is not None:
                 bounds.append(f"last_value > {value}")
             elif option.defname == "minvalue" and value is not None:
