@@ -22,7 +22,7 @@ from pglast import ast, enums
 
 from ..history.migrations import Migration
 from ..lint import tree
-from .effects import Doubts, Effects, constraints, do_statements, has_default, type_key
+from .effects import Doubts, Effects, constraints, do_statements, has_default
 from .names import columns, ident, relation, schema_of, sql_of
 from .rowchecks import MoreChecks
 from .rowsql import CAP, LOCKED_CAP, RESOLVED, Reads, bounded, constraint_rows_sql, literal, primary_key_match_sql
@@ -84,10 +84,7 @@ class _Deriver(MoreChecks, WriteChecks):
 
     def statement(self, node: Any, label: str) -> None:
         """Make the checks of one statement, then record what it does to the rows."""
-        pending = sorted(
-            {type_key(n) for n in tree.walk(node) if isinstance(n, ast.TypeName)} & set(self.effects.types)
-        )
-        self.type_doubt = f"it uses {pending[0]}, which a pending migration makes or changes" if pending else ""
+        self.type_doubt = self.effects.pending_objects(node)
         rv = getattr(node, "relation", None) if isinstance(node, _ON_A_TABLE) else None
         if rv is not None and self.effects.existing(relation(rv)):
             self._on_table(self.effects.live_name(relation(rv)), node)

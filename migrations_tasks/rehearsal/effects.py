@@ -23,7 +23,6 @@ from typing import Any
 from pglast import ast, enums, parse_plpgsql
 
 from ..lint import tree
-from .names import columns as columns_of
 from .names import ident as _ident
 from .names import relation, sql_of
 
@@ -72,12 +71,33 @@ class Effects:
     types_on_live: set[str] = field(default_factory=set)
     definitions: dict[str, Any] = field(default_factory=dict)  # a table created pending -> its CREATE TABLE
     sequences: set[str] = field(default_factory=set)  # sequences created pending
+    functions: set[str] = field(default_factory=set)  # functions created or replaced pending
+    triggers: set[str] = field(default_factory=set)  # tables a pending migration gives a trigger
 
     def existing(self, table: str) -> bool:
         """Return True when ``table`` holds live rows the statement meets (not new, not emptied)."""
         if table in self.empty or (table in self.moved and table not in self.renamed):
             return False
         return self.renamed.get(table, table) in self.live
+
+    def pending_objects(self, node: Any) -> str:
+        """Return why a statement's checks cannot be asked of the live database ("" when they can): it uses a
+        type or calls a function a pending migration makes or changes (the live one is another), or writes a
+        table a pending migration gives a trigger."""
+        types, calls = set(), set()
+        for item in tree.walk(node):
+            if isinstance(item, ast.TypeName):
+                types.add(type_key(item))
+            elif isinstance(item, ast.FuncCall):
+                calls.add(_type_name(item.funcname))
+        pending = sorted(types & set(self.types)) + sorted(calls & self.functions)
+        if pending:
+            return f"it uses {pending[0]}, which a pending migration makes or changes"
+        target = getattr(node, "relation", None)
+        written = isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)) and target is not None
+        if written and self.live_name(relation(target)) in self.triggers:
+            return f"a trigger a pending migration creates on {relation(target)} may change the rows it writes"
+        return ""
 
     def live_name(self, table: str) -> str:
         """Return the name the live database knows a table by (its name before a pending rename)."""
@@ -170,7 +190,16 @@ class Effects:
                 ]
         elif isinstance(node, ast.CreateSeqStmt) and node.sequence is not None:
             self.sequences.add(relation(node.sequence))
-        elif isinstance(node, ast.CreateDomainStmt):
+        elif isinstance(node, ast.CreateFunctionStmt):
+            self.functions.add(_type_name(node.funcname))
+        elif isinstance(node, ast.CreateTrigStmt) and node.relation is not None:
+            self.triggers.add(self.live_name(relation(node.relation)))
+        else:
+            self._record_type(node)
+
+    def _record_type(self, node: Any) -> None:
+        """Note a type a pending statement makes or changes: the live one, if any, is another."""
+        if isinstance(node, ast.CreateDomainStmt):
             self.domains.add(_type_name(node.domainname))
             self.types[_type_name(node.domainname)] = None
         elif isinstance(node, ast.CreateEnumStmt):
@@ -338,7 +367,7 @@ def plain_default(column: Any) -> str | None:
 
 
 def _type_name(names: Any) -> str:
-    """Return a type's name as :func:`type_key` does, from its name parts."""
+    """Return a type's (or function's) name as :func:`type_key` does, from its name parts."""
     parts = [str(n.sval) for n in names or () if isinstance(n, ast.String)]
     return ".".join(_ident(p) for p in (parts if len(parts) > 1 else ["public", *parts]))
 
@@ -346,37 +375,3 @@ def _type_name(names: Any) -> str:
 def type_key(type_name: Any) -> str:
     """Return a TypeName as ``schema.name`` (an unqualified one in ``public``, where the pending ones go)."""
     return _type_name(getattr(type_name, "names", None))
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What a CREATE TABLE says its rows must be: unique keys, NOT NULL columns, CHECKs (expression, columns)."""
-
-    unique: list[list[str]]
-    not_null: list[str]
-    defaulted: set[str]
-    checks: list[tuple[str, list[str]]]
-
-
-def table_shape(node: Any) -> Shape:
-    """Return the unique keys, NOT NULL columns (with a default or not) and CHECKs a CREATE TABLE writes."""
-    shape = Shape([], [], set(), [])
-    found: list[tuple[Any, list[str]]] = []
-    for element in node.tableElts or ():
-        if isinstance(element, ast.ColumnDef):
-            name = str(element.colname)
-            if has_default(element):
-                shape.defaulted.add(name)
-            if element.is_not_null:
-                shape.not_null.append(name)
-            found += [(c, [name]) for c in constraints(element)]
-        elif isinstance(element, ast.Constraint):
-            found.append((element, [str(k.sval) for k in element.keys or ()]))
-    for c, keys in found:
-        if c.contype in (_CT.CONSTR_PRIMARY, _CT.CONSTR_UNIQUE) and not c.indexname:
-            shape.unique.append(keys)
-        if c.contype in (_CT.CONSTR_PRIMARY, _CT.CONSTR_NOTNULL):
-            shape.not_null.extend(k for k in keys if k not in shape.not_null)
-        if c.contype == _CT.CONSTR_CHECK and c.raw_expr is not None:
-            shape.checks.append((sql_of(c.raw_expr), columns_of(c.raw_expr)))
-    return shape

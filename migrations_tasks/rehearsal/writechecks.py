@@ -16,14 +16,14 @@ Mixed into :class:`.datachecks._Deriver`, whose ``add``, ``effects`` and ``check
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from pglast import ast, enums
 
 from ..lint import tree
-from .effects import table_shape
+from .effects import constraints, has_default
 from .names import columns, ident, relation, sql_of
 from .rowsql import (
     RESOLVED,
@@ -47,6 +47,40 @@ def _width(select: Any) -> int | None:
     if not targets or any(isinstance(n, ast.A_Star) for t in targets for n in tree.walk(t.val)):
         return None
     return len(targets)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a CREATE TABLE says its rows must be: unique keys, NOT NULL columns, CHECKs (expression, columns)."""
+
+    unique: list[list[str]]
+    not_null: list[str]
+    defaulted: set[str]
+    checks: list[tuple[str, list[str]]]
+
+
+def table_shape(node: Any) -> Shape:
+    """Return the unique keys, NOT NULL columns (with a default or not) and CHECKs a CREATE TABLE writes."""
+    shape = Shape([], [], set(), [])
+    found: list[tuple[Any, list[str]]] = []
+    for element in node.tableElts or ():
+        if isinstance(element, ast.ColumnDef):
+            name = str(element.colname)
+            if has_default(element):
+                shape.defaulted.add(name)
+            if element.is_not_null:
+                shape.not_null.append(name)
+            found += [(c, [name]) for c in constraints(element)]
+        elif isinstance(element, ast.Constraint):
+            found.append((element, [str(k.sval) for k in element.keys or ()]))
+    for c, keys in found:
+        if c.contype in (enums.ConstrType.CONSTR_PRIMARY, enums.ConstrType.CONSTR_UNIQUE) and not c.indexname:
+            shape.unique.append(keys)
+        if c.contype in (enums.ConstrType.CONSTR_PRIMARY, enums.ConstrType.CONSTR_NOTNULL):
+            shape.not_null.extend(k for k in keys if k not in shape.not_null)
+        if c.contype == enums.ConstrType.CONSTR_CHECK and c.raw_expr is not None:
+            shape.checks.append((sql_of(c.raw_expr), columns(c.raw_expr)))
+    return shape
 
 
 class WriteChecks:

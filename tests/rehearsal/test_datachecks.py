@@ -193,3 +193,18 @@ def test_a_statement_that_uses_a_type_a_pending_migration_changes_is_never_calle
         "update public.todos set note = 'meh'::public.mood::text where id < 3;\n",
     )
     assert found and all(c.unknown == "it uses public.mood, which a pending migration makes or changes" for c in found)
+
+
+def test_a_check_calling_a_function_a_pending_migration_replaces_or_on_a_table_it_gives_a_trigger_is_unknown(
+    tmp_path: Path,
+) -> None:
+    found = checks(
+        tmp_path,
+        "create or replace function public.ok(v int) returns boolean language sql as $$ select v > 0 $$;\n"
+        "alter table public.todos add constraint q check (public.ok(qty));\n"
+        "create trigger t before insert on public.todos for each row execute function public.fill();\n"
+        "insert into public.todos (id) values (1);\n",
+    )
+    assert [c.unknown for c in found] == ["it uses public.ok, which a pending migration makes or changes"] + [
+        "a trigger a pending migration creates on public.todos may change the rows it writes"
+    ] * 3
