@@ -146,14 +146,19 @@ def delete_orphans_sql(table: str, where: str) -> str:
 
 
 def insert_source(source: str, table: str, columns: Sequence[str], width: int) -> str:
-    """Return SQL giving ``(<source>) n(<the columns it writes>)``: an INSERT's new rows, by column name
+    """Return SQL giving ``(SELECT CAST(...) ...) n(<the columns it writes>)``: an INSERT's new rows, by column
+    name, each value cast to its column's type as the INSERT would (``'…'`` to a uuid key, ``1`` to a bigint)
     (``source`` is SQL text, or ``(SELECT ...)``: SQL that gives it)."""
     names = _listed(table, columns, width)
     given = source if source.startswith("(SELECT ") else literal(source)
-    return (
-        f"SELECT format('(%s) n(%s)', {given},"
-        f" (SELECT string_agg(quote_ident(c), ', ' ORDER BY o) FROM unnest({names}) WITH ORDINALITY u(c, o)))"
+    typed = (
+        "SELECT string_agg(CASE WHEN a.atttypid IS NULL THEN format('s.%I', u.c)"
+        " ELSE format('CAST(s.%I AS %s)', u.c, pg_catalog.format_type(a.atttypid, a.atttypmod)) END, ', '"
+        f" ORDER BY u.o) FROM unnest({names}) WITH ORDINALITY u(c, o) LEFT JOIN pg_catalog.pg_attribute a"
+        f" ON a.attrelid = pg_catalog.to_regclass({literal(table)}) AND a.attname = u.c AND NOT a.attisdropped"
     )
+    aliases = f"SELECT string_agg(quote_ident(c), ', ' ORDER BY o) FROM unnest({names}) WITH ORDINALITY u(c, o)"
+    return f"SELECT format('(SELECT %s FROM (%s) s(%s)) n(%s)', ({typed}), {given}, ({aliases}), ({aliases}))"
 
 
 def insert_conflicts_sql(table: str, columns: Sequence[str], width: int, source: str, whole: bool = False) -> str:
