@@ -26,7 +26,7 @@ from .effects import Doubts, Effects, constraints, do_statements, has_default
 from .names import columns, ident, relation, schema_of, sql_of
 from .rowchecks import MoreChecks
 from .rowsql import CAP, LOCKED_CAP, RESOLVED, Reads, bounded, constraint_rows_sql, literal, primary_key_match_sql
-from .writechecks import WriteChecks
+from .writechecks import WriteChecks, alias_of
 
 __all__ = ["CAP", "LOCKED_CAP", "RESOLVED", "Check", "derive"]
 
@@ -120,10 +120,10 @@ class _Deriver(MoreChecks, WriteChecks):
         elif isinstance(node, ast.UpdateStmt) and not node.fromClause:
             self._update(table, node)
             self._update_rows(table, node)
-            self._locked(table, "UPDATE", node.whereClause)
+            self._locked(table, "UPDATE", node)
         elif isinstance(node, ast.DeleteStmt) and not node.usingClause:
             self._delete_rows(table, node)
-            self._locked(table, "DELETE", node.whereClause)
+            self._locked(table, "DELETE", node)
         elif isinstance(node, ast.InsertStmt):
             self._insert(table, node)
 
@@ -149,7 +149,8 @@ class _Deriver(MoreChecks, WriteChecks):
         if not values or all(isinstance(v, (ast.A_Const, ast.SetToDefault)) for v in values):
             return
         where = f" WHERE {sql_of(node.whereClause)}" if node.whereClause is not None else ""
-        probe = f"SELECT count(ROW({', '.join(f'({sql_of(v)})' for v in values)})) FROM {table}{where}"
+        source = f"{table} {alias_of(node)}".rstrip()
+        probe = f"SELECT count(ROW({', '.join(f'({sql_of(v)})' for v in values)})) FROM {source}{where}"
         read = sorted({c for v in values for c in columns(v)} | set(columns(node.whereClause)))
         self.add(
             table,
@@ -160,9 +161,10 @@ class _Deriver(MoreChecks, WriteChecks):
             find_sql=probe,
         )
 
-    def _locked(self, table: str, verb: str, where: Any) -> None:
+    def _locked(self, table: str, verb: str, node: Any) -> None:
         """Count the live rows an UPDATE or DELETE locks until COMMIT (writers of those rows wait)."""
-        body = f"FROM {table}" + (f" WHERE {sql_of(where)}" if where is not None else "")
+        where = node.whereClause
+        body = f"FROM {f'{table} {alias_of(node)}'.rstrip()}" + (f" WHERE {sql_of(where)}" if where is not None else "")
         read = columns(where) if where is not None else []
         count = bounded(body, LOCKED_CAP)
         what = f"the {verb} of {table}"

@@ -106,7 +106,9 @@ def unless_triggered(table: str, event: str, sql: str) -> str:
     )
 
 
-def updated_rows_sql(table: str, sets: Sequence[tuple[str, str]], where: str, matched_only: bool) -> str:
+def updated_rows_sql(
+    table: str, sets: Sequence[tuple[str, str]], where: str, matched_only: bool, alias: str = ""
+) -> str:
     """Return SQL giving the text of a SELECT of the table's rows as an UPDATE leaves them, every column in order
     (``matched_only``: the rows it changes)."""
     cond = where or "true"
@@ -116,19 +118,20 @@ def updated_rows_sql(table: str, sets: Sequence[tuple[str, str]], where: str, ma
         "SELECT 'SELECT ' || string_agg(CASE WHEN k.i IS NULL THEN quote_ident(a.attname::text)"
         f" WHEN {literal(cond)} = 'true' THEN format('(%s)', ({values})[k.i])"
         f" ELSE format('CASE WHEN %s THEN (%s) ELSE %I END', {literal(cond)}, ({values})[k.i], a.attname) END,"
-        f" ', ' ORDER BY a.attnum) || ' FROM ' || {literal(table)}{rest}"
+        f" ', ' ORDER BY a.attnum) || ' FROM ' || {literal(f'{table} {alias}' if alias else table)}{rest}"
         f" FROM pg_catalog.pg_attribute a CROSS JOIN LATERAL (SELECT array_position({names}, a.attname::text) AS i) k"
         f" WHERE a.attrelid = pg_catalog.to_regclass({literal(table)}) AND a.attnum > 0 AND NOT a.attisdropped"
     )
 
 
-def delete_orphans_sql(table: str, where: str) -> str:
+def delete_orphans_sql(table: str, where: str, alias: str = "") -> str:
     """Return SQL giving ``FROM ... WHERE ...`` of the rows a DELETE removes that a row of another table still
     references through a foreign key that forbids it (NO ACTION, RESTRICT; SET NULL on a NOT NULL column)."""
     cond, rel = where or "true", f"pg_catalog.to_regclass({literal(table)})"
     keys = (
         "SELECT format('EXISTS (SELECT 1 FROM %s c WHERE %s%s)', co.conrelid::regclass,"
-        " string_agg(format('c.%I = d.%I', ca.attname, pa.attname), ' AND ' ORDER BY k.n),"
+        f" string_agg(format('c.%I = {(alias or table).replace(chr(39), chr(39) * 2)}.%I', ca.attname, pa.attname),"
+        " ' AND ' ORDER BY k.n),"
         f" CASE WHEN co.conrelid = co.confrelid THEN {literal(f' AND NOT coalesce(({cond}), false)')} ELSE '' END)"
         " AS cond FROM pg_catalog.pg_constraint co"
         " CROSS JOIN LATERAL unnest(co.conkey, co.confkey) WITH ORDINALITY k(ck, fk, n)"
@@ -140,7 +143,7 @@ def delete_orphans_sql(table: str, where: str) -> str:
         " GROUP BY co.oid, co.conrelid, co.confrelid"
     )
     return (
-        f"SELECT format('FROM %s d WHERE (%s) AND (%s)', {literal(table)}, {literal(cond)},"
+        f"SELECT format('FROM %s WHERE (%s) AND (%s)', {literal(f'{table} {alias}'.rstrip())}, {literal(cond)},"
         f" coalesce(string_agg(x.cond, ' OR '), 'false')) FROM ({keys}) x"
     )
 

@@ -83,6 +83,12 @@ def table_shape(node: Any) -> Shape:
     return shape
 
 
+def alias_of(node: Any) -> str:
+    """Return the alias an UPDATE or DELETE gives its table, quoted ("" for none)."""
+    alias = getattr(node.relation, "alias", None)
+    return ident(str(alias.aliasname)) if alias is not None and alias.aliasname else ""
+
+
 class WriteChecks:
     """The checks of :mod:`.writechecks` (a mixin of the deriver)."""
 
@@ -148,7 +154,8 @@ class WriteChecks:
             {c for c, _ in sets} | {c for t in targets for c in columns(t.val)} | set(columns(node.whereClause))
         )
         what, all_columns = f"the rows the UPDATE of {table} leaves", 100_000
-        every, changed = (f"({updated_rows_sql(table, sets, where, matched_only=m)})" for m in (False, True))
+        alias = alias_of(node)
+        every, changed = (f"({updated_rows_sql(table, sets, where, m, alias)})" for m in (False, True))
         for kind, sqlstate, sql in (
             ("its unique keys", "23505", insert_conflicts_sql(table, [], all_columns, every, whole=True)),
             (
@@ -178,7 +185,7 @@ class WriteChecks:
             reads=Reads(columns(node.whereClause) if node.whereClause is not None else []),
             count_sql=bounded(RESOLVED),
             find_sql=f"SELECT count(*) {RESOLVED}",
-            resolve=delete_orphans_sql(table, where),
+            resolve=delete_orphans_sql(table, where, alias_of(node)),
         )
         written = next(iter(self.effects.deleted.values()), "") or next(iter(self.effects.updated.values()), "")
         if written:  # a referencing row may have been removed (or its reference changed) before it

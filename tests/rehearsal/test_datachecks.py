@@ -208,3 +208,16 @@ def test_a_check_calling_a_function_a_pending_migration_replaces_or_on_a_table_i
     assert [c.unknown for c in found] == ["it uses public.ok, which a pending migration makes or changes"] + [
         "a trigger a pending migration creates on public.todos may change the rows it writes"
     ] * 3
+
+
+def test_an_update_or_delete_that_names_its_table_by_an_alias_is_asked_with_it(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "update public.todos as t set note = upper(t.note) where t.id > 1;\n"
+        "delete from public.todos d where d.qty > 3;\n",
+    )
+    assert [c.find_sql for c in found if c.counts_locks] == [
+        "SELECT count(*) FROM public.todos t WHERE t.id > 1",
+        "SELECT count(*) FROM public.todos d WHERE d.qty > 3",
+    ]
+    assert found[0].probe_sql == "SELECT count(ROW((upper(t.note)))) FROM public.todos t WHERE t.id > 1"
