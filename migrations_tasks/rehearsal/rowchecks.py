@@ -145,6 +145,8 @@ class MoreChecks:
 
     def _attach(self, parent: str, cmd: Any) -> None:
         """Check ATTACH PARTITION: the partition's rows outside its bound, the default partition's inside it."""
+        if not isinstance(cmd.def_, ast.PartitionCmd) or cmd.def_.bound is None or cmd.def_.name is None:
+            return  # ALTER INDEX ... ATTACH PARTITION: no rows to check
         child, bound = relation(cmd.def_.name), cmd.def_.bound
         what, new = f"the bound of partition {child} of {parent}", parent in self.effects.created
         keys = self.effects.partition_keys.get(parent)

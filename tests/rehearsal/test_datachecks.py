@@ -221,3 +221,15 @@ def test_an_update_or_delete_that_names_its_table_by_an_alias_is_asked_with_it(t
         "SELECT count(*) FROM public.todos d WHERE d.qty > 3",
     ]
     assert found[0].probe_sql == "SELECT count(ROW((upper(t.note)))) FROM public.todos t WHERE t.id > 1"
+
+
+def test_statements_of_every_shape_make_checks_without_failing(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter index public.todos_pkey attach partition public.lists_pkey;\n"
+        "alter table public.todos detach partition public.lists;\n"
+        "alter sequence public.s no maxvalue;\ninsert into public.todos default values;\n"
+        "insert into public.todos (id) select 1 union select 2;\n"
+        "alter domain public.d drop not null;\nalter table public.todos attach partition public.lists default;\n",
+    )
+    assert [c.what for c in found][-1] == "the bound of partition public.lists of public.todos"
