@@ -150,8 +150,24 @@ class Effects:
                 self.alter(self.live_name(relation(node.relation)), cmd)
         elif isinstance(node, ast.CallStmt):
             self.opaque = self.opaque or label
+        elif isinstance(node, (ast.MergeStmt, ast.CopyStmt)) and node.relation is not None:
+            self._merged(node, label)
         else:
             self._record_more(node)
+
+    def _merged(self, node: Any, label: str) -> None:
+        """Note a MERGE (rows added, removed, their columns changed) or a COPY FROM (rows added)."""
+        table = self.live_name(relation(node.relation))
+        if isinstance(node, ast.CopyStmt):
+            if node.is_from:
+                self.inserted.setdefault(table, label)
+            return
+        self.inserted.setdefault(table, label)
+        self.deleted.setdefault(table, label)
+        for clause in node.mergeWhenClauses or ():
+            for target in clause.targetList or ():
+                if isinstance(target, ast.ResTarget) and target.name:
+                    self.updated.setdefault((table, str(target.name)), label)
 
     def _created(self, node: Any) -> None:
         """Note a table a pending statement creates: empty, its columns, keys, partition key and definition."""

@@ -233,3 +233,12 @@ def test_statements_of_every_shape_make_checks_without_failing(tmp_path: Path) -
         "alter domain public.d drop not null;\nalter table public.todos attach partition public.lists default;\n",
     )
     assert [c.what for c in found][-1] == "the bound of partition public.lists of public.todos"
+
+
+def test_a_merge_before_a_check_is_followed_as_the_writes_it_may_make(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "merge into public.todos t using public.lists l on t.list_id = l.id when matched then update set note = 'x';\n"
+        "alter table public.todos alter column note set not null;\n",
+    )
+    assert found[-1].unknown.endswith("[1] updates the rows it reads")
