@@ -23,20 +23,21 @@ from pglast import ast, enums
 from ..history.migrations import Migration
 from ..lint import tree
 from .effects import Doubts, Effects, constraints, do_statements, has_default
-from .names import columns, ident, relation, sql_of
+from .names import columns, ident, relation, schema_of, sql_of
+from .rowchecks import MoreChecks
+from .rowsql import CAP, LOCKED_CAP, RESOLVED, Reads, bounded, constraint_rows_sql, literal, primary_key_match_sql
+from .writechecks import WriteChecks, alias_of
 
-#: The most offending rows a check counts: "more than 1,000" beyond it.
-CAP = 1000
-#: The most rows an UPDATE's or DELETE's row count counts: "more than 100,000" beyond it.
-LOCKED_CAP = 100_000
+__all__ = ["CAP", "LOCKED_CAP", "RESOLVED", "Check", "derive"]
+
 #: The first server version with ``pg_input_is_valid`` (PostgreSQL 16).
 INPUT_IS_VALID = 160000
-#: Where a check's count query takes what :attr:`Check.resolve` finds in the live catalog.
-RESOLVED = "@mt_resolved@"
 _TEXT_TYPES = "('text'::regtype, 'character varying'::regtype, 'character'::regtype)"
+_CHAR_TYPES = ("varchar", "bpchar", "char", "character", "character varying")
 _AT = enums.AlterTableType
-_ON_A_TABLE = (ast.AlterTableStmt, ast.IndexStmt, ast.UpdateStmt, ast.DeleteStmt)
+_ON_A_TABLE = (ast.AlterTableStmt, ast.IndexStmt, ast.UpdateStmt, ast.DeleteStmt, ast.InsertStmt)
 _CT = enums.ConstrType
+_NO_READS = Reads()
 
 
 @dataclass(frozen=True)
@@ -60,20 +61,7 @@ class Check:
     counts_locks: bool = False
 
 
-def _bounded(body: str, cap: int = CAP) -> str:
-    return f"SELECT count(*) FROM (SELECT 1 {body} LIMIT {cap + 1}) s"
-
-
-@dataclass(frozen=True)
-class _Reads:
-    """The columns a check reads, of its table and of a referenced table."""
-
-    columns: Sequence[str] = ()
-    parent: str = ""
-    parent_columns: Sequence[str] = ()
-
-
-class _Deriver:
+class _Deriver(MoreChecks, WriteChecks):
     """Walk the pending statements in order, following their effects, and make the checks."""
 
     def __init__(self, live: frozenset[str], server_version: int) -> None:
@@ -81,21 +69,38 @@ class _Deriver:
         self.server_version = server_version
         self.checks: list[Check] = []
         self.version, self.index = "", 0
+        self.type_doubt = ""  # the statement uses a type the pending migrations make or change
 
-    def add(self, table: str, what: str, sqlstate: str, body: str = "", reads: _Reads = _Reads(), **more: Any) -> None:
+    def add(self, table: str, what: str, sqlstate: str, body: str = "", reads: Reads = _NO_READS, **more: Any) -> None:
         """Add a check of ``table``: ``body`` is the FROM ... WHERE of the offending rows."""
         doubts = self.effects.doubts(table, reads.columns, reads.parent, reads.parent_columns)
         if doubts.either and "unknown" not in more:
             more["unknown"] = doubts.either
-        counted = {"count_sql": _bounded(body), "find_sql": f"SELECT count(*) {body}"} if body else {}
+        if self.type_doubt and "unknown" not in more:
+            more["unknown"] = self.type_doubt
+        counted = {"count_sql": bounded(body), "find_sql": f"SELECT count(*) {body}"} if body else {}
         fields: dict[str, Any] = {**counted, **more, "doubts": doubts}
         self.checks.append(Check(self.version, self.index, table, what, sqlstate, **fields))
 
     def statement(self, node: Any, label: str) -> None:
         """Make the checks of one statement, then record what it does to the rows."""
+        self.type_doubt = self.effects.pending_objects(node)
         rv = getattr(node, "relation", None) if isinstance(node, _ON_A_TABLE) else None
         if rv is not None and self.effects.existing(relation(rv)):
-            self._on_table(relation(rv), node)
+            self._on_table(self.effects.live_name(relation(rv)), node)
+        elif isinstance(node, ast.AlterTableStmt) and rv is not None:
+            for cmd in node.cmds or ():
+                if cmd.subtype == _AT.AT_AttachPartition:
+                    self._attach(self.effects.live_name(relation(rv)), cmd)
+        elif isinstance(node, ast.AlterDomainStmt):
+            self._domain(node)
+        elif isinstance(node, ast.InsertStmt) and rv is not None:
+            self._into_new(self.effects.live_name(relation(rv)), node)
+        elif isinstance(node, ast.CreateTableAsStmt) and node.into is not None and not node.into.skipData:
+            read = sorted({relation(r) for r in tree.walk(node.query) if isinstance(r, ast.RangeVar)})
+            self._query(relation(node.into.rel), f"the query of {relation(node.into.rel)}", sql_of(node.query), read)
+        elif isinstance(node, ast.AlterSeqStmt) and node.sequence is not None:
+            self._sequence(relation(node.sequence), node)
         elif isinstance(node, ast.DoStmt):
             inner, opaque = do_statements(node)
             for statement in inner:
@@ -109,13 +114,18 @@ class _Deriver:
         if isinstance(node, ast.AlterTableStmt):
             for cmd in node.cmds or ():
                 self._alter(table, cmd)
+                self.effects.alter(table, cmd)  # the next command of the statement meets it
         elif isinstance(node, ast.IndexStmt):
             self._index(table, node)
         elif isinstance(node, ast.UpdateStmt) and not node.fromClause:
             self._update(table, node)
-            self._locked(table, "UPDATE", node.whereClause)
+            self._update_rows(table, node)
+            self._locked(table, "UPDATE", node)
         elif isinstance(node, ast.DeleteStmt) and not node.usingClause:
-            self._locked(table, "DELETE", node.whereClause)
+            self._delete_rows(table, node)
+            self._locked(table, "DELETE", node)
+        elif isinstance(node, ast.InsertStmt):
+            self._insert(table, node)
 
     def _index(self, table: str, node: Any) -> None:
         """Check a unique index for duplicates, and an index's expressions on every live row."""
@@ -127,7 +137,7 @@ class _Deriver:
             filtered = f"FROM {table}" + (f" WHERE {where}" if where else "")
             probe = f"SELECT count(ROW({', '.join(expressions)})) {filtered}"
             read = sorted({c for e in params for c in columns(e.expr)})
-            self.add(table, f"the expressions of {what}", "22xxx", reads=_Reads(read), probe_sql=probe, find_sql=probe)
+            self.add(table, f"the expressions of {what}", "22xxx", reads=Reads(read), probe_sql=probe, find_sql=probe)
         if node.unique:
             keys = [ident(e.name) if e.name else f"({sql_of(e.expr)})" for e in params]
             read = sorted({str(e.name) for e in params if e.name} | {c for e in params for c in columns(e.expr)})
@@ -139,35 +149,42 @@ class _Deriver:
         if not values or all(isinstance(v, (ast.A_Const, ast.SetToDefault)) for v in values):
             return
         where = f" WHERE {sql_of(node.whereClause)}" if node.whereClause is not None else ""
-        probe = f"SELECT count(ROW({', '.join(f'({sql_of(v)})' for v in values)})) FROM {table}{where}"
+        source = f"{table} {alias_of(node)}".rstrip()
+        probe = f"SELECT count(ROW({', '.join(f'({sql_of(v)})' for v in values)})) FROM {source}{where}"
         read = sorted({c for v in values for c in columns(v)} | set(columns(node.whereClause)))
         self.add(
             table,
             f"the new values of the UPDATE of {table}",
             "22xxx",
-            reads=_Reads(read),
+            reads=Reads(read),
             probe_sql=probe,
             find_sql=probe,
         )
 
-    def _locked(self, table: str, verb: str, where: Any) -> None:
+    def _locked(self, table: str, verb: str, node: Any) -> None:
         """Count the live rows an UPDATE or DELETE locks until COMMIT (writers of those rows wait)."""
-        body = f"FROM {table}" + (f" WHERE {sql_of(where)}" if where is not None else "")
+        where = node.whereClause
+        body = f"FROM {f'{table} {alias_of(node)}'.rstrip()}" + (f" WHERE {sql_of(where)}" if where is not None else "")
         read = columns(where) if where is not None else []
-        count = _bounded(body, LOCKED_CAP)
+        count = bounded(body, LOCKED_CAP)
         what = f"the {verb} of {table}"
         self.add(
-            table, what, "", reads=_Reads(read), count_sql=count, find_sql=f"SELECT count(*) {body}", counts_locks=True
+            table, what, "", reads=Reads(read), count_sql=count, find_sql=f"SELECT count(*) {body}", counts_locks=True
         )
 
     def _alter(self, table: str, cmd: Any) -> None:
         definition = cmd.def_
+        if cmd.subtype == _AT.AT_AttachPartition:
+            self._attach(table, cmd)
         if cmd.subtype == _AT.AT_AddColumn and isinstance(definition, ast.ColumnDef):
             self._add_column(table, definition)
         elif cmd.subtype == _AT.AT_SetNotNull and cmd.name:
             self._not_null(table, [cmd.name], f"NOT NULL on {table}.{ident(cmd.name)}")
         elif cmd.subtype == _AT.AT_AddConstraint and isinstance(definition, ast.Constraint):
-            if not definition.skip_validation:
+            if definition.contype == _CT.CONSTR_PRIMARY and definition.indexname:
+                what = f"NOT NULL of the primary key {ident(str(definition.conname or definition.indexname))}"
+                self._primary_key_using_index(table, schema_of(table), str(definition.indexname), what)
+            elif not definition.skip_validation:
                 self._constraint(table, definition)
         elif cmd.subtype == _AT.AT_ValidateConstraint and cmd.name:
             found = self.effects.not_valid.get((table, cmd.name))
@@ -180,18 +197,19 @@ class _Deriver:
 
     def _add_column(self, table: str, definition: Any) -> None:
         column = f"{table}.{ident(str(definition.colname))}"
+        self._new_column(table, definition)
         kinds = {c.contype for c in constraints(definition)}
         generated = [c.raw_expr for c in constraints(definition) if c.contype == _CT.CONSTR_GENERATED]
         if generated and generated[0] is not None:
             probe = f"SELECT count(({sql_of(generated[0])})) FROM {table}"
             what = f"the generated column {column}"
-            self.add(table, what, "22xxx", reads=_Reads(columns(generated[0])), probe_sql=probe, find_sql=probe)
+            self.add(table, what, "22xxx", reads=Reads(columns(generated[0])), probe_sql=probe, find_sql=probe)
         if kinds & {_CT.CONSTR_NOTNULL, _CT.CONSTR_PRIMARY} and not has_default(definition):
             self.add(table, f"NOT NULL on the new column {column}, which has no default", "23502", f"FROM {table}")
         elif kinds & {_CT.CONSTR_UNIQUE, _CT.CONSTR_PRIMARY} and _same_default(definition):
             what = f"UNIQUE on the new column {column}, whose default gives every row the same value"
             group = f"FROM {table} GROUP BY true HAVING count(*) > 1"
-            self.add(table, what, "23505", count_sql=_bounded(group), find_sql=f"SELECT count(*) FROM {table}")
+            self.add(table, what, "23505", count_sql=bounded(group), find_sql=f"SELECT count(*) FROM {table}")
 
     def _added(self, table: str, names: Sequence[str]) -> list[str]:
         return [c for c in names if (table, c) in self.effects.added]
@@ -204,7 +222,7 @@ class _Deriver:
         rest = [c for c in names if c not in added and (table, c) not in self.effects.filled]
         if rest:
             nulls = " OR ".join(f"{ident(c)} IS NULL" for c in rest)
-            self.add(table, what, "23502", f"FROM {table} WHERE {nulls}", _Reads(rest))
+            self.add(table, what, "23502", f"FROM {table} WHERE {nulls}", Reads(rest))
 
     def _constraint(self, table: str, c: Any) -> None:
         name = str(c.conname or "")
@@ -212,9 +230,9 @@ class _Deriver:
             expr, read = sql_of(c.raw_expr), columns(c.raw_expr)
             what, added = name or f"CHECK ({expr}) on {table}", self._added(table, read)
             if added:
-                self.add(table, what, "23514", unknown=f"it reads {', '.join(added)}, added by a pending migration")
+                self._check_added(table, what, expr, read, added)
             else:
-                self.add(table, what, "23514", f"FROM {table} WHERE NOT ({expr})", _Reads(read))
+                self.add(table, what, "23514", f"FROM {table} WHERE NOT ({expr})", Reads(read))
         elif c.contype in (_CT.CONSTR_UNIQUE, _CT.CONSTR_PRIMARY) and not c.indexname:
             keys = [str(k.sval) for k in c.keys or ()]
             if c.contype == _CT.CONSTR_PRIMARY:
@@ -223,28 +241,36 @@ class _Deriver:
             self._unique(table, what, [ident(k) for k in keys], keys, "", bool(c.nulls_not_distinct))
         elif c.contype == _CT.CONSTR_FOREIGN and c.pktable is not None:
             self._foreign_key(table, c)
+        elif c.contype == _CT.CONSTR_EXCLUSION:
+            self._exclusion(table, c)
 
     def _unique(self, table: str, what: str, keys: list[str], read: list[str], where: str, nulls_equal: bool) -> None:
         added = self._added(table, read)
-        if added:
+        lateral = self._lateral(table, added, "mt_n") if added else ""
+        if lateral is None:
             self.add(table, what, "23505", unknown=f"its key reads {', '.join(added)}, added by a pending migration")
             return
         filters = [f"({where})"] if where else []
         filters += [] if nulls_equal else [f"{k} IS NOT NULL" for k in keys]
-        body = f"FROM {table}" + (" WHERE " + " AND ".join(filters) if filters else "")
+        body = f"FROM {table}{lateral}" + (" WHERE " + " AND ".join(filters) if filters else "")
         group = f"{body} GROUP BY {', '.join(keys)} HAVING count(*) > 1"
         find = f"SELECT {', '.join(keys)}, count(*) {group}"
-        self.add(table, what, "23505", reads=_Reads(read), count_sql=_bounded(group), find_sql=find)
+        self.add(table, what, "23505", reads=Reads(read), count_sql=bounded(group), find_sql=find)
 
     def _foreign_key(self, table: str, c: Any) -> None:
         parent = relation(c.pktable)
         what = str(c.conname or f"FOREIGN KEY on {table} to {parent}")
         fks = [str(k.sval) for k in c.fk_attrs or ()]
         pks = [str(k.sval) for k in c.pk_attrs or ()]
-        if not fks or self._added(table, fks):
-            return  # a new column is NULL (or its default, which the rehearsal meets too)
+        if not fks:
+            return
+        if self._added(table, fks):  # a new column is NULL or its default on every live row
+            self._added_foreign_key(table, what, c, fks, pks)
+            return
+        if c.fk_matchtype == "f" and len(fks) > 1:
+            self._match_full(table, what, fks)
         present = " AND ".join(f"c.{ident(k)} IS NOT NULL" for k in fks)
-        reads = _Reads(fks, parent, pks)
+        reads = Reads(fks, parent, pks)
         if not self.effects.existing(parent):
             seeded = self._seeded(parent, pks, fks)
             if seeded is None:
@@ -257,7 +283,7 @@ class _Deriver:
         if not pks:  # the referenced table's primary key, as the live catalog has it
             body = f"FROM {table} c WHERE {present} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {RESOLVED})"
             find = body.replace(RESOLVED, f"p.<primary key> = c.{ident(fks[0])}")
-            count = _bounded(body)
+            count = bounded(body)
             resolve = primary_key_match_sql(parent, fks)
             self.add(
                 table, what, "23503", reads=reads, count_sql=count, find_sql=f"SELECT count(*) {find}", resolve=resolve
@@ -281,17 +307,17 @@ class _Deriver:
     def _validate_live(self, table: str, name: str) -> None:
         """Check a constraint an applied migration added NOT VALID, from its definition in the live catalog."""
         what = ident(name)
-        count = _bounded(RESOLVED)
+        count = bounded(RESOLVED)
         find = (
             "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
-            f" WHERE conrelid = {_literal(table)}::regclass AND conname = {_literal(name)}"
+            f" WHERE conrelid = {literal(table)}::regclass AND conname = {literal(name)}"
         )
         updated = [c for t, c in self.effects.updated if t == table]
         self.add(
             table,
             what,
             "23514 or 23503",
-            reads=_Reads(updated),
+            reads=Reads(updated),
             count_sql=count,
             find_sql=find,
             resolve=constraint_rows_sql(table, name),
@@ -303,7 +329,9 @@ class _Deriver:
         target = sql_of(definition.typeName)
         what = f"the cast of {table}.{ident(column)} to {target}"
         using = definition.raw_default
-        reads = _Reads([column, *([] if using is None else columns(using))])
+        reads = Reads([column, *([] if using is None else columns(using))])
+        if self._pending_type(table, column, definition, reads) or self._char_length(table, column, definition, reads):
+            return
         source = ident(column) if using is None else _cast_source(using, target)
         expr = f"CAST({ident(column)} AS {target})" if using is None else f"CAST(({sql_of(using)}) AS {target})"
         probe = f"SELECT count({expr}) FROM {table}"
@@ -313,7 +341,7 @@ class _Deriver:
         literal = "'" + target.replace("'", "''") + "'"
         invalid = f"FROM {table} WHERE {source} IS NOT NULL AND NOT pg_input_is_valid({source}::text, {literal})"
         text = f"pg_catalog.pg_typeof({source}) IN {_TEXT_TYPES}"  # else the cast is not the type's text input
-        count = _bounded(invalid.replace(" AND NOT pg_input", f" AND {text} AND NOT pg_catalog.pg_input"))
+        count = bounded(invalid.replace(" AND NOT pg_input", f" AND {text} AND NOT pg_catalog.pg_input"))
         self.add(
             table, what, "22xxx", reads=reads, count_sql=count, find_sql=f"SELECT count(*) {invalid}", probe_sql=probe
         )
@@ -327,42 +355,6 @@ class _Deriver:
                 if node is not None:
                     self.statement(node, f"{migration.path.name} [{index + 1}]")
         return self.checks
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def primary_key_match_sql(parent: str, fks: Sequence[str]) -> str:
-    """Return SQL giving ``p.<key> = c.<fk> AND ...``: the referenced table's primary key, paired in order."""
-    children = "ARRAY[" + ", ".join(_literal(ident(k)) for k in fks) + "]"
-    return (
-        f"SELECT string_agg(format('p.%I = c.%s', a.attname, ({children})[k.n]), ' AND ' ORDER BY k.n)"
-        " FROM pg_catalog.pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)"
-        " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-        f" WHERE i.indrelid = pg_catalog.to_regclass({_literal(parent)}) AND i.indisprimary"
-        f" HAVING count(*) = {len(fks)}"
-    )
-
-
-def constraint_rows_sql(table: str, name: str) -> str:
-    """Return SQL giving ``FROM ... WHERE ...`` of the rows a live CHECK or FOREIGN KEY constraint rejects."""
-    where = f"co.conrelid = pg_catalog.to_regclass({_literal(table)}) AND co.conname = {_literal(name)}"
-    check = (
-        "SELECT format('FROM %s WHERE NOT (%s)', co.conrelid::regclass, pg_catalog.pg_get_expr(co.conbin, co.conrelid))"
-        f" FROM pg_catalog.pg_constraint co WHERE {where} AND co.contype = 'c'"
-    )
-    foreign = (
-        "SELECT format('FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s)', co.conrelid::regclass,"
-        " string_agg(format('c.%I IS NOT NULL', ca.attname), ' AND ' ORDER BY k.n), co.confrelid::regclass,"
-        " string_agg(format('p.%I = c.%I', pa.attname, ca.attname), ' AND ' ORDER BY k.n))"
-        " FROM pg_catalog.pg_constraint co"
-        " CROSS JOIN LATERAL unnest(co.conkey, co.confkey) WITH ORDINALITY k(ck, fk, n)"
-        " JOIN pg_catalog.pg_attribute ca ON ca.attrelid = co.conrelid AND ca.attnum = k.ck"
-        " JOIN pg_catalog.pg_attribute pa ON pa.attrelid = co.confrelid AND pa.attnum = k.fk"
-        f" WHERE {where} AND co.contype = 'f' GROUP BY co.conrelid, co.confrelid"
-    )
-    return f"SELECT coalesce(({check}), ({foreign}))"
 
 
 def _same_default(column: Any) -> bool:

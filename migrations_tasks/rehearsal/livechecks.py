@@ -32,19 +32,22 @@ def _block(number: int, check: Check) -> str:
     """Return the DO block that answers one check under the setting ``mt_check.c<number>``."""
     probe = (
         f"  BEGIN EXECUTE {quote_literal(check.probe_sql)};\n"
-        "  EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN failed := SQLSTATE; END;\n"
+        "  EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN mt_failed := SQLSTATE; END;\n"
         if check.probe_sql
         else ""
     )
     count = quote_literal(check.count_sql)
+    resolve = f"  mt_resolved := ({check.resolve});\n" if check.resolve else ""
     if check.resolve:  # a part only the live catalog knows: a NULL one fails the EXECUTE (unknown)
-        count = f"replace({count}, '{RESOLVED}', ({check.resolve}))"
-    count = f"  EXECUTE {count} INTO n;\n" if check.count_sql else ""
+        count = f"replace({count}, '{RESOLVED}', mt_resolved)"
+    count = f"  EXECUTE {count} INTO mt_count;\n" if check.count_sql else ""
     key = quote_literal(f"{_KEY}{number}")
     return (
-        "DO $mt_check$\nDECLARE n bigint; failed text := '';\nBEGIN\n"
-        f"{probe}{count}"
-        f"  PERFORM pg_catalog.set_config({key}, json_build_array('ran', failed, n)::text, true);\n"
+        "DO $mt_check$\n#variable_conflict use_column\n"
+        "DECLARE mt_count bigint; mt_failed text := ''; mt_resolved text;\nBEGIN\n"
+        f"{probe}{resolve}{count}"
+        f"  PERFORM pg_catalog.set_config({key},"
+        " json_build_array('ran', mt_failed, mt_count, mt_resolved)::text, true);\n"
         "EXCEPTION WHEN query_canceled OR others THEN\n"
         f"  PERFORM pg_catalog.set_config({key}, json_build_array('unknown', SQLSTATE)::text, true);\n"
         "END $mt_check$"
@@ -73,6 +76,8 @@ def _why(sqlstate: str) -> str:
         "42501": "no permission to read the table",
         "42P01": "a table it reads does not exist yet on the live database",
         "42703": "a column it reads does not exist yet on the live database",
+        "22004": "what it needs from the live catalog is not there (a table, key, constraint, index or domain),"
+        " or a BEFORE trigger may change the rows the statement writes",
     }.get(sqlstate, f"it could not run ({sqlstate})" if len(sqlstate) == 5 else sqlstate)
 
 
@@ -84,6 +89,9 @@ def verdict(check: Check, answer: Any) -> DataCheck:
     items = json.loads(answer) if isinstance(answer, str) and answer else answer
     if not isinstance(items, list) or not items:
         return replace(base, reason="no answer came back")
+    if RESOLVED in check.find_sql:  # the live catalog's part (names and definitions, never a row's values)
+        found = items[3] if items[0] == "ran" and len(items) > 3 and isinstance(items[3], str) else None
+        base = replace(base, query=check.find_sql.replace(RESOLVED, found or "<what the live catalog lacks>"))
     if items[0] != "ran":
         return replace(base, reason=_why(str(items[1])))
     failed, rows = str(items[1] or ""), None if items[2] is None else int(items[2])

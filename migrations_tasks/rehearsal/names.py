@@ -41,3 +41,16 @@ def columns(node: Any) -> list[str]:
             if parts:
                 names.add(str(parts[-1]))
     return sorted(names)
+
+
+def schema_of(table: str) -> str:
+    """Return the schema part of a name :func:`relation` printed (``public``, ``"My schema"``)."""
+    if table.startswith('"'):
+        end = 1
+        while True:
+            end = table.index('"', end)
+            if table[end + 1 : end + 2] == '"':
+                end += 2
+                continue
+            return table[: end + 1]
+    return table.split(".", 1)[0]

@@ -73,9 +73,23 @@ def key(migration: int, statement: int) -> str:
     return f"{SETTING}.m{migration}_s{statement}"
 
 
+#: The setting holding the last probe of the request; a probe that saw the same saves :data:`SAME` instead.
+_LAST = f"{SETTING}.last"
+#: What a probe saves when it saw exactly what the probe before it saw (no new lock, rewrite or scan): a
+#: migration of thousands of statements over the same tables would otherwise send its whole lock list back
+#: after every statement.
+SAME = "="
+
+
 def probe_sql(name: str) -> str:
-    """Return the statement that saves what the transaction holds now under ``name``."""
-    return f"SELECT pg_catalog.set_config('{name}', {_PROBE}, false)"
+    """Return the statement that saves what the transaction holds now under ``name`` (:data:`SAME` when it is
+    what the probe before it in the request saw)."""
+    return (
+        f"SELECT pg_catalog.set_config('{name}', CASE WHEN p.same THEN '{SAME}' ELSE p.v END, false),"
+        f" pg_catalog.set_config('{_LAST}', p.v, false)"
+        f" FROM (SELECT x.v, x.v = pg_catalog.current_setting('{_LAST}', true) AS same"
+        f" FROM (SELECT {_PROBE} AS v) x OFFSET 0) p"
+    )
 
 
 _BASELINE = """(SELECT coalesce(json_agg(json_build_array(s.relid::bigint, s.seq_scan)), '[]')::text
@@ -83,8 +97,9 @@ _BASELINE = """(SELECT coalesce(json_agg(json_build_array(s.relid::bigint, s.seq
 
 
 def baseline_sql(name: str) -> str:
-    """Return the statement that saves the sequential scans counted so far under ``name``."""
-    return f"SELECT pg_catalog.set_config('{name}', {_BASELINE}, false)"
+    """Return the statement that saves the sequential scans counted so far under ``name`` (and forgets the last
+    probe of an earlier request)."""
+    return f"SELECT pg_catalog.set_config('{name}', {_BASELINE}, false), pg_catalog.set_config('{_LAST}', '', false)"
 
 
 def decode_baseline(raw: Any) -> dict[int, int]:
@@ -118,13 +133,18 @@ def decode_relations(raw: Any) -> tuple[dict[int, Relation], dict[int, int | Non
 
 
 def decode_probe(raw: Any, known: Mapping[int, Relation]) -> dict[int, Held]:
-    """Return one probe's view of the relations in ``known``."""
+    """Return one probe's view of the relations in ``known`` (a probe lists every lock held so far: this runs
+    once per statement over them all, so it is kept tight)."""
     items = json.loads(raw) if isinstance(raw, str) else raw or []
     modes: dict[int, set[str]] = {}
-    out: dict[int, Held] = {}
+    rest: dict[int, tuple[int | None, int]] = {}
     for oid, mode, filenode, scans in items:
-        if int(oid) not in known:
+        if oid not in known:
             continue
-        modes.setdefault(int(oid), set()).add(str(mode))
-        out[int(oid)] = Held(frozenset(), None if filenode is None else int(filenode), int(scans or 0))
-    return {oid: Held(frozenset(modes[oid]), held.filenode, held.scans) for oid, held in out.items()}
+        found = modes.get(oid)
+        if found is None:
+            modes[oid] = {mode}
+            rest[oid] = (filenode, scans or 0)
+        else:
+            found.add(mode)
+    return {oid: Held(frozenset(found), *rest[oid]) for oid, found in modes.items()}

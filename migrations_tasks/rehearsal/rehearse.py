@@ -24,7 +24,7 @@ from ..history.sqlfile import Statement
 from ..lint import tree
 from ..wording import first_line
 from .locks import OUTSIDE_TRANSACTION_MODE, RANK
-from .probe import Relation, baseline_sql, collect_sql, decode_baseline, decode_probe, key, probe_sql
+from .probe import SAME, Relation, baseline_sql, collect_sql, decode_baseline, decode_probe, key, probe_sql
 from .results import Lock, MigrationReport, Rehearsed, StatementReport
 
 
@@ -45,16 +45,21 @@ class _Probed:
     """One request with its probes, and which statement each probe follows."""
 
     request: Request
-    keys: list[str]  # per statement: its baseline's key, then its probe's
+    keys: list[str]  # the request's baseline's key, then each statement's probe's
     indexes: list[int]
 
 
 def _with_probes(request: Request, number: int, index_of: Mapping[int, int]) -> _Probed:
+    """Add a baseline before the request's first statement and a probe after each statement (transactional only).
+
+    One baseline is enough: a table no earlier statement of the transaction locked has not been scanned in it
+    since, and the probes record the scans of every table locked so far.
+    """
     transactional = any(part.role == "lock and guard" for part in request.parts)
     out = _Probed(Request(), [], [])
     for part in request.parts:
         probed = transactional and part.statement is not None
-        if probed:
+        if probed and not out.keys:
             out.keys.append(key(number, index_of[id(part.statement)]) + "b")
             out.request.add(baseline_sql(out.keys[-1]), role="probe")
         out.request.add(part.text, part.statement, part.role)
@@ -68,17 +73,28 @@ def _with_probes(request: Request, number: int, index_of: Mapping[int, int]) -> 
 
 def _attribute(statements: Sequence[StatementReport], probed: _Probed, probes: Sequence[object], watch: Watch) -> None:
     """Give each statement the locks it was first to take, the rewrites and the scans it caused."""
+    if not probes:
+        return
+    scans_before = decode_baseline(probes[0])
     held_before: dict[int, frozenset[str]] = {}
     strongest: dict[int, tuple[str, int]] = {}  # the strongest mode held so far, and the statement that took it
     for position, index in enumerate(probed.indexes):
-        baseline, raw = probes[2 * position : 2 * position + 2] if len(probes) >= 2 * position + 2 else (None, None)
+        raw = probes[position + 1] if len(probes) > position + 1 else None
         if raw is None:
             break
-        scans_before = decode_baseline(baseline)
+        if raw == SAME:  # nothing new since the statement before: no lock, rewrite or scan
+            continue
         view = decode_probe(raw, watch.relations)
         report = statements[index]
-        for oid, held in sorted(view.items(), key=lambda item: watch.relations[item[0]].name):
-            relation = watch.relations[oid]
+        changed = [
+            oid
+            for oid, held in view.items()
+            if held.modes != held_before.get(oid)
+            or (held.filenode is not None and held.filenode != watch.filenodes.get(oid))
+            or held.scans > scans_before.get(oid, 0)
+        ]
+        for oid in sorted(changed, key=lambda o: watch.relations[o].name):
+            held, relation = view[oid], watch.relations[oid]
             new = held.modes - held_before.get(oid, frozenset())
             if new:
                 lock = Lock(relation.name, tuple(sorted(new, key=RANK.__getitem__)), relation.table)
@@ -94,6 +110,7 @@ def _attribute(statements: Sequence[StatementReport], probed: _Probed, probes: S
             if held.scans > scans_before.get(oid, 0):
                 report.scanned.append(relation.name)
         held_before = {oid: held.modes for oid, held in view.items()}
+        scans_before.update((oid, held.scans) for oid, held in view.items())
 
 
 def _outside_transaction(report: StatementReport, statement: Statement, watch: Watch) -> None:

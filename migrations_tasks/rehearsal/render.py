@@ -62,10 +62,17 @@ def _statement_lines(st: StatementReport, result: PlanResult) -> list[str]:
     return lines
 
 
-def data_lines(st: StatementReport, indent: str = "      ") -> list[str]:
-    """Return a statement's data checks: one line each, with the query that finds the rows when they fail."""
+def data_lines(st: StatementReport, indent: str = "      ", fold: bool = False) -> list[str]:
+    """Return a statement's data checks: one line each, with the query that finds the rows when they fail
+    (``fold``: the checks that pass on one line when there are several)."""
     lines = []
+    passed = [check for check in st.data if check.status is Data.PASSES]
+    folded = fold and len(passed) > 1
+    if folded:
+        lines.append(f"{indent}live rows pass {len(passed)} data checks (--verbose names them)")
     for check in st.data:
+        if folded and check.status is Data.PASSES:
+            continue
         lines.append(indent + check.text)
         if check.status is Data.FAILS and check.query:
             lines.append(f"{indent}  find them: {check.query}")
@@ -75,7 +82,7 @@ def data_lines(st: StatementReport, indent: str = "      ") -> list[str]:
 def _brief_lines(st: StatementReport, result: PlanResult) -> list[str]:
     """Return one statement on one line (its locks folded per table), then its data checks and findings."""
     sized = {t.table: size(result.estimates.get(t.table)) for t in statement_tables(st)}
-    lines = [statement_line(st, sized), *data_lines(st)]
+    lines = [statement_line(st, sized), *data_lines(st, fold=True)]
     return lines + [line for finding in st.findings for line in finding_lines(finding, "      ")]
 
 

@@ -119,6 +119,8 @@ class Window:
     mode: str
     statement: int  # 1-based
     line: int
+    #: How long it is held: "to COMMIT", or "outside a transaction" (CONCURRENTLY...: documented, not observed)
+    held: str = "to COMMIT"
 
 
 @dataclass
@@ -158,7 +160,8 @@ class MigrationReport:
             for lock in st.locks:
                 mode = lock.strongest
                 if lock.relation == lock.table and (best is None or RANK[mode] > RANK[best.mode]):
-                    best = Window(lock.table, mode, st.index + 1, st.line)
+                    held = "to COMMIT" if lock.observed else "outside a transaction"
+                    best = Window(lock.table, mode, st.index + 1, st.line, held)
         return best
 
     @property

@@ -87,20 +87,28 @@ def literal(value: str | None) -> str:
     return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def statements(sql: str) -> Iterator[tuple[int, int, Any]]:
-    """Yield (start, end, node or None) for each top-level statement; pieces that do not parse give None.
+#: A statement led by SELECT is never refused nor run as supabase_admin (supautils hooks utility statements
+#: only), so it is not parsed: db.plan's probes make most of a rehearsal's statements, and building pglast's
+#: tree of each took most of the time of a large migration's plan.
+_SELECT = re.compile(r"\s*select\b", re.IGNORECASE)
 
-    A request the PostgreSQL 17 grammar of pglast cannot parse as a whole (PostgreSQL 18 syntax, or a real
-    syntax error, which the server reports) is split with the scanner and parsed piece by piece.
+
+def statements(sql: str) -> Iterator[tuple[int, int, Any]]:
+    """Yield (start, end, node or None) for each top-level statement; pieces that do not parse, and SELECTs
+    (see :data:`_SELECT`), give None.
+
+    The request is split by the parser; one the PostgreSQL 17 grammar of pglast cannot parse as a whole
+    (PostgreSQL 18 syntax, or a real syntax error, which the server reports) is split with the scanner.
+    Each piece is then parsed on its own.
     """
     try:
-        for raw in pglast.parse_sql(sql):
-            start = int(raw.stmt_location or 0)
-            yield start, start + raw.stmt_len if raw.stmt_len else len(sql), raw.stmt
-        return
+        pieces = pglast.split(sql, with_parser=True, only_slices=True)
     except pglast.parser.ParseError:
-        pass
-    for piece in pglast.split(sql, with_parser=False, only_slices=True):
+        pieces = pglast.split(sql, with_parser=False, only_slices=True)
+    for piece in pieces:
+        if _SELECT.match(sql, piece.start):
+            yield piece.start, piece.stop, None
+            continue
         try:
             nodes = pglast.parse_sql(sql[piece])
         except pglast.parser.ParseError:

@@ -42,12 +42,13 @@ def test_names_are_quoted_as_postgresql_prints_them(tmp_path: Path) -> None:
 
 
 def test_a_foreign_key_to_a_table_filled_by_an_earlier_insert_select_is_not_called_failing(tmp_path: Path) -> None:
-    [check] = checks(
+    [select, _, _, check] = checks(
         tmp_path,
         "create table public.owners (id bigint primary key);\n"
         "insert into public.owners select distinct list_id from public.todos;\n"
         "alter table public.todos add constraint o foreign key (list_id) references public.owners (id);\n",
     )
+    assert select.probe_sql == "SELECT count(q) FROM (SELECT DISTINCT list_id FROM public.todos) q"
     assert check.doubts.if_fails.startswith("20250101000000_m1.sql [2]")
     answer = '["ran", "", 12]'
     assert verdict(check, answer).status is Data.UNKNOWN
@@ -55,9 +56,10 @@ def test_a_foreign_key_to_a_table_filled_by_an_earlier_insert_select_is_not_call
 
 
 def test_a_delete_before_a_check_leaves_a_pass_standing_and_makes_a_failure_unknown(tmp_path: Path) -> None:
-    [locked, check] = checks(
+    [orphans, locked, check] = checks(
         tmp_path, "delete from public.todos where note is null;\nalter table public.todos alter note set not null;\n"
     )
+    assert orphans.sqlstate == "23503" and "confdeltype IN ('a', 'r')" in orphans.resolve
     assert locked.counts_locks and locked.count_sql.endswith("WHERE note IS NULL LIMIT 100001) s")
     assert verdict(check, '["ran", "", 3]').status is Data.UNKNOWN
     assert verdict(check, '["ran", "", 0]').status is Data.PASSES
@@ -123,3 +125,120 @@ def test_an_update_of_constants_needs_no_check_and_one_of_expressions_is_probed(
     )
     [check] = [c for c in found if c.probe_sql]
     assert check.index == 1 and check.probe_sql == "SELECT count(ROW((CAST(amount AS integer)))) FROM public.todos"
+
+
+def test_a_cast_to_an_enum_made_again_by_a_pending_migration_counts_the_values_it_lacks(tmp_path: Path) -> None:
+    [check] = checks(
+        tmp_path,
+        "alter type public.mood rename to mood_old;\ncreate type public.mood as enum ('ok', 'it''s');\n"
+        "alter table public.todos alter column mood type public.mood using mood::text::public.mood;\n",
+    )
+    assert check.sqlstate == "22P02" and check.find_sql == (
+        "SELECT count(*) FROM public.todos WHERE mood IS NOT NULL AND mood::text NOT IN ('ok', 'it''s')"
+    )
+    [other] = checks(
+        tmp_path / "other",
+        "alter type public.mood add value 'meh';\n"
+        "alter table public.todos alter column mood type public.mood using (case when true then 'meh' end);\n",
+    )
+    assert other.unknown == "it casts to public.mood, which a pending migration makes or changes"
+
+
+def test_a_rename_is_followed_and_commands_of_one_statement_meet_the_earlier_ones(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter table public.todos rename to tasks;\nalter table public.tasks alter column note set not null;\n"
+        "alter table public.tasks add column p int default 0, add constraint p_pos check (p > 0);\n"
+        "create table public.todos (id int);\nalter table public.todos add column x int not null;\n",
+    )
+    assert [c.find_sql for c in found] == [
+        "SELECT count(*) FROM public.todos WHERE note IS NULL",
+        "SELECT count(*) FROM public.todos CROSS JOIN LATERAL (SELECT CAST(0 AS integer) AS p) mt_n WHERE NOT (p > 0)",
+    ]
+
+
+def test_an_insert_names_what_it_cannot_follow_and_on_conflict_needs_no_check(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "insert into public.todos select * from public.lists;\n"
+        "insert into public.todos (id) values (default);\n"
+        "insert into public.todos (id) select id from public.lists on conflict (id) do update set id = 1;\n",
+    )
+    assert [c.unknown for c in found] == [
+        "it names no columns and selects *: which columns it writes is not followed"
+    ] * 3 + ["DEFAULT in its VALUES is not followed"] * 3
+
+
+def test_a_foreign_key_or_unique_index_over_a_column_added_earlier_is_asked_with_its_default(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter table public.todos add column list_id2 int default 7;\n"
+        "alter table public.todos add constraint fk foreign key (list_id2) references public.lists (id);\n"
+        "alter table public.todos add column code text default 'x';\ncreate unique index c on public.todos (code);\n"
+        "alter table public.todos add column other int;\n"
+        "alter table public.todos add constraint fk2 foreign key (other) references public.lists;\n",
+    )
+    assert [c.find_sql for c in found] == [
+        "SELECT count(*) FROM public.todos mt_t CROSS JOIN LATERAL (SELECT CAST(7 AS integer) AS list_id2) c"
+        " WHERE c.list_id2 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM public.lists p WHERE p.id = c.list_id2)",
+        "SELECT code, count(*) FROM public.todos CROSS JOIN LATERAL (SELECT CAST('x' AS text) AS code) mt_n"
+        " WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1",
+    ]
+
+
+def test_a_statement_that_uses_a_type_a_pending_migration_changes_is_never_called_passing(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter type public.mood add value 'meh';\n"
+        "update public.todos set note = 'meh'::public.mood::text where id < 3;\n",
+    )
+    assert found and all(c.unknown == "it uses public.mood, which a pending migration makes or changes" for c in found)
+
+
+def test_a_check_calling_a_function_a_pending_migration_replaces_or_on_a_table_it_gives_a_trigger_is_unknown(
+    tmp_path: Path,
+) -> None:
+    found = checks(
+        tmp_path,
+        "create or replace function public.ok(v int) returns boolean language sql as $$ select v > 0 $$;\n"
+        "alter table public.todos add constraint q check (public.ok(qty));\n"
+        "create trigger t before insert on public.todos for each row execute function public.fill();\n"
+        "insert into public.todos (id) values (1);\n",
+    )
+    assert [c.unknown for c in found] == ["it uses public.ok, which a pending migration makes or changes"] + [
+        "a trigger a pending migration creates on public.todos may change the rows it writes"
+    ] * 3
+
+
+def test_an_update_or_delete_that_names_its_table_by_an_alias_is_asked_with_it(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "update public.todos as t set note = upper(t.note) where t.id > 1;\n"
+        "delete from public.todos d where d.qty > 3;\n",
+    )
+    assert [c.find_sql for c in found if c.counts_locks] == [
+        "SELECT count(*) FROM public.todos t WHERE t.id > 1",
+        "SELECT count(*) FROM public.todos d WHERE d.qty > 3",
+    ]
+    assert found[0].probe_sql == "SELECT count(ROW((upper(t.note)))) FROM public.todos t WHERE t.id > 1"
+
+
+def test_statements_of_every_shape_make_checks_without_failing(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "alter index public.todos_pkey attach partition public.lists_pkey;\n"
+        "alter table public.todos detach partition public.lists;\n"
+        "alter sequence public.s no maxvalue;\ninsert into public.todos default values;\n"
+        "insert into public.todos (id) select 1 union select 2;\n"
+        "alter domain public.d drop not null;\nalter table public.todos attach partition public.lists default;\n",
+    )
+    assert [c.what for c in found][-1] == "the bound of partition public.lists of public.todos"
+
+
+def test_a_merge_before_a_check_is_followed_as_the_writes_it_may_make(tmp_path: Path) -> None:
+    found = checks(
+        tmp_path,
+        "merge into public.todos t using public.lists l on t.list_id = l.id when matched then update set note = 'x';\n"
+        "alter table public.todos alter column note set not null;\n",
+    )
+    assert found[-1].unknown.endswith("[1] updates the rows it reads")

@@ -103,6 +103,10 @@ def test_a_table_locked_only_by_a_concurrent_statement_is_summed_up_outside_a_tr
         )
     )
     assert summary_rows(_result(report))[0][2] == "ShareUpdateExclusiveLock public.items at [1], outside a transaction"
+    [migration] = plan_document(_result(report))["migrations"]
+    assert migration["strongest_lock"]["held"] == "outside a transaction"
+    assert migration["locked_tables"][0]["held"] == "outside a transaction"
+    assert plan_document(_result(_mixed()))["migrations"][0]["strongest_lock"]["held"] == "to COMMIT"
 
 
 def test_a_statement_over_many_tables_names_three_and_counts_the_rest() -> None:
