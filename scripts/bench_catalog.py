@@ -6,12 +6,17 @@ by ``auth.users`` with row level security and policies, then a column with a com
 ``SECURITY DEFINER`` function with its grants, an ``updated_at`` trigger, a ``security_invoker`` view with
 grants, an enum column, Realtime membership, a policy on ``storage.objects``, a unique constraint, and a link
 table with its policy. 350 migrations make 70 tables, 140 policies, 36 functions, 35 views and enums.
+
+``--catalog-history DIR`` measures a real project's history instead: the first 350 files of DIR (a
+``supabase/migrations`` folder outside this repository, e.g. a checkout of a public Supabase project), copied
+to a temporary project at run time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,11 +112,22 @@ def _snapshots(url: str, runs: int) -> tuple[int, float, int, float]:
         db.close()
 
 
-def catalog_rows(count: int, runs: int) -> list[Row]:
+def _copy_history(source: Path, target: Path, count: int) -> None:
+    """Copy the first ``count`` migration files of a real history (by name, as the CLI orders them)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.sql"))[:count]:
+        shutil.copyfile(path, target / path.name)
+
+
+def catalog_rows(count: int, runs: int, history: Path | None = None) -> list[Row]:
     """Apply the history, then measure one snapshot per side and db.verify's drift check on it."""
     directory = Path(tempfile.mkdtemp(prefix="mt-bench-catalog-"))
     (directory / "tasks.py").write_text(TASKS_PY)
-    generate(directory / "supabase" / "migrations", count)
+    if history is None:
+        generate(directory / "supabase" / "migrations", count)
+    else:
+        _copy_history(history, directory / "supabase" / "migrations", count)
+    kind = "realistic" if history is None else "real"
     rows = []
     with Sandbox() as sandbox:
         project = sandbox.create_project()
@@ -121,10 +137,10 @@ def catalog_rows(count: int, runs: int) -> list[Row]:
             [sys.executable, "-m", "invoke", "db.apply"], cwd=directory, env=env, capture_output=True, text=True
         )
         if applied.returncode != 0:
-            return [Row(f"catalog, {count} realistic migrations", note=f"db.apply failed: {applied.stderr[-300:]}")]
+            return [Row(f"catalog, {count} {kind} migrations", note=f"db.apply failed: {applied.stderr[-300:]}")]
         requests, wall, size, core = _snapshots(project["db_url"], runs)
         note = f"{size // 1024} KB of JSON; direct connection; the core part alone {ms(core)}"
-        rows.append(Row(f"catalog snapshot, {count} realistic migrations", str(requests), ms(wall), note=note))
+        rows.append(Row(f"catalog snapshot, {count} {kind} migrations", str(requests), ms(wall), note=note))
         walls, drift, sent = [], [], []
         for _ in range(runs):
             before = sandbox.api.stats["by_project"].get(project["ref"], 0) if sandbox.api else 0
@@ -144,14 +160,14 @@ def catalog_rows(count: int, runs: int) -> list[Row]:
             verdict = f"exit {done.returncode}"
         note = f"{verdict}; drift {median(drift):.2f} s (median of {runs}), most of it the {count} migrations' DDL"
         rows.append(
-            Row(f"db.verify with drift, {count} realistic migrations", str(max(sent)), ms(median(walls)), note=note)
+            Row(f"db.verify with drift, {count} {kind} migrations", str(max(sent)), ms(median(walls)), note=note)
         )
     return rows
 
 
-def catalog_group(groups: set[str], quick: bool, step: Callable[[str], None]) -> list[Row]:
+def catalog_group(groups: set[str], quick: bool, step: Callable[[str], None], history: Path | None = None) -> list[Row]:
     """The catalog rows, when that group is asked for (not part of the default run: --only catalog)."""
     if "catalog" not in groups:
         return []
-    step("the catalog snapshot and drift on a realistic history")
-    return catalog_rows(100 if quick else 350, 3 if quick else 5)
+    step("the catalog snapshot and drift on a " + ("realistic" if history is None else "real") + " history")
+    return catalog_rows(100 if quick else 350, 3 if quick else 5, history)

@@ -322,6 +322,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller workloads and fewer runs")
     parser.add_argument("--markdown", type=Path, help="also write the table (with date and machine) here")
     parser.add_argument(
+        "--catalog-history",
+        type=Path,
+        help="the catalog rows on a real project's supabase/migrations folder (its first 350 files, read in place)",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="comma-separated row groups: local,api,verify,startup,rate,peers,preflight,fleet; planscale and "
@@ -357,7 +362,7 @@ def main() -> int:
     rows += preflight_group(groups, quick, step)
     rows += plan_scale_group(groups, quick, step)
     rows += fleet_group(groups, quick, step)
-    rows += catalog_group(groups, quick, step)
+    rows += catalog_group(groups, quick, step, args.catalog_history)
     text = render(rows)
     print(f"\nmigrations-tasks benchmark: {machine()}\n")
     print(text)
