@@ -213,12 +213,21 @@ def _document(
 
 
 def render_apply(reporter: Reporter, result: ApplyResult, *, target: str) -> None:
-    """Print what an apply did (or, for a dry run, would do)."""
+    """Print what an apply did (or, for a dry run, would do), and what it left pending on purpose."""
+    _apply_report(reporter, result, target=target)
+    if not reporter.json:
+        for version, why in result.waiting:
+            reporter.say(f"Left pending: {version}, {why}.")
+
+
+def _apply_report(reporter: Reporter, result: ApplyResult, *, target: str) -> None:
     applied = result.applied
     skipped = [o for o in result.outcomes if o.status == "already-applied"]
     _github_apply(result)
     if reporter.json:
         doc = _document(result, target, "applied", did=bool(applied))
+        if result.waiting:
+            doc["waiting"] = [{"version": v, "why": why} for v, why in result.waiting]
         if result.dry_run:
             doc["sql"] = {m.version: requests for m, requests in result.sql}
         reporter.document(doc)

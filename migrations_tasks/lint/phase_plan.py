@@ -16,16 +16,16 @@ contract runs), unless an expand migration of the same run relaxes it. It reads 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pglast import ast, enums
 
-from ..errors import Refused
+from ..errors import MigrationsTasksError, Refused
 from ..history.migrations import Migration
 from ..sql import quote_literal
 from ..transport.database import Database
-from .phases import MigrationPhase, Phase
+from .phases import MigrationPhase, Phase, classify_pending
 from .tree import parse, qualified
 
 AT = enums.AlterTableType
@@ -142,3 +142,39 @@ def refuse_needed_contracts(db: Database, plan: PhasePlan, migrations: Sequence[
         hint="Relax it in an expand step first: DROP NOT NULL or SET DEFAULT "
         "(ALTER TABLE ... ALTER COLUMN ... DROP NOT NULL, in an expand migration of this release).",
     )
+
+
+#: ``db.apply --phase`` and the gate's choices.
+PHASE_CHOICES = ("expand", "contract", "all")
+
+
+def selector(
+    db: Database, every: Sequence[Migration], phase: str, *, carry: bool = False
+) -> Callable[[list[Migration]], tuple[list[Migration], list[tuple[str, str]]]]:
+    """Return the engine's ``select`` for ``phase``: expand (and data) only, contract only, or all.
+
+    ``expand`` refuses what cannot be phased (see :func:`split`) and a waiting contract the new release
+    needs first; ``contract`` refuses while expand migrations are pending (they sort before, or the ledger
+    would be out of order); ``all`` takes every pending migration, as before phases.
+    """
+    if phase not in PHASE_CHOICES:
+        raise MigrationsTasksError(f"Unknown phase {phase!r}: use {', '.join(PHASE_CHOICES)}.")
+
+    def select(todo: list[Migration]) -> tuple[list[Migration], list[tuple[str, str]]]:
+        if phase == "all":
+            return todo, []
+        plan = split(classify_pending(every, todo), carry=carry)
+        if phase == "contract" and plan.before:
+            raise Refused(
+                f"Expand or data migrations are pending ({', '.join(plan.before)}): the contract phase runs after "
+                "them; nothing was applied.",
+                hint="Run `inv db.apply --phase expand` first (and switch the app), then --phase contract.",
+            )
+        if phase == "expand":
+            refuse_needed_contracts(db, plan, todo)
+        chosen = set(plan.before if phase == "expand" else plan.after)
+        waiting = [] if phase == "contract" else plan.after
+        why = {v: f"contract ({p.reason}): runs with --phase contract" for v in waiting if (p := plan.phase_of(v))}
+        return [m for m in todo if m.version in chosen], [(v, why[v]) for v in waiting]
+
+    return select

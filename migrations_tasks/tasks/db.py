@@ -179,21 +179,29 @@ BATCH_HELP = (
         "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
         "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
         "batch_size": BATCH_HELP,
+        "phase": "expand: expand and data migrations only, contract ones left pending (they must sort last); "
+        "contract: the contract ones, once nothing else is pending; all (default): every pending migration",
         **json_help("the progress lines and the summary (per migration: status, seconds, requests)"),
     },
     whole_numbers=["batch_size"],
 )
 def apply(
-    c: Context, dry_run: bool = False, include_all: bool = False, batch_size: int | None = None, *, where: Where
+    c: Context,
+    dry_run: bool = False,
+    include_all: bool = False,
+    batch_size: int | None = None,
+    phase: str = "all",
+    *,
+    where: Where,
 ) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
-    return _run_engine(
-        c,
-        where,
-        _APPLY,
-        lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
-        batch_size,
-    )
+    from ..lint.phase_plan import selector
+
+    def work(engine: Any, local: Any) -> Any:
+        select = selector(engine.db, local.migrations, phase)
+        return engine.apply(local, include_all=include_all, dry_run=dry_run, select=select)
+
+    return _run_engine(c, where, _APPLY, work, batch_size)
 
 
 @db_task(
