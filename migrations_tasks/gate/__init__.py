@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from .environment import run_gate
 from .flow import run
-from .options import GateOptions, MigrationsPolicy, PlanPolicy, load_gate_options
+from .options import ContractPolicy, GateOptions, MigrationsPolicy, PlanPolicy, load_gate_options
 from .record import RunRecord, RunStatus, Step, StepStatus, summary_markdown, summary_text
 from .steps import StepFailed
 
 __all__ = [
+    "ContractPolicy",
     "GateOptions",
     "MigrationsPolicy",
     "PlanPolicy",

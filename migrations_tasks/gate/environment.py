@@ -94,4 +94,5 @@ def run_gate(
             say=say,
             should_stop=should_stop,
             undo_after_switch=options.undo_after_switch,
+            contract=options.contract,
         )

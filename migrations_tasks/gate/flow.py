@@ -45,7 +45,14 @@ from ..errors import (
 )
 from ..progress import Notify, ShouldStop, never
 from ..transport.connect import connect
-from .options import MIGRATIONS_POLICIES, PLAN_POLICIES, MigrationsPolicy, PlanPolicy
+from .options import (
+    CONTRACT_POLICIES,
+    MIGRATIONS_POLICIES,
+    PLAN_POLICIES,
+    ContractPolicy,
+    MigrationsPolicy,
+    PlanPolicy,
+)
 from .record import RunRecord, RunStatus, Step, StepStatus, finish, now
 from .steps import DeployFunction, GateRun
 
@@ -55,11 +62,20 @@ if TYPE_CHECKING:  # the deploy modules load when the deploy step runs
     from ..deploy.config import DeployConfig
 
 
-def keep_reason(record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_after_switch: bool) -> str | None:
+def keep_reason(
+    record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_after_switch: bool, phased: bool = False
+) -> str | None:
     """Return why this run's migrations must stay applied after ``exc``, or None to undo them."""
     if not record.applied:
         return None
     versions = ", ".join(reversed(record.applied))
+    if phased and record.release_live_on and not isinstance(exc, RollbackIncomplete):
+        if not record.release_rolled_back:
+            return f"the release {record.release} is live and healthy and runs on {versions}; nothing was undone."
+        return (
+            f"they are expand and data migrations ({versions}): the previous release, live again, runs on them, and "
+            f"undoing them would drop what {record.release} wrote; nothing was undone, nothing lost."
+        )
     if isinstance(exc, RollbackIncomplete):
         hosts = ", ".join(record.release_still_live_on) or "some host"
         return (
@@ -89,17 +105,21 @@ def run(
     deploy_fn: DeployFunction | None = None,
     should_stop: ShouldStop = never,
     undo_after_switch: bool = False,
+    contract: ContractPolicy | str = ContractPolicy.AFTER_HEALTH,
 ) -> RunRecord:
     """Run the whole flow; return the record (its ``exit_code`` says how it ended), written whatever happens.
 
-    ``policy``, ``plan_policy``: enums, or their words. ``undo_after_switch``: undo this run's migrations also
-    after a failed deploy whose release went live."""
+    ``policy``, ``plan_policy``, ``contract``: enums, or their words. ``undo_after_switch``: undo this run's
+    migrations also after a failed deploy whose release went live (``contract: before-switch`` only: a phased
+    release keeps its expand migrations)."""
     if policy not in MIGRATIONS_POLICIES:
         raise MigrationsTasksError(f"Unknown migrations policy {policy!r}: use 'block' or 'apply'.")
     if plan_policy not in PLAN_POLICIES:
         raise MigrationsTasksError(f"Unknown plan policy {plan_policy!r}: use 'block', 'strict', 'warn' or 'off'.")
+    if contract not in CONTRACT_POLICIES:
+        raise MigrationsTasksError(f"Unknown contract policy {contract!r}: use {', '.join(CONTRACT_POLICIES)}.")
     policy, plan_policy = MigrationsPolicy(policy), PlanPolicy(plan_policy)
-    record = RunRecord(env=env, policy=policy, started_at=now())
+    record = RunRecord(env=env, policy=policy, started_at=now(), contract=ContractPolicy(contract).value)
     db = connect(settings, on_wait=say)
     try:
         gate = GateRun(record, say, settings, db, should_stop)
@@ -147,8 +167,12 @@ def _steps(
     if pending and plan_policy is not PlanPolicy.OFF:
         gate.preflight(plan_policy)
         gate.stop_point("after db.lint + db.plan")
+    contract = ContractPolicy(record.contract)
+    phased = contract is not ContractPolicy.BEFORE_SWITCH
     if pending:
-        gate.apply()
+        gate.classify(pending)
+        record.waiting = gate.apply("expand" if phased else "all", carry=contract is ContractPolicy.NEXT_RELEASE)
+        record.before_switch = list(record.applied)
     else:
         record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))
     gate.verify()
@@ -157,6 +181,7 @@ def _steps(
         record.steps.append(Step("deploy.vps", StepStatus.SKIPPED, 0.0, "no deploy section for this environment"))
     else:
         gate.deploy(c, deploy_config, deploy_fn)
+    _contract_phase(gate, contract)
     signum = gate.should_stop()
     if signum:  # it came after the switch had begun, and the deploy completed: an orderly stop all the same
         _note_signal(record, signum)
@@ -168,6 +193,22 @@ def _steps(
     return finish(record, record_dir, RunStatus.OK, EXIT_OK, None)
 
 
+def _contract_phase(gate: GateRun, contract: ContractPolicy) -> None:
+    """Apply the waiting contract migrations once the release is healthy, or say they wait for the next one."""
+    record = gate.record
+    if not record.waiting:
+        return
+    if contract is ContractPolicy.NEXT_RELEASE:
+        record.waiting_reason = "contract: next-release; the next release applies them before its switch"
+        return
+    before = len(record.applied)
+    try:
+        gate.apply("contract", name="db.apply (contract, after health)")
+    finally:
+        record.after_health = record.applied[before:]
+        record.waiting = [v for v in record.waiting if v not in record.after_health]
+
+
 def _note_signal(record: RunRecord, signum: int) -> None:
     if signum:
         record.signal = signal.Signals(signum).name
@@ -177,7 +218,14 @@ def _failed(gate: GateRun, exc: MigrationsTasksError, record_dir: Path, *, undo_
     """Undo this run as far as allowed after ``exc``, and close the record."""
     record = gate.record
     record.error = exc.message
-    reason = keep_reason(record, exc, env=record.env, undo_after_switch=undo_after_switch)
+    phased = record.contract != ContractPolicy.BEFORE_SWITCH
+    reason = keep_reason(record, exc, env=record.env, undo_after_switch=undo_after_switch, phased=phased)
+    if record.waiting and not record.waiting_reason:
+        record.waiting_reason = (
+            "never applied: the release did not complete; the next run applies them after its health check"
+            if not record.after_health
+            else "not applied: the contract phase failed; fix it and run again"
+        )
     if reason is None:
         gate.undo()
     else:

@@ -24,7 +24,7 @@ from pglast import ast, enums
 
 from ..history.migrations import Migration
 from ..wording import TextEnum, first_line
-from .tree import made_again, parse, qualified
+from .tree import created, made_again, parse, qualified, targets
 
 AT = enums.AlterTableType
 
@@ -340,15 +340,36 @@ def _overall(verdicts: Sequence[StatementPhase]) -> tuple[Phase, str, bool]:
     return Phase.EXPAND, "no statement changes the schema", False
 
 
-def classify(migration: Migration, columns: Columns | None = None) -> MigrationPhase:
-    """Return ``migration``'s phase; ``columns`` (the earlier migrations' column types) learns its statements."""
+def _new_to_the_release(verdicts: list[Verdict], node: Any, new: set[str]) -> list[Verdict]:
+    """Return ``verdicts`` with a contract on relations this release creates counted as expand."""
+    acted_on = targets(node)
+    if not acted_on or not acted_on <= new:
+        return verdicts
+    names = ", ".join(sorted(acted_on))
+    return [
+        (_EXPAND, f"{reason}, on {names}, new in this release (the previous release does not use it)")
+        if phase is _CONTRACT
+        else (phase, reason)
+        for phase, reason in verdicts
+    ]
+
+
+def classify(migration: Migration, columns: Columns | None = None, new: set[str] | None = None) -> MigrationPhase:
+    """Return ``migration``'s phase.
+
+    ``columns`` (the earlier migrations' column types) learns its statements; ``new`` (the relations created
+    by the release's earlier statements: a contract on them is an expand) learns what it creates.
+    """
     columns = columns if columns is not None else Columns()
+    new = new if new is not None else set()
     nodes = [parse(s.text) for s in migration.statements]
     out: list[StatementPhase] = []
     for index, (statement, node) in enumerate(zip(migration.statements, nodes)):
-        for phase, reason in classify_node(node, columns, nodes[index + 1 :]):
+        verdicts = _new_to_the_release(classify_node(node, columns, nodes[index + 1 :]), node, new)
+        for phase, reason in verdicts:
             out.append(StatementPhase(statement.line, first_line(statement.text), phase, reason))
         columns.learn(node)
+        new |= created(node)
     phase, reason, mixed = _overall(out)
     stated = migration.stated_phase
     if stated is not None:
@@ -368,10 +389,11 @@ def classify_pending(every: Iterable[Migration], pending: Iterable[Migration]) -
     """Return the phase of each ``pending`` migration; the column types come from every migration before it."""
     wanted = {m.version for m in pending}
     columns = Columns()
+    new: set[str] = set()
     out: list[MigrationPhase] = []
     for migration in every:
         if migration.version in wanted:
-            out.append(classify(migration, columns))
+            out.append(classify(migration, columns, new))
         else:
             for statement in migration.statements:
                 columns.learn(parse(statement.text))
