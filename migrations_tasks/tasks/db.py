@@ -156,12 +156,20 @@ def check(c: Context, where: Where) -> Any:
     from ..authoring.diff.check import schemas_differences
     from ..engine import Engine
     from ..engine.render import render_check
+    from ..lint.phases import classify_pending
 
     with where.session(c, warn=False) as (reporter, s, local, db):
         plan = Engine(db, s).check(local)
         schemas = schemas_differences(local, s, s.migrations_dir.parent, reporter.progress)
+        phases = classify_pending(local.migrations, [e.migration for e in plan.pending if e.migration])
         code = render_check(
-            reporter, plan, requests=db.requests, warnings=local.warnings, target=db.description, schemas=schemas
+            reporter,
+            plan,
+            requests=db.requests,
+            warnings=local.warnings,
+            target=db.description,
+            schemas=schemas,
+            phases={p.version: p.to_dict() for p in phases},
         )
     if code:
         raise Exit(code=code)

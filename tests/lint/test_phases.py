@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from conftest import MigrationDir
 
+from migrations_tasks.config.subsections import LintSettings
+from migrations_tasks.engine.render import render_check
 from migrations_tasks.errors import MigrationFileError, Refused
+from migrations_tasks.history.ledger import CLI_COLUMNS, Ledger, LedgerRow
 from migrations_tasks.history.migrations import load
+from migrations_tasks.history.status import build
 from migrations_tasks.lint.phase_plan import split
 from migrations_tasks.lint.phases import Phase, classify_pending
+from migrations_tasks.lint.render import lint_document, render_lint
+from migrations_tasks.lint.run import lint
+from migrations_tasks.output.reporter import Reporter
+from migrations_tasks.rehearsal.render import migration_lines, plan_document
+from migrations_tasks.rehearsal.results import MigrationReport, PlanResult, Rehearsed
 
 TABLE = "create table public.t (a varchar(10), n numeric(5,2), b int not null, old text);\n"
 
@@ -111,3 +123,31 @@ def test_a_contract_sorting_before_an_expand_of_the_same_release_is_refused(migr
     assert "Renumber" in (caught.value.hint or "")
     carried = split(phases, carry=True)  # next-release: an earlier release's contract, run first
     assert (carried.before, carried.after, carried.carried) == (["2", "3"], [], ["2"])
+
+
+def test_db_lint_db_check_and_db_plan_show_each_pending_migrations_phase_and_why(migrations: MigrationDir) -> None:
+    migrations.write("1_t.sql", TABLE)
+    migrations.write("2_drop.sql", "alter table public.t drop column old;\n")
+    local = load(migrations.path)
+    result = lint(local.migrations[1:], LintSettings(), exposed_schemas=("public",), every=local.migrations)
+    assert [(p.version, p.phase.value) for p in result.phases] == [("2", "contract")]
+    out = io.StringIO()
+    render_lint(Reporter(out=out), result)
+    assert "2_drop.sql: phase: contract: line 1: drops column old" in out.getvalue()
+    assert lint_document(result)["phases"][0]["statements"] == [
+        {"line": 1, "phase": "contract", "reason": "drops column old"}
+    ]
+
+    plan = build(local.migrations, Ledger(True, CLI_COLUMNS, (LedgerRow("1"),)))
+    phases = {p.version: p.to_dict() for p in result.phases}
+    out = io.StringIO()
+    render_check(Reporter(out=out), plan, requests=1, warnings=(), target="t", phases=phases)
+    assert "  2: phase: contract: line 1: drops column old" in out.getvalue()
+    out = io.StringIO()
+    render_check(Reporter(json=True, out=out), plan, requests=1, warnings=(), target="t", phases=phases)
+    assert json.loads(out.getvalue())["migrations"][1]["phase"]["phase"] == "contract"
+
+    report = MigrationReport("2", "drop", "2_drop.sql", Rehearsed.OK, [])
+    rehearsed = PlanResult("t", [report], lint=result)
+    assert "  phase: contract: line 1: drops column old" in migration_lines(report, rehearsed)
+    assert plan_document(rehearsed)["migrations"][0]["phase"]["reason"] == "line 1: drops column old"
