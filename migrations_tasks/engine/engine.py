@@ -25,7 +25,7 @@ from .events import EventSink, ignore
 from .repair import repair
 from .results import ApplyResult, Outcome, OutcomeStatus, RepairResult, RollbackResult
 from .rollback import RollbackFlow, check_down, check_step_sizes, rollback_step
-from .send import create_ledger, recorded
+from .send import add_rollback_column, create_ledger, recorded
 from .steps import run_steps
 
 #: Picks the migrations to apply from the pending ones: (to apply, [(version, why it waits)]).
@@ -107,6 +107,9 @@ class Engine:
             if select is not None:
                 todo, result.waiting = select(todo)
             columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
+            add_rollback = any(m.down for m in todo) and "rollback" not in columns
+            if add_rollback:
+                columns["rollback"] = ledger.ROLLBACK_COLUMN
             flow = ApplyFlow(ctx, todo, columns)
             check_sizes(ctx, flow)
             if dry_run:
@@ -115,7 +118,10 @@ class Engine:
                     result.outcomes.append(Outcome(migration.version, migration.name, OutcomeStatus.WOULD_APPLY))
                 return result
             if todo and not current.exists:
-                create_ledger(ctx)
+                create_ledger(ctx, rollback=add_rollback)
+            elif add_rollback and not add_rollback_column(ctx):
+                del columns["rollback"]
+                flow = ApplyFlow(ctx, todo, columns)
             run_steps(ctx, flow, result.outcomes)
         finally:
             measure.onto(result)
