@@ -53,7 +53,7 @@ from .options import (
     MigrationsPolicy,
     PlanPolicy,
 )
-from .record import RunRecord, RunStatus, Step, StepStatus, finish, now
+from .record import RunRecord, RunStatus, Step, StepStatus, finish, left_waiting, now
 from .steps import DeployFunction, GateRun
 
 if TYPE_CHECKING:  # the deploy modules load when the deploy step runs
@@ -171,7 +171,9 @@ def _steps(
     phased = contract is not ContractPolicy.BEFORE_SWITCH
     if pending:
         gate.classify(pending)
-        record.waiting = gate.apply("expand" if phased else "all", carry=contract is ContractPolicy.NEXT_RELEASE)
+        carry = contract is ContractPolicy.NEXT_RELEASE
+        carried = left_waiting(record_dir, record.env) if carry else []
+        record.waiting = gate.apply("expand" if phased else "all", carry=carry, carried=carried)
         record.before_switch = list(record.applied)
     else:
         record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))

@@ -92,6 +92,19 @@ class RunRecord:
         return asdict(self)
 
 
+def left_waiting(record_dir: Path, env: str) -> list[str]:
+    """Return the contract migrations the newest run record of ``env`` left waiting ([] when there is none)."""
+    for path in sorted(record_dir.glob(f"{env}-*.json"), reverse=True):
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(saved, dict) and saved.get("env") == env:
+            waiting = saved.get("waiting")
+            return [str(v) for v in waiting] if isinstance(waiting, list) else []
+    return []
+
+
 def now() -> str:
     """Return the current UTC time as the record writes it."""
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

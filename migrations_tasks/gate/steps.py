@@ -7,7 +7,7 @@ database it talks to, and the engine over it. The order of the steps, and how a 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
@@ -145,7 +145,9 @@ class GateRun:
         for found in classify_pending(self.local.migrations, todo):
             self.record.phases[found.version] = {"phase": found.phase.value, "reason": found.reason}
 
-    def apply(self, phase: str = "all", *, carry: bool = False, name: str = "db.apply") -> list[str]:
+    def apply(
+        self, phase: str = "all", *, carry: bool = False, carried: Collection[str] = (), name: str = "db.apply"
+    ) -> list[str]:
         """Run db.apply for ``phase``, recording what this run applied (also when it fails midway).
 
         Returns the migrations it left pending on purpose (contract ones, for a later phase).
@@ -155,7 +157,7 @@ class GateRun:
         waiting: list[str] = []
         with self.step(name) as step:
             before = len(self.record.applied)
-            select = selector(self.db, self.local.migrations, phase, carry=carry)
+            select = selector(self.db, self.local.migrations, phase, carry=carry, carried=carried)
             self.engine.result = None
             try:
                 self.engine.apply(self.local, include_all=False, select=select)

@@ -8,6 +8,7 @@ switch, contract after health) and refuses, before anything is applied:
   later one while the contract waits would put the ledger out of order (renumber or split the release). With
   ``carry=True`` (the ``next-release`` policy) such a contract is taken as an earlier release's, left
   waiting then, and runs first, before the switch: the release that is live does not use what it removes.
+  So do the contracts named in ``carried`` (those the previous run's record says it left waiting).
 
 :func:`refuse_needed_contracts` refuses a waiting contract that the new release needs first: dropping a
 column that is NOT NULL without a default (the new code no longer writes it, so its inserts fail until the
@@ -16,7 +17,7 @@ contract runs), unless an expand migration of the same run relaxes it. It reads 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from pglast import ast, enums
@@ -51,7 +52,7 @@ class PhasePlan:
         return next((p for p in self.phases if p.version == version), None)
 
 
-def split(phases: Sequence[MigrationPhase], *, carry: bool = False) -> PhasePlan:
+def split(phases: Sequence[MigrationPhase], *, carry: bool = False, carried: Collection[str] = ()) -> PhasePlan:
     """Return the migrations before and after the switch; raise Refused for what cannot be phased."""
     mixed = [p for p in phases if p.mixed]
     if mixed:
@@ -66,7 +67,7 @@ def split(phases: Sequence[MigrationPhase], *, carry: bool = False) -> PhasePlan
     for index, item in enumerate(phases):
         if item.phase is not Phase.CONTRACT:
             plan.before.append(item.version)
-        elif index < last_early and carry:
+        elif (index < last_early and carry) or item.version in carried:
             plan.before.append(item.version)
             plan.carried.append(item.version)
         elif index < last_early:
@@ -149,7 +150,7 @@ PHASE_CHOICES = ("expand", "contract", "all")
 
 
 def selector(
-    db: Database, every: Sequence[Migration], phase: str, *, carry: bool = False
+    db: Database, every: Sequence[Migration], phase: str, *, carry: bool = False, carried: Collection[str] = ()
 ) -> Callable[[list[Migration]], tuple[list[Migration], list[tuple[str, str]]]]:
     """Return the engine's ``select`` for ``phase``: expand (and data) only, contract only, or all.
 
@@ -163,7 +164,7 @@ def selector(
     def select(todo: list[Migration]) -> tuple[list[Migration], list[tuple[str, str]]]:
         if phase == "all":
             return todo, []
-        plan = split(classify_pending(every, todo), carry=carry)
+        plan = split(classify_pending(every, todo), carry=carry, carried=carried)
         if phase == "contract" and plan.before:
             raise Refused(
                 f"Expand or data migrations are pending ({', '.join(plan.before)}): the contract phase runs after "

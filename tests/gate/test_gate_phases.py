@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import MigrationDir, Project
+from invoke.context import Context
 from sshd_fixtures import kill_apps
-from test_gate import Host, ledger, run
+from test_gate import Host, ledger
 
 from migrations_tasks import gate
+from migrations_tasks.deploy.parse import parse_deploy_config
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import ConfigError
 from migrations_tasks.history.migrations import load
@@ -40,6 +43,22 @@ def host(tmp_path: Path) -> Iterator[Host]:
     made = Host(tmp_path)
     yield made
     kill_apps(made.path)
+
+
+def run(
+    project: Project, migrations: MigrationDir, host: Host, tmp_path: Path, health: str = "ok", **options: Any
+) -> tuple[gate.RunRecord, None]:
+    """Run the gate (policy apply, no drift check: it is not what these tests are about) to ``host``."""
+    return gate.run(
+        Context(),
+        project.settings(migrations.path, verify={"drift": "off"}),
+        parse_deploy_config(host.spec(health), actor="tester@ci"),
+        env="test",
+        policy="apply",
+        record_dir=tmp_path / "records",
+        say=lambda line: None,
+        **options,
+    ), None
 
 
 def columns(project: Project) -> list[tuple[object, ...]]:
@@ -81,7 +100,7 @@ def test_a_failed_health_check_keeps_expand_never_applies_contract_and_the_next_
     assert "after health (contract): 3" in gate.summary_text(healthy)
 
 
-def test_next_release_leaves_the_contract_pending_and_a_mixed_file_stops_the_release_before_anything_runs(
+def test_next_release_leaves_the_contract_for_the_next_release_and_a_mixed_file_stops_a_release_before_it_runs(
     project: Project, migrations: MigrationDir, host: Host, tmp_path: Path
 ) -> None:
     migrations.write("1_people.sql", PEOPLE)
@@ -93,13 +112,16 @@ def test_next_release_leaves_the_contract_pending_and_a_mixed_file_stops_the_rel
     assert (record.status, record.exit_code) == ("ok", 0), record.error
     assert (record.before_switch, record.waiting) == (["2"], ["3"]) and ledger(project) == ["1", "2"]
     assert "next release" in (record.waiting_reason or "")
+    carried, _ = run(project, migrations, host, tmp_path, contract="next-release")  # the next release
+    assert (carried.status, carried.before_switch, carried.waiting) == ("ok", ["3"], []), carried.error
+    assert ledger(project) == ["1", "2", "3"]
     migrations.write(
         "4_mixed.sql",
         "alter table public.people add column nick text;\nalter table public.people drop column display_name;\n",
     )
     mixed, _ = run(project, migrations, host, tmp_path, contract="next-release")
     assert mixed.exit_code == 2 and "mixes expand and contract" in (mixed.error or "")
-    assert ledger(project) == ["1", "2"]
+    assert ledger(project) == ["1", "2", "3"]
 
 
 def test_a_bad_contract_policy_is_listed_with_the_environments_other_bad_values() -> None:
