@@ -43,8 +43,10 @@ from ..errors import (
     MigrationsTasksError,
     RollbackIncomplete,
 )
+from ..history.status import Entry
 from ..progress import Notify, ShouldStop, never
 from ..transport.connect import connect
+from . import compat
 from .options import (
     CONTRACT_POLICIES,
     MIGRATIONS_POLICIES,
@@ -168,16 +170,10 @@ def _steps(
         gate.preflight(plan_policy)
         gate.stop_point("after db.lint + db.plan")
     contract = ContractPolicy(record.contract)
-    phased = contract is not ContractPolicy.BEFORE_SWITCH
-    if pending:
-        gate.classify(pending)
-        carry = contract is ContractPolicy.NEXT_RELEASE
-        carried = left_waiting(record_dir, record.env) if carry else []
-        record.waiting = gate.apply("expand" if phased else "all", carry=carry, carried=carried)
-        record.before_switch = list(record.applied)
-    else:
-        record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))
+    _expand_phase(gate, pending, contract, record_dir)
     gate.verify()
+    if contract is not ContractPolicy.BEFORE_SWITCH and record.before_switch and deploy_config is not None:
+        compat.check(gate, record_dir, record.waiting)
     gate.stop_point("after db.verify, before the deploy")
     if deploy_config is None:
         record.steps.append(Step("deploy.vps", StepStatus.SKIPPED, 0.0, "no deploy section for this environment"))
@@ -193,6 +189,20 @@ def _steps(
             record, record_dir, RunStatus.STOPPED, 128 + signum, f"{record.signal} asked the run to stop {late}"
         )
     return finish(record, record_dir, RunStatus.OK, EXIT_OK, None)
+
+
+def _expand_phase(gate: GateRun, pending: list[Entry], contract: ContractPolicy, record_dir: Path) -> None:
+    """Apply what goes before the switch: expand and data migrations (every one under ``before-switch``)."""
+    record = gate.record
+    if not pending:
+        record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))
+        return
+    gate.classify(pending)
+    carry = contract is ContractPolicy.NEXT_RELEASE
+    carried = left_waiting(record_dir, record.env) if carry else []
+    phase = "all" if contract is ContractPolicy.BEFORE_SWITCH else "expand"
+    record.waiting = gate.apply(phase, carry=carry, carried=carried)
+    record.before_switch = list(record.applied)
 
 
 def _contract_phase(gate: GateRun, contract: ContractPolicy) -> None:
