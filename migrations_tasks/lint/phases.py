@@ -392,6 +392,8 @@ def classify_pending(every: Iterable[Migration], pending: Iterable[Migration]) -
     new: set[str] = set()
     out: list[MigrationPhase] = []
     for migration in every:
+        if len(out) == len(wanted):  # none left: the later files need not be parsed
+            break
         if migration.version in wanted:
             out.append(classify(migration, columns, new))
         else:
