@@ -107,7 +107,7 @@ class Engine:
             if select is not None:
                 todo, result.waiting = select(todo)
             columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
-            add_rollback = any(m.down for m in todo) and "rollback" not in columns
+            add_rollback = (any(m.down for m in todo) or not current.exists) and "rollback" not in columns
             if add_rollback:
                 columns["rollback"] = ledger.ROLLBACK_COLUMN
             flow = ApplyFlow(ctx, todo, columns)
@@ -117,8 +117,8 @@ class Engine:
                     result.sql.append((migration, [r.sql for r, _ in requests]))
                     result.outcomes.append(Outcome(migration.version, migration.name, OutcomeStatus.WOULD_APPLY))
                 return result
-            if todo and not current.exists:
-                create_ledger(ctx, rollback=add_rollback)
+            if todo and not current.exists:  # a new ledger always gets the column: every ledger alike
+                create_ledger(ctx)
             elif add_rollback and not add_rollback_column(ctx):
                 del columns["rollback"]
                 flow = ApplyFlow(ctx, todo, columns)

@@ -228,9 +228,9 @@ def add_rollback_column(ctx: Context) -> bool:
     return True
 
 
-def create_ledger(ctx: Context, *, rollback: bool = False) -> None:
-    """Create the ledger exactly as the Supabase CLI does (one request; idempotent); with ``rollback``, with the
-    ``rollback text[]`` column hosted projects have (:func:`~migrations_tasks.history.ledger.add_rollback_sql`)."""
+def create_ledger(ctx: Context, *, rollback: bool = True) -> None:
+    """Create the ledger as the Supabase CLI does (one request; idempotent), with the ``rollback text[]`` column
+    hosted projects have unless ``rollback`` is False (:func:`~migrations_tasks.history.ledger.add_rollback_sql`)."""
     ctx.emit(Event(EventKind.INFO, f"Creating the ledger table {ledger.TABLE} (as the Supabase CLI does)."))
     sql = ledger.create_sql(ctx.settings.lock_wait_seconds)
     if rollback:
