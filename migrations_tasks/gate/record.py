@@ -136,13 +136,14 @@ def _phase_facts(record: RunRecord) -> list[tuple[str, str, str]]:
     """Return which migrations ran in which phase and which wait, as (Markdown heading, words, value)."""
     out = []
     if record.before_switch and record.contract != "before-switch":
-        out.append(("Before the switch (expand, data): ", "before the switch (expand, data): ", record.before_switch))
+        before = ", ".join(record.before_switch)
+        out.append(("Before the switch (expand, data): ", "before the switch (expand, data): ", before))
     if record.after_health:
-        out.append(("After health (contract): ", "after health (contract): ", record.after_health))
+        out.append(("After health (contract): ", "after health (contract): ", ", ".join(record.after_health)))
     if record.waiting:
-        out.append(("**Waiting (contract, not applied):** ", "WAITING (contract, not applied): ", record.waiting))
-    reason = f": {record.waiting_reason}" if record.waiting and record.waiting_reason else ""
-    return [(h, w, ", ".join(v) + (reason if v is record.waiting else "")) for h, w, v in out]
+        waiting = ", ".join(record.waiting) + (f": {record.waiting_reason}" if record.waiting_reason else "")
+        out.append(("**Waiting (contract, not applied):** ", "WAITING (contract, not applied): ", waiting))
+    return out
 
 
 def _facts(record: RunRecord) -> list[tuple[str, str]]:
