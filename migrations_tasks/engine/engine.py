@@ -11,11 +11,11 @@ A run stops at the first failure, or at a migration boundary once ``should_stop`
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..config.settings import Settings
 from ..history import ledger
-from ..history.migrations import LocalMigrations
+from ..history.migrations import LocalMigrations, Migration
 from ..history.status import Comparison, build, select_rollback
 from ..progress import ShouldStop, never
 from ..transport.database import Database
@@ -25,8 +25,11 @@ from .events import EventSink, ignore
 from .repair import repair
 from .results import ApplyResult, Outcome, OutcomeStatus, RepairResult, RollbackResult
 from .rollback import RollbackFlow, check_down, check_step_sizes, rollback_step
-from .send import create_ledger, recorded
+from .send import add_rollback_column, create_ledger, recorded
 from .steps import run_steps
+
+#: Picks the migrations to apply from the pending ones: (to apply, [(version, why it waits)]).
+Select = Callable[[list[Migration]], tuple[list[Migration], list[tuple[str, str]]]]
 
 
 class Measure:
@@ -81,8 +84,19 @@ class Engine:
         """Return whether ``version`` is recorded, after any in-flight write of it has finished."""
         return recorded(self.ctx, version)
 
-    def apply(self, local: LocalMigrations, *, include_all: bool = False, dry_run: bool = False) -> ApplyResult:
-        """Apply pending migrations in version order; stop at the first failure."""
+    def apply(
+        self,
+        local: LocalMigrations,
+        *,
+        include_all: bool = False,
+        dry_run: bool = False,
+        select: Select | None = None,
+    ) -> ApplyResult:
+        """Apply pending migrations in version order; stop at the first failure.
+
+        ``select`` (a release phase: :mod:`migrations_tasks.lint.phase_plan`) picks, before anything is
+        written, which of them to apply; it returns those and the others with why they wait, or raises.
+        """
         ctx = self.ctx
         measure = Measure(ctx)
         current = ctx.read_ledger()
@@ -90,7 +104,12 @@ class Engine:
         try:
             refuse_conflicts(result.plan, include_all)
             todo = result.plan.to_apply(include_all)
+            if select is not None:
+                todo, result.waiting = select(todo)
             columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
+            add_rollback = (any(m.down for m in todo) or not current.exists) and "rollback" not in columns
+            if add_rollback:
+                columns["rollback"] = ledger.ROLLBACK_COLUMN
             flow = ApplyFlow(ctx, todo, columns)
             check_sizes(ctx, flow)
             if dry_run:
@@ -98,8 +117,11 @@ class Engine:
                     result.sql.append((migration, [r.sql for r, _ in requests]))
                     result.outcomes.append(Outcome(migration.version, migration.name, OutcomeStatus.WOULD_APPLY))
                 return result
-            if todo and not current.exists:
+            if todo and not current.exists:  # a new ledger always gets the column: every ledger alike
                 create_ledger(ctx)
+            elif add_rollback and not add_rollback_column(ctx):
+                del columns["rollback"]
+                flow = ApplyFlow(ctx, todo, columns)
             run_steps(ctx, flow, result.outcomes)
         finally:
             measure.onto(result)

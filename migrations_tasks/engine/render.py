@@ -6,7 +6,7 @@ GitHub Actions, annotates, summarises and sets step outputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EXIT_FAILED
@@ -52,9 +52,12 @@ def render_check(
     warnings: Sequence[str],
     target: str,
     schemas: Sequence[str] | None = None,
+    phases: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> int:
     """Print a check's result; return its exit code (``schemas``: how supabase/schemas differs from the
-    migrations, None without schema files; any difference is exit 1 at least)."""
+    migrations, None without schema files; any difference is exit 1 at least; ``phases``: each pending
+    migration's release phase as JSON, by version)."""
+    phases = phases or {}
     state, code = check_status(plan)
     if schemas:
         code = max(code, EXIT_FAILED)
@@ -65,27 +68,8 @@ def render_check(
     counts = {s: len(plan.with_status(s)) for s in Status}
     _github_check(plan, state, requests)
     if reporter.json:
-        reporter.document(
-            {
-                "status": state,
-                "exit_code": code,
-                "target": target,
-                "requests": requests,
-                "ledger_exists": plan.ledger_exists,
-                "counts": {s.value: n for s, n in counts.items()},
-                "migrations": [
-                    {
-                        "version": e.version,
-                        "name": e.name,
-                        "status": e.status.value,
-                        "file": str(e.migration.path) if e.migration else None,
-                    }
-                    for e in plan.entries
-                ],
-                "warnings": list(warnings),
-                **schemas_document(schemas),
-            }
-        )
+        top = {"status": state, "exit_code": code, "target": target, "requests": requests}
+        reporter.document(_check_document(plan, schemas, phases, **top, warnings=list(warnings)))
         return code
     if plan.entries:
         reporter.say(table(plan_rows(plan), ["VERSION", "NAME", "STATUS"]))
@@ -100,8 +84,36 @@ def render_check(
     reporter.say(f"\n{verdict} ({summary or 'nothing'}; {plural(requests, 'request')} to {target})")
     for entry in plan.conflicts:
         reporter.say(f"  {entry.version}: {_explain(entry.status)}")
+    for version, phase in phases.items():
+        mixed = " (MIXED: split it, or state its phase on its first line)" if phase.get("mixed") else ""
+        reporter.say(f"  {version}: phase: {phase['phase']}{mixed}: {phase['reason']}")
     say_schemas(reporter, schemas)
     return code
+
+
+def _check_document(
+    plan: Comparison, schemas: Sequence[str] | None, phases: Mapping[str, Mapping[str, Any]], **top: Any
+) -> dict[str, Any]:
+    """Return db.check's JSON document."""
+    from ..history.status import Status
+
+    counts = {s: len(plan.with_status(s)) for s in Status}
+    return {
+        **top,
+        "ledger_exists": plan.ledger_exists,
+        "counts": {s.value: n for s, n in counts.items()},
+        "migrations": [
+            {
+                "version": e.version,
+                "name": e.name,
+                "status": e.status.value,
+                "file": str(e.migration.path) if e.migration else None,
+                **({"phase": phases[e.version]} if e.version in phases else {}),
+            }
+            for e in plan.entries
+        ],
+        **schemas_document(schemas),
+    }
 
 
 def schemas_document(schemas: Sequence[str] | None) -> dict[str, Any]:
@@ -214,12 +226,21 @@ def _document(
 
 
 def render_apply(reporter: Reporter, result: ApplyResult, *, target: str) -> None:
-    """Print what an apply did (or, for a dry run, would do)."""
+    """Print what an apply did (or, for a dry run, would do), and what it left pending on purpose."""
+    _apply_report(reporter, result, target=target)
+    if not reporter.json:
+        for version, why in result.waiting:
+            reporter.say(f"Left pending: {version}, {why}.")
+
+
+def _apply_report(reporter: Reporter, result: ApplyResult, *, target: str) -> None:
     applied = result.applied
     skipped = [o for o in result.outcomes if o.status == "already-applied"]
     _github_apply(result)
     if reporter.json:
         doc = _document(result, target, "applied", did=bool(applied))
+        if result.waiting:
+            doc["waiting"] = [{"version": v, "why": why} for v, why in result.waiting]
         if result.dry_run:
             doc["sql"] = {m.version: requests for m, requests in result.sql}
         reporter.document(doc)

@@ -39,7 +39,8 @@ def repair(
                 f"the file's name and statements ({local.directory}).",
                 hint="Restore the file, or check the version.",
             )
-    columns = dict(current.columns) if current.exists else dict(ledger.CLI_COLUMNS)
+    created = {**ledger.CLI_COLUMNS, "rollback": ledger.ROLLBACK_COLUMN}  # as create_ledger makes it
+    columns = dict(current.columns) if current.exists else created
     request = Request().add(ctx.lock_sql())
     for v in unique:
         if status == "applied":

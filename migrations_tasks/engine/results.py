@@ -44,6 +44,8 @@ class ApplyResult:
     seconds: float = 0.0
     dry_run: bool = False
     sql: list[tuple[Migration, list[str]]] = field(default_factory=list)
+    #: Pending migrations this run leaves pending on purpose (``--phase``): (version, why), in version order.
+    waiting: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def applied(self) -> list[Outcome]:

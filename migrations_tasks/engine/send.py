@@ -202,7 +202,37 @@ def recorded(ctx: Context, version: str) -> bool:
     return version in ledger_versions(ctx, [version], wait=True)
 
 
-def create_ledger(ctx: Context) -> None:
-    """Create the ledger exactly as the Supabase CLI does (one request; idempotent)."""
+def add_rollback_column(ctx: Context) -> bool:
+    """Add the ledger's ``rollback text[]`` column (one request; idempotent); False, with a warning, when refused."""
+    ctx.emit(
+        Event(
+            EventKind.INFO,
+            f"Adding the column rollback text[] to {ledger.TABLE} (hosted projects have it): each migration's "
+            "down SQL is kept with its ledger row, so db.rollback works from a checkout without the down file.",
+        )
+    )
+    write = Write(
+        ledger.add_rollback_sql(ctx.settings.lock_wait_seconds), "adding the rollback column", resendable=True
+    )
+    try:
+        send(ctx, write)
+    except SqlError as exc:
+        ctx.emit(
+            Event(
+                EventKind.WARNING,
+                f"Could not add the rollback column ({exc.sqlstate}: {exc.message}); down SQL is not kept in the "
+                "ledger, so db.rollback needs the down files.",
+            )
+        )
+        return False
+    return True
+
+
+def create_ledger(ctx: Context, *, rollback: bool = True) -> None:
+    """Create the ledger as the Supabase CLI does (one request; idempotent), with the ``rollback text[]`` column
+    hosted projects have unless ``rollback`` is False (:func:`~migrations_tasks.history.ledger.add_rollback_sql`)."""
     ctx.emit(Event(EventKind.INFO, f"Creating the ledger table {ledger.TABLE} (as the Supabase CLI does)."))
-    send(ctx, Write(ledger.create_sql(ctx.settings.lock_wait_seconds), "the ledger creation", resendable=True))
+    sql = ledger.create_sql(ctx.settings.lock_wait_seconds)
+    if rollback:
+        sql += f"\n{ledger.ADD_ROLLBACK};"
+    send(ctx, Write(sql, "the ledger creation", resendable=True))

@@ -75,12 +75,19 @@ class Jobs:
         run.document = {"migrations": [{"version": e.version, "status": e.status.value} for e in plan.entries]}
 
     def engine(self, operation: str, **options: Any) -> Work:
-        """Return the work of an engine operation (apply, rollback or repair) with its options."""
+        """Return the work of an engine operation (apply, rollback or repair) with its options (``phase``: apply
+        only that release phase's migrations on each target, :mod:`migrations_tasks.lint.phase_plan`)."""
+        phase = options.pop("phase", "all")
 
         def work(db: Database, settings: Settings, run: TargetRun, should_stop: ShouldStop) -> None:
             engine = Engine(db, settings, should_stop=should_stop)
+            more: dict[str, Any] = {}
+            if phase != "all":
+                from ..lint.phase_plan import selector
+
+                more["select"] = selector(db, self.local.migrations, phase)
             try:
-                result = getattr(engine, operation)(self.local, **options)
+                result = getattr(engine, operation)(self.local, **options, **more)
             except MigrationsTasksError:
                 _outcomes(run, engine.rollback_result if operation == "rollback" else engine.result, options)
                 raise

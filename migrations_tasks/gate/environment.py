@@ -101,4 +101,5 @@ def run_gate(
             undo_after_switch=options.undo_after_switch,
             targets=ready.targets,
             fleet=options.fleet,
+            contract=options.contract,
         )

@@ -10,7 +10,8 @@ record lists every target: what this run applied and undid there, and how it end
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..config.settings import Settings
@@ -28,6 +29,16 @@ from .record import RunRecord, Step, StepStatus
 from .steps import GateRun, StepFailed
 
 Work = Callable[[Database, Settings, TargetRun, ShouldStop], None]
+
+
+@dataclass
+class Phase:
+    """What one apply step runs on every target (:mod:`migrations_tasks.lint.phase_plan`), and what waits."""
+
+    name: str
+    carry: bool
+    carried: Collection[str]
+    waiting: set[str] = field(default_factory=set)
 
 
 class FleetGateRun(GateRun):
@@ -94,13 +105,19 @@ class FleetGateRun(GateRun):
             step.detail = f"{len(plans)} targets; {behind} with pending migrations, {len(conflicts)} conflicts"
         return sorted(conflicts.values(), key=lambda e: e.version), sorted(pending.values(), key=lambda e: e.version)
 
-    def _apply_and_verify(self, db: Database, settings: Settings, run: TargetRun, should_stop: ShouldStop) -> None:
+    def _apply_and_verify(
+        self, db: Database, settings: Settings, run: TargetRun, should_stop: ShouldStop, phase: Phase
+    ) -> None:
+        from ..lint.phase_plan import selector
+
         engine = Engine(db, settings, should_stop=should_stop)
+        select = selector(db, self.local.migrations, phase.name, carry=phase.carry, carried=phase.carried)
         try:
-            engine.apply(self.local, include_all=False)
+            engine.apply(self.local, include_all=False, select=select)
         finally:
             done = [o.version for o in engine.result.applied] if engine.result is not None else []
-            self.applied_on[settings.target.label] = done
+            self.applied_on[settings.target.label] = self.applied_on.get(settings.target.label, []) + done
+            phase.waiting.update(version for version, _ in (engine.result.waiting if engine.result else []))
             run.done = len(done)
         if should_stop():
             run.status = RunStatus.STOPPED
@@ -111,21 +128,34 @@ class FleetGateRun(GateRun):
             run.status, run.exit_code = RunStatus.FAILED, outcome.exit_code
             run.error = f"db.verify failed: {'; '.join(failed) or 'see its report'}"
 
-    def apply(self) -> None:
-        """Apply and verify on every target (canary first); record what this run applied where."""
-        with self.step("db.apply + db.verify (every target)") as step:
+    def apply(
+        self, phase: str = "all", *, carry: bool = False, carried: Collection[str] = (), name: str = "db.apply"
+    ) -> list[str]:
+        """Apply ``phase`` and verify on every target (canary first); record what this run applied where.
+
+        Returns the migrations left pending on purpose on any target (contract ones, for a later phase).
+        """
+        this = Phase(phase, carry, carried)
+        before = {target: len(versions) for target, versions in self.applied_on.items()}
+        with self.step(f"{name} + db.verify (every target)") as step:
             try:
-                self._run(self._apply_and_verify)
+                self._run(lambda db, settings, run, stop: self._apply_and_verify(db, settings, run, stop, this))
                 self.verified = True
             finally:
-                for name, versions in self.applied_on.items():
-                    self._entry(name)["applied"] = versions
+                for target, versions in self.applied_on.items():
+                    self._entry(target)["applied"] = versions
                 union = {v for versions in self.applied_on.values() for v in versions}
+                now = {v for t, versions in self.applied_on.items() for v in versions[before.get(t, 0) :]}
                 self.record.applied = sorted(union)
-                step.detail = (
-                    f"applied {len(union)} migration(s) on {sum(1 for v in self.applied_on.values() if v)} targets"
-                )
-            self.stop_point(f"after applying on {len(self.applied_on)} target(s), at a migration boundary")
+                where = sum(1 for t, versions in self.applied_on.items() if len(versions) > before.get(t, 0))
+                step.detail = f"applied {len(now)} migration(s) on {where} targets"
+                if phase != "all":
+                    step.detail = f"{phase} phase: {step.detail}"
+                if this.waiting:
+                    step.detail += f"; waiting (contract): {', '.join(sorted(this.waiting))}"
+            if phase != "contract":
+                self.stop_point(f"after applying on {len(self.applied_on)} target(s), at a migration boundary")
+        return sorted(this.waiting)
 
     def verify(self) -> None:
         """Verify every target (already done with each target's apply when this run applied migrations)."""

@@ -45,11 +45,20 @@ from ..errors import (
     MigrationsTasksError,
     RollbackIncomplete,
 )
+from ..history.status import Entry
 from ..progress import Notify, ShouldStop, never
 from ..transport.connect import connect
+from . import compat
 from .fleet import FleetGateRun
-from .options import MIGRATIONS_POLICIES, PLAN_POLICIES, MigrationsPolicy, PlanPolicy
-from .record import RunRecord, RunStatus, Step, StepStatus, finish, now
+from .options import (
+    CONTRACT_POLICIES,
+    MIGRATIONS_POLICIES,
+    PLAN_POLICIES,
+    ContractPolicy,
+    MigrationsPolicy,
+    PlanPolicy,
+)
+from .record import RunRecord, RunStatus, Step, StepStatus, finish, left_waiting, now
 from .steps import DeployFunction, GateRun
 
 if TYPE_CHECKING:  # the deploy modules load when the deploy step runs
@@ -58,11 +67,20 @@ if TYPE_CHECKING:  # the deploy modules load when the deploy step runs
     from ..deploy.config import DeployConfig
 
 
-def keep_reason(record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_after_switch: bool) -> str | None:
+def keep_reason(
+    record: RunRecord, exc: MigrationsTasksError, *, env: str, undo_after_switch: bool, phased: bool = False
+) -> str | None:
     """Return why this run's migrations must stay applied after ``exc``, or None to undo them."""
     if not record.applied:
         return None
     versions = ", ".join(reversed(record.applied))
+    if phased and record.release_live_on and not isinstance(exc, RollbackIncomplete):
+        if not record.release_rolled_back:
+            return f"the release {record.release} is live and healthy and runs on {versions}; nothing was undone."
+        return (
+            f"they are expand and data migrations ({versions}): the previous release, live again, runs on them, and "
+            f"undoing them would drop what {record.release} wrote; nothing was undone, nothing lost."
+        )
     if isinstance(exc, RollbackIncomplete):
         hosts = ", ".join(record.release_still_live_on) or "some host"
         return (
@@ -94,18 +112,22 @@ def run(
     undo_after_switch: bool = False,
     targets: Sequence[Settings] = (),
     fleet: FleetOptions | None = None,
+    contract: ContractPolicy | str = ContractPolicy.AFTER_HEALTH,
 ) -> RunRecord:
     """Run the whole flow; return the record (its ``exit_code`` says how it ended), written whatever happens.
 
-    ``policy``, ``plan_policy``: enums, or their words. ``undo_after_switch``: undo this run's migrations also
-    after a failed deploy whose release went live. ``targets``: run the migrations steps on each of them
-    (a fleet, :mod:`.fleet`: ``fleet`` says how many at once, the canary, on-error) instead of ``settings``'s."""
+    ``policy``, ``plan_policy``, ``contract``: enums, or their words. ``undo_after_switch``: undo this run's
+    migrations also after a failed deploy whose release went live (``contract: before-switch`` only: a phased
+    release keeps its expand migrations). ``targets``: run the migrations steps on each of them (a fleet,
+    :mod:`.fleet`: ``fleet`` says how many at once, the canary, on-error) instead of ``settings``'s."""
     if policy not in MIGRATIONS_POLICIES:
         raise MigrationsTasksError(f"Unknown migrations policy {policy!r}: use 'block' or 'apply'.")
     if plan_policy not in PLAN_POLICIES:
         raise MigrationsTasksError(f"Unknown plan policy {plan_policy!r}: use 'block', 'strict', 'warn' or 'off'.")
+    if contract not in CONTRACT_POLICIES:
+        raise MigrationsTasksError(f"Unknown contract policy {contract!r}: use {', '.join(CONTRACT_POLICIES)}.")
     policy, plan_policy = MigrationsPolicy(policy), PlanPolicy(plan_policy)
-    record = RunRecord(env=env, policy=policy, started_at=now())
+    record = RunRecord(env=env, policy=policy, started_at=now(), contract=ContractPolicy(contract).value)
     first = targets[0] if targets else settings
     db = connect(first.target, first, on_wait=say)
     try:
@@ -158,16 +180,17 @@ def _steps(
     if pending and plan_policy is not PlanPolicy.OFF:
         gate.preflight(plan_policy)
         gate.stop_point("after db.lint + db.plan")
-    if pending:
-        gate.apply()
-    else:
-        record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))
+    contract = ContractPolicy(record.contract)
+    _expand_phase(gate, pending, contract, record_dir)
     gate.verify()
+    if contract is not ContractPolicy.BEFORE_SWITCH and record.before_switch and deploy_config is not None:
+        compat.check(gate, record_dir, record.waiting)
     gate.stop_point("after db.verify, before the deploy")
     if deploy_config is None:
         record.steps.append(Step("deploy.vps", StepStatus.SKIPPED, 0.0, "no deploy section for this environment"))
     else:
         gate.deploy(c, deploy_config, deploy_fn)
+    _contract_phase(gate, contract)
     signum = gate.should_stop()
     if signum:  # it came after the switch had begun, and the deploy completed: an orderly stop all the same
         _note_signal(record, signum)
@@ -179,6 +202,36 @@ def _steps(
     return finish(record, record_dir, RunStatus.OK, EXIT_OK, None)
 
 
+def _expand_phase(gate: GateRun, pending: list[Entry], contract: ContractPolicy, record_dir: Path) -> None:
+    """Apply what goes before the switch: expand and data migrations (every one under ``before-switch``)."""
+    record = gate.record
+    if not pending:
+        record.steps.append(Step("db.apply", StepStatus.SKIPPED, 0.0, "nothing pending"))
+        return
+    gate.classify(pending)
+    carry = contract is ContractPolicy.NEXT_RELEASE
+    carried = left_waiting(record_dir, record.env) if carry else []
+    phase = "all" if contract is ContractPolicy.BEFORE_SWITCH else "expand"
+    record.waiting = gate.apply(phase, carry=carry, carried=carried)
+    record.before_switch = list(record.applied)
+
+
+def _contract_phase(gate: GateRun, contract: ContractPolicy) -> None:
+    """Apply the waiting contract migrations once the release is healthy, or say they wait for the next one."""
+    record = gate.record
+    if not record.waiting:
+        return
+    if contract is ContractPolicy.NEXT_RELEASE:
+        record.waiting_reason = "contract: next-release; the next release applies them before its switch"
+        return
+    before = len(record.applied)
+    try:
+        gate.apply("contract", name="db.apply (contract, after health)")
+    finally:
+        record.after_health = record.applied[before:]
+        record.waiting = [v for v in record.waiting if v not in record.after_health]
+
+
 def _note_signal(record: RunRecord, signum: int) -> None:
     if signum:
         record.signal = signal.Signals(signum).name
@@ -188,7 +241,14 @@ def _failed(gate: GateRun, exc: MigrationsTasksError, record_dir: Path, *, undo_
     """Undo this run as far as allowed after ``exc``, and close the record."""
     record = gate.record
     record.error = exc.message
-    reason = keep_reason(record, exc, env=record.env, undo_after_switch=undo_after_switch)
+    phased = record.contract != ContractPolicy.BEFORE_SWITCH
+    reason = keep_reason(record, exc, env=record.env, undo_after_switch=undo_after_switch, phased=phased)
+    if record.waiting and not record.waiting_reason:
+        record.waiting_reason = (
+            "never applied: the release did not complete; the next run applies them after its health check"
+            if not record.after_health
+            else "not applied: the contract phase failed; fix it and run again"
+        )
     if reason is None:
         gate.undo()
     else:

@@ -78,10 +78,33 @@ class RunRecord:
     path: str | None = None
     #: db.plan's document (the rehearsal before applying), when the run made one.
     plan: dict[str, Any] | None = None
+    #: When contract migrations run (``release.environments.<env>.contract``).
+    contract: str = "after-health"
+    #: Each pending migration's phase (expand, contract, data) and why, as the run found them.
+    phases: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: This run's migrations applied before the switch (expand and data) and after health (contract).
+    before_switch: list[str] = field(default_factory=list)
+    after_health: list[str] = field(default_factory=list)
+    #: Contract migrations left pending (never applied by this run), and when they run.
+    waiting: list[str] = field(default_factory=list)
+    waiting_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-able data."""
         return asdict(self)
+
+
+def left_waiting(record_dir: Path, env: str) -> list[str]:
+    """Return the contract migrations the newest run record of ``env`` left waiting ([] when there is none)."""
+    for path in sorted(record_dir.glob(f"{env}-*.json"), reverse=True):
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(saved, dict) and saved.get("env") == env:
+            waiting = saved.get("waiting")
+            return [str(v) for v in waiting] if isinstance(waiting, list) else []
+    return []
 
 
 def now() -> str:
@@ -111,6 +134,20 @@ def finish(record: RunRecord, record_dir: Path, status: RunStatus, code: int, er
     return record
 
 
+def _phase_facts(record: RunRecord) -> list[tuple[str, str, str]]:
+    """Return which migrations ran in which phase and which wait, as (Markdown heading, words, value)."""
+    out = []
+    if record.before_switch and record.contract != "before-switch":
+        before = ", ".join(record.before_switch)
+        out.append(("Before the switch (expand, data): ", "before the switch (expand, data): ", before))
+    if record.after_health:
+        out.append(("After health (contract): ", "after health (contract): ", ", ".join(record.after_health)))
+    if record.waiting:
+        waiting = ", ".join(record.waiting) + (f": {record.waiting_reason}" if record.waiting_reason else "")
+        out.append(("**Waiting (contract, not applied):** ", "WAITING (contract, not applied): ", waiting))
+    return out
+
+
 def _facts(record: RunRecord) -> list[tuple[str, str]]:
     """Return what a record says beyond its steps, as (Markdown line, terminal line) pairs; every value in
     the Markdown line escaped (a version, a host or an error text may hold anything)."""
@@ -124,6 +161,8 @@ def _facts(record: RunRecord) -> list[tuple[str, str]]:
 
     if record.applied:
         fact("Migrations applied: ", "applied: ", listed(record.applied))
+    for heading, words, value in _phase_facts(record):
+        fact(heading, words, value)
     if record.rolled_back_migrations:
         fact("Migrations rolled back: ", "rolled back: ", listed(record.rolled_back_migrations))
     if record.not_undone:

@@ -7,7 +7,7 @@ database it talks to, and the engine over it. The order of the steps, and how a 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
@@ -137,22 +137,49 @@ class GateRun:
             if result.exit_code:
                 step.detail += " (plan: warn, going on)"
 
-    def apply(self) -> None:
-        """Run db.apply, recording what this run applied (also when it fails midway)."""
-        with self.step("db.apply") as step:
+    def classify(self, pending: list[Entry]) -> None:
+        """Record each pending migration's phase and why (:mod:`migrations_tasks.lint.phases`)."""
+        from ..lint.phases import classify_pending
+
+        todo = [e.migration for e in pending if e.migration is not None]
+        for found in classify_pending(self.local.migrations, todo):
+            self.record.phases[found.version] = {"phase": found.phase.value, "reason": found.reason}
+
+    def apply(
+        self, phase: str = "all", *, carry: bool = False, carried: Collection[str] = (), name: str = "db.apply"
+    ) -> list[str]:
+        """Run db.apply for ``phase``, recording what this run applied (also when it fails midway).
+
+        Returns the migrations it left pending on purpose (contract ones, for a later phase).
+        """
+        from ..lint.phase_plan import selector
+
+        waiting: list[str] = []
+        with self.step(name) as step:
+            before = len(self.record.applied)
+            select = selector(self.db, self.local.migrations, phase, carry=carry, carried=carried)
+            self.engine.result = None
             try:
-                self.engine.apply(self.local, include_all=False)
+                self.engine.apply(self.local, include_all=False, select=select)
             finally:
                 partial = self.engine.result
                 if partial is not None:
-                    self.record.applied = [o.version for o in partial.applied]
-            step.detail = f"applied {', '.join(self.record.applied) or 'nothing'}"
-            self.stop_point(f"after applying {len(self.record.applied)} migration(s), at a migration boundary")
+                    self.record.applied += [o.version for o in partial.applied]
+                    waiting = [version for version, _ in partial.waiting]
+            done = self.record.applied[before:]
+            step.detail = f"applied {', '.join(done) or 'nothing'}"
+            if phase != "all":
+                step.detail = f"{phase} phase: {step.detail}"
+            if waiting:
+                step.detail += f"; waiting (contract): {', '.join(waiting)}"
+            if phase != "contract":
+                self.stop_point(f"after applying {len(done)} migration(s), at a migration boundary")
+        return waiting
 
     def verify(self) -> None:
         """Run db.verify; a failed check stops the run."""
         with self.step("db.verify") as step:
-            outcome = verify(self.db, self.local, self.settings, notify=self.say)
+            outcome = verify(self.db, self.local, self.settings, notify=self.say, waiting=self.record.waiting)
             step.detail = f"exit {outcome.exit_code}; {outcome.requests} request(s)"
             if outcome.exit_code != 0:
                 failed = [f"{c.name} ({c.summary})" for c in outcome.checks if c.status not in ("pass", "skipped")]

@@ -179,6 +179,22 @@ def _texts(raw: Mapping[str, Any], column: str, version: object) -> tuple[str, .
     return tuple(value)
 
 
+#: The column hosted projects have for each migration's down SQL, added where it is missing (see add_rollback_sql).
+ROLLBACK_COLUMN = Column("rollback", "text[]")
+ADD_ROLLBACK = f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS rollback text[]"
+
+
+def add_rollback_sql(wait_seconds: float = 60) -> str:
+    """Return the request adding ``rollback text[]`` to the ledger, under our lock (idempotent).
+
+    Newer hosted projects have the column already; the Supabase CLI neither writes nor reads it (``db push``
+    inserts version, name and statements; ``migration repair`` upserts name and statements), so a ledger that
+    gains it stays the CLI's. It keeps each migration's down SQL with its row, so ``db.rollback`` works from a
+    checkout that lacks the down file.
+    """
+    return f"{lock_sql(wait_seconds)};\n{ADD_ROLLBACK};"
+
+
 def create_sql(wait_seconds: float = 60) -> str:
     """Return the request that creates the ledger, exactly as the CLI does, under our lock."""
     return ";\n".join((lock_sql(wait_seconds), *CREATE_STATEMENTS)) + ";"

@@ -34,6 +34,9 @@ from .down import DownSql, parse_down, split_down_block
 from .sqlfile import Statement, combine, parse_statements, read_text
 
 FILE_RE = re.compile(r"^([0-9]+)_(.*)\.sql$")
+#: The phases a file may state on its first lines, and the comment that states one.
+STATED_PHASES = ("expand", "contract")
+PHASE_RE = re.compile(r"^--\s*phase\s*:\s*(\S*)\s*$", re.IGNORECASE)
 MAX_VERSION_DIGITS = 20
 _REFUSED_CONTROL = {
     "ROLLBACK": "ROLLBACK would undo the migration and skip its ledger row",
@@ -65,6 +68,8 @@ class Migration:
     statements: tuple[Statement, ...]
     units: tuple[Unit, ...]
     down: DownSql | None = None
+    #: The phase the file states on its first lines (``-- phase: expand``), None when it states none.
+    stated_phase: str | None = None
 
     @property
     def filename(self) -> str:
@@ -269,6 +274,28 @@ def plan_units(statements: Iterable[Statement], path: Path) -> tuple[Unit, ...]:
     return tuple(units)
 
 
+def stated_phase(text: str, path: Path) -> str | None:
+    """Return the phase a file states in the comment lines before its first statement (``-- phase: expand``)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            return None
+        match = PHASE_RE.match(stripped)
+        if match is None:
+            continue
+        word = match.group(1).lower()
+        if word not in STATED_PHASES:
+            raise MigrationFileError.at(
+                path,
+                number,
+                1,
+                f"unknown phase {match.group(1)!r}: a file may state `-- phase: expand` or `-- phase: contract`.",
+                hint="Correct the comment, or remove it to let the statements decide the phase.",
+            )
+        return word
+    return None
+
+
 def parse_file(item: MigrationFileName, rollback: MigrationFileName | None = None) -> Migration:
     """Read and parse one migration file, with its down SQL (block or rollback file) when it has one."""
     text = read_text(item.path)
@@ -290,7 +317,7 @@ def parse_file(item: MigrationFileName, rollback: MigrationFileName | None = Non
     # An empty down block (db.new's template before it is filled) or rollback file is no down SQL at all:
     # rolling back must refuse, not remove the ledger row and leave the schema as it is.
     down = down if down is not None and down.statements else None
-    return Migration(item.version, item.name, item.path, statements, units, down)
+    return Migration(item.version, item.name, item.path, statements, units, down, stated_phase(up, item.path))
 
 
 def discover_rollbacks(directory: Path | None) -> tuple[dict[str, MigrationFileName], list[str]]:

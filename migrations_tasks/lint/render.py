@@ -7,6 +7,7 @@ from typing import Any
 from ..output import github
 from ..output.reporter import Reporter
 from ..wording import plural
+from .phases import MigrationPhase
 from .results import Finding, LintResult
 
 _ANNOTATION = {"error": "error", "warn": "warning"}
@@ -41,7 +42,16 @@ def lint_document(result: LintResult) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in result.findings],
         "silenced": [{**finding_dict(f), "reason": reason} for f, reason in result.silenced],
         "notes": result.notes,
+        "phases": [p.to_dict() for p in result.phases],
     }
+
+
+def phase_line(phase: MigrationPhase | None, indent: str = "") -> list[str]:
+    """Return a migration's release phase and why, as one line ([] when unknown)."""
+    if phase is None:
+        return []
+    mixed = " (MIXED: split it, or state its phase with `-- phase: expand|contract` on its first line)"
+    return [f"{indent}phase: {phase.phase.value}{mixed if phase.mixed else ''}: {phase.reason}"]
 
 
 def finding_lines(f: Finding, indent: str = "") -> list[str]:
@@ -76,6 +86,8 @@ def render_lint(reporter: Reporter, result: LintResult) -> int:
         return result.exit_code
     for finding in result.findings:
         reporter.say("\n".join(finding_lines(finding)))
+    for phase in result.phases:
+        reporter.say(f"{phase.filename}: " + phase_line(phase)[0])
     for note in result.notes:
         reporter.warn(note)
     silenced = f"; {len(result.silenced)} silenced by lint-ignore" if result.silenced else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import EXIT_FAILED, EXIT_OK
+from .phases import MigrationPhase
 from .rules import ERROR
 
 
@@ -42,6 +43,8 @@ class LintResult:
     notes: list[str] = field(default_factory=list)
     requests: int = 0
     seconds: float = 0.0
+    #: Each linted migration's release phase (expand, contract, data) and why.
+    phases: list[MigrationPhase] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -52,6 +55,10 @@ class LintResult:
     def exit_code(self) -> int:
         """Return 1 when a finding is an error, else 0 (warnings allowed)."""
         return EXIT_FAILED if self.errors else EXIT_OK
+
+    def phase_of(self, version: str) -> MigrationPhase | None:
+        """Return one migration's release phase."""
+        return next((p for p in self.phases if p.version == version), None)
 
     def of(self, version: str, statement: int | None = None) -> list[Finding]:
         """Return the findings of one migration (and, given, one of its statements)."""

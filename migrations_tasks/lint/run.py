@@ -24,6 +24,7 @@ from ..history.down import split_down_block
 from ..history.migrations import Migration
 from ..history.sqlfile import read_text
 from . import ignores, squawk, supabase, tree
+from .phases import classify_pending
 from .results import Finding, LintResult
 from .rules import (
     DOCS,
@@ -163,8 +164,12 @@ def lint(
     *,
     exposed_schemas: Sequence[str],
     scope: str = "pending",
+    every: Sequence[Migration] = (),
 ) -> LintResult:
-    """Lint ``migrations`` (in apply order); ``scope`` "pending" treats them as one set applied together."""
+    """Lint ``migrations`` (in apply order); ``scope`` "pending" treats them as one set applied together.
+
+    ``every`` (all local migrations, in order) gives the release phases the column types of the earlier ones.
+    """
     started = time.perf_counter()
     level_of = levels(settings)
     result = LintResult(scope, [str(m.path) for m in migrations])
@@ -178,5 +183,6 @@ def lint(
     _supabase_findings(files, frozenset(exposed_schemas), collect)
     order = {str(m.path): i for i, m in enumerate(migrations)}
     result.findings.sort(key=lambda f: (order.get(f.file, 0), f.line, f.column, f.rule))
+    result.phases = classify_pending(every or migrations, migrations)
     result.seconds = time.perf_counter() - started
     return result

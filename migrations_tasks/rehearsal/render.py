@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..lint.render import annotate, finding_dict, finding_lines
+from ..lint.render import annotate, finding_dict, finding_lines, phase_line
 from ..output import github
 from ..output.reporter import Reporter, table
 from ..untrusted import markdown as md
@@ -98,12 +98,14 @@ def migration_lines(report: MigrationReport, result: PlanResult, verbose: bool =
     """Return one migration's rehearsal (lock-free statements folded unless ``verbose``) and its verdicts."""
     if report.status is Rehearsed.NOT_REHEARSED:
         lines = [f"{report.file}  (not rehearsed)", f"  not rehearsed: {report.reason or 'the rehearsal stopped'}"]
+        lines += phase_line(result.lint.phase_of(report.version), "  ")
         for st in report.statements:
             if st.findings or st.data:
                 lines += [f"  [{st.index + 1}] line {st.line}  {st.text}", *data_lines(st)]
                 lines += [line for finding in st.findings for line in finding_lines(finding, "      ")]
     else:
         lines = [f"{report.file}  ({report.status}, {report.seconds:.2f}s)"]
+        lines += phase_line(result.lint.phase_of(report.version), "  ")
         lines += _rehearsed_lines(report, result, verbose)
     for finding in result.lint.of(report.version):
         if finding.statement is None:
@@ -235,6 +237,7 @@ def _migration_dict(m: MigrationReport, result: PlanResult) -> dict[str, Any]:
             for st in m.statements
         ],
         "estimates": {name: e.__dict__ for name, e in result.estimates.items() if name in _names(m)},
+        "phase": phase.to_dict() if (phase := result.lint.phase_of(m.version)) else None,
     }
 
 

@@ -142,7 +142,7 @@ def plan(
     pending = current.to_apply(include_all)
     applied = [e.migration for e in current.with_status(Status.APPLIED) if e.migration is not None]
     exposed = settings.verify.exposed_schemas
-    result.lint = run_lint(pending, settings.lint, exposed_schemas=exposed, scope="pending")
+    result.lint = run_lint(pending, settings.lint, exposed_schemas=exposed, scope="pending", every=local.migrations)
     result.applied = len(applied)
     data = _data_checks(db, pending, result, notify)
     result.requests = db.requests - before

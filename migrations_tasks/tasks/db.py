@@ -191,14 +191,22 @@ def check(c: Context, where: Where) -> Any:
     from ..authoring.diff.check import schemas_differences
     from ..engine import Engine
     from ..engine.render import render_check
+    from ..lint.phases import classify_pending
 
     if several(c, where):
         return run_fleet(c, where, "db.check", lambda jobs: jobs.check, schemas=True)
     with where.session(c, warn=False) as (reporter, s, local, db):
         plan = Engine(db, s).check(local)
         schemas = schemas_differences(local, s, s.migrations_dir.parent, reporter.progress)
+        phases = classify_pending(local.migrations, [e.migration for e in plan.pending if e.migration])
         code = render_check(
-            reporter, plan, requests=db.requests, warnings=local.warnings, target=db.description, schemas=schemas
+            reporter,
+            plan,
+            requests=db.requests,
+            warnings=local.warnings,
+            target=db.description,
+            schemas=schemas,
+            phases={p.version: p.to_dict() for p in phases},
         )
     if code:
         raise Exit(code=code)
@@ -216,24 +224,35 @@ BATCH_HELP = (
         "dry_run": "parse and plan, print the SQL each migration would send, write nothing",
         "include_all": "also apply migrations older than the newest applied one (Supabase CLI semantics)",
         "batch_size": BATCH_HELP,
+        "phase": "expand: expand and data migrations only, contract ones left pending (they must sort last); "
+        "contract: the contract ones, once nothing else is pending; all (default): every pending migration",
         **json_help("the progress lines and the summary (per migration: status, seconds, requests)"),
     },
     whole_numbers=["batch_size"],
 )
 def apply(
-    c: Context, dry_run: bool = False, include_all: bool = False, batch_size: int | None = None, *, where: Where
+    c: Context,
+    dry_run: bool = False,
+    include_all: bool = False,
+    batch_size: int | None = None,
+    phase: str = "all",
+    *,
+    where: Where,
 ) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
+    from ..lint.phase_plan import selector
+
     if several(c, where):
-        work = lambda jobs: jobs.engine("apply", include_all=include_all, dry_run=dry_run)  # noqa: E731
-        return run_fleet(c, where, "db.apply", work, flags={"batch_size": batch_size})
-    return _run_engine(
-        c,
-        where,
-        _APPLY,
-        lambda engine, local: engine.apply(local, include_all=include_all, dry_run=dry_run),
-        batch_size,
-    )
+        options = {"include_all": include_all, "dry_run": dry_run, "phase": phase}
+        return run_fleet(
+            c, where, "db.apply", lambda jobs: jobs.engine("apply", **options), flags={"batch_size": batch_size}
+        )
+
+    def work(engine: Any, local: Any) -> Any:
+        select = selector(engine.db, local.migrations, phase)
+        return engine.apply(local, include_all=include_all, dry_run=dry_run, select=select)
+
+    return _run_engine(c, where, _APPLY, work, batch_size)
 
 
 @db_task(

@@ -47,7 +47,10 @@ def lint(c: Context, all: bool = False, files: list[str] | None = None, *, where
         chosen = select(s, local, files=files or (), every=all, say=reporter.progress)
         for warning in [*local.warnings, *chosen.warnings]:
             reporter.warn(warning)
-        result = run_lint(chosen.migrations, s.lint, exposed_schemas=s.verify.exposed_schemas, scope=chosen.scope)
+        exposed = s.verify.exposed_schemas
+        result = run_lint(
+            chosen.migrations, s.lint, exposed_schemas=exposed, scope=chosen.scope, every=local.migrations
+        )
         result.requests = chosen.requests
         code = render_lint(reporter, result)
     if code:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..config.settings import Settings
 from ..history.status import Comparison
 from ..wording import plural
@@ -10,11 +12,16 @@ from .results import ERROR, FAIL, PASS, SKIPPED, CheckOutcome, DriftResult, Veri
 from .throwaway import sandbox_available
 
 
-def history(plan: Comparison) -> CheckOutcome:
-    conflicts, pending = plan.conflicts, plan.pending
+def history(plan: Comparison, waiting: Collection[str] = ()) -> CheckOutcome:
+    """Pass when nothing is pending or conflicting; ``waiting`` (contract migrations a release phase holds back)
+    may stay pending."""
+    conflicts = plan.conflicts
+    pending = [e for e in plan.pending if e.version not in waiting]
+    held = [e.version for e in plan.pending if e.version in waiting]
     applied = [e for e in plan.entries if e.status.value == "applied"]
     if not conflicts and not pending:
-        return CheckOutcome("history", PASS, f"{len(applied)} migrations applied, none pending or conflicting")
+        also = f"; {len(held)} contract migration(s) waiting on purpose ({', '.join(held)})" if held else ""
+        return CheckOutcome("history", PASS, f"{len(applied)} migrations applied, none pending or conflicting{also}")
     parts = []
     for status in ("pending", "out-of-order", "remote-only", "changed"):
         versions = [e.version for e in plan.entries if e.status.value == status]

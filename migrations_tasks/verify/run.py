@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -43,8 +44,9 @@ def verify(
     *,
     drift: bool | None = None,
     notify: Notify | None = None,
+    waiting: Collection[str] = (),
 ) -> VerifyResult:
-    """Run the four checks: one request on ``db``, plus the drift check on a throwaway database."""
+    """Run the four checks: one request on ``db``, plus drift on a throwaway database (``waiting``: see history)."""
     say = notify or (lambda message: None)
     started = time.perf_counter()
     before = db.requests
@@ -85,7 +87,7 @@ def verify(
         if background is not None:
             background.close()
     result.checks = [
-        checks.history(result.plan),
+        checks.history(result.plan, waiting),
         checks.expectations(result),
         checks.advisories(result),
         checks.drift(result.drift),

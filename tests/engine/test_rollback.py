@@ -11,7 +11,7 @@ from conftest import MigrationDir, Project, run_inv, run_together, user_project
 
 from migrations_tasks.engine import Engine
 from migrations_tasks.errors import ConfigError, Refused, RollbackFailed, SqlSyntaxError
-from migrations_tasks.history.ledger import TABLE
+from migrations_tasks.history.ledger import CREATE_STATEMENTS, TABLE
 from migrations_tasks.history.migrations import load
 from migrations_tasks.transport.connect import connect
 
@@ -301,3 +301,32 @@ def test_a_syntax_error_in_down_sql_exits_3_before_any_request(
     assert result.returncode == 3
     assert '1_a.sql:3:9: syntax error at or near "tabel" (in down SQL)' in result.stderr
     assert project.requests() == 0
+
+
+def test_a_ledger_without_the_rollback_column_gains_it_and_an_older_checkout_rolls_back_with_the_stored_copy(
+    project: Project, migrations: MigrationDir
+) -> None:
+    project.sql(";".join(CREATE_STATEMENTS[1:]))  # the CLI's ledger: version, statements, name
+    migrations.write("1_a.sql", "create table a (id int);\n-- migrate:down\n-- drop table a;\n")
+    path = migrations.write("2_b.sql", "create table b (id int);\n")
+    down = migrations.path.parent / "rollbacks" / "2_b.sql"
+    down.parent.mkdir()
+    down.write_text("drop table b;\n")
+    infos: list[str] = []
+    settings = project.settings(migrations.path)
+    engine = Engine(connect(settings), settings, on_event=lambda e: infos.append(e.message or ""))
+    engine.apply(load(migrations.path))
+    assert any("Adding the column rollback text[]" in m for m in infos)
+    assert project.sql(f"SELECT version, rollback FROM {TABLE} ORDER BY 1") == [
+        ("1", ["drop table a"]),
+        ("2", ["drop table b"]),
+    ]
+    down.write_text("drop table if exists b;\n")
+    warned = engine.rollback(load(migrations.path), dry_run=True).warnings
+    assert any("differs from the copy the ledger stored when it was applied; using the local one" in w for w in warned)
+    path.unlink()  # the release rolled back to: its checkout has neither migration 2 nor its down file
+    down.unlink()
+    result = engine.rollback(load(migrations.path), version="2")
+    assert [o.status for o in result.outcomes] == ["rolled-back"] and result.steps[0].down is not None
+    assert result.steps[0].down.origin == "ledger"
+    assert tables(project) == {"a"} and versions(project) == ["1"]

@@ -167,7 +167,9 @@ def test_a_health_failure_rolls_the_app_and_this_runs_migrations_back_where_the_
     first, _ = run(project, migrations, host, tmp_path)
     assert first.exit_code == 0
     migrations.write("2_label.sql", SECOND)
-    second, _ = run(project, migrations, host, tmp_path, health="broken", undo_after_switch=True)
+    second, _ = run(
+        project, migrations, host, tmp_path, health="broken", undo_after_switch=True, contract="before-switch"
+    )
     assert second.exit_code == 1 and second.applied == ["2"]
     assert second.release_rolled_back and host.live() == first.release
     assert second.rolled_back_migrations == ["2"] and ledger(project) == ["1"]
@@ -184,7 +186,7 @@ def test_after_the_release_went_live_this_runs_migrations_stay_unless_the_enviro
     migrations.write("1_items.sql", GOOD)
     first, _ = run(project, migrations, host, tmp_path)
     migrations.write("2_label.sql", SECOND)
-    second, lines = run(project, migrations, host, tmp_path, health="broken")
+    second, lines = run(project, migrations, host, tmp_path, health="broken", contract="before-switch")
     assert (second.status, second.exit_code) == ("failed", 1)
     assert second.release_rolled_back and host.live() == first.release and second.release_live_on == ["web"]
     assert second.rolled_back_migrations == [] and second.kept == ["2"] and ledger(project) == ["1", "2"]

@@ -261,6 +261,7 @@ def apply_result(outcomes: list[Any], *, dry_run: bool = False, sql: list[Any] |
         sql=sql or [],
         requests=1 + len(outcomes),
         seconds=1.5,
+        waiting=[],
     )
 
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from conftest import MigrationDir, Project, run_inv, user_project
 
+from migrations_tasks.engine import Engine
+from migrations_tasks.history.migrations import load
+from migrations_tasks.transport.connect import connect
+
 
 def test_check_exits_1_when_pending_then_apply_then_check_exits_0(
     project: Project, migrations: MigrationDir, tmp_path: Path
@@ -186,3 +190,21 @@ def test_tasks_chain_with_pre_tasks_and_as_plain_functions(
     assert result.stdout.index("backup ran") < result.stdout.index("applying 1 a")
     assert "undone ['1']" in result.stdout
     assert project.sql("select to_regclass('public.a') is null") == [(True,)]
+
+
+def test_apply_by_phase_from_the_command_line_leaves_the_contract_waiting_and_check_shows_the_phases(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_t.sql", "create table t (id int, old text);")
+    cwd = user_project(tmp_path)
+    settings = project.settings(migrations.path)
+    Engine(connect(settings), settings).apply(load(migrations.path))  # in-process: it is not what this is about
+    migrations.write("2_add.sql", "alter table t add column new text;")
+    migrations.write("3_drop.sql", "alter table t drop column old;")
+    check = run_inv("db.check", cwd=cwd, env=project.env)
+    assert "  2: phase: expand: line 1: adds nullable column new" in check.stdout
+    assert "  3: phase: contract: line 1: drops column old" in check.stdout
+    expand = run_inv("db.apply", "--phase", "expand", "--json", cwd=cwd, env=project.env)
+    assert expand.returncode == 0, expand.stderr
+    doc = json.loads(expand.stdout)
+    assert [m["version"] for m in doc["migrations"]] == ["2"] and doc["waiting"][0]["version"] == "3"
