@@ -117,12 +117,13 @@ class FleetGateRun(GateRun):
         finally:
             done = [o.version for o in engine.result.applied] if engine.result is not None else []
             self.applied_on[settings.target.label] = self.applied_on.get(settings.target.label, []) + done
-            phase.waiting.update(version for version, _ in (engine.result.waiting if engine.result else []))
+            waiting = [version for version, _ in (engine.result.waiting if engine.result else [])]
+            phase.waiting.update(waiting)
             run.done = len(done)
         if should_stop():
             run.status = RunStatus.STOPPED
             return
-        outcome = verify(db, self.local, settings, notify=quiet)
+        outcome = verify(db, self.local, settings, notify=quiet, waiting=waiting)
         if outcome.exit_code:
             failed = [f"{c.name} ({c.summary})" for c in outcome.checks if c.status not in ("pass", "skipped")]
             run.status, run.exit_code = RunStatus.FAILED, outcome.exit_code

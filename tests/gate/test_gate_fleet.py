@@ -70,3 +70,53 @@ def test_an_environment_names_its_target_group_and_fleet_options_or_is_refused()
     with pytest.raises(ConfigError) as caught:
         load_gate_options({"release": {"environments": {"prod": {"targets": "prod", "parallel": 0}}}}, "prod")
     assert "invoke.yaml release.environments.prod.parallel must be a whole number of at least 1" in str(caught.value)
+
+
+@pytest.mark.parametrize("contract", ["after-health", "next-release"])
+def test_release_phases_run_on_every_target_expand_first_and_contract_after_health_or_left_waiting(
+    sandbox: SandboxProcess, migrations: MigrationDir, tmp_path: Path, contract: str
+) -> None:
+    projects: list[Project] = [sandbox.new_project() for _ in range(2)]
+    for project in projects:
+        project.sql(
+            "create table public.items (id int, old_name text); alter table public.items enable row level security"
+        )
+    migrations.write("20260101000001_expand.sql", "alter table public.items add column name text;\n")
+    migrations.write("20260101000002_contract.sql", "alter table public.items drop column old_name;\n")
+    section = {
+        "verify": {"drift": "off"},
+        "targets": {f"p{i}": {"project_ref": p.ref} for i, p in enumerate(projects)},
+        "target_groups": {"all": ["p0", "p1"]},
+    }
+    env = {"SUPABASE_ACCESS_TOKEN": sandbox.token, "SUPABASE_API_URL": sandbox.api_url}
+    flags = {"migrations_dir": str(migrations.path), "target": "all"}
+    settings = load_settings({"migrations": section}, flags=flags, environ=env, dotenv_path=None)
+    lines: list[str] = []
+    record = gate.run(
+        Context(),
+        settings,
+        None,
+        env="fleet",
+        policy="apply",
+        plan_policy="off",
+        record_dir=tmp_path / "records",
+        say=lines.append,
+        targets=settings.select("all"),
+        fleet=FleetOptions(parallel=2),
+        contract=contract,
+    )
+    assert record.exit_code == 0, (record.error, lines)
+    assert record.before_switch == ["20260101000001"]
+    columns = "select string_agg(attname, ',' order by attnum) from pg_attribute "
+    columns += "where attrelid = 'public.items'::regclass and attnum > 0 and not attisdropped"
+    if contract == "after-health":
+        assert record.after_health == ["20260101000002"] and record.waiting == []
+        expected = (["20260101000001", "20260101000002"], "id,name")
+    else:
+        assert record.after_health == [] and record.waiting == ["20260101000002"]
+        expected = (["20260101000001"], "id,old_name,name")
+    for project, target in zip(projects, record.targets):
+        assert target["applied"] == expected[0], target
+        assert project.sql(columns) == [(expected[1],)]
+        project.close()
+        sandbox.call("DELETE", f"/_sandbox/projects/{project.ref}")
