@@ -13,7 +13,7 @@ import secrets
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import IO
+from typing import IO, cast
 
 from .. import untrusted
 from . import streams
@@ -28,12 +28,26 @@ _commands: list[IO[str] | None] = [None]
 
 
 def commands_to(stream: IO[str] | None) -> None:
-    """Send later workflow commands to ``stream`` (None: stdout), so that stdout can stay pure JSON."""
-    _commands[0] = stream
+    """Send later workflow commands to ``stream`` (None: stdout), so that stdout can stay pure JSON.
+
+    ``sys.stderr`` itself is remembered as "whatever sys.stderr is then", not as the object it is now: a
+    later caller in the same process (the gate called from Python, a test) may have replaced it.
+    """
+    _commands[0] = _STDERR if stream is sys.stderr else stream
+
+
+class _CurrentStderr:
+    """Stands for sys.stderr as it is when a command is written."""
+
+
+_STDERR: IO[str] = cast(IO[str], _CurrentStderr())
 
 
 def _stream(out: IO[str] | None) -> IO[str]:
-    return out or _commands[0] or sys.stdout
+    chosen = out or _commands[0]
+    if chosen is _STDERR:
+        return sys.stderr
+    return chosen or sys.stdout
 
 
 def _command(line: str, out: IO[str] | None) -> None:

@@ -21,10 +21,10 @@ from ...transport.database import Database
 def record_sql(engine: Engine, history: ledger.Ledger, migration: Migration) -> str:
     """Return the request that records ``migration`` as applied."""
     ctx = engine.ctx
-    columns = dict(history.columns) if history.exists else dict(ledger.CLI_COLUMNS)
+    columns = dict(history.columns) if history.exists else {**ledger.CLI_COLUMNS, "rollback": ledger.ROLLBACK_COLUMN}
     request = Request().add(ctx.lock_sql(), role="lock and guard")
-    if not history.exists:
-        for statement in ledger.CREATE_STATEMENTS[1:]:  # the lock already bounds lock_timeout
+    if not history.exists:  # created as db.apply creates it: the CLI's, with the rollback column hosted has
+        for statement in (*ledger.CREATE_STATEMENTS[1:], ledger.ADD_ROLLBACK):  # the lock bounds lock_timeout
             request.add(statement, role="ledger creation")
     request.add(ledger.guard_absent_sql(migration.version), role="lock and guard")
     request.add(
