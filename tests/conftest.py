@@ -245,6 +245,17 @@ class Project:
 SandboxFactory = Callable[..., SandboxProcess]
 
 
+@pytest.fixture(autouse=True)
+def workflow_commands_to_stdout() -> Iterator[None]:
+    """Start every test with GitHub's workflow commands going to stdout: a JSON Reporter made by an earlier test
+    in this worker sends them to its own stderr (a process-wide choice, one task per process in real use)."""
+    from migrations_tasks.output import github
+
+    github.commands_to(None)
+    yield
+    github.commands_to(None)
+
+
 @pytest.fixture(scope="session")
 def sandbox_factory() -> Iterator[SandboxFactory]:
     """Return ``start(*flags)``: a sandbox started with those flags (``--drop-every 3``...), one per distinct
