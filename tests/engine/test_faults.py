@@ -200,7 +200,10 @@ GATE_KEY = 4242
 
 def wait_until_blocked(process: subprocess.Popen[str], conn: psycopg.Connection[Any]) -> None:
     """Wait (by polling the database, not the clock) until a migration waits for the test's lock."""
-    query = "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+    query = (  # pg_locks is the cluster's: only this project's database counts
+        "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+        " and database = (select oid from pg_database where datname = current_database())"
+    )
     for _ in range(6000):
         assert process.poll() is None, "db.apply ended before it reached migration 10"
         if conn.execute(query, (GATE_KEY,)).fetchone() != (0,):

@@ -33,7 +33,9 @@ PARTS = (
 def waiter(conn: psycopg.Connection[Any]) -> int:
     """Return the backend waiting for the gate (polling the database, not the clock); 0 when none."""
     row = conn.execute(
-        "select pid from pg_locks where locktype = 'advisory' and objid = %s and not granted", (GATE_KEY,)
+        "select pid from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+        " and database = (select oid from pg_database where datname = current_database())",  # the cluster's view
+        (GATE_KEY,),
     ).fetchone()
     return int(row[0]) if row else 0
 

@@ -104,7 +104,10 @@ def test_a_signal_stops_every_target_at_a_migration_boundary_and_the_table_says_
         stderr=subprocess.PIPE,
         text=True,
     )
-    waiting = "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+    waiting = (  # pg_locks is the cluster's: only this project's database counts
+        "select count(*) from pg_locks where locktype = 'advisory' and objid = %s and not granted"
+        " and database = (select oid from pg_database where datname = current_database())"
+    )
     for holder in holders:  # polls the databases, not the clock
         while holder.execute(waiting, (GATE_KEY,)).fetchone() == (0,):
             assert process.poll() is None, process.communicate()
