@@ -180,7 +180,8 @@ def test_set_not_null_and_a_check_constraint_count_the_rows_that_violate_them(
     assert only_check(result, 3).status is Data.PASSES
     lines = "\n".join(migration_lines(result.migrations[0], result))
     assert "find them: SELECT count(*) FROM public.todos WHERE NOT (qty < 10)" in lines
-    assert "todo 1" not in lines and "x1" not in lines  # never a row's value
+    values = lines.replace(str(migrations.path), "<dir>")  # a random temporary path may hold "x1"
+    assert "todo 1" not in values and "x1" not in values  # never a row's value
 
 
 def test_a_backfill_before_set_not_null_is_followed_and_other_updates_make_the_check_unknown(
