@@ -31,20 +31,26 @@ class Benches:
     info: Throwaway
 
 
+def two_throwaways(stack: ExitStack, settings: Settings, info: Throwaway, what: str) -> list[str]:
+    """Return two throwaway databases' URLs on the drift check's server, dropped when ``stack`` closes; a
+    missing server is one error saying ``what`` needed them and how to get one."""
+    admin = settings.drift_db_url.reveal() if settings.drift_db_url else None
+    try:
+        return list(stack.enter_context(throwaway_databases(admin, info, 2)))
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{what} on the drift check's throwaway databases: {exc.message}",
+            hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
+            "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
+        ) from None
+
+
 @contextmanager
 def benches(local: LocalMigrations, schema: LocalMigrations, settings: Settings, say: Notify) -> Iterator[Benches]:
     """Yield both schemas built; drop the databases (and stop any server) after."""
     info = Throwaway()
-    admin = settings.drift_db_url.reveal() if settings.drift_db_url else None
     with ExitStack() as stack:
-        try:
-            urls = stack.enter_context(throwaway_databases(admin, info, 2))
-        except ConfigError as exc:
-            raise ConfigError(
-                f"db.diff builds both schemas on the drift check's throwaway databases: {exc.message}",
-                hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
-                "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
-            ) from None
+        urls = two_throwaways(stack, settings, info, "db.diff builds both schemas")
         history = MaintainBench(urls[0], settings)
         stack.callback(history.close)
         declared = MaintainBench(urls[1], settings)

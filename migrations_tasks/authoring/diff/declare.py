@@ -23,11 +23,11 @@ from ...catalog import Snapshot, compare
 from ...config.settings import Settings
 from ...errors import ConfigError, MigrationFailed, MigrationFileError
 from ...progress import Notify
-from ...verify.throwaway import Throwaway, throwaway_databases
+from ...verify.throwaway import Throwaway
 from ..pull.proof import Unproven, Workbench, generate, remaining, tolerated
 from ..pull.script import FUNCTION_BODIES_OFF, statement_text
 from ..pull.steps import Step
-from .build import build_declared
+from .build import build_declared, two_throwaways
 from .layout import lay_out
 from .sources import SCHEMAS_DIR, parse_schema, schema_files, schema_paths
 
@@ -139,16 +139,8 @@ def into_schemas(
         )
     directory = supabase_dir / SCHEMAS_DIR
     info = Throwaway()
-    admin = settings.drift_db_url.reveal() if settings.drift_db_url else None
     with ExitStack() as stack:
-        try:
-            urls = stack.enter_context(throwaway_databases(admin, info, 2))
-        except ConfigError as exc:
-            raise ConfigError(
-                f"{COMMAND} builds the schema files on the drift check's throwaway databases: {exc.message}",
-                hint="Install the sandbox extra (pip install 'migrations-tasks[sandbox]'), or set "
-                "MIGRATIONS_DRIFT_DB_URL to a running sandbox's SANDBOX_DB_URL.",
-            ) from None
+        urls = two_throwaways(stack, settings, info, f"{COMMAND} builds the schema files")
         bench, check = Workbench(urls[0], settings, COMMAND), Workbench(urls[1], settings, COMMAND)
         stack.callback(bench.close)
         stack.callback(check.close)
