@@ -240,8 +240,12 @@ def apply(
     where: Where,
 ) -> Any:
     """Apply pending migrations, each atomically with its ledger row."""
-    from ..lint.phase_plan import selector
+    from ..errors import ConfigError
+    from ..lint.phase_plan import PHASE_CHOICES, selector
 
+    if phase not in PHASE_CHOICES:  # before any target is contacted (exit 3)
+        with exits(Reporter(json=where.json)):
+            raise ConfigError(f"Unknown --phase {phase!r}: use {', '.join(PHASE_CHOICES)}.")
     if several(c, where):
         options = {"include_all": include_all, "dry_run": dry_run, "phase": phase}
         return run_fleet(

@@ -314,7 +314,7 @@ def test_a_ledger_without_the_rollback_column_gains_it_and_an_older_checkout_rol
     down.write_text("drop table b;\n")
     infos: list[str] = []
     settings = project.settings(migrations.path)
-    engine = Engine(connect(settings), settings, on_event=lambda e: infos.append(e.message or ""))
+    engine = Engine(connect(settings.target, settings), settings, on_event=lambda e: infos.append(e.message or ""))
     engine.apply(load(migrations.path))
     assert any("Adding the column rollback text[]" in m for m in infos)
     assert project.sql(f"SELECT version, rollback FROM {TABLE} ORDER BY 1") == [

@@ -46,7 +46,7 @@ def test_the_previous_releases_verify_scripts_from_git_must_pass_after_the_expan
     (records / "test-20260102T000000Z.json").write_text(json.dumps({"env": "test", "status": "failed"}))
 
     settings = project.settings(repo / "supabase" / "migrations", verify={"drift": "off"})
-    db = connect(settings)
+    db = connect(settings.target, settings)
     Engine(db, settings).apply(load(settings.migrations_dir))
     run = GateRun(RunRecord("test", MigrationsPolicy.APPLY, now()), lambda line: None, settings, db)
     compat.check(run, records, ())

@@ -105,7 +105,7 @@ def test_next_release_leaves_the_contract_for_the_next_release_and_a_mixed_file_
 ) -> None:
     migrations.write("1_people.sql", PEOPLE)
     settings = project.settings(migrations.path)
-    Engine(connect(settings), settings).apply(load(migrations.path))  # the live release's schema
+    Engine(connect(settings.target, settings), settings).apply(load(migrations.path))  # the live release's schema
     migrations.write("2_display_name.sql", EXPAND)
     migrations.write("3_drop_fullname.sql", CONTRACT)
     record, _ = run(project, migrations, host, tmp_path, contract="next-release")

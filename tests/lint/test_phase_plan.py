@@ -26,7 +26,7 @@ def test_apply_by_phase_runs_expand_first_leaves_the_contract_pending_and_refuse
     project: Project, migrations: MigrationDir
 ) -> None:
     settings = project.settings(migrations.path)
-    engine = Engine(connect(settings), settings)
+    engine = Engine(connect(settings.target, settings), settings)
     migrations.write("1_people.sql", TABLE_SQL + "insert into public.people values (1, 'Ada'), (2, 'Linus');\n")
     engine.apply(load(migrations.path))
     migrations.write("2_display.sql", EXPAND)

@@ -112,14 +112,14 @@ def planned(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -
     for project in fresh_project(sandbox):
         migrations.write("20250101000000_base.sql", BASE)
         settings = _settings(project, sandbox, migrations.path)
-        db = connect(settings)
+        db = connect(settings.target, settings)
         try:
             Engine(db, settings).apply(load(migrations.path))
         finally:
             db.close()
         project.sql(OUT_OF_BAND)
         migrations.write("20250101000001_later.sql", APPLIED_LATER)
-        db = connect(settings)
+        db = connect(settings.target, settings)
         try:
             Engine(db, settings).apply(load(migrations.path))
         finally:
@@ -127,7 +127,7 @@ def planned(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -
         for number, (name, sql) in enumerate(PENDING.items(), 1):
             migrations.write(f"202501020000{number:02d}_{name}.sql", sql + "\n")
         before = project.sql(LIVE_STATE)
-        live = connect(settings)
+        live = connect(settings.target, settings)
         try:
             result = plan(live, load(migrations.path), settings)
         finally:

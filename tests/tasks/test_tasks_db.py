@@ -192,13 +192,27 @@ def test_tasks_chain_with_pre_tasks_and_as_plain_functions(
     assert project.sql("select to_regclass('public.a') is null") == [(True,)]
 
 
+def test_an_unknown_phase_is_refused_with_exit_3_before_anything_is_sent(
+    project: Project, migrations: MigrationDir, tmp_path: Path
+) -> None:
+    migrations.write("1_t.sql", "create table t (id int);")
+    cwd = user_project(tmp_path)
+    for target in ((), ("--target", f"{project.ref},{project.ref}")):
+        done = run_inv("db.apply", "--phase", "later", *target, cwd=cwd, env=project.env)
+        assert done.returncode == 3, done.stderr
+        assert "Unknown --phase 'later': use expand, contract, all." in done.stderr
+    assert project.sql("select count(*) from pg_tables where tablename = 't'") == [(0,)]
+
+
 def test_apply_by_phase_from_the_command_line_leaves_the_contract_waiting_and_check_shows_the_phases(
     project: Project, migrations: MigrationDir, tmp_path: Path
 ) -> None:
     migrations.write("1_t.sql", "create table t (id int, old text);")
     cwd = user_project(tmp_path)
     settings = project.settings(migrations.path)
-    Engine(connect(settings), settings).apply(load(migrations.path))  # in-process: it is not what this is about
+    Engine(connect(settings.target, settings), settings).apply(
+        load(migrations.path)
+    )  # in-process: it is not what this is about
     migrations.write("2_add.sql", "alter table t add column new text;")
     migrations.write("3_drop.sql", "alter table t drop column old;")
     check = run_inv("db.check", cwd=cwd, env=project.env)
