@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import MigrationDir, Project, SandboxProcess
@@ -13,6 +14,35 @@ from migrations_tasks.config.settings import load_settings
 from migrations_tasks.config.targets import FleetOptions
 from migrations_tasks.errors import ConfigError
 from migrations_tasks.gate.options import load_gate_options
+from migrations_tasks.gate.record import RunRecord
+
+
+def run_fleet_gate(
+    sandbox: SandboxProcess, migrations: MigrationDir, tmp_path: Path, projects: list[Project], **options: Any
+) -> tuple[RunRecord, list[str]]:
+    """Run the gate without a deploy over ``projects`` (targets p0, p1, ... in the group ``all``)."""
+    section = {
+        "verify": {"drift": "off"},
+        "targets": {f"p{i}": {"project_ref": p.ref} for i, p in enumerate(projects)},
+        "target_groups": {"all": [f"p{i}" for i in range(len(projects))]},
+    }
+    env = {"SUPABASE_ACCESS_TOKEN": sandbox.token, "SUPABASE_API_URL": sandbox.api_url}
+    flags = {"migrations_dir": str(migrations.path), "target": "all"}
+    settings = load_settings({"migrations": section}, flags=flags, environ=env, dotenv_path=None)
+    lines: list[str] = []
+    record = gate.run(
+        Context(),
+        settings,
+        None,
+        env="fleet",
+        policy="apply",
+        plan_policy="off",
+        record_dir=tmp_path / "records",
+        say=lines.append,
+        targets=settings.select("all"),
+        **options,
+    )
+    return record, lines
 
 
 def test_the_gate_applies_and_verifies_on_every_target_and_undoes_this_run_on_all_after_one_fails(
@@ -25,30 +55,8 @@ def test_the_gate_applies_and_verifies_on_every_target_and_undoes_this_run_on_al
             f"create table public.t{n} (id int);\n-- migrate:down\n-- drop table public.t{n};\n",
         )
     projects[1].sql("create table public.t2 (id int)")  # the second target conflicts with the second migration
-    section = {
-        "verify": {"drift": "off"},
-        "targets": {f"p{i}": {"project_ref": p.ref} for i, p in enumerate(projects)},
-        "target_groups": {"all": ["p0", "p1", "p2"]},
-    }
-    env = {"SUPABASE_ACCESS_TOKEN": sandbox.token, "SUPABASE_API_URL": sandbox.api_url}
-    settings = load_settings(
-        {"migrations": section},
-        flags={"migrations_dir": str(migrations.path), "target": "all"},
-        environ=env,
-        dotenv_path=None,
-    )
-    lines: list[str] = []
-    record = gate.run(
-        Context(),
-        settings,
-        None,
-        env="fleet",
-        policy="apply",
-        plan_policy="off",
-        record_dir=tmp_path / "records",
-        say=lines.append,
-        targets=settings.select("all"),
-        fleet=FleetOptions(parallel=3, on_error="continue"),
+    record, lines = run_fleet_gate(
+        sandbox, migrations, tmp_path, projects, fleet=FleetOptions(parallel=3, on_error="continue")
     )
     assert (record.status, record.exit_code) == ("rolled-back", 1), lines
     by_target = {t["target"]: t for t in record.targets}
@@ -83,27 +91,8 @@ def test_release_phases_run_on_every_target_expand_first_and_contract_after_heal
         )
     migrations.write("20260101000001_expand.sql", "alter table public.items add column name text;\n")
     migrations.write("20260101000002_contract.sql", "alter table public.items drop column old_name;\n")
-    section = {
-        "verify": {"drift": "off"},
-        "targets": {f"p{i}": {"project_ref": p.ref} for i, p in enumerate(projects)},
-        "target_groups": {"all": ["p0", "p1"]},
-    }
-    env = {"SUPABASE_ACCESS_TOKEN": sandbox.token, "SUPABASE_API_URL": sandbox.api_url}
-    flags = {"migrations_dir": str(migrations.path), "target": "all"}
-    settings = load_settings({"migrations": section}, flags=flags, environ=env, dotenv_path=None)
-    lines: list[str] = []
-    record = gate.run(
-        Context(),
-        settings,
-        None,
-        env="fleet",
-        policy="apply",
-        plan_policy="off",
-        record_dir=tmp_path / "records",
-        say=lines.append,
-        targets=settings.select("all"),
-        fleet=FleetOptions(parallel=2),
-        contract=contract,
+    record, lines = run_fleet_gate(
+        sandbox, migrations, tmp_path, projects, fleet=FleetOptions(parallel=2), contract=contract
     )
     assert record.exit_code == 0, (record.error, lines)
     assert record.before_switch == ["20260101000001"]
